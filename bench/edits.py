@@ -42,7 +42,7 @@ from bench.e2e import (
     start_real,
     wait_logged,
 )
-from cogs.announcements import EDIT_INTERVAL
+from bot.adapters.announcement_edits import EDIT_INTERVAL
 from sandbox import FakeDiscord
 
 RATE = 40  # clicks per second

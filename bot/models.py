@@ -280,14 +280,15 @@ class Passage:
 CLAIM_SECONDS = 60
 # What waits on Discord is given up this long at most: a notice Discord keeps failing, or
 # one held for a server that is away (an outage, the bot removed from it), a day after it
-# was written (`cogs.announcements`); an attendee role owed back in a server that removed
-# the bot, a day after that was found (`bot.adapters.attendee_roles`). By then it is news
-# to no one, and it would wait (and cost memory) for as long as the bot runs.
+# was written (`bot.adapters.notice_lanes`); an attendee role owed back in a server that
+# removed the bot, a day after that was found (`bot.adapters.attendee_roles`). By then it
+# is news to no one, and it would wait (and cost memory) for as long as the bot runs.
 GIVE_UP_AFTER = timedelta(hours=24)
 
 
 class NoticeKind(StrEnum):
-    """What an outbox notice tells Discord (see `cogs.announcements` for each delivery)."""
+    """What an outbox notice tells Discord (see `bot.adapters.notice_sender` for each
+    delivery)."""
 
     CAPACITY = "capacity"  # the event filled up
     PROMOTED = "promoted"  # a DM

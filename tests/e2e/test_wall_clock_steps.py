@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.adapters.notice_lanes import POLL_INTERVAL
 from bot.render import CAPACITY_REACHED
-from cogs.announcements import POLL_INTERVAL
 from sandbox import Attachment
 from tests.e2e.conftest import OPEN_ANNOUNCEMENT, delete_event, edited, import_page
 from tests.e2e.conftest import until as until_within

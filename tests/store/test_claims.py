@@ -55,7 +55,7 @@ async def test_a_busy_guilds_notices_are_left_unclaimed(store):
 # unclaimed, to be folded into later ones; the other members' DMs, and the notices to no
 # member, are handed out.
 async def test_a_busy_members_dms_are_left_unclaimed(store):
-    from cogs.announcements import DM_NOTICES as DM_KINDS
+    from bot.adapters.notice_lanes import DM_NOTICES as DM_KINDS
 
     event = await new_event(store, capacity=1)
     for user_id in (1, 2, 3):  # 1 holds the seat, 2 and 3 wait

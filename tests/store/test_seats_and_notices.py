@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from bot.adapters import announcement_edits, notice_lanes
 from bot.errors import Conflict, DatabaseBusy
 from bot.models import (
     CancelledPayload,
@@ -32,7 +33,6 @@ from bot.registration import (
 from bot.storage import EventDraft, EventEdit, Store, utcnow
 from bot.storage.postgres import store as postgres_store
 from bot.storage.sqlite import session as sqlite_session
-from cogs import announcements
 from cogs.announcements import Announcements
 from tests.conftest import (
     a_bot,
@@ -880,7 +880,7 @@ async def test_a_notice_held_before_ready_past_its_claim_is_held_once(store):
     await cog.deliver_pending()
     await execute_sql(store, "UPDATE outbox SET claimed_at = claimed_at - 3600")  # stale
     await cog.deliver_pending()
-    assert [n.kind.value for n, _ in cog._held.values()] == ["capacity"]
+    assert [n.kind.value for n, _ in cog.lanes._held.values()] == ["capacity"]
 
 
 async def test_a_notice_posted_while_the_database_stays_busy_is_posted_once(
@@ -903,7 +903,7 @@ async def test_a_notice_posted_while_the_database_stays_busy_is_posted_once(
 
         cog = Announcements(a_bot(store=store, own_shards=None,
                                             is_ready=lambda: True, get_guild=arrived))
-        cog._deliver = deliver  # type: ignore[method-assign]
+        cog.sender.deliver = deliver  # type: ignore[method-assign]
         with pytest.raises(DatabaseBusy):
             await cog.deliver_pending()
         await held.aclose()
@@ -944,9 +944,9 @@ async def test_a_seat_given_up_before_its_promotion_dm_goes_out_gets_no_dm(store
     cog = Announcements(a_bot(store=store,
                                         member_locales=SimpleNamespace(locale_of=locale_of),
                                         http=SimpleNamespace(get_member=get_member)))
-    cog._dm = dm  # type: ignore[method-assign]
+    cog.sender._dm = dm  # type: ignore[method-assign]
     await store.run(store.registrations.cancel, 1, event.id, 2)
-    assert await cog._deliver(promoted) is True and sent == []
+    assert await cog.sender.deliver(promoted) is True and sent == []
 
 
 async def test_a_promotion_met_by_the_bot_out_of_its_server_logs_what_happened(store, caplog):
@@ -966,10 +966,10 @@ async def test_a_promotion_met_by_the_bot_out_of_its_server_logs_what_happened(s
                                 {"code": 50001, "message": "Missing Access"})
 
     cog = Announcements(a_bot(store=store, http=SimpleNamespace(get_member=get_member)))
-    cog._dm = dm  # type: ignore[method-assign]
-    with caplog.at_level("INFO", logger="cogs.announcements"):
-        assert await cog._deliver(promoted) is True
-    said = [r.getMessage() for r in caplog.records if r.name == "cogs.announcements"]
+    cog.sender._dm = dm  # type: ignore[method-assign]
+    with caplog.at_level("INFO", logger="bot.adapters.notice_sender"):
+        assert await cog.sender.deliver(promoted) is True
+    said = [r.getMessage() for r in caplog.records if r.name == "bot.adapters.notice_sender"]
     assert len(said) == 1 and sent == [], said
     assert "post" not in said[0] and "user 2" in said[0] and "50001" in said[0], said
     assert "guild 1" in said[0] and f"event {event.id}" in said[0], said
@@ -991,7 +991,7 @@ async def test_changes_to_an_event_never_announced_read_and_render_nothing(store
 
     cog = Announcements(a_bot(store=Watched()))
     await store.join(1, event.id, 1, "m")
-    assert await cog._refresh(1, event.id) is True
+    assert await cog.edits._refresh(1, event.id) is True
     assert asked == ["announcement_messages"]
 
 
@@ -1000,17 +1000,17 @@ async def test_the_announcement_editor_keeps_nothing_per_event_once_it_is_done(s
     """Every change of seats wakes the editor of that event's announcements; over months
     that is every event of every server. Once its edits are done, nothing of the event
     stays behind (no lock, no task)."""
-    monkeypatch.setattr(announcements, "EDIT_INTERVAL", 0.0)
+    monkeypatch.setattr(announcement_edits, "EDIT_INTERVAL", 0.0)
     cog = Announcements(a_bot(store=store, is_ready=lambda: True, get_guild=arrived))
     for n in range(40):
         event = await new_event(store, capacity=5, slug=f"talk-{n}")
         await store.join(1, event.id, 1, "m")
         cog.registration_changed(1, event.id)
     for _ in range(200):
-        if not cog._editors:
+        if not cog.edits._editors:
             break
         await asyncio.sleep(0.02)
-    assert (len(cog._editors), len(cog._dirty), len(cog._editing)) == (0, 0, 0)
+    assert (len(cog.edits._editors), len(cog.edits._dirty), len(cog.edits._editing)) == (0, 0, 0)
 
 
 async def test_a_deleted_event_leaves_no_refresh_timer_nor_refusal_behind(store):
@@ -1023,15 +1023,15 @@ async def test_a_deleted_event_leaves_no_refresh_timer_nor_refusal_behind(store)
         event = await new_event(store, capacity=5, starts_at=starts, slug=f"talk-{n}")
         await store.run(store.notices.add_announcement_message, event.id, 10, 1000 + n)
         await store.join(1, event.id, 1, "m")
-        assert await cog._refresh(1, event.id) is True
+        assert await cog.edits._refresh(1, event.id) is True
         await store.run(store.events.delete_event, 1, event.id)
     try:
         for notice in await store.run(store.notices.claim_notices):
             if notice.kind is NoticeKind.DELETED:
-                assert await cog._deliver(notice) is True
-        assert (len(cog._at_end), len(cog._refused)) == (0, 0)
+                assert await cog.sender.deliver(notice) is True
+        assert (len(cog.edits._at_end), len(cog.edits._refused)) == (0, 0)
     finally:
-        for *_, timer in cog._at_end.values():
+        for *_, timer in cog.edits._at_end.values():
             timer.cancel()
 
 
@@ -1040,7 +1040,7 @@ async def test_channel_notices_go_out_while_a_dm_is_held_up_and_a_stop_ends_both
     """DMs and channel notices are delivered in lanes of their own: a DM that Discord holds
     up (its rate limit, say) holds up no channel notice, written before or after it; a
     stop ends both lanes and leaves the DM to be delivered again."""
-    monkeypatch.setattr(announcements, "POLL_INTERVAL", 60.0)  # woken, not polled
+    monkeypatch.setattr(notice_lanes, "POLL_INTERVAL", 60.0)  # woken, not polled
     first = await new_event(store, capacity=1, slug="first")
     await store.join(1, first.id, 1, "a")  # fills it: a capacity notice
     await store.join(1, first.id, 2, "b")  # waitlisted
@@ -1051,7 +1051,7 @@ async def test_channel_notices_go_out_while_a_dm_is_held_up_and_a_stop_ends_both
     dm_begun, never = asyncio.Event(), asyncio.Event()
 
     async def deliver(notice) -> bool:
-        if notice.kind in announcements.DM_NOTICES:
+        if notice.kind in notice_lanes.DM_NOTICES:
             dm_begun.set()
             await never.wait()  # Discord holds the DM up
         delivered.append((notice.kind.value, notice.event_id))
@@ -1061,8 +1061,8 @@ async def test_channel_notices_go_out_while_a_dm_is_held_up_and_a_stop_ends_both
                           get_guild=arrived,
                           signals=SimpleNamespace(unsubscribe=lambda *_: None))
     cog = Announcements(bot)  # type: ignore[arg-type]
-    cog._deliver = deliver  # type: ignore[method-assign]
-    cog._deliverer = asyncio.create_task(cog._run())
+    cog.sender.deliver = deliver  # type: ignore[method-assign]
+    cog._deliverer = asyncio.create_task(cog.lanes.run())
     try:
         async with asyncio.timeout(10):
             await dm_begun.wait()
@@ -1092,7 +1092,7 @@ async def test_an_announcement_shows_the_end_soon_after_the_clock_jumps_past_it(
     moments, not an hour later."""
     from bot.adapters.rsvp_buttons import RsvpButton
 
-    monkeypatch.setattr(announcements, "END_LOOK_AGAIN", 0.2)
+    monkeypatch.setattr(announcement_edits, "END_LOOK_AGAIN", 0.2)
     edits: list[dict] = []
 
     class Message:
@@ -1109,10 +1109,10 @@ async def test_an_announcement_shows_the_end_soon_after_the_clock_jumps_past_it(
         def now(cls, tz=None):  # type: ignore[override]
             return datetime.now(tz) - timedelta(hours=1)
 
-    monkeypatch.setattr(announcements, "datetime", HourBehind)
+    monkeypatch.setattr(announcement_edits, "datetime", HourBehind)
     try:
-        assert await cog._refresh(1, event.id) is True
-        monkeypatch.setattr(announcements, "datetime", datetime)  # set right
+        assert await cog.edits._refresh(1, event.id) is True
+        monkeypatch.setattr(announcement_edits, "datetime", datetime)  # set right
         for _ in range(100):
             if len(edits) == 2:
                 break
@@ -1122,9 +1122,9 @@ async def test_an_announcement_shows_the_end_soon_after_the_clock_jumps_past_it(
         assert isinstance(join, RsvpButton) and join.item.disabled
         assert "Over: this event has taken place" in str(edits[-1]["embed"].to_dict())
     finally:
-        for *_, timer in cog._at_end.values():
+        for *_, timer in cog.edits._at_end.values():
             timer.cancel()
-        for task in cog._editors.values():
+        for task in cog.edits._editors.values():
             task.cancel()
 
 
@@ -1152,7 +1152,7 @@ def deliverer_of_a_server_away(store: Store, deliver) -> tuple[Announcements, Si
     guild = SimpleNamespace(id=1, unavailable=True)
     cog = Announcements(a_bot(store=store, own_shards=None, is_ready=lambda: True,
                                         get_guild=lambda guild_id: guild))
-    cog._deliver = deliver  # type: ignore[method-assign]
+    cog.sender.deliver = deliver  # type: ignore[method-assign]
     return cog, guild
 
 
@@ -1164,23 +1164,23 @@ async def test_a_notice_discord_keeps_failing_holds_its_event_s_next_ones_two_cl
     long)."""
     await closed_then_opened(store)
     now = [1000.0]
-    monkeypatch.setattr(announcements, "time", SimpleNamespace(monotonic=lambda: now[0]))
+    monkeypatch.setattr(notice_lanes, "time", SimpleNamespace(monotonic=lambda: now[0]))
     posted: list[str] = []
     deliver = failing_the_close(posted)
 
     cog = Announcements(a_bot(store=store, own_shards=None,
                                         is_ready=lambda: True, get_guild=arrived))
-    cog._deliver = deliver  # type: ignore[method-assign]
+    cog.sender.deliver = deliver  # type: ignore[method-assign]
     waited = 0
-    while not posted and waited <= 10 * announcements.STALLED_AT_MOST:
+    while not posted and waited <= 10 * notice_lanes.STALLED_AT_MOST:
         await cog.deliver_pending()
-        assert posted == [] or waited >= announcements.STALLED_AT_MOST, waited
+        assert posted == [] or waited >= notice_lanes.STALLED_AT_MOST, waited
         await execute_sql(store, "UPDATE outbox SET claimed_at = claimed_at - ?",
-                          announcements.CLAIM_SECONDS)  # a claim's life later
-        now[0] += announcements.CLAIM_SECONDS
-        waited += announcements.CLAIM_SECONDS
-    assert posted == ["opened"] and waited <= announcements.STALLED_AT_MOST + \
-        announcements.CLAIM_SECONDS, waited
+                          notice_lanes.CLAIM_SECONDS)  # a claim's life later
+        now[0] += notice_lanes.CLAIM_SECONDS
+        waited += notice_lanes.CLAIM_SECONDS
+    assert posted == ["opened"] and waited <= notice_lanes.STALLED_AT_MOST + \
+        notice_lanes.CLAIM_SECONDS, waited
 
 
 async def test_a_server_s_held_notices_keep_their_order_when_discord_fails_one(store):
@@ -1194,7 +1194,7 @@ async def test_a_server_s_held_notices_keep_their_order_when_discord_fails_one(s
 
     cog, guild = deliverer_of_a_server_away(store, deliver)
     await cog.deliver_pending()
-    assert [n.kind.value for n, _ in cog._held.values()] == ["closed", "opened"]
+    assert [n.kind.value for n, _ in cog.lanes._held.values()] == ["closed", "opened"]
     guild.unavailable = False
     await cog.on_guild_available(guild)  # type: ignore[arg-type]
     await cog.deliver_pending()
@@ -1206,7 +1206,7 @@ async def test_a_server_s_held_notices_keep_their_order_when_discord_fails_one(s
         posted_later.append(notice.kind.value)
         return True
 
-    cog._deliver = deliver_now  # type: ignore[method-assign]
+    cog.sender.deliver = deliver_now  # type: ignore[method-assign]
     await cog.deliver_pending()
     assert posted_later == ["closed", "opened"]
 
@@ -1216,10 +1216,10 @@ async def test_a_notice_of_a_server_away_for_days_is_given_up_a_day_after_it_was
     """A server Discord keeps unavailable for days: its channel notices are kept for it
     no longer than Discord's failures are retried (a day after they were written), rather
     than every minute for as long as it stays away, and posted as news days later."""
-    clock.advance(-announcements.GIVE_UP_AFTER - timedelta(minutes=5))
+    clock.advance(-notice_lanes.GIVE_UP_AFTER - timedelta(minutes=5))
     event = await new_event(store, capacity=1)
     await store.join(1, event.id, 1, "m")  # fills it: one capacity notice, a day ago
-    clock.advance(announcements.GIVE_UP_AFTER + timedelta(minutes=5))
+    clock.advance(notice_lanes.GIVE_UP_AFTER + timedelta(minutes=5))
     posted: list[str] = []
 
     async def deliver(notice) -> bool:
@@ -1228,7 +1228,7 @@ async def test_a_notice_of_a_server_away_for_days_is_given_up_a_day_after_it_was
 
     cog, guild = deliverer_of_a_server_away(store, deliver)
     await cog.deliver_pending()
-    assert cog._held == {}
+    assert cog.lanes._held == {}
     await execute_sql(store, "UPDATE outbox SET claimed_at = claimed_at - 3600")  # stale
     assert await store.run(store.notices.claim_notices) == []
     guild.unavailable = False
@@ -1254,7 +1254,7 @@ async def test_a_server_back_from_an_outage_hears_its_held_notices_before_new_on
 
     cog, guild = deliverer_of_a_server_away(store, deliver)
     await cog.deliver_pending()
-    assert [n.kind.value for n, _ in cog._held.values()] == ["closed"]
+    assert [n.kind.value for n, _ in cog.lanes._held.values()] == ["closed"]
     guild.unavailable = False
     back = asyncio.create_task(cog.on_guild_available(guild))  # type: ignore[arg-type]
     await asyncio.sleep(0.05)
@@ -1292,18 +1292,18 @@ async def test_an_event_deleted_while_the_bot_is_out_of_its_server_shows_cancell
     event = await new_event(store, capacity=5)
     await store.run(store.notices.add_announcement_message, event.id, 10, 1000)
     await store.run(store.events.delete_event, 1, event.id)
-    await cog._deliver_lane(cog._channel_lane)
+    await cog.lanes._deliver_lane(cog.lanes.channel_lane)
     await execute_sql(store, "UPDATE outbox SET claimed_at = claimed_at - 3600")  # stale
-    await cog._deliver_lane(cog._channel_lane)
+    await cog.lanes._deliver_lane(cog.lanes.channel_lane)
     assert shown == []
 
     present.add(1)  # invited back
     await cog.on_guild_join(arrived(1))  # type: ignore[arg-type]
-    await cog._deliver_lane(cog._channel_lane)
+    await cog.lanes._deliver_lane(cog.lanes.channel_lane)
     assert len(shown) == 1 and "cancelled" in shown[0].lower(), shown
     assert await store.run(store.notices.claim_notices, kinds=frozenset({NoticeKind.DELETED})
                            ) == []
-    for task in cog._editors.values():
+    for task in cog.edits._editors.values():
         task.cancel()
 
 
@@ -1313,7 +1313,7 @@ async def test_a_notice_held_for_a_server_whose_data_was_deleted_is_not_posted_o
     server's data is then deleted (its retention period, shorter than a day, is over).
     Invited back later, the server hears nothing of an event the bot no longer has."""
     now = [1000.0]
-    monkeypatch.setattr(announcements, "time", SimpleNamespace(monotonic=lambda: now[0]))
+    monkeypatch.setattr(notice_lanes, "time", SimpleNamespace(monotonic=lambda: now[0]))
     event = await new_event(store, capacity=5)
     await store.run(store.registrations.close_registration, 1, event.id, None)
     posted: list[str] = []
@@ -1326,14 +1326,14 @@ async def test_a_notice_held_for_a_server_whose_data_was_deleted_is_not_posted_o
     cog = Announcements(a_bot(
         store=store, own_shards=None, is_ready=lambda: True,
         get_guild=lambda guild_id: arrived(guild_id) if guild_id in present else None))
-    cog._deliver = deliver  # type: ignore[method-assign]
+    cog.sender.deliver = deliver  # type: ignore[method-assign]
     await cog.deliver_pending()
-    assert [n.kind.value for n, _ in cog._held.values()] == ["closed"]
+    assert [n.kind.value for n, _ in cog.lanes._held.values()] == ["closed"]
     left = utcnow() - timedelta(hours=13)
     await store.run(store.settings.set_guild_left, 1, left)
     assert await store.run(store.settings.purge_guild, 1, left + timedelta(hours=1))
     for _ in range(3):  # claims' lives go by, with nothing left to claim
-        now[0] += announcements.CLAIM_SECONDS
+        now[0] += notice_lanes.CLAIM_SECONDS
         await cog.deliver_pending()
 
     present.add(1)  # invited back
@@ -1359,19 +1359,19 @@ async def test_a_server_left_leaves_no_refresh_timer_nor_refusal_of_its_events_b
         event = await new_event(store, capacity=5, starts_at=starts, slug=f"left-{n}")
         await store.run(store.notices.add_announcement_message, event.id, 10, 2000 + n)
         await store.join(1, event.id, 1, "m")
-        assert await cog._refresh(1, event.id) is True
+        assert await cog.edits._refresh(1, event.id) is True
         events.append(event)
     other, _ = await store.run(store.events.save_event, 2, EventDraft(
         slug="elsewhere", title="Elsewhere", capacity=5, starts_at=starts),
         [("page text", make_page())])
     await store.run(store.notices.add_announcement_message, other.id, 11, 3000)
-    assert await cog._refresh(2, other.id) is True
+    assert await cog.edits._refresh(2, other.id) is True
     try:
-        assert (len(cog._at_end), len(cog._refused)) == (21, 21)
+        assert (len(cog.edits._at_end), len(cog.edits._refused)) == (21, 21)
         cog.bot.signals.emit(GuildLeft(1))
-        assert list(cog._at_end) == [(2, other.id)]
-        assert list(cog._refused) == [3000]
-        assert await cog._refresh(1, events[0].id) is True  # back: timed again
-        assert (1, events[0].id) in cog._at_end
+        assert list(cog.edits._at_end) == [(2, other.id)]
+        assert list(cog.edits._refused) == [3000]
+        assert await cog.edits._refresh(1, events[0].id) is True  # back: timed again
+        assert (1, events[0].id) in cog.edits._at_end
     finally:
         await cog.cog_unload()

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.adapters.notice_sender import nonce_of
 from bot.models import (
     NOTICE_KINDS,
     PAYLOAD_TYPES,
@@ -27,7 +28,6 @@ from bot.models import (
     RemovedPayload,
 )
 from bot.storage.sqlite.outbox import decode_payload, encode_payload
-from cogs.announcements import nonce_of
 
 EXAMPLES = [
     CapacityPayload(),

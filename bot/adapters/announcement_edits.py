@@ -1,0 +1,319 @@
+"""The announcement messages kept showing their event as it is: the seat count, and the
+state of their buttons (open, full, closed, archived).
+
+Announcement messages are re-rendered after every registration change, at most
+once per `EDIT_INTERVAL` per event whatever the RSVP rate, and only when the
+rendered embed or the state of its buttons (open, full, closed, archived) changed;
+and once more when their event ends, which nothing else marks (Join is disabled then).
+A deleted event's announcements are shown as cancelled, with their buttons disabled.
+
+Kept apart from the outbox's delivery (`bot.adapters.notice_lanes`,
+`bot.adapters.notice_sender`): these edits are not notices, are not claimed nor
+acknowledged, and keep state of their own (the edits under way, the refusals, the timers
+of the events' ends). The announcements cog feeds them its signals and listeners.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+
+import discord
+
+from bot.adapters.channels import digest
+from bot.adapters.missing_routes import (
+    ANNOUNCEMENTS_AS_THEY_WERE,
+    MESSAGE_EDITS,
+    route_missing,
+    route_offered,
+    say_missing,
+)
+from bot.adapters.notice_sender import refused_for_good
+from bot.adapters.rsvp_buttons import button_state, rsvp_buttons
+from bot.adapters.scheduled_events import delete_scheduled_event
+from bot.app import EventBot, not_arrived, out_of_server
+from bot.errors import EventNotFound
+from bot.locks import KeyedLocks
+from bot.models import DeletedPayload, Event
+from bot.render import event_embed
+from bot.render_replies import cancelled_embed
+from bot.tree import NO_MENTIONS
+
+log = logging.getLogger(__name__)
+
+EDIT_INTERVAL = 2.0  # seconds between edits of one event's announcement messages
+# After an edit Discord refused for a while (a server error, an edit limit), the next
+# try waits this long, doubled on each failure in a row up to RETRY_MAX.
+RETRY_FIRST, RETRY_MAX = 4.0, 600.0
+END_SLACK = 1.0  # seconds after an event's end its announcements are refreshed (clock skew)
+# Seconds at most between two looks at the wall clock while waiting for an event's end: the
+# event loop's clock stands still while the machine sleeps and ignores the wall clock's
+# steps, so a wait timed on it alone would show the end hours late after a night's sleep.
+END_LOOK_AGAIN = 60.0
+# Seconds between two looks at the wall clock after it showed an event over while it is
+# not trusted (`bot.clock`: stepped ahead lately): once set right, the event is shown as
+# still to come again within this.
+STEP_LOOK_AGAIN = 5.0
+
+
+class AnnouncementEdits:
+    """The edits of the announcement messages, each event's one at a time. Fed by the
+    announcements cog: `registration_changed`, `guild_left`, `guild_available`,
+    `invited_back`, `refresh_all` after start, and the stop's `tasks` and
+    `cancel_timers`; and by the deleted event's notice (`end_announcements`)."""
+
+    def __init__(self, bot: EventBot) -> None:
+        self.bot = bot
+        self._dirty: set[tuple[int, int]] = set()
+        self._editors: dict[tuple[int, int], asyncio.Task[None]] = {}
+        # One edit of an event's announcements at a time: a refresh that read the event just
+        # before it was deleted must not land after the "Cancelled" edit and undo it. A
+        # lock is kept only while an edit holds or waits for it: every event changes.
+        self._editing = KeyedLocks()
+        # Announcement messages Discord would not let the bot edit (403, or a server without
+        # the edit route), with their server and the state it refused: not tried again for
+        # that state (each refusal counts against Discord's limit of invalid requests), only
+        # once the event changes again.
+        self._refused: dict[int, tuple[int, str]] = {}
+        # The announced events that have not ended: their refresh at the end, by the end.
+        # Those of a server the bot left go with it (`guild_left`): a refresh there is
+        # refused, and an invitation back refreshes them all (`invited_back`).
+        # (Or, shown over by a wall clock stepped ahead and not trusted yet, their refresh
+        # should the clock be set right: `_refresh_at_end`.) By the end, whether shown over.
+        self._at_end: dict[tuple[int, int], tuple[datetime, bool, asyncio.TimerHandle]] = {}
+        # The events whose announcements wait for their server to arrive (unavailable: at
+        # start, discord.py knows nothing of it, its language included), by server.
+        self._awaiting_guild: dict[int, set[int]] = {}
+
+    def tasks(self) -> list[asyncio.Task[None]]:
+        """The edits under way, for a stop to cancel."""
+        return list(self._editors.values())
+
+    def cancel_timers(self) -> None:
+        """A stop: no refresh at any event's end any more."""
+        for _, _, timer in self._at_end.values():
+            timer.cancel()
+        self._at_end.clear()
+
+    def guild_left(self, guild_id: int) -> None:
+        """Out of a server: nothing of its events is kept for it. Their data stays for the
+        retention period and is then deleted without a word to this cog, and an event
+        months from its end would keep its timer until then, in every server that ever
+        removed the bot."""
+        for key in [key for key in self._at_end if key[0] == guild_id]:
+            self._at_end.pop(key)[-1].cancel()
+        for message_id in [message_id for message_id, (refused_in, _) in self._refused.items()
+                           if refused_in == guild_id]:
+            del self._refused[message_id]
+        self._awaiting_guild.pop(guild_id, None)  # an invitation back refreshes all
+
+    def registration_changed(self, guild_id: int, event_id: int) -> None:
+        key = (guild_id, event_id)
+        self._dirty.add(key)
+        if key not in self._editors:
+            self._editors[key] = asyncio.create_task(self._edit_loop(key))
+
+    async def refresh_all(self) -> None:
+        """After a restart, correct every announcement whose counts moved meanwhile."""
+        try:
+            store = self.bot.store
+            for guild_id, event_id in await store.run(store.notices.events_with_announcements):
+                if self.bot.runs_guild(guild_id):  # the other shards' processes do theirs
+                    self.registration_changed(guild_id, event_id)
+        except Exception:
+            log.exception("could not look up the announcements to refresh after start")
+
+    def guild_available(self, guild_id: int) -> None:
+        """The server arrived: the refreshes that waited for it."""
+        for event_id in self._awaiting_guild.pop(guild_id, ()):
+            self.registration_changed(guild_id, event_id)
+
+    async def invited_back(self, guild_id: int) -> None:
+        """Invited back: its announcements, left as they were while the bot was out of the
+        server (members still RSVP there), show the event as it is now."""
+        store = self.bot.store
+        try:
+            for announced_in, event_id in await store.run(
+                    store.notices.events_with_announcements):
+                if announced_in != guild_id:
+                    continue
+                for _, message_id, _ in await store.run(store.notices.announcement_messages,
+                                                         event_id):
+                    self._refused.pop(message_id, None)  # refused then; maybe not now
+                self.registration_changed(announced_in, event_id)
+        except Exception:
+            log.exception("could not look up the announcements of guild %s to refresh",
+                          guild_id)
+
+    async def end_announcements(self, guild_id: int, event_id: int,
+                                 deleted: DeletedPayload) -> None:
+        """A deleted event: its announcements say it was cancelled (or had taken place),
+        with their buttons disabled, and its Discord event goes. Each step may be done
+        again harmlessly."""
+        lang = await self.bot.languages.for_guild(guild_id, self.bot)
+        embed = cancelled_embed(lang, deleted.title, deleted.taken_place)
+        async with self._editing.hold((guild_id, event_id)):
+            # nothing left to refresh at its end, nor refused to edit (an event deleted
+            # months before its end would keep its timer until then)
+            if (at_end := self._at_end.pop((guild_id, event_id), None)) is not None:
+                at_end[-1].cancel()
+            for _, message_id in deleted.messages:
+                self._refused.pop(message_id, None)
+            for channel_id, message_id in deleted.messages:
+                message = self.bot.get_partial_messageable(channel_id).get_partial_message(
+                    message_id)
+                try:
+                    await message.edit(embed=embed,
+                                       view=rsvp_buttons(event_id, "cancelled", lang),
+                                       allowed_mentions=NO_MENTIONS)
+                except discord.NotFound as exc:
+                    if route_missing(exc):  # not deleted: left showing the event open
+                        say_missing(log, MESSAGE_EDITS, ANNOUNCEMENTS_AS_THEY_WERE, exc)
+                    # else deleted: nothing left to disable
+                except discord.Forbidden:
+                    pass  # no longer ours to edit: nothing left to disable
+                except discord.HTTPException as exc:
+                    if not refused_for_good(exc):
+                        raise  # Discord's trouble: the whole notice is tried again
+                    # Refused for good (in an archived thread, say): the others still go.
+                    log.warning("Discord refused to show the announcement %s of deleted "
+                                "event %s as cancelled (HTTP %s, code %s: %s)", message_id,
+                                event_id, exc.status, exc.code, exc.text)
+                else:
+                    route_offered(MESSAGE_EDITS)
+        if deleted.scheduled_event_id:
+            refused = await delete_scheduled_event(self.bot, guild_id,
+                                                   deleted.scheduled_event_id)
+            if refused is not None and (refused.status >= 500 or refused.status == 429):
+                # Discord's trouble, past discord.py's own retries, not a refusal: the
+                # notice is delivered again, once its claim expires, or the Discord event
+                # would stay listed for good (its id goes with the event's row)
+                raise refused
+
+    async def _edit_loop(self, key: tuple[int, int]) -> None:
+        retry = RETRY_FIRST
+        try:
+            while key in self._dirty:
+                self._dirty.discard(key)
+                try:
+                    complete = await self._refresh(*key)
+                except Exception:
+                    log.exception("refreshing the announcements of event %s failed", key[1])
+                    complete = False
+                if complete:
+                    retry = RETRY_FIRST
+                    await asyncio.sleep(EDIT_INTERVAL)
+                else:  # try again later, even if nothing changes meanwhile
+                    self._dirty.add(key)
+                    await asyncio.sleep(retry)
+                    retry = min(retry * 2, RETRY_MAX)
+        finally:
+            self._editors.pop(key, None)
+
+    def _refresh_at_end(self, guild_id: int, event: Event, now: datetime) -> None:
+        """Refresh the event's announcements again when it ends (`END_SLACK` after), once
+        per end: a moved event moves its refresh. One shown over (by `now`) while the wall
+        clock is not trusted (`bot.clock`: it stepped ahead lately, and the event is not
+        over by the time that passed) is refreshed again should the clock be set right:
+        shown over for the step's sake, and never again as the event still to come it is,
+        its buttons would stay disabled."""
+        key = (guild_id, event.id)
+        over_at = event.over_at
+        shown_over = over_at is not None and over_at <= now
+        kept = self._at_end.get(key)
+        if kept is not None and kept[:2] == (over_at, shown_over):
+            return
+        if kept is not None:
+            kept[-1].cancel()
+            del self._at_end[key]
+        if over_at is None or (shown_over and self.bot.wall_clock.trusted() >= over_at):
+            return  # no end, or over by the time that passed too
+        self._time_end(key, over_at, shown_over, now)
+
+    def _time_end(self, key: tuple[int, int], over_at: datetime, shown_over: bool,
+                  now: datetime) -> None:
+        """The timer of `_refresh_at_end`: it looks at the wall clock again at least every
+        `END_LOOK_AGAIN` seconds (`STEP_LOOK_AGAIN`, for an event shown over), and refreshes
+        once that says the event is over (or, shown over, that it is not: set right)."""
+
+        def look() -> None:
+            now = datetime.now(UTC)
+            if (over_at <= now) == shown_over:  # as shown: not over yet (still far off, or
+                # the wall clock was set back), or over by a clock not trusted yet
+                if shown_over and self.bot.wall_clock.trusted() >= over_at:
+                    self._at_end.pop(key, None)  # the step is trusted now: over
+                    return
+                self._time_end(key, over_at, shown_over, now)
+                return
+            self._at_end.pop(key, None)
+            self.registration_changed(*key)
+
+        delay = (STEP_LOOK_AGAIN if shown_over else
+                 min((over_at - now).total_seconds() + END_SLACK, END_LOOK_AGAIN))
+        self._at_end[key] = (over_at, shown_over,
+                             asyncio.get_running_loop().call_later(delay, look))
+
+    async def _refresh(self, guild_id: int, event_id: int) -> bool:
+        async with self._editing.hold((guild_id, event_id)):
+            return await self._refresh_unlocked(guild_id, event_id)
+
+    async def _refresh_unlocked(self, guild_id: int, event_id: int) -> bool:
+        """Edit the event's announcement messages that show an older state. False when an
+        edit should be tried again later; one message refused does not hold the others up."""
+        store = self.bot.store
+        # First: most events that change were never announced, and need no read or render
+        messages = await store.run(store.notices.announcement_messages, event_id)
+        if not messages:
+            return True
+        if out_of_server(self.bot, guild_id):
+            # Discord would refuse every edit: brought up to date if the bot is invited back
+            # (`invited_back`).
+            return True
+        if not_arrived(self.bot, guild_id):
+            # Not arrived (yet, or again): its language is not known, so the announcement
+            # would be rewritten in discord.py's en-US; brought up to date when it arrives.
+            self._awaiting_guild.setdefault(guild_id, set()).add(event_id)
+            return True
+        try:
+            event = await store.run(store.events.get_event, guild_id, event_id)
+        except EventNotFound:
+            return True
+        now = datetime.now(UTC)
+        self._refresh_at_end(guild_id, event, now)
+        lang = await self.bot.languages.for_guild(guild_id, self.bot)
+        embed = event_embed(lang, event, now)
+        state = button_state(event, now)
+        rendered = digest(embed, state)
+        complete = True
+        for channel_id, message_id, shown in messages:
+            if shown == rendered or self._refused.get(message_id) == (guild_id, rendered):
+                continue
+            message = self.bot.get_partial_messageable(channel_id).get_partial_message(message_id)
+            try:
+                await message.edit(embed=embed, view=rsvp_buttons(event.id, state, lang),
+                                   allowed_mentions=NO_MENTIONS)
+            except discord.NotFound as exc:
+                if route_missing(exc):  # not deleted: kept, tried again at the next change
+                    say_missing(log, MESSAGE_EDITS, ANNOUNCEMENTS_AS_THEY_WERE, exc)
+                    self._refused[message_id] = (guild_id, rendered)
+                    continue
+                await self.bot.store.run(self.bot.store.notices.forget_announcement_message,
+                                         message_id)
+                continue
+            except discord.Forbidden as exc:
+                log.warning("may not edit the announcement %s of event %s in channel %s: %s",
+                            message_id, event_id, channel_id, exc.text)
+                self._refused[message_id] = (guild_id, rendered)
+                continue
+            except discord.HTTPException as exc:
+                log.warning("Discord refused to edit the announcement %s of event %s (%s %s); "
+                            "trying again later", message_id, event_id, exc.status, exc.code)
+                complete = False
+                continue
+            self._refused.pop(message_id, None)
+            route_offered(MESSAGE_EDITS)
+            await self.bot.store.run(self.bot.store.notices.set_announcement_rendered,
+                                     message_id, rendered)
+        return complete
+

@@ -1,0 +1,377 @@
+"""One outbox notice said on Discord: what each kind of notice becomes (a post in the
+announcements channel, a DM to a member, a refresh or the cancelled look of the event's
+announcements), and whether Discord's answer ends it.
+
+What Discord refuses for good (a 4xx other than 429: sending the same request again
+would be refused again) ends the notice, with one warning. Other failures (5xx, a 429
+discord.py did not wait out, the network) leave it claimed, to be tried again once the
+claim expires, until it is `GIVE_UP_AFTER` old (the notices after it wait meanwhile:
+`bot.adapters.notice_lanes`).
+
+A promotion's DM first asks Discord whether the member is still in the server: one who
+left is passed over, their seat going on to the next on the waitlist
+(`registration.pass_on_departed_seat`).
+
+A notice written before this process started may be one a database restored from an
+older copy brought back after it went out (the copy was taken between its writing and
+its acknowledgement): before it is posted, the channel (or DM) Discord gives with its
+latest message says whether the bot wrote there since the notice was written, and only
+then are the first few messages since read for the same text (`bot.adapters.said_before`);
+one found is logged once instead of posted again. The nonce does not stop it: Discord
+remembers one a few minutes. A notice written since the start costs no such look.
+
+A deleted event's notices carry what they need (its title, its messages), since the
+event is gone when they are delivered: one DM per member it had, and its announcements
+shown as cancelled with their buttons disabled (`bot.adapters.announcement_edits`).
+
+Kept apart from the lanes that claim, order and acknowledge notices
+(`bot.adapters.notice_lanes`): this is what one notice says and to whom, and which of
+Discord's answers end it; they are when it goes out, and after which others.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.adapters.channels import announce_channel
+from bot.adapters.languages import dm_language
+from bot.adapters.missing_routes import (
+    DIRECT_MESSAGES,
+    route_missing,
+    route_offered,
+    say_missing,
+)
+from bot.adapters.said_before import HistoryHidden, said_since
+from bot.app import EventBot
+from bot.errors import EventNotFound
+from bot.flows import registration
+from bot.i18n import Language
+from bot.models import (
+    GIVE_UP_AFTER,
+    CancelledPayload,
+    CapacityPayload,
+    ChangedDmPayload,
+    ChangedPayload,
+    ClosedPayload,
+    DeletedPayload,
+    Event,
+    Notice,
+    OpenedPayload,
+    PromotedPayload,
+    RecapPayload,
+    RefreshPayload,
+    RemovedPayload,
+)
+from bot.render import change_text, takeaways_messages
+from bot.render_replies import (
+    cancelled_dm,
+    capacity_notice,
+    changed_dm,
+    changed_notice,
+    closed_notice,
+    opened_notice,
+    promoted_dm,
+    recap_notice,
+    removed_dm,
+)
+from bot.tree import NO_MENTIONS
+
+if TYPE_CHECKING:
+    from bot.adapters.announcement_edits import AnnouncementEdits
+
+log = logging.getLogger(__name__)
+UNKNOWN_MEMBER = 10007  # Discord's error code: not (or no longer) a member of the server
+
+
+class NoticeSender:
+    """Says one notice at a time (`deliver`), for the lanes (`bot.adapters.notice_lanes`),
+    which also ask it whether a notice is too old to go on trying (`too_old`)."""
+
+    def __init__(self, bot: EventBot, edits: AnnouncementEdits) -> None:
+        self.bot = bot
+        self.edits = edits
+        # When this process started, to the second as the outbox keeps times: a notice
+        # written before may have gone out already (`_said_already`).
+        self._started = datetime.now(UTC).replace(microsecond=0)
+
+    async def deliver(self, notice: Notice) -> bool:
+        """Send one notice; False leaves it claimed, to be retried after the claim expires
+        (`_failed` says which failures do)."""
+        payload = notice.payload
+        if isinstance(payload, RefreshPayload):
+            # An import changed the event (on the command line, say, with no Discord to
+            # edit them there; the bot's own imports have begun the edit already, and the
+            # edit loop skips messages that already show the event as it is).
+            self.edits.registration_changed(notice.guild_id, notice.event_id)
+            return True
+        if isinstance(payload, CancelledPayload | DeletedPayload):  # the event is gone:
+            try:                                                    # the payload says all
+                if isinstance(payload, CancelledPayload):
+                    lang = await dm_language(self.bot, payload.user_id)
+                    await self._dm(notice, payload.user_id, cancelled_dm(lang, payload.title))
+                else:
+                    await self.edits.end_announcements(notice.guild_id, notice.event_id, payload)
+                return True
+            except discord.HTTPException as exc:
+                return self._failed(notice, exc)
+        try:
+            event = await self.bot.store.run(self.bot.store.events.get_event,
+                                             notice.guild_id, notice.event_id)
+        except EventNotFound:
+            return True
+        # Whether the event has taken place, for news no longer sent once it has, is asked
+        # of the wall clock as trusted (`bot.clock`): a notice left unsent is acknowledged,
+        # gone for good, and a step of the clock ahead, set right soon after, would drop
+        # every notice about an event it made look over. (Should the step be the clock set
+        # right, news of an event over in the hours it skipped still goes out until the
+        # step is trusted: stale news, where the other way loses news for good.)
+        try:
+            if isinstance(payload, PromotedPayload):
+                # (once the event has taken place, which Discord may have held the question
+                # up until, nobody can use the seat: the RSVP stays as the event left it)
+                try:
+                    left = await self._has_left(notice.guild_id, payload.user_id)
+                except discord.Forbidden as exc:  # 50001 Missing Access: removed from it
+                    log.warning("Discord would not say whether user %s is still in guild %s "
+                                "(HTTP %s, code %s: %s); their promotion DM for event %s is "
+                                "not sent", payload.user_id, notice.guild_id, exc.status,
+                                exc.code, exc.text or "no message", event.id)
+                    return True
+                if left and not event.is_over(self.bot.wall_clock.trusted()):
+                    if await registration.pass_on_departed_seat(
+                            self.bot.store, self.bot.registration_changed, notice.guild_id,
+                            event.id, payload.user_id, payload.seq):
+                        log.info("user %s left guild %s before their promotion to a seat "
+                                 "of event %s: it goes to the next on the waitlist",
+                                 payload.user_id, notice.guild_id, event.id)
+                    return True
+                # Delivered late (Discord was away), the seat may have been given up since,
+                # or given up and taken anew: that seat was no promotion, and its reply said
+                # so. Or the event may have taken place meanwhile: no news any more.
+                lang = await dm_language(self.bot, payload.user_id)
+                holds = self._holds(notice, payload.user_id, payload.seq, confirmed=True)
+
+                async def news() -> bool:
+                    return not event.is_over(self.bot.wall_clock.trusted()) and await holds()
+
+                await self._dm(notice, payload.user_id, promoted_dm(lang, event), still=news)
+                return True
+            if isinstance(payload, RemovedPayload):
+                # Delivered late, the member may have joined again since: then they know.
+                # Or the event may have taken place meanwhile: no news any more.
+                lang = await dm_language(self.bot, payload.user_id)
+                holds = self._holds(notice, payload.user_id, None)
+
+                async def not_back() -> bool:
+                    return not event.is_over(self.bot.wall_clock.trusted()) and not await holds()
+
+                await self._dm(notice, payload.user_id, removed_dm(lang, event), still=not_back)
+                return True
+            if isinstance(payload, ChangedDmPayload):
+                # Delivered late, the member may have cancelled since (no registration left
+                # to stay as it was), or joined anew after the change, knowing of it.
+                lang = await dm_language(self.bot, payload.user_id)
+                change = the_change(lang, event, payload)
+                await self._dm(notice, payload.user_id, changed_dm(lang, change),
+                               still=self._holds(notice, payload.user_id, payload.seq))
+                return True
+            if isinstance(payload, CapacityPayload | ClosedPayload | OpenedPayload) and (
+                    event.is_over(self.bot.wall_clock.trusted())):
+                # News of joining, delivered late (Discord failed it, or the server was
+                # away) once the event has taken place: nobody can join any more, and
+                # "members who join now" or "open again" would be untrue.
+                log.info("the %s notice of event %s in guild %s, written %s, is not posted:"
+                         " the event has taken place since", notice.kind, event.id,
+                         notice.guild_id, when_written(notice))
+                return True
+            channel = await announce_channel(self.bot, notice.guild_id)
+            if channel is None:
+                log.warning("no channel to post %s notice of event %s in guild %s",
+                            notice.kind, event.id, notice.guild_id)
+                return True
+            lang = await self.bot.languages.for_guild(notice.guild_id, self.bot)
+            if isinstance(payload, CapacityPayload):
+                text = capacity_notice(lang, event)
+            elif isinstance(payload, ClosedPayload):
+                text = closed_notice(lang, event, payload.reason)
+            elif isinstance(payload, OpenedPayload):
+                text = opened_notice(lang, event)
+            elif isinstance(payload, ChangedPayload):
+                text = changed_notice(lang, the_change(lang, event, payload))
+            else:  # a recap
+                text = recap_notice(lang, event)
+            if self._maybe_restored(notice) and await self._said_already(
+                    notice, channel, channel.id, text):
+                return True
+            await channel.send(text, allowed_mentions=NO_MENTIONS, nonce=nonce_of(notice))
+            if isinstance(payload, RecapPayload):
+                await self._send_rest(channel, takeaways_messages(lang, event), notice)
+            return True
+        except discord.Forbidden:
+            log.warning("not allowed to post the %s notice of event %s in guild %s",
+                        notice.kind, event.id, notice.guild_id)
+            return True
+        except discord.HTTPException as exc:
+            return self._failed(notice, exc)
+
+    def _failed(self, notice: Notice, exc: discord.HTTPException) -> bool:
+        """Whether a notice Discord did not take is done with (see the module's docstring):
+        one warning line each time, not a traceback, which would say nothing more."""
+        said = f"HTTP {exc.status}, code {exc.code}: {exc.text or 'no message'}"
+        if refused_for_good(exc):
+            log.warning("Discord refused the %s notice of event %s in guild %s (%s); "
+                        "not sending it again", notice.kind, notice.event_id,
+                        notice.guild_id, said)
+            return True
+        if self.too_old(notice):
+            log.warning("giving up the %s notice of event %s in guild %s, written %s: "
+                        "Discord still fails it (%s)", notice.kind, notice.event_id,
+                        notice.guild_id, when_written(notice), said)
+            return True
+        log.warning("Discord failed the %s notice of event %s in guild %s (%s); "
+                    "trying again in a minute", notice.kind, notice.event_id,
+                    notice.guild_id, said)
+        return False
+
+    def too_old(self, notice: Notice) -> bool:
+        """Whether the notice is past `GIVE_UP_AFTER` (given up, if it cannot go out now),
+        by the wall clock as trusted (`bot.clock`): a step of it ahead, set right soon,
+        gives up none."""
+        return notice.queued_at is not None and (
+            self.bot.wall_clock.trusted() - notice.queued_at > GIVE_UP_AFTER)
+
+    def _maybe_restored(self, notice: Notice) -> bool:
+        """Whether the notice was written before this process started, so may be one that
+        went out after the copy a restored database was taken from (`_said_already`)."""
+        return notice.queued_at is not None and notice.queued_at < self._started
+
+    async def _said_already(self, notice: Notice, channel: discord.abc.Messageable,
+                            opened: Mapping[str, Any] | int, text: str) -> bool:
+        """Whether `text`, the notice's message, is in `channel` already, posted by the bot
+        since the notice was written; `opened` is the channel as Discord gave it, with its
+        latest message, or its id, to ask Discord for it. Only a channel with a message
+        since then is read, at most `said_before.LOOKBACK` messages of it. Unreadable (refused,
+        or hidden from a bot without Read Message History, for which Discord lists nothing):
+        not known to be sent, and the log says so."""
+        assert notice.queued_at is not None
+        try:
+            data: Mapping[str, Any] = (await self.bot.http.get_channel(opened)
+                                       if isinstance(opened, int) else opened)
+            found = await said_since(self.bot, channel, data.get("last_message_id"),
+                                     notice.queued_at, lambda said: said == text)
+        except discord.HTTPException as exc:
+            log.warning("could not read where the %s notice of event %s goes, for the same "
+                        "notice already sent (HTTP %s: %s); sending it", notice.kind,
+                        notice.event_id, exc.status, exc.text or "no message")
+            return False
+        except HistoryHidden:
+            log.warning("could not read the channel where the %s notice of event %s in guild %s"
+                        " goes, for the same notice already sent: the bot lacks Read Message "
+                        "History there, without which Discord lists no messages; sending it",
+                        notice.kind, notice.event_id, notice.guild_id)
+            return False
+        if found:
+            log.warning("the %s notice of event %s in guild %s, written %s, was already sent, "
+                        "as its channel shows, though the database still held it (was it "
+                        "restored from an older copy?); not sent again", notice.kind,
+                        notice.event_id, notice.guild_id, when_written(notice))
+        return found
+
+    async def _has_left(self, guild_id: int, user_id: int) -> bool:
+        """Whether the member has left the server: Discord answers 404 Unknown Member
+        (asked over REST, which needs no members intent). Any other failure is the
+        notice's, retried as its DM's would be."""
+        try:
+            await self.bot.http.get_member(guild_id, user_id)
+        except discord.NotFound as exc:
+            return exc.code == UNKNOWN_MEMBER
+        return False
+
+    def _holds(self, notice: Notice, user_id: int, seq: int | None, *,
+               confirmed: bool = False) -> Callable[[], Awaitable[bool]]:
+        """Whether the member still holds the RSVP the notice is about (the one with `seq`;
+        any, for notices stored without it), with a seat if `confirmed`."""
+        return functools.partial(registration.still_holds, self.bot.store, notice.guild_id,
+                                 notice.event_id, user_id, seq=seq, confirmed=confirmed)
+
+    async def _send_rest(self, channel: discord.TextChannel,
+                         messages: list[list[discord.Embed]], notice: Notice) -> None:
+        """The rest of a notice already begun: a failure now is logged, not retried, since
+        retrying would post its beginning again."""
+        try:
+            for k, embeds in enumerate(messages, 1):
+                await channel.send(embeds=embeds, allowed_mentions=NO_MENTIONS,
+                                   nonce=nonce_of(notice, k))
+        except discord.HTTPException:
+            log.exception("the takeaways of event %s were posted only in part",
+                          notice.event_id)
+
+    async def _dm(self, notice: Notice, user_id: int, text: str, *,
+                  still: Callable[[], Awaitable[bool]] | None = None) -> None:
+        """One DM, sent in turn with the others (discord.py waits out a 429); with `still`,
+        only if it holds once Discord has opened the DM channel, which a 429 may hold up."""
+        try:
+            restored = self._maybe_restored(notice)
+            if restored:  # opened over REST: Discord says which message the DMs end with
+                opened = await self.bot.http.start_private_message(user_id)
+                dm: discord.abc.Messageable = self.bot.get_partial_messageable(
+                    int(opened["id"]), type=discord.ChannelType.private)
+            else:
+                dm = await self.bot.create_dm(discord.Object(user_id))
+            if still is not None and not await still():
+                return
+            if restored and await self._said_already(notice, dm, opened, text):
+                return
+            await dm.send(text, allowed_mentions=NO_MENTIONS, nonce=nonce_of(notice))
+            route_offered(DIRECT_MESSAGES)
+        except discord.Forbidden:
+            # Their DMs are closed; /rsvp status and /rsvp mine still tell them.
+            log.info("could not DM user %s about event %s", user_id, notice.event_id)
+        except discord.NotFound as exc:
+            if not route_missing(exc):
+                raise
+            # As for closed DMs: /rsvp status and /rsvp mine still tell them
+            say_missing(log, DIRECT_MESSAGES, "members' notices by DM are not sent", exc)
+
+
+def refused_for_good(exc: discord.HTTPException) -> bool:
+    """Whether Discord refused the request for good: a 4xx says this request will be
+    refused again, but for 401 (the bot's token refused, reset or revoked: nothing wrong
+    with the notice, which a process with a good token delivers) and 429 (too many
+    requests, which discord.py waits out)."""
+    return 400 <= exc.status < 500 and exc.status not in (401, 429)
+
+
+def nonce_of(notice: Notice, part: int = 0) -> str:
+    """The nonce a notice's message (its `part`-th, for one of several) is sent with, which
+    Discord is asked to enforce: a notice delivered again after its claim expired (the
+    process died between posting and acknowledging it) returns the message already
+    posted instead of posting it twice. Made from the whole notice, not its id alone: a
+    database restored from a backup gives its ids again, to other notices. At most 25
+    characters, as Discord takes (20, and the part's number)."""
+    made = hashlib.blake2b(f"{notice.id}|{notice.guild_id}|{notice.event_id}|"
+                           f"{notice.payload!r}".encode(), digest_size=10).hexdigest()
+    return made if not part else f"{made}.{part}"
+
+
+def the_change(lang: Language, event: Event, payload: ChangedPayload | ChangedDmPayload) -> str:
+    """What a change notice says: the start or venue that change gave the event, even when
+    delivered after later changes (each of which has its own notice, unless the notice was
+    folded into theirs before it went out: `bot.models.fold_unsent`). One stored without
+    them shows the event as it is."""
+    changed = event if payload.to is None else payload.to.on(event)
+    return change_text(lang, changed, payload.moved, payload.venue_changed)
+
+
+
+
+def when_written(notice: Notice) -> str:
+    """When the notice was written, as the log says it."""
+    return notice.queued_at.isoformat(timespec="seconds") if notice.queued_at else "?"
