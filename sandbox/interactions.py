@@ -433,8 +433,8 @@ class Interactions:
         message = None if st.message_id is None else self._messages[st.message_id].data
         actor = st.actor
         if st.guild is not None:
-            actor = st.guild.members.get(st.actor.id)
-            if actor is None:
+            actor = st.guild.members.get(st.actor.id, actor)
+            if st.actor.id in st.guild.gone:
                 raise ValueError(f"{st.actor!r} left {st.guild.name!r} since the form opened: "
                                  f"Discord takes no submission from them there")
         return await self._interact(
@@ -468,7 +468,8 @@ class Interactions:
         server has not installed it), as Discord sends it then."""
         if guild is not None and (not isinstance(actor, Member) or actor.guild is not guild):
             raise ValueError(f"{actor!r} is not a member of guild {guild.name!r}")
-        if guild is not None and guild.members.get(actor.id) is not actor:
+        if guild is not None and (guild.members.get(actor.id, actor) is not actor
+                                  or actor.id in guild.gone):
             # Discord sends an interaction with the member as they are as it is made: one
             # who left sends none, and one who came back is another member (their roles).
             raise ValueError(f"{actor!r} is not a member of guild {guild.name!r} now (they "

@@ -235,6 +235,10 @@ class Guild:
     roles: dict[int, Role] = field(default_factory=dict, repr=False)
     channels: dict[int, Channel] = field(default_factory=dict, repr=False)
     members: dict[int, Member] = field(default_factory=dict, repr=False)
+    # Ids of members who left and have not come back: Discord takes no interaction from
+    # them there. (A member the tests never listed in `members` is one Discord does not
+    # send with the guild, as a large guild's members without the members intent.)
+    gone: set[int] = field(default_factory=set, repr=False)
     scheduled_events: dict[int, dict[str, Any]] = field(default_factory=dict, repr=False)
     system_channel: Channel | None = field(default=None, repr=False)
     preferred_locale: str = field(default="en-US", repr=False)

@@ -73,6 +73,7 @@ def _guild(guild: Guild) -> dict[str, Any]:
         "members": [{"user_id": str(m.id), "role_ids": [str(r.id) for r in m.roles],
                      "joined_at": m.joined_at, "timed_out_until": m.timed_out_until}
                     for m in guild.members.values()],
+        "gone": [str(user_id) for user_id in sorted(guild.gone)],
         "scheduled_events": copy.deepcopy(list(guild.scheduled_events.values())),
     }
 
@@ -121,6 +122,7 @@ def _restore(fake: FakeDiscord, state: dict[str, Any]) -> None:
             guild.members[user.id] = Member(user, guild, [guild.roles[int(r)] for r in
                                                           m["role_ids"]], str(m["joined_at"]),
                                             None if until is None else str(until))
+        guild.gone = {int(user_id) for user_id in g.get("gone", ())}
         guild.scheduled_events = {int(e["id"]): e for e in g["scheduled_events"]}
         if g["system_channel_id"] is not None:
             guild.system_channel = guild.channels[int(g["system_channel_id"])]

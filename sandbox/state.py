@@ -99,6 +99,7 @@ class WorldState:
             roles.append(self._named_role(guild, "Admin", ADMINISTRATOR))
         member = Member(user, guild, roles)
         guild.members[user.id] = member
+        guild.gone.discard(user.id)
         self._dispatch_if(
             INTENT_GUILD_MEMBERS,
             guild,
@@ -111,6 +112,7 @@ class WorldState:
         """``member`` leaves ``guild`` (or is kicked): Discord then answers 404 10007
         Unknown Member for them there, and tells bots with the members intent."""
         del guild.members[member.id]
+        guild.gone.add(member.id)
         self._dispatch_if(
             INTENT_GUILD_MEMBERS,
             guild,

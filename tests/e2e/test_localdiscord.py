@@ -238,6 +238,12 @@ async def test_a_form_and_a_click_carry_the_member_as_they_are_when_sent(
     fake.remove_member(guild, back)
     with pytest.raises(ValueError, match="left"):
         await fake.submit_modal(opened, {"answer": "d"})
+    with pytest.raises(ValueError, match=r"not a member of guild .* now"):
+        await fake.slash(guild, back, "probe where")  # one who left sends nothing there
+    # A member the server never listed is one Discord does not send with the guild (a large
+    # guild without the members intent): their interactions come all the same.
+    unlisted = Member(fake.add_user("unlisted"), guild)
+    assert (await fake.slash(guild, unlisted, "probe where")).content == f"guild {guild.name}"
 
 
 async def test_dm_command_and_guild_joined_later(fake, guild, member, probe):
