@@ -424,7 +424,7 @@ class PostgresEvents(Repository):
                                       " FOR UPDATE", event_id, guild_id)
             if row is None:
                 raise EventNotFound(event_id)
-            now = self._trusted()  # once the event is ours, by the trusted clock (SQLite's)
+            now = self._trusted()  # once the event is ours, trusted: see the SQLite store's
             title = row["title"]
             taken_place = has_taken_place(dt(row["over_at"]), now)  # see the SQLite store
             members = await conn.fetch("SELECT user_id, status FROM rsvps WHERE event_id = $1"

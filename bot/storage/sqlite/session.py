@@ -434,7 +434,7 @@ class Session:
         # deleted event's members told it is cancelled, a removed member told, a freed seat
         # given to the waitlist, an archive refused): the running bot's wall clock as far
         # as it is trusted (`bot.clock`), so that a step ahead of it, set right minutes
-        # later, has not told nobody of what is still to come. The clock where none is given.
+        # later, leaves nobody untold of what is still to come. The clock where none is given.
         self.trusted = trusted or clock
         self.notices_written = 0  # outbox rows written, so the bot knows when to look
         self.writes = WriteHealth()  # a store shares one between its connections
