@@ -144,6 +144,13 @@ def topic_words(question: str) -> list[str]:
     return list(topic)[:MAX_TERMS]
 
 
+def words_and_topic(question: str) -> tuple[list[str], list[str]]:
+    """The question's search words, and the topic a passage must speak of (`topic_words`):
+    [] without one, or when the topic is all of its words (any of them is then a match)."""
+    words, topic = search_words(question), topic_words(question)
+    return words, topic if topic and set(topic) != set(words) else []
+
+
 def han_bigrams(text: str) -> list[str]:
     """Han text as overlapping two-character terms ("导弹防御": 导弹 弹防 防御), the way the
     search index holds it: Chinese has no spaces between words, and most words and names

@@ -25,7 +25,7 @@ from bot.content import EventContent
 from bot.errors import InvalidValue
 from bot.i18n import N_
 from bot.models import MATCH_END, MATCH_START, Passage
-from bot.questions import han_terms, search_words, topic_words
+from bot.questions import han_terms, search_words, words_and_topic
 from bot.storage.postgres.migrations import (
     ACCENTED,
     COMBINING_MARKS,
@@ -130,18 +130,16 @@ def tsquery_text(question: str) -> str:
     runs, so nothing the member types is read as query syntax). A question "about"
     something matches only passages that say it, the other words adding to the rank, as
     `sqlite.search.fts_query` does."""
-    words, topic = search_words(question), topic_words(question)
-    if not topic or set(topic) == set(words):
-        return any_of(words)
-    return f"({any_of(topic)}) & ({any_of(words)})"
+    words, topic = words_and_topic(question)
+    return f"({any_of(topic)}) & ({any_of(words)})" if topic else any_of(words)
 
 
 def term_queries(question: str) -> tuple[list[str], list[str]]:
     """The question's words, each as `to_tsquery` text with the topic a question "about"
     something requires (see `tsquery_text`), and its two-character Han terms: the terms
     that each bring their newest matches to be ranked (`sqlite.search.term_matches`)."""
-    words, topic = search_words(question), topic_words(question)
-    required = f" & ({any_of(topic)})" if topic and set(topic) != set(words) else ""
+    words, topic = words_and_topic(question)
+    required = f" & ({any_of(topic)})" if topic else ""
     return [f"'{word}'{required}" for word in words], han_terms(question)
 
 

@@ -11,7 +11,7 @@ from bot.errors import InvalidValue
 from bot.i18n import N_
 from bot.models import MATCH_END, MATCH_START, Passage
 from bot.pages_names import search_text
-from bot.questions import han_index, han_terms, search_words, topic_words
+from bot.questions import han_index, han_terms, words_and_topic
 from bot.storage.sqlite.session import Repository
 
 # Search rows are at most this long, and each text (a description, a bio...) gives at
@@ -128,18 +128,16 @@ def fts_query(question: str) -> str:
     nothing the member types is read as FTS syntax. A question "about" something matches
     only passages that say it: BM25 scores every phrase of the query, so the topic counts
     twice and the other words add to the rank without being required."""
-    words, topic = search_words(question), topic_words(question)
-    if not topic or set(topic) == set(words):
-        return any_of(words)
-    return f"({any_of(topic)}) AND ({any_of(words)})"
+    words, topic = words_and_topic(question)
+    return f"({any_of(topic)}) AND ({any_of(words)})" if topic else any_of(words)
 
 
 def term_matches(question: str) -> list[str]:
     """Each of the question's terms as an FTS5 query that `fts_query` or `han_query`
     would match: a word (with the topic a question "about" something requires), or a
     two-character Han term."""
-    words, topic = search_words(question), topic_words(question)
-    required = f" AND ({any_of(topic)})" if topic and set(topic) != set(words) else ""
+    words, topic = words_and_topic(question)
+    required = f" AND ({any_of(topic)})" if topic else ""
     return ([f'text : ("{word}"{required})' for word in words]
             + [f'han : "{term}"' for term in han_terms(question)])
 
