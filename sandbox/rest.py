@@ -133,12 +133,15 @@ class RestRoutes:
         elif not perms & SEND_MESSAGES:
             raise ApiError(403, 50013, "Missing Permissions")
 
+    def _bot_may(self, channel: Channel, permission: int) -> bool:
+        """Whether the bot has `permission` in `channel`, a server's (a DM's asks none)."""
+        return channel.guild is None or bool(
+            self.permissions(channel.guild.members[self.bot_user.id], channel) & permission)
+
     def _check_can_attach(self, channel: Channel, files: int) -> None:
         """Discord's rule for uploading files to a server's channel, in a new message or an
         edit: Attach Files. Otherwise 403 50013."""
-        if files and channel.guild is not None and not (
-                self.permissions(channel.guild.members[self.bot_user.id], channel)
-                & ATTACH_FILES):
+        if files and not self._bot_may(channel, ATTACH_FILES):
             raise ApiError(403, 50013, "Missing Permissions")
 
     async def _send_message(self, request: web.Request) -> web.Response:
@@ -148,9 +151,7 @@ class RestRoutes:
         self._check_not_empty(body, len(request[FILES]))
         self._check_can_send(channel)
         self._check_can_attach(channel, len(request[FILES]))
-        if body.get("embeds") and channel.guild is not None and not (
-                self.permissions(channel.guild.members[self.bot_user.id], channel)
-                & EMBED_LINKS):
+        if body.get("embeds") and not self._bot_may(channel, EMBED_LINKS):
             # Without Embed Links, Discord drops a message's embeds, and refuses a message
             # that would have nothing else to show.
             body = {**body, "embeds": []}
@@ -182,7 +183,7 @@ class RestRoutes:
         if record is None:
             raise ApiError(404, 10008, "Unknown Message")
         if request.method == "GET":
-            if not self._reads_history(channel):
+            if not self._bot_may(channel, READ_MESSAGE_HISTORY):
                 raise ApiError(403, 50001, "Missing Access")
             return _json(record.data)
         if request.method == "DELETE":
@@ -194,16 +195,9 @@ class RestRoutes:
         self._edit(record, request[BODY] or {}, request[FILES])
         return _json(record.data)
 
-    def _reads_history(self, channel: Channel) -> bool:
-        """Whether the bot may read `channel`'s messages: Read Message History in a server's
-        channel (a DM's are its own)."""
-        return channel.guild is None or bool(
-            self.permissions(channel.guild.members[self.bot_user.id], channel)
-            & READ_MESSAGE_HISTORY)
-
     async def _history(self, request: web.Request) -> web.Response:
         channel = self._channel(request)
-        if not self._reads_history(channel):
+        if not self._bot_may(channel, READ_MESSAGE_HISTORY):
             # Not an error on Discord: without Read Message History the list is empty.
             return _json([])
         limit = int(request.query.get("limit", 50))
