@@ -130,12 +130,7 @@ class WorldState:
         if member.guild.members.get(member.id) is not member:
             raise ValueError(f"{member!r} is not a member of {member.guild.name!r} now")
         member.roles[:] = roles
-        self._dispatch_if(
-            INTENT_GUILD_MEMBERS,
-            member.guild,
-            "GUILD_MEMBER_UPDATE",
-            {**member.payload(), "guild_id": str(member.guild.id)},
-        )
+        self._member_updated(member)
 
     def time_out(self, member: Member, until: datetime | None) -> None:
         """A moderator times ``member`` out until ``until`` (None: lifts it): meanwhile
@@ -145,6 +140,10 @@ class WorldState:
         if until is not None and until.tzinfo is None:
             raise ValueError("a timeout ends at a timezone-aware moment")
         member.timed_out_until = None if until is None else until.astimezone(UTC).isoformat()
+        self._member_updated(member)
+
+    def _member_updated(self, member: Member) -> None:
+        """Tell the bot of the member as they are now, if it asked for the members intent."""
         self._dispatch_if(
             INTENT_GUILD_MEMBERS,
             member.guild,
