@@ -51,17 +51,10 @@ class Announcements(commands.Cog):
         await asyncio.gather(*tasks, return_exceptions=True)
 
     def _on_registration_changed(self, signal: RegistrationChanged) -> None:
-        self.registration_changed(signal.guild_id, signal.event_id)
+        self.edits.registration_changed(signal.guild_id, signal.event_id)
 
     def _on_guild_left(self, signal: GuildLeft) -> None:
         self.edits.guild_left(signal.guild_id)
-
-    def registration_changed(self, guild_id: int, event_id: int) -> None:
-        self.edits.registration_changed(guild_id, event_id)
-
-    async def deliver_pending(self) -> None:
-        """Deliver every lane's pending notices, one lane after the other."""
-        await self.lanes.deliver_pending()
 
     async def _run_after_ready(self) -> None:
         """Deliver the notices held for guilds that had not arrived; after a restart, correct

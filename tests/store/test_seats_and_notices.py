@@ -877,9 +877,9 @@ async def test_a_notice_held_before_ready_past_its_claim_is_held_once(store):
     bot = a_bot(store=store, own_shards=None, is_ready=lambda: False,
                           get_guild=lambda guild_id: None)
     cog = Announcements(bot)
-    await cog.deliver_pending()
+    await cog.lanes.deliver_pending()
     await execute_sql(store, "UPDATE outbox SET claimed_at = claimed_at - 3600")  # stale
-    await cog.deliver_pending()
+    await cog.lanes.deliver_pending()
     assert [n.kind.value for n, _ in cog.lanes._held.values()] == ["capacity"]
 
 
@@ -905,10 +905,10 @@ async def test_a_notice_posted_while_the_database_stays_busy_is_posted_once(
                                             is_ready=lambda: True, get_guild=arrived))
         cog.sender.deliver = deliver  # type: ignore[method-assign]
         with pytest.raises(DatabaseBusy):
-            await cog.deliver_pending()
+            await cog.lanes.deliver_pending()
         await held.aclose()
         await execute_sql(store, "UPDATE outbox SET claimed_at = claimed_at - 3600")  # stale
-        await cog.deliver_pending()
+        await cog.lanes.deliver_pending()
         assert posted == ["capacity"]
         assert await store.run(store.notices.claim_notices) == []
 
@@ -1005,7 +1005,7 @@ async def test_the_announcement_editor_keeps_nothing_per_event_once_it_is_done(s
     for n in range(40):
         event = await new_event(store, capacity=5, slug=f"talk-{n}")
         await store.join(1, event.id, 1, "m")
-        cog.registration_changed(1, event.id)
+        cog.edits.registration_changed(1, event.id)
     for _ in range(200):
         if not cog.edits._editors:
             break
@@ -1173,7 +1173,7 @@ async def test_a_notice_discord_keeps_failing_holds_its_event_s_next_ones_two_cl
     cog.sender.deliver = deliver  # type: ignore[method-assign]
     waited = 0
     while not posted and waited <= 10 * notice_lanes.STALLED_AT_MOST:
-        await cog.deliver_pending()
+        await cog.lanes.deliver_pending()
         assert posted == [] or waited >= notice_lanes.STALLED_AT_MOST, waited
         await execute_sql(store, "UPDATE outbox SET claimed_at = claimed_at - ?",
                           notice_lanes.CLAIM_SECONDS)  # a claim's life later
@@ -1193,11 +1193,11 @@ async def test_a_server_s_held_notices_keep_their_order_when_discord_fails_one(s
     deliver = failing_the_close(posted)
 
     cog, guild = deliverer_of_a_server_away(store, deliver)
-    await cog.deliver_pending()
+    await cog.lanes.deliver_pending()
     assert [n.kind.value for n, _ in cog.lanes._held.values()] == ["closed", "opened"]
     guild.unavailable = False
     await cog.on_guild_available(guild)  # type: ignore[arg-type]
-    await cog.deliver_pending()
+    await cog.lanes.deliver_pending()
     assert posted == []
     await execute_sql(store, "UPDATE outbox SET claimed_at = claimed_at - 3600")  # stale
     posted_later: list[str] = []
@@ -1207,7 +1207,7 @@ async def test_a_server_s_held_notices_keep_their_order_when_discord_fails_one(s
         return True
 
     cog.sender.deliver = deliver_now  # type: ignore[method-assign]
-    await cog.deliver_pending()
+    await cog.lanes.deliver_pending()
     assert posted_later == ["closed", "opened"]
 
 
@@ -1227,13 +1227,13 @@ async def test_a_notice_of_a_server_away_for_days_is_given_up_a_day_after_it_was
         return True
 
     cog, guild = deliverer_of_a_server_away(store, deliver)
-    await cog.deliver_pending()
+    await cog.lanes.deliver_pending()
     assert cog.lanes._held == {}
     await execute_sql(store, "UPDATE outbox SET claimed_at = claimed_at - 3600")  # stale
     assert await store.run(store.notices.claim_notices) == []
     guild.unavailable = False
     await cog.on_guild_available(guild)  # type: ignore[arg-type]
-    await cog.deliver_pending()
+    await cog.lanes.deliver_pending()
     assert posted == []
 
 
@@ -1253,17 +1253,17 @@ async def test_a_server_back_from_an_outage_hears_its_held_notices_before_new_on
         return True
 
     cog, guild = deliverer_of_a_server_away(store, deliver)
-    await cog.deliver_pending()
+    await cog.lanes.deliver_pending()
     assert [n.kind.value for n, _ in cog.lanes._held.values()] == ["closed"]
     guild.unavailable = False
     back = asyncio.create_task(cog.on_guild_available(guild))  # type: ignore[arg-type]
     await asyncio.sleep(0.05)
     await store.run(store.registrations.open_registration, 1, event.id)
-    delivering = asyncio.create_task(cog.deliver_pending())
+    delivering = asyncio.create_task(cog.lanes.deliver_pending())
     await asyncio.sleep(0.5)
     discord_answers.set()
     await asyncio.gather(back, delivering)
-    await cog.deliver_pending()
+    await cog.lanes.deliver_pending()
     assert posted == ["closed", "opened"]
 
 
@@ -1327,17 +1327,17 @@ async def test_a_notice_held_for_a_server_whose_data_was_deleted_is_not_posted_o
         store=store, own_shards=None, is_ready=lambda: True,
         get_guild=lambda guild_id: arrived(guild_id) if guild_id in present else None))
     cog.sender.deliver = deliver  # type: ignore[method-assign]
-    await cog.deliver_pending()
+    await cog.lanes.deliver_pending()
     assert [n.kind.value for n, _ in cog.lanes._held.values()] == ["closed"]
     left = utcnow() - timedelta(hours=13)
     await store.run(store.settings.set_guild_left, 1, left)
     assert await store.run(store.settings.purge_guild, 1, left + timedelta(hours=1))
     for _ in range(3):  # claims' lives go by, with nothing left to claim
         now[0] += notice_lanes.CLAIM_SECONDS
-        await cog.deliver_pending()
+        await cog.lanes.deliver_pending()
 
     present.add(1)  # invited back
-    await cog.deliver_pending()
+    await cog.lanes.deliver_pending()
     assert posted == []
 
 
