@@ -206,6 +206,7 @@ class EventTitle:
     starts_at: datetime | None
     all_day: bool
     archived: bool
+    slug: str  # an event is named by it too (`bot.flows.events.resolve`)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,6 @@ from bot.errors import Unavailable
 from bot.flows import events
 from bot.i18n import N_
 from bot.models import Event, EventListing, EventSummary, EventTitle
-from bot.pages_names import comparable
 from bot.render import CHOICE_NAME, clip, without_bidi_controls
 from bot.tree import before_deadline
 from bot.zones import server_zone
@@ -89,15 +88,15 @@ def manage_events_only() -> Callable[[T], T]:
 
 async def resolve_summary(interaction: Interaction, ref: str | None) -> EventSummary:
     """The event named by the `[event]` option (`bot.flows.events.resolve`)."""
-    return await events.resolve(interaction.client.store, guild_id_of(interaction), ref)
+    return await events.resolve(interaction.client.event_titles, guild_id_of(interaction), ref)
 
 
 async def resolve_for(interaction: Interaction, ref: str | None,
                       read: Callable[[int], Awaitable[T]]) -> T:
     """`read(event_id)` of the event the `[event]` option names: the command's one read
     (`bot.flows.events.resolve_with`)."""
-    return await events.resolve_with(interaction.client.store, guild_id_of(interaction), ref,
-                                     read)
+    return await events.resolve_with(interaction.client.event_titles, guild_id_of(interaction),
+                                     ref, read)
 
 
 async def resolve_event(interaction: Interaction, ref: str | None) -> Event:
@@ -128,17 +127,9 @@ async def _event_choices(interaction: Interaction, current: str
                          ) -> list[app_commands.Choice[str]]:
     assert interaction.guild_id is not None
     store = interaction.client.store
-    needle = comparable(current)
     command = interaction.command.qualified_name if interaction.command else ""
-    archived = command in ARCHIVED_OFFERED
-    offered = []
-    for listing in (await interaction.client.event_titles.of(interaction.guild_id)).titles:
-        if (archived or not listing.archived) and (
-                not needle or needle in events.title_compared(listing.title)
-                or needle == str(listing.id)):
-            offered.append(listing)
-            if len(offered) == MAX_CHOICES:
-                break
+    index = await interaction.client.event_titles.of(interaction.guild_id)
+    offered = index.search(current, archived=command in ARCHIVED_OFFERED, limit=MAX_CHOICES)
     zone = server_zone(await store.run(store.settings.timezone, interaction.guild_id))
     names = [choice_name(listing, zone) for listing in offered]
     repeated = {name for name, count in Counter(names).items() if count > 1}

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import functools
 import re
+from array import array
+from bisect import bisect_right
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from bot.errors import EventNotFound, NotFound
 from bot.i18n import N_, Text
-from bot.models import EventSummary, EventTitles
+from bot.models import EventSummary, EventTitle, EventTitles
+from bot.offload import off_loop
 from bot.pages_names import comparable
 from bot.render import clip
 from bot.storage import Store
@@ -24,29 +26,35 @@ MAX_TYPED = 80  # characters of a member's text quoted back or compared with tit
 MAX_COMPARED = 100
 COMPARED_CHARS = 100
 # Events' titles the `[event]` option keeps, of the servers asked about last (a server's
-# are kept whole, however many): a few megabytes.
+# are kept whole, however many), indexed (`TitleIndex`): 20 MB for titles of 50 letters.
 KEPT_TITLES = 20_000
+# A server's titles indexed on the event loop when they are read again (`TitleIndex`):
+# about a millisecond's work; more go to the heavy-work threads.
+INDEXED_ON_LOOP = 200
 LIKE_ENOUGH = 0.7  # of the letter pairs typed that a title holds, to be suggested
 MIN_PAIRS = 3  # letter pairs typed (four letters) before anything is suggested
 
 
-async def resolve(store: Store, guild_id: int, ref: str | None) -> EventSummary:
+async def resolve(titles: KeptTitles, guild_id: int, ref: str | None) -> EventSummary:
     """The event named by the `[event]` option: an id of this server (what autocomplete
     sends), or an exact title or slug; without it, the one `/event list` shows first
     (`default_event_id`). Nothing looser: a stray number or word must not pick some other
     event (autocomplete is where members search by part of a title). A title typed in the
     other
     Chinese script, or in other widths, names the one event it can be, never one of two."""
-    return await resolve_with(store, guild_id, ref,
+    store = titles.store
+    return await resolve_with(titles, guild_id, ref,
                               lambda event_id: store.summary(guild_id, event_id))
 
 
-async def resolve_with(store: Store, guild_id: int, ref: str | None,
+async def resolve_with(titles: KeptTitles, guild_id: int, ref: str | None,
                        read: Callable[[int], Awaitable[T]]) -> T:
     """`read(event_id)` of the event `ref` names, by `resolve`'s rules. A command reads
     what it needs of the event in that one call, whose EventNotFound also tells that an
     id is not of this server: the common case (an id from autocomplete) costs one read,
-    not a lookup of the event and then the read."""
+    not a lookup of the event and then the read. A title or slug is looked up among the
+    server's kept titles (`KeptTitles`), not read again with every event of the server."""
+    store = titles.store
     ref = (ref or "").strip()
     if not ref:
         event_id = await store.run(store.events.default_event_id, guild_id)
@@ -60,52 +68,133 @@ async def resolve_with(store: Store, guild_id: int, ref: str | None,
             return await read(event_id)
         except EventNotFound:
             pass  # a title or slug made of digits, perhaps
-    summaries = await store.run(store.events.list_events, guild_id)
-    exact = " ".join(ref.split()).casefold()
-    for summary in summaries:
-        if exact in (" ".join(summary.title.split()).casefold(), summary.slug.casefold()):
-            return await read(summary.id)
-    wanted = comparable(ref)
-    alike = [summary for summary in summaries if title_compared(summary.title) == wanted]
-    if len(alike) == 1:
-        return await read(alike[0].id)
-    raise NotFound(no_match(ref, summaries))
+    index = await titles.of(guild_id)
+    named = index.named(ref)
+    if named is not None:
+        return await read(named.id)
+    raise NotFound(no_match(ref, [title.title for title in index.titles[:MAX_COMPARED]]))
 
 
-# Titles are compared as names are (`comparable`: spacing, case and width aside, and in
-# simplified characters, so that a member finds 导弹防御论坛 typing 導彈防禦論壇); the
-# guild's titles are kept so, since each autocomplete keystroke compares them again.
-title_compared = functools.lru_cache(maxsize=4096)(comparable)
+SEVERAL = -1  # (`TitleIndex`: a title alike several events names none of them)
+
+
+class TitleIndex:
+    """A server's events (`Events.event_titles`, in `/event list`'s order) as members name
+    and search them, built once per read of them: a title or slug named is looked up, and
+    a keystroke's part of a title is found by `str.find` in one string of them all, so
+    that neither costs the event loop more on a server of more events (comparing 10,000
+    titles one by one took 13 ms a keystroke).
+
+    Titles are compared as names are (`comparable`: spacing, case and width aside, and in
+    simplified characters, so that a member finds 导弹防御论坛 typing 導彈防禦論壇)."""
+
+    def __init__(self, kept: EventTitles) -> None:
+        self.kept = kept
+        self.titles = kept.titles
+        # a title as typed exactly (spacing and case aside), or a slug: its first event
+        self._named: dict[str, int] = {}
+        # a title `comparable`: its one event, or SEVERAL
+        self._alike: dict[str, int] = {}
+        self._ids = {title.id: n for n, title in enumerate(self.titles)}
+        compared = []
+        for n, title in enumerate(self.titles):
+            slug = title.slug.casefold()
+            for name in (" ".join(title.title.split()).casefold(),
+                         title.slug if slug == title.slug else slug):  # (kept once)
+                self._named.setdefault(name, n)
+            alike = comparable(title.title)
+            compared.append(alike)
+            self._alike[alike] = SEVERAL if alike in self._alike else n
+        current = [n for n, title in enumerate(self.titles) if not title.archived]
+        self._every = _Joined(compared, range(len(compared)))
+        self._current = self._every if len(current) == len(compared) else _Joined(
+            [compared[n] for n in current], current)
+
+    def named(self, ref: str) -> EventTitle | None:
+        """The event `ref` names (`resolve`'s rules): the first whose title or slug it is,
+        spacing and case aside; else the one title alike (`comparable`), if only one."""
+        n = self._named.get(" ".join(ref.split()).casefold())
+        if n is None:
+            n = self._alike.get(comparable(ref), SEVERAL)
+        return None if n == SEVERAL else self.titles[n]
+
+    def search(self, typed: str, *, archived: bool, limit: int) -> list[EventTitle]:
+        """The first `limit` events, in order, whose title holds `typed` (compared as
+        names are) or whose id it is; archived ones only with `archived`."""
+        needle = comparable(typed)
+        found = (self._every if archived else self._current).find(needle, limit)
+        event_id = parse_event_id(needle)
+        by_id = None if event_id is None or str(event_id) != needle else self._ids.get(event_id)
+        if by_id is not None and by_id not in found and (
+                archived or not self.titles[by_id].archived):
+            found = sorted([*found, by_id])[:limit]
+        return [self.titles[n] for n in found]
+
+
+class _Joined:
+    """Compared titles as one string, each ended by a newline (which `comparable` leaves
+    in none), and where each begins: a needle is found in them by `str.find`, in C."""
+
+    def __init__(self, compared: Sequence[str], positions: Sequence[int]) -> None:
+        self._text = "".join(f"{title}\n" for title in compared)
+        self._starts = array("q")
+        at = 0
+        for title in compared:
+            self._starts.append(at)
+            at += len(title) + 1
+        self._positions = positions
+
+    def find(self, needle: str, limit: int) -> list[int]:
+        """The positions of the first `limit` titles holding `needle` (no newline)."""
+        if not needle:
+            return list(self._positions[:limit])
+        found: list[int] = []
+        at = 0
+        while len(found) < limit:
+            at = self._text.find(needle, at)
+            if at < 0:
+                break
+            n = bisect_right(self._starts, at) - 1
+            found.append(self._positions[n])
+            at = self._starts[n + 1] if n + 1 < len(self._starts) else len(self._text)
+        return found
 
 
 class KeptTitles:
-    """The `[event]` option's titles of each server (`Events.event_titles`), kept between
-    keystrokes: a keystroke costs the read of the server's events version, and the
-    events are read again only when it moved (another process's change too) or one of
-    them began or ended since. Those of the servers asked about least recently go past
-    KEPT_TITLES."""
+    """The `[event]` option's titles of each server (`Events.event_titles`), indexed
+    (`TitleIndex`) and kept between keystrokes: a keystroke or a title named costs the
+    read of the server's events version, and the events are read and indexed again only
+    when it moved (another process's change too) or one of them began or ended since.
+    Those of the servers asked about least recently go past KEPT_TITLES."""
 
     def __init__(self, store: Store, limit: int = KEPT_TITLES) -> None:
-        self._store = store
+        self.store = store
         self._limit = limit
-        self._kept: OrderedDict[int, EventTitles] = OrderedDict()
+        self._kept: OrderedDict[int, TitleIndex] = OrderedDict()
         self._count = 0  # titles kept, of every server
 
-    async def of(self, guild_id: int) -> EventTitles:
-        store = self._store
+    async def of(self, guild_id: int) -> TitleIndex:
+        store = self.store
         kept = self._kept.get(guild_id)
-        titles = await store.run(store.events.event_titles, guild_id, kept)
+        titles = await store.run(store.events.event_titles, guild_id,
+                                 None if kept is None else kept.kept)
+        if kept is not None and titles is kept.kept:
+            index = kept
+        elif len(titles.titles) <= INDEXED_ON_LOOP:
+            index = TitleIndex(titles)
+        else:
+            index = await off_loop(TitleIndex, titles)
         now_kept = self._kept.pop(guild_id, None)  # (another keystroke's, meanwhile)
         if now_kept is not None:
             self._count -= len(now_kept.titles)
-        if now_kept is not None and now_kept.version > titles.version:
-            titles = now_kept  # a newer read landed first: never go back to an older one
-        self._kept[guild_id] = titles
-        self._count += len(titles.titles)
+        if now_kept is not None and now_kept.kept.version > titles.version:
+            index = now_kept  # a newer read landed first: never go back to an older one
+        self._kept[guild_id] = index
+        self._count += len(index.titles)
         while self._count > self._limit and len(self._kept) > 1:
             _, dropped = self._kept.popitem(last=False)
             self._count -= len(dropped.titles)
-        return titles
+        return index
 
 
 def parse_event_id(text: str) -> int | None:
@@ -117,10 +206,11 @@ def parse_event_id(text: str) -> int | None:
     return value if value <= MAX_EVENT_ID else None
 
 
-def no_match(ref: str, summaries: list[EventSummary]) -> Text:
-    """The refusal for an `[event]` that names nothing here, with the titles it is close to."""
+def no_match(ref: str, titles: list[str]) -> Text:
+    """The refusal for an `[event]` that names nothing here, with the `titles` (the first
+    of the server's) it is close to."""
     typed = clip(" ".join(ref.split()), MAX_TYPED)
-    close = closest(typed, [summary.title for summary in summaries[:MAX_COMPARED]])
+    close = closest(typed, titles)
     if close:
         # Titles are page text: listed as they are, between quotation marks.
         return Text(N_("no event in this server matches {typed!r}; did you mean {titles}?"),

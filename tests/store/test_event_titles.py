@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.errors import NotFound
+from bot.flows.events import INDEXED_ON_LOOP, KeptTitles, resolve
 from bot.models import EventEdit
 from tests.conftest import execute_sql, new_event
 
@@ -98,3 +100,37 @@ async def test_the_order_moves_when_an_event_begins(store):
     assert [t.id for t in later.titles] == [listing.id for listing in listed]
     assert later.until == NOW + timedelta(hours=2)
     assert (await titles(store, later, NOW + timedelta(hours=3))).until is None
+
+
+@pytest.mark.sqlite_only  # counts the statements SQLite runs
+async def test_an_event_named_by_its_title_costs_the_version_and_its_own_read(store):
+    """Naming an event by its title reads none of the server's other events once its
+    titles are kept: the version on the database thread (the event named is then read
+    by its id, as members' reads are, on a connection of the event loop's)."""
+    await many_events(store, 2000)
+    kept = KeptTitles(store)
+    assert (await resolve(kept, 1, "meetup  1500")).title == "Meetup 1500"
+    conn = store._repos.session.conn
+    statements: list[str] = []
+    await store.run(lambda: conn.set_trace_callback(statements.append))
+    try:
+        named = await resolve(kept, 1, "Meetup 1999")
+    finally:
+        await store.run(lambda: conn.set_trace_callback(None))
+    assert named.title == "Meetup 1999"
+    assert statements == ["SELECT version FROM event_versions WHERE guild_id = 1"]
+
+
+async def test_a_title_changed_anywhere_names_its_event_at_once(store):
+    """More titles than are indexed on the event loop (on PostgreSQL, made into titles
+    off it too), then a title changed behind the store's back: the new one names the
+    event at once, the old one nothing."""
+    await many_events(store, INDEXED_ON_LOOP + 50)
+    kept = KeptTitles(store)
+    first = await resolve(kept, 1, "Meetup 1")
+    assert [t.title for t in (await kept.of(1)).search("meetup 2", archived=False, limit=3)] == [
+        "Meetup 2", "Meetup 20", "Meetup 21"]
+    await execute_sql(store, "UPDATE events SET title = 'Renamed' WHERE id = ?", first.id)
+    assert (await resolve(kept, 1, "renamed")).id == first.id
+    with pytest.raises(NotFound):
+        await resolve(kept, 1, "Meetup 1")

@@ -4,11 +4,15 @@ characters a name, whatever the title, with the date and the id that tell events
 from __future__ import annotations
 
 import dataclasses
+import random
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bot.adapters.event_option import choice_name
-from bot.models import EventListing
+from bot.flows import events as events_flow
+from bot.flows.events import TitleIndex
+from bot.models import EventListing, EventTitle, EventTitles
+from bot.pages_names import comparable
 
 
 def test_a_long_title_is_cut_so_that_its_choice_fits_with_its_date_and_id():
@@ -28,3 +32,66 @@ def test_a_title_that_shows_nothing_is_named_by_its_id():
     assert choice_name(undated, UTC) == "#77"
     dated = dataclasses.replace(undated, starts_at=datetime(2037, 5, 6, 18, tzinfo=UTC))
     assert choice_name(dated, UTC) == "(2037-05-06) #77"
+
+
+def index_of(titles: list[tuple[str, bool]], slugs: list[str] | None = None) -> TitleIndex:
+    """The index of events 1, 2, ... titled `titles` (title, archived), in that order."""
+    return TitleIndex(EventTitles(1, None, tuple(
+        EventTitle(n, title, None, False, archived, slugs[n - 1] if slugs else f"event-{n}")
+        for n, (title, archived) in enumerate(titles, start=1))))
+
+
+def offered_one_by_one(titles: tuple[EventTitle, ...], typed: str, archived: bool,
+                       limit: int) -> list[int]:
+    """What the option offers, comparing each title in turn."""
+    needle = comparable(typed)
+    return [title.id for title in titles
+            if (archived or not title.archived)
+            and (needle in comparable(title.title) or needle == str(title.id))][:limit]
+
+
+def test_a_search_offers_what_comparing_each_title_in_turn_would():
+    """Found in one string of every title, a typed part is never found across two titles,
+    and a title, its id, an archived one and the limit count as one by one."""
+    pieces = ["Arms", "arms", "ＡＲＭＳ", "Control", " ", "  ", "導彈", "导弹", "防御", "1", "12",
+              "x", "Talk", "–", "é", "\u3000"]
+    rng = random.Random(7)
+    titles = [("".join(rng.choice(pieces) for _ in range(rng.randint(1, 6))), rng.random() < 0.3)
+              for _ in range(300)]
+    index = index_of(titles)
+    typed_ones = ["", " ", "arms", "ARMS CONTROL", "导弹", "導彈防禦", "s c", "1", "12", "012",
+                  "123", "9" * 5000, "x\nx", "ms co", "Talk–", "zzz",
+                  *(title for title, _ in titles[:40]),
+                  *(title[1:4] for title, _ in titles[40:80])]
+    for typed in typed_ones:
+        for archived in (False, True):
+            for limit in (1, 3, 25, 400):
+                found = [title.id for title in index.search(typed, archived=archived,
+                                                            limit=limit)]
+                assert found == offered_one_by_one(index.titles, typed, archived, limit), (
+                    typed, archived, limit)
+
+
+def test_a_keystroke_compares_no_title_again(monkeypatch):
+    """The titles are compared once, as the index is built: a keystroke compares what was
+    typed alone, however many events the server has."""
+    index = index_of([(f"Meetup {n}", False) for n in range(2000)])
+    calls = []
+    monkeypatch.setattr(events_flow, "comparable", lambda text: calls.append(text) or text)
+    assert [t.title for t in index.search("meetup 1999", archived=False, limit=25)] == [
+        "Meetup 1999"]
+    assert calls == ["meetup 1999"]
+
+
+def test_an_event_is_named_by_its_exact_title_or_slug_first_then_by_the_one_title_alike():
+    """Spacing and case aside, a title or slug names the first such event; else a title
+    alike in width or Chinese script names the one event alike, never one of two."""
+    index = index_of([("Arms Talk", False), ("arms  talk", True), ("導彈防禦論壇", False),
+                      ("Twin", False), ("ＴＷＩＮ", False), ("Slugged", False)],
+                     slugs=["arms-talk", "arms-talk-2", "missile", "twin", "twin-2", "Old-Name"])
+    named = {ref: (found.id if (found := index.named(ref)) else None) for ref in (
+        "Arms Talk", "ARMS   talk", "arms talk", "arms-talk-2", "导弹防御论坛", "導彈防禦論壇",
+        "twin", "ｔｗｉｎ", "ｔwin", "twin-2", "old-name", "Slugged", "Arms", "")}
+    assert named == {"Arms Talk": 1, "ARMS   talk": 1, "arms talk": 1, "arms-talk-2": 2,
+                     "导弹防御论坛": 3, "導彈防禦論壇": 3, "twin": 4, "ｔｗｉｎ": 5, "ｔwin": None,
+                     "twin-2": 5, "old-name": 6, "Slugged": 6, "Arms": None, "": None}

@@ -101,7 +101,7 @@ UPCOMING = (f"SELECT id FROM events WHERE {TO_COME} AND starts_at <= (SELECT sta
 
 def titles_of(version: int, now: datetime, rows: Sequence[Columns]) -> EventTitles:
     """`event_titles` of the rows read at `now` (id, title, starts_at, all_day, archived,
-    and as `begins` and `ends` the moments it begins and is over, in Unix seconds), for
+    slug, and as `begins` and `ends` the moments it begins and is over, in Unix seconds), for
     both backends: they hold until the first of those moments after `now` among the events
     not archived, where one begins or is over and `LISTING_ORDER` moves it."""
     at = ts(now)
@@ -109,7 +109,7 @@ def titles_of(version: int, now: datetime, rows: Sequence[Columns]) -> EventTitl
                for moment in (r["begins"], r["ends"]) if moment is not None and moment > at]
     return EventTitles(version, dt(min(moments)) if moments else None, tuple(
         EventTitle(r["id"], r["title"], dt(r["starts_at"]), bool(r["all_day"]),
-                   bool(r["archived"])) for r in rows))
+                   bool(r["archived"]), r["slug"]) for r in rows))
 
 
 class SqliteEvents(Repository):
@@ -412,7 +412,7 @@ class SqliteEvents(Repository):
         if kept is not None and kept.holds(version, at):
             return kept
         rows = self._all(
-            f"SELECT id, title, starts_at, all_day, archived, {start_moment()} AS begins,"
+            f"SELECT id, title, starts_at, all_day, archived, slug, {start_moment()} AS begins,"
             f" {OVER_AT} AS ends FROM events WHERE guild_id = :guild ORDER BY {LISTING_ORDER}",
             {"guild": guild_id, "now": ts(at)})
         return titles_of(version, at, rows)
