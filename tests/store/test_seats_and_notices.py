@@ -995,6 +995,65 @@ async def test_changes_to_an_event_never_announced_read_and_render_nothing(store
     assert asked == ["announcement_messages"]
 
 
+async def test_a_restart_refreshes_the_announcements_a_few_events_at_a_time(store):
+    """After a restart every announced event is refreshed (its seat count may have moved
+    while the bot was away). All of a big server's announced events at once queued their
+    reads on the one database thread ahead of every member's command: 900 of them held a
+    command a third of a second, growing with their number. Here 40 announced events are
+    refreshed, all of them, with no more database calls in flight at once than
+    REFRESH_AT_ONCE."""
+    from bot.i18n import language
+
+    edited: list[int] = []
+    in_flight = most = 0
+
+    class Watched:
+        def __getattr__(self, name):
+            return getattr(store, name)
+
+        async def run(self, fn, *args, **kwargs):
+            nonlocal in_flight, most
+            in_flight += 1
+            most = max(most, in_flight)
+            try:
+                return await store.run(fn, *args, **kwargs)
+            finally:
+                in_flight -= 1
+
+    class Message:
+        def __init__(self, message_id: int) -> None:
+            self.message_id = message_id
+
+        async def edit(self, **_: object) -> None:
+            edited.append(self.message_id)
+
+    async def for_guild(guild_id: int, client: object):
+        return language("en-US")
+
+    for n in range(40):
+        event = await new_event(store, capacity=5, slug=f"talk-{n}")
+        await store.run(store.notices.add_announcement_message, event.id, 10, 1000 + n)
+    cog = Announcements(a_bot(  # type: ignore[arg-type]
+        store=Watched(), languages=SimpleNamespace(for_guild=for_guild),
+        is_ready=lambda: True, get_guild=arrived, runs_guild=lambda guild_id: True,
+        get_partial_messageable=lambda channel_id: SimpleNamespace(
+            get_partial_message=Message)))
+    try:
+        await cog.edits.refresh_all()
+        for _ in range(200):  # (done by its return, since it waits for each event's edit)
+            if len(edited) == 40:
+                break
+            await asyncio.sleep(0.01)
+        assert sorted(edited) == [1000 + n for n in range(40)]
+        assert most <= announcement_edits.REFRESH_AT_ONCE, most
+    finally:
+        editors = cog.edits.tasks()  # (each waits out EDIT_INTERVAL after its edit)
+        for task in editors:
+            task.cancel()
+        cog.edits.cancel_timers()
+        await asyncio.gather(*editors, return_exceptions=True)
+
+
 async def test_the_announcement_editor_keeps_nothing_per_event_once_it_is_done(store,
                                                                                 monkeypatch):
     """Every change of seats wakes the editor of that event's announcements; over months
