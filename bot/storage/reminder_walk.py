@@ -12,6 +12,7 @@ the cursor back to the promoted member's place, and a cursor kept for an older d
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -112,8 +113,8 @@ class ReminderWindow:
 
 def reminder_windows(rows: Iterable[Any], now: int) -> list[ReminderWindow]:
     """Windows from rows of (guild_id, event_id, title, starts_at, venue, day, minutes,
-    due_at), one per offset come due, ordered by start then event (the order of the claims), read
-    at `now`."""
+    due_at), one per offset come due, ordered by start then event, read at `now`; in the
+    order of the claims (`in_turn`)."""
     grouped: dict[int, list[Any]] = {}
     for row in rows:
         grouped.setdefault(row["event_id"], []).append(row)
@@ -124,7 +125,23 @@ def reminder_windows(rows: Iterable[Any], now: int) -> list[ReminderWindow]:
                                       first["starts_at"], first["venue"],
                                       tuple((r["minutes"], r["due_at"]) for r in group), now,
                                       first["day"]))
-    return windows
+    return in_turn(windows)
+
+
+def in_turn(windows: Sequence[ReminderWindow]) -> list[ReminderWindow]:
+    """`windows` (by start, then event) in the order their reminders are claimed: the
+    soonest start first, and the servers whose events start at the same moment taking
+    turns, one event each (in event order within a server). A server with a hundred
+    events starting together does not keep another's members waiting for all of its DMs,
+    which Discord's limits spread over many minutes."""
+    ordered: list[ReminderWindow] = []
+    for _, together in itertools.groupby(windows, key=lambda window: window.starts_at):
+        by_server: dict[int, list[ReminderWindow]] = {}
+        for window in together:
+            by_server.setdefault(window.guild_id, []).append(window)
+        ordered += [window for turn in itertools.zip_longest(*by_server.values())
+                    for window in turn if window is not None]
+    return ordered
 
 
 @dataclass(slots=True)

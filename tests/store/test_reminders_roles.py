@@ -60,6 +60,25 @@ async def test_next_due_is_the_earliest_offset_of_a_confirmed_member(store):
     assert await store.run(store.reminders.claim_reminders, START - MIN) == []
 
 
+async def test_servers_whose_events_start_together_take_turns_with_their_reminders(store):
+    """Among events starting at the same moment, the servers' claims take turns, one
+    event each (A, B, A, B; a server's own in id order), so a server with a hundred events
+    starting together does not keep another's members waiting for all of its DMs; an
+    event starting sooner still comes first, whichever server it is of."""
+    events = [await event_at(store, START, slug=f"{server}{n}", guild_id=guild_id)
+              for server, guild_id in (("a", 1), ("b", 2)) for n in (1, 2)]
+    sooner = await event_at(store, START - MIN, slug="b0", guild_id=2)
+    for event_id in [*events, sooner]:
+        guild_id = 1 if event_id in events[:2] else 2
+        for user_id in (7, 8):
+            await store.join(guild_id, event_id, user_id, "member")
+    claimed = await store.run(store.reminders.claim_reminders, START - 1440 * MIN)
+    a1, a2, b1, b2 = events
+    assert [(c[0], c[1], c[5]) for c in claimed] == [
+        (2, sooner, 7), (2, sooner, 8), (1, a1, 7), (1, a1, 8), (2, b1, 7), (2, b1, 8),
+        (1, a2, 7), (1, a2, 8), (2, b2, 7), (2, b2, 8)]
+
+
 async def test_an_archived_event_reminds_nobody_and_an_unarchived_one_does(store):
     """Archived, an event takes no RSVPs, not even a cancel: a reminder saying "use /rsvp
     cancel if you can no longer come" would point to a command that refuses."""

@@ -102,9 +102,10 @@ class PostgresReminders(Repository):
 
     async def claim_reminders(self, now: datetime | None = None, limit: int = 100
                               ) -> list[DueReminder]:
-        """Take the reminders due now, in start order, then RSVP order, recording them in
-        reminders_sent in the same transaction (delivery is at most once), and move each
-        event's cursor past the members read (`bot.storage.reminder_walk`)."""
+        """Take the reminders due now, in start order (servers whose events start
+        together taking turns, `reminder_walk.in_turn`), then RSVP order, recording them
+        in reminders_sent in the same transaction (delivery is at most once), and move
+        each event's cursor past the members read (`bot.storage.reminder_walk`)."""
         now_ts = int((now or utcnow()).timestamp())
         async with self._transaction() as conn:
             await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", CLAIM_LOCK)

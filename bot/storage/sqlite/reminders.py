@@ -113,7 +113,8 @@ class SqliteReminders(Repository):
 
     def claim_reminders(self, now: datetime | None = None, limit: int = 100
                         ) -> list[DueReminder]:
-        """Take the reminders due now, in start order, then RSVP order.
+        """Take the reminders due now, in start order (servers whose events start
+        together taking turns, `reminder_walk.in_turn`), then RSVP order.
 
         Claiming records them in reminders_sent in the same transaction, before anything
         is sent: delivery is at most once (see `cogs.reminders`). One (event, member) is
