@@ -25,7 +25,7 @@ from bot.models import (
     Event,
     EventDraft,
     EventEdit,
-    EventListing,
+    EventListings,
     EventRef,
     EventSummary,
     EventTitles,
@@ -83,7 +83,8 @@ class Events(Protocol):
     def list_events(self, guild_id: int, *, archived: bool = True,
                     now: datetime | None = None) -> list[EventSummary]: ...
     def event_listings(self, guild_id: int, *, past: bool = False,
-                       now: datetime | None = None) -> list[EventListing]: ...
+                       now: datetime | None = None, limit: int | None = None
+                       ) -> EventListings: ...
     def event_titles(self, guild_id: int, kept: EventTitles | None = None,
                      now: datetime | None = None) -> EventTitles: ...
     def has_events(self, guild_id: int) -> bool: ...

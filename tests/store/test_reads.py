@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -17,6 +18,7 @@ from bot.content import EventContent
 from bot.errors import EventNotFound, Unavailable
 from bot.i18n import language
 from bot.registration import JoinOutcome, Status
+from bot.render_replies import LIST_LIMIT
 from bot.storage import EventDraft, open_store
 from bot.storage.postgres.migrations import MIGRATIONS as POSTGRES_MIGRATIONS
 from bot.storage.sqlite import joins as joins_module
@@ -546,7 +548,7 @@ async def test_a_read_after_the_store_closed_is_refused_in_the_members_language(
     assert language("zh-CN").text(refused.value.text) == "机器人正在关闭；请稍后再试"
 
 
-async def rows_read(store, monkeypatch, repository: str, call: str, *args) -> int:
+async def rows_read(store, monkeypatch, repository: str, call: str, *args, **kwargs) -> int:
     """What one store call costs the database, counted rather than timed: on SQLite,
     hundreds of VM steps; on PostgreSQL, the rows its statements' scans read (kept or
     filtered out), by EXPLAIN ANALYZE of each statement as the store sent it."""
@@ -555,18 +557,22 @@ async def rows_read(store, monkeypatch, repository: str, call: str, *args) -> in
         from tests.store.test_store import vm_steps
         conn = store._repos.session.conn
         method = getattr(getattr(store._repos, repository), call)
-        return await store.run(lambda: vm_steps(conn, lambda: method(*args)))
+        return await store.run(lambda: vm_steps(conn, lambda: method(*args, **kwargs)))
     import asyncpg
     sent: list[tuple[str, tuple]] = []
-    fetch = asyncpg.connection.Connection.fetch
 
-    async def recording(self, query, *args, **options):
-        sent.append((query, args))
-        return await fetch(self, query, *args, **options)
+    def recording(name: str):
+        sends = getattr(asyncpg.connection.Connection, name)
+
+        async def record(self, query, *args, **options):
+            sent.append((query, args))
+            return await sends(self, query, *args, **options)
+        return record
 
     with monkeypatch.context() as patch:
-        patch.setattr(asyncpg.connection.Connection, "fetch", recording)
-        await store.run(getattr(getattr(store, repository), call), *args)
+        for name in ("fetch", "fetchrow", "fetchval"):
+            patch.setattr(asyncpg.connection.Connection, name, recording(name))
+        await store.run(getattr(getattr(store, repository), call), *args, **kwargs)
     read = 0
 
     def scanned(node) -> None:
@@ -619,3 +625,169 @@ async def test_a_members_rsvps_cost_the_same_however_many_events_the_server_hold
     mine = await store.run(store.registrations.my_rsvps, 1, 7, limit=50)
     assert (mine.total, {r.event_id for r in mine.shown}) == (2, {e.id for e in events[:2]})
     assert (await store.run(store.registrations.my_rsvps, 1, 8, limit=50)).total == 0
+
+
+# -- /event list: the first ones, read by the indexes -----------------------------------
+
+LIST_NOW = datetime(2030, 6, 1, 12, tzinfo=UTC)
+
+
+async def listed_event(store, slug: str, starts_at: datetime | None = None,
+                       ends_at: datetime | None = None, *, all_day: bool = False,
+                       archived: bool = False) -> int:
+    event, _ = await store.run(store.events.save_event, 1, EventDraft(
+        slug=slug, title=f"Event {slug}", capacity=10, starts_at=starts_at, ends_at=ends_at,
+        all_day=all_day), [("page", make_page())])
+    if archived:
+        await store.run(store.events.set_archived, 1, event.id, True)
+    return event.id
+
+
+async def listing_order(store, past: bool) -> list[int]:
+    """The guild's events in `/event list`'s order as it was read before it was bounded:
+    every event of the guild, sorted by LISTING_ORDER."""
+    from bot.storage.postgres import events as pg_events
+    from bot.storage.sqlite import events as sqlite_events
+    pool = getattr(store, "_pool", None)
+    if pool is None:
+        return [row[0] for row in await execute_sql(
+            store, f"SELECT id FROM events WHERE guild_id = 1 AND (?2 OR NOT"
+            f" {sqlite_events.DONE}) ORDER BY {sqlite_events.LISTING_ORDER}".replace(
+                ":now", "?1"), int(LIST_NOW.timestamp()), past)]
+    async with pool.acquire() as conn:
+        return [row[0] for row in await conn.fetch(
+            f"SELECT id FROM events WHERE guild_id = $1 AND ($2 OR NOT {pg_events.DONE})"
+            f" ORDER BY {pg_events.LISTING_ORDER}", 1, past, int(LIST_NOW.timestamp()))]
+
+
+async def test_the_first_listings_are_the_first_of_the_whole_order(store):
+    """`/event list` reads its first ones in parts (under way, to come, without a date,
+    done), each by an index: whatever the limit, they are the first ones of the order
+    the whole list had, and the total is how many that list holds."""
+    await store.run(store.settings.set_timezone, 1, "America/New_York")  # UTC-4 in June
+    hour, day = timedelta(hours=1), timedelta(days=1)
+    now = LIST_NOW
+    june = lambda d: datetime(2030, 6, d, tzinfo=UTC)  # noqa: E731
+    # under way: begun at different times, one all day (began at 04:00 UTC), one long
+    await listed_event(store, "begun-2h", now - 2 * hour, now + hour)
+    await listed_event(store, "begun-1h", now - hour, now + 5 * hour)
+    await listed_event(store, "today", june(1), june(2), all_day=True)
+    await listed_event(store, "season", now - 10 * day, now + 10 * day)
+    # to come: a tie, an all-day day that begins after a timed event of its UTC date
+    await listed_event(store, "soon", now + hour, now + 2 * hour)
+    await listed_event(store, "tie-a", now + day)
+    await listed_event(store, "tie-b", now + day)
+    await listed_event(store, "tomorrow", june(2), all_day=True)  # begins 04:00 UTC
+    await listed_event(store, "late-night", june(2) + 2 * hour)  # 22:00 the day before
+    await listed_event(store, "far", now + 300 * day, now + 300 * day + hour)
+    # without a date, one archived
+    for n in range(3):
+        await listed_event(store, f"undated-{n}", archived=n == 1)
+    # over: ended, without an end (over as it began), all day, a tie
+    await listed_event(store, "ended", now - 2 * day, now - 2 * day + hour)
+    await listed_event(store, "ended-tie", now - 2 * day, now - 2 * day + 2 * hour)
+    await listed_event(store, "bare", now - 3 * hour)
+    await listed_event(store, "may-30", datetime(2030, 5, 30, tzinfo=UTC), all_day=True)
+    # archived: past, to come, and ties with one over
+    await listed_event(store, "archived-past", now - 5 * day, now - 5 * day + hour,
+                       archived=True)
+    await listed_event(store, "archived-coming", now + 2 * day, archived=True)
+    await listed_event(store, "archived-tie", now - 2 * day, archived=True)
+    for past in (False, True):
+        whole = await listing_order(store, past)
+        assert len(whole) == (12 if not past else 20)
+        for limit in range(1, len(whole) + 2):
+            listed = await store.run(store.events.event_listings, 1, past=past, now=now,
+                                     limit=limit)
+            assert ([e.id for e in listed], listed.total) == (whole[:limit], len(whole)), (
+                past, limit)
+        everything = await store.run(store.events.event_listings, 1, past=past, now=now)
+        assert ([e.id for e in everything], everything.total) == (whole, len(whole))
+
+
+async def listing_cost(store, monkeypatch, past: bool) -> int:
+    return await rows_read(store, monkeypatch, "events", "event_listings", 1, past=past,
+                           now=LIST_NOW, limit=LIST_LIMIT)
+
+
+async def count_cost(store, past: bool) -> int:
+    """What the list's count costs by itself (all the guild's events with `past`, else
+    those not done): one entry of an index each, the one part that grows with them."""
+    from bot.storage.sqlite.events import LISTING_COUNT, LISTING_COUNT_TO_COME, sqlite_listing
+    pool = getattr(store, "_pool", None)
+    at = int(LIST_NOW.timestamp())
+    count, args = (LISTING_COUNT, (1,)) if past else (LISTING_COUNT_TO_COME, (1, at))
+    if pool is None:
+        from tests.store.test_store import vm_steps
+        conn = store._repos.session.conn
+        sql = sqlite_listing(count)
+        return await store.run(lambda: vm_steps(conn, lambda: conn.execute(sql, args)
+                                                .fetchall()))
+    from bot.storage.postgres.events import postgres_listing
+    async with pool.acquire() as conn:
+        plan = await conn.fetchval("EXPLAIN (ANALYZE, FORMAT JSON) " + postgres_listing(count),
+                                   *args)
+    read = 0
+
+    def scanned(node) -> None:
+        nonlocal read
+        if "Scan" in node["Node Type"]:
+            read += (node["Actual Rows"] + node.get("Rows Removed by Filter", 0)) * node[
+                "Actual Loops"]
+        for child in node.get("Plans", ()):
+            scanned(child)
+
+    scanned(json.loads(plan)[0]["Plan"])
+    return read
+
+
+async def test_the_list_reads_the_same_however_many_past_and_far_events_there_are(
+        store, monkeypatch):
+    """`/event list` read every event of the server and sorted them all to show 25 (32 ms
+    a call at 10,000 events). Now 1,000 more past events (over or archived) cost it
+    nothing; 1,000 more far to come cost it only their count (one index entry each):
+    neither is read."""
+    hour = timedelta(hours=1)
+    for n in range(30):  # more to come than the list shows, and two under way
+        await listed_event(store, f"next-{n}", LIST_NOW + n * hour, LIST_NOW + (n + 1) * hour)
+    for n in range(2):
+        await listed_event(store, f"on-{n}", LIST_NOW - hour, LIST_NOW + hour)
+    for n in range(3):
+        await listed_event(store, f"done-{n}", LIST_NOW - (n + 1) * 24 * hour,
+                           archived=n == 0)
+    async def cost() -> dict[bool, int]:  # the list's reads, its count apart
+        return {past: await listing_cost(store, monkeypatch, past)
+                - await count_cost(store, past) for past in (False, True)}
+
+    few = await cost()
+    counted = await count_cost(store, False)
+    at = int(LIST_NOW.timestamp())
+    postgres = getattr(store, "_pool", None) is not None
+    yes = "true" if postgres else "1"
+    # 1,000 past events, every tenth archived, an hour long each, from a year before
+    await execute_sql(
+        store, "INSERT INTO events (guild_id, slug, title, capacity, created_at, updated_at,"
+        " starts_at, ends_at, archived)"
+        " WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000)"
+        " SELECT 1, 'past-' || i, 'Past ' || i, 10, 0, 0, ? - 400 * 86400 + i * 3600,"
+        f" ? - 400 * 86400 + i * 3600 + 3600, CASE WHEN i % 10 = 0 THEN {yes} ELSE NOT {yes}"
+        " END FROM n", at, at)
+    if postgres:
+        await execute_sql(store, "ANALYZE")
+    # the count without the past reads the events not done alone, not the past ones
+    assert await count_cost(store, False) <= 1.5 * counted + 10
+    # and 1,000 a year and more from now
+    await execute_sql(
+        store, "INSERT INTO events (guild_id, slug, title, capacity, created_at, updated_at,"
+        " starts_at, ends_at)"
+        " WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000)"
+        " SELECT 1, 'far-' || i, 'Far ' || i, 10, 0, 0, ? + 400 * 86400 + i * 3600,"
+        " ? + 400 * 86400 + i * 3600 + 3600 FROM n", at, at)
+    if postgres:
+        await execute_sql(store, "ANALYZE")
+    many = await cost()
+    for past in (False, True):
+        assert many[past] <= 1.5 * few[past] + 10, (past, few, many)
+    listed = await store.run(store.events.event_listings, 1, now=LIST_NOW, limit=LIST_LIMIT)
+    assert len(listed) == LIST_LIMIT and listed.total == 32 + 1000
+    assert [e.title for e in listed[:3]] == ["Event next-0", "Event on-0", "Event on-1"]

@@ -369,6 +369,13 @@ MIGRATIONS: dict[int, str] = {
     32: """
     CREATE INDEX rsvps_by_member ON rsvps (user_id);
     """,
+    # 33: `/event list` reads the events it shows (SQLite's 33): those not archived by
+    # when they are over, and the server's longest event.
+    33: """
+    CREATE INDEX events_by_guild_over ON events
+        (guild_id, archived, (coalesce(ends_at - end_offset, (starts_at - start_offset))));
+    CREATE INDEX events_by_guild_span ON events (guild_id, (ends_at - starts_at));
+    """,
 }
 DAYS_IN_ZONES = 14  # after this one, the code fills in the all-day events' offsets
 # An upgrade from before this one ends with the code filling the search table again.

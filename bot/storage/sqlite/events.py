@@ -22,6 +22,7 @@ from bot.models import (
     EventDraft,
     EventEdit,
     EventListing,
+    EventListings,
     EventRef,
     EventSummary,
     EventTitle,
@@ -97,6 +98,66 @@ TO_COME = (f"guild_id = $1 AND starts_at >= $2 - {WESTMOST} AND {start_moment()}
 UPCOMING = (f"SELECT id FROM events WHERE {TO_COME} AND starts_at <= (SELECT starts_at"
             f" FROM events WHERE {TO_COME} ORDER BY starts_at LIMIT 1) + {EASTMOST + WESTMOST}"
             f" ORDER BY {start_moment()}, id LIMIT 1")
+
+# `/event list` read in its parts (`SqliteEvents.event_listings`), for both backends:
+# each part in the order an index gives, bounded to its first ones by a date read before
+# it (`{bound}`, $4 as a BIGINT), and sorted by LISTING_ORDER itself, so that the parts,
+# one after the other, are the first ones of that order. $1 is the guild, $2 the moment,
+# $3 how many (LIMIT); `{order}` is the backend's LISTING_ORDER with the moment as $2,
+# `{over}` whether an event is over at $2, `{recent}` the index SQLite reads the done
+# ones by (its planner took another, reading every past event).
+LISTED = ("id, title, starts_at, all_day, capacity, confirmed_count, registration_open,"
+          " archived, ends_at, start_offset, end_offset, created_at")
+NO_BOUND = 1 << 62  # a date past any: the part has fewer than $3 events
+# The guild's longest event (end less start, as stored; $1): an event under way ended no
+# earlier than now (but for a zone's offset) and began no later, so its end is within
+# that long of now, and the events under way are read by their end among those alone.
+LONGEST = "SELECT max(ends_at - starts_at) FROM events WHERE guild_id = $1"
+LISTING_UNDER_WAY = (
+    f"SELECT {LISTED}, {{over}} AS over FROM events WHERE guild_id = $1"
+    f" AND ends_at > $2 - {WESTMOST} AND ends_at <= $2 + {EASTMOST} + {{bound}}"
+    f" AND {OVER_AT} > $2 AND {start_moment()} <= $2 AND NOT archived"
+    " ORDER BY {order} LIMIT $3")
+# Those to come: to the stored date of the $3-th (+1) by stored date (events_by_guild_start)
+# and the zones' offsets past it, as UPCOMING does for the first: only those can begin
+# before that one.
+LISTING_TO_COME_BOUND = (f"SELECT starts_at + {EASTMOST + WESTMOST} FROM events"
+                         f" WHERE {TO_COME} ORDER BY starts_at LIMIT 1 OFFSET $3")
+LISTING_TO_COME = (f"SELECT {LISTED}, {{over}} AS over FROM events WHERE {TO_COME}"
+                   f" AND starts_at <= {{bound}} ORDER BY {{order}} LIMIT $3")
+# Without a date and not archived: by id, which is LISTING_ORDER among them.
+LISTING_DATELESS = (f"SELECT {LISTED}, {{over}} AS over FROM events WHERE guild_id = $1"
+                    " AND starts_at IS NULL AND NOT archived ORDER BY id LIMIT $3")
+# The done ones, most recent first (`RECENT`, the start, else when it was made): the
+# archived ones, and those over, each read by events_by_guild_recent from the later of
+# their two $3-th dates on (the first $3 of the two together are all as recent). An
+# event over began before $2, but for a zone's offset.
+RECENT = "coalesce(starts_at, created_at)"
+ARCHIVED_PART = "guild_id = $1 AND archived = true"
+OVER_PART = (f"guild_id = $1 AND archived = false AND {RECENT} <= $2 + {EASTMOST}"
+             f" AND {OVER_AT} <= $2")
+ARCHIVED_BOUND = (f"SELECT {RECENT} FROM events WHERE {ARCHIVED_PART}"  # $2: how many
+                  f" ORDER BY {RECENT} DESC LIMIT 1 OFFSET $2")
+OVER_BOUND = (f"SELECT {RECENT} FROM events WHERE {OVER_PART}"
+              f" ORDER BY {RECENT} DESC LIMIT 1 OFFSET $3")
+LISTING_DONE = (f"SELECT *, {{over}} AS over FROM (SELECT {LISTED} FROM events {{recent}}"
+                f" WHERE {ARCHIVED_PART} AND {RECENT} >= {{bound}}"
+                f" UNION ALL SELECT {LISTED} FROM events {{recent}} WHERE {OVER_PART}"
+                f" AND {RECENT} >= {{bound}}) AS done ORDER BY {{order}} LIMIT $3")
+# How many the list has: all the guild's events, or (events_by_guild_over) those not
+# archived and not over, dated or not: the past ones are not read.
+LISTING_COUNT = "SELECT count(*) FROM events WHERE guild_id = $1"
+LISTING_COUNT_TO_COME = (
+    f"SELECT (SELECT count(*) FROM events WHERE guild_id = $1 AND archived = false"
+    f" AND {OVER_AT} > $2) + (SELECT count(*) FROM events WHERE guild_id = $1"
+    f" AND archived = false AND {OVER_AT} IS NULL)")
+
+
+def sqlite_listing(sql: str) -> str:
+    """A `/event list` part's SQL as SQLite takes it (?1, ?2, ...)."""
+    return sql.format(order=LISTING_ORDER.replace(":now", "$2"), over=f"{OVER_AT} <= $2",
+                      recent="INDEXED BY events_by_guild_recent", bound="$4"
+                      ).replace("$", "?")
 
 
 def titles_of(version: int, now: datetime, rows: Sequence[Columns]) -> EventTitles:
@@ -384,19 +445,51 @@ class SqliteEvents(Repository):
         return [summary_of(r) for r in rows]
 
     def event_listings(self, guild_id: int, *, past: bool = False,
-                       now: datetime | None = None) -> list[EventListing]:
-        """`/event list`: the events to come, soonest first, then those without a date;
-        with `past`, then the past and archived ones, most recent first."""
-        rows = self._all(
-            "SELECT id, title, starts_at, all_day, capacity, confirmed_count, registration_open,"
-            f" archived, {OVER_AT} <= :now AS over FROM events"
-            f" WHERE guild_id = :guild AND (:past OR NOT {DONE}) ORDER BY {LISTING_ORDER}",
-            {"guild": guild_id, "past": past, "now": ts(now or utcnow())})
-        return [EventListing(r["id"], r["title"], dt(r["starts_at"]),
-                             max(r["capacity"] - r["confirmed_count"], 0),
-                             bool(r["registration_open"]), bool(r["archived"]), bool(r["over"]),
-                             bool(r["all_day"]))
-                for r in rows]
+                       now: datetime | None = None, limit: int | None = None
+                       ) -> EventListings:
+        """`/event list`: the events under way, begun last first; then those to come,
+        soonest first; then those without a date; with `past`, then the past and archived
+        ones, most recent first. The first `limit` of them (all without one), read in
+        parts by the indexes (`LISTED`), so a server's other events are not read; and
+        how many there are in all, counted only when there are more."""
+        at = ts(now or utcnow())
+        rows: list[sqlite3.Row] = []
+
+        def left() -> int | None:
+            return None if limit is None else limit - len(rows)
+
+        def bound(sql: str, *args: object) -> int | None:
+            row = self._one(sqlite_listing(sql), (guild_id, *args))
+            return None if row is None else row[0]
+
+        def take(sql: str, *args: object) -> None:
+            if left() != 0:
+                rows.extend(self._all(sqlite_listing(sql),
+                                      (guild_id, at, -1 if limit is None else left(), *args)))
+
+        with self._session.snapshot():
+            longest = bound(LONGEST)
+            if longest is not None:
+                take(LISTING_UNDER_WAY, longest)
+            more = left()
+            if more != 0:
+                last = None if more is None else bound(LISTING_TO_COME_BOUND, at, more - 1)
+                take(LISTING_TO_COME, NO_BOUND if last is None else last)
+            take(LISTING_DATELESS)
+            more = left()
+            if past and more != 0:
+                bounds = [] if more is None else [
+                    b for b in (bound(ARCHIVED_BOUND, more - 1),
+                                bound(OVER_BOUND, at, more - 1)) if b is not None]
+                take(LISTING_DONE, max(bounds, default=-NO_BOUND))
+            full = limit is not None and len(rows) == limit
+            total = (len(rows) if not full else
+                     bound(LISTING_COUNT) if past else bound(LISTING_COUNT_TO_COME, at))
+        return EventListings(
+            (EventListing(r["id"], r["title"], dt(r["starts_at"]),
+                          max(r["capacity"] - r["confirmed_count"], 0),
+                          bool(r["registration_open"]), bool(r["archived"]), bool(r["over"]),
+                          bool(r["all_day"])) for r in rows), total)
 
     def event_titles(self, guild_id: int, kept: EventTitles | None = None,
                      now: datetime | None = None) -> EventTitles:

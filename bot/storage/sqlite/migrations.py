@@ -451,6 +451,15 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE INDEX rsvps_by_member ON rsvps (user_id);
     """,
+    # 33: `/event list` reads the events it shows, not all the server's: those not
+    # archived by when they are over (`OVER_AT`, as its queries spell it), which it
+    # counts without the past ones; and the server's longest event, which bounds the
+    # ends of the events under way (`bot.storage.sqlite.events.LONGEST`).
+    """
+    CREATE INDEX events_by_guild_over ON events
+        (guild_id, archived, coalesce(ends_at - end_offset, (starts_at - start_offset)));
+    CREATE INDEX events_by_guild_span ON events (guild_id, ends_at - starts_at);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
