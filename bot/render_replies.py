@@ -241,10 +241,12 @@ def listing_line(lang: Language, listing: EventListing) -> str:
     return f"`{listing.id}` **{safe_clip(listing.title, 100)}** · {when} · {state}"
 
 
-def events_list_embed(lang: Language, listings: Sequence[EventListing], *, past: bool
-                      ) -> discord.Embed:
-    """The events, one line each, at most LIST_LIMIT and within an embed's limits; the
-    rest are counted."""
+def events_list_embed(lang: Language, listings: Sequence[EventListing], *, past: bool,
+                      total: int | None = None) -> discord.Embed:
+    """The first events, one line each, at most LIST_LIMIT and within an embed's limits;
+    the rest are counted, of `total` (default: those given; the store reads the first
+    ones alone)."""
+    total = len(listings) if total is None else total
     title = lang._("Events, past and archived included") if past else lang._("Events")
 
     def more_line(count: int) -> str:
@@ -254,7 +256,7 @@ def events_list_embed(lang: Language, listings: Sequence[EventListing], *, past:
     tail = [] if past else [lang._("Past and archived events: `/event list {past}:True`.",
                                    past=lang.option_name("past"))]
     # room for the lines after the events, the count at its longest (all of them)
-    room = EMBED_DESCRIPTION - sum(len(line) + 1 for line in [more_line(len(listings)), *tail])
+    room = EMBED_DESCRIPTION - sum(len(line) + 1 for line in [more_line(total), *tail])
     lines: list[str] = []
     size = 0
     for listing in listings[:LIST_LIMIT]:
@@ -263,8 +265,8 @@ def events_list_embed(lang: Language, listings: Sequence[EventListing], *, past:
             break
         lines.append(line)
         size += len(line) + 1
-    more = len(listings) - len(lines)
-    if more:
+    more = total - len(lines)
+    if more > 0:
         lines.append(more_line(more))
     return discord.Embed(title=title, description="\n".join(lines + tail), colour=COLOUR)
 

@@ -49,7 +49,7 @@ from bot.render import (
     takeaways_messages,
 )
 from bot.render_answers import answer_embed
-from bot.render_replies import calendar_reply, events_list_embed
+from bot.render_replies import LIST_LIMIT, calendar_reply, events_list_embed
 from bot.tree import PUBLIC_REPLY, before_deadline, member_language, report_error, respond
 
 PAGER_TIMEOUT = 14 * 60  # seconds: inside the 15 minutes an interaction token lives
@@ -295,7 +295,8 @@ class EventCommands(commands.GroupCog, group_name="event",
     @app_commands.describe(past="Also show past and archived events")
     async def list_events(self, interaction: Interaction, past: bool = False) -> None:
         listings = await self.bot.store.run(self.bot.store.events.event_listings,
-                                            guild_id_of(interaction), past=past)
+                                            guild_id_of(interaction), past=past,
+                                            limit=LIST_LIMIT)
         if not listings:
             lang = member_language(interaction)
             await respond(interaction, lang._("No events yet.") if past else lang._(
@@ -303,7 +304,8 @@ class EventCommands(commands.GroupCog, group_name="event",
                 past=lang.option_name("past")), ephemeral=True)
             return
         await respond(interaction, embed=events_list_embed(await server_language(interaction),
-                                                           listings, past=past))
+                                                           listings, past=past,
+                                                           total=listings.total))
 
     @app_commands.command(name="speakers", description="Everyone on the panel, with full bios")
     @app_commands.describe(event=EVENT_HELP)

@@ -425,6 +425,9 @@ async def test_a_long_list_stays_within_discords_limits(world, fake):
     guild = fake.add_guild("Busy Server")
     moderator = fake.add_member(guild, "busy mod", manage_events=True)
     await fake.wait_ready(process=world.bot)
+    first = await fake.slash(guild, moderator, "event list")  # its sample, if any
+    before = len(re.findall(r"^`\d+` ", "\n".join(e["description"] for e in first.embeds),
+                            re.MULTILINE))
     for n in range(27):
         await import_page(fake, guild, moderator, page=Attachment(
             "a.txt", f"Talk {n} {'x' * 150}".encode() + b"\n\n" + ANNOUNCEMENT.read_bytes(),
@@ -433,7 +436,10 @@ async def test_a_long_list_stays_within_discords_limits(world, fake):
     [embed] = reply.embeds
     assert len(embed["description"]) <= 4096
     shown = re.findall(r"^`\d+` ", embed["description"], re.MULTILINE)
-    assert 0 < len(shown) <= 25 and re.search(r"…and \d+ more", embed["description"])
+    assert 0 < len(shown) <= 25
+    # the rest are counted: every event to come is shown or counted, once
+    more = re.search(r"…and (\d+) more", embed["description"])
+    assert more and len(shown) + int(more[1]) == before + 27, (before, len(shown), more[0])
 
 
 async def test_rsvp_mine_lists_my_rsvps_soonest_first_with_positions(world, fake):

@@ -789,3 +789,14 @@ def test_a_deleted_roles_notice_lists_its_events_with_the_readers_comma():
     assert "**论坛1**、**论坛2**" in language("zh-TW").text(deleted_role_notice(None, titles[:2]))
     english = EN.text(deleted_role_notice(None, titles[:3]), render.safe)
     assert english.startswith("The attendee role of **论坛1**, **论坛2**, **论坛3** was "), english
+
+
+def test_the_list_counts_the_rest_of_the_total_the_store_counted():
+    """The store reads the events the reply can show, and counts the rest: the line says
+    how many of the server's events are not shown, not how many were read."""
+    shown = [listing(n) for n in range(replies.LIST_LIMIT)]
+    description = replies.events_list_embed(EN, shown, past=False, total=10_030).description
+    assert len(re.findall(r"^`\d+` ", description, re.MULTILINE)) == replies.LIST_LIMIT
+    assert "…and 10,005 more" in description
+    whole = replies.events_list_embed(EN, shown, past=False, total=replies.LIST_LIMIT)
+    assert "more" not in whole.description
