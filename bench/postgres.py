@@ -34,7 +34,7 @@ async def new_event(url: str, capacity: int) -> int:
     """A new event of `capacity` seats, saved through the store (the schema the bot uses);
     its page text is new too (the text of a page saved before would update that event)."""
     async with await open_store(url) as store:
-        number = len(await store.run(store.events.list_events, 1)) + 1
+        number = len((await store.run(store.events.event_titles, 1)).titles) + 1
         event, _ = await store.run(store.events.save_event, 1,
             EventDraft(slug=f"bench-{number}", title=f"Bench {number}", capacity=capacity),
             [(f"page {number}", make_page())])

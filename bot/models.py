@@ -4,7 +4,6 @@ renderers, the cogs and the CLI use. No backend's rows leak out of storage."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -198,14 +197,13 @@ class EventListing:
     all_day: bool = False  # starts_at is a date (`Event.all_day`)
 
 
-class EventListings(list[EventListing]):
-    """The first lines of `/event list`, in its order, and `total`: how many events it
-    has in all (those and the rest, which the reply counts). A reply shows a few dozen,
-    so the store reads those alone however many events a server holds."""
+class EventListings(NamedTuple):
+    """The first lines of `/event list`, in its order, and how many events it has in all
+    (those and the rest, which the reply counts). A reply shows a few dozen, so the store
+    reads those alone however many events a server holds."""
 
-    def __init__(self, shown: Iterable[EventListing] = (), total: int | None = None) -> None:
-        super().__init__(shown)
-        self.total = len(self) if total is None else total
+    shown: list[EventListing]
+    total: int
 
 
 @dataclass(frozen=True, slots=True)

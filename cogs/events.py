@@ -297,14 +297,14 @@ class EventCommands(commands.GroupCog, group_name="event",
         listings = await self.bot.store.run(self.bot.store.events.event_listings,
                                             guild_id_of(interaction), past=past,
                                             limit=LIST_LIMIT)
-        if not listings:
+        if not listings.shown:
             lang = member_language(interaction)
             await respond(interaction, lang._("No events yet.") if past else lang._(
                 "No events to come. Past and archived ones: `/event list {past}:True`.",
                 past=lang.option_name("past")), ephemeral=True)
             return
         await respond(interaction, embed=events_list_embed(await server_language(interaction),
-                                                           listings, past=past,
+                                                           listings.shown, past=past,
                                                            total=listings.total))
 
     @app_commands.command(name="speakers", description="Everyone on the panel, with full bios")

@@ -131,7 +131,7 @@ async def test_many_servers_get_the_samples_in_one_call_as_an_import_gives_them(
     assert default_zone.event.starts_at is not None
     assert default_zone.event.starts_at != shanghai.event.starts_at  # the zone matters here
     for guild_id, expected in ((1, default_zone), (2, default_zone), (3, shanghai)):
-        [summary] = await store.run(store.events.list_events, guild_id)
+        [summary] = (await store.run(store.events.event_titles, guild_id)).titles
         event = await store.run(store.events.get_event, guild_id, summary.id)
         assert event.is_sample
         assert as_imported(event) == as_imported(expected.event), guild_id
@@ -144,9 +144,9 @@ async def test_servers_that_have_events_are_left_as_they_are(store):
     bundled = read_bundled(ROOT / "data" / "events")
     assert await save_samples(store, [1, 2, 3], bundled) == [1, 3]
     assert await save_samples(store, [3, 1, 4], bundled) == [4]  # never twice
-    assert [e.id for e in await store.run(store.events.list_events, 2)] == [mine.id]
+    assert [e.id for e in (await store.run(store.events.event_titles, 2)).titles] == [mine.id]
     for guild_id in (1, 3, 4):
-        assert len(await store.run(store.events.list_events, guild_id)) == 1
+        assert len((await store.run(store.events.event_titles, guild_id)).titles) == 1
 
 
 async def test_a_failed_bulk_save_gives_no_server_the_samples(store):

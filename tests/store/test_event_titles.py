@@ -97,7 +97,7 @@ async def test_the_order_moves_when_an_event_begins(store):
     assert later is not kept and [t.title for t in later.titles] == ["Meetup 2", "Meetup 1"]
     listed = await store.run(store.events.event_listings, 1, past=True,
                              now=NOW + timedelta(hours=1))
-    assert [t.id for t in later.titles] == [listing.id for listing in listed]
+    assert [t.id for t in later.titles] == [listing.id for listing in listed.shown]
     assert later.until == NOW + timedelta(hours=2)
     assert (await titles(store, later, NOW + timedelta(hours=3))).until is None
 

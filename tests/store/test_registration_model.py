@@ -451,7 +451,7 @@ class RegistrationMachine(RuleBasedStateMachine):
         assert (event.capacity, event.confirmed, event.waitlisted, event.registration_open) == (
             m.capacity, len(m.confirmed), len(m.waitlist), m.open)
         listing = next(e for e in self.run(store.run(
-            store.events.event_listings, self.guild, past=True, now=now)) if e.id == eid)
+            store.events.event_listings, self.guild, past=True, now=now)).shown if e.id == eid)
         assert listing.seats_left == max(m.capacity - len(m.confirmed), 0)
         assert (listing.registration_open, listing.over) == (m.open, m.over(now))
         # the counters kept on the event agree with its rows

@@ -336,7 +336,7 @@ async def test_an_all_day_event_runs_and_is_reminded_by_the_servers_midnight(sto
 
     async def over(at: datetime) -> bool:
         listings = await store.run(store.events.event_listings, 1, past=True, now=at)
-        return next(e for e in listings if e.id == event.id).over
+        return next(e for e in listings.shown if e.id == event.id).over
 
     assert not await over(ends - MIN) and await over(ends)  # 23:59 and midnight there
     await store.join(1, event.id, 7, "seven")
@@ -366,7 +366,7 @@ async def test_an_all_day_event_comes_in_order_of_when_its_day_begins(store):
     evening = await event_at(store, datetime(2030, 12, 1, 2, tzinfo=UTC), slug="evening")
     listed = await store.run(store.events.event_listings, 1,
                              now=datetime(2030, 11, 30, 12, tzinfo=UTC))
-    assert [e.id for e in listed] == [evening, day.id]
+    assert [e.id for e in listed.shown] == [evening, day.id]
     await store.join(1, day.id, 7, "seven")
     await store.join(1, evening, 7, "seven")
     mine = await store.run(store.registrations.my_rsvps, 1, 7,
@@ -397,11 +397,11 @@ async def test_the_default_event_is_the_first_the_list_shows(store, zone):
                   if zone == "Pacific/Kiritimati" else
                   (await all_day_on(store, datetime(2030, 12, 1, tzinfo=UTC), "day"),
                    await event_at(store, datetime(2030, 12, 1, 5, tzinfo=UTC), slug="dawn")))
-    listed = [e.id for e in await store.run(store.events.event_listings, 1, now=now)]
+    listed = [e.id for e in (await store.run(store.events.event_listings, 1, now=now)).shown]
     assert sorted(listed) == sorted([day, timed])
     assert await store.run(store.events.default_event_id, 1, now) == listed[0]
-    summaries = await store.run(store.events.list_events, 1, now=now)
-    assert summaries[0].id == listed[0]
+    titles = await store.run(store.events.event_titles, 1, None, now)
+    assert titles.titles[0].id == listed[0]
 
 
 async def test_the_default_event_is_never_one_the_list_counts_as_over(store):
@@ -409,7 +409,7 @@ async def test_the_default_event_is_never_one_the_list_counts_as_over(store):
     shows it, and the default is the next one the list shows."""
     bare = await event_at(store, START, slug="bare")
     later = await event_at(store, START + timedelta(hours=1), slug="later")
-    listed = [e.id for e in await store.run(store.events.event_listings, 1, now=START)]
+    listed = [e.id for e in (await store.run(store.events.event_listings, 1, now=START)).shown]
     assert listed == [later]
     assert await store.run(store.events.default_event_id, 1, START) == later
     assert bare
@@ -423,7 +423,7 @@ async def test_an_event_without_a_date_comes_before_the_past_ones(store):
         datetime(2030, 1, 1, tzinfo=UTC))
     past = await event_at(store, START, slug="past", ends_at=START + timedelta(hours=1))
     now = START + timedelta(days=1)
-    listed = [e.id for e in await store.run(store.events.event_listings, 1, now=now)]
+    listed = [e.id for e in (await store.run(store.events.event_listings, 1, now=now)).shown]
     assert listed == [undated.id]
     assert await store.run(store.events.default_event_id, 1, now) == undated.id
     assert past
@@ -442,12 +442,12 @@ async def test_the_default_event_is_the_one_under_way_then_the_next_then_the_lat
     assert await default(START + 3 * hour - MIN) == talk  # under way
     assert await default(START + 3 * hour) == nxt  # over at its end
     listed = await store.run(store.events.event_listings, 1, now=START + hour)
-    assert [e.id for e in listed] == [talk, nxt]
+    assert [e.id for e in listed.shown] == [talk, nxt]
     # A session begun inside the talk is the one under way; it is listed first too.
     inner = await event_at(store, START + hour, slug="inner", ends_at=START + 2 * hour)
     assert await default(START + hour + MIN) == inner
     listed = await store.run(store.events.event_listings, 1, now=START + hour + MIN)
-    assert [e.id for e in listed] == [inner, talk, nxt]
+    assert [e.id for e in listed.shown] == [inner, talk, nxt]
     # Without an end, over_at is the start: a begun event is never under way.
     bare = await event_at(store, START + 6 * hour, slug="bare")
     assert await default(START + 6 * hour + MIN) == bare  # the latest, all being over
@@ -476,8 +476,8 @@ async def test_under_way_is_read_in_the_events_own_day_zone(store):
     assert await default(datetime(2030, 12, 2, 4, tzinfo=UTC)) == day.id
     # 05:00 UTC on 2 December is midnight there: the day is over; it is the latest.
     assert await default(datetime(2030, 12, 2, 5, tzinfo=UTC)) == day.id
-    assert await store.run(store.events.event_listings, 1,
-                           now=datetime(2030, 12, 2, 5, tzinfo=UTC)) == []
+    assert (await store.run(store.events.event_listings, 1,
+                            now=datetime(2030, 12, 2, 5, tzinfo=UTC))).shown == []
 
 
 async def test_an_archived_event_moved_back_to_the_future_gives_no_seat_out(store):
@@ -2114,7 +2114,7 @@ async def test_a_role_set_again_while_a_sync_reads_is_given_to_everyone_after_it
 
 
 async def test_every_list_of_events_comes_in_one_order_the_next_first(store):
-    """`list_events` (which a typed title and autocomplete go through) in `event_listings`'s
+    """`event_titles` (which a typed title and autocomplete go through) in `event_listings`'s
     order: to come, soonest first; then no date; then over or archived, latest first."""
     now = datetime(2030, 6, 1, tzinfo=UTC)
     far = await event_at(store, now + 60 * 1440 * MIN, slug="far")
@@ -2124,12 +2124,10 @@ async def test_every_list_of_events_comes_in_one_order_the_next_first(store):
     lately = await event_at(store, now - 1440 * MIN, slug="lately")
     shelved = await event_at(store, now + 30 * 1440 * MIN, slug="shelved")
     await store.run(store.events.set_archived, 1, shelved, True)
-    listed = await store.run(store.events.event_listings, 1, past=True, now=now)
+    listed = (await store.run(store.events.event_listings, 1, past=True, now=now)).shown
     assert [e.id for e in listed] == [near, far, undated, shelved, lately, long_ago]
-    summaries = await store.run(store.events.list_events, 1, archived=False, now=now)
-    assert [e.id for e in summaries] == [near, far, undated, lately, long_ago]
-    with_archived = await store.run(store.events.list_events, 1, now=now)
-    assert [e.id for e in with_archived] == [e.id for e in listed]
+    titles = (await store.run(store.events.event_titles, 1, None, now)).titles
+    assert [e.id for e in titles] == [e.id for e in listed]
 
 
 async def test_roles_and_events_done_with_leave_nothing_behind_in_memory(store, monkeypatch):

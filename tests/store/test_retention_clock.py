@@ -40,6 +40,6 @@ async def test_a_server_s_data_waits_for_a_step_ahead_to_be_kept_before_it_is_de
         steady[0] += CONFIRM / 2
         await retention.purge_due()
         assert await store.run(store.settings.guilds_left) == []
-        assert not await store.run(store.events.list_events, 3)
+        assert not (await store.run(store.events.event_titles, 3)).titles
     finally:
         await bot.close()

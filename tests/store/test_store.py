@@ -198,7 +198,7 @@ async def test_reimport_updates_in_place_and_keeps_rsvps(store):
     assert [p.name for p in again.people] == ["Ada Lovelace", "Alan Turing"]
     assert again.confirmed == 1
     assert (await rsvp_of(store, event.id, 1)).status is Status.CONFIRMED
-    assert len(await store.run(store.events.list_events, 1)) == 1
+    assert len((await store.run(store.events.event_titles, 1)).titles) == 1
 
 
 async def test_an_edited_page_imported_again_replaces_what_it_said(store):
@@ -301,7 +301,7 @@ async def test_events_are_scoped_to_their_guild(store):
     await new_event(store, guild_id=2)
     with pytest.raises(EventNotFound):
         await store.run(store.events.get_event, 2, mine.id)
-    assert [e.id for e in await store.run(store.events.list_events, 1)] == [mine.id]
+    assert [e.id for e in (await store.run(store.events.event_titles, 1)).titles] == [mine.id]
 
 
 async def test_announced_events_are_listed_in_every_guild_or_in_one(store):
@@ -336,7 +336,7 @@ async def test_a_page_imported_again_as_new_updates_its_event(store):
         [(respaced, make_page())], new=True)
     assert not created and again.id == first.id and again.slug == "panel"
     assert (again.title, again.capacity, again.confirmed) == ("Panel, Revised", 6, 1)
-    assert [e.id for e in await store.run(store.events.list_events, 1)] == [first.id]
+    assert [e.id for e in (await store.run(store.events.event_titles, 1)).titles] == [first.id]
     # Another server's copy of the page is its own event.
     elsewhere, created = await store.run(store.events.save_event,
         2, EventDraft(slug="panel", title="Panel"), [(page, make_page())], new=True)
@@ -1193,7 +1193,7 @@ async def test_a_closed_store_says_so_and_closes_once(store_opener, tmp_path):
     event = await new_event(store)
     await store.close()
     await asyncio.wait_for(store.close(), 5)
-    for call in (store.run(store.events.list_events, 1),
+    for call in (store.run(store.events.event_titles, 1),
                  store.run(store.events.get_event, 1, event.id),
                  store.join(1, event.id, 1, "late")):
         with pytest.raises(Unavailable):
@@ -1478,7 +1478,7 @@ async def test_events_saved_together_are_saved_all_or_none(store):
         await store.run(store.events.save_events, 1, drafts)
     assert refused.value.index == 1
     assert (await store.run(store.events.get_event, 1, first.id)).title == "Event A"
-    assert sorted(s.title for s in await store.run(store.events.list_events, 1)) == [
+    assert sorted(s.title for s in (await store.run(store.events.event_titles, 1)).titles) == [
         "Event A", "Event B"]
     drafts[1] = (EventDraft(slug="b", title="Event B", capacity=3), [("page b", make_page())])
     saved = await store.run(store.events.save_events, 1, drafts)

@@ -346,16 +346,6 @@ class PostgresEvents(Repository):
             raise EventNotFound(event_id)
         return summary_of(row)
 
-    async def list_events(self, guild_id: int, *, archived: bool = True,
-                          now: datetime | None = None) -> list[EventSummary]:
-        """All the guild's events (without `archived`, not the archived ones) in the order
-        of `event_listings`: where titles are alike, the one to come soonest is first."""
-        async with self._transaction() as conn:
-            rows = await conn.fetch(
-                f"SELECT {SUMMARY} FROM events WHERE guild_id = $1 AND ($2 OR NOT archived)"
-                f" ORDER BY {LISTING_ORDER}", guild_id, archived, ts(now or utcnow()))
-        return [summary_of(r) for r in rows]
-
     async def event_listings(self, guild_id: int, *, past: bool = False,
                              now: datetime | None = None, limit: int | None = None
                              ) -> EventListings:
@@ -393,12 +383,13 @@ class PostgresEvents(Repository):
                                 await bound(OVER_BOUND, at, more - 1)) if b is not None]
                 await take(LISTING_DONE, max(bounds, default=-NO_BOUND))
             full = limit is not None and len(rows) == limit
-            total = (len(rows) if not full else await bound(LISTING_COUNT) if past
-                     else await bound(LISTING_COUNT_TO_COME, at))
+            total = len(rows) if not full else (  # (a count is never NULL)
+                await bound(LISTING_COUNT) if past else await bound(LISTING_COUNT_TO_COME, at)
+            ) or 0
         return EventListings(
-            (EventListing(r["id"], r["title"], dt(r["starts_at"]),
+            [EventListing(r["id"], r["title"], dt(r["starts_at"]),
                           max(r["capacity"] - r["confirmed_count"], 0), r["registration_open"],
-                          r["archived"], bool(r["over"]), r["all_day"]) for r in rows), total)
+                          r["archived"], bool(r["over"]), r["all_day"]) for r in rows], total)
 
     async def event_titles(self, guild_id: int, kept: EventTitles | None = None,
                            now: datetime | None = None) -> EventTitles:

@@ -434,15 +434,6 @@ class SqliteEvents(Repository):
             raise EventNotFound(event_id)
         return summary_of(row)
 
-    def list_events(self, guild_id: int, *, archived: bool = True,
-                    now: datetime | None = None) -> list[EventSummary]:
-        """All the guild's events (without `archived`, not the archived ones) in the order
-        of `event_listings`: where titles are alike, the one to come soonest is first."""
-        rows = self._all(
-            f"SELECT {SUMMARY} FROM events WHERE guild_id = :guild"
-            f" AND (:archived OR NOT archived) ORDER BY {LISTING_ORDER}",
-            {"guild": guild_id, "archived": archived, "now": ts(now or utcnow())})
-        return [summary_of(r) for r in rows]
 
     def event_listings(self, guild_id: int, *, past: bool = False,
                        now: datetime | None = None, limit: int | None = None
@@ -483,13 +474,13 @@ class SqliteEvents(Repository):
                                 bound(OVER_BOUND, at, more - 1)) if b is not None]
                 take(LISTING_DONE, max(bounds, default=-NO_BOUND))
             full = limit is not None and len(rows) == limit
-            total = (len(rows) if not full else
-                     bound(LISTING_COUNT) if past else bound(LISTING_COUNT_TO_COME, at))
+            total = len(rows) if not full else (  # (a count is never NULL)
+                bound(LISTING_COUNT) if past else bound(LISTING_COUNT_TO_COME, at)) or 0
         return EventListings(
-            (EventListing(r["id"], r["title"], dt(r["starts_at"]),
+            [EventListing(r["id"], r["title"], dt(r["starts_at"]),
                           max(r["capacity"] - r["confirmed_count"], 0),
                           bool(r["registration_open"]), bool(r["archived"]), bool(r["over"]),
-                          bool(r["all_day"])) for r in rows), total)
+                          bool(r["all_day"])) for r in rows], total)
 
     def event_titles(self, guild_id: int, kept: EventTitles | None = None,
                      now: datetime | None = None) -> EventTitles:
