@@ -791,3 +791,32 @@ async def test_the_list_reads_the_same_however_many_past_and_far_events_there_ar
     listed = await store.run(store.events.event_listings, 1, now=LIST_NOW, limit=LIST_LIMIT)
     assert len(listed.shown) == LIST_LIMIT and listed.total == 32 + 1000
     assert [e.title for e in listed.shown[:3]] == ["Event next-0", "Event on-0", "Event on-1"]
+
+
+async def test_a_short_list_reads_no_more_for_the_servers_past_and_archived_events(
+        store, monkeypatch):
+    """A list shorter than the reply reads every one of its parts, those without a date
+    too: 1,000 past events, archived ones without a date among them, cost none of them
+    more (PostgreSQL walked every event of the server by its key for those without a
+    date, where its index by start keeps them in no order of id)."""
+    hour = timedelta(hours=1)
+    await listed_event(store, "next", LIST_NOW + hour, LIST_NOW + 2 * hour)
+    await listed_event(store, "undated")
+    few = await listing_cost(store, monkeypatch, False)
+    at = int(LIST_NOW.timestamp())
+    postgres = getattr(store, "_pool", None) is not None
+    yes = "true" if postgres else "1"
+    await execute_sql(
+        store, "INSERT INTO events (guild_id, slug, title, capacity, created_at, updated_at,"
+        " starts_at, ends_at, archived)"
+        " WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000)"
+        " SELECT 1, 'past-' || i, 'Past ' || i, 10, 0, 0,"
+        " CASE WHEN i % 10 = 0 THEN NULL ELSE ? - 400 * 86400 + i * 3600 END,"
+        " CASE WHEN i % 10 = 0 THEN NULL ELSE ? - 400 * 86400 + i * 3600 + 3600 END,"
+        f" CASE WHEN i % 10 = 0 THEN {yes} ELSE NOT {yes} END FROM n", at, at)
+    if postgres:
+        await execute_sql(store, "ANALYZE")
+    assert await listing_cost(store, monkeypatch, False) <= 1.5 * few + 10
+    listed = await store.run(store.events.event_listings, 1, now=LIST_NOW, limit=LIST_LIMIT)
+    assert ([e.title for e in listed.shown], listed.total) == (
+        ["Event next", "Event undated"], 2)

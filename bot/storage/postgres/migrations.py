@@ -376,6 +376,13 @@ MIGRATIONS: dict[int, str] = {
         (guild_id, archived, (coalesce(ends_at - end_offset, (starts_at - start_offset))));
     CREATE INDEX events_by_guild_span ON events (guild_id, (ends_at - starts_at));
     """,
+    # 34: `/event list`'s events without a date (not archived), by id: the index by
+    # start keeps equal dates in no order of id, and the planner walked every event of
+    # the server by its key instead (1 ms at 10,000 events, for none without a date).
+    34: """
+    CREATE INDEX events_by_guild_dateless ON events (guild_id, id)
+        WHERE starts_at IS NULL AND NOT archived;
+    """,
 }
 DAYS_IN_ZONES = 14  # after this one, the code fills in the all-day events' offsets
 # An upgrade from before this one ends with the code filling the search table again.

@@ -460,6 +460,12 @@ MIGRATIONS: tuple[str, ...] = (
         (guild_id, archived, coalesce(ends_at - end_offset, (starts_at - start_offset)));
     CREATE INDEX events_by_guild_span ON events (guild_id, ends_at - starts_at);
     """,
+    # 34: `/event list`'s events without a date (not archived), by id (PostgreSQL's 34;
+    # SQLite's events_by_guild_start keeps them so already; the schemas are kept alike).
+    """
+    CREATE INDEX events_by_guild_dateless ON events (guild_id, id)
+        WHERE starts_at IS NULL AND NOT archived;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
