@@ -18,13 +18,13 @@ from tests.postgres_cluster import NoServer
 
 HERE = Path(__file__).resolve().parent
 BENCHMARKS = ("rsvp", "e2e", "reads", "scale", "edits", "hostile", "ask", "flood", "guilds",
-              "postgres", "shards")
+              "listings", "postgres", "shards")
 # Sections measured by end-to-end tests (`pytest -s` prints their figures) or by hand
 # (architecture, reads_before: before and after a change), kept as written.
 RECORDED = ("reads_before", "bursts", "architecture")
 # The order of the sections in RESULTS.md: the "before" of a benchmark right after it.
 SECTIONS = ("rsvp", "e2e", "reads", "reads_before", "scale", "edits", "hostile", "ask", "flood",
-            "guilds", "postgres", "shards", "bursts", "architecture")
+            "guilds", "listings", "postgres", "shards", "bursts", "architecture")
 
 
 def machine() -> str:
