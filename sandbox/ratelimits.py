@@ -95,6 +95,8 @@ class RateLimiter:
         self._clock = clock
         self._windows: dict[tuple[str, str], _Window] = {}
         self.refused = 0  # 429s served
+        # of them, those of the global limit: a bot that paces itself under it gets none
+        self.refused_global = 0
 
     def check(self, method: str, route: str, major: dict[str, str]) -> Verdict:
         """Count the request, or refuse it (``Verdict.retry_after`` set) if a bucket is full."""
@@ -121,6 +123,7 @@ class RateLimiter:
             verdict.headers.update(self._headers(named[0], key, bucket))  # type: ignore[index]
         if verdict.retry_after is not None:
             self.refused += 1
+            self.refused_global += verdict.is_global
             verdict.headers["Retry-After"] = str(math.ceil(verdict.retry_after))
             verdict.headers["Via"] = "1.1 google"
         return verdict

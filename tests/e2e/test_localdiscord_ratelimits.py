@@ -113,6 +113,8 @@ async def test_global_limit_spares_interaction_callbacks():
             assert (statuses, status) == ([200] * 5, 429)
             assert body["global"] is True and headers["X-RateLimit-Global"] == "true"
             assert headers["X-RateLimit-Scope"] == "global" and headers["Via"]
+            # counted apart from the other 429s, for a test to read
+            assert (fake.rate_limiter.refused, fake.rate_limiter.refused_global) == (1, 1)
 
             st = _Interaction(fake._snowflake(), 2, "test", guild, member, guild.system_channel)
             fake._interactions[st.token] = st
@@ -122,6 +124,7 @@ async def test_global_limit_spares_interaction_callbacks():
             status, _, _ = await send(http, "POST", f"/webhooks/{fake.app_id}/{st.token}?wait=1",
                                       {"content": "follow-up"})
             assert status == 200
+            assert fake.rate_limiter.refused_global == 1
 
 
 async def test_role_changes_and_dm_opens_have_their_own_buckets():
