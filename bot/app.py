@@ -25,6 +25,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapters.callback_answers import accept_bodiless_callback_answers
+from bot.adapters.global_pace import pace_for
 from bot.adapters.languages import MemberLocales, ServerLanguages
 from bot.adapters.missing_routes import (
     APPLICATION_INFO,
@@ -104,7 +105,10 @@ class EventBot(commands.Bot):
                          # member's own install of the app must not set up or change.
                          allowed_installs=app_commands.AppInstallationType(guild=True,
                                                                            user=False),
-                         allowed_mentions=discord.AllowedMentions.none(), **options)
+                         allowed_mentions=discord.AllowedMentions.none(),
+                         # under Discord's global limit of requests by itself, not by its
+                         # 429s (bot.adapters.global_pace)
+                         http_trace=pace_for(settings).trace_config(), **options)
         self.settings = settings
         self.store = store
         # Handlers of clicks and form submissions by custom-id prefix, for those no view of

@@ -60,6 +60,9 @@ class Settings:
     discord_gateway_url: str
     sync_guild_id: int | None
     reconnect_max_delay: float = 60.0  # seconds; the cap of the backoff when Discord is away
+    # Requests a second Discord lets the bot make in all (its global limit: 50, unless
+    # Discord granted the bot more); the bot keeps a tenth under it (bot.adapters.global_pace)
+    global_rate_limit: float = 50.0
     fetch_timeout: float = FETCH_TIMEOUT
     # Non-public addresses that page fetches may reach all the same (an intranet, tests).
     fetch_allowed_networks: tuple[Network, ...] = ()
@@ -158,6 +161,7 @@ def load_settings(
         sync_guild_id=_snowflake("SYNC_GUILD_ID", get("SYNC_GUILD_ID")),
         reconnect_max_delay=_seconds("RECONNECT_MAX_DELAY", get("RECONNECT_MAX_DELAY"), 60,
                                      maximum=3600, minimum=MIN_RECONNECT_DELAY),
+        global_rate_limit=_rate("GLOBAL_RATE_LIMIT", get("GLOBAL_RATE_LIMIT")),
         fetch_timeout=_seconds("FETCH_TIMEOUT", get("FETCH_TIMEOUT"), FETCH_TIMEOUT),
         fetch_allowed_networks=_networks("FETCH_ALLOWED_NETWORKS",
                                          get("FETCH_ALLOWED_NETWORKS")),
@@ -338,6 +342,24 @@ def _seconds(name: str, value: str | None, default: float, maximum: float = 300,
         raise ConfigError(f"{name}={value!r} must be a number of seconds, {least} and at "
                           f"most {maximum:g}")
     return seconds
+
+
+MAX_GLOBAL_RATE = 100_000  # far beyond any limit Discord grants; catches a mistyped one
+
+
+def _rate(name: str, value: str | None) -> float:
+    """Requests a second: a number above 0, at most MAX_GLOBAL_RATE; Discord's 50 when unset."""
+    if value is None:
+        return 50.0
+    try:
+        rate = float(value)
+    except ValueError:
+        rate = math.nan
+    if not 0 < rate <= MAX_GLOBAL_RATE:
+        raise ConfigError(f"{name}={value!r} must be a number of requests a second, above 0 "
+                          f"and at most {MAX_GLOBAL_RATE:,} (Discord's limit is 50 unless it "
+                          "granted the bot more)")
+    return rate
 
 
 MAX_SHARDS = 10_000  # far beyond any bot's needs; catches a mistyped count

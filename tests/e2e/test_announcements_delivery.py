@@ -12,7 +12,7 @@ import pytest
 
 from bot.render import CAPACITY_REACHED
 from sandbox import Attachment, FakeDiscord, Guild, Member
-from sandbox.ratelimits import DISCORD_RATE_LIMITS
+from sandbox.ratelimits import DISCORD_RATE_LIMITS, EXEMPT_FROM_GLOBAL
 from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page, until
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -203,3 +203,69 @@ async def test_dms_discord_fails_to_one_member_do_not_hold_up_anothers_promotion
     with sqlite3.connect(world.db_path) as conn:  # (skipped by the deliverer, not sent)
         assert conn.execute("DELETE FROM outbox WHERE event_id = ? AND payload = 'not json {'",
                             (event_id,)).rowcount == 1
+
+
+GONE, HERE = 110, 5  # waitlisted members who left the server, and who are still in it
+MEMBER = "/guilds/{guild_id}/members/{user_id}"
+
+
+def busiest_second(requests: list) -> int:
+    """The most requests the server received within any one second."""
+    times = sorted(r.time for r in requests)
+    start, most = 0, 0
+    for end, t in enumerate(times):
+        while t - times[start] >= 1.0:
+            start += 1
+        most = max(most, end - start + 1)
+    return most
+
+
+async def test_a_burst_of_promotions_stays_under_discords_global_limit(world, fake):
+    """A moderator frees seats for a long waitlist at once, most of whom have left the
+    server: the bot asks Discord about each promoted member (404 Unknown Member for those
+    gone, whose seats it passes on) and DMs the rest, well over a hundred requests that
+    it sends side by side. It keeps them under Discord's global limit of 50 a second
+    itself: Discord answers none with a global 429 (each one counts toward the limit of
+    invalid requests, past which Discord bans the bot's address), and every DM goes out."""
+    title = "Global Pace Hall"
+    event_id = await world.import_event(title, capacity=1)
+    holder = world.member("gph holder")
+    gone = [world.member(f"gph gone {i}") for i in range(GONE)]
+    here = [world.member(f"gph here {i}") for i in range(HERE)]
+    for member in (holder, *gone, *here):
+        reply = await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
+        assert ("confirmed" if member is holder else "waitlisted") in reply.content, reply
+    await until(lambda: not world.query("SELECT 1 FROM outbox WHERE event_id = ?",
+                                        (event_id,)), what="the capacity notice posted")
+    for member in gone:
+        fake.remove_member(world.guild, member)
+
+    first, refused = len(fake.requests), fake.rate_limiter.refused_global
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    raised = await fake.slash(world.guild, world.moderator, "manage capacity",
+                              seats=1 + GONE + HERE, event=str(event_id))
+    assert f"{GONE + HERE} members moved from the waitlist" in raised.content, raised
+    # Meanwhile a member's command is answered at once: replies do not wait for the pace.
+    asked = loop.time()
+    status = await fake.slash(world.guild, here[0], "rsvp status", event=str(event_id))
+    answered = loop.time() - asked
+    assert "confirmed" in status.content and answered < 0.5, (status, answered)
+    await until(lambda: all(fake.dms(m) for m in here) and not world.query(
+        "SELECT 1 FROM outbox WHERE event_id = ?", (event_id,)), timeout=30,
+        what="every promotion handled")
+    took = loop.time() - started
+    counted = [r for r in fake.requests[first:] if not r.path.startswith(EXEMPT_FROM_GLOBAL)]
+    lookups = [r.status for r in counted if r.method == "GET" and r.route == MEMBER]
+    global_429s = fake.rate_limiter.refused_global - refused
+    print(f"figures: global-limited requests={len(counted)} in {took:.2f} s, busiest second="
+          f"{busiest_second(counted)}, member lookups 404={lookups.count(404)} "
+          f"200={lookups.count(200)}, global 429s={global_429s}, a member's reply meanwhile "
+          f"in {answered:.3f} s")
+    assert lookups.count(404) >= GONE
+    assert global_429s == 0
+    assert all(len(fake.dms(m)) == 1 for m in here)
+    assert not any(fake.dms(m) for m in gone)
+    assert sorted(world.query("SELECT user_id FROM rsvps WHERE event_id = ? AND status = "
+                              "'confirmed'", (event_id,))) == sorted(
+        (m.id,) for m in (holder, *here))

@@ -23,6 +23,7 @@ def test_defaults():
     assert s.sync_guild_id is None
     assert s.reconnect_max_delay == 60
     assert s.guild_retention_days == 30
+    assert s.global_rate_limit == 50  # Discord's global limit
 
 
 def test_values_from_the_environment():
@@ -66,6 +67,10 @@ def test_the_environment_wins_over_the_env_file(tmp_path):
     ("RECONNECT_MAX_DELAY", "0"),
     ("RECONNECT_MAX_DELAY", "0.000001"),  # thousands of logins a second while Discord is away
     ("GUILD_DATA_RETENTION_DAYS", "a month"),
+    ("GLOBAL_RATE_LIMIT", "0"),
+    ("GLOBAL_RATE_LIMIT", "fifty"),
+    ("GLOBAL_RATE_LIMIT", "nan"),
+    ("GLOBAL_RATE_LIMIT", "1e9"),
     ("CLOCK_BOOT_SETTLING", "-5"),
     ("CLOCK_BOOT_SETTLING", "a while"),
     ("GUILD_DATA_RETENTION_DAYS", "0"),

@@ -1,0 +1,92 @@
+"""The bot's pace under Discord's global limit (bot.adapters.global_pace): at most PACE
+requests in any rolling window, the rest in the order they came, interaction routes
+never waiting."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import aiohttp
+import discord
+import pytest
+from aiohttp import web
+
+from bot.adapters.global_pace import PACE, GlobalPace, counts_globally, pace_for
+from bot.config import load_settings
+from tests.conftest import ROOT
+
+
+@pytest.mark.parametrize("path, counted", [
+    ("/users/@me/channels", True),
+    ("/guilds/1/members/2", True),
+    ("/channels/1/messages", True),
+    ("/webhooks/1", True),  # a webhook read with the bot's token
+    ("/interactions/1/tok/callback", False),
+    ("/webhooks/1/tok", False),  # an interaction's follow-up
+    ("/webhooks/1/tok/messages/@original", False),
+])
+def test_interaction_routes_are_not_counted(path, counted):
+    assert counts_globally(path) is counted
+
+
+async def test_no_more_than_the_pace_in_any_window_and_in_order():
+    pace = GlobalPace(50 / 0.2)  # Discord's 50 a window, the window 0.2 s
+    assert pace.window == pytest.approx(0.2)
+    sent: list[tuple[int, float]] = []
+
+    async def one(i: int) -> None:
+        await pace.wait()
+        sent.append((i, time.monotonic()))
+
+    tasks = []
+    for i in range(3 * PACE):
+        tasks.append(asyncio.create_task(one(i)))
+        await asyncio.sleep(0)  # each starts waiting before the next
+    started = time.monotonic()
+    await asyncio.gather(*tasks)
+    assert [i for i, _ in sent] == list(range(3 * PACE))  # first come, first served
+    times = [t for _, t in sent]
+    assert all(later - earlier >= 0.2 for earlier, later in zip(times, times[PACE:], strict=False))
+    assert 0.4 <= time.monotonic() - started < 1.0  # two windows' wait, no more
+
+
+def test_a_process_with_some_shards_takes_their_share():
+    env = {"EVENTS_DIR": str(ROOT / "data" / "events"), "GLOBAL_RATE_LIMIT": "100"}
+    assert pace_for(load_settings(env, env_file=None)).window == pytest.approx(0.5)
+    shards = load_settings({**env, "SHARD_COUNT": "4", "SHARD_IDS": "0"}, env_file=None)
+    assert pace_for(shards).window == pytest.approx(2.0)  # a quarter of the limit
+
+
+async def test_the_trace_paces_api_requests_and_lets_interaction_answers_through(
+        monkeypatch):
+    async def answer(request: web.Request) -> web.Response:
+        return web.Response(text="{}", content_type="application/json")
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    base = f"http://127.0.0.1:{port}/api/v10"
+    monkeypatch.setattr(discord.http.Route, "BASE", base)
+    pace = GlobalPace(50 / 0.5)
+    try:
+        async with aiohttp.ClientSession(trace_configs=[pace.trace_config()]) as session:
+            first = time.monotonic()
+            for _ in range(PACE):  # the window's requests, at once
+                async with session.get(f"{base}/users/@me"):
+                    pass
+            begun = time.monotonic()
+            async with session.post(f"{base}/interactions/1/tok/callback"):
+                pass
+            async with session.post(f"{base}/webhooks/1/tok?wait=1"):
+                pass
+            assert time.monotonic() - begun < 0.2  # answers to members never wait
+            async with session.get(f"{base}/users/@me"):  # one more waits for the window
+                pass
+            assert time.monotonic() >= first + 0.5
+    finally:
+        await runner.cleanup()
