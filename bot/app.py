@@ -25,7 +25,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapters.callback_answers import accept_bodiless_callback_answers
-from bot.adapters.global_pace import pace_for
+from bot.adapters.global_pace import pace_for, pace_session
 from bot.adapters.languages import MemberLocales, ServerLanguages
 from bot.adapters.missing_routes import (
     APPLICATION_INFO,
@@ -105,10 +105,9 @@ class EventBot(commands.Bot):
                          # member's own install of the app must not set up or change.
                          allowed_installs=app_commands.AppInstallationType(guild=True,
                                                                            user=False),
-                         allowed_mentions=discord.AllowedMentions.none(),
-                         # under Discord's global limit of requests by itself, not by its
-                         # 429s (bot.adapters.global_pace)
-                         http_trace=pace_for(settings).trace_config(), **options)
+                         allowed_mentions=discord.AllowedMentions.none(), **options)
+        # under Discord's global limit of requests by itself, not by its 429s
+        self.pace = pace_for(settings)
         self.settings = settings
         self.store = store
         # Handlers of clicks and form submissions by custom-id prefix, for those no view of
@@ -179,6 +178,7 @@ class EventBot(commands.Bot):
         return info
 
     async def setup_hook(self) -> None:
+        pace_session(self.http, self.pace)  # (the session is made at each login)
         if self._set_up_task is None:  # setup_hook runs again when a login is retried
             self._set_up_task = asyncio.create_task(self._set_up_queued_guilds(),
                                                     name="guild-set-up")
