@@ -17,6 +17,7 @@ import pytest
 from bot.content import EventContent
 from bot.errors import EventNotFound, Unavailable
 from bot.i18n import language
+from bot.models import EventEdit
 from bot.registration import JoinOutcome, Status
 from bot.render_replies import LIST_LIMIT
 from bot.storage import EventDraft, open_store
@@ -820,3 +821,97 @@ async def test_a_short_list_reads_no_more_for_the_servers_past_and_archived_even
     listed = await store.run(store.events.event_listings, 1, now=LIST_NOW, limit=LIST_LIMIT)
     assert ([e.title for e in listed.shown], listed.total) == (
         ["Event next", "Event undated"], 2)
+
+
+async def whole_listing(store, guild_id: int, past: bool, at: int) -> list[tuple[int, bool]]:
+    """The guild's whole `/event list` at the moment `at`, as one query sorting every event
+    by LISTING_ORDER read it: (id, over) of each."""
+    from bot.storage.postgres import events as pg_events
+    from bot.storage.sqlite import events as sqlite_events
+    from bot.storage.sqlite.session import OVER_AT
+    pool = getattr(store, "_pool", None)
+    if pool is None:
+        return [(row[0], bool(row[1])) for row in await execute_sql(
+            store, f"SELECT id, {OVER_AT} <= ?1 FROM events WHERE guild_id = ?3 AND (?2 OR NOT"
+            f" {sqlite_events.DONE}) ORDER BY {sqlite_events.LISTING_ORDER}".replace(
+                ":now", "?1"), at, past, guild_id)]
+    async with pool.acquire() as conn:
+        return [(row[0], bool(row[1])) for row in await conn.fetch(
+            f"SELECT id, coalesce({OVER_AT} <= $3, false) FROM events WHERE guild_id = $1"
+            f" AND ($2 OR NOT {pg_events.DONE}) ORDER BY {pg_events.LISTING_ORDER}",
+            guild_id, past, at)]
+
+
+async def test_the_first_listings_match_the_whole_order_over_random_servers(store):
+    """Hundreds of random events (all-day ones in the zones furthest east and west and a
+    zone change, long ones, ties, ends and starts at the very moment, archived ones of
+    every kind): whatever the moment and the limit, the list's first ones and its total
+    are those of the one query sorting them all."""
+    import random
+    rng = random.Random(20300601)
+    hour, day = timedelta(hours=1), timedelta(days=1)
+    base = datetime(2030, 6, 1, tzinfo=UTC)
+    moments = [base + n * hour for n in range(-5 * 24, 5 * 24)]
+    dates = [base + n * day for n in range(-4, 5)]
+    await store.run(store.settings.set_timezone, 1, "Pacific/Kiritimati")
+    kinds = ("timed", "bare", "long", "all-day", "days", "year-day", "dateless")
+    made: list[int] = []
+    for batch in range(8):
+        drafts = []
+        for n in range(40):
+            kind = rng.choice(kinds)
+            slug = f"e{batch}-{n}"
+            starts = ends = None
+            all_day = kind in ("all-day", "days", "year-day")
+            if kind == "timed":
+                starts = rng.choice(moments)
+                ends = starts + rng.choice((hour, 30 * timedelta(minutes=1), 3 * hour, day))
+            elif kind == "bare":
+                starts = rng.choice(moments)
+            elif kind == "long":
+                starts = rng.choice(moments) - rng.choice((0, 200, 365)) * day
+                ends = starts + 365 * day
+            elif kind == "all-day":
+                starts = rng.choice(dates)
+            elif kind == "days":
+                starts = rng.choice(dates)
+                ends = starts + rng.randint(1, 4) * day
+            elif kind == "year-day":
+                starts = rng.choice(dates) - rng.choice((0, 200)) * day
+                ends = starts + 366 * day
+            drafts.append((EventDraft(slug=slug, title=slug, capacity=5, starts_at=starts,
+                                      ends_at=ends, all_day=all_day), [("page", make_page())]))
+        # made at one of the moments: a dateless one ties with a dated one of that date
+        saved = await store.run(store.events.save_events, 1, drafts, rng.choice(moments))
+        made.extend(event.id for event, _ in saved)
+    for event_id in rng.sample(made, 40):  # some all-day ones edited to have no end
+        event = await store.run(store.events.get_event, 1, event_id)
+        if event.all_day:
+            await store.run(store.events.edit_event, 1, event_id, EventEdit(
+                event.title, event.starts_at, None, True, None, None))
+    for event_id in rng.sample(made, 60):  # archived: past, under way, to come, dateless
+        await store.run(store.events.set_archived, 1, event_id, True)
+    # another server's events, never listed here
+    await store.run(store.events.save_events, 2, [(EventDraft(
+        slug=f"o{n}", title="other", starts_at=rng.choice(moments)), [("page", make_page())])
+        for n in range(10)])
+    cases = 0
+    for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago", "America/New_York"):
+        await store.run(store.settings.set_timezone, 1, zone)
+        edges = [row[0] for row in await execute_sql(
+            store, "SELECT starts_at - start_offset FROM events WHERE guild_id = 1"
+            " AND starts_at IS NOT NULL UNION SELECT ends_at - end_offset FROM events"
+            " WHERE guild_id = 1 AND ends_at IS NOT NULL")]
+        for _ in range(12):
+            at = rng.choice(edges) if rng.random() < 0.7 else int(rng.choice(moments)
+                                                                  .timestamp())
+            at += rng.choice((0, 0, 0, -1, 1))
+            for past in (False, True):
+                whole = await whole_listing(store, 1, past, at)
+                for limit in {rng.randint(1, 30), rng.randint(1, 30), len(whole)}:
+                    listed = await store.run(store.events.event_listings, 1, past=past,
+                                             now=datetime.fromtimestamp(at, UTC), limit=limit)
+                    got = [(e.id, e.over) for e in listed.shown], listed.total
+                    assert got == (whole[:limit], len(whole)), (zone, at, past, limit)
+                    cases += 1
+    assert cases > 150
