@@ -134,3 +134,15 @@ async def test_a_title_changed_anywhere_names_its_event_at_once(store):
     assert (await resolve(kept, 1, "renamed")).id == first.id
     with pytest.raises(NotFound):
         await resolve(kept, 1, "Meetup 1")
+
+
+async def test_a_slug_changed_anywhere_names_its_event_at_once(store):
+    """The kept titles name events by slug too: a slug changed behind the store's back
+    (SQL, another tool) names its event at the next keystroke, the old one nothing."""
+    event = await new_event(store, slug="old-name")
+    kept = KeptTitles(store)
+    assert (await resolve(kept, 1, "old-name")).id == event.id
+    await execute_sql(store, "UPDATE events SET slug = 'new-name' WHERE id = ?", event.id)
+    assert (await resolve(kept, 1, "new-name")).id == event.id
+    with pytest.raises(NotFound):
+        await resolve(kept, 1, "old-name")

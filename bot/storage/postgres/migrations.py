@@ -383,6 +383,24 @@ MIGRATIONS: dict[int, str] = {
     CREATE INDEX events_by_guild_dateless ON events (guild_id, id)
         WHERE starts_at IS NULL AND NOT archived;
     """,
+    # 35: a slug changed takes the events version further too (SQLite's 35).
+    35: """
+    DROP TRIGGER event_versions_changed ON events;
+    CREATE TRIGGER event_versions_changed
+        AFTER UPDATE OF guild_id, title, slug, starts_at, ends_at, all_day, archived,
+            start_offset, end_offset, created_at ON events
+        FOR EACH ROW
+        WHEN (OLD.guild_id IS DISTINCT FROM NEW.guild_id OR OLD.title IS DISTINCT FROM NEW.title
+            OR OLD.slug IS DISTINCT FROM NEW.slug
+            OR OLD.starts_at IS DISTINCT FROM NEW.starts_at
+            OR OLD.ends_at IS DISTINCT FROM NEW.ends_at
+            OR OLD.all_day IS DISTINCT FROM NEW.all_day
+            OR OLD.archived IS DISTINCT FROM NEW.archived
+            OR OLD.start_offset IS DISTINCT FROM NEW.start_offset
+            OR OLD.end_offset IS DISTINCT FROM NEW.end_offset
+            OR OLD.created_at IS DISTINCT FROM NEW.created_at)
+        EXECUTE FUNCTION event_versions_next();
+    """,
 }
 DAYS_IN_ZONES = 14  # after this one, the code fills in the all-day events' offsets
 # An upgrade from before this one ends with the code filling the search table again.

@@ -466,6 +466,27 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX events_by_guild_dateless ON events (guild_id, id)
         WHERE starts_at IS NULL AND NOT archived;
     """,
+    # 35: a slug changed takes the events version further too: the `[event]` option's
+    # kept titles name events by their slugs (`bot.flows.events.TitleIndex`).
+    """
+    DROP TRIGGER event_versions_update;
+    CREATE TRIGGER event_versions_update
+        AFTER UPDATE OF guild_id, title, slug, starts_at, ends_at, all_day, archived,
+            start_offset, end_offset, created_at ON events
+        WHEN OLD.guild_id IS NOT NEW.guild_id OR OLD.title IS NOT NEW.title
+            OR OLD.slug IS NOT NEW.slug
+            OR OLD.starts_at IS NOT NEW.starts_at OR OLD.ends_at IS NOT NEW.ends_at
+            OR OLD.all_day IS NOT NEW.all_day OR OLD.archived IS NOT NEW.archived
+            OR OLD.start_offset IS NOT NEW.start_offset OR OLD.end_offset IS NOT NEW.end_offset
+            OR OLD.created_at IS NOT NEW.created_at
+    BEGIN
+        INSERT INTO event_versions (guild_id, version) VALUES (OLD.guild_id, 1)
+            ON CONFLICT (guild_id) DO UPDATE SET version = version + 1;
+        INSERT INTO event_versions (guild_id, version)
+            SELECT NEW.guild_id, 1 WHERE NEW.guild_id IS NOT OLD.guild_id
+            ON CONFLICT (guild_id) DO UPDATE SET version = version + 1;
+    END;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
