@@ -574,21 +574,23 @@ async def rows_read(store, monkeypatch, repository: str, call: str, *args, **kwa
         for name in ("fetch", "fetchrow", "fetchval"):
             patch.setattr(asyncpg.connection.Connection, name, recording(name))
         await store.run(getattr(getattr(store, repository), call), *args, **kwargs)
-    read = 0
+    return sum([await rows_scanned(pool, query, *sent_args) for query, sent_args in sent])
 
-    def scanned(node) -> None:
-        nonlocal read
-        if "Scan" in node["Node Type"]:
-            read += (node["Actual Rows"] + node.get("Rows Removed by Filter", 0)) * node[
-                "Actual Loops"]
-        for child in node.get("Plans", ()):
-            scanned(child)
 
+async def rows_scanned(pool, query: str, *args: object) -> int:
+    """The rows PostgreSQL's scans read running `query` (kept or filtered out), by its
+    EXPLAIN ANALYZE."""
     async with pool.acquire() as conn:
-        for query, sent_args in sent:
-            plan = await conn.fetchval(f"EXPLAIN (ANALYZE, FORMAT JSON) {query}", *sent_args)
-            scanned(json.loads(plan)[0]["Plan"])
-    return read
+        plan = await conn.fetchval(f"EXPLAIN (ANALYZE, FORMAT JSON) {query}", *args)
+
+    def scanned(node) -> int:
+        read = 0
+        if "Scan" in node["Node Type"]:
+            read = (node["Actual Rows"] + node.get("Rows Removed by Filter", 0)) * node[
+                "Actual Loops"]
+        return read + sum(scanned(child) for child in node.get("Plans", ()))
+
+    return scanned(json.loads(plan)[0]["Plan"])
 
 
 async def test_a_members_rsvps_cost_the_same_however_many_events_the_server_holds(
@@ -725,21 +727,7 @@ async def count_cost(store, past: bool) -> int:
         return await store.run(lambda: vm_steps(conn, lambda: conn.execute(sql, args)
                                                 .fetchall()))
     from bot.storage.postgres.events import postgres_listing
-    async with pool.acquire() as conn:
-        plan = await conn.fetchval("EXPLAIN (ANALYZE, FORMAT JSON) " + postgres_listing(count),
-                                   *args)
-    read = 0
-
-    def scanned(node) -> None:
-        nonlocal read
-        if "Scan" in node["Node Type"]:
-            read += (node["Actual Rows"] + node.get("Rows Removed by Filter", 0)) * node[
-                "Actual Loops"]
-        for child in node.get("Plans", ()):
-            scanned(child)
-
-    scanned(json.loads(plan)[0]["Plan"])
-    return read
+    return await rows_scanned(pool, postgres_listing(count), *args)
 
 
 async def test_the_list_reads_the_same_however_many_past_and_far_events_there_are(
