@@ -21,6 +21,9 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 HEAVY_THREADS = 2  # one per core of a small machine; more would only share the GIL
+# Items of per-item Python work (rows made into objects, titles compared) done on the
+# event loop: about a millisecond at most; more go to the heavy-work threads.
+ON_LOOP_ITEMS = 200
 _lock = threading.Lock()
 _executor: ThreadPoolExecutor | None = None
 

@@ -12,7 +12,7 @@ from typing import TypeVar
 from bot.errors import EventNotFound, NotFound
 from bot.i18n import N_, Text
 from bot.models import EventSummary, EventTitle, EventTitles
-from bot.offload import off_loop
+from bot.offload import ON_LOOP_ITEMS, off_loop
 from bot.pages_names import comparable
 from bot.render import clip
 from bot.storage import Store
@@ -28,9 +28,6 @@ COMPARED_CHARS = 100
 # Events' titles the `[event]` option keeps, of the servers asked about last (a server's
 # are kept whole, however many), indexed (`TitleIndex`): 20 MB for titles of 50 letters.
 KEPT_TITLES = 20_000
-# A server's titles indexed on the event loop when they are read again (`TitleIndex`):
-# about a millisecond's work; more go to the heavy-work threads.
-INDEXED_ON_LOOP = 200
 LIKE_ENOUGH = 0.7  # of the letter pairs typed that a title holds, to be suggested
 MIN_PAIRS = 3  # letter pairs typed (four letters) before anything is suggested
 
@@ -180,7 +177,7 @@ class KeptTitles:
                                  None if kept is None else kept.kept)
         if kept is not None and titles is kept.kept:
             index = kept
-        elif len(titles.titles) <= INDEXED_ON_LOOP:
+        elif len(titles.titles) <= ON_LOOP_ITEMS:
             index = TitleIndex(titles)
         else:
             index = await off_loop(TitleIndex, titles)

@@ -11,8 +11,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.errors import NotFound
-from bot.flows.events import INDEXED_ON_LOOP, KeptTitles, resolve
+from bot.flows.events import KeptTitles, resolve
 from bot.models import EventEdit
+from bot.offload import ON_LOOP_ITEMS
 from tests.conftest import execute_sql, new_event
 
 NOW = datetime(2030, 1, 1, 12, tzinfo=UTC)
@@ -125,7 +126,7 @@ async def test_a_title_changed_anywhere_names_its_event_at_once(store):
     """More titles than are indexed on the event loop (on PostgreSQL, made into titles
     off it too), then a title changed behind the store's back: the new one names the
     event at once, the old one nothing."""
-    await many_events(store, INDEXED_ON_LOOP + 50)
+    await many_events(store, ON_LOOP_ITEMS + 50)
     kept = KeptTitles(store)
     first = await resolve(kept, 1, "Meetup 1")
     assert [t.title for t in (await kept.of(1)).search("meetup 2", archived=False, limit=3)] == [

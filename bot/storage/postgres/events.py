@@ -29,7 +29,7 @@ from bot.models import (
     NoticePayload,
     fold_unsent,
 )
-from bot.offload import off_loop
+from bot.offload import ON_LOOP_ITEMS, off_loop
 from bot.pages import Page
 from bot.registration import (
     DEFAULT_CAPACITY,
@@ -81,9 +81,6 @@ UNDER_WAY = f"CASE WHEN NOT {DONE} AND {start_moment()} <= $3 THEN -{start_momen
 LISTING_ORDER = (f"{DONE}, CASE WHEN {DONE} THEN -coalesce(starts_at, created_at)"
                  f" ELSE (starts_at IS NULL)::int END, {UNDER_WAY} IS NULL, {UNDER_WAY},"
                  f" {start_moment()}, id")
-# A server's titles made on the event loop (`event_titles`): about a millisecond's work;
-# more are made on the heavy-work threads (10,000 took 12 ms).
-TITLES_ON_LOOP = 200
 
 
 def postgres_listing(sql: str) -> str:
@@ -407,7 +404,7 @@ class PostgresEvents(Repository):
                 f"SELECT id, title, starts_at, all_day, archived, slug, {start_moment()} AS begins,"
                 f" {OVER_AT} AS ends FROM events WHERE guild_id = $1"
                 f" ORDER BY {LISTING_ORDER.replace('$3', '$2')}", guild_id, ts(at))
-        if len(rows) <= TITLES_ON_LOOP:
+        if len(rows) <= ON_LOOP_ITEMS:  # (10,000 took 12 ms)
             return titles_of(version, at, rows)
         return await off_loop(titles_of, version, at, rows)
 
