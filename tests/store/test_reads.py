@@ -730,6 +730,27 @@ async def count_cost(store, past: bool) -> int:
     return await rows_scanned(pool, postgres_listing(count), *args)
 
 
+async def past_events(store, *, archived_undated: bool = False) -> None:
+    """1,000 past events of the guild, an hour long each from 400 days before LIST_NOW,
+    every tenth archived (and with `archived_undated`, without a date), inserted as SQL."""
+    postgres = getattr(store, "_pool", None) is not None
+    yes = "true" if postgres else "1"
+    starts = "? - 400 * 86400 + i * 3600"
+    ends = f"{starts} + 3600"
+    if archived_undated:
+        starts, ends = (f"CASE WHEN i % 10 = 0 THEN NULL ELSE {moment} END"
+                        for moment in (starts, ends))
+    at = int(LIST_NOW.timestamp())
+    await execute_sql(
+        store, "INSERT INTO events (guild_id, slug, title, capacity, created_at, updated_at,"
+        " starts_at, ends_at, archived)"
+        " WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000)"
+        f" SELECT 1, 'past-' || i, 'Past ' || i, 10, 0, 0, {starts}, {ends},"
+        f" CASE WHEN i % 10 = 0 THEN {yes} ELSE NOT {yes} END FROM n", at, at)
+    if postgres:
+        await execute_sql(store, "ANALYZE")
+
+
 async def test_the_list_reads_the_same_however_many_past_and_far_events_there_are(
         store, monkeypatch):
     """`/event list` read every event of the server and sorted them all to show 25 (32 ms
@@ -752,17 +773,7 @@ async def test_the_list_reads_the_same_however_many_past_and_far_events_there_ar
     counted = await count_cost(store, False)
     at = int(LIST_NOW.timestamp())
     postgres = getattr(store, "_pool", None) is not None
-    yes = "true" if postgres else "1"
-    # 1,000 past events, every tenth archived, an hour long each, from a year before
-    await execute_sql(
-        store, "INSERT INTO events (guild_id, slug, title, capacity, created_at, updated_at,"
-        " starts_at, ends_at, archived)"
-        " WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000)"
-        " SELECT 1, 'past-' || i, 'Past ' || i, 10, 0, 0, ? - 400 * 86400 + i * 3600,"
-        f" ? - 400 * 86400 + i * 3600 + 3600, CASE WHEN i % 10 = 0 THEN {yes} ELSE NOT {yes}"
-        " END FROM n", at, at)
-    if postgres:
-        await execute_sql(store, "ANALYZE")
+    await past_events(store)
     # the count without the past reads the events not done alone, not the past ones
     assert await count_cost(store, False) <= 1.5 * counted + 10
     # and 1,000 a year and more from now
@@ -792,19 +803,7 @@ async def test_a_short_list_reads_no_more_for_the_servers_past_and_archived_even
     await listed_event(store, "next", LIST_NOW + hour, LIST_NOW + 2 * hour)
     await listed_event(store, "undated")
     few = await listing_cost(store, monkeypatch, False)
-    at = int(LIST_NOW.timestamp())
-    postgres = getattr(store, "_pool", None) is not None
-    yes = "true" if postgres else "1"
-    await execute_sql(
-        store, "INSERT INTO events (guild_id, slug, title, capacity, created_at, updated_at,"
-        " starts_at, ends_at, archived)"
-        " WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000)"
-        " SELECT 1, 'past-' || i, 'Past ' || i, 10, 0, 0,"
-        " CASE WHEN i % 10 = 0 THEN NULL ELSE ? - 400 * 86400 + i * 3600 END,"
-        " CASE WHEN i % 10 = 0 THEN NULL ELSE ? - 400 * 86400 + i * 3600 + 3600 END,"
-        f" CASE WHEN i % 10 = 0 THEN {yes} ELSE NOT {yes} END FROM n", at, at)
-    if postgres:
-        await execute_sql(store, "ANALYZE")
+    await past_events(store, archived_undated=True)
     assert await listing_cost(store, monkeypatch, False) <= 1.5 * few + 10
     listed = await store.run(store.events.event_listings, 1, now=LIST_NOW, limit=LIST_LIMIT)
     assert ([e.title for e in listed.shown], listed.total) == (
