@@ -10,11 +10,11 @@ import time
 import aiohttp
 import discord
 import pytest
-from aiohttp import web
 
 from bot.adapters.global_pace import PACE, GlobalPace, PacedSession, counts_globally, pace_for
 from bot.config import load_settings
 from tests.conftest import ROOT
+from tests.pageserver import PageServer
 
 
 @pytest.mark.parametrize("path, counted", [
@@ -60,20 +60,11 @@ def test_a_process_with_some_shards_takes_their_share():
 
 async def test_the_session_paces_api_requests_and_lets_interaction_answers_through(
         monkeypatch):
-    async def answer(request: web.Request) -> web.Response:
-        return web.Response(text="{}", content_type="application/json")
-
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", answer)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    base = f"http://127.0.0.1:{port}/api/v10"
-    monkeypatch.setattr(discord.http.Route, "BASE", base)
-    pace = GlobalPace(50 / 0.5)
-    try:
+    """(What the server answers does not matter here: when each request leaves does.)"""
+    with PageServer() as server:
+        base = server.url("/api/v10")
+        monkeypatch.setattr(discord.http.Route, "BASE", base)
+        pace = GlobalPace(50 / 0.5)
         async with aiohttp.ClientSession() as plain:
             session = PacedSession(plain, pace)
             first = time.monotonic()
@@ -85,12 +76,10 @@ async def test_the_session_paces_api_requests_and_lets_interaction_answers_throu
                 pass
             async with session.request("POST", f"{base}/webhooks/1/tok?wait=1"):
                 pass
-            async with session.request("GET", f"http://127.0.0.1:{port}/elsewhere"):
+            async with session.request("GET", server.url("/not-the-api")):
                 pass  # not Discord's API
             assert time.monotonic() - begun < 0.4  # none of these waits for the window
             async with session.request("GET", f"{base}/users/@me"):  # one more waits
                 pass
             assert time.monotonic() >= first + 0.5
             assert not session.closed  # the rest is the session's own
-    finally:
-        await runner.cleanup()
