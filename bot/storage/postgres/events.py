@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import asyncpg
 
@@ -21,7 +22,6 @@ from bot.models import (
     Event,
     EventDraft,
     EventEdit,
-    EventListing,
     EventListings,
     EventRef,
     EventSummary,
@@ -43,22 +43,7 @@ from bot.storage.postgres.registrations import PostgresRegistrations
 from bot.storage.postgres.session import OVER_AT, Database, Repository
 from bot.storage.postgres.settings import anchor_days, take_turns
 from bot.storage.protocol import SampleDrafts
-from bot.storage.sqlite.events import (
-    ARCHIVED_BOUND,
-    LISTING_COUNT,
-    LISTING_COUNT_TO_COME,
-    LISTING_DATELESS,
-    LISTING_DONE,
-    LISTING_TO_COME,
-    LISTING_TO_COME_BOUND,
-    LISTING_UNDER_WAY,
-    LONGEST,
-    NO_BOUND,
-    OVER_BOUND,
-    UPCOMING,
-    cli_event,
-    titles_of,
-)
+from bot.storage.sqlite.events import UPCOMING, cli_event, listing_reads, titles_of
 from bot.storage.sqlite.session import (
     SUMMARY,
     WESTMOST,
@@ -86,7 +71,8 @@ LISTING_ORDER = (f"{DONE}, CASE WHEN {DONE} THEN -coalesce(starts_at, created_at
 def postgres_listing(sql: str) -> str:
     """A `/event list` part's SQL (`bot.storage.sqlite.events.LISTED`) for PostgreSQL."""
     return sql.format(order=LISTING_ORDER.replace("$3", "$2"),
-                      over=f"coalesce({OVER_AT} <= $2, false)", recent="", bound="$4::bigint")
+                      over=f"coalesce({OVER_AT} <= $2, false)", recent="", bound="$4::bigint",
+                      limit="$3")
 
 
 class PostgresEvents(Repository):
@@ -347,46 +333,18 @@ class PostgresEvents(Repository):
                              now: datetime | None = None, limit: int | None = None
                              ) -> EventListings:
         """`/event list`'s first `limit` events and how many it has in all, read in the
-        parts and by the indexes of `sqlite.events.SqliteEvents.event_listings`."""
-        at = ts(now or utcnow())
-        rows: list[asyncpg.Record] = []
-
-        def left() -> int | None:
-            return None if limit is None else limit - len(rows)
-
+        parts and by the indexes of `sqlite.events.SqliteEvents.event_listings`, in the
+        order `listing_reads` asks for them."""
+        reads = listing_reads(now or utcnow(), past, limit)
+        answer: Any = None
         async with self._transaction(snapshot=True) as conn:
-            async def bound(sql: str, *args: object) -> int | None:
-                found: int | None = await conn.fetchval(postgres_listing(sql), guild_id, *args)
-                return found
-
-            async def take(sql: str, *args: object) -> None:
-                if left() != 0:
-                    rows.extend(await conn.fetch(postgres_listing(sql), guild_id, at, left(),
-                                                 *args))
-
-            longest = await bound(LONGEST)
-            if longest is not None:
-                await take(LISTING_UNDER_WAY, longest)
-            more = left()
-            if more != 0:
-                last = (None if more is None else
-                        await bound(LISTING_TO_COME_BOUND, at, more - 1))
-                await take(LISTING_TO_COME, NO_BOUND if last is None else last)
-            await take(LISTING_DATELESS)
-            more = left()
-            if past and more != 0:
-                bounds = [] if more is None else [
-                    b for b in (await bound(ARCHIVED_BOUND, more - 1),
-                                await bound(OVER_BOUND, at, more - 1)) if b is not None]
-                await take(LISTING_DONE, max(bounds, default=-NO_BOUND))
-            full = limit is not None and len(rows) == limit
-            total = len(rows) if not full else (  # (a count is never NULL)
-                await bound(LISTING_COUNT) if past else await bound(LISTING_COUNT_TO_COME, at)
-            ) or 0
-        return EventListings(
-            [EventListing(r["id"], r["title"], dt(r["starts_at"]),
-                          max(r["capacity"] - r["confirmed_count"], 0), r["registration_open"],
-                          r["archived"], bool(r["over"]), r["all_day"]) for r in rows], total)
+            while True:
+                try:
+                    sql, args, many = reads.send(answer)
+                except StopIteration as done:
+                    return done.value
+                fetch = conn.fetch if many else conn.fetchval
+                answer = await fetch(postgres_listing(sql), guild_id, *args)
 
     async def event_titles(self, guild_id: int, kept: EventTitles | None = None,
                            now: datetime | None = None) -> EventTitles:

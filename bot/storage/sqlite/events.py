@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from datetime import datetime
+from typing import Any
 
 from bot.errors import EventChanged, EventNotFound, InvalidValue, ItemRefused, NotFound, UserError
 from bot.i18n import N_
@@ -103,9 +104,10 @@ UPCOMING = (f"SELECT id FROM events WHERE {TO_COME} AND starts_at <= (SELECT sta
 # each part in the order an index gives, bounded to its first ones by a date read before
 # it (`{bound}`, $4 as a BIGINT), and sorted by LISTING_ORDER itself, so that the parts,
 # one after the other, are the first ones of that order. $1 is the guild, $2 the moment,
-# $3 how many (LIMIT); `{order}` is the backend's LISTING_ORDER with the moment as $2,
-# `{over}` whether an event is over at $2, `{recent}` the index SQLite reads the done
-# ones by (its planner took another, reading every past event).
+# $3 how many (`{limit}`: None for all, as the backend spells it); `{order}` is the
+# backend's LISTING_ORDER with the moment as $2, `{over}` whether an event is over at $2,
+# `{recent}` the index SQLite reads the done ones by (its planner took another, reading
+# every past event). `listing_reads` runs them in turn.
 LISTED = ("id, title, starts_at, all_day, capacity, confirmed_count, registration_open,"
           " archived, ends_at, start_offset, end_offset, created_at")
 NO_BOUND = 1 << 62  # a date past any: the part has fewer than $3 events
@@ -117,17 +119,17 @@ LISTING_UNDER_WAY = (
     f"SELECT {LISTED}, {{over}} AS over FROM events WHERE guild_id = $1"
     f" AND ends_at > $2 - {WESTMOST} AND ends_at <= $2 + {EASTMOST} + {{bound}}"
     f" AND {OVER_AT} > $2 AND {start_moment()} <= $2 AND NOT archived"
-    " ORDER BY {order} LIMIT $3")
+    " ORDER BY {order} LIMIT {limit}")
 # Those to come: to the stored date of the $3-th (+1) by stored date (events_by_guild_start)
 # and the zones' offsets past it, as UPCOMING does for the first: only those can begin
 # before that one.
 LISTING_TO_COME_BOUND = (f"SELECT starts_at + {EASTMOST + WESTMOST} FROM events"
                          f" WHERE {TO_COME} ORDER BY starts_at LIMIT 1 OFFSET $3")
 LISTING_TO_COME = (f"SELECT {LISTED}, {{over}} AS over FROM events WHERE {TO_COME}"
-                   f" AND starts_at <= {{bound}} ORDER BY {{order}} LIMIT $3")
+                   f" AND starts_at <= {{bound}} ORDER BY {{order}} LIMIT {{limit}}")
 # Without a date and not archived: by id, which is LISTING_ORDER among them.
 LISTING_DATELESS = (f"SELECT {LISTED}, {{over}} AS over FROM events WHERE guild_id = $1"
-                    " AND starts_at IS NULL AND NOT archived ORDER BY id LIMIT $3")
+                    " AND starts_at IS NULL AND NOT archived ORDER BY id LIMIT {limit}")
 # The done ones, most recent first (`RECENT`, the start, else when it was made): the
 # archived ones, and those over, each read by events_by_guild_recent from the later of
 # their two $3-th dates on (the first $3 of the two together are all as recent). An
@@ -143,7 +145,7 @@ OVER_BOUND = (f"SELECT {RECENT} FROM events WHERE {OVER_PART}"
 LISTING_DONE = (f"SELECT *, {{over}} AS over FROM (SELECT {LISTED} FROM events {{recent}}"
                 f" WHERE {ARCHIVED_PART} AND {RECENT} >= {{bound}}"
                 f" UNION ALL SELECT {LISTED} FROM events {{recent}} WHERE {OVER_PART}"
-                f" AND {RECENT} >= {{bound}}) AS done ORDER BY {{order}} LIMIT $3")
+                f" AND {RECENT} >= {{bound}}) AS done ORDER BY {{order}} LIMIT {{limit}}")
 # How many the list has: all the guild's events, or (events_by_guild_over) those not
 # archived and not over, dated or not: the past ones are not read.
 LISTING_COUNT = "SELECT count(*) FROM events WHERE guild_id = $1"
@@ -156,8 +158,56 @@ LISTING_COUNT_TO_COME = (
 def sqlite_listing(sql: str) -> str:
     """A `/event list` part's SQL as SQLite takes it (?1, ?2, ...)."""
     return sql.format(order=LISTING_ORDER.replace(":now", "$2"), over=f"{OVER_AT} <= $2",
-                      recent="INDEXED BY events_by_guild_recent", bound="$4"
-                      ).replace("$", "?")
+                      recent="INDEXED BY events_by_guild_recent", bound="$4",
+                      limit="coalesce($3, -1)").replace("$", "?")
+
+
+# A read of `listing_reads`: its SQL (a backend's `*_listing` of it), its parameters after
+# the guild's, and whether it answers rows (else one value, or None for no row).
+ListingRead = tuple[str, tuple[object, ...], bool]
+
+
+def listing_reads(now: datetime, past: bool, limit: int | None
+                  ) -> Generator[ListingRead, Any, EventListings]:
+    """`event_listings`' reads in their order, for both backends, which run each in one
+    snapshot and send back its answer: the parts of the list (LISTED) in turn while it
+    has room for more, its first `limit` (all without one); then, if full, the count."""
+    at = int(now.timestamp())
+    rows: list[Columns] = []
+
+    def left() -> int | None:
+        return None if limit is None else limit - len(rows)
+
+    def take(sql: str, *args: object) -> Generator[ListingRead, Any, None]:
+        if left() != 0:
+            rows.extend((yield sql, (at, left(), *args), True))
+
+    longest = yield LONGEST, (), False
+    if longest is not None:
+        yield from take(LISTING_UNDER_WAY, longest)
+    more = left()
+    if more != 0:
+        last = None if more is None else (yield LISTING_TO_COME_BOUND, (at, more - 1), False)
+        yield from take(LISTING_TO_COME, NO_BOUND if last is None else last)
+    yield from take(LISTING_DATELESS)
+    more = left()
+    if past and more != 0:
+        bounds = []
+        if more is not None:
+            for sql, args in ((ARCHIVED_BOUND, (more - 1,)), (OVER_BOUND, (at, more - 1))):
+                found = yield sql, args, False
+                if found is not None:
+                    bounds.append(found)
+        yield from take(LISTING_DONE, max(bounds, default=-NO_BOUND))
+    total = len(rows)
+    if limit is not None and total == limit:
+        total = (yield (LISTING_COUNT, (), False) if past
+                 else (LISTING_COUNT_TO_COME, (at,), False)) or 0  # (a count is never NULL)
+    return EventListings([EventListing(r["id"], r["title"], dt(r["starts_at"]),
+                                       max(r["capacity"] - r["confirmed_count"], 0),
+                                       bool(r["registration_open"]), bool(r["archived"]),
+                                       bool(r["over"]), bool(r["all_day"])) for r in rows],
+                         total)
 
 
 def titles_of(version: int, now: datetime, rows: Sequence[Columns]) -> EventTitles:
@@ -442,45 +492,20 @@ class SqliteEvents(Repository):
         soonest first; then those without a date; with `past`, then the past and archived
         ones, most recent first. The first `limit` of them (all without one), read in
         parts by the indexes (`LISTED`), so a server's other events are not read; and
-        how many there are in all, counted only when there are more."""
-        at = ts(now or utcnow())
-        rows: list[sqlite3.Row] = []
-
-        def left() -> int | None:
-            return None if limit is None else limit - len(rows)
-
-        def bound(sql: str, *args: object) -> int | None:
-            row = self._one(sqlite_listing(sql), (guild_id, *args))
-            return None if row is None else row[0]
-
-        def take(sql: str, *args: object) -> None:
-            if left() != 0:
-                rows.extend(self._all(sqlite_listing(sql),
-                                      (guild_id, at, -1 if limit is None else left(), *args)))
-
+        how many there are in all, counted only when there are more (`listing_reads`)."""
+        reads = listing_reads(now or utcnow(), past, limit)
+        answer: Any = None
         with self._session.snapshot():
-            longest = bound(LONGEST)
-            if longest is not None:
-                take(LISTING_UNDER_WAY, longest)
-            more = left()
-            if more != 0:
-                last = None if more is None else bound(LISTING_TO_COME_BOUND, at, more - 1)
-                take(LISTING_TO_COME, NO_BOUND if last is None else last)
-            take(LISTING_DATELESS)
-            more = left()
-            if past and more != 0:
-                bounds = [] if more is None else [
-                    b for b in (bound(ARCHIVED_BOUND, more - 1),
-                                bound(OVER_BOUND, at, more - 1)) if b is not None]
-                take(LISTING_DONE, max(bounds, default=-NO_BOUND))
-            full = limit is not None and len(rows) == limit
-            total = len(rows) if not full else (  # (a count is never NULL)
-                bound(LISTING_COUNT) if past else bound(LISTING_COUNT_TO_COME, at)) or 0
-        return EventListings(
-            [EventListing(r["id"], r["title"], dt(r["starts_at"]),
-                          max(r["capacity"] - r["confirmed_count"], 0),
-                          bool(r["registration_open"]), bool(r["archived"]), bool(r["over"]),
-                          bool(r["all_day"])) for r in rows], total)
+            while True:
+                try:
+                    sql, args, many = reads.send(answer)
+                except StopIteration as done:
+                    return done.value
+                if many:
+                    answer = self._all(sqlite_listing(sql), (guild_id, *args))
+                else:
+                    row = self._one(sqlite_listing(sql), (guild_id, *args))
+                    answer = None if row is None else row[0]
 
     def event_titles(self, guild_id: int, kept: EventTitles | None = None,
                      now: datetime | None = None) -> EventTitles:
