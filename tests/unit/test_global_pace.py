@@ -47,7 +47,11 @@ async def test_no_more_than_the_pace_in_any_window_and_in_order():
     await asyncio.gather(*tasks)
     assert [i for i, _ in sent] == list(range(3 * PACE))  # first come, first served
     times = [t for _, t in sent]
-    assert all(later - earlier >= 0.2 for earlier, later in zip(times, times[PACE:], strict=False))
+    # (read here after each wait: a waiter woken right at its window's end is read at once,
+    # the one a window before it perhaps later than its turn began, should the busy machine
+    # have run another process between; a pace that let them bunch would give about 0)
+    assert all(later - earlier >= 0.2 - 0.01
+               for earlier, later in zip(times, times[PACE:], strict=False))
     assert 0.4 <= time.monotonic() - started < 2.0  # two windows' wait (a busy machine aside)
 
 
