@@ -219,7 +219,7 @@ class Reminders(commands.Cog):
             # Opened over REST each time (as discord.py does for a channel it has not
             # cached): Discord then says which message the DMs end with, which discord.py's
             # DMChannel leaves out (`_already_reminded`).
-            opened = await self.bot.http.start_private_message(user_id)
+            opened = await self.bot.dm_channels.opened(user_id)
             dm = self.bot.get_partial_messageable(int(opened["id"]),
                                                   type=discord.ChannelType.private)
             # Discord may have held the DM channel up (a 429; in a burst, a claim's last

@@ -320,11 +320,11 @@ class NoticeSender:
         try:
             restored = self._maybe_restored(notice)
             if restored:  # opened over REST: Discord says which message the DMs end with
-                opened = await self.bot.http.start_private_message(user_id)
+                opened = await self.bot.dm_channels.opened(user_id)
                 dm: discord.abc.Messageable = self.bot.get_partial_messageable(
                     int(opened["id"]), type=discord.ChannelType.private)
             else:
-                dm = await self.bot.create_dm(discord.Object(user_id))
+                dm = await self.bot.dm_channels.channel(user_id)
             if still is not None and not await still():
                 return
             if restored and await self._said_already(notice, dm, opened, text):

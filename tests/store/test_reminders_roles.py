@@ -14,6 +14,7 @@ from types import SimpleNamespace
 import pytest
 
 from bot.adapters import attendee_roles, owed_roles_record, role_tries
+from bot.adapters.dm_channels import DmChannels
 from bot.i18n import language
 from bot.models import EventEdit
 from bot.registration import Status
@@ -2177,10 +2178,12 @@ async def test_a_reminder_held_up_while_its_events_start_was_cleared_says_so(sto
     async def open_dm(user_id: int) -> dict:  # Discord's answer: the DM channel, empty
         return {"id": "1", "last_message_id": None}
 
-    cog = Reminders(a_bot(
+    bot = a_bot(
         store=store, http=SimpleNamespace(start_private_message=open_dm),
         get_partial_messageable=lambda channel_id, **_: SimpleNamespace(send=send),
-        signals=SimpleNamespace(unsubscribe=lambda *args: None)))
+        signals=SimpleNamespace(unsubscribe=lambda *args: None))
+    bot.dm_channels = DmChannels(bot)
+    cog = Reminders(bot)
     with caplog.at_level("INFO", logger="cogs.reminders"):
         await cog._remind(due)
     said = [r.getMessage() for r in caplog.records if r.name == "cogs.reminders"]
