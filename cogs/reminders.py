@@ -155,6 +155,10 @@ class Reminders(commands.Cog):
         await self.roles.role_deleted(role)
 
     @commands.Cog.listener()
+    async def on_guild_role_update(self, before: discord.Role, after: discord.Role) -> None:
+        self.roles.role_updated(after.guild, before)
+
+    @commands.Cog.listener()
     async def on_guild_join(self, guild: discord.Guild) -> None:
         self.guild_arrived(guild.id)
 

@@ -70,6 +70,32 @@ UNKNOWN_ROLE = 10011  # Discord's error code: the role was deleted
 GONE_FOR = 3600.0
 
 
+def may_now_manage(guild: discord.Guild, role_id: int, before: discord.Role) -> bool:
+    """Whether the bot may give and take `role_id` as the server is now (cached from the
+    gateway), and could not before a change to the role `before` (as it was): Manage
+    Roles (or Administrator) by one of its roles, and a role of its above it."""
+    def may(role: discord.Role | None) -> bool:  # (`before` in place of the changed role)
+        me, target = guild.me, guild.get_role(role_id)
+        if me is None or target is None:
+            return False
+        roles = [role if role is not None and r.id == role.id else r for r in me.roles]
+        if role is not None and target.id == role.id:
+            target = role
+        allowed = discord.Permissions.none()
+        for r in roles:
+            allowed.value |= r.permissions.value
+        top = max(roles, key=rank)
+        return ((allowed.manage_roles or allowed.administrator)
+                and rank(top) > rank(target))
+    return may(None) and not may(before)
+
+
+def rank(role: discord.Role) -> tuple[int, int]:
+    """Where a role is in the server's list, as Discord orders them: by position, and
+    of two at the same position, the one with the lower id above."""
+    return role.position, -role.id
+
+
 class AttendeeRoles:
     """Who holds each event's role, as this process gave it, and the calls that keep it
     so. Fed by the reminders cog: `registration_changed`, `role_changed`, `role_deleted`,
@@ -374,10 +400,34 @@ class AttendeeRoles:
                 self.registration_changed(guild_id, event_id)
             owed = [key for key in self._owed_tries if key[0] == event_id]
             for key in owed:
-                try_now(self._owed_tries, key)
                 self._away_since.pop(key, None)
-            if owed and (wake := self._taking_wake.get(event_id)) is not None:
-                wake.set()
+            self._take_back_now(event_id, owed)
+
+    def role_updated(self, guild: discord.Guild, before: discord.Role) -> None:
+        """A role of the server was dragged or its permissions changed (`before`: as it
+        was): the roles Discord refused the bot, which that change let it manage (the
+        moderators were told to drag its role above them), are given and taken back now,
+        not after their wait, which grows to an hour. A change that let it manage none of
+        them costs no call."""
+        if not self._giving_refused and not self._owed_tries:
+            return
+        for event_id, gid in list(self._guild_of.items()):
+            if gid != guild.id:
+                continue
+            owed = [key for key in self._owed_tries
+                    if key[0] == event_id and may_now_manage(guild, key[1], before)]
+            role_id = self._holders.get(event_id, (None, None))[0]
+            if (event_id in self._giving_refused and role_id is not None
+                    and may_now_manage(guild, role_id, before)):
+                self._sync_again(guild.id, event_id)
+            self._take_back_now(event_id, owed)
+
+    def _take_back_now(self, event_id: int, owed: list[tuple[int, int]]) -> None:
+        """The event's roles `owed` back (event, role) are tried now, not after their wait."""
+        for key in owed:
+            try_now(self._owed_tries, key)
+        if owed and (wake := self._taking_wake.get(event_id)) is not None:
+            wake.set()
 
     def guild_deleted(self, guild_id: int) -> None:
         """The server's data was deleted (`cogs.retention`), its events with it: nothing

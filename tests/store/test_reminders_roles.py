@@ -2270,3 +2270,80 @@ async def test_a_stop_right_after_a_refusal_keeps_the_moderators_notice(store):
     assert (held.role_id, held.events, held.giving, held.deleted) == (
         555, (event_id,), False, False)
     assert await store.run(store.reminders.role_notice_guilds) == []
+
+
+def a_server_where_the_bot_is_at(position: int, *, manage_roles: bool = True):
+    """Server 1 as the gateway shows it (`discord.Guild`'s parts the roles read): role 555
+    at position 5, the bot's own role 900 at `position`, with Manage Roles or not."""
+    import discord
+
+    attendee = SimpleNamespace(id=555, position=5, permissions=discord.Permissions.none())
+    everyone = SimpleNamespace(id=1, position=0, permissions=discord.Permissions.none())
+    mine = SimpleNamespace(id=900, position=position,
+                           permissions=discord.Permissions(manage_roles=manage_roles))
+    return SimpleNamespace(id=1, me=SimpleNamespace(roles=[everyone, mine]),
+                           get_role={555: attendee, 900: mine, 1: everyone}.get)
+
+
+@pytest.mark.parametrize("was", [{"position": 3}, {"manage_roles": False}])
+async def test_a_refused_grant_is_made_once_the_bots_role_may_give_it(store, monkeypatch, was):
+    """Discord refuses to give 555 to member 2 (the bot's role was below it, or without
+    Manage Roles); a moderator drags the bot's role above 555, or gives it the permission
+    (GUILD_ROLE_UPDATE): the grant is made at once, not after the pause."""
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [1, 2])
+    allowed = {"yet": False}
+    answer = lambda action, user_id, role_id: (  # noqa: E731
+        None if allowed["yet"] or user_id != 2 else refused())
+    async with roles_cog(store, answer, monkeypatch) as (cog, http):
+        monkeypatch.setattr(role_tries, "TAKE_BACK_FIRST", 60.0)  # the pause outlasts the test
+        await give_role_555(cog, store, event_id)
+        assert http.calls == [("give", 1, 555), ("give", 2, 555)]  # 2 refused
+        allowed["yet"] = True
+        before = a_server_where_the_bot_is_at(**{"position": 6, **was}).get_role(900)
+        await cog.on_guild_role_update(before, SimpleNamespace(
+            guild=a_server_where_the_bot_is_at(6)))
+        await asked(http, lambda calls: calls.count(("give", 2, 555)) == 2, timeout=2.0)
+
+
+@pytest.mark.parametrize("now", [{"position": 4}, {"position": 6, "manage_roles": False}])
+async def test_a_role_change_that_leaves_the_bot_unable_asks_discord_nothing(
+        store, monkeypatch, now):
+    """After a refused grant, a change that still leaves the bot's role below 555 (or
+    without Manage Roles), or one to a role that already could: no call until the pause
+    is over (each refusal counts toward Discord's limit of invalid requests)."""
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [1, 2])
+    answer = lambda action, user_id, role_id: refused() if user_id == 2 else None  # noqa: E731
+    async with roles_cog(store, answer, monkeypatch) as (cog, http):
+        monkeypatch.setattr(role_tries, "TAKE_BACK_FIRST", 60.0)
+        await give_role_555(cog, store, event_id)
+        server = a_server_where_the_bot_is_at(**now)
+        for before in (a_server_where_the_bot_is_at(3).get_role(900),
+                       a_server_where_the_bot_is_at(7).get_role(900)):
+            await cog.on_guild_role_update(before, SimpleNamespace(guild=server))
+        able = a_server_where_the_bot_is_at(7)  # (and was able before this change too)
+        await cog.on_guild_role_update(able.get_role(1), SimpleNamespace(guild=able))
+        await asyncio.sleep(0.1)
+        assert http.calls == [("give", 1, 555), ("give", 2, 555)]
+
+
+async def test_a_refused_take_back_is_made_once_the_bots_role_may_take_it(store, monkeypatch):
+    """Member 2 cancels and Discord refuses to take 555 back; the bot's role is dragged
+    above it: taken back at once, and 2 owes it no more."""
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [1, 2])
+    allowed = {"yet": False}
+    answer = lambda action, user_id, role_id: (  # noqa: E731
+        refused() if action == "take" and not allowed["yet"] else None)
+    async with roles_cog(store, answer, monkeypatch) as (cog, http):
+        monkeypatch.setattr(role_tries, "TAKE_BACK_FIRST", 60.0)
+        await give_role_555(cog, store, event_id)
+        await cancel_and_sync(cog, store, event_id, 2)
+        assert http.calls[-1] == ("take", 2, 555)  # refused
+        allowed["yet"] = True
+        await cog.on_guild_role_update(a_server_where_the_bot_is_at(3).get_role(900),
+                                       SimpleNamespace(guild=a_server_where_the_bot_is_at(6)))
+        await asked(http, lambda calls: calls.count(("take", 2, 555)) == 2, timeout=2.0)
+        await asyncio.sleep(0.05)
+        assert await owed_rows(store, cog) == []
