@@ -174,8 +174,12 @@ async def test_a_lost_claim_waits_out_a_server_with_no_slot_free_without_a_trace
         lost = await claim_session(url)
         held = await every_slot_taken(url)
         try:
-            await held[0].execute("SELECT pg_terminate_backend($1)", lost)
-            held += await every_slot_taken(url)  # the slot it freed, before the bot's retry
+            # (waiting for its server process to be gone: the slot is free only then, and
+            # a test that asked for it before found none, and left it to the bot's retry)
+            assert await held[0].fetchval("SELECT pg_terminate_backend($1, 5000)", lost)
+            freed = await every_slot_taken(url)  # the slot it freed, before the bot's retry
+            held += freed
+            assert freed, "the claim's slot was taken by another before the test"
             await asyncio.sleep(8)  # tries at 0.5, 1.5, 3.5 and 7.5 s
             claim_lines = [line for line in bot.output().splitlines()
                            if "bot.storage.postgres.running" in line]
