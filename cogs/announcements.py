@@ -69,6 +69,15 @@ class Announcements(commands.Cog):
         self.edits.guild_available(guild.id)  # the refreshes that waited for it
 
     @commands.Cog.listener()
+    async def on_guild_role_update(self, before: discord.Role, after: discord.Role) -> None:
+        self.edits.permissions_changed(after.guild.id)  # (the bot's may have changed)
+
+    @commands.Cog.listener()
+    async def on_guild_channel_update(self, before: discord.abc.GuildChannel,
+                                      after: discord.abc.GuildChannel) -> None:
+        self.edits.permissions_changed(after.guild.id)
+
+    @commands.Cog.listener()
     async def on_guild_join(self, guild: discord.Guild) -> None:
         """Invited back: its announcements, left as they were while the bot was out of the
         server (members still RSVP there), show the event as it is now, and its held

@@ -77,8 +77,14 @@ class AnnouncementEdits:
         # Announcement messages Discord would not let the bot edit (403, or a server without
         # the edit route), with their server and the state it refused: not tried again for
         # that state (each refusal counts against Discord's limit of invalid requests), only
-        # once the event changes again.
+        # once the event changes again, or (`_blocked`) once the bot may post there again.
         self._refused: dict[int, tuple[int, str]] = {}
+        # Of those, the ones refused (403) while the bot's permissions, as the gateway
+        # shows them, kept it from posting in their channel (View Channel taken away, say),
+        # by message: (server, channel, event). Tried again as soon as a change of the
+        # server's roles or of the channel's overwrites lets it (`permissions_changed`),
+        # once: not at every change, nor for one refused while it seemed allowed.
+        self._blocked: dict[int, tuple[int, int, int]] = {}
         # The announced events that have not ended: their refresh at the end, by the end.
         # Those of a server the bot left go with it (`guild_left`): a refresh there is
         # refused, and an invitation back refreshes them all (`invited_back`).
@@ -109,6 +115,7 @@ class AnnouncementEdits:
         for message_id in [message_id for message_id, (refused_in, _) in self._refused.items()
                            if refused_in == guild_id]:
             del self._refused[message_id]
+            self._blocked.pop(message_id, None)
         self._awaiting_guild.pop(guild_id, None)  # an invitation back refreshes all
 
     def registration_changed(self, guild_id: int, event_id: int) -> None:
@@ -155,6 +162,30 @@ class AnnouncementEdits:
         for event_id in self._awaiting_guild.pop(guild_id, ()):
             self.registration_changed(guild_id, event_id)
 
+    def permissions_changed(self, guild_id: int) -> None:
+        """A role of the server, or a channel's overwrites, changed (GUILD_ROLE_UPDATE,
+        CHANNEL_UPDATE): the announcements Discord refused the bot to edit because it could
+        not post in their channel (`_blocked`), where it now may, are brought up to date
+        now, not at their event's next change, which may never come. A change that leaves
+        the bot unable costs no call; each refusal is tried again once."""
+        for message_id, (refused_in, channel_id, event_id) in list(self._blocked.items()):
+            if refused_in == guild_id and self._may_post(guild_id, channel_id):
+                del self._blocked[message_id]
+                self._refused.pop(message_id, None)
+                self.registration_changed(guild_id, event_id)
+
+    def _may_post(self, guild_id: int, channel_id: int) -> bool:
+        """Whether, as the gateway shows the server, the bot may post an announcement in the
+        channel (one it does not know of: not)."""
+        guild = self.bot.get_guild(guild_id)
+        channel = guild.get_channel_or_thread(channel_id) if guild is not None else None
+        if channel is None or guild is None or guild.me is None:
+            return False
+        perms = channel.permissions_for(guild.me)
+        sends = (perms.send_messages_in_threads if isinstance(channel, discord.Thread)
+                 else perms.send_messages)
+        return perms.view_channel and sends and perms.embed_links
+
     async def invited_back(self, guild_id: int) -> None:
         """Invited back: its announcements, left as they were while the bot was out of the
         server (members still RSVP there), show the event as it is now."""
@@ -167,6 +198,7 @@ class AnnouncementEdits:
                 for _, message_id, _ in await store.run(store.notices.announcement_messages,
                                                          event_id):
                     self._refused.pop(message_id, None)  # refused then; maybe not now
+                    self._blocked.pop(message_id, None)
                 self.registration_changed(announced_in, event_id)
         except Exception:
             log.exception("could not look up the announcements of guild %s to refresh",
@@ -186,6 +218,7 @@ class AnnouncementEdits:
                 at_end[-1].cancel()
             for _, message_id in deleted.messages:
                 self._refused.pop(message_id, None)
+                self._blocked.pop(message_id, None)
             for channel_id, message_id in deleted.messages:
                 message = self.bot.get_partial_messageable(channel_id).get_partial_message(
                     message_id)
@@ -338,6 +371,8 @@ class AnnouncementEdits:
                 log.warning("may not edit the announcement %s of event %s in channel %s: %s",
                             message_id, event_id, channel_id, exc.text)
                 self._refused[message_id] = (guild_id, rendered)
+                if not self._may_post(guild_id, channel_id):
+                    self._blocked[message_id] = (guild_id, channel_id, event_id)
                 continue
             except discord.HTTPException as exc:
                 log.warning("Discord refused to edit the announcement %s of event %s (%s %s); "
@@ -345,6 +380,7 @@ class AnnouncementEdits:
                 complete = False
                 continue
             self._refused.pop(message_id, None)
+            self._blocked.pop(message_id, None)
             route_offered(MESSAGE_EDITS)
             await self.bot.store.run(self.bot.store.notices.set_announcement_rendered,
                                      message_id, rendered)

@@ -71,8 +71,9 @@ async def store(store_opener, tmp_path, clock):
 
 def arrived(guild_id: int) -> SimpleNamespace:
     """A bot's guild that Discord has given it (`discord.Guild`, as far as the deliverer
-    asks)."""
-    return SimpleNamespace(id=guild_id, unavailable=False)
+    asks), whose channels the gateway has not shown."""
+    return SimpleNamespace(id=guild_id, unavailable=False, me=None,
+                           get_channel_or_thread=lambda channel_id: None)
 
 
 def editing_announcements(store: Store, message: type) -> Announcements:
@@ -1088,7 +1089,8 @@ async def test_a_deleted_event_leaves_no_refresh_timer_nor_refusal_behind(store)
         for notice in await store.run(store.notices.claim_notices):
             if notice.kind is NoticeKind.DELETED:
                 assert await cog.sender.deliver(notice) is True
-        assert (len(cog.edits._at_end), len(cog.edits._refused)) == (0, 0)
+        assert (len(cog.edits._at_end), len(cog.edits._refused), len(cog.edits._blocked)
+                ) == (0, 0, 0)
     finally:
         for *_, timer in cog.edits._at_end.values():
             timer.cancel()
@@ -1430,7 +1432,61 @@ async def test_a_server_left_leaves_no_refresh_timer_nor_refusal_of_its_events_b
         cog.bot.signals.emit(GuildLeft(1))
         assert list(cog.edits._at_end) == [(2, other.id)]
         assert list(cog.edits._refused) == [3000]
+        assert [message_id for message_id in cog.edits._blocked] == [3000]
         assert await cog.edits._refresh(1, events[0].id) is True  # back: timed again
         assert (1, events[0].id) in cog.edits._at_end
     finally:
         await cog.cog_unload()
+
+
+@pytest.mark.parametrize("fixed_by", ["a channel's overwrite", "a role's permissions"])
+async def test_an_announcement_refused_while_hidden_is_edited_once_the_bot_may_post_there(
+        store, monkeypatch, fixed_by):
+    """Discord refuses to edit an announcement while its channel is hidden from the bot
+    (View Channel taken away); a moderator gives it back (CHANNEL_UPDATE, or
+    GUILD_ROLE_UPDATE): the announcement is brought up to date at once, not at its event's
+    next change, which may never come. Changes that still leave the bot unable, and those
+    after, ask Discord nothing: each refusal counts toward its invalid-request limit."""
+    import discord
+
+    monkeypatch.setattr(announcement_edits, "EDIT_INTERVAL", 0.0)
+    may = {"post": False}
+    edits: list[bool] = []
+
+    class HiddenUntilAllowed:
+        async def edit(self, **_: object) -> None:
+            edits.append(may["post"])
+            if not may["post"]:
+                raise discord.Forbidden(SimpleNamespace(status=403, reason="Forbidden"),
+                                        {"code": 50001, "message": "Missing Access"})
+
+    channel = SimpleNamespace(permissions_for=lambda me: discord.Permissions(
+        view_channel=may["post"], send_messages=True, embed_links=True))
+    server = SimpleNamespace(id=1, unavailable=False, me=object(),
+                             get_channel_or_thread={10: channel}.get)
+    cog = editing_announcements(store, HiddenUntilAllowed)
+    cog.bot.get_guild = lambda guild_id: server if guild_id == 1 else None
+    event = await new_event(store, capacity=5)
+    await store.run(store.notices.add_announcement_message, event.id, 10, 1000)
+    await store.join(1, event.id, 1, "m")
+    assert await cog.edits._refresh(1, event.id) is True
+    assert edits == [False]
+    changed = (cog.on_guild_channel_update(None, SimpleNamespace(guild=server))
+               if fixed_by == "a channel's overwrite" else
+               cog.on_guild_role_update(None, SimpleNamespace(guild=server)))
+    await changed  # still hidden: nothing asked
+    await asyncio.sleep(0.05)
+    assert edits == [False]
+    may["post"] = True
+    for _ in range(3):  # a burst of changes: one edit
+        await cog.on_guild_role_update(None, SimpleNamespace(guild=server))
+        await cog.on_guild_channel_update(None, SimpleNamespace(guild=server))
+    async with asyncio.timeout(5):
+        while len(edits) < 2 or cog.edits._editors:
+            await asyncio.sleep(0.01)
+    assert edits == [False, True] and 1000 not in cog.edits._refused
+    [(_, _, shown)] = await store.run(store.notices.announcement_messages, event.id)
+    assert shown is not None  # recorded as shown: no edit again for it
+    await cog.on_guild_role_update(None, SimpleNamespace(guild=server))
+    await asyncio.sleep(0.05)
+    assert edits == [False, True] and not cog.edits._blocked
