@@ -179,8 +179,11 @@ class RetryLog:
             if said is not None and said[0] == str(error) and now - said[1] < self.again:
                 return
             self._said = (str(error), now)
-        else:  # a defect between: the state that comes back after it is news again
-            self._said = None
+            # A warning: the state is the store's to explain (it said so where it began),
+            # and the loop tries again; an error is a defect to look into.
+            self.logger.warning(message, *args, exc_info=error)
+            return
+        self._said = None  # a defect between: the state that comes back after it is news again
         self.logger.error(message, *args, exc_info=error)
 
     def succeeded(self) -> None:

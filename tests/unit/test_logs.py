@@ -151,6 +151,18 @@ def test_a_retrying_loop_says_a_known_state_once_while_it_lasts():
         f"the reminder scheduler failed ({DatabaseBusy()})"]
 
 
+def test_a_retrying_loop_warns_of_a_known_state_and_errs_on_a_defect():
+    """The database busy or away is the store's to explain, and the loop tries again: a
+    warning, which an operator alerting on errors is not paged for every outage by; a
+    defect is an error."""
+    def emit(log):
+        failures = RetryLog(log)
+        failures.failed(DatabaseBusy(), "delivering %s notices failed", "DM")
+        failures.failed(ValueError("a defect"), "delivering %s notices failed", "DM")
+    records = [line for line in logged(emit).splitlines() if not line.startswith(" ")]
+    assert [line.split()[2] for line in records] == ["WARNING", "ERROR"], records
+
+
 def test_a_known_state_coming_back_after_a_defect_is_said_again():
     """Busy, then a defect, then busy again: the log reads busy, the defect, busy, not a
     defect that seems to have ended the loop's trouble."""
