@@ -4,6 +4,8 @@ processes sharing one database, the outbox's NOTIFY and SKIP LOCKED claims."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import multiprocessing
 import os
 import re
@@ -1088,3 +1090,57 @@ async def test_a_statement_timeout_or_a_full_disk_is_refused_in_words_a_member_c
         "a statement of PostgresRegistrations.join_batch",
         "a statement of PostgresRegistrations.close_registration"], timed_out
     assert not any("SELECT" in m or "UPDATE" in m for m in timed_out), timed_out
+
+
+@contextlib.asynccontextmanager
+async def as_a_role_of_few_connections(url: str, limit: int):
+    """`url` as a new role allowed `limit` connections at a time (CONNECTION LIMIT, which a
+    superuser such as the tests' own ignores): past them, the server refuses a new one with
+    SQLSTATE 53300, as a server whose every slot is taken (max_connections) does."""
+    role = f"few_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(url)
+    try:
+        await admin.execute(f"CREATE ROLE {role} LOGIN CONNECTION LIMIT {limit}")
+        await admin.execute(f"GRANT pg_read_all_data, pg_write_all_data TO {role}")
+        await admin.execute(f"GRANT USAGE, CREATE ON SCHEMA public TO {role}")
+        yield url.replace("postgresql://postgres@", f"postgresql://{role}@"), role, admin
+    finally:
+        await admin.execute(f"SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity"
+                            f" WHERE usename = '{role}'")
+        await admin.execute(f"DROP OWNED BY {role}")
+        await admin.execute(f"DROP ROLE {role}")
+        await admin.close()
+
+
+async def test_a_server_with_no_connection_slot_free_is_busy_said_once_and_gets_over_it(
+        postgres_url, caplog):
+    """Every connection the bot may make is taken (the server's max_connections, here the
+    role's limit): a request that needs a new one is refused as busy, which its member is
+    told, and nothing of it is written; the log says so once however many are refused,
+    and once that a new connection was made again. Not an unexpected error with its
+    traceback for every request, nor a pool renewed for nothing."""
+    async with await open_store(postgres_url) as store:
+        event = await new_event(store, capacity=5)
+    # The pool's one connection, the LISTEN one, and this test's admin connection.
+    async with as_a_role_of_few_connections(postgres_url, 2) as (url, role, admin), \
+            await open_store(url) as store:
+        caplog.set_level(logging.INFO, "bot.storage.postgres")
+        async with store.pool.acquire():  # the pool's one connection, busy elsewhere
+            for _ in range(3):
+                with pytest.raises(DatabaseBusy):
+                    await store.run(store.events.summary, 1, event.id)
+                with pytest.raises(DatabaseBusy):
+                    await store.join(1, event.id, 7, "refused")
+        assert await admin.fetchval("SELECT count(*) FROM rsvps") == 0
+        said = [r for r in caplog.records if r.name.startswith("bot.storage.postgres")]
+        assert [(r.levelno, "no connection slot free" in r.getMessage()) for r in said] == [
+            (logging.WARNING, True)], [r.getMessage() for r in said]
+        assert not any(r.exc_info for r in said)
+
+        await admin.execute(f"ALTER ROLE {role} CONNECTION LIMIT 4")
+        async with store.pool.acquire():
+            joined = await store.join(1, event.id, 7, "let in")
+        assert joined.result.outcome is JoinOutcome.CONFIRMED
+        said = [r.getMessage() for r in caplog.records
+                if r.name.startswith("bot.storage.postgres")]
+        assert len(said) == 2 and "takes new connections again" in said[1], said

@@ -11,7 +11,7 @@ from typing import Any
 
 import asyncpg
 
-from bot.storage.postgres.session import NOTICES_CHANNEL, lost_connection
+from bot.storage.postgres.session import NOTICES_CHANNEL, server_away
 
 log = logging.getLogger(__name__)
 FIRST_RETRY = 0.1  # seconds before the first reconnection attempt; doubled after each failure
@@ -60,7 +60,7 @@ class NoticeListener:
             try:
                 await self._connect()
             except Exception as exc:
-                if not lost_connection(exc):
+                if not server_away(exc):  # (away or full: said once, when it was lost)
                     log.exception("could not LISTEN again; retrying")
                 delay = min(delay * 2, LAST_RETRY)
                 continue

@@ -49,7 +49,7 @@ import asyncpg
 
 from bot.errors import Unavailable
 from bot.storage import safe_url, url_problem
-from bot.storage.postgres.session import lost_connection
+from bot.storage.postgres.session import server_away
 from bot.storage.postgres.store import CONNECT_TIMEOUT, unusable
 
 log = logging.getLogger(__name__)
@@ -86,11 +86,9 @@ class Claim:
     closed: bool = False
 
 
-def _away(exc: BaseException) -> bool:
-    """Whether `exc` says the server is away or refuses connections for now (restarting,
-    the network cut, every connection slot taken: max_connections) or did not answer in
-    time: the claim is tried again without a word each time, as long as that lasts."""
-    return lost_connection(exc) or isinstance(exc, TimeoutError | asyncpg.TooManyConnectionsError)
+# The server away or refusing connections for now: the claim is tried again without a
+# word each time, as long as that lasts.
+_away = server_away
 
 
 async def _connect(url: str) -> asyncpg.Connection:

@@ -22,7 +22,7 @@ import asyncpg
 
 from bot.errors import DatabaseBusy, DatabaseUnwritable, Unavailable
 from bot.i18n import N_
-from bot.storage.sqlite.session import BUSY_TIMEOUT_MS, utcnow
+from bot.storage.sqlite.session import BUSY_TIMEOUT_MS, Outage, utcnow
 from bot.storage.sqlite.session import OVER_AT as OVER_AT  # both backends' one spelling
 from bot.storage.sqlite.session import over_at as over_at
 
@@ -85,6 +85,21 @@ def lost_connection(exc: BaseException) -> bool:
                                               "released back to the pool")))
 
 
+def no_slot_free(exc: BaseException) -> bool:
+    """Whether the server refused a new connection because every connection slot is taken
+    (SQLSTATE 53300: max_connections, or a role's or database's CONNECTION LIMIT): it is up,
+    and takes connections again as soon as another client lets one go."""
+    return isinstance(exc, asyncpg.TooManyConnectionsError)
+
+
+def server_away(exc: BaseException) -> bool:
+    """Whether `exc` says the server is away or refuses connections for now (restarting,
+    the network cut, no connection slot free, no answer in time), as opposed to a request
+    it refused: what a connection of the bot's own (the claim's, the LISTEN one) waits out
+    by trying again, without a traceback per try."""
+    return lost_connection(exc) or no_slot_free(exc)
+
+
 async def to_the_end(step: Awaitable[T]) -> T:
     """Await `step` to its end even if the caller is cancelled meanwhile; the cancellation
     is raised once it is over, even when the step failed (a caller that catches the
@@ -113,14 +128,41 @@ class DatabaseAway(Unavailable):
         self.committing = committing
 
 
+class ConnectionSlots:
+    """Whether the server refuses the pool's new connections for want of a free slot
+    (`no_slot_free`). Said once while it lasts, however many requests and background
+    rounds it refuses meanwhile, and once that the pool made a connection again
+    (`connected`, the pool's `init`); each request refused meanwhile is a DatabaseBusy,
+    which its member is told of, and which a background loop tries again (`RetryLog`).
+    A request on a connection the pool already holds is not refused at all."""
+
+    def __init__(self) -> None:
+        self._outage = Outage(log)
+
+    def refused(self, exc: BaseException) -> DatabaseBusy:
+        self._outage.began(None, "the PostgreSQL server has no connection slot free (%s: %s):"
+                           " requests that need a new connection are refused as busy, and "
+                           "background work is retried, until another client lets one go; "
+                           "raise max_connections or look for a client holding many",
+                           getattr(exc, "sqlstate", "?"), exc)
+        return DatabaseBusy()
+
+    async def connected(self, conn: asyncpg.Connection) -> None:
+        if self._outage.lasting:
+            self._outage.ended("the PostgreSQL server takes new connections again")
+
+
 class Database:
     """The pool and the registration rules' clock, shared by the repositories."""
 
     def __init__(self, pool: asyncpg.Pool, clock: Callable[[], datetime] = utcnow,
-                 trusted: Callable[[], datetime] | None = None) -> None:
+                 trusted: Callable[[], datetime] | None = None,
+                 slots: ConnectionSlots | None = None) -> None:
         self.pool = pool
         self.clock = clock
         self.trusted = trusted or clock  # see `sqlite.session.Session.trusted`
+        # The pool's `init` must be `slots.connected` for the outage to be said ended.
+        self.slots = slots or ConnectionSlots()
 
 
 class Repository:
@@ -128,6 +170,10 @@ class Repository:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+
+    @property
+    def slots(self) -> ConnectionSlots:
+        return self._db.slots
 
     def _clock(self) -> datetime:
         return self._db.clock()
@@ -193,6 +239,8 @@ class Repository:
                             "refused as busy", _OPERATION.get() or "a store call",
                             exc.sqlstate, exc)
                 raise DatabaseBusy() from exc
+            if no_slot_free(exc):  # (acquiring: nothing was begun)
+                raise self._db.slots.refused(exc) from exc
             if isinstance(exc, asyncpg.DiskFullError):  # rolled back, as SQLite's full disk
                 log.warning("the database could not be written (%s: %s): the PostgreSQL "
                             "server's disk is full", exc.sqlstate, exc)

@@ -31,9 +31,11 @@ from bot.storage.postgres.reminders import PostgresReminders
 from bot.storage.postgres.search import PostgresSearch
 from bot.storage.postgres.session import (
     WAIT_FOR_LOCKS,
+    ConnectionSlots,
     Database,
     DatabaseAway,
     lost_connection,
+    no_slot_free,
     operation,
 )
 from bot.storage.postgres.settings import PostgresSettings
@@ -92,7 +94,7 @@ class PostgresStore:
         # Set when any process commits notices: the LISTEN connection hears their NOTIFY.
         self.notices_ready = asyncio.Event()
         self._listener = NoticeListener(url, self.notices_ready.set, CONNECT_TIMEOUT)
-        self._joins = JoinBatcher(repos.registrations, pool)
+        self._joins = JoinBatcher(repos.registrations, pool, repos.registrations.slots)
 
     @classmethod
     async def open(cls, url: str, *, clock: Callable[[], datetime] = utcnow,
@@ -107,11 +109,12 @@ class PostgresStore:
         if problem:
             raise Unavailable(f"the PostgreSQL database URL is malformed: {problem}")
         pool: asyncpg.Pool | None = None
+        slots = ConnectionSlots()
         try:
             pool = await asyncpg.create_pool(url, min_size=1, max_size=POOL_SIZE,
-                                             timeout=CONNECT_TIMEOUT,
+                                             timeout=CONNECT_TIMEOUT, init=slots.connected,
                                              server_settings=WAIT_FOR_LOCKS)
-            repos = PostgresRepositories(Database(pool, clock, trusted))
+            repos = PostgresRepositories(Database(pool, clock, trusted, slots))
             await repos.schema.migrate(repos.content, repos.search)
             store = cls(pool, url, repos)
             await store._listener.start()
@@ -223,9 +226,11 @@ class JoinBatcher:
     pool per batch and giving it back costs a reset (a round trip) per batch. A connection
     that breaks is given back and the next batch takes another."""
 
-    def __init__(self, registrations: PostgresRegistrations, pool: asyncpg.Pool) -> None:
+    def __init__(self, registrations: PostgresRegistrations, pool: asyncpg.Pool,
+                 slots: ConnectionSlots) -> None:
         self._registrations = registrations
         self._pool = pool
+        self._slots = slots
         self._conn: asyncpg.Connection | None = None
         self._pending: Pending = []
         self._writer: asyncio.Task[None] | None = None
@@ -280,7 +285,9 @@ class JoinBatcher:
     async def _acquire(self) -> asyncpg.Connection:
         try:
             return await self._pool.acquire()
-        except Exception as exc:  # the server is away: "try again", as for other calls
+        except Exception as exc:  # the server is away or full: "try again", as for other calls
+            if no_slot_free(exc):
+                raise self._slots.refused(exc) from exc
             if not lost_connection(exc):
                 raise
             raise DatabaseAway(committing=False) from exc
