@@ -86,11 +86,6 @@ class Claim:
     closed: bool = False
 
 
-# The server away or refusing connections for now: the claim is tried again without a
-# word each time, as long as that lasts.
-_away = server_away
-
-
 async def _connect(url: str) -> asyncpg.Connection:
     idle, interval, count = KEEPALIVE
     return await asyncpg.connect(url, timeout=CONNECT_TIMEOUT, server_settings={
@@ -185,7 +180,7 @@ async def _keep(claim: Claim) -> None:
             try:
                 await asyncio.wait_for(conn.fetchval("SELECT 1"), CHECK_EVERY)
             except Exception as exc:
-                if not _away(exc):
+                if not server_away(exc):
                     log.exception("the claim's connection failed its check")
                 break
         server_pid = conn.get_server_pid()
@@ -214,7 +209,7 @@ async def _take_again(claim: Claim, lost_pid: int) -> bool:
         try:
             conn = await _connect(claim.url)
         except Exception as exc:
-            if not _away(exc):
+            if not server_away(exc):
                 log.exception("could not connect to take the claim again; retrying")
             continue
         try:
@@ -223,7 +218,7 @@ async def _take_again(claim: Claim, lost_pid: int) -> bool:
                 return True
             holders = await _holders(conn, claim)
         except Exception as exc:
-            if not _away(exc):
+            if not server_away(exc):
                 log.exception("could not take the claim again; retrying")
             continue
         finally:
