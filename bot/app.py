@@ -36,6 +36,7 @@ from bot.adapters.missing_routes import (
     route_offered,
     say_missing,
 )
+from bot.adapters.refused_discord_events import RefusedDiscordEvents
 from bot.catalog import EventFolder, read_bundled, save_samples
 from bot.clock import WallClock, wall_clock_for
 from bot.command_words import CommandTranslator
@@ -133,6 +134,8 @@ class EventBot(commands.Bot):
         # A moderator's step on an event's Discord side (its announcement, its Discord
         # event), one at a time per event: two at once would both find none and post two.
         self.event_steps = KeyedLocks()
+        # Discord events refused for want of Manage Events, made once a moderator gives it
+        self.refused_discord_events = RefusedDiscordEvents()
         self._seeded: set[int] = set()
         # Servers this process has recorded as in use (`ensure_events`) since it last found
         # them left (`left_guild`)

@@ -54,6 +54,7 @@ from bot.adapters.manage_forms import (
     question_expired,
     typed_time,
 )
+from bot.adapters.role_changes import allowed_by, my_roles
 from bot.adapters.roles import ServerRole, attendee_role_problem, check_not_over
 from bot.adapters.rsvp_buttons import button_state
 from bot.adapters.scheduled_events import (
@@ -127,6 +128,32 @@ class ManageCommands(commands.GroupCog, group_name="manage",
 
     def changed(self, guild_id: int, event_id: int) -> None:
         self.bot.registration_changed(guild_id, event_id)
+
+    @commands.Cog.listener()
+    async def on_guild_role_update(self, before: discord.Role, after: discord.Role) -> None:
+        """A moderator turned Manage Events (or Create Events) on for the bot's role, as a
+        reply asked them to: the Discord events refused for want of it are made or brought
+        up to date now (`RefusedDiscordEvents`), one at a time."""
+        guild, store = after.guild, self.bot.store
+        for event_id, create in self.bot.refused_discord_events.granted(guild, before):
+            try:
+                event = await store.run(store.events.get_event, guild.id, event_id)
+                if event.archived and create:  # archived meanwhile: announced no more
+                    continue
+                await sync_scheduled_event(self.bot, guild.id, event,
+                                           allowed_by(my_roles(guild)), create=create)
+            except EventNotFound:  # deleted meanwhile
+                continue
+            except Exception:
+                log.exception("could not make or update the Discord event of event %s",
+                              event_id)
+            else:
+                log.info("Discord event of event %s made or updated: the bot's role may now",
+                         event_id)
+
+    @commands.Cog.listener()
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        self.bot.refused_discord_events.forget_guild(guild.id)
 
     @app_commands.command(name="import", description="Import an announcement or recap page")
     @app_commands.describe(

@@ -52,6 +52,7 @@ import discord
 
 from bot.adapters.missing_routes import MEMBER_ROLES, route_missing, route_offered, say_missing
 from bot.adapters.owed_roles_record import GIVE_BACK_WAIT, OwedRolesRecord
+from bot.adapters.role_changes import allowed_by, my_roles
 from bot.adapters.role_notices import RoleNotices
 from bot.adapters.role_tries import Tries, paused, refused_again, try_now, waiting
 from bot.app import EventBot, out_of_server
@@ -75,18 +76,12 @@ def may_now_manage(guild: discord.Guild, role_id: int, before: discord.Role) -> 
     gateway), and could not before a change to the role `before` (as it was): Manage
     Roles (or Administrator) by one of its roles, and a role of its above it."""
     def may(role: discord.Role | None) -> bool:  # (`before` in place of the changed role)
-        me, target = guild.me, guild.get_role(role_id)
-        if me is None or target is None:
+        roles, target = my_roles(guild, role), guild.get_role(role_id)
+        if not roles or target is None:
             return False
-        roles = [role if role is not None and r.id == role.id else r for r in me.roles]
         if role is not None and target.id == role.id:
             target = role
-        allowed = discord.Permissions.none()
-        for r in roles:
-            allowed.value |= r.permissions.value
-        top = max(roles, key=rank)
-        return ((allowed.manage_roles or allowed.administrator)
-                and rank(top) > rank(target))
+        return allowed_by(roles).manage_roles and rank(max(roles, key=rank)) > rank(target)
     return may(None) and not may(before)
 
 

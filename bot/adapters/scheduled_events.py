@@ -37,6 +37,7 @@ from bot.adapters.missing_routes import (
     say_missing,
     thing_gone,
 )
+from bot.adapters.role_changes import may_schedule
 from bot.app import EventBot
 from bot.errors import EventNotFound
 from bot.i18n import N_, Text
@@ -117,12 +118,13 @@ async def plan_scheduled_event(bot: EventBot, guild_id: int, event: Event,
     if problem is not None and not begun:  # an import after the start needs no note
         return ScheduledEventStep(_not_made(existing is None, problem) if create else None)
     create = create and not begun  # none is made for an event begun: Discord takes none
-    if not (permissions.manage_events or permissions.create_events):
+    if not may_schedule(permissions):
         # Deleted, ended or cancelled on Discord meanwhile, there is nothing to update: the
         # moderator is told that, once (it is forgotten), and what a new one would take.
         gone = existing is not None and await forgot_if_gone(bot, guild_id, event.id, existing)
         if gone and not create:
             return ScheduledEventStep(_gone_unpermitted(enabled and not begun))
+        bot.refused_discord_events.refused(guild_id, event.id, create=create)
         return ScheduledEventStep(_no_permission(existing is None or gone))
     lang = await bot.languages.for_guild(guild_id, bot)  # what the whole server reads
     return ScheduledEventStep(details=scheduled_event_details(event, lang), existing=existing,
@@ -139,6 +141,7 @@ async def run_scheduled_event(bot: EventBot, guild_id: int, event_id: int,
         return step.note
     existing, create = step.existing, step.create
     creating = existing is None
+    bot.refused_discord_events.settled(guild_id, event_id)  # (or refused again, below)
     try:
         if existing is not None:
             try:
@@ -187,6 +190,7 @@ async def run_scheduled_event(bot: EventBot, guild_id: int, event_id: int,
         await remove_copies(bot, guild, created)
         return Text(N_("It is also in the server's Discord events."))
     except discord.Forbidden:
+        bot.refused_discord_events.refused(guild_id, event_id, create=create)
         return _no_permission(creating)
     except discord.HTTPException as exc:
         if creating and exc.code == TOO_MANY_EVENTS:
@@ -378,12 +382,13 @@ def _gone_unpermitted(enabled: bool) -> Text:
 
 
 def _no_permission(creating: bool) -> Text:
+    # (`RefusedDiscordEvents` keeps the reply's word, as soon as the permission is given)
     return Text(N_("I couldn't create the Discord event: I need the **Manage Events** (or "
                    "**Create Events**) permission for that: turn it on for my role under "
-                   "Server Settings > Roles, or re-invite me with it.")) if creating else Text(
+                   "Server Settings > Roles, and I'll create it then.")) if creating else Text(
         N_("I couldn't update the Discord event: I need the **Manage Events** (or **Create "
            "Events**) permission for that: turn it on for my role under Server Settings > "
-           "Roles, or re-invite me with it."))
+           "Roles, and I'll update it then."))
 
 
 async def kept_on_delete(bot: EventBot, guild_id: int, event_id: int,
@@ -399,7 +404,7 @@ async def kept_on_delete(bot: EventBot, guild_id: int, event_id: int,
     existing = await bot.store.run(bot.store.reminders.scheduled_event_id, guild_id, event_id)
     if existing is None:
         return None
-    if not (permissions.manage_events or permissions.create_events):
+    if not may_schedule(permissions):
         if await forgot_if_gone(bot, guild_id, event_id, existing):
             return None  # gone on Discord already: nothing stays listed
         return _stays_listed(None)

@@ -102,12 +102,45 @@ async def test_an_edit_without_manage_events_of_a_listed_discord_event_says_what
     event_id, made = await announced(world, fake, "Listed Unpermitted Forum")
     async with Unpermitted(world):
         text = await edited(world, event_id, {"venue": "Room 6"})
-    assert "I couldn't update the Discord event: I need the **Manage Events**" in text, text
+    assert text.endswith("I couldn't update the Discord event: I need the **Manage Events** "
+                         "(or **Create Events**) permission for that: turn it on for my role "
+                         "under Server Settings > Roles, and I'll update it then."), text
     assert recorded(world, event_id) == int(made)
+    # Given back (the `with` block's end), the Discord event is updated without an edit.
+    await eventually(lambda: [e["entity_metadata"] for e in fake.scheduled_events(world.guild)
+                              if e["id"] == made] == [{"location": "Room 6"}],
+                     what="the Discord event updated once the permission was given")
     text = await edited(world, event_id, {"venue": "Room 7"})
     assert "The Discord event is updated." in text, text
     [listed] = [e for e in fake.scheduled_events(world.guild) if e["id"] == made]
     assert listed["entity_metadata"] == {"location": "Room 7"}
+
+
+async def test_a_discord_event_refused_for_want_of_manage_events_is_made_once_given(
+        world, fake):
+    """An announcement made while the bot's role lacks Manage Events: the reply says the
+    Discord event will be made once it is turned on, and it is, as soon as Discord tells the
+    bot of the change; a change that still leaves the bot without it asks Discord nothing."""
+    event_id = await world.import_event("Made Once Permitted Forum", capacity=5,
+                                        starts_at="2037-09-02T18:00:00+00:00")
+    mine = bot_role(world)
+    async with Unpermitted(world):
+        posted = await fake.slash(world.guild, world.moderator, "manage announce",
+                                  event=str(event_id))
+        assert posted.content.endswith(
+            "I couldn't create the Discord event: I need the **Manage Events** (or **Create "
+            "Events**) permission for that: turn it on for my role under Server Settings > "
+            "Roles, and I'll create it then."), posted.content
+        since = len(fake.requests)
+        await set_permissions(world, mine, mine.permissions)  # changed, still without it
+        await asyncio.sleep(0.5)
+        assert scheduled_event_calls(fake, since) == [] and recorded(world, event_id) is None
+    await eventually(lambda: recorded(world, event_id) is not None,
+                     what="the Discord event made once the permission was given")
+    [made] = [e for e in fake.scheduled_events(world.guild)
+              if e["name"] == "Made Once Permitted Forum"]
+    assert int(made["id"]) == recorded(world, event_id)
+    assert [r.method for r in scheduled_event_calls(fake, since)] == ["POST", "GET"]
 
 
 def listed(fake, guild) -> list[dict]:
