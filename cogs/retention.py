@@ -27,6 +27,7 @@ from discord.ext import commands
 
 from bot.adapters.languages import forget_member_locales
 from bot.app import EventBot
+from bot.logs import RetryLog
 from bot.signals import GuildDataDeleted, GuildLeft
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ class Retention(commands.Cog):
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._locales_looked_at: float | None = None  # time.monotonic() of the last look
+        self._failures = RetryLog(log)
 
     async def cog_load(self) -> None:
         self.bot.signals.subscribe(GuildLeft, self._on_guild_left)
@@ -58,15 +60,23 @@ class Retention(commands.Cog):
         await self.bot.wait_until_ready()
         while True:
             self._wake.clear()
-            try:
-                await self.note_guilds_gone()
-                wait = min(await self.purge_due(), await self.forget_locales_due())
-            except Exception:
-                log.exception("deleting the data of servers the bot left, or members' languages no"
-                              " longer needed, failed; retrying later")
-                wait = CHECK_INTERVAL
+            wait = await self.look()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), wait)
+
+    async def look(self) -> float:
+        """One look: what is due is deleted or forgotten. Returns the seconds until the
+        next; after a failure (a known state of the database, such as busy, is a warning,
+        said once while it lasts; a defect an error), `CHECK_INTERVAL`."""
+        try:
+            await self.note_guilds_gone()
+            wait = min(await self.purge_due(), await self.forget_locales_due())
+        except Exception as exc:
+            self._failures.failed(exc, "deleting the data of servers the bot left, or members' "
+                                  "languages no longer needed, failed; retrying later")
+            return CHECK_INTERVAL
+        self._failures.succeeded()
+        return wait
 
     async def note_guilds_gone(self) -> None:
         """A server that removed the bot while it was offline sends it no GUILD_DELETE:
