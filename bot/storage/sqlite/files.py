@@ -133,6 +133,17 @@ def check_writable(path: Path) -> None:
 WRITABLE = "make it and its folder writable, or set DATABASE_PATH to a writable place"
 
 
+def create_private(path: Path) -> None:
+    """Create the database file, empty, readable and writable by its owner alone (0600),
+    where there is none yet: it holds members' ids, names, RSVPs and Discord languages,
+    which SQLite's own 0644 (with the usual umask) would show every user of the machine.
+    SQLite gives the -wal and -shm files it makes beside it the database's mode, so they
+    follow; a file that exists keeps its mode (an operator may share it with a group).
+    A file that cannot be made here is left for SQLite, whose refusal says why."""
+    with contextlib.suppress(OSError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def damaged(path: Path) -> Unavailable:
     """One line saying the database file is no database, or a damaged one."""
     return Unavailable(f"{path} is not a SQLite database (or is damaged): restore it from "

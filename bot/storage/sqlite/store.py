@@ -42,6 +42,7 @@ from bot.storage.sqlite.files import (
     check_not_a_uri_once,
     check_ours,
     check_writable,
+    create_private,
     open_error,
 )
 from bot.storage.sqlite.joins import JoinBatcher, JoinResults, shutting_down
@@ -170,6 +171,7 @@ class SqliteStore:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             check_writable(path)
+            create_private(path)
             # Read the file here first: a damaged or unusable one fails in this thread,
             # before the database thread exists.
             loop_conn = connect(path, isolation_level=None)
