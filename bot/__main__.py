@@ -38,7 +38,13 @@ try:
         read_page_bytes,
     )
     from bot.clock import wall_clock_for
-    from bot.config import SANDBOX_DATABASE, ConfigError, Settings, load_settings
+    from bot.config import (
+        SANDBOX_DATABASE,
+        ConfigError,
+        Settings,
+        exposed_env_file,
+        load_settings,
+    )
     from bot.errors import DatabaseUnreadable, DatabaseUnwritable, InvalidValue, UserError
     from bot.fetch import FetchPolicy
     from bot.flows import importing
@@ -456,6 +462,8 @@ def main(argv: list[str] | None = None) -> int:
         # running bot's log, and would be a second line here.
         configure_logging(settings.log_level if args.command in ("run", "sync") else "ERROR",
                           settings.secrets)
+        if args.command == "run" and (exposed := exposed_env_file()):
+            log.warning("%s", exposed)
         return asyncio.run(COMMANDS[args.command](settings, args))
     except (DatabaseUnreadable, DatabaseUnwritable) as exc:
         # SQLite's: the file and what to do, as when it is opened; PostgreSQL's as it is.

@@ -11,6 +11,7 @@ import ipaddress
 import logging
 import math
 import os
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -194,6 +195,36 @@ def _env_file(path: str | os.PathLike[str]) -> dict[str, str | None]:
     except OSError as exc:  # not readable to the bot (another user's, 0600)
         raise ConfigError(f"{os.fspath(path)} cannot be read ({exc.strerror}): make it "
                           "readable to the bot, or move it away") from None
+
+
+def exposed_env_file(env_file: str | os.PathLike[str] = ".env") -> str | None:
+    """A warning when `env_file` holds the bot's token or a database password and every
+    user of the machine may read it (`cp .env.example .env` under the usual umask makes it
+    0644), else None. A group's read is left alone: sharing it is the operator's choice."""
+    path = Path(env_file)
+    if os.name != "posix":  # Windows shows every file as readable to all (0o666)
+        return None
+    try:
+        if not path.stat().st_mode & stat.S_IROTH:
+            return None
+        values = dotenv_values(path)
+    except (OSError, UnicodeDecodeError):  # not readable: load_settings says so
+        return None
+    held = [name for name in ("DISCORD_TOKEN", "DATABASE_URL", "DISCORD_GATEWAY_URL")
+            if (value := (values.get(name) or "").strip())
+            and (name == "DISCORD_TOKEN" or _holds_password(value))]
+    if not held:
+        return None
+    return (f"{os.fspath(path)} holds {' and '.join(held)} and every user of this machine "
+            f"may read it: chmod 600 {os.fspath(path)}")
+
+
+def _holds_password(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        return bool(parts.password) or "password" in parse_qs(parts.query)
+    except ValueError:  # malformed: a password may be anywhere in it
+        return True
 
 
 def _token(value: str | None) -> str | None:

@@ -1412,3 +1412,20 @@ def test_rsvps_csv_at_a_terminal_shows_names_without_their_controls(cli, tmp_pat
     assert status == 0, shown
     assert "Eve\ufffd[2J\ufffdmallory 李彬 👩\u200d👩\u200d👧 محمد" in shown, shown
     assert "\x1b" not in shown and "\u202e" not in shown
+
+
+@pytest.mark.parametrize(("mode", "warned"), [(0o644, True), (0o640, False), (0o600, False)])
+def test_run_warns_when_every_user_may_read_the_passwords_in_env(cli, tmp_path, mode, warned):
+    """`cp .env.example .env` makes it 0644 under the usual umask: the bot's token and the
+    database's password in it, readable by every user of the machine. A start says so
+    (a group the operator shares it with is their choice), and shows neither."""
+    env_file = tmp_path / ".env"
+    env_file.write_text("DATABASE_URL=postgresql://eventbot:s3cretpw@127.0.0.1:1/eventbot\n")
+    env_file.chmod(mode)
+    proc = cli("run", check_status=2)
+    said = [line for line in proc.stderr.splitlines() if "chmod 600" in line]
+    assert len(said) == (1 if warned else 0), proc.stderr
+    if warned:
+        assert "WARNING" in said[0] and "DATABASE_URL" in said[0], said
+    assert "s3cretpw" not in proc.stderr + proc.stdout
+    assert proc.stderr.splitlines()[-1].startswith("eventbot: cannot use the PostgreSQL")
