@@ -107,9 +107,10 @@ class Settings:
     def secrets(self) -> tuple[str, ...]:
         """What the log must never show: the bot's token, the passwords of the gateway
         and of the database (as written in DISCORD_GATEWAY_URL and DATABASE_URL, and as
-        they read)."""
+        they read, or in PGPASSWORD, which PostgreSQL's client takes when the URL has none)."""
         found = [self.discord_token, *url_passwords(self.discord_gateway_url)]
         if self.database_url is not None:
+            found.append(os.environ.get("PGPASSWORD"))
             with contextlib.suppress(ValueError):
                 parts = urlsplit(self.database_url)
                 found += [parts.password, unquote(parts.password or ""),

@@ -148,7 +148,10 @@ def test_the_settings_as_printed_or_logged_show_no_token_or_password():
     assert s.discord_token == token  # kept, only not shown
 
 
-def test_the_secrets_the_log_hides_are_the_token_and_the_database_password():
+def test_the_secrets_the_log_hides_are_the_token_and_the_database_password(monkeypatch):
+    monkeypatch.setenv("PGPASSWORD", "from-env")  # asyncpg's, where the URL has none
+    assert settings(DATABASE_URL="postgresql://bot@db.example/ev").secrets == ("from-env",)
+    monkeypatch.delenv("PGPASSWORD")
     s = settings(DISCORD_TOKEN="MTA5ODc2NTQz.Gab.cd_ef",
                  DATABASE_URL="postgresql://bot:p%40ss@db.example/ev?password=other")
     assert s.secrets == ("MTA5ODc2NTQz.Gab.cd_ef", "p%40ss", "p@ss", "other")
