@@ -1144,3 +1144,139 @@ async def test_a_server_with_no_connection_slot_free_is_busy_said_once_and_gets_
         said = [r.getMessage() for r in caplog.records
                 if r.name.startswith("bot.storage.postgres")]
         assert len(said) == 2 and "takes new connections again" in said[1], said
+
+
+def postgres_said(caplog) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name.startswith("bot.storage.postgres")]
+
+
+async def test_a_refused_login_is_can_t_be_reached_said_once_and_gets_over_it(
+        postgres_url, caplog):
+    """The bot's role may no longer log in (its password changed under the running bot,
+    28P01, or NOLOGIN, 28000): a request that needs a new connection is answered as for a
+    server that can't be reached, nothing of it written, and not tried again; the log says
+    the cause once, naming what to set, however many are refused and however often the
+    LISTEN connection tries again meanwhile, and once that a connection was made again.
+    Not an unexpected error with its traceback for every request and every retry."""
+    async with await open_store(postgres_url) as store:
+        event = await new_event(store, capacity=5)
+    async with as_a_role_of_few_connections(postgres_url, 10) as (url, role, admin), \
+            await open_store(url) as store:
+        caplog.set_level(logging.INFO, "bot.storage.postgres")
+        listener = store._listener
+        connect, tries = listener._connect, asyncio.Queue()
+
+        async def counted() -> None:
+            tries.put_nowait(True)
+            await connect()
+
+        listener._connect = counted
+        await admin.execute(f"ALTER ROLE {role} NOLOGIN")
+        await admin.execute("SELECT pg_terminate_backend($1)", listener._conn.get_server_pid())
+        async with store.pool.acquire():  # the pool's one connection, busy elsewhere
+            for _ in range(3):
+                with pytest.raises(Unavailable) as refused:
+                    await store.run(store.events.summary, 1, event.id)
+                assert str(refused.value) == str(DatabaseAway(committing=False))
+                with pytest.raises(Unavailable) as refused:
+                    await store.join(1, event.id, 7, "refused")
+                assert str(refused.value) == str(DatabaseAway(committing=False))
+        for _ in range(2):  # the LISTEN connection, tried again twice meanwhile
+            await tries.get()
+        assert await admin.fetchval("SELECT count(*) FROM rsvps") == 0
+        said = postgres_said(caplog)
+        assert sorted((r.name.rsplit(".", 1)[1], r.levelno) for r in said) == [
+            ("listener", logging.WARNING), ("session", logging.WARNING)], [
+            r.getMessage() for r in said]
+        assert not any(r.exc_info for r in said)
+        [cause] = [r.getMessage() for r in said if r.name.endswith("session")]
+        assert "refused the bot's login (28000" in cause and "DATABASE_URL" in cause, cause
+
+        await admin.execute(f"ALTER ROLE {role} LOGIN")
+        await asyncio.wait_for(listener._reconnecting, 10)  # (backing off 0.4 s at most here)
+        joined = await store.join(1, event.id, 7, "let in")
+        assert joined.result.outcome is JoinOutcome.CONFIRMED
+        said = [r.getMessage() for r in postgres_said(caplog)]
+        assert [m for m in said if "new connections again" in m] == [
+            "the PostgreSQL server takes new connections again"], said
+        assert len(said) == 4 and "listening for notices again" in said[-1], said
+
+
+class Relay:
+    """The PostgreSQL server as the bot reaches it over the network: a TCP relay to it,
+    which can be cut (`down`: new connections refused, those open ended, as when the
+    server is stopped or the network cut) and mended (`up`, on the same port)."""
+
+    def __init__(self, url: str) -> None:
+        match = re.match(r"(postgresql://[^@]*@)127\.0\.0\.1:(\d+)(/.*)", url)
+        assert match, url
+        self._head, self._target, self._tail = match[1], int(match[2]), match[3]
+        self.port = 0
+        self._server: asyncio.Server | None = None
+        self._open: set[asyncio.StreamWriter] = set()
+
+    @property
+    def url(self) -> str:
+        return f"{self._head}127.0.0.1:{self.port}{self._tail}"
+
+    async def up(self) -> None:
+        self._server = await asyncio.start_server(self._relay, "127.0.0.1", self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def down(self) -> None:
+        assert self._server is not None
+        self._server.close()
+        for writer in self._open:
+            writer.transport.abort()
+        await self._server.wait_closed()
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        server_reader, server_writer = await asyncio.open_connection("127.0.0.1", self._target)
+        self._open |= {writer, server_writer}
+
+        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            with contextlib.suppress(OSError):
+                while data := await source.read(65536):
+                    sink.write(data)
+                    await sink.drain()
+            sink.transport.abort()
+
+        try:
+            await asyncio.gather(pipe(reader, server_writer), pipe(server_reader, writer))
+        finally:
+            self._open -= {writer, server_writer}
+
+
+async def test_a_server_away_is_said_once_while_it_lasts_and_once_when_back(
+        postgres_url, caplog):
+    """The server stopped (or the network cut) under the running bot: every request meets
+    a lost or refused connection and is answered "try again"; the log says so once, not
+    once per connection lost or refused (many a second under load), and once that a
+    connection was made again."""
+    relay = Relay(postgres_url)
+    await relay.up()
+    try:
+        async with await open_store(relay.url) as store:
+            event = await new_event(store, capacity=5)
+            caplog.set_level(logging.INFO, "bot.storage.postgres")
+            await relay.down()
+            for _ in range(3):
+                with pytest.raises(DatabaseAway):
+                    await store.run(store.events.summary, 1, event.id)
+                with pytest.raises(DatabaseAway):
+                    await store.join(1, event.id, 7, "away")
+            said = [r for r in postgres_said(caplog) if not r.name.endswith("listener")]
+            assert [(r.levelno, "lost or refused" in r.getMessage()) for r in said] == [
+                (logging.WARNING, True)], [r.getMessage() for r in said]
+            assert not any(r.exc_info for r in said)
+            # Nor asyncpg's own traceback each time its pool fails to keep a connection open.
+            assert [r.getMessage() for r in caplog.records if r.name == "asyncpg.pool"] == []
+
+            await relay.up()
+            joined = await store.join(1, event.id, 7, "back")
+            assert joined.result.outcome is JoinOutcome.CONFIRMED
+            said = [r.getMessage() for r in postgres_said(caplog)
+                    if "new connections again" in r.getMessage()]
+            assert said == ["the PostgreSQL server takes new connections again"]
+    finally:
+        await relay.down()

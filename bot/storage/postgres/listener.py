@@ -11,7 +11,7 @@ from typing import Any
 
 import asyncpg
 
-from bot.storage.postgres.session import NOTICES_CHANNEL, server_away
+from bot.storage.postgres.session import NOTICES_CHANNEL, Connections, lost_connection, server_away
 
 log = logging.getLogger(__name__)
 FIRST_RETRY = 0.1  # seconds before the first reconnection attempt; doubled after each failure
@@ -22,8 +22,11 @@ class NoticeListener:
     """Calls `wake` on every NOTIFY of the notices channel, and once after reconnecting
     (notices committed while it was away woke nobody)."""
 
-    def __init__(self, url: str, wake: Callable[[], None], timeout: float = 60.0) -> None:
+    def __init__(self, url: str, wake: Callable[[], None], timeout: float = 60.0,
+                 connections: Connections | None = None) -> None:
         self._url = url
+        # The store's rule for refused and lost connections, which says their cause once.
+        self._connections = connections or Connections()
         self._timeout = timeout  # seconds to wait for the connection
         self._wake = wake
         self._conn: asyncpg.Connection | None = None
@@ -60,10 +63,14 @@ class NoticeListener:
             try:
                 await self._connect()
             except Exception as exc:
-                if not server_away(exc):  # (away or full: said once, when it was lost)
+                # Away, full, or refusing the bot's login: said once, by the store's rule.
+                if self._connections.refused(exc) is None and lost_connection(exc):
+                    self._connections.lost(exc)
+                elif not server_away(exc):
                     log.exception("could not LISTEN again; retrying")
                 delay = min(delay * 2, LAST_RETRY)
                 continue
+            await self._connections.connected()
             log.info("listening for notices again")
             self._wake()
             return

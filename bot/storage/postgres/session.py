@@ -92,12 +92,21 @@ def no_slot_free(exc: BaseException) -> bool:
     return isinstance(exc, asyncpg.TooManyConnectionsError)
 
 
+def login_refused(exc: BaseException) -> bool:
+    """Whether the server refused the bot's login on a new connection: a wrong password
+    (SQLSTATE 28P01: the role's password changed under the running bot), or the role not
+    allowed to log in (28000: NOLOGIN, an hba line rejecting it). Connections the bot
+    already holds go on working, and new ones are accepted again once the operator sets
+    the password back or gives the bot the new one (DATABASE_URL)."""
+    return isinstance(exc, asyncpg.InvalidAuthorizationSpecificationError)  # 28P01 is one
+
+
 def server_away(exc: BaseException) -> bool:
     """Whether `exc` says the server is away or refuses connections for now (restarting,
-    the network cut, no connection slot free, no answer in time), as opposed to a request
-    it refused: what a connection of the bot's own (the claim's, the LISTEN one) waits out
-    by trying again, without a traceback per try."""
-    return lost_connection(exc) or no_slot_free(exc)
+    the network cut, no connection slot free, the bot's login refused, no answer in time),
+    as opposed to a request it refused: what a connection of the bot's own (the claim's,
+    the LISTEN one) waits out by trying again, without a traceback per try."""
+    return lost_connection(exc) or no_slot_free(exc) or login_refused(exc)
 
 
 async def to_the_end(step: Awaitable[T]) -> T:
@@ -128,28 +137,73 @@ class DatabaseAway(Unavailable):
         self.committing = committing
 
 
-class ConnectionSlots:
-    """Whether the server refuses the pool's new connections for want of a free slot
-    (`no_slot_free`). Said once while it lasts, however many requests and background
-    rounds it refuses meanwhile, and once that the pool made a connection again
-    (`connected`, the pool's `init`); each request refused meanwhile is a DatabaseBusy,
-    which its member is told of, and which a background loop tries again (`RetryLog`).
+class Connections:
+    """The one rule for the server refusing or losing the bot's connections, shared by
+    the pool, the joins' connection and the LISTEN one: each state is said once while it
+    lasts, however many requests and background rounds meet it, and once that a
+    connection was made again (`connected`, the pool's `init`); a request refused meanwhile
+    is an Unavailable its member is told of (`refused`, `lost`), which a background loop
+    tries again (`RetryLog`). States:
+    - no connection slot free (`no_slot_free`): "the database is busy";
+    - the bot's login refused (`login_refused`): "the database can't be reached", and the
+      operator is told what to set;
+    - the server away (`lost_connection`: stopped, restarting, the network cut): "the
+      database can't be reached".
     A request on a connection the pool already holds is not refused at all."""
 
     def __init__(self) -> None:
         self._outage = Outage(log)
 
-    def refused(self, exc: BaseException) -> DatabaseBusy:
-        self._outage.began(None, "the PostgreSQL server has no connection slot free (%s: %s):"
-                           " requests that need a new connection are refused as busy, and "
-                           "background work is retried, until another client lets one go; "
-                           "raise max_connections or look for a client holding many",
-                           getattr(exc, "sqlstate", "?"), exc)
-        return DatabaseBusy()
+    def refused(self, exc: BaseException) -> Unavailable | None:
+        """What a member is told of `exc`, raised while making a new connection, when the
+        server refused it for a while (no slot free, the login refused); None otherwise."""
+        if no_slot_free(exc):
+            self._outage.began(
+                "slots", "the PostgreSQL server has no connection slot free (%s: %s): requests"
+                " that need a new connection are refused as busy, and background work is "
+                "retried, until another client lets one go; raise max_connections or look "
+                "for a client holding many", getattr(exc, "sqlstate", "?"), exc)
+            return DatabaseBusy()
+        if login_refused(exc):
+            self._outage.began(
+                "login", "PostgreSQL refused the bot's login (%s: %s): requests that need a "
+                "new connection are answered 'the database can't be reached', and background"
+                " work is retried, until it is accepted again; set DATABASE_URL to the role's"
+                " password (or the password back), or let the role log in",
+                getattr(exc, "sqlstate", "?"), exc)
+            return Unavailable(DATABASE_AWAY)
+        return None
 
-    async def connected(self, conn: asyncpg.Connection) -> None:
+    def lost(self, exc: BaseException) -> None:
+        """A connection was lost, or could not be made (the server stopped, restarting,
+        the network cut): requests meanwhile are answered "try again" (DatabaseAway)."""
+        self._outage.began("away", "a PostgreSQL connection was lost or refused (%r): "
+                           "requests that need the database are answered 'try again', and "
+                           "background work is retried, until a connection is made again", exc)
+
+    async def connected(self, conn: asyncpg.Connection | None = None) -> None:
         if self._outage.lasting:
             self._outage.ended("the PostgreSQL server takes new connections again")
+
+
+class _KnownPoolRetries(logging.Filter):
+    """asyncpg's pool keeps one connection open (its floor), and when it cannot make it,
+    says so with a traceback at each retry (1 s, 2 s, 4 s... then every minute). Those of
+    a state `Connections` says once (the server away, full, or refusing the bot's login)
+    are left out; any other is kept."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not (exc is not None and server_away(exc)
+                    and str(record.msg).startswith("Failed to restore the pool connection"))
+
+
+_POOL_RETRIES = _KnownPoolRetries()
+
+
+def quiet_pool_retries() -> None:
+    """Leave out asyncpg's pool's retries of a known state (`_KnownPoolRetries`)."""
+    logging.getLogger("asyncpg.pool").addFilter(_POOL_RETRIES)  # once, however often called
 
 
 class Database:
@@ -157,12 +211,12 @@ class Database:
 
     def __init__(self, pool: asyncpg.Pool, clock: Callable[[], datetime] = utcnow,
                  trusted: Callable[[], datetime] | None = None,
-                 slots: ConnectionSlots | None = None) -> None:
+                 connections: Connections | None = None) -> None:
         self.pool = pool
         self.clock = clock
         self.trusted = trusted or clock  # see `sqlite.session.Session.trusted`
-        # The pool's `init` must be `slots.connected` for the outage to be said ended.
-        self.slots = slots or ConnectionSlots()
+        # The pool's `init` must be `connections.connected` for an outage to be said ended.
+        self.connections = connections or Connections()
 
 
 class Repository:
@@ -172,8 +226,8 @@ class Repository:
         self._db = db
 
     @property
-    def slots(self) -> ConnectionSlots:
-        return self._db.slots
+    def connections(self) -> Connections:
+        return self._db.connections
 
     def _clock(self) -> datetime:
         return self._db.clock()
@@ -239,8 +293,9 @@ class Repository:
                             "refused as busy", _OPERATION.get() or "a store call",
                             exc.sqlstate, exc)
                 raise DatabaseBusy() from exc
-            if no_slot_free(exc):  # (acquiring: nothing was begun)
-                raise self._db.slots.refused(exc) from exc
+            refused = self._db.connections.refused(exc)  # (acquiring: nothing was begun)
+            if refused is not None:
+                raise refused from exc
             if isinstance(exc, asyncpg.DiskFullError):  # rolled back, as SQLite's full disk
                 log.warning("the database could not be written (%s: %s): the PostgreSQL "
                             "server's disk is full", exc.sqlstate, exc)
@@ -254,6 +309,8 @@ class Repository:
 
     async def _renew_pool(self, what: str, lost: BaseException) -> None:
         """After a lost connection: the pool's other idle connections are likely as dead,
-        and are all replaced on their next use."""
-        log.warning("%s: %r", what, lost)
+        and are all replaced on their next use. Said once while connections keep being
+        lost or refused (`Connections.lost`)."""
+        log.debug("%s: %r", what, lost)
+        self._db.connections.lost(lost)
         await self._db.pool.expire_connections()

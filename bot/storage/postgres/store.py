@@ -31,12 +31,12 @@ from bot.storage.postgres.reminders import PostgresReminders
 from bot.storage.postgres.search import PostgresSearch
 from bot.storage.postgres.session import (
     WAIT_FOR_LOCKS,
-    ConnectionSlots,
+    Connections,
     Database,
     DatabaseAway,
     lost_connection,
-    no_slot_free,
     operation,
+    quiet_pool_retries,
 )
 from bot.storage.postgres.settings import PostgresSettings
 from bot.storage.protocol import (
@@ -93,8 +93,10 @@ class PostgresStore:
         self.schema = cast(Schema, repos.schema)  # async methods, awaited by `run`
         # Set when any process commits notices: the LISTEN connection hears their NOTIFY.
         self.notices_ready = asyncio.Event()
-        self._listener = NoticeListener(url, self.notices_ready.set, CONNECT_TIMEOUT)
-        self._joins = JoinBatcher(repos.registrations, pool, repos.registrations.slots)
+        connections = repos.registrations.connections
+        self._listener = NoticeListener(url, self.notices_ready.set, CONNECT_TIMEOUT,
+                                        connections)
+        self._joins = JoinBatcher(repos.registrations, pool, connections)
 
     @classmethod
     async def open(cls, url: str, *, clock: Callable[[], datetime] = utcnow,
@@ -109,12 +111,13 @@ class PostgresStore:
         if problem:
             raise Unavailable(f"the PostgreSQL database URL is malformed: {problem}")
         pool: asyncpg.Pool | None = None
-        slots = ConnectionSlots()
+        connections = Connections()
+        quiet_pool_retries()
         try:
             pool = await asyncpg.create_pool(url, min_size=1, max_size=POOL_SIZE,
-                                             timeout=CONNECT_TIMEOUT, init=slots.connected,
+                                             timeout=CONNECT_TIMEOUT, init=connections.connected,
                                              server_settings=WAIT_FOR_LOCKS)
-            repos = PostgresRepositories(Database(pool, clock, trusted, slots))
+            repos = PostgresRepositories(Database(pool, clock, trusted, connections))
             await repos.schema.migrate(repos.content, repos.search)
             store = cls(pool, url, repos)
             await store._listener.start()
@@ -227,10 +230,10 @@ class JoinBatcher:
     that breaks is given back and the next batch takes another."""
 
     def __init__(self, registrations: PostgresRegistrations, pool: asyncpg.Pool,
-                 slots: ConnectionSlots) -> None:
+                 connections: Connections) -> None:
         self._registrations = registrations
         self._pool = pool
-        self._slots = slots
+        self._connections = connections
         self._conn: asyncpg.Connection | None = None
         self._pending: Pending = []
         self._writer: asyncio.Task[None] | None = None
@@ -286,10 +289,12 @@ class JoinBatcher:
         try:
             return await self._pool.acquire()
         except Exception as exc:  # the server is away or full: "try again", as for other calls
-            if no_slot_free(exc):
-                raise self._slots.refused(exc) from exc
+            refused = self._connections.refused(exc)
+            if refused is not None:
+                raise refused from exc
             if not lost_connection(exc):
                 raise
+            self._connections.lost(exc)
             raise DatabaseAway(committing=False) from exc
 
     async def _give_back(self) -> None:
