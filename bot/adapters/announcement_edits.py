@@ -35,6 +35,7 @@ from bot.adapters.scheduled_events import delete_scheduled_event
 from bot.app import EventBot, not_arrived, out_of_server
 from bot.errors import EventNotFound
 from bot.locks import KeyedLocks
+from bot.logs import RetryLog
 from bot.models import DeletedPayload, Event
 from bot.render import event_embed
 from bot.render_replies import cancelled_embed
@@ -255,13 +256,16 @@ class AnnouncementEdits:
         """Refresh the event's announcements while it changes, one edit per EDIT_INTERVAL,
         backing off while Discord fails them; `refreshed` is set after the first try."""
         retry = RETRY_FIRST
+        failures = RetryLog(log)  # the database busy or away: said once, not per retry
         try:
             while key in self._dirty:
                 self._dirty.discard(key)
                 try:
                     complete = await self._refresh(*key)
-                except Exception:
-                    log.exception("refreshing the announcements of event %s failed", key[1])
+                    failures.succeeded()
+                except Exception as exc:
+                    failures.failed(exc, "refreshing the announcements of event %s failed",
+                                    key[1])
                     complete = False
                 if refreshed is not None:
                     refreshed.set()

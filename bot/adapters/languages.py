@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.i18n import Language, language
+from bot.logs import RetryLog
 from bot.models import LocalePrune, SeenLocale
 
 if TYPE_CHECKING:
@@ -73,6 +74,8 @@ class MemberLocales:
         self._pending: dict[int, SeenLocale] = {}  # seen but not yet written
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
+        # A known state of the database (busy, away, its disk full) said once, not per batch.
+        self._failures = RetryLog(log)
 
     def seen_payload(self, data: Any) -> None:
         """Note the locale of a raw INTERACTION_CREATE (called for every interaction)."""
@@ -167,16 +170,18 @@ class MemberLocales:
         try:
             await self.store.run(self.store.settings.record_member_locales, pending,
                                  self.refresh_after)
+            self._failures.succeeded()
         except asyncio.CancelledError:
             # Stopped mid-write (the write may have been rolled back): `stop` writes them,
             # with what was seen meanwhile winning.
             self._pending = {**pending, **self._pending}
             raise
-        except Exception:
+        except Exception as exc:
             # Not worth retrying: the next interaction of each member records it again.
             for user_id in pending:
                 self._last.pop(user_id, None)
-            log.exception("could not record the client languages of %d member(s)", len(pending))
+            self._failures.failed(exc, "could not record the client languages of %d "
+                                  "member(s)", len(pending))
 
     async def _run(self) -> None:
         while True:
