@@ -29,6 +29,7 @@ from pathlib import Path
 HEADER = 48  # bytes of one copy of the header
 WALINDEX_VERSION = 3007000  # iVersion of the layout described there (SQLite 3.7.0 on)
 _VERSION = struct.Struct("=I")  # native byte order, as SQLite writes it
+_LOG = struct.Struct("=HI")  # szPage (1: 65536) and mxFrame, at offset 14 of the header
 
 
 class Commits:
@@ -65,6 +66,16 @@ class Commits:
         if first != second or _VERSION.unpack_from(first)[0] != WALINDEX_VERSION:
             return None
         return first
+
+    def log_bytes(self) -> int | None:
+        """The bytes of pages the write-ahead log holds since it last began again, as the
+        wal-index header says (None: it cannot be trusted now): what a checkpoint that
+        lets it begin again frees."""
+        mark = self.mark()
+        if mark is None:
+            return None
+        page, frames = _LOG.unpack_from(mark, 14)
+        return frames * (65536 if page == 1 else page)
 
     def descriptor(self) -> int | None:
         """The descriptor of the wal-index this watch reads (None: none), open until

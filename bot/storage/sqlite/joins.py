@@ -142,9 +142,14 @@ class JoinBatcher:
     def _after_loop_commit(self, joins: int) -> None:
         self._committed()
         before, self._loop_joins = self._loop_joins, self._loop_joins + joins
-        if before // CHECKPOINT_EVERY != self._loop_joins // CHECKPOINT_EVERY and (
-                self._checkpoint is None or self._checkpoint.done()):
+        if before // CHECKPOINT_EVERY != self._loop_joins // CHECKPOINT_EVERY:
             # The event loop's connection never checkpoints; the thread's does, off the loop.
+            self.checkpoint()
+
+    def checkpoint(self) -> None:
+        """Start a checkpoint on the database thread unless one is under way (or the
+        batcher is closed); `close` waits for it."""
+        if not self._closed and (self._checkpoint is None or self._checkpoint.done()):
             self._checkpoint = asyncio.create_task(self._checkpoint_on_thread())
 
     async def _write_on_thread(self) -> None:

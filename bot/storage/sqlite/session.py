@@ -29,6 +29,9 @@ from bot.zones import day_offsets
 
 BUSY_TIMEOUT_MS = 10_000
 WAL_KEPT_BYTES = 16 * 1024 * 1024  # (`configure`)
+# How long writers wait while a checkpoint begins the write-ahead log again for the reads
+# of other connections under way (`Session.checkpoint`).
+RESTART_WAIT_MS = 500
 # How long after a change of a watched folder its files are still checked at every write
 # transaction (`WriteHealth`): longer than any file system's clock tick.
 FOLDER_SETTLED_NS = 1_000_000_000
@@ -453,6 +456,9 @@ class Session:
         # of its own commits (`members.Ledger`).
         self.committed: Callable[[bytes], None] | None = None
         self.header: Callable[[], bytes | None] = lambda: None
+        # what `checkpoint` knows of the log: the frames its last checkpoint had moved, and
+        # the size past which it tries again to begin the log anew
+        self._moved = self._restart_from = 0
 
     def new_unit(self) -> None:
         """A unit of work begins: it gets the whole row budget."""
@@ -500,13 +506,40 @@ class Session:
     def checkpoint(self) -> int | None:
         """Move the write-ahead log into the database file, without waiting for readers:
         the bytes of it left to move (a read another connection keeps open holds them), or
-        None when another connection was checkpointing it (not known)."""
+        None when another connection was checkpointing it (not known).
+
+        SQLite begins the log again (writes from its start, cut back to WAL_KEPT_BYTES)
+        only once it is all moved and no read uses it. Reads of other connections that
+        keep overlapping (a dashboard, a tool polling the file), none of them long, leave
+        no such moment: each checkpoint moved nearly all, yet the log grew with every
+        change (930 MB after 100,000 joins and leaves). So a log past WAL_KEPT_BYTES whose
+        checkpoints still move on (the reads under way end) is begun again here: writers
+        wait, RESTART_WAIT_MS at most, for the reads under way, which the new ones do not
+        need. A try that the reads outlast is tried again only once the log has doubled,
+        so reads longer than that cost writers a wait per doubling, not per checkpoint.
+        One read that stays (a sqlite3 shell's `BEGIN`) holds every checkpoint at its
+        frame: that waits for nobody, and its log is reported (`SqliteStore._checkpoint`)."""
         busy, frames, moved = self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         if busy:  # (then -1, -1, as when not in WAL mode)
             return None
+        page = int(self.conn.execute("PRAGMA page_size").fetchone()[0])
+        moved_before, self._moved = self._moved, moved
+        size = frames * page
+        if size > max(WAL_KEPT_BYTES, self._restart_from) and moved > moved_before:
+            waits = self.lock_wait()
+            self.wait_for_locks(RESTART_WAIT_MS)
+            try:
+                busy, frames, moved = self.conn.execute(
+                    "PRAGMA wal_checkpoint(RESTART)").fetchone()
+            finally:
+                self.wait_for_locks(waits)
+            if busy:
+                self._restart_from = 2 * size
+            else:  # the next write begins the log again
+                self._moved = self._restart_from = 0
         if frames <= moved:
             return 0
-        return (frames - moved) * int(self.conn.execute("PRAGMA page_size").fetchone()[0])
+        return (frames - moved) * page
 
 
 class Transaction:

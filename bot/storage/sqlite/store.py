@@ -89,6 +89,10 @@ REFUSED_READS = 64
 QUEUED_FREELY = 0.5
 # How long a write waits for the lock while another process holds it past the bot's wait.
 LOCKED_WAIT_MS = 100
+# How much a write-ahead log past WAL_KEPT_BYTES grows between the checkpoints that calls
+# on the database thread ask for (`SqliteStore._watch_log`): SQLite's own automatic
+# checkpoint comes every 1,000 pages.
+CHECKPOINT_BYTES = 4 * 1024 * 1024
 
 
 class SqliteStore:
@@ -156,6 +160,7 @@ class SqliteStore:
         self._refused_reads: dict[Hashable, int] = {}
         self._thread_forgets = 0  # times the database thread was asked to forget its reads
         self._log_held = Outage(log)  # checkpoints held back by another connection's read
+        self._log_looked_at = 0  # the log's bytes when `_watch_log` last asked a checkpoint
 
     @classmethod
     async def open(cls, path: str | Path, *,
@@ -296,6 +301,26 @@ class SqliteStore:
             raise DatabaseBusy() from exc
         finally:
             self._signal_notices()
+            self._watch_log()
+
+    def _watch_log(self) -> None:
+        """After a call on the database thread: a write-ahead log past WAL_KEPT_BYTES that
+        has grown by CHECKPOINT_BYTES since the last look gets a checkpoint of the bot's
+        (`Session.checkpoint`), which can begin it again. The thread's connection
+        checkpoints its own commits (SQLite's automatic checkpoint), but only moves the
+        log: under reads of other connections that kept overlapping, a load of leaves and
+        joins that went to the thread (the loop's connection busy) grew it to 370 MB in
+        40,000 of them, never calling the bot's. Reading the log's size costs no
+        statement (`Commits.log_bytes`)."""
+        size = self._commits.log_bytes()
+        if size is None:
+            return
+        if size < self._log_looked_at:  # begun again since
+            self._log_looked_at = 0
+        if (size > sqlite_session.WAL_KEPT_BYTES
+                and size >= self._log_looked_at + CHECKPOINT_BYTES):
+            self._log_looked_at = size
+            self._joins.checkpoint()
 
     def _in_time(self, call: Callable[[], T], asked: float) -> T:
         """`call`, on the database thread, waiting for another process's lock only for
