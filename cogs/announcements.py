@@ -19,6 +19,7 @@ from discord.ext import commands
 from bot.adapters.announcement_edits import AnnouncementEdits
 from bot.adapters.notice_lanes import NoticeLanes
 from bot.adapters.notice_sender import NoticeSender
+from bot.adapters.role_changes import mine_changed
 from bot.app import EventBot
 from bot.signals import GuildLeft, RegistrationChanged
 
@@ -71,6 +72,11 @@ class Announcements(commands.Cog):
     @commands.Cog.listener()
     async def on_guild_role_update(self, before: discord.Role, after: discord.Role) -> None:
         self.edits.permissions_changed(after.guild.id)  # (the bot's may have changed)
+
+    @commands.Cog.listener()
+    async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
+        if mine_changed(before, after):  # a role given to the bot (or taken)
+            self.edits.permissions_changed(after.guild.id)
 
     @commands.Cog.listener()
     async def on_guild_channel_update(self, before: discord.abc.GuildChannel,

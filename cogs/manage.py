@@ -54,7 +54,7 @@ from bot.adapters.manage_forms import (
     question_expired,
     typed_time,
 )
-from bot.adapters.role_changes import allowed_by, my_roles
+from bot.adapters.role_changes import Before, allowed_by, mine_changed, my_roles
 from bot.adapters.roles import ServerRole, attendee_role_problem, check_not_over
 from bot.adapters.rsvp_buttons import button_state
 from bot.adapters.scheduled_events import (
@@ -131,10 +131,19 @@ class ManageCommands(commands.GroupCog, group_name="manage",
 
     @commands.Cog.listener()
     async def on_guild_role_update(self, before: discord.Role, after: discord.Role) -> None:
-        """A moderator turned Manage Events (or Create Events) on for the bot's role, as a
-        reply asked them to: the Discord events refused for want of it are made or brought
-        up to date now (`RefusedDiscordEvents`), one at a time."""
-        guild, store = after.guild, self.bot.store
+        await self.permission_given(after.guild, before)
+
+    @commands.Cog.listener()
+    async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
+        if mine_changed(before, after):  # a role given to the bot (or taken)
+            await self.permission_given(after.guild, before)
+
+    async def permission_given(self, guild: discord.Guild, before: Before) -> None:
+        """A moderator turned Manage Events (or Create Events) on for the bot's role, or
+        gave it a role with it, as a reply asked them to (`before`: what changed, as it
+        was): the Discord events refused for want of it are made or brought up to date now
+        (`RefusedDiscordEvents`), one at a time."""
+        store = self.bot.store
         for event_id, create in self.bot.refused_discord_events.granted(guild, before):
             try:
                 event = await store.run(store.events.get_event, guild.id, event_id)

@@ -49,6 +49,7 @@ from bot.adapters.attendee_roles import AttendeeRoles
 from bot.adapters.languages import dm_language
 from bot.adapters.missing_routes import DIRECT_MESSAGES, route_missing, route_offered, say_missing
 from bot.adapters.owed_roles_record import GIVE_BACK_WAIT
+from bot.adapters.role_changes import mine_changed
 from bot.adapters.said_before import said_since
 from bot.app import EventBot
 from bot.errors import EventNotFound
@@ -157,6 +158,11 @@ class Reminders(commands.Cog):
     @commands.Cog.listener()
     async def on_guild_role_update(self, before: discord.Role, after: discord.Role) -> None:
         self.roles.role_updated(after.guild, before)
+
+    @commands.Cog.listener()
+    async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
+        if mine_changed(before, after):  # a role given to the bot (or taken)
+            self.roles.role_updated(after.guild, before)
 
     @commands.Cog.listener()
     async def on_guild_join(self, guild: discord.Guild) -> None:

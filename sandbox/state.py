@@ -125,7 +125,8 @@ class WorldState:
 
     def set_roles(self, member: Member, roles: list[Role]) -> None:
         """A server admin gives ``member`` exactly ``roles`` (takes one away, say): the bot
-        hears GUILD_MEMBER_UPDATE if it asked for the members intent, and the member's
+        hears GUILD_MEMBER_UPDATE if it asked for the members intent (or ``member`` is the
+        bot: `_member_updated`), and the member's
         interactions from now on carry these roles and the permissions they give."""
         if member.guild.members.get(member.id) is not member:
             raise ValueError(f"{member!r} is not a member of {member.guild.name!r} now")
@@ -143,9 +144,12 @@ class WorldState:
         self._member_updated(member)
 
     def _member_updated(self, member: Member) -> None:
-        """Tell the bot of the member as they are now, if it asked for the members intent."""
+        """Tell the bot of the member as they are now, if it asked for the members intent;
+        of its own member whatever its intents, as Discord does ("Guild Member Update is
+        sent for current-user updates regardless of whether the GUILD_MEMBERS intent is
+        set"): a role given to the bot or taken from it reaches it so."""
         self._dispatch_if(
-            INTENT_GUILD_MEMBERS,
+            0 if member.id == self.bot_user.id else INTENT_GUILD_MEMBERS,
             member.guild,
             "GUILD_MEMBER_UPDATE",
             {**member.payload(), "guild_id": str(member.guild.id)},

@@ -52,7 +52,7 @@ import discord
 
 from bot.adapters.missing_routes import MEMBER_ROLES, route_missing, route_offered, say_missing
 from bot.adapters.owed_roles_record import GIVE_BACK_WAIT, OwedRolesRecord
-from bot.adapters.role_changes import allowed_by, my_roles
+from bot.adapters.role_changes import Before, allowed_by, my_roles
 from bot.adapters.role_notices import RoleNotices
 from bot.adapters.role_tries import Tries, paused, refused_again, try_now, waiting
 from bot.app import EventBot, out_of_server
@@ -71,16 +71,17 @@ UNKNOWN_ROLE = 10011  # Discord's error code: the role was deleted
 GONE_FOR = 3600.0
 
 
-def may_now_manage(guild: discord.Guild, role_id: int, before: discord.Role) -> bool:
+def may_now_manage(guild: discord.Guild, role_id: int, before: Before) -> bool:
     """Whether the bot may give and take `role_id` as the server is now (cached from the
-    gateway), and could not before a change to the role `before` (as it was): Manage
-    Roles (or Administrator) by one of its roles, and a role of its above it."""
-    def may(role: discord.Role | None) -> bool:  # (`before` in place of the changed role)
-        roles, target = my_roles(guild, role), guild.get_role(role_id)
+    gateway), and could not before the change `before` (a role as it was, or the bot's
+    member): Manage Roles (or Administrator) by one of its roles, and a role of its above
+    it."""
+    def may(changed: Before | None) -> bool:  # (as it was, in place of what changed)
+        roles, target = my_roles(guild, changed), guild.get_role(role_id)
         if not roles or target is None:
             return False
-        if role is not None and target.id == role.id:
-            target = role
+        if isinstance(changed, discord.Role) and target.id == changed.id:
+            target = changed
         return allowed_by(roles).manage_roles and rank(max(roles, key=rank)) > rank(target)
     return may(None) and not may(before)
 
@@ -398,12 +399,12 @@ class AttendeeRoles:
                 self._away_since.pop(key, None)
             self._take_back_now(event_id, owed)
 
-    def role_updated(self, guild: discord.Guild, before: discord.Role) -> None:
-        """A role of the server was dragged or its permissions changed (`before`: as it
-        was): the roles Discord refused the bot, which that change let it manage (the
-        moderators were told to drag its role above them), are given and taken back now,
-        not after their wait, which grows to an hour. A change that let it manage none of
-        them costs no call."""
+    def role_updated(self, guild: discord.Guild, before: Before) -> None:
+        """A role of the server was dragged or its permissions changed, or one given to the
+        bot or taken from it (`before`: the role as it was, or the bot's member): the roles
+        Discord refused the bot, which that change let it manage (the moderators were told
+        to drag its role above them), are given and taken back now, not after their wait,
+        which grows to an hour. A change that let it manage none of them costs no call."""
         if not self._giving_refused and not self._owed_tries:
             return
         for event_id, gid in list(self._guild_of.items()):

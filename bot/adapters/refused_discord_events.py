@@ -2,7 +2,8 @@
 
 Without Manage Events (or Create Events) the bot cannot create or update an event's Discord
 event; the moderator's reply says so and asks them to turn it on for the bot's role. Discord
-tells the bot of that change (GUILD_ROLE_UPDATE, under the guilds intent it has), and the
+tells the bot of that change (GUILD_ROLE_UPDATE, under the guilds intent it has; a role
+given to the bot, GUILD_MEMBER_UPDATE of its own member, sent whatever its intents), and the
 events refused in that server are then made or brought up to date at once
 (`cogs.manage`), not at their next announce or edit, which may never come. A change that
 still leaves the bot without the permission, or one after it had it, asks Discord nothing.
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.adapters.role_changes import may_now_schedule
+from bot.adapters.role_changes import Before, may_now_schedule
 
 
 class RefusedDiscordEvents:
@@ -35,10 +36,10 @@ class RefusedDiscordEvents:
         if waiting is not None and waiting.pop(event_id, None) is not None and not waiting:
             del self._waiting[guild_id]
 
-    def granted(self, guild: discord.Guild, before: discord.Role) -> list[tuple[int, bool]]:
+    def granted(self, guild: discord.Guild, before: Before) -> list[tuple[int, bool]]:
         """The events refused in `guild` (each with whether to create its Discord event), if
-        the change of the role `before` (as it was) gave the bot the permission; they are
-        no longer waiting. None otherwise."""
+        the change `before` (a role as it was, or the bot's member) gave the bot the
+        permission; they are no longer waiting. None otherwise."""
         if guild.id not in self._waiting or not may_now_schedule(guild, before):
             return []
         return list(self._waiting.pop(guild.id).items())

@@ -1,7 +1,10 @@
-"""The bot's own server permissions before and after a change of one of the server's roles
-(GUILD_ROLE_UPDATE: a role dragged, or its permissions changed), as the gateway shows the
-server. What waits for a moderator's fix asks it: the attendee roles Discord refused
-(`bot.adapters.attendee_roles`), the Discord events it refused (`RefusedDiscordEvents`)."""
+"""The bot's own server permissions before and after a change of its roles, as the gateway
+shows the server: one of the server's roles changed (GUILD_ROLE_UPDATE: dragged, or its
+permissions changed), or a role given to the bot or taken from it (GUILD_MEMBER_UPDATE of
+its own member, which Discord sends without the members intent). What waits for a
+moderator's fix asks it: the attendee roles Discord refused (`bot.adapters.attendee_roles`),
+the announcements it refused to edit, the Discord events it refused
+(`RefusedDiscordEvents`)."""
 
 from __future__ import annotations
 
@@ -9,15 +12,27 @@ from collections.abc import Iterable
 
 import discord
 
+# What changed, as it was: one of the server's roles, or the bot's own member (its roles)
+Before = discord.Role | discord.Member
 
-def my_roles(guild: discord.Guild, instead: discord.Role | None = None) -> list[discord.Role]:
-    """The bot's roles in `guild`, @everyone among them, with `instead` (a role as it was
-    before a change) in the place of that role; none while the bot's member is unknown."""
+
+def my_roles(guild: discord.Guild, before: Before | None = None) -> list[discord.Role]:
+    """The bot's roles in `guild`, @everyone among them, as they are, or as they were
+    before the change `before`; none while the bot's member is unknown."""
     me = guild.me
     if me is None:
         return []
-    return [instead if instead is not None and role.id == instead.id else role
+    if isinstance(before, discord.Member):  # the roles it held (as the server has them now)
+        return list(before.roles)
+    return [before if before is not None and role.id == before.id else role
             for role in me.roles]
+
+
+def mine_changed(before: discord.Member, after: discord.Member) -> bool:
+    """Whether a member update is a role given to the bot, or taken from it."""
+    me = after.guild.me
+    return (me is not None and after.id == me.id
+            and [role.id for role in before.roles] != [role.id for role in after.roles])
 
 
 def allowed_by(roles: Iterable[discord.Role]) -> discord.Permissions:
@@ -34,8 +49,8 @@ def may_schedule(allowed: discord.Permissions) -> bool:
     return allowed.manage_events or allowed.create_events
 
 
-def may_now_schedule(guild: discord.Guild, before: discord.Role) -> bool:
+def may_now_schedule(guild: discord.Guild, before: Before) -> bool:
     """Whether the bot may create and change its Discord events as the server is now, and
-    could not before the change to the role `before` (as it was)."""
+    could not before the change `before`."""
     return (may_schedule(allowed_by(my_roles(guild)))
             and not may_schedule(allowed_by(my_roles(guild, before))))

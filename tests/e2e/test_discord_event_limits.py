@@ -143,6 +143,29 @@ async def test_a_discord_event_refused_for_want_of_manage_events_is_made_once_gi
     assert [r.method for r in scheduled_event_calls(fake, since)] == ["POST", "GET"]
 
 
+async def test_a_role_given_to_the_bot_with_manage_events_makes_the_refused_discord_event(
+        world, fake):
+    """As above, the moderator giving the bot a role that has Manage Events rather than
+    turning it on for the bot's own role: Discord tells the bot by GUILD_MEMBER_UPDATE of its
+    own member, which it sends without the members intent."""
+    event_id = await world.import_event("Given A Role Forum", capacity=5,
+                                        starts_at="2037-09-03T18:00:00+00:00")
+    async with Unpermitted(world):
+        posted = await fake.slash(world.guild, world.moderator, "manage announce",
+                                  event=str(event_id))
+        assert posted.content.endswith("and I'll create it then."), posted.content
+        me = world.guild.members[fake.bot_user.id]
+        held = list(me.roles)
+        fake.set_roles(me, [*held, fake.add_role(world.guild, "Event Managers", MANAGE_EVENTS)])
+        try:
+            await eventually(lambda: recorded(world, event_id) is not None,
+                             what="the Discord event made once a role gave the permission")
+        finally:
+            fake.set_roles(me, held)
+    assert [e["name"] for e in fake.scheduled_events(world.guild)
+            if int(e["id"]) == recorded(world, event_id)] == ["Given A Role Forum"]
+
+
 def listed(fake, guild) -> list[dict]:
     """The server's Discord events to come or going on, which Discord counts to 100."""
     return [e for e in fake.scheduled_events(guild) if e["status"] in (1, 2)]

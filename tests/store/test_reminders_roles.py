@@ -2281,8 +2281,46 @@ def a_server_where_the_bot_is_at(position: int, *, manage_roles: bool = True):
     everyone = SimpleNamespace(id=1, position=0, permissions=discord.Permissions.none())
     mine = SimpleNamespace(id=900, position=position,
                            permissions=discord.Permissions(manage_roles=manage_roles))
-    return SimpleNamespace(id=1, me=SimpleNamespace(roles=[everyone, mine]),
+    return SimpleNamespace(id=1, me=SimpleNamespace(id=BOT_MEMBER, roles=[everyone, mine]),
                            get_role={555: attendee, 900: mine, 1: everyone}.get)
+
+
+BOT_MEMBER = 4242  # the bot's user id in `a_server_where_the_bot_is_at`
+
+
+def the_bot_as_it_was(roles: list) -> object:
+    """The bot's member before a GUILD_MEMBER_UPDATE (as discord.py hands it to
+    `on_member_update`), holding `roles`."""
+    import discord
+
+    class MemberAsItWas(discord.Member):
+        id = BOT_MEMBER  # type: ignore[assignment]
+
+        def __init__(self) -> None:
+            pass
+
+        @property
+        def roles(self) -> list:  # type: ignore[override]
+            return roles
+
+    return MemberAsItWas()
+
+
+@contextlib.asynccontextmanager
+async def a_grant_to_2_refused(store, monkeypatch):
+    """The roles cog, having given 555 to members 1 and 2 and been refused 2's, with its
+    pause outlasting the test; Discord allows the grant once `allowed["yet"]` is set."""
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [1, 2])
+    allowed = {"yet": False}
+    answer = lambda action, user_id, role_id: (  # noqa: E731
+        None if allowed["yet"] or user_id != 2 else refused())
+    async with roles_cog(store, answer, monkeypatch) as (cog, http):
+        monkeypatch.setattr(role_tries, "TAKE_BACK_FIRST", 60.0)
+        await give_role_555(cog, store, event_id)
+        assert http.calls == [("give", 1, 555), ("give", 2, 555)]  # 2 refused
+        allowed["yet"] = True
+        yield cog, http
 
 
 @pytest.mark.parametrize("was", [{"position": 3}, {"manage_roles": False}])
@@ -2290,16 +2328,7 @@ async def test_a_refused_grant_is_made_once_the_bots_role_may_give_it(store, mon
     """Discord refuses to give 555 to member 2 (the bot's role was below it, or without
     Manage Roles); a moderator drags the bot's role above 555, or gives it the permission
     (GUILD_ROLE_UPDATE): the grant is made at once, not after the pause."""
-    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
-    event_id = await event_with_members(store, soon, [1, 2])
-    allowed = {"yet": False}
-    answer = lambda action, user_id, role_id: (  # noqa: E731
-        None if allowed["yet"] or user_id != 2 else refused())
-    async with roles_cog(store, answer, monkeypatch) as (cog, http):
-        monkeypatch.setattr(role_tries, "TAKE_BACK_FIRST", 60.0)  # the pause outlasts the test
-        await give_role_555(cog, store, event_id)
-        assert http.calls == [("give", 1, 555), ("give", 2, 555)]  # 2 refused
-        allowed["yet"] = True
+    async with a_grant_to_2_refused(store, monkeypatch) as (cog, http):
         before = a_server_where_the_bot_is_at(**{"position": 6, **was}).get_role(900)
         await cog.on_guild_role_update(before, SimpleNamespace(
             guild=a_server_where_the_bot_is_at(6)))
@@ -2326,6 +2355,24 @@ async def test_a_role_change_that_leaves_the_bot_unable_asks_discord_nothing(
         await cog.on_guild_role_update(able.get_role(1), SimpleNamespace(guild=able))
         await asyncio.sleep(0.1)
         assert http.calls == [("give", 1, 555), ("give", 2, 555)]
+
+
+async def test_a_refused_grant_is_made_once_a_role_given_to_the_bot_lets_it(store, monkeypatch):
+    """As above, the moderators giving the bot a role that may (Discord tells the bot by
+    GUILD_MEMBER_UPDATE of its own member, which it sends without the members intent):
+    the grant is made at once. A member update that changes none of the bot's roles, or
+    another member's, asks nothing."""
+    async with a_grant_to_2_refused(store, monkeypatch) as (cog, http):
+        server = a_server_where_the_bot_is_at(6)
+        everyone = server.get_role(1)
+        now = SimpleNamespace(guild=server, id=BOT_MEMBER, roles=server.me.roles)
+        await cog.on_member_update(the_bot_as_it_was(server.me.roles), now)  # no change
+        await cog.on_member_update(the_bot_as_it_was([everyone]),
+                                   SimpleNamespace(guild=server, id=7, roles=[everyone]))
+        await asyncio.sleep(0.1)
+        assert http.calls == [("give", 1, 555), ("give", 2, 555)]
+        await cog.on_member_update(the_bot_as_it_was([everyone]), now)  # 900 given
+        await asked(http, lambda calls: calls.count(("give", 2, 555)) == 2, timeout=2.0)
 
 
 async def test_a_refused_take_back_is_made_once_the_bots_role_may_take_it(store, monkeypatch):
