@@ -415,8 +415,17 @@ WHAT_CHANGED = (
     "work for every answer) and the events table gained three indexes for `/event list` (none "
     "on a column a join or a read writes), met 22 of the 30, the same 8 missed as in run 18: "
     "the bot's CPU against the floor's on the bundled event 1.05×, 1.05×, 1.11×, 1.13× and "
-    "1.25×; on the hot event 1.14×, 1.09×, 1.15×, 1.27× and 1.43×. The run printed here is run "
-    "19.")
+    "1.25×; on the hot event 1.14×, 1.09×, 1.15×, 1.27× and 1.43×. "
+    "Run 20 (cc2e30b, load average 1.0 to 1.1, on a slower machine of the same kind: the "
+    "floor took 630 to 860 µs of CPU an interaction, where it took 190 to 245 in run 19), "
+    "after the store began its write-ahead log again under reads of other connections "
+    "that keep overlapping (a look at the wal-index header after each call on the "
+    "database thread; the joins and reads measured here run on the event loop and do not "
+    "make it) and PostgreSQL's refused logins were told apart (not measured here), met 22 "
+    "of the 30: the bot's CPU against the floor's on the bundled event 1.09×, 1.10×, "
+    "1.15×, 1.15× and 1.27×; on the hot event 1.05×, 1.13×, 1.04×, 1.27× and 1.23×; the "
+    "hot event's `/rsvp join` at 50 in flight was met, and the bundled event's `/rsvp "
+    "status` at 50 missed (p50 1.21×, rate 0.88×). The run printed here is run 20.")
 WHAT_IS_LEFT = (
     "What is left: where the bot spends more CPU per interaction than the floor, which "
     "reads nothing, it is its read after a commit (the first SQLite statement after the "
