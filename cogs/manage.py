@@ -146,11 +146,16 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         store = self.bot.store
         for event_id, create in self.bot.refused_discord_events.granted(guild, before):
             try:
-                event = await store.run(store.events.get_event, guild.id, event_id)
-                if event.archived and create:  # archived meanwhile: announced no more
-                    continue
-                await sync_scheduled_event(self.bot, guild.id, event,
-                                           allowed_by(my_roles(guild)), create=create)
+                # The event as it is once no other step on it is under way (as /manage
+                # announce reads it): a deletion or an edit meanwhile is not undone here.
+                async with self.bot.event_steps.hold(event_id):
+                    event = await store.run(store.events.get_event, guild.id, event_id)
+                    if event.archived and create:  # archived meanwhile: announced no more
+                        continue
+                    step = await plan_scheduled_event(self.bot, guild.id, event,
+                                                      allowed_by(my_roles(guild)),
+                                                      create=create)
+                    await run_scheduled_event(self.bot, guild.id, event_id, step)
             except EventNotFound:  # deleted meanwhile
                 continue
             except Exception:
