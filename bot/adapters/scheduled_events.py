@@ -37,7 +37,7 @@ from bot.adapters.missing_routes import (
     say_missing,
     thing_gone,
 )
-from bot.adapters.role_changes import may_schedule
+from bot.adapters.role_changes import allowed_by, may_schedule, my_roles
 from bot.app import EventBot
 from bot.errors import EventNotFound
 from bot.i18n import N_, Text
@@ -124,11 +124,25 @@ async def plan_scheduled_event(bot: EventBot, guild_id: int, event: Event,
         gone = existing is not None and await forgot_if_gone(bot, guild_id, event.id, existing)
         if gone and not create:
             return ScheduledEventStep(_gone_unpermitted(enabled and not begun))
-        bot.refused_discord_events.refused(guild_id, event.id, create=create)
-        return ScheduledEventStep(_no_permission(existing is None or gone))
+        if not given_meanwhile(bot, guild_id):
+            # (No await from this look to the note: a grant after it finds the event noted.)
+            bot.refused_discord_events.refused(guild_id, event.id, create=create)
+            return ScheduledEventStep(_no_permission(existing is None or gone))
+        existing = None if gone else existing
     lang = await bot.languages.for_guild(guild_id, bot)  # what the whole server reads
     return ScheduledEventStep(details=scheduled_event_details(event, lang), existing=existing,
                               create=create, enabled=enabled, begun=begun)
+
+
+def given_meanwhile(bot: EventBot, guild_id: int) -> bool:
+    """Whether the bot has Manage Events (or Create Events) now, as the gateway shows the
+    server, where the permissions a step was given (read before it waited for the event's
+    lock, or for the store and Discord) said it had not: the moderators' grant came
+    meanwhile, and `RefusedDiscordEvents.granted` looked for this event before it was
+    noted as refused, so noting it now would leave it waiting for a grant already made,
+    and the reply would promise what never comes."""
+    guild = bot.get_guild(guild_id)
+    return guild is not None and may_schedule(allowed_by(my_roles(guild)))
 
 
 async def run_scheduled_event(bot: EventBot, guild_id: int, event_id: int,
