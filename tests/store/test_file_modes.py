@@ -66,3 +66,21 @@ async def test_a_database_shared_by_its_operator_keeps_its_mode(tmp_path):
         finally:
             await store.close()
     assert oct(mode(path)) == "0o640"
+
+
+async def test_a_database_made_through_a_link_to_no_file_yet_is_its_owners_alone(tmp_path):
+    """DATABASE_PATH a symbolic link to where the database is to be (a data volume linked
+    in before the first start): SQLite follows it and makes the file there, 0644 under the
+    usual umask, where the bot's own creation (O_EXCL) refused the link and left it to
+    SQLite."""
+    (tmp_path / "volume").mkdir()
+    target = tmp_path / "volume" / "eventbot.sqlite3"
+    link = tmp_path / "eventbot.sqlite3"
+    link.symlink_to(target)
+    with umask(0o022):
+        store = await open_store(link)
+        try:
+            await new_event(store, capacity=5)
+        finally:
+            await store.close()
+    assert link.is_symlink() and oct(mode(target)) == "0o600"

@@ -139,9 +139,11 @@ def create_private(path: Path) -> None:
     which SQLite's own 0644 (with the usual umask) would show every user of the machine.
     SQLite gives the -wal and -shm files it makes beside it the database's mode, so they
     follow; a file that exists keeps its mode (an operator may share it with a group).
-    A file that cannot be made here is left for SQLite, whose refusal says why."""
+    A file that cannot be made here is left for SQLite, whose refusal says why. A symbolic
+    link to no file yet (a data volume linked in before the first start) is followed, as
+    SQLite follows it: O_EXCL refuses any link, and SQLite then made the file 0644."""
     with contextlib.suppress(OSError):
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        os.close(os.open(os.path.realpath(path), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def damaged(path: Path) -> Unavailable:
