@@ -54,7 +54,7 @@ from bot.adapters.manage_forms import (
     question_expired,
     typed_time,
 )
-from bot.adapters.role_changes import Before, allowed_by, mine_changed, my_roles
+from bot.adapters.role_changes import allowed_by, mine_changed, my_roles
 from bot.adapters.roles import ServerRole, attendee_role_problem, check_not_over
 from bot.adapters.rsvp_buttons import button_state
 from bot.adapters.scheduled_events import (
@@ -131,20 +131,21 @@ class ManageCommands(commands.GroupCog, group_name="manage",
 
     @commands.Cog.listener()
     async def on_guild_role_update(self, before: discord.Role, after: discord.Role) -> None:
-        await self.permission_given(after.guild, before)
+        await self.permission_given(after.guild)
 
     @commands.Cog.listener()
     async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
         if mine_changed(before, after):  # a role given to the bot (or taken)
-            await self.permission_given(after.guild, before)
+            await self.permission_given(after.guild)
 
-    async def permission_given(self, guild: discord.Guild, before: Before) -> None:
-        """A moderator turned Manage Events (or Create Events) on for the bot's role, or
-        gave it a role with it, as a reply asked them to (`before`: what changed, as it
-        was): the Discord events refused for want of it are made or brought up to date now
-        (`RefusedDiscordEvents`), one at a time."""
-        store = self.bot.store
-        for event_id, create in self.bot.refused_discord_events.granted(guild, before):
+    async def permission_given(self, guild: discord.Guild) -> None:
+        """After a change of the bot's roles or of a role of its: if a moderator turned
+        Manage Events (or Create Events) on, or gave the bot a role with it, as a reply
+        asked them to, the Discord events refused for want of it are made or brought up to
+        date now (`RefusedDiscordEvents`), one at a time. One that fails here (the database
+        busy, say) is noted again, for the next such change or the next announce or edit."""
+        store, refused = self.bot.store, self.bot.refused_discord_events
+        for event_id, create in refused.granted(guild):
             try:
                 # The event as it is once no other step on it is under way (as /manage
                 # announce reads it): a deletion or an edit meanwhile is not undone here.
@@ -158,9 +159,11 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                     await run_scheduled_event(self.bot, guild.id, event_id, step)
             except EventNotFound:  # deleted meanwhile
                 continue
-            except Exception:
-                log.exception("could not make or update the Discord event of event %s",
-                              event_id)
+            except Exception as exc:
+                refused.refused(guild.id, event_id, create=create)
+                log.log(logging.WARNING if isinstance(exc, Unavailable) else logging.ERROR,
+                        "could not make or update the Discord event of event %s; noted for "
+                        "the next change of the bot's roles", event_id, exc_info=exc)
             else:
                 log.info("Discord event of event %s made or updated: the bot's role may now",
                          event_id)

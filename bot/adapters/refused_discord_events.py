@@ -6,16 +6,16 @@ tells the bot of that change (GUILD_ROLE_UPDATE, under the guilds intent it has;
 given to the bot, GUILD_MEMBER_UPDATE of its own member, sent whatever its intents), and the
 events refused in that server are then made or brought up to date at once
 (`cogs.manage`), not at their next announce or edit, which may never come. A change that
-still leaves the bot without the permission, or one after it had it, asks Discord nothing.
-Kept in memory, one entry per event refused: a restart forgets them (`/manage announce`
-then makes it).
+still leaves the bot without the permission asks Discord nothing; one while it has it
+makes what is still waiting (one whose step failed, noted again). Kept in memory, one
+entry per event refused: a restart forgets them (`/manage announce` then makes it).
 """
 
 from __future__ import annotations
 
 import discord
 
-from bot.adapters.role_changes import Before, may_now_schedule
+from bot.adapters.role_changes import allowed_by, may_schedule, my_roles
 
 
 class RefusedDiscordEvents:
@@ -36,11 +36,11 @@ class RefusedDiscordEvents:
         if waiting is not None and waiting.pop(event_id, None) is not None and not waiting:
             del self._waiting[guild_id]
 
-    def granted(self, guild: discord.Guild, before: Before) -> list[tuple[int, bool]]:
-        """The events refused in `guild` (each with whether to create its Discord event), if
-        the change `before` (a role as it was, or the bot's member) gave the bot the
-        permission; they are no longer waiting. None otherwise."""
-        if guild.id not in self._waiting or not may_now_schedule(guild, before):
+    def granted(self, guild: discord.Guild) -> list[tuple[int, bool]]:
+        """After a change of the bot's roles or of a role of its: the events refused in
+        `guild` (each with whether to create its Discord event), if the bot may now make
+        Discord events there; they are no longer waiting. None otherwise."""
+        if guild.id not in self._waiting or not may_schedule(allowed_by(my_roles(guild))):
             return []
         return list(self._waiting.pop(guild.id).items())
 

@@ -48,9 +48,3 @@ def may_schedule(allowed: discord.Permissions) -> bool:
     external event by the server-level permissions: a channel's overwrite does not count."""
     return allowed.manage_events or allowed.create_events
 
-
-def may_now_schedule(guild: discord.Guild, before: Before) -> bool:
-    """Whether the bot may create and change its Discord events as the server is now, and
-    could not before the change `before`."""
-    return (may_schedule(allowed_by(my_roles(guild)))
-            and not may_schedule(allowed_by(my_roles(guild, before))))

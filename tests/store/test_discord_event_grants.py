@@ -35,9 +35,8 @@ class Server:
         self.granted: list[tuple[int, bool]] | None = None
 
     def grant(self) -> None:
-        before = SimpleNamespace(id=self.role.id, permissions=self.role.permissions)
         self.role.permissions = MANAGE_EVENTS
-        self.granted = self._refused.granted(self, before)  # type: ignore[arg-type]
+        self.granted = self._refused.granted(self)  # type: ignore[arg-type]
 
 
 async def test_an_edit_that_read_the_permissions_before_the_grant_updates_it_itself(store):
@@ -69,3 +68,51 @@ async def test_an_edit_that_read_the_permissions_before_the_grant_updates_it_its
     server.role.permissions = discord.Permissions.none()  # taken, given again: nothing waits
     server.grant()
     assert server.granted == []
+
+
+async def test_a_grant_whose_step_failed_is_noted_again_for_the_next_change(store, caplog):
+    """The moderators gave the permission, and the database was busy for the event's read:
+    the event is noted as refused again (a warning, not an error), and the next change of
+    the bot's roles updates its Discord event, where it was dropped and never updated."""
+    from bot.errors import DatabaseBusy
+    from bot.locks import KeyedLocks
+    from cogs.manage import ManageCommands
+
+    refused = RefusedDiscordEvents()
+    server = Server(refused)
+    event_id = await event_at(store, datetime(2037, 5, 1, 18, 0, tzinfo=UTC))
+    await store.run(store.reminders.set_scheduled_event_id, 1, event_id, 4242)
+    refused.refused(1, event_id, create=False)
+    busy_once = [DatabaseBusy()]
+    edited: list[int] = []
+
+    class BusyOnce:
+        """The store, busy for its first read of an event."""
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(store, name)
+
+        async def run(self, call, *args):
+            if busy_once and call == store.events.get_event:
+                raise busy_once.pop()
+            return await store.run(call, *args)
+
+    async def edit_scheduled_event(guild_id, scheduled_event_id, **_):
+        edited.append(scheduled_event_id)
+
+    async def for_guild(guild_id, client):
+        return language("en")
+
+    cog = ManageCommands(a_bot(  # type: ignore[arg-type]
+        store=BusyOnce(), refused_discord_events=refused, event_steps=KeyedLocks(),
+        get_guild=lambda guild_id: server if guild_id == server.id else None,
+        http=SimpleNamespace(edit_scheduled_event=edit_scheduled_event),
+        languages=SimpleNamespace(for_guild=for_guild)))
+    server.role.permissions = MANAGE_EVENTS
+    await cog.permission_given(server)  # type: ignore[arg-type]
+    assert edited == [] and [r.levelname for r in caplog.records
+                             if r.name == "cogs.manage"] == ["WARNING"]
+    await cog.permission_given(server)  # type: ignore[arg-type]  # the next change
+    assert edited == [4242]
+    await cog.permission_given(server)  # type: ignore[arg-type]  # nothing waits now
+    assert edited == [4242]
