@@ -173,12 +173,18 @@ class Held:
         None. Called as the interaction arrives, right after discord.py handed it to a
         view or not, so that the two agree: a view that stops as it answers (Delete, say)
         must not be answered twice. A view whose time is over by either clock (the host
-        slept) is let go here, and answered as one that expired."""
+        slept) is let go here, and answered as one that expired.
+
+        A live view discord.py does not hold yet is handed the interaction here: discord.py
+        holds a view once it has read Discord's answer to the message that shows it, and
+        on a slow or busy host that comes a second or more after Discord shows the
+        buttons; a click quicker than that (Import, as the preview appeared) reached no
+        view, and went unanswered ("This interaction failed"), without a line in the log."""
         data: Any = interaction.data or {}
         key = str(data.get("custom_id", "")).rsplit(":", 1)[-1]
         view = self._views.get(key)
         if view is not None and not view.is_finished() and not self._over(key, view):
-            return None
+            return None if view.is_dispatching() else _handed_to(view, interaction)
         known = self._known.get(key)
         if (known is not None and not known.passed()
                 and interaction.type is discord.InteractionType.component):
@@ -195,6 +201,22 @@ class Held:
                 await interaction.response.edit_message(content=text, view=None)
             else:  # a form's submission: its member alone is told
                 await respond(interaction, text, ephemeral=True)
+
+
+async def _handed_to(view: View, interaction: Interaction) -> None:
+    """`interaction` answered by the live `view`, as discord.py hands it to a view it
+    holds: a form's submission to the form, a click to the view's component it names."""
+    data: Any = interaction.data or {}
+    if isinstance(view, discord.ui.Modal):
+        resolved: Any = data.get("resolved") or {}
+        await view._dispatch_submit(interaction, data.get("components") or [], resolved)
+        return
+    custom_id = data.get("custom_id")
+    item = next((item for item in view.walk_children()
+                 if getattr(item, "custom_id", None) == custom_id), None)
+    task = view._dispatch_item(item, interaction) if item is not None else None
+    if task is not None:
+        await task
 
 
 async def _acknowledge(interaction: Interaction) -> None:
