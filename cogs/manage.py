@@ -76,7 +76,7 @@ from bot.errors import (
 )
 from bot.fetch import MAX_URL_LENGTH, FetchPolicy, check_url, failure_reason
 from bot.flows import importing, registration
-from bot.i18n import N_, NAMES, SHIPPED, Language, OptionName, Text, shipped
+from bot.i18n import N_, NAMES, SHIPPED, Language, OptionName, Text, language, shipped
 from bot.models import Event
 from bot.offload import off_loop
 from bot.registration import MAX_CAPACITY, Status, check_capacity, check_not_archived
@@ -156,7 +156,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                     step = await plan_scheduled_event(self.bot, guild.id, event,
                                                       allowed_by(my_roles(guild)),
                                                       create=create)
-                    await run_scheduled_event(self.bot, guild.id, event_id, step)
+                    note = await run_scheduled_event(self.bot, guild.id, event_id, step)
             except EventNotFound:  # deleted meanwhile
                 continue
             except Exception as exc:
@@ -164,9 +164,9 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                 log.log(logging.WARNING if isinstance(exc, Unavailable) else logging.ERROR,
                         "could not make or update the Discord event of event %s; noted for "
                         "the next change of the bot's roles", event_id, exc_info=exc)
-            else:
-                log.info("Discord event of event %s made or updated: the bot's role may now",
-                         event_id)
+            else:  # (what the moderator would have read: made, updated, or why not)
+                log.info("Discord event of event %s, refused for want of Manage Events, tried "
+                         "again: %s", event_id, language().text(note) if note else "-")
 
     @commands.Cog.listener()
     async def on_guild_remove(self, guild: discord.Guild) -> None:

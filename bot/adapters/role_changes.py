@@ -47,4 +47,3 @@ def may_schedule(allowed: discord.Permissions) -> bool:
     """Whether `allowed` lets the bot create and change its Discord events. Discord judges an
     external event by the server-level permissions: a channel's overwrite does not count."""
     return allowed.manage_events or allowed.create_events
-
