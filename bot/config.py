@@ -48,6 +48,11 @@ class ConfigError(ValueError):
     """A setting is missing or malformed; the message names the variable."""
 
 
+# PostgreSQL's client's own password variable, which asyncpg reads from the environment when
+# DATABASE_URL has none: not a setting of the bot, but a secret the log must not show.
+PG_PASSWORD = "PGPASSWORD"
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     # The token and DATABASE_URL (which may hold a password) are left out of the settings'
@@ -110,7 +115,7 @@ class Settings:
         they read, or in PGPASSWORD, which PostgreSQL's client takes when the URL has none)."""
         found = [self.discord_token, *url_passwords(self.discord_gateway_url)]
         if self.database_url is not None:
-            found.append(os.environ.get("PGPASSWORD"))
+            found.append(os.environ.get(PG_PASSWORD))
             with contextlib.suppress(ValueError):
                 parts = urlsplit(self.database_url)
                 found += [parts.password, unquote(parts.password or ""),
