@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 
 import discord
 
-from bot.adapters.channels import digest
+from bot.adapters.channels import can_post_embeds, digest
 from bot.adapters.missing_routes import (
     ANNOUNCEMENTS_AS_THEY_WERE,
     MESSAGE_EDITS,
@@ -182,10 +182,7 @@ class AnnouncementEdits:
         channel = guild.get_channel_or_thread(channel_id) if guild is not None else None
         if channel is None or guild is None or guild.me is None:
             return False
-        perms = channel.permissions_for(guild.me)
-        sends = (perms.send_messages_in_threads if isinstance(channel, discord.Thread)
-                 else perms.send_messages)
-        return perms.view_channel and sends and perms.embed_links
+        return can_post_embeds(channel)
 
     async def invited_back(self, guild_id: int) -> None:
         """Invited back: its announcements, left as they were while the bot was out of the

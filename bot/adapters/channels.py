@@ -47,10 +47,13 @@ async def announce_channel(bot: EventBot, guild_id: int) -> discord.TextChannel 
         guild.system_channel, guild.text_channels, can_post_embeds)
 
 
-def can_post_embeds(channel: discord.TextChannel) -> bool:
-    """Whether the bot may post an announcement (an embed) in the channel."""
+def can_post_embeds(channel: discord.abc.GuildChannel | discord.Thread) -> bool:
+    """Whether the bot may post an announcement (an embed) in the channel (in a thread,
+    send messages in threads stands for send messages)."""
     perms = channel.permissions_for(channel.guild.me)
-    return perms.view_channel and perms.send_messages and perms.embed_links
+    sends = (perms.send_messages_in_threads if isinstance(channel, discord.Thread)
+             else perms.send_messages)
+    return perms.view_channel and sends and perms.embed_links
 
 
 def digest(embed: discord.Embed, buttons: str = "open") -> str:

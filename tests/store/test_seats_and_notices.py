@@ -1464,6 +1464,7 @@ async def test_an_announcement_refused_while_hidden_is_edited_once_the_bot_may_p
         view_channel=may["post"], send_messages=True, embed_links=True))
     server = SimpleNamespace(id=1, unavailable=False, me=object(),
                              get_channel_or_thread={10: channel}.get)
+    channel.guild = server  # (as a channel of discord.py's knows its server)
     cog = editing_announcements(store, HiddenUntilAllowed)
     cog.bot.get_guild = lambda guild_id: server if guild_id == 1 else None
     event = await new_event(store, capacity=5)
