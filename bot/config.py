@@ -6,7 +6,6 @@ process can exit with one clear line instead of a traceback.
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
 import logging
 import math
@@ -115,11 +114,7 @@ class Settings:
         they read, or in PGPASSWORD, which PostgreSQL's client takes when the URL has none)."""
         found = [self.discord_token, *url_passwords(self.discord_gateway_url)]
         if self.database_url is not None:
-            found.append(os.environ.get(PG_PASSWORD))
-            with contextlib.suppress(ValueError):
-                parts = urlsplit(self.database_url)
-                found += [parts.password, unquote(parts.password or ""),
-                          *parse_qs(parts.query).get("password", [])]
+            found += [os.environ.get(PG_PASSWORD), *url_passwords(self.database_url, query=True)]
         return tuple(dict.fromkeys(secret for secret in found if secret))
 
     @property
@@ -227,10 +222,10 @@ def exposed_env_file(env_file: str | os.PathLike[str] = ".env") -> str | None:
 
 def _holds_password(url: str) -> bool:
     try:
-        parts = urlsplit(url)
-        return bool(parts.password) or "password" in parse_qs(parts.query)
+        urlsplit(url)
     except ValueError:  # malformed: a password may be anywhere in it
         return True
+    return bool(url_passwords(url, query=True))
 
 
 def _token(value: str | None) -> str | None:
@@ -294,13 +289,16 @@ def without_credentials(url: str) -> str:
     return f"{scheme}://(hidden)@{rest.rpartition('@')[2]}"
 
 
-def url_passwords(url: str) -> list[str]:
-    """The password in `url`, as written and as it reads (the log hides both)."""
+def url_passwords(url: str, *, query: bool = False) -> list[str]:
+    """The password in `url`, as written and as it reads (the log hides both); with
+    `query`, also one given as its `password` parameter, as PostgreSQL's client takes it."""
     try:
-        password = urlsplit(url).password
+        parts = urlsplit(url)
+        password = parts.password
     except ValueError:
         return []
-    return [password, unquote(password)] if password else []
+    found = [password, unquote(password)] if password else []
+    return found + parse_qs(parts.query).get("password", []) if query else found
 
 
 def _url(name: str, value: str, schemes: tuple[str, ...], *, credentials: bool = True) -> str:
