@@ -40,10 +40,10 @@ async def test_no_more_than_the_pace_in_any_window_and_in_order():
         sent.append((i, time.monotonic()))
 
     tasks = []
+    started = time.monotonic()  # (before the first window's requests, sent in this loop)
     for i in range(3 * PACE):
         tasks.append(asyncio.create_task(one(i)))
         await asyncio.sleep(0)  # each starts waiting before the next
-    started = time.monotonic()
     await asyncio.gather(*tasks)
     assert [i for i, _ in sent] == list(range(3 * PACE))  # first come, first served
     times = [t for _, t in sent]
