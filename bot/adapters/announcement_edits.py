@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import discord
 
@@ -33,7 +35,7 @@ from bot.adapters.notice_sender import refused_for_good
 from bot.adapters.rsvp_buttons import button_state, rsvp_buttons
 from bot.adapters.scheduled_events import delete_scheduled_event
 from bot.app import EventBot, not_arrived, out_of_server
-from bot.errors import EventNotFound
+from bot.errors import EventNotFound, Unavailable
 from bot.locks import KeyedLocks
 from bot.logs import RetryLog
 from bot.models import DeletedPayload, Event
@@ -59,6 +61,27 @@ STEP_LOOK_AGAIN = 5.0
 # Announced events refreshed side by side after a restart (`refresh_all`): at most this
 # many of their database reads are ever queued ahead of a member's command.
 REFRESH_AT_ONCE = 4
+
+T = TypeVar("T")
+
+
+async def until_reachable(what: str, look: Callable[[], Awaitable[T]]) -> T | None:
+    """`look`, tried again while the database is busy or away (`Unavailable`), from
+    RETRY_FIRST to RETRY_MAX apart, said once; a defect is logged and gives None. The
+    refresh after a start, or after an invitation back, is the only one those
+    announcements get until their event changes: a database away at that moment left
+    them showing the seats of before for good."""
+    retry, failures = RETRY_FIRST, RetryLog(log)
+    while True:
+        try:
+            return await look()
+        except Unavailable as exc:
+            failures.failed(exc, "%s; trying again", what)
+            await asyncio.sleep(retry)
+            retry = min(retry * 2, RETRY_MAX)
+        except Exception:
+            log.exception(what)
+            return None
 
 
 class AnnouncementEdits:
@@ -131,15 +154,13 @@ class AnnouncementEdits:
         thread, and a thousand announced events refreshed all at once queued their reads
         ahead of every member's command (a third of a second for 900 events, growing with
         them past Discord's 3 s deadline)."""
-        try:
-            store = self.bot.store
-            announced = iter([(guild_id, event_id) for guild_id, event_id
-                              in await store.run(store.notices.events_with_announcements)
-                              # the other shards' processes do theirs
-                              if self.bot.runs_guild(guild_id)])
-        except Exception:
-            log.exception("could not look up the announcements to refresh after start")
-            return
+        store = self.bot.store
+        events = await until_reachable("could not look up the announcements to refresh after "
+                                       "start", lambda: store.run(
+                                           store.notices.events_with_announcements))
+        announced = iter([(guild_id, event_id) for guild_id, event_id in events or ()
+                          # the other shards' processes do theirs
+                          if self.bot.runs_guild(guild_id)])
 
         async def in_turn() -> None:
             for key in announced:  # (one iterator, shared: each event is taken once)
@@ -188,7 +209,8 @@ class AnnouncementEdits:
         """Invited back: its announcements, left as they were while the bot was out of the
         server (members still RSVP there), show the event as it is now."""
         store = self.bot.store
-        try:
+
+        async def refresh() -> None:  # (done again whole after a failure: no harm)
             for announced_in, event_id in await store.run(
                     store.notices.events_with_announcements):
                 if announced_in != guild_id:
@@ -198,9 +220,9 @@ class AnnouncementEdits:
                     self._refused.pop(message_id, None)  # refused then; maybe not now
                     self._blocked.pop(message_id, None)
                 self.registration_changed(announced_in, event_id)
-        except Exception:
-            log.exception("could not look up the announcements of guild %s to refresh",
-                          guild_id)
+
+        await until_reachable(f"could not look up the announcements of guild {guild_id} to "
+                              "refresh", refresh)
 
     async def end_announcements(self, guild_id: int, event_id: int,
                                  deleted: DeletedPayload) -> None:

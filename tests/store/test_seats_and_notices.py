@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
@@ -1052,6 +1053,56 @@ async def test_a_restart_refreshes_the_announcements_a_few_events_at_a_time(stor
         for task in editors:
             task.cancel()
         cog.edits.cancel_timers()
+        await asyncio.gather(*editors, return_exceptions=True)
+
+
+async def test_the_refresh_after_a_restart_waits_out_a_database_that_is_away(store, caplog,
+                                                                            monkeypatch):
+    """The refresh after a start, and after an invitation back, is the only one the
+    announcements get until their event changes. With the database away at that moment,
+    its lookup failed once and was dropped with an error and a traceback: the
+    announcements kept showing the seats of before. Now it is tried again until the
+    database answers, with one warning while it is away."""
+    monkeypatch.setattr(announcement_edits, "RETRY_FIRST", 0.0)
+    event = await new_event(store, capacity=5)
+    await store.run(store.notices.add_announcement_message, event.id, 10, 1000)
+    away = 3
+    edited: list[int] = []
+
+    class Away:
+        def __getattr__(self, name):
+            return getattr(store, name)
+
+        async def run(self, fn, *args, **kwargs):
+            nonlocal away
+            if fn.__name__ == "events_with_announcements" and away:
+                away -= 1
+                raise DatabaseBusy
+            return await store.run(fn, *args, **kwargs)
+
+    cog = Announcements(a_bot(store=Away(), is_ready=lambda: True, get_guild=arrived,
+                              runs_guild=lambda guild_id: True))
+
+    async def refresh(guild_id: int, event_id: int) -> bool:
+        edited.append(event_id)
+        return True
+
+    monkeypatch.setattr(cog.edits, "_refresh", refresh)
+    try:
+        with caplog.at_level(logging.WARNING, logger=announcement_edits.__name__):
+            await cog.edits.refresh_all()
+            away = 2
+            await cog.edits.invited_back(1)
+            for _ in range(200):
+                if len(edited) == 2:
+                    break
+                await asyncio.sleep(0.01)
+        assert edited == [event.id, event.id]
+        assert [r.levelname for r in caplog.records] == ["WARNING", "WARNING"]
+    finally:
+        editors = cog.edits.tasks()
+        for task in editors:
+            task.cancel()
         await asyncio.gather(*editors, return_exceptions=True)
 
 
