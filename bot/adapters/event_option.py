@@ -129,7 +129,7 @@ async def _event_choices(interaction: Interaction, current: str
     store = interaction.client.store
     command = interaction.command.qualified_name if interaction.command else ""
     index = await interaction.client.event_titles.of(interaction.guild_id)
-    offered = index.search(current, archived=command in ARCHIVED_OFFERED, limit=MAX_CHOICES)
+    offered = await index.search(current, archived=command in ARCHIVED_OFFERED, limit=MAX_CHOICES)
     zone = server_zone(await store.run(store.settings.timezone, interaction.guild_id))
     names = [choice_name(listing, zone) for listing in offered]
     repeated = {name for name, count in Counter(names).items() if count > 1}

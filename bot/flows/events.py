@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from array import array
 from bisect import bisect_right
@@ -28,6 +29,10 @@ COMPARED_CHARS = 100
 # Events' titles the `[event]` option keeps, of the servers asked about last (a server's
 # are kept whole, however many), indexed (`TitleIndex`): 20 MB for titles of 50 letters.
 KEPT_TITLES = 20_000
+# Characters of a server's titles one turn of the event loop searches for a keystroke
+# (`_Joined.find`): about 0.1 ms of `str.find`. Ten thousand titles are 760,000 of them,
+# which one search held the loop 0.7 to 1 ms for when none matched.
+SEARCHED_AT_ONCE = 2**17
 LIKE_ENOUGH = 0.7  # of the letter pairs typed that a title holds, to be suggested
 MIN_PAIRS = 3  # letter pairs typed (four letters) before anything is suggested
 
@@ -78,9 +83,9 @@ SEVERAL = -1  # (`TitleIndex`: a title alike several events names none of them)
 class TitleIndex:
     """A server's events (`Events.event_titles`, in `/event list`'s order) as members name
     and search them, built once per read of them: a title or slug named is looked up, and
-    a keystroke's part of a title is found by `str.find` in one string of them all, so
-    that neither costs the event loop more on a server of more events (comparing 10,000
-    titles one by one took 13 ms a keystroke).
+    a keystroke's part of a title is found by `str.find` in one string of them all, a
+    part of it per turn of the event loop, so that neither holds the loop longer on a
+    server of more events (comparing 10,000 titles one by one took 13 ms a keystroke).
 
     Titles are compared as names are (`comparable`: spacing, case and width aside, and in
     simplified characters, so that a member finds 导弹防御论坛 typing 導彈防禦論壇)."""
@@ -115,11 +120,11 @@ class TitleIndex:
             n = self._alike.get(comparable(ref), SEVERAL)
         return None if n == SEVERAL else self.titles[n]
 
-    def search(self, typed: str, *, archived: bool, limit: int) -> list[EventTitle]:
+    async def search(self, typed: str, *, archived: bool, limit: int) -> list[EventTitle]:
         """The first `limit` events, in order, whose title holds `typed` (compared as
         names are) or whose id it is; archived ones only with `archived`."""
         needle = comparable(typed)
-        found = (self._every if archived else self._current).find(needle, limit)
+        found = await (self._every if archived else self._current).find(needle, limit)
         event_id = parse_event_id(needle)
         by_id = None if event_id is None or str(event_id) != needle else self._ids.get(event_id)
         if by_id is not None and by_id not in found and (
@@ -141,19 +146,29 @@ class _Joined:
             at += len(title) + 1
         self._positions = positions
 
-    def find(self, needle: str, limit: int) -> list[int]:
-        """The positions of the first `limit` titles holding `needle` (no newline)."""
+    async def find(self, needle: str, limit: int) -> list[int]:
+        """The positions of the first `limit` titles holding `needle` (no newline),
+        searched SEARCHED_AT_ONCE characters a turn of the event loop."""
         if not needle:
             return list(self._positions[:limit])
+        text = self._text
         found: list[int] = []
-        at = 0
+        at, left = 0, SEARCHED_AT_ONCE  # (what this turn may still search)
         while len(found) < limit:
-            at = self._text.find(needle, at)
-            if at < 0:
-                break
-            n = bisect_right(self._starts, at) - 1
+            end = at + max(left, len(needle))
+            hit = text.find(needle, at, end)
+            if hit < 0:
+                if end >= len(text):
+                    break
+                # (a needle that begins before `end` and ends after it is found next turn)
+                at = max(at, end - len(needle) + 1)
+                left = SEARCHED_AT_ONCE
+                await asyncio.sleep(0)
+                continue
+            left -= hit + len(needle) - at
+            n = bisect_right(self._starts, hit) - 1
             found.append(self._positions[n])
-            at = self._starts[n + 1] if n + 1 < len(self._starts) else len(self._text)
+            at = self._starts[n + 1] if n + 1 < len(self._starts) else len(text)
         return found
 
 
