@@ -72,14 +72,14 @@ class GlobalPace:
             # (counted from then at the earliest, should the loop's timer wake it a hair early)
             self._sent.append(max(time.monotonic(), free_at))
 
-    async def before(self, url: str | yarl.URL) -> None:
-        """Wait for the turn of a request to `url`, if it counts toward the global limit:
-        one to Discord's API (discord.py's `Route.BASE`), but for the interaction routes."""
+    @staticmethod
+    def counts(url: str | yarl.URL) -> bool:
+        """Whether a request to `url` counts toward the global limit: one to Discord's API
+        (discord.py's `Route.BASE`), but for the interaction routes."""
         text = str(url)
         base = discord.http.Route.BASE
-        if text.startswith(base) and text[len(base):len(base) + 1] == "/" and counts_globally(
-                text[len(base):].partition("?")[0]):
-            await self.wait()
+        return (text.startswith(base) and text[len(base):len(base) + 1] == "/"
+                and counts_globally(text[len(base):].partition("?")[0]))
 
 
 class PacedSession:
@@ -92,9 +92,15 @@ class PacedSession:
         self._session = session
         self._pace = pace
 
-    def request(self, method: str, url: str | yarl.URL, **options: Any) -> _PacedRequest:
-        return _PacedRequest(self._pace, url, lambda: self._session.request(method, url,
-                                                                            **options))
+    def request(self, method: str, url: str | yarl.URL, **options: Any
+                ) -> AbstractAsyncContextManager[aiohttp.ClientResponse]:
+        """The session's own request, but for one that counts toward the global limit
+        (`GlobalPace.counts`), whose turn is waited for first: a member's answer goes
+        out as the session sends it, without a wrapper around each of its steps."""
+        if not self._pace.counts(url):
+            return self._session.request(method, url, **options)
+        return _PacedRequest(self._pace, lambda: self._session.request(method, url,
+                                                                        **options))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._session, name)
@@ -103,16 +109,15 @@ class PacedSession:
 class _PacedRequest:
     """`async with session.request(...)`, its turn waited for first."""
 
-    def __init__(self, pace: GlobalPace, url: str | yarl.URL,
+    def __init__(self, pace: GlobalPace,
                  start: Callable[[], AbstractAsyncContextManager[aiohttp.ClientResponse]]
                  ) -> None:
         self._pace = pace
-        self._url = url
         self._start = start
         self._request: AbstractAsyncContextManager[aiohttp.ClientResponse] | None = None
 
     async def __aenter__(self) -> aiohttp.ClientResponse:
-        await self._pace.before(self._url)
+        await self._pace.wait()
         self._request = self._start()
         return await self._request.__aenter__()
 
