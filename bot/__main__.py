@@ -50,7 +50,11 @@ try:
     from bot.flows import importing
     from bot.logs import configure_logging, one_line, shown, shown_json
     from bot.models import is_discord_id, storable_text
-    from bot.progress import escape_what_output_cannot_encode, terminal_progress
+    from bot.progress import (
+        data_in_utf8,
+        escape_what_output_cannot_encode,
+        terminal_progress,
+    )
     from bot.render_replies import attendees_csv
     from bot.storage import open_store
 
@@ -213,6 +217,7 @@ def cmd_parse(settings: Settings | None, args: argparse.Namespace) -> int:
     terminal."""
     results = [(name, asyncio.run(read_source(name, settings)).page) for name in args.files]
     if args.json:
+        data_in_utf8()
         for name, page in results:
             print(shown_json(json.dumps({"file": name, **page.to_dict()}, ensure_ascii=False)))
         return 0
@@ -325,6 +330,7 @@ async def cmd_rsvps(settings: Settings, args: argparse.Namespace) -> int:
         _, event_id = await store.run(store.events.find_event, args.event)
         rsvps = await store.run(store.registrations.attendees, event_id)
     if args.csv:
+        data_in_utf8()
         if sys.stdout.isatty():  # read at a terminal, as the listing is: names `shown`
             rsvps = [replace(r, name=shown(r.name)) for r in rsvps]
         sys.stdout.write(attendees_csv(rsvps))

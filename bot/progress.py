@@ -3,6 +3,7 @@ watches it in a terminal, nothing when the output goes to a script, a file or CI
 
 from __future__ import annotations
 
+import codecs
 import io
 import sys
 from collections.abc import Iterator
@@ -21,6 +22,18 @@ def escape_what_output_cannot_encode() -> None:
     for stream in (sys.stdout, sys.stderr):
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="backslashreplace")
+
+
+def data_in_utf8() -> None:
+    """Have stdout write UTF-8 when it goes to a file or a pipe: CSV or JSON there is data
+    for another program, which reads it as UTF-8 (JSON must be, RFC 8259). In a locale of
+    another encoding (C without Python's UTF-8 mode, Latin-1) each Chinese name of the
+    attendees' CSV was a `\\u` escape, and each Latin-1 letter of the JSON its Latin-1
+    byte, which no JSON parser takes. At a terminal, a person reads it in its encoding."""
+    stream = sys.stdout
+    if (isinstance(stream, io.TextIOWrapper) and not stream.isatty()
+            and codecs.lookup(stream.encoding).name != "utf-8"):
+        stream.reconfigure(encoding="utf-8")
 
 
 class Progress(Protocol):

@@ -1429,3 +1429,30 @@ def test_run_warns_when_every_user_may_read_the_passwords_in_env(cli, tmp_path, 
         assert "WARNING" in said[0] and "DATABASE_URL" in said[0], said
     assert "s3cretpw" not in proc.stderr + proc.stdout
     assert proc.stderr.splitlines()[-1].startswith("eventbot: cannot use the PostgreSQL")
+
+
+def test_csv_and_json_into_a_file_are_utf8_whatever_the_locale(cli, tmp_path):
+    """CSV and JSON into a file or a pipe are data for another program, which reads them
+    as UTF-8 (JSON must be: RFC 8259). In a locale of another encoding (C without UTF-8
+    mode, Latin-1) the attendees' CSV had each Chinese name as a `\\u` escape and the
+    JSON each Latin-1 letter as its Latin-1 byte, which no JSON parser takes."""
+    cli("import", str(SAMPLE_DIR), "--guild", "5")
+    conn = sqlite3.connect(cli.db)
+    conn.executemany("INSERT INTO rsvps VALUES (1, ?, ?, 'confirmed', ?, 0)",
+                     [(42, "李彬", 1), (43, "Zoë Müller", 2)])
+    conn.commit()
+    conn.close()
+    page = tmp_path / "page.txt"
+    page.write_text((ROOT / "tests/unit/pages/zh_announcement.txt").read_text()
+                    .replace("\n北京\n", "\nCafé Zoë, 北京\n", 1))
+    ascii_locale = {"LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"}
+    rows = list(csv.reader(io.StringIO(cli("rsvps", "1", "--csv", env=ascii_locale).stdout)))
+    assert [row[1] for row in rows[1:]] == ["李彬", "Zoë Müller"]
+    parsed = subprocess.run([sys.executable, "-m", "bot", "parse", "--json", str(page)],
+                            cwd=tmp_path, env=cli.env | ascii_locale | {
+                                "PYTHONIOENCODING": "latin-1"},
+                            stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
+    page_read = json.loads(parsed.stdout.decode("utf-8"))
+    assert page_read["title"] == "核军控的未来：大国竞争时代的战略稳定"
+    assert page_read["location"] == "Café Zoë, 北京"
+
