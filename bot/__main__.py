@@ -51,6 +51,7 @@ try:
     from bot.logs import configure_logging, one_line, shown, shown_json
     from bot.models import is_discord_id, storable_text
     from bot.progress import (
+        OUTPUT_CLOSED,
         data_in_utf8,
         escape_what_output_cannot_encode,
         terminal_progress,
@@ -156,8 +157,9 @@ def open_sandbox(arguments: list[str]) -> int:
     """Become `python -m sandbox` (the sandbox is its own package, which the bot does not
     import): the same process, so a signal or the exit status is the sandbox's own."""
     command = [sys.executable, "-m", "sandbox", *arguments]
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:  # a closed one, which the sandbox refuses in one line
+            stream.flush()
     if os.name == "posix":
         # Ctrl-C stays held across the exec, while the new interpreter starts, until the
         # sandbox has imported what it needs (`sandbox/__main__.py`, `bot.interrupts`).
@@ -459,6 +461,12 @@ def fail(error: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     escape_what_output_cannot_encode()
     args = build_parser().parse_args(argv)
+    if sys.stdout is None and args.command != "run":
+        # Python drops what is printed to a closed descriptor: a listing would print
+        # nothing with status 0, and an import would say nothing of what it did. `run`
+        # logs to stderr, and opens the sandbox (which refuses it too) only at a terminal.
+        fail(OUTPUT_CLOSED)
+        return 2
     try:
         if args.command == "parse":  # needs settings only to fetch a URL
             return cmd_parse(None, args)

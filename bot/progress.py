@@ -14,6 +14,11 @@ if TYPE_CHECKING:
     from rich.progress import Progress as RichProgress
     from rich.progress import TaskID
 
+# A command started with its standard output closed (`>&-`, a service manager's closed
+# descriptor), where Python drops whatever is printed.
+OUTPUT_CLOSED = ("the output is closed (no standard output, file descriptor 1): send it to "
+                 "a terminal, a file or a pipe (>/dev/null to throw it away)")
+
 
 def escape_what_output_cannot_encode() -> None:
     """Have stdout and stderr write what their encoding cannot hold as backslash escapes

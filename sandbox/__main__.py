@@ -23,7 +23,7 @@ try:
     from pathlib import Path
 
     from bot.config import SANDBOX_DATABASE, ConfigError, load_settings
-    from bot.progress import escape_what_output_cannot_encode
+    from bot.progress import OUTPUT_CLOSED, escape_what_output_cannot_encode
     from sandbox.console.app import SandboxError, run_sandbox
 
     take_ctrl_c()
@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     escape_what_output_cannot_encode()
     args = build_parser().parse_args(argv)
+    if sys.stdout is None:  # a console with nowhere to show what it reads
+        print(f"eventbot: {OUTPUT_CLOSED}", file=sys.stderr)
+        return 2
     try:
         settings = load_settings()
         logging.basicConfig(level="WARNING",

@@ -1456,3 +1456,21 @@ def test_csv_and_json_into_a_file_are_utf8_whatever_the_locale(cli, tmp_path):
     assert page_read["title"] == "核军控的未来：大国竞争时代的战略稳定"
     assert page_read["location"] == "Café Zoë, 北京"
 
+
+def test_a_closed_output_is_one_line_before_any_work(cli, tmp_path):
+    """A command started with its standard output closed (`>&-`, a service manager's
+    closed descriptor): an import of a folder, `rsvps --csv` and `make run` at a terminal
+    without a token ended in a traceback (the first before it imported anything), and the
+    listings printed nothing with exit status 0."""
+    closed = (sys.executable, "-c", "import os, sys; os.close(1); "
+              "os.execvp(sys.argv[1], sys.argv[1:])")
+    proc = cli("import", str(SAMPLE_DIR), "--guild", "5", check_status=2, wrap=closed)
+    assert proc.stderr.startswith("eventbot: the output is closed"), proc.stderr
+    assert len(proc.stderr.splitlines()) == 1
+    assert not cli.db.exists()
+    sandbox = subprocess.run([*closed, sys.executable, "-m", "sandbox", "--database",
+                              str(tmp_path / "sandbox.sqlite3")], cwd=tmp_path, env=cli.env,
+                             stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                             timeout=60)
+    assert sandbox.returncode == 2 and sandbox.stderr.startswith(
+        "eventbot: the output is closed"), sandbox.stderr
