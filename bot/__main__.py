@@ -74,6 +74,21 @@ NO_TOKEN = ("DISCORD_TOKEN is not set: copy .env.example to .env and put your bo
             "there (README: 'Run it in your server')")
 
 
+def no_token() -> str:
+    """NO_TOKEN, naming the folder `.env` is read from when it is not the bot's own: a bot
+    started from another folder (`eventbot run` from the home folder, a service without
+    its working directory) was told to make the .env it has, beside the code."""
+    if os.path.lexists(".env") or os.path.lexists(".env.example"):  # the bot's folder
+        return NO_TOKEN
+    try:
+        here = os.getcwd()
+    except OSError:  # the folder was deleted under the shell
+        here = "the folder it was started in"
+    return (f"DISCORD_TOKEN is not set, and there is no .env in {here}, where the bot reads "
+            "it (the folder it is started in): start it in the folder of your .env, or "
+            + NO_TOKEN.split(": ", 1)[1])
+
+
 async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     # The bundled events are checked here, so a broken folder stops the start in one line;
     # each server gets them when the bot joins it (EventBot.ensure_events).
@@ -96,9 +111,9 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
                 raise UsageError(ALREADY_RUNNING.format(database=settings.database_label))
             return 0
     if not (sys.stdin is not None and sys.stdin.isatty()):
-        raise UsageError(NO_TOKEN)
+        raise UsageError(no_token())
     # A person at a terminal without a token yet: let them try the bot right here.
-    print(f"{NO_TOKEN}. Meanwhile, here is the bot in a sandbox: a local stand-in for "
+    print(f"{no_token()}. Meanwhile, here is the bot in a sandbox: a local stand-in for "
           "Discord (README: 'Try it without Discord').", file=sys.stderr, flush=True)
     return open_sandbox(["--database", SANDBOX_DATABASE])
 
