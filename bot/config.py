@@ -250,7 +250,12 @@ def _path(name: str, value: str) -> Path:
     folder named "~" in the working folder is a trap: `rm -rf ~` to remove it)."""
     try:
         return Path(value).expanduser()
-    except RuntimeError:  # "~nosuchuser/..."
+    except RuntimeError:  # "~nosuchuser/...", or "~/..." with neither HOME nor a home
+        if value == "~" or value.startswith(("~/", "~" + os.sep)):
+            raise ConfigError(f"{name}={value!r} begins with ~, the home folder, but HOME is "
+                              "not set and this user has no home folder in the system's "
+                              "list of users: set HOME, or write the path without ~"
+                              ) from None
         raise ConfigError(f"{name}={value!r} begins with the home folder of a user who does "
                           "not exist here") from None
 

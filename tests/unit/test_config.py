@@ -129,6 +129,22 @@ def test_a_path_beginning_with_a_tilde_is_in_the_home_folder(tmp_path, monkeypat
         tmp_path / "bot.sqlite3", tmp_path / "events", tmp_path / "ready")
 
 
+
+def test_a_tilde_without_a_home_folder_says_to_set_home(monkeypatch):
+    """A service with HOME unset, run as a user id the system's user list does not name (a
+    container's --user 10001): ~/bot.sqlite3 was refused as the home folder of "a user who
+    does not exist here", where the user is the one running the bot."""
+    import pwd
+
+    monkeypatch.delenv("HOME", raising=False)
+    monkeypatch.setattr(pwd, "getpwuid", lambda uid: (_ for _ in ()).throw(KeyError(uid)))
+    with pytest.raises(ConfigError) as refused:
+        settings(DATABASE_PATH="~/bot.sqlite3")
+    assert str(refused.value) == (
+        "DATABASE_PATH='~/bot.sqlite3' begins with ~, the home folder, but HOME is not set "
+        "and this user has no home folder in the system's list of users: set HOME, or "
+        "write the path without ~")
+
 def test_database_url_chooses_postgresql_and_is_shown_without_its_password():
     assert settings().database == Path("data/eventbot.sqlite3")
     s = settings(DATABASE_URL="postgresql://bot:s3cret@db.example:5433/events")
