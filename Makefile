@@ -32,8 +32,11 @@ check: lint
 # module-wide bot and server are started once) take 11 minutes where two took 15.
 TEST_WORKERS ?= 3
 
+# In Python's UTF-8 mode, as the tests read and compare text as UTF-8 (the pages, the
+# README, what the bot prints): in a locale of another encoding (LANG=en_US.ISO-8859-1) they
+# failed on reading it. The tests of the bot in such a locale set PYTHONUTF8=0 themselves.
 test: check
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
+	PYTHONUTF8=1 $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[test,bench]'

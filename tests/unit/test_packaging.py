@@ -3,9 +3,12 @@ source folders instead): every package the bot imports, and its catalogs."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import tomllib
 from pathlib import Path
 
+import pytest
 from setuptools import find_namespace_packages
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,3 +42,13 @@ def test_the_catalogs_folders_are_packages_so_the_build_says_nothing_of_them():
     folders = {".".join(po.parent.relative_to(ROOT).parts)
                for po in (ROOT / "bot" / "locales").rglob("*.po")}
     assert folders and folders - configured_packages() == set()
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_test_runs_the_suite_in_utf8_mode():
+    """The tests read the pages, the README and the bot's output as UTF-8: in a locale of
+    another encoding (LANG=en_US.ISO-8859-1) `make test` failed on reading them."""
+    planned = subprocess.run(["make", "-n", "test"], cwd=ROOT, capture_output=True,
+                             text=True, encoding="utf-8", timeout=60, check=True).stdout
+    pytest_line = next(line for line in planned.splitlines() if " -m pytest" in line)
+    assert pytest_line.startswith("PYTHONUTF8=1 ")
