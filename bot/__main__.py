@@ -23,7 +23,7 @@ try:
     import sqlite3
     import subprocess
     import sys
-    from collections.abc import AsyncIterator, Callable, Coroutine
+    from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
     from dataclasses import dataclass, field, replace
     from pathlib import Path
     from typing import Any, NoReturn
@@ -68,6 +68,31 @@ log = logging.getLogger("bot")
 
 class UsageError(Exception):
     """A problem the user can fix; printed as one line, exit status 2."""
+
+
+class OutputError(Exception):
+    """What a command prints could not be written (a full disk, an output open only for
+    reading); printed as one line, exit status 2."""
+
+
+@contextlib.contextmanager
+def writing_output() -> Iterator[None]:
+    """Writes to stdout within, their failure an OutputError: the OSError named no file
+    ("eventbot: No space left on device", of what?). A reader that stopped reading (`|
+    head`) stays a BrokenPipeError, which `main` ends quietly."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OutputError(f"cannot write the output ({exc.strerror or exc}): send it to a "
+                          "terminal, a pipe or a file that can be written") from None
+
+
+def say(text: str, end: str = "\n") -> None:
+    """Print `text` on stdout, as every command's result is (`writing_output`)."""
+    with writing_output():
+        print(text, end=end)
 
 
 NO_TOKEN = ("DISCORD_TOKEN is not set: copy .env.example to .env and put your bot's token "
@@ -196,7 +221,7 @@ async def cmd_reset_sync_state(settings: Settings, args: argparse.Namespace) -> 
         for scope in scopes:
             # an empty hash matches no command set
             await store.run(store.settings.set_meta, f"{SYNC_HASH_KEY}:{scope}", "")
-    print(f"the next start syncs the slash commands ({', '.join(scopes)})")
+    say(f"the next start syncs the slash commands ({', '.join(scopes)})")
     return 0
 
 
@@ -210,7 +235,7 @@ async def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
     async with await open_store(settings.database) as store:
         count = await sync_commands(settings, store, args.guild)
     where = f"guild {args.guild}" if args.guild else "all servers (global)"
-    print(f"synced {count} commands to {where}")
+    say(f"synced {count} commands to {where}")
     return 0
 
 
@@ -236,26 +261,26 @@ def cmd_parse(settings: Settings | None, args: argparse.Namespace) -> int:
     if args.json:
         data_in_utf8()
         for name, page in results:
-            print(shown_json(json.dumps({"file": name, **page.to_dict()}, ensure_ascii=False)))
+            say(shown_json(json.dumps({"file": name, **page.to_dict()}, ensure_ascii=False)))
         return 0
     for name, page in results:
-        print(f"{shown(name)}: {page.kind}")
+        say(f"{shown(name)}: {page.kind}")
         # What the importer read of the event, then its people (the moderator among them).
         for label, value in (("title", page.title), ("date", page.date_text),
                              ("venue", page.location)):
-            print(f"  {label}: {shown(value) if value else '-'}")
+            say(f"  {label}: {shown(value) if value else '-'}")
         for person in page.people:
-            print(f"  {person.role}: {shown(person.name)}")
+            say(f"  {person.role}: {shown(person.name)}")
         for takeaway in page.takeaways:
-            print(f"  takeaway: {shown(takeaway.heading)}")
+            say(f"  takeaway: {shown(takeaway.heading)}")
         notes = [n for n, on in (("off the record", page.off_the_record),
                                  ("registration closed", page.registration_closed)) if on]
         if page.language:
             notes.append(f"in {page.language}"
                          + (f" with {page.translation} translation" if page.translation else ""))
-        print(f"  notes: {shown(', '.join(notes)) or '-'}")
+        say(f"  notes: {shown(', '.join(notes)) or '-'}")
         for line in page.skipped:
-            print(f"  skipped: {shown(str(line))}")
+            say(f"  skipped: {shown(str(line))}")
     return 0
 
 
@@ -308,12 +333,12 @@ async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
                 reports = await import_folders(store, guild_id, folders, progress=progress)
     for report in reports:
         verb = "created" if report.created else "updated"
-        print(f"{verb} event {report.event.id} {report.event.slug!r} "
-              f"({len(report.event.people)} people, {len(report.event.takeaways)} takeaways)")
+        say(f"{verb} event {report.event.id} {report.event.slug!r} "
+            f"({len(report.event.people)} people, {len(report.event.takeaways)} takeaways)")
         for line in report.skipped:  # the pages' own lines, among others
-            print(f"  skipped {shown(line)}")
+            say(f"  skipped {shown(line)}")
         for note in report.notes:  # English on the command line
-            print(f"  note: {shown(str(note))}")
+            say(f"  note: {shown(str(note))}")
     return 0
 
 
@@ -334,10 +359,10 @@ async def cmd_events(settings: Settings, args: argparse.Namespace) -> int:
         for guild_id, event_id, slug, title in rows:
             event = await store.run(store.events.get_event, guild_id, event_id)
             state = "open" if event.registration_open else "closed"
-            print(f"{event_id}\t{guild_id}\t{slug}\t{event.confirmed}/{event.capacity} "
-                  f"confirmed, {event.waitlisted} waitlisted, {state}\t{shown(title)}")
+            say(f"{event_id}\t{guild_id}\t{slug}\t{event.confirmed}/{event.capacity} "
+                f"confirmed, {event.waitlisted} waitlisted, {state}\t{shown(title)}")
         if not rows:
-            print("no events yet: python -m bot import PATH --guild ID")
+            say("no events yet: python -m bot import PATH --guild ID")
     return 0
 
 
@@ -350,13 +375,13 @@ async def cmd_rsvps(settings: Settings, args: argparse.Namespace) -> int:
         data_in_utf8()
         if sys.stdout.isatty():  # read at a terminal, as the listing is: names `shown`
             rsvps = [replace(r, name=shown(r.name)) for r in rsvps]
-        sys.stdout.write(attendees_csv(rsvps))
+        say(attendees_csv(rsvps), end="")
     else:
         if not rsvps:
-            print(f"no RSVPs yet for event {event_id}")
+            say(f"no RSVPs yet for event {event_id}")
         for r in rsvps:
             where = r.status.value + (f" #{r.position}" if r.position else "")
-            print(f"{r.user_id}\t{where}\t{r.joined_at.isoformat()}\t{shown(r.name)}")
+            say(f"{r.user_id}\t{where}\t{r.joined_at.isoformat()}\t{shown(r.name)}")
     return 0
 
 
@@ -378,7 +403,7 @@ async def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     else:
         async with await open_store(settings.database) as store:
             await store.backup(args.path)  # refused: PostgreSQL has pg_dump
-    print(f"backed up {settings.database_label} to {args.path}")
+    say(f"backed up {settings.database_label} to {args.path}")
     return 0
 
 
@@ -398,9 +423,9 @@ async def cmd_migrate_db(settings: Settings, args: argparse.Namespace) -> int:
     async with await PostgresStore.open(args.to, given_as="--to") as target:
         with terminal_progress(f"copying into {safe_url(args.to)}") as progress:
             counts = await copy_sqlite(settings.database_path, target, progress)
-    print(f"copied {settings.database_path} into {safe_url(args.to)}: "
-          + ", ".join(f"{n} {table}" for table, n in counts.items())
-          + "; every row checked")
+    say(f"copied {settings.database_path} into {safe_url(args.to)}: "
+        + ", ".join(f"{n} {table}" for table, n in counts.items())
+        + "; every row checked")
     return 0
 
 
@@ -493,7 +518,11 @@ def main(argv: list[str] | None = None) -> int:
                           settings.secrets)
         if args.command == "run" and (exposed := exposed_env_file()):
             log.warning("%s", exposed)
-        return asyncio.run(COMMANDS[args.command](settings, args))
+        status = asyncio.run(COMMANDS[args.command](settings, args))
+        with writing_output():  # what is still buffered, as the command's own
+            if sys.stdout is not None:
+                sys.stdout.flush()
+        return status
     except (DatabaseUnreadable, DatabaseUnwritable) as exc:
         # SQLite's: the file and what to do, as when it is opened; PostgreSQL's as it is.
         from bot.storage.sqlite.files import open_error
@@ -502,7 +531,7 @@ def main(argv: list[str] | None = None) -> int:
         fail(str(open_error(load_settings().database_path, cause)
                  if isinstance(cause, sqlite3.DatabaseError) else exc))
         return 2
-    except (UsageError, ConfigError, UserError) as exc:
+    except (UsageError, OutputError, ConfigError, UserError) as exc:
         fail(str(exc))
         return 2
     except sqlite3.DatabaseError as exc:

@@ -540,7 +540,15 @@ def test_output_to_a_closed_pipe_or_a_full_disk_is_no_traceback(cli):
     full = subprocess.run(f"{sys.executable} -m bot events > /dev/full", shell=True,
                           cwd=cli.db.parent, env=cli.env, capture_output=True, text=True,
                           timeout=60)
-    assert full.returncode == 2 and full.stderr == "eventbot: No space left on device\n"
+    # the line names what could not be written: "No space left on device" said of what?
+    assert full.returncode == 2 and full.stderr == (
+        "eventbot: cannot write the output (No space left on device): send it to a "
+        "terminal, a pipe or a file that can be written\n")
+    reading = subprocess.run(f"{sys.executable} -m bot events 1< {cli.db}", shell=True,
+                             cwd=cli.db.parent, env=cli.env, capture_output=True, text=True,
+                             timeout=60)
+    assert reading.returncode == 2 and reading.stderr.startswith(
+        "eventbot: cannot write the output (Bad file descriptor)"), reading.stderr
 
 
 def test_a_backup_is_of_the_database_as_it_is_not_upgraded_first(cli, tmp_path):
