@@ -6,11 +6,18 @@ read-only, a device), the one line that names it when it cannot be used, and bac
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import sqlite3
 import tempfile
+import time
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+try:
+    import fcntl
+except ImportError:  # Windows: no locks to tell a copy being written
+    fcntl = None  # type: ignore[assignment]
 
 from bot.errors import Unavailable
 from bot.storage.sqlite.session import BUSY_TIMEOUT_MS, connect, is_damaged, is_unwritable
@@ -44,12 +51,19 @@ def backup_to(source: sqlite3.Connection, target: Path, source_path: Path | None
     looking like a backup; a target that cannot be written raises Unavailable saying why.
     The online backup copies pages without reading them: a database damaged inside copies
     "successfully", so the copy is checked (`PRAGMA quick_check`) before it is kept, and
-    damage found in it, which is the database's, raises Unavailable naming the database."""
+    damage found in it, which is the database's, raises Unavailable naming the database.
+
+    The copy is held (`flock`) while it is written: one left by a backup that was killed
+    (SIGKILL, a power cut) is removed by the next backup into `target`
+    (`_remove_abandoned`)."""
     partial: str | None = None
+    fd = -1
     try:
+        _remove_abandoned(target)
         fd, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial",
                                        dir=target.parent)
-        os.close(fd)
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # (a lock of its own: SQLite's are fcntl's)
         dest = connect(partial)
         try:
             source.backup(dest)
@@ -70,6 +84,40 @@ def backup_to(source: sqlite3.Connection, target: Path, source_path: Path | None
         reason = exc.strerror if isinstance(exc, OSError) else str(exc)
         raise Unavailable(f"cannot write the backup {target} in the folder "
                           f"{target.parent} ({reason})") from None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+
+
+# Seconds since a copy's last write before a backup that finds it unheld takes it for
+# abandoned: one made this instant may not be held yet.
+ABANDONED_AFTER = 60.0
+
+
+def _remove_abandoned(target: Path) -> None:
+    """Remove the copies of backups into `target` that a killed process left (hidden,
+    `.NAME.XXXX.partial`, with SQLite's files beside them), each as big as the database:
+    nothing else ever removed them (3 kills of 24 in the middle of a backup). One still
+    being written is held by its backup (`backup_to`) and left alone."""
+    if fcntl is None:
+        return
+    for partial in target.parent.glob(f".{glob.escape(target.name)}.*.partial"):
+        try:
+            fd = os.open(partial, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            if time.time() - os.fstat(fd).st_mtime < ABANDONED_AFTER:
+                continue
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # held: being written
+            continue
+        finally:
+            os.close(fd)
+        for leftover in (partial, *(partial.with_name(partial.name + suffix)
+                                    for suffix in ("-journal", "-wal", "-shm"))):
+            with contextlib.suppress(OSError):
+                os.remove(leftover)
 
 
 def _source_damaged(source: sqlite3.Connection, path: Path | None) -> Unavailable:

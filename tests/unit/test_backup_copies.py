@@ -1,0 +1,50 @@
+"""A backup is written as a hidden copy beside its target and renamed once whole: a backup
+killed in the middle (SIGKILL, a power cut) leaves that copy, as big as the database, and
+the next backup into the same target removes it, never one another backup is writing."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+import time
+from pathlib import Path
+
+from bot.storage.sqlite import files
+
+
+def a_copy(folder: Path, name: str, *, age: float, beside: tuple[str, ...] = ()) -> Path:
+    """A copy as a backup into `folder/backup.sqlite3` leaves it, last written `age` s ago."""
+    copy = folder / f".backup.sqlite3.{name}.partial"
+    for path in (copy, *(copy.with_name(copy.name + suffix) for suffix in beside)):
+        path.write_bytes(b"\0" * 4096)
+        os.utime(path, (time.time() - age, time.time() - age))
+    return copy
+
+
+def test_a_backup_removes_the_copies_killed_backups_left_and_no_other(tmp_path):
+    database = tmp_path / "eventbot.sqlite3"
+    with sqlite3.connect(database) as source:
+        source.execute("CREATE TABLE t (x)")
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    killed = a_copy(folder, "k1", age=600, beside=("-journal",))
+    killed_too = a_copy(folder, "k2", age=600, beside=("-wal", "-shm"))
+    being_written = a_copy(folder, "w1", age=600)  # (a slow backup, held by its process)
+    just_made = a_copy(folder, "w2", age=0)  # (made this instant, not held yet)
+    another_target = folder / ".other.sqlite3.k3.partial"
+    another_target.write_bytes(b"\0")
+    os.utime(another_target, (time.time() - 600, time.time() - 600))
+    held = os.open(being_written, os.O_RDONLY)
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        source = sqlite3.connect(database)
+        try:
+            files.backup_to(source, folder / "backup.sqlite3")
+        finally:
+            source.close()
+    finally:
+        os.close(held)
+    assert sorted(path.name for path in folder.iterdir()) == sorted([
+        "backup.sqlite3", being_written.name, just_made.name, another_target.name])
+    assert not killed.exists() and not killed_too.exists()
