@@ -71,10 +71,18 @@ def url_problem(url: str) -> str | None:
         parts = urlsplit(url)
     except ValueError:  # an unclosed "["
         return "its host is not an address (an IPv6 address goes in [ ])"
+    # A user name or password holding a character a URL gives a meaning (@ / ? #) ends it
+    # early: asyncpg took what followed an @ in the password for the host, and a / for the
+    # database, and the error named another server than the one meant.
+    written = ("; if its user name or password holds @ / ? or #, write each as %40 %2F "
+               "%3F %23")
+    if parts.netloc.count("@") > 1:
+        return "it names its user and password more than once" + written
     try:
         parts.port  # noqa: B018 (reading it checks it)
     except ValueError:
-        return "its port is not a number from 0 to 65535"
+        return "its port is not a number from 0 to 65535" + (
+            written if "@" in url.partition("://")[2] else "")
     return None
 
 

@@ -987,7 +987,11 @@ def test_an_api_base_with_a_password_is_one_line_without_it(cli, command):
 MALFORMED_URLS = [("postgresql://eventbot:s3cret@db:abc/eventbot", "port"),
                   ("postgresql://eventbot:s3cret@db:99999/eventbot", "port"),
                   ("postgresql://eventbot:s3cret@[::1/eventbot", "[ ]"),
-                  ("postgresql://db/eventbot?password:s3cret", "malformed")]
+                  ("postgresql://db/eventbot?password:s3cret", "malformed"),
+                  # an @ or / of the password not written %40, %2F: asyncpg read the host
+                  # as "x@db", the port as "s3cret/x@db"
+                  ("postgresql://eventbot:s3cret@x@db/eventbot", "%40"),
+                  ("postgresql://eventbot:s3cret/x@db/eventbot", "%2F")]
 
 
 @pytest.mark.parametrize(("url", "problem"), MALFORMED_URLS)
