@@ -7,6 +7,7 @@ from __future__ import annotations
 import fcntl
 import os
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
@@ -28,11 +29,11 @@ def test_a_backup_removes_the_copies_killed_backups_left_and_no_other(tmp_path):
         source.execute("CREATE TABLE t (x)")
     folder = tmp_path / "backups"
     folder.mkdir()
-    killed = a_copy(folder, "k1", age=600, beside=("-journal",))
-    killed_too = a_copy(folder, "k2", age=600, beside=("-wal", "-shm"))
-    being_written = a_copy(folder, "w1", age=600)  # (a slow backup, held by its process)
-    just_made = a_copy(folder, "w2", age=0)  # (made this instant, not held yet)
-    another_target = folder / ".other.sqlite3.k3.partial"
+    killed = a_copy(folder, "k1abcdef", age=600, beside=("-journal",))
+    killed_too = a_copy(folder, "k2abcdef", age=600, beside=("-wal", "-shm"))
+    being_written = a_copy(folder, "w1abcdef", age=600)  # (a slow backup, held by its process)
+    just_made = a_copy(folder, "w2abcdef", age=0)  # (made this instant, not held yet)
+    another_target = folder / ".other.sqlite3.k3abcdef.partial"
     another_target.write_bytes(b"\0")
     os.utime(another_target, (time.time() - 600, time.time() - 600))
     held = os.open(being_written, os.O_RDONLY)
@@ -48,3 +49,40 @@ def test_a_backup_removes_the_copies_killed_backups_left_and_no_other(tmp_path):
     assert sorted(path.name for path in folder.iterdir()) == sorted([
         "backup.sqlite3", being_written.name, just_made.name, another_target.name])
     assert not killed.exists() and not killed_too.exists()
+
+
+def test_a_backup_removes_nothing_but_a_copy_of_its_own_target(tmp_path):
+    """Only a file named as `mkstemp` names a copy into this target is one: a backup into
+    backup.sqlite3 removed the copies of backups into backup.sqlite3.old too (`*` matched
+    "old.XXXXXXXX"), a link named like a copy (pointing elsewhere), and hung for good on
+    opening a pipe named like one."""
+    database = tmp_path / "eventbot.sqlite3"
+    with sqlite3.connect(database) as source:
+        source.execute("CREATE TABLE t (x)")
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    old_target_s = folder / ".backup.sqlite3.old.k4abcdef.partial"
+    old_target_s.write_bytes(b"\0")
+    elsewhere = tmp_path / "kept"
+    elsewhere.write_bytes(b"\0")
+    link = folder / ".backup.sqlite3.linkabcd.partial"
+    link.symlink_to(elsewhere)
+    pipe = folder / ".backup.sqlite3.pipeabcd.partial"
+    os.mkfifo(pipe)
+    killed = a_copy(folder, "k1abcdef", age=600)
+    for path in (old_target_s, elsewhere, link, pipe):
+        os.utime(path, (time.time() - 600, time.time() - 600), follow_symlinks=False)
+    # (a writer, for a backup that opens the pipe to be let go, rather than hang the test)
+    writer = threading.Thread(target=lambda: os.close(os.open(pipe, os.O_WRONLY)),
+                              daemon=True)
+    writer.start()
+    source = sqlite3.connect(database)
+    try:
+        files.backup_to(source, folder / "backup.sqlite3")
+    finally:
+        source.close()
+    assert sorted(path.name for path in folder.iterdir()) == sorted([
+        "backup.sqlite3", old_target_s.name, link.name, pipe.name])
+    assert elsewhere.exists() and not killed.exists()
+    os.close(os.open(pipe, os.O_RDONLY | os.O_NONBLOCK))  # the writer let go
+    writer.join(timeout=10)

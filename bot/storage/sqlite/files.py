@@ -8,7 +8,9 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
+import re
 import sqlite3
+import stat
 import tempfile
 import time
 from pathlib import Path
@@ -92,23 +94,35 @@ def backup_to(source: sqlite3.Connection, target: Path, source_path: Path | None
 # Seconds since a copy's last write before a backup that finds it unheld takes it for
 # abandoned: one made this instant may not be held yet.
 ABANDONED_AFTER = 60.0
+# What `tempfile.mkstemp` puts between a copy's prefix and its suffix.
+_COPY_NAME = re.compile(r"[a-z0-9_]{8}")
 
 
 def _remove_abandoned(target: Path) -> None:
     """Remove the copies of backups into `target` that a killed process left (hidden,
-    `.NAME.XXXX.partial`, with SQLite's files beside them), each as big as the database:
+    `.NAME.XXXXXXXX.partial`, with SQLite's files beside them), each as big as the database:
     nothing else ever removed them (3 kills of 24 in the middle of a backup). One still
-    being written is held by its backup (`backup_to`) and left alone."""
+    being written is held by its backup (`backup_to`) and left alone, and so is all but a
+    file of a copy's own name: another target's copy (`.NAME.old.XXXXXXXX.partial`), a
+    link named like one (its link, not the file it points to), or a pipe, whose opening
+    held the backup for good."""
     if fcntl is None:
         return
     for partial in target.parent.glob(f".{glob.escape(target.name)}.*.partial"):
+        if not _COPY_NAME.fullmatch(partial.name[len(target.name) + 2:-len(".partial")]):
+            continue
         try:
-            fd = os.open(partial, os.O_RDONLY)
+            seen = os.lstat(partial)
+            if (not stat.S_ISREG(seen.st_mode)
+                    or time.time() - seen.st_mtime < ABANDONED_AFTER):
+                continue
+            fd = os.open(partial, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         except OSError:
             continue
         try:
-            if time.time() - os.fstat(fd).st_mtime < ABANDONED_AFTER:
-                continue
+            opened = os.fstat(fd)
+            if (opened.st_dev, opened.st_ino) != (seen.st_dev, seen.st_ino):
+                continue  # (replaced since it was seen)
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:  # held: being written
             continue
@@ -117,7 +131,8 @@ def _remove_abandoned(target: Path) -> None:
         for leftover in (partial, *(partial.with_name(partial.name + suffix)
                                     for suffix in ("-journal", "-wal", "-shm"))):
             with contextlib.suppress(OSError):
-                os.remove(leftover)
+                if stat.S_ISREG(os.lstat(leftover).st_mode):
+                    os.remove(leftover)
 
 
 def _source_damaged(source: sqlite3.Connection, path: Path | None) -> Unavailable:
