@@ -38,7 +38,10 @@ def data_in_utf8() -> None:
     stream = sys.stdout
     if (isinstance(stream, io.TextIOWrapper) and not stream.isatty()
             and codecs.lookup(stream.encoding).name != "utf-8"):
-        stream.reconfigure(encoding="utf-8")
+        # (its errors kept: given an encoding alone, `reconfigure` makes them strict, and a
+        # file named on the command line in another encoding, a lone surrogate in parse
+        # --json's "file", ended in a traceback where a UTF-8 locale writes it escaped)
+        stream.reconfigure(encoding="utf-8", errors=stream.errors)
 
 
 class Progress(Protocol):

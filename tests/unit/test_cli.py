@@ -19,6 +19,7 @@ import pytest
 
 from bot import catalog
 from bot.config import load_settings
+from bot.progress import data_in_utf8
 from tests.conftest import ANNOUNCEMENT, RECAP, ROOT, SAMPLE_DIR, sqlite_before
 from tests.terminal import run_in_terminal
 
@@ -1468,6 +1469,22 @@ def test_csv_and_json_into_a_file_are_utf8_whatever_the_locale(cli, tmp_path):
     page_read = json.loads(parsed.stdout.decode("utf-8"))
     assert page_read["title"] == "核军控的未来：大国竞争时代的战略稳定"
     assert page_read["location"] == "Café Zoë, 北京"
+
+
+def test_data_in_utf8_still_escapes_what_utf8_cannot_hold(monkeypatch):
+    """A file named on the command line in another encoding than the system's comes as
+    lone surrogates, which `parse --json` writes in its "file". Made UTF-8 in a Latin-1
+    locale, the output lost its backslash escapes (`reconfigure` with an encoding alone
+    makes errors strict): a traceback where a UTF-8 locale writes the name escaped."""
+    written = io.BytesIO()
+    # (as `escape_what_output_cannot_encode` leaves it)
+    stdout = io.TextIOWrapper(written, encoding="latin-1", errors="backslashreplace")
+    monkeypatch.setattr(sys, "stdout", stdout)
+    data_in_utf8()
+    print(json.dumps({"file": "caf\udce9.txt", "venue": "北京"}, ensure_ascii=False))
+    stdout.flush()
+    assert json.loads(written.getvalue().decode("utf-8")) == {"file": "caf\udce9.txt",
+                                                              "venue": "北京"}
 
 
 def test_a_closed_output_is_one_line_before_any_work(cli, tmp_path):
