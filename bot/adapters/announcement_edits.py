@@ -118,10 +118,16 @@ class AnnouncementEdits:
         # The events whose announcements wait for their server to arrive (unavailable: at
         # start, discord.py knows nothing of it, its language included), by server.
         self._awaiting_guild: dict[int, set[int]] = {}
+        # The refreshes after an invitation back still looking their announcements up (the
+        # database away, `until_reachable`), by server: a stop ends them with the edits, a
+        # removal from the server again ends its own, and another invitation meanwhile
+        # waits for the one under way.
+        self._invitations: dict[int, asyncio.Task[None]] = {}
 
     def tasks(self) -> list[asyncio.Task[None]]:
-        """The edits under way, for a stop to cancel."""
-        return list(self._editors.values())
+        """The edits under way, and the refreshes after an invitation back still looking
+        theirs up, for a stop to cancel."""
+        return [*self._editors.values(), *self._invitations.values()]
 
     def cancel_timers(self) -> None:
         """A stop: no refresh at any event's end any more."""
@@ -141,6 +147,8 @@ class AnnouncementEdits:
             del self._refused[message_id]
             self._blocked.pop(message_id, None)
         self._awaiting_guild.pop(guild_id, None)  # an invitation back refreshes all
+        if (invitation := self._invitations.pop(guild_id, None)) is not None:
+            invitation.cancel()  # (the next invitation back looks again)
 
     def registration_changed(self, guild_id: int, event_id: int) -> None:
         key = (guild_id, event_id)
@@ -207,7 +215,24 @@ class AnnouncementEdits:
 
     async def invited_back(self, guild_id: int) -> None:
         """Invited back: its announcements, left as they were while the bot was out of the
-        server (members still RSVP there), show the event as it is now."""
+        server (members still RSVP there), show the event as it is now. The lookup, tried
+        again while the database is away, is a task of this cog's (`_invitations`): run in
+        the gateway event's own, a stop left it trying, and starting edits, after the cog
+        had stopped its edits."""
+        invitation = self._invitations.get(guild_id)
+        if invitation is None:
+            invitation = asyncio.create_task(self._refresh_invited(guild_id),
+                                             name=f"announcements-invited-back-{guild_id}")
+            self._invitations[guild_id] = invitation
+
+            def done(task: asyncio.Task[None]) -> None:
+                if self._invitations.get(guild_id) is task:
+                    del self._invitations[guild_id]
+
+            invitation.add_done_callback(done)
+        await asyncio.shield(invitation)  # (a waiter cancelled ends only its own wait)
+
+    async def _refresh_invited(self, guild_id: int) -> None:
         store = self.bot.store
 
         async def refresh() -> None:  # (done again whole after a failure: no harm)

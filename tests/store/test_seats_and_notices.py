@@ -1106,6 +1106,38 @@ async def test_the_refresh_after_a_restart_waits_out_a_database_that_is_away(sto
         await asyncio.gather(*editors, return_exceptions=True)
 
 
+async def test_a_stop_ends_the_refresh_after_an_invitation_back_waiting_for_the_database(
+        monkeypatch):
+    """The refresh after an invitation back waits out a database that is away; it ran in
+    the gateway event's task, which the cog's stop knew nothing of: stopped, the bot went
+    on trying (and, the database back, started edits after the cog had ended its own).
+    Another invitation while it waits waits for it, rather than look up beside it."""
+    monkeypatch.setattr(announcement_edits, "RETRY_FIRST", 3600.0)
+    tried = asyncio.Event()
+    lookups = 0
+
+    class Away:  # (a store whose database stays away)
+        notices = SimpleNamespace(events_with_announcements=None)
+
+        async def run(self, fn, *args, **kwargs):
+            nonlocal lookups
+            lookups += 1
+            tried.set()
+            raise DatabaseBusy
+
+    cog = Announcements(a_bot(store=Away(), is_ready=lambda: True, get_guild=arrived,
+                              runs_guild=lambda guild_id: True,
+                              signals=SimpleNamespace(unsubscribe=lambda *_: None)))
+    joined = [asyncio.create_task(cog.on_guild_join(SimpleNamespace(id=1)))]
+    await tried.wait()
+    joined.append(asyncio.create_task(cog.on_guild_join(SimpleNamespace(id=1))))
+    await asyncio.sleep(0)  # (the second invitation's turn: it would look up at once)
+    await cog.cog_unload()
+    ended, _ = await asyncio.wait(joined, timeout=10)
+    assert ended == set(joined) and lookups == 1
+    assert not cog.edits.tasks()
+
+
 async def test_the_announcement_editor_keeps_nothing_per_event_once_it_is_done(store,
                                                                                 monkeypatch):
     """Every change of seats wakes the editor of that event's announcements; over months
