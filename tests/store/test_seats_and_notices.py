@@ -1125,6 +1125,11 @@ async def test_a_stop_ends_the_refresh_after_an_invitation_back_waiting_for_the_
             tried.set()
             raise DatabaseBusy
 
+    async def until_lookups(n: int) -> None:
+        while lookups < n:
+            tried.clear()
+            await tried.wait()
+
     cog = Announcements(a_bot(store=Away(), is_ready=lambda: True, get_guild=arrived,
                               runs_guild=lambda guild_id: True,
                               signals=SimpleNamespace(unsubscribe=lambda *_: None)))
@@ -1136,6 +1141,13 @@ async def test_a_stop_ends_the_refresh_after_an_invitation_back_waiting_for_the_
     ended, _ = await asyncio.wait(joined, timeout=10)
     assert ended == set(joined) and lookups == 1
     assert not cog.edits.tasks()
+    # removed from the server again while it waits: its refresh ends (the next invitation
+    # back looks again)
+    rejoined = asyncio.create_task(cog.on_guild_join(SimpleNamespace(id=2)))
+    await asyncio.wait_for(until_lookups(2), timeout=10)
+    cog.edits.guild_left(2)
+    ended, _ = await asyncio.wait([rejoined], timeout=10)
+    assert ended == {rejoined} and not cog.edits.tasks()
 
 
 async def test_the_announcement_editor_keeps_nothing_per_event_once_it_is_done(store,
