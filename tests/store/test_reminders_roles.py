@@ -1519,6 +1519,25 @@ async def test_roles_owed_back_are_recorded_in_order_and_read_back_by_role(store
     assert await owed_rows(store) == [(1, 5, 555, (2, 3, 4))]  # a purged server's go too
 
 
+async def test_a_confirmed_member_who_cancels_owes_the_events_role_back_from_that_commit(store):
+    """The cancel itself records the role owed back: a bot killed between the commit and
+    Discord's answer to the removal (or the record half a second behind it) leaves it owed,
+    for the next start to take back, where nothing else would ever have taken it (the start
+    counts confirmed members alone as holding it). The waitlisted held no role."""
+    event_id = await event_at(store, START + timedelta(days=30), capacity=1)
+    await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
+    await store.join(1, event_id, 7, "seated")
+    await store.join(1, event_id, 8, "waiting")
+    await store.run(store.registrations.cancel, 1, event_id, 8)
+    assert await owed_rows(store) == []
+    await store.run(store.registrations.cancel, 1, event_id, 7)
+    assert await owed_rows(store) == [(1, event_id, 555, (7,))]
+    plain = await event_at(store, START + timedelta(days=30), slug="roleless")
+    await store.join(1, plain, 9, "no role")
+    await store.run(store.registrations.cancel, 1, plain, 9)
+    assert await owed_rows(store) == [(1, event_id, 555, (7,))]
+
+
 async def test_roles_to_give_are_noted_once_each_and_go_with_their_server(store):
     from bot.models import RolesToGive
 

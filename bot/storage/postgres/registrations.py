@@ -256,6 +256,13 @@ class PostgresRegistrations(Repository):
                                    event_id, user_id)
                 await self._left_waitlist(conn, event_id,
                                           int(mine.status is Status.WAITLISTED))
+                if mine.status is Status.CONFIRMED:  # its attendee role, owed back from this
+                    # commit on (see the SQLite store's `cancel`)
+                    await conn.execute(
+                        "INSERT INTO owed_roles (guild_id, event_id, role_id, user_id)"
+                        " SELECT guild_id, id, attendee_role_id, $1 FROM events WHERE id = $2"
+                        " AND attendee_role_id IS NOT NULL ON CONFLICT DO NOTHING",
+                        user_id, event_id)
                 if removed and not seats.has_taken_place(now):  # else no news to them
                     await self._outbox.notify(conn, guild_id, event_id, RemovedPayload(user_id),
                                               now)

@@ -342,6 +342,14 @@ class SqliteRegistrations(Repository):
                 db.execute("DELETE FROM rsvps WHERE event_id = ? AND user_id = ?",
                            (event_id, user_id))
                 self._left_waitlist(event_id, int(mine.status is Status.WAITLISTED))
+                if mine.status is Status.CONFIRMED:  # the event's attendee role, owed back
+                    # from this commit on: a crash before Discord took it (or before the
+                    # adapter's record) leaves it owed, where the next start counts only
+                    # confirmed members as holding it and would never take it back
+                    db.execute("INSERT OR IGNORE INTO owed_roles (guild_id, event_id, role_id,"
+                               " user_id) SELECT guild_id, id, attendee_role_id, ? FROM events"
+                               " WHERE id = ? AND attendee_role_id IS NOT NULL",
+                               (user_id, event_id))
                 if removed and not seats.has_taken_place(now):  # else no news to them
                     self._outbox.notify(guild_id, event_id, RemovedPayload(user_id), now)
             self.record_promotions(guild_id, event_id, seats, result.promotions, now)
