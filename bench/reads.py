@@ -425,7 +425,19 @@ WHAT_CHANGED = (
     "of the 30: the bot's CPU against the floor's on the bundled event 1.09×, 1.10×, "
     "1.15×, 1.15× and 1.27×; on the hot event 1.05×, 1.13×, 1.04×, 1.27× and 1.23×; the "
     "hot event's `/rsvp join` at 50 in flight was met, and the bundled event's `/rsvp "
-    "status` at 50 missed (p50 1.21×, rate 0.88×). The run printed here is run 20.")
+    "status` at 50 missed (p50 1.21×, rate 0.88×). Run 21 (ef9668c, the machine of run "
+    "20, load average 0.4 to 0.7 around the store's benchmark just before; the floor took "
+    "585 to 780 µs of CPU an interaction), after members' answers went out through "
+    "aiohttp's own request rather than the global pace's wrapper (they do not count toward "
+    "the global limit), met 20 of the 30: the bot's CPU against the floor's on the bundled "
+    "event 1.11×, 1.10×, 1.06×, 1.19× and 1.30×; on the hot event 1.15×, 1.12×, 1.17×, "
+    "1.38× and 1.38×; the hot event's `/rsvp status` at 1 and `/rsvp join` at 50 in flight "
+    "missed where run 20 met them. Alternated with the commit before this run's changes "
+    "(cd9c126) in one run by hand, on the hot event at 10 in flight (4 rounds of 500 "
+    "interactions, each bot paired with the same floor), the bot's CPU per interaction "
+    "after ÷ before was 0.97× for `/rsvp status` (0.77–1.06 over the rounds) and 1.01× for "
+    "`/rsvp join` (0.88–1.18): no difference beyond the spread. The run printed here is "
+    "run 21.")
 WHAT_IS_LEFT = (
     "What is left: where the bot spends more CPU per interaction than the floor, which "
     "reads nothing, it is its read after a commit (the first SQLite statement after the "
