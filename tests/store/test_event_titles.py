@@ -129,7 +129,8 @@ async def test_a_title_changed_anywhere_names_its_event_at_once(store):
     await many_events(store, ON_LOOP_ITEMS + 50)
     kept = KeptTitles(store)
     first = await resolve(kept, 1, "Meetup 1")
-    assert [t.title for t in (await kept.of(1)).search("meetup 2", archived=False, limit=3)] == [
+    index = await kept.of(1)
+    assert [t.title for t in await index.search("meetup 2", archived=False, limit=3)] == [
         "Meetup 2", "Meetup 20", "Meetup 21"]
     await execute_sql(store, "UPDATE events SET title = 'Renamed' WHERE id = ?", first.id)
     assert (await resolve(kept, 1, "renamed")).id == first.id
