@@ -39,6 +39,7 @@ try:
     )
     from bot.clock import wall_clock_for
     from bot.config import (
+        ENV_FILE,
         SANDBOX_DATABASE,
         ConfigError,
         Settings,
@@ -95,15 +96,16 @@ def say(text: str, end: str = "\n") -> None:
         print(text, end=end)
 
 
-NO_TOKEN = ("DISCORD_TOKEN is not set: copy .env.example to .env and put your bot's token "
-            "there (README: 'Run it in your server')")
+ADD_TOKEN = ("copy .env.example to .env and put your bot's token there (README: 'Run it in "
+             "your server')")
+NO_TOKEN = f"DISCORD_TOKEN is not set: {ADD_TOKEN}"
 
 
 def no_token() -> str:
     """NO_TOKEN, naming the folder `.env` is read from when it is not the bot's own: a bot
     started from another folder (`eventbot run` from the home folder, a service without
     its working directory) was told to make the .env it has, beside the code."""
-    if os.path.lexists(".env") or os.path.lexists(".env.example"):  # the bot's folder
+    if os.path.lexists(ENV_FILE) or os.path.lexists(".env.example"):  # the bot's folder
         return NO_TOKEN
     try:
         here = os.getcwd()
@@ -111,7 +113,7 @@ def no_token() -> str:
         here = "the folder it was started in"
     return (f"DISCORD_TOKEN is not set, and there is no .env in {here}, where the bot reads "
             "it (the folder it is started in): start it in the folder of your .env, or "
-            + NO_TOKEN.split(": ", 1)[1])
+            + ADD_TOKEN)
 
 
 async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:

@@ -122,8 +122,13 @@ class Settings:
         return logging.getLevelName(self.log_level)
 
 
+# The settings' file, read from the folder the bot is started in.
+ENV_FILE = ".env"
+
+
 def load_settings(
-    environ: Mapping[str, str] | None = None, env_file: str | os.PathLike[str] | None = ".env"
+    environ: Mapping[str, str] | None = None,
+    env_file: str | os.PathLike[str] | None = ENV_FILE,
 ) -> Settings:
     """Build settings from `environ` (default: the process environment) over `.env`.
 
@@ -198,7 +203,7 @@ def _env_file(path: str | os.PathLike[str]) -> dict[str, str | None]:
                           "readable to the bot, or move it away") from None
 
 
-def exposed_env_file(env_file: str | os.PathLike[str] = ".env") -> str | None:
+def exposed_env_file(env_file: str | os.PathLike[str] = ENV_FILE) -> str | None:
     """A warning when `env_file` holds the bot's token or a database password and every
     user of the machine may read it (`cp .env.example .env` under the usual umask makes it
     0644), else None. A group's read is left alone: sharing it is the operator's choice."""
