@@ -65,8 +65,9 @@ def is_postgres_url(location: str | Path) -> bool:
 
 
 def url_problem(url: str) -> str | None:
-    """What makes a database URL's host or port unreadable, in words that quote none of
-    it (in a malformed URL a password may be anywhere); None when both can be read."""
+    """What makes a database URL's host, port, or user and password unreadable, in words
+    that quote none of it (in a malformed URL a password may be anywhere); None when all
+    can be read."""
     try:
         parts = urlsplit(url)
     except ValueError:  # an unclosed "["
