@@ -1538,6 +1538,28 @@ async def test_a_confirmed_member_who_cancels_owes_the_events_role_back_from_tha
     assert await owed_rows(store) == [(1, event_id, 555, (7,))]
 
 
+async def test_a_deleted_events_confirmed_members_owe_its_role_back_from_that_commit(store):
+    """The deletion records the role owed back by everyone it seated, as a cancel does: a
+    bot killed before Discord took it back leaves it to the next start, which counts no
+    member of a deleted event as holding it. The waitlisted held none; an event whose role
+    its end took back (cleared) owes nothing."""
+    event_id = await event_at(store, START + timedelta(days=30), capacity=2)
+    await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
+    for user_id in (7, 8, 9):
+        await store.join(1, event_id, user_id, f"member {user_id}")
+    await store.run(store.events.delete_event, 1, event_id)
+    assert await owed_rows(store) == [(1, event_id, 555, (7, 8))]
+    ended = await event_at(store, START + timedelta(days=30), slug="ended")
+    await store.run(store.reminders.set_attendee_role, 1, ended, 556)
+    await store.join(1, ended, 7, "taken back")
+    await store.run(store.reminders.end_attendee_role, ended, 556)
+    plain = await event_at(store, START + timedelta(days=30), slug="roleless")
+    await store.join(1, plain, 9, "no role")
+    for other in (ended, plain):
+        await store.run(store.events.delete_event, 1, other)
+    assert await owed_rows(store) == [(1, event_id, 555, (7, 8))]
+
+
 async def test_roles_to_give_are_noted_once_each_and_go_with_their_server(store):
     from bot.models import RolesToGive
 

@@ -436,6 +436,12 @@ class PostgresEvents(Repository):
                 "SELECT channel_id, message_id FROM announcement_messages WHERE event_id = $1",
                 event_id))
             await conn.execute("DELETE FROM outbox WHERE event_id = $1", event_id)
+            await conn.execute(  # its attendee role, owed back (see the SQLite store)
+                "INSERT INTO owed_roles (guild_id, event_id, role_id, user_id)"
+                " SELECT events.guild_id, events.id, events.attendee_role_id, rsvps.user_id"
+                " FROM events JOIN rsvps ON rsvps.event_id = events.id WHERE events.id = $1"
+                " AND events.attendee_role_id IS NOT NULL AND rsvps.status = 'confirmed'"
+                " ON CONFLICT DO NOTHING", event_id)
             await conn.execute("DELETE FROM events WHERE id = $1", event_id)  # the rest cascades
             await conn.execute(
                 "INSERT INTO deleted_events (id, guild_id, title, deleted_at, taken_place)"

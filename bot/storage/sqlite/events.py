@@ -600,6 +600,15 @@ class SqliteEvents(Repository):
                 "SELECT channel_id, message_id FROM announcement_messages WHERE event_id = ?",
                 (event_id,)))
             db.execute("DELETE FROM outbox WHERE event_id = ?", (event_id,))
+            # Its attendee role, owed back by the confirmed members from this commit on (as
+            # at a cancel): a crash before Discord took it back leaves it to the next start,
+            # where no confirmed member of a deleted event counts as holding it. An event
+            # over and done has its role cleared (`end_attendee_role`): nothing is owed.
+            db.execute("INSERT OR IGNORE INTO owed_roles (guild_id, event_id, role_id, user_id)"
+                       " SELECT events.guild_id, events.id, events.attendee_role_id,"
+                       " rsvps.user_id FROM events JOIN rsvps ON rsvps.event_id = events.id"
+                       " WHERE events.id = ? AND events.attendee_role_id IS NOT NULL"
+                       " AND rsvps.status = 'confirmed'", (event_id,))
             self._search.unindex_event(event_id)
             db.execute("DELETE FROM events WHERE id = ?", (event_id,))  # the rest cascades
             db.execute("INSERT OR REPLACE INTO deleted_events"
