@@ -1560,6 +1560,23 @@ async def test_a_deleted_events_confirmed_members_owe_its_role_back_from_that_co
     assert await owed_rows(store) == [(1, event_id, 555, (7, 8))]
 
 
+async def test_an_events_old_role_is_owed_back_by_its_confirmed_members_from_the_change(store):
+    """Changing or clearing the role records the old one owed back by everyone seated, in
+    the change's own transaction: a crash before Discord took it back leaves it to the next
+    start, which counts confirmed members as holding the new role alone. The same role set
+    again owes nothing."""
+    event_id = await event_at(store, START + timedelta(days=30), capacity=1)
+    await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
+    await store.join(1, event_id, 7, "seated")
+    await store.join(1, event_id, 8, "waiting")
+    await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
+    assert await owed_rows(store) == []
+    assert await store.run(store.reminders.set_attendee_role, 1, event_id, 556) == 555
+    assert await owed_rows(store) == [(1, event_id, 555, (7,))]
+    assert await store.run(store.reminders.set_attendee_role, 1, event_id, None) == 556
+    assert await owed_rows(store) == [(1, event_id, 555, (7,)), (1, event_id, 556, (7,))]
+
+
 async def test_roles_to_give_are_noted_once_each_and_go_with_their_server(store):
     from bot.models import RolesToGive
 

@@ -210,9 +210,16 @@ class PostgresReminders(Repository):
                                       event_id, guild_id)
             if row is None:
                 raise EventNotFound(event_id)
+            before = row["attendee_role_id"]
+            if before is not None and before != role_id:  # owed back (see the SQLite store)
+                await conn.execute(
+                    "INSERT INTO owed_roles (guild_id, event_id, role_id, user_id)"
+                    " SELECT $1, $2, $3, user_id FROM rsvps WHERE event_id = $2"
+                    " AND status = 'confirmed' ON CONFLICT DO NOTHING",
+                    guild_id, event_id, before)
             await conn.execute("UPDATE events SET attendee_role_id = $1 WHERE id = $2",
                                role_id, event_id)
-        return row["attendee_role_id"]
+        return before
 
     async def attendee_roles(self, due_by: datetime | None = None) -> list[RoleGrant]:
         """(guild_id, event_id, role_id, confirmed user ids) of events that give out a role;

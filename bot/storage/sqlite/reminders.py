@@ -202,8 +202,16 @@ class SqliteReminders(Repository):
                             (event_id, guild_id))
             if row is None:
                 raise EventNotFound(event_id)
+            before = row["attendee_role_id"]
+            if before is not None and before != role_id:
+                # the old role, owed back by the confirmed members from this commit on (as
+                # at a cancel): a crash before Discord took it back leaves it to the next
+                # start, which counts confirmed members as holding the new role alone
+                db.execute("INSERT OR IGNORE INTO owed_roles (guild_id, event_id, role_id,"
+                           " user_id) SELECT ?, ?, ?, user_id FROM rsvps WHERE event_id = ?"
+                           " AND status = 'confirmed'", (guild_id, event_id, before, event_id))
             db.execute("UPDATE events SET attendee_role_id = ? WHERE id = ?", (role_id, event_id))
-        return row["attendee_role_id"]
+        return before
 
     def attendee_roles(self, due_by: datetime | None = None) -> list[RoleGrant]:
         """(guild_id, event_id, role_id, confirmed user ids) of events that give out a role;
