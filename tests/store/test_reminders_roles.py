@@ -1519,15 +1519,21 @@ async def test_roles_owed_back_are_recorded_in_order_and_read_back_by_role(store
     assert await owed_rows(store) == [(1, 5, 555, (2, 3, 4))]  # a purged server's go too
 
 
+async def seated_and_waiting(store: Store, *, role_id: int) -> int:
+    """An event of one seat giving out `role_id`: member 7 seated, member 8 waiting."""
+    event_id = await event_at(store, START + timedelta(days=30), capacity=1)
+    await store.run(store.reminders.set_attendee_role, 1, event_id, role_id)
+    await store.join(1, event_id, 7, "seated")
+    await store.join(1, event_id, 8, "waiting")
+    return event_id
+
+
 async def test_a_confirmed_member_who_cancels_owes_the_events_role_back_from_that_commit(store):
     """The cancel itself records the role owed back: a bot killed between the commit and
     Discord's answer to the removal (or the record half a second behind it) leaves it owed,
     for the next start to take back, where nothing else would ever have taken it (the start
     counts confirmed members alone as holding it). The waitlisted held no role."""
-    event_id = await event_at(store, START + timedelta(days=30), capacity=1)
-    await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
-    await store.join(1, event_id, 7, "seated")
-    await store.join(1, event_id, 8, "waiting")
+    event_id = await seated_and_waiting(store, role_id=555)
     await store.run(store.registrations.cancel, 1, event_id, 8)
     assert await owed_rows(store) == []
     await store.run(store.registrations.cancel, 1, event_id, 7)
@@ -1565,10 +1571,7 @@ async def test_an_events_old_role_is_owed_back_by_its_confirmed_members_from_the
     the change's own transaction: a crash before Discord took it back leaves it to the next
     start, which counts confirmed members as holding the new role alone. The same role set
     again owes nothing."""
-    event_id = await event_at(store, START + timedelta(days=30), capacity=1)
-    await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
-    await store.join(1, event_id, 7, "seated")
-    await store.join(1, event_id, 8, "waiting")
+    event_id = await seated_and_waiting(store, role_id=555)
     await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
     assert await owed_rows(store) == []
     assert await store.run(store.reminders.set_attendee_role, 1, event_id, 556) == 555
