@@ -46,6 +46,7 @@ try:
         exposed_env_file,
         load_settings,
     )
+    from bot.descriptors import gateways_of, raise_soft_limit, say_limit
     from bot.errors import DatabaseUnreadable, DatabaseUnwritable, InvalidValue, UserError
     from bot.fetch import FetchPolicy
     from bot.flows import importing
@@ -120,6 +121,8 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     # The bundled events are checked here, so a broken folder stops the start in one line;
     # each server gets them when the bot joins it (EventBot.ensure_events).
     bundled = read_bundled(settings.events_dir)
+    # A burst of answers to Discord takes a descriptor each.
+    say_limit(raise_soft_limit(), gateways_of(settings))
     # The claim comes before the database is opened: a refused start leaves it as the
     # running bot has it (a newer version's start would otherwise upgrade it under it).
     wall_clock = wall_clock_for(settings)

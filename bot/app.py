@@ -41,6 +41,7 @@ from bot.catalog import EventFolder, read_bundled, save_samples
 from bot.clock import WallClock, wall_clock_for
 from bot.command_words import CommandTranslator
 from bot.config import DISCORD_API_BASE, ConfigError, Settings
+from bot.descriptors import discord_connections, gateways_of, soft_limit
 from bot.errors import NotAllowed, Unavailable
 from bot.flows.events import KeptTitles
 from bot.i18n import Text
@@ -555,6 +556,11 @@ async def log_in(client: EventBot, settings: Settings, *, keep_trying: bool = Tr
     reach Discord raises Unavailable saying so, for the person who ran it to act on."""
     delay = min(1.0, settings.reconnect_max_delay)
     while True:
+        if client.http.connector is discord.utils.MISSING:
+            # discord.py's own opens as many connections as there are requests in flight,
+            # each a descriptor: past the process's limit, answers were lost to EMFILE.
+            client.http.connector = aiohttp.TCPConnector(
+                limit=discord_connections(soft_limit(), gateways_of(settings)))
         try:
             await client.login(token_of(settings))
             return
