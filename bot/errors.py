@@ -82,6 +82,16 @@ class DatabaseGone(Unavailable):
                             "Try again later"))
 
 
+class HostShort(Unavailable):
+    """The machine the bot runs on ran short of memory, open files or threads while the
+    request was being carried out: a transaction under way was rolled back, but one that
+    committed before stays, so the member is told to look before asking again."""
+
+    def __init__(self) -> None:
+        super().__init__(N_("the bot's machine ran short of memory or open files while doing "
+                            "this; check whether it was done, then try again in a moment"))
+
+
 class ItemRefused(UserError):
     """One of several things asked for in one go was refused, so none was done: `index`
     says which, `error` why."""

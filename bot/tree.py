@@ -8,6 +8,7 @@ something went wrong without a traceback.
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import discord
 from discord import app_commands
 
-from bot.errors import InvalidValue, UserError
+from bot.errors import HostShort, InvalidValue, UserError
 from bot.i18n import N_, Language, Text, language
 from bot.models import storable_text
 from bot.option_values import check_option_values
@@ -324,6 +325,12 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
     if isinstance(error, STALE_COMMAND):  # the member's client, or the bot's last sync
         log.warning("interaction %s names a command this bot does not have as sent: %s",
                     getattr(interaction, "id", "?"), error)
+    if message is None and (short := shortage_of(error)) is not None:
+        shortages = getattr(getattr(getattr(interaction, "client", None), "tree", None),
+                            "shortages", None)
+        (shortages if isinstance(shortages, Shortages) else Shortages()).note(
+            short, _command_of(interaction))
+        message = _sentence(HostShort().text, lang)
     if message is None:
         log.error("unexpected error in %s (user %s, guild %s)", _command_of(interaction),
                   getattr(getattr(interaction, "user", None), "id", None),
@@ -340,6 +347,60 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
     except Exception as exc:  # Discord refused it, or there is nothing to answer
         log.warning("could not deliver an error reply for interaction %s: %r",
                     getattr(interaction, "id", "?"), exc)
+
+
+# What a request failed for when the host ran short: Python's own error for memory, the
+# errno of a descriptor refused (the process's limit, the system's), and the thread the
+# interpreter could not start (each takes its stack out of the address space).
+SHORT_OF = {errno.EMFILE: "open files", errno.ENFILE: "open files", errno.ENOMEM: "memory"}
+
+
+def shortage_of(error: BaseException) -> tuple[str, BaseException] | None:
+    """What the host ran short of ("memory", "open files" or "threads") and the error that
+    says so, if `error` or what it wraps (or was raised while handling) is the host's
+    limit rather than a defect."""
+    seen: BaseException | None = error
+    for _ in range(8):
+        if seen is None:
+            return None
+        if isinstance(seen, MemoryError):
+            return "memory", seen
+        if isinstance(seen, OSError) and seen.errno in SHORT_OF:
+            return SHORT_OF[seen.errno], seen
+        if isinstance(seen, RuntimeError) and "can't start new thread" in str(seen):
+            return "threads", seen
+        seen = seen.__cause__ or getattr(seen, "original", None) or seen.__context__
+    return None
+
+
+class Shortages:
+    """The host running short (`shortage_of`) as the log says it: one line, with no
+    traceback, when it begins, and again only after QUIET seconds without it, with how
+    many requests it failed meanwhile. A burst under `ulimit -n 256` logged a traceback
+    for every request it failed (1,858 lines for 300 joins)."""
+
+    QUIET = 60.0
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._last: dict[str, float] = {}  # shortage -> when it last failed a request
+        self._unsaid: dict[str, int] = {}  # shortage -> requests failed since it was said
+
+    def note(self, shortage: tuple[str, BaseException], command: str) -> None:
+        short, error = shortage
+        now = self._clock()
+        last = self._last.get(short)
+        self._last[short] = now
+        if last is not None and now - last < self.QUIET:
+            self._unsaid[short] = self._unsaid.get(short, 0) + 1
+            return
+        before = self._unsaid.pop(short, 0)
+        log.warning("the machine is short of %s: %s failed (%s)%s; raise the process's "
+                    "limit (ulimit, the service's Limit* settings) or free some, and this "
+                    "is said again after %.0f s without it", short, command,
+                    " ".join(f"{type(error).__name__}: {error}".split())[:200].rstrip(": "),
+                    f"; {before} more request(s) failed for it meanwhile" if before else "",
+                    self.QUIET)
 
 
 def refused_answer(error: BaseException) -> discord.HTTPException | None:
@@ -515,6 +576,7 @@ class EventTree(app_commands.CommandTree["EventBot"]):
         # (member, channel) -> the public answers given there lately (PUBLIC_REPLIES)
         self.public_replies: Allowance[tuple[int, int | None]] = Allowance(
             PUBLIC_REPLIES, PUBLIC_WINDOW)
+        self.shortages = Shortages()  # the host running short, as the log says it
 
     async def interaction_check(self, interaction: discord.Interaction[EventBot]) -> bool:
         command = interaction.command

@@ -4,11 +4,13 @@ answer then follows the deferral, never races it."""
 from __future__ import annotations
 
 import asyncio
+import errno
 import io
 import sqlite3
 from datetime import timedelta
 from types import SimpleNamespace
 
+import aiohttp
 import discord
 import pytest
 from discord import app_commands
@@ -313,3 +315,46 @@ async def test_a_placeholder_cleared_for_a_private_answer_is_not_edited_again():
     assert interaction.calls == [("defer", False), ("fill", "…"), ("delete",),
                                  ("follow-up", "⚠️ no such event", True),
                                  ("follow-up", "and a note", True)]
+
+
+# The host running short while a command ran: memory (a 2 MB page read under a tight
+# RLIMIT_AS), descriptors (EMFILE, wrapped by aiohttp as it connects), a thread the
+# interpreter could not start (its stack is address space too).
+SHORTAGES = {
+    "memory": MemoryError(),
+    "open files": aiohttp.ClientConnectorError(
+        SimpleNamespace(ssl=None, host="127.0.0.1", port=443),
+        OSError(errno.EMFILE, "Too many open files")),
+    "threads": RuntimeError("can't start new thread"),
+}
+
+
+@pytest.mark.parametrize("short", list(SHORTAGES))
+async def test_the_host_running_short_is_one_private_line_and_one_log_line(
+        short, caplog):
+    """A MemoryError or EMFILE in a command was "Something went wrong on my side" with a
+    traceback for every request it failed (1,858 log lines for a burst of 300 joins): the
+    member is told the machine ran short, and the log says it once, without a traceback,
+    until a minute passes without it."""
+    now = [100.0]
+    shortages = tree.Shortages(clock=lambda: now[0])
+    command = SimpleNamespace(name="join", qualified_name="rsvp join")
+    for n in range(4):
+        interaction = Interaction()
+        interaction.type, interaction.command, interaction.guild_id = (
+            discord.InteractionType.application_command, command, 5)
+        interaction.locale = discord.Locale.american_english
+        interaction.client = SimpleNamespace(tree=SimpleNamespace(shortages=shortages))
+        try:
+            raise app_commands.CommandInvokeError(command, SHORTAGES[short])
+        except app_commands.CommandInvokeError as error:
+            await tree.report_error(interaction, error)
+        assert interaction.calls == [("send", "⚠️ The bot's machine ran short of memory or "
+                                      "open files while doing this; check whether it was "
+                                      "done, then try again in a moment.", True)]
+        now[0] += 61 if n == 2 else 1  # the fourth comes after a minute without it
+    said = [r for r in caplog.records if r.name == "bot.tree"]
+    assert [r.levelname for r in said] == ["WARNING", "WARNING"], said
+    assert all(r.exc_info is None and f"short of {short}: rsvp join" in r.getMessage()
+               for r in said)
+    assert "2 more request(s) failed" in said[1].getMessage()
