@@ -336,14 +336,22 @@ async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         async with await open_store(settings.database) as store:
             with terminal_progress(f"importing {len(folders)} event folder(s)") as progress:
                 reports = await import_folders(store, guild_id, folders, progress=progress)
-    for report in reports:
-        verb = "created" if report.created else "updated"
-        say(f"{verb} event {report.event.id} {report.event.slug!r} "
-            f"({len(report.event.people)} people, {len(report.event.takeaways)} takeaways)")
-        for line in report.skipped:  # the pages' own lines, among others
-            say(f"  skipped {shown(line)}")
-        for note in report.notes:  # English on the command line
-            say(f"  note: {shown(str(note))}")
+    try:
+        for report in reports:
+            verb = "created" if report.created else "updated"
+            say(f"{verb} event {report.event.id} {report.event.slug!r} "
+                f"({len(report.event.people)} people, {len(report.event.takeaways)} takeaways)")
+            for line in report.skipped:  # the pages' own lines, among others
+                say(f"  skipped {shown(line)}")
+            for note in report.notes:  # English on the command line
+                say(f"  note: {shown(str(note))}")
+        with writing_output():  # a file's output fails only as it is flushed
+            sys.stdout.flush()
+    except OutputError as exc:  # after the commit: the import is done, whatever the output
+        saved = (f"event {reports[0].event.id} {reports[0].event.slug!r} was "
+                 f"{'created' if reports[0].created else 'updated'}" if len(reports) == 1
+                 else f"{len(reports)} events were saved")
+        raise OutputError(f"{saved}, but its report could not be written: {exc}") from None
     return 0
 
 

@@ -550,6 +550,15 @@ def test_output_to_a_closed_pipe_or_a_full_disk_is_no_traceback(cli):
                              timeout=60)
     assert reading.returncode == 2 and reading.stderr.startswith(
         "eventbot: cannot write the output (Bad file descriptor)"), reading.stderr
+    # An import's report fails after its commit: the line says the import was made.
+    imported = subprocess.run(f"{sys.executable} -m bot import {ANNOUNCEMENT} --guild 1"
+                              " > /dev/full", shell=True, cwd=cli.db.parent, env=cli.env,
+                              capture_output=True, text=True, timeout=60)
+    assert imported.returncode == 2 and imported.stderr.startswith(
+        "eventbot: event 1 "), imported.stderr
+    assert imported.stderr.endswith(" was updated, but its report could not be written: "
+                                    "cannot write the output (No space left on device): send "
+                                    "it to a terminal, a pipe or a file that can be written\n")
 
 
 def test_a_backup_is_of_the_database_as_it_is_not_upgraded_first(cli, tmp_path):
