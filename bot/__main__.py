@@ -450,8 +450,11 @@ def _is_part_of(path: Path, database: Path) -> bool:
 
 
 def _refuse_existing(path: str) -> None:
+    """Refused before any work; the backup's own rename refuses it too (`_keep`)."""
+    from bot.storage.sqlite.files import TARGET_EXISTS
+
     if os.path.lexists(path):
-        raise UsageError(f"{path} already exists; choose a new file name")
+        raise UsageError(TARGET_EXISTS.format(target=path))
 
 
 class _Parser(argparse.ArgumentParser):

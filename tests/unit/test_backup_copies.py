@@ -4,6 +4,7 @@ the next backup into the same target removes it, never one another backup is wri
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import sqlite3
@@ -11,6 +12,9 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
+from bot.errors import Unavailable
 from bot.storage.sqlite import files
 
 
@@ -86,3 +90,28 @@ def test_a_backup_removes_nothing_but_a_copy_of_its_own_target(tmp_path):
     assert elsewhere.exists() and not killed.exists()
     os.close(os.open(pipe, os.O_RDONLY | os.O_NONBLOCK))  # the writer let go
     writer.join(timeout=10)
+
+
+@pytest.mark.parametrize("links", [True, False], ids=["hard links", "no hard links"])
+def test_a_backup_never_replaces_a_file_at_its_target(tmp_path, monkeypatch, links):
+    """The command refuses a target that exists before it copies, but two backups into one
+    new name, started at once, both found it free, and the second replaced the first: the
+    finished copy takes the name only if it is still free, else is removed and refused."""
+    if not links:  # FAT, some network shares: the name is checked just before the rename
+        def refused(*args: object, **kwargs: object) -> None:
+            raise PermissionError(errno.EPERM, "Operation not permitted")
+        monkeypatch.setattr(files.os, "link", refused)
+    with sqlite3.connect(tmp_path / "eventbot.sqlite3") as source:
+        source.execute("CREATE TABLE t (x)")
+        target = tmp_path / "backup.sqlite3"
+        target.write_bytes(b"the first backup")  # (written meanwhile by the other one)
+        with pytest.raises(Unavailable, match=r"backup\.sqlite3 already exists; choose a new"):
+            files.backup_to(source, target)
+        assert target.read_bytes() == b"the first backup"
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["backup.sqlite3",
+                                                              "eventbot.sqlite3"]
+        target.unlink()
+        files.backup_to(source, target)
+    with sqlite3.connect(target) as copy:
+        assert copy.execute("SELECT name FROM sqlite_master").fetchall() == [("t",)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["backup.sqlite3", "eventbot.sqlite3"]

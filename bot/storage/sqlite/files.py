@@ -6,6 +6,7 @@ read-only, a device), the one line that names it when it cannot be used, and bac
 from __future__ import annotations
 
 import contextlib
+import errno
 import glob
 import os
 import re
@@ -57,7 +58,7 @@ def backup_to(source: sqlite3.Connection, target: Path, source_path: Path | None
 
     The copy is held (`flock`) while it is written: one left by a backup that was killed
     (SIGKILL, a power cut) is removed by the next backup into `target`
-    (`_remove_abandoned`)."""
+    (`_remove_abandoned`). A file already at `target` is never replaced (`_keep`)."""
     partial: str | None = None
     fd = -1
     try:
@@ -74,7 +75,7 @@ def backup_to(source: sqlite3.Connection, target: Path, source_path: Path | None
             dest.close()
         if not sound:
             raise _source_damaged(source, source_path)
-        os.replace(partial, target)
+        _keep(Path(partial), target)
     except (OSError, sqlite3.Error, Unavailable) as exc:
         if partial is not None:
             with contextlib.suppress(FileNotFoundError):
@@ -89,6 +90,30 @@ def backup_to(source: sqlite3.Connection, target: Path, source_path: Path | None
     finally:
         if fd >= 0:
             os.close(fd)
+
+
+TARGET_EXISTS = "{target} already exists; choose a new file name"
+# What a file system without hard links (FAT, some network shares) answers `os.link` with.
+NO_HARD_LINKS = frozenset({errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK})
+
+
+def _keep(copy: Path, target: Path) -> None:
+    """Give the whole `copy` the name `target`, unless a file has it: a link fails if the
+    name is taken, where a rename replaces it (two backups into one new name, started at
+    once, both found it free, and the second replaced the first). Where the file system
+    has no hard links, the name is checked just before the rename."""
+    try:
+        os.link(copy, target, follow_symlinks=False)
+    except FileExistsError:
+        raise Unavailable(TARGET_EXISTS.format(target=target)) from None
+    except OSError as exc:
+        if exc.errno not in NO_HARD_LINKS:
+            raise
+        if os.path.lexists(target):
+            raise Unavailable(TARGET_EXISTS.format(target=target)) from None
+        os.replace(copy, target)
+    else:
+        os.remove(copy)
 
 
 # Seconds since a copy's last write before a backup that finds it unheld takes it for
