@@ -64,6 +64,10 @@ What it emulates
       ``Via``), which discord.py reads and waits out. ``RateLimits().scaled(f)`` keeps
       the sizes and shortens the windows: the end-to-end fixture (tests/e2e/conftest.py)
       runs with windows a tenth as long, because the suite posts far more than a bot would.
+    * Distance, off by default (``set_latency``): each REST call's round trip (half before
+      Discord acts on it, half on the answer's way back), each gateway event's way to the
+      bot (in order; an event a call causes may come before its answer), and a share of
+      answers seconds late, drawn from ranges with jitter.
     * Gateway: HELLO, heartbeat ACKs, IDENTIFY -> READY + one GUILD_CREATE per guild
       (complete member lists, so no chunking is needed; op 8 is answered anyway),
       RESUME -> the events after the bot's sequence number replayed, then RESUMED (a

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import random
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from aiohttp import web
@@ -32,6 +33,31 @@ class _Hold:
     remaining: int
 
 
+@dataclass(slots=True)
+class Latency:
+    """How far away Discord is: each REST call's round trip, each gateway event's way to the
+    bot, and a share of calls answered seconds late (see `Faults.set_latency`)."""
+
+    http: tuple[float, float] = (0.0, 0.0)  # round trip, seconds: half each way
+    gateway: tuple[float, float] = (0.0, 0.0)  # an event's way to the bot, seconds
+    slow_share: float = 0.0  # of the calls, those answered `slow` seconds late
+    slow: tuple[float, float] = (2.0, 5.0)
+    rng: random.Random = field(default_factory=random.Random)
+
+    def way(self) -> float:
+        """One way of a call's round trip."""
+        return self.rng.uniform(*self.http) / 2
+
+    def answer_way(self) -> float:
+        """The way back of a call's answer: now and then seconds (Discord slow to answer)."""
+        if self.slow_share and self.rng.random() < self.slow_share:
+            return self.rng.uniform(*self.slow)
+        return self.way()
+
+    def event_way(self) -> float:
+        return self.rng.uniform(*self.gateway)
+
+
 _Rule = TypeVar("_Rule", _Fault, _Hold)
 
 
@@ -48,6 +74,31 @@ def _take(rules: list[_Rule], method: str, path: str) -> _Rule | None:
 
 class Faults:
     """FakeDiscord.fail and .hold, and the middleware's checks for them."""
+
+    latency: Latency | None = None
+
+    def set_latency(
+        self,
+        http: tuple[float, float] = (0.0, 0.0),
+        gateway: tuple[float, float] = (0.0, 0.0),
+        *,
+        slow_share: float = 0.0,
+        slow: tuple[float, float] = (2.0, 5.0),
+        seed: int | None = None,
+    ) -> None:
+        """Put Discord at a distance, as it is (tens to hundreds of milliseconds away, with
+        jitter): each REST call's round trip takes a time drawn from ``http`` (seconds, low
+        and high), half on its way here, before Discord checks or acts on it (its rate
+        limits, an interaction's 3 s), and half on the answer's way back; each gateway event
+        reaches the bot a time drawn from ``gateway`` after Discord made it, in order. So an
+        event a call causes (GUILD_SCHEDULED_EVENT_CREATE, GUILD_MEMBER_UPDATE, ...) may reach
+        the bot before or after the call's answer. ``slow_share`` of the calls (e.g. 0.1)
+        are answered a time drawn from ``slow`` late instead, after Discord acted on them.
+        ``seed`` makes the draws repeatable. No arguments: no distance again."""
+        far = any(http) or any(gateway) or slow_share
+        self.latency = (
+            Latency(http, gateway, slow_share, slow, random.Random(seed)) if far else None
+        )
 
     def hold(self, method: str, path_regex: str, seconds: float, *, count: int = 1) -> None:
         """Carry out the next ``count`` calls matching ``method`` and ``path_regex`` (as in

@@ -53,8 +53,10 @@ class _Shard:
         # (seq, frame) of this session's dispatched events, for a RESUME to replay
         self.sent: deque[tuple[int, str]] = deque(maxlen=REPLAY_BUFFER)
         self.identified_at = -1.0  # time.monotonic() of the last IDENTIFY
-        self.outbox: deque[tuple[str, Any, Callable[[], None] | None]] = deque()
+        # (event, data, after, when it is due at the bot: time.monotonic())
+        self.outbox: deque[tuple[str, Any, Callable[[], None] | None, float]] = deque()
         self.flusher: asyncio.Task[None] | None = None
+        self.last_due = 0.0  # when the last event sent was due at the bot (in order)
 
 
 class Gateway:
@@ -102,11 +104,27 @@ class Gateway:
                              f"a gateway session of shard {shard}")
             if lost_with_session and down is not None and session.session_id != down:
                 return False
+        due = self._due(session)
         if session.outbox:
             await self._flush(session)
+        await self._on_its_way(due)
         assert session.ws is not None
         await self._send(session, session.ws, event, data)
         return True
+
+    def _due(self, session: _Shard) -> float:
+        """When an event made now reaches the bot: at once, or after its way there
+        (FakeDiscord.set_latency), never before one made earlier."""
+        now = time.monotonic()
+        if self.latency is None:
+            return now
+        session.last_due = max(session.last_due, now + self.latency.event_way())
+        return session.last_due
+
+    @staticmethod
+    async def _on_its_way(due: float) -> None:
+        if (left := due - time.monotonic()) > 0:
+            await asyncio.sleep(left)
 
     async def _send(self, session: _Shard, ws: web.WebSocketResponse, event: str,
                     data: Any) -> None:
@@ -137,7 +155,7 @@ class Gateway:
 
         ``data`` may be a callable, to build the payload when it is sent.
         """
-        session.outbox.append((event, data, after))
+        session.outbox.append((event, data, after, self._due(session)))
         if session.flusher is None or session.flusher.done():
             session.flusher = asyncio.get_running_loop().create_task(self._flush(session))
 
@@ -146,7 +164,12 @@ class Gateway:
             if not session.live.is_set():
                 await session.live.wait()  # IDENTIFY may have emptied the outbox meanwhile
                 continue
-            event, data, after = session.outbox.popleft()
+            entry = session.outbox[0]
+            event, data, after, due = entry
+            await self._on_its_way(due)
+            if not session.outbox or session.outbox[0] is not entry:
+                continue  # emptied by an IDENTIFY, or sent by another flush, meanwhile
+            session.outbox.popleft()
             await self._send(session, session.ws, event, data() if callable(data) else data)  # type: ignore[arg-type]
             if after is not None:
                 after()

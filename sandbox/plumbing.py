@@ -84,6 +84,9 @@ class HttpPlumbing:
             body, files = await self._read_body(request)
         except ValueError:
             return ApiError(400, 50109, "The request body contains invalid JSON.").response()
+        latency = self.latency
+        if latency is not None:  # on its way here (FakeDiscord.set_latency)
+            await asyncio.sleep(latency.way())
         record = Recorded(
             request.method, path, dict(request.query), body, list(files.values()), route
         )
@@ -126,6 +129,8 @@ class HttpPlumbing:
                 response = _json({"message": f"FakeDiscord error: {exc!r}", "code": 0}, 400)
             response.headers.update(rate_headers)
         record.status = response.status
+        if latency is not None:  # the answer's way back
+            await asyncio.sleep(latency.answer_way())
         if ((self.omitted_fields or self.nulled_fields) and response.status < 300
                 and isinstance(response, web.Response) and response.body
                 and response.content_type == "application/json"):

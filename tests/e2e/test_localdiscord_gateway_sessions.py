@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -151,3 +152,39 @@ async def test_discord_py_comes_back_from_op_7_and_op_9_and_answers(how):
             await bot.stop()
         assert "Traceback" not in bot.output(), bot.output()
         assert fake.server_errors == []
+
+
+async def test_at_a_distance_events_come_late_in_order_and_may_overtake_the_answer():
+    """Discord at a distance (FakeDiscord.set_latency): an event reaches the client its way
+    after Discord made it, never before one made earlier; and an event a call caused may
+    come before the call's answer."""
+    async with FakeDiscord() as fake, aiohttp.ClientSession() as http:
+        guild = fake.add_guild()
+        ws = await http.ws_connect(fake.gateway_url)
+        assert (await ws.receive_json())["op"] == 10
+        await ws.send_json({"op": 2, "d": {"token": fake.token, "intents": 1 | 1 << 16,
+                                           "properties": {}}})
+        session = Session(ws)
+        assert await session.events_until_quiet() == ["READY", "GUILD_CREATE"]
+        loop = asyncio.get_running_loop()
+        fake.set_latency(gateway=(0.1, 0.3), seed=7)
+        made = loop.time()
+        for n in range(5):
+            fake.add_role(guild, f"role {n}")
+        names = [(await session.next_event())["d"]["role"]["name"] for _ in range(5)]
+        assert names == [f"role {n}" for n in range(5)] and loop.time() - made >= 0.1
+
+        fake.set_latency(http=(0.8, 0.8), gateway=(0.05, 0.05))  # 0.4 s each way
+        start = datetime.now(UTC) + timedelta(days=1)
+        body = {"name": "far", "privacy_level": 2, "entity_type": 3,
+                "entity_metadata": {"location": "Hall"},
+                "scheduled_start_time": start.isoformat(),
+                "scheduled_end_time": (start + timedelta(hours=1)).isoformat()}
+        answer = asyncio.ensure_future(http.post(
+            f"{fake.api_base}/guilds/{guild.id}/scheduled-events", json=body,
+            headers={"Authorization": f"Bot {fake.token}"}))
+        event = await session.next_event()
+        assert event["t"] == "GUILD_SCHEDULED_EVENT_CREATE" and not answer.done()
+        async with await answer as resp:
+            assert resp.status == 200 and (await resp.json())["id"] == event["d"]["id"]
+        await ws.close()

@@ -20,6 +20,7 @@ import pytest
 from sandbox import FakeDiscord, Guild, Member, Role
 from sandbox.interactions import _Interaction
 from sandbox.models import ADMINISTRATOR, CREATE_EVENTS, MANAGE_EVENTS, MANAGE_ROLES
+from tests.e2e.conftest import until
 from tests.e2e.raw_http import call
 
 MAX_LENGTH = "BASE_TYPE_MAX_LENGTH"
@@ -1091,6 +1092,30 @@ async def test_a_held_call_is_carried_out_and_answered_late(fake, http):
                                 ] == ["held"]  # posted, not yet answered
     await task
     assert asyncio.get_running_loop().time() - started >= 0.5
+
+
+async def test_at_a_distance_a_call_is_carried_out_halfway_and_answered_after_its_round_trip(
+        fake, http):
+    path = channel_path(fake)
+    channel = int(path.split("/")[2])
+    loop = asyncio.get_running_loop()
+    fake.set_latency(http=(0.4, 0.4), seed=1)  # 0.2 s each way
+    try:
+        started = loop.time()
+        task = asyncio.ensure_future(accepted(http, "POST", path, {"content": "far"}))
+        await until(lambda: fake.messages(channel), 5, "the post")
+        posted = loop.time() - started
+        assert not task.done()
+        await task
+        answered = loop.time() - started
+        assert 0.2 <= posted < answered and answered >= 0.4
+        fake.set_latency(slow_share=1.0, slow=(0.5, 0.5))  # every answer held back 0.5 s
+        started = loop.time()
+        await accepted(http, "POST", path, {"content": "slow"})
+        assert loop.time() - started >= 0.5
+    finally:  # (the module's other tests share this Discord)
+        fake.set_latency()
+    assert fake.latency is None
 
 
 async def test_a_member_who_left_is_unknown_and_out_of_reach_of_dms(fake, http):
