@@ -430,7 +430,10 @@ async def kept_on_delete(bot: EventBot, guild_id: int, event_id: int,
     except TimeoutError:
         log.warning("Discord did not delete Discord event %s of guild %s within %g s; the "
                     "deletion's notice tries again", existing, guild_id, DELETE_WAIT)
-        return _failing(Text(N_("it did not answer in time")))
+        # Not "stays listed": the request may have reached Discord, late to answer.
+        return Text(N_("Its Discord event may still be listed: Discord did not answer my "
+                       "request to delete it in time; I'll make sure it goes, and if it is "
+                       "still listed tomorrow, delete it by hand under the server's Events."))
     if refused is not None:
         return _stays_listed(refused)
     await bot.store.run(bot.store.reminders.set_scheduled_event_id, guild_id, event_id, None)
