@@ -20,6 +20,7 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -38,6 +39,19 @@ DISALLOWED_INTENTS = 4014
 PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)
 
 
+@dataclass(slots=True)
+class _Outgoing:
+    """An event on its way to the bot (`Gateway._queue`)."""
+
+    event: str
+    data: Any  # or a callable building it as it is sent
+    after: Callable[[], None] | None
+    due: float  # when it reaches the bot: time.monotonic()
+    # A `Gateway.dispatch` waiting for it to be sent (True), or lost with its session (False)
+    sent: asyncio.Future[bool] | None = None
+    lost_with_session: bool = False
+
+
 class _Shard:
     """One shard's gateway session: its socket, sequence, the guilds it has been sent and
     the events queued for it."""
@@ -53,8 +67,7 @@ class _Shard:
         # (seq, frame) of this session's dispatched events, for a RESUME to replay
         self.sent: deque[tuple[int, str]] = deque(maxlen=REPLAY_BUFFER)
         self.identified_at = -1.0  # time.monotonic() of the last IDENTIFY
-        # (event, data, after, when it is due at the bot: time.monotonic())
-        self.outbox: deque[tuple[str, Any, Callable[[], None] | None, float]] = deque()
+        self.outbox: deque[_Outgoing] = deque()
         self.flusher: asyncio.Task[None] | None = None
         self.last_due = 0.0  # when the last event sent was due at the bot (in order)
 
@@ -104,10 +117,12 @@ class Gateway:
                              f"a gateway session of shard {shard}")
             if lost_with_session and down is not None and session.session_id != down:
                 return False
-        due = self._due(session)
+        if self.latency is not None:  # on its way, behind the events made before it
+            sent = asyncio.get_running_loop().create_future()
+            self._queue(session, event, data, sent=sent, lost_with_session=lost_with_session)
+            return await sent
         if session.outbox:
             await self._flush(session)
-        await self._on_its_way(due)
         assert session.ws is not None
         await self._send(session, session.ws, event, data)
         return True
@@ -150,12 +165,16 @@ class Gateway:
             self._queue(session, event, data)
 
     def _queue(self, session: _Shard, event: str, data: Any,
-               after: Callable[[], None] | None = None) -> None:
+               after: Callable[[], None] | None = None, *,
+               sent: asyncio.Future[bool] | None = None,
+               lost_with_session: bool = False) -> None:
         """Send an event from synchronous code, in order with everything sent later.
 
-        ``data`` may be a callable, to build the payload when it is sent.
+        ``data`` may be a callable, to build the payload when it is sent. ``sent``: a
+        `dispatch` at a distance, told when it is sent (or lost with its session).
         """
-        session.outbox.append((event, data, after, self._due(session)))
+        session.outbox.append(_Outgoing(event, data, after, self._due(session), sent,
+                                        lost_with_session))
         if session.flusher is None or session.flusher.done():
             session.flusher = asyncio.get_running_loop().create_task(self._flush(session))
 
@@ -165,14 +184,17 @@ class Gateway:
                 await session.live.wait()  # IDENTIFY may have emptied the outbox meanwhile
                 continue
             entry = session.outbox[0]
-            event, data, after, due = entry
-            await self._on_its_way(due)
-            if not session.outbox or session.outbox[0] is not entry:
-                continue  # emptied by an IDENTIFY, or sent by another flush, meanwhile
+            await self._on_its_way(entry.due)
+            if not session.live.is_set() or not session.outbox or session.outbox[0] is not entry:
+                continue  # the socket lost, emptied by an IDENTIFY, or sent by another
+                # flush, meanwhile
             session.outbox.popleft()
-            await self._send(session, session.ws, event, data() if callable(data) else data)  # type: ignore[arg-type]
-            if after is not None:
-                after()
+            data = entry.data
+            await self._send(session, session.ws, entry.event, data() if callable(data) else data)  # type: ignore[arg-type]
+            if entry.after is not None:
+                entry.after()
+            if entry.sent is not None and not entry.sent.done():
+                entry.sent.set_result(True)
 
     def _delivered_guild(self, session: _Shard, guild: Guild) -> None:
         session.delivered.add(guild.id)
@@ -257,7 +279,14 @@ class Gateway:
             ws, secrets.token_hex(16), 0, True)
         session.delivered.clear()
         session.sent.clear()
-        session.outbox.clear()  # READY and GUILD_CREATE carry the whole current state
+        # READY and GUILD_CREATE carry the whole current state; an event dispatched at a
+        # distance, still on its way, reaches the new session unless lost with the old one
+        kept = [e for e in session.outbox if e.sent is not None and not e.lost_with_session]
+        for entry in session.outbox:
+            if entry.sent is not None and entry.lost_with_session and not entry.sent.done():
+                entry.sent.set_result(False)
+        session.outbox.clear()
+        session.outbox.extend(kept)
         mine = [g for g in self.guilds.values() if self.shard_of(g.id) == session.id]
         ready = {
             "v": 10,

@@ -188,3 +188,30 @@ async def test_at_a_distance_events_come_late_in_order_and_may_overtake_the_answ
         async with await answer as resp:
             assert resp.status == 200 and (await resp.json())["id"] == event["d"]["id"]
         await ws.close()
+
+
+async def test_at_a_distance_dispatched_events_keep_their_order_through_a_lost_socket():
+    """Events dispatched at a distance (interactions, each from a task of its own) reached
+    the client out of order: one drawing a shorter way than the one before slept until
+    the same moment, and whichever timer fired first went first. And one still on its way
+    as the socket dropped was sent into no socket (AttributeError on None). Now they come
+    in the order made, and those on their way as the socket went wait for the RESUME."""
+    async with FakeDiscord() as fake, aiohttp.ClientSession() as http:
+        guild = fake.add_guild()
+        first, session_id, _ = await identified(http, fake)
+        fake.set_latency(gateway=(0.05, 0.2), seed=3)
+        data = [{"guild_id": str(guild.id), "n": n} for n in range(30)]
+        made = [asyncio.ensure_future(fake.dispatch("TYPING_START", d)) for d in data]
+        seen = [await first.next_event() for _ in range(20)]
+        assert [f["d"]["n"] for f in seen] == list(range(20))
+        await first.ws.close()  # the other ten still on their way
+        await gone(fake)
+        back = await resume(http, fake, session_id, seen[-1]["s"])
+        frames = [await next_frame(back) for _ in range(11)]  # (those sent into the
+        # closing socket are replayed before RESUMED, the rest come after it)
+        assert sorted(f["s"] for f in frames) == [f["s"] for f in frames]
+        assert [f["t"] for f in frames].count("RESUMED") == 1
+        assert [f["d"]["n"] for f in frames if f["t"] != "RESUMED"] == list(range(20, 30))
+        assert await asyncio.gather(*made) == [True] * 30
+        assert fake.server_errors == []
+        await back.ws.close()
