@@ -217,7 +217,7 @@ class AttendeeRoles:
             self._ending[event_id] = role_id
             self._owed_tries.pop((event_id, role_id), None)  # the end asks everyone at once
             if held_role != role_id:  # changed, and not synced since
-                self._owe(guild_id, event_id, held_role, held)
+                self._owe_earlier(guild_id, event_id, held_role, held)
                 held = set()
             if not self._owe(guild_id, event_id, role_id, {*confirmed, *held}):
                 await self._ended(event_id, role_id)  # nobody holds it
@@ -262,7 +262,8 @@ class AttendeeRoles:
         if held_role is not None and held_role != role_id:  # changed, cleared, or deleted
             self._holders.pop(event_id, None)
             self._forget_refusals(event_id)  # a new role gets a try of its own
-            self._owe(guild_id, event_id, held_role, held | self._ungiven.pop(event_id, set()))
+            self._owe_earlier(guild_id, event_id, held_role,
+                              held | self._ungiven.pop(event_id, set()))
             held = set()
         if role_id is None:  # cleared, or the event deleted: its earlier role, if any, is
             self._giving_unfinished.discard(event_id)  # owed back; none is given now
@@ -510,6 +511,18 @@ class AttendeeRoles:
                 self._taking[event_id] = asyncio.create_task(
                     self._take_back(guild_id, event_id), name="roles-taken-back")
         return bool(self._owed.get(event_id, {}).get(role_id))
+
+    def _owe_earlier(self, guild_id: int, event_id: int, role_id: int,
+                     members: set[int]) -> None:
+        """The event's earlier role (changed, cleared, the event deleted), taken back from
+        the `members` who may hold it. The change recorded it owed back by every confirmed
+        member (`set_attendee_role`, `delete_event`), for a crash before this: with nobody
+        here holding it (its grants refused), that record goes, else the next start would
+        take it back from members who never had it, and a refusal again would tell the
+        moderators of a role they cannot take back, hourly, for good. (With members owed
+        it, the take-back settles the record once they are done.)"""
+        if not self._owe(guild_id, event_id, role_id, members):
+            self._settle_owed(event_id, role_id)
 
     async def _owed_again(self, event_id: int, role_id: int) -> set[int] | None:
         """The members still owed `role_id` back, which is the event's role again: no

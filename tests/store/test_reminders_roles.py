@@ -2455,3 +2455,27 @@ async def test_a_refused_take_back_is_made_once_the_bots_role_may_take_it(store,
         await asked(http, lambda calls: calls.count(("take", 2, 555)) == 2, timeout=2.0)
         await asyncio.sleep(0.05)
         assert await owed_rows(store, cog) == []
+
+
+@pytest.mark.parametrize("change", ["deleted", "role changed"])
+async def test_an_earlier_role_nobody_was_given_is_not_owed_back_after_the_change(
+        store, monkeypatch, change):
+    """Discord refused every grant of 555, so nobody holds it. Deleting the event (or
+    changing its role) recorded 555 owed back by every confirmed member, for a crash before
+    the take-back; the bot, knowing nobody has it, drops that record, where it stayed for
+    the next start to take 555 from members who never had it (and, refused again, to tell
+    the moderators so, hourly, for good)."""
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [1, 2])
+    answer = lambda action, user_id, role_id: (  # noqa: E731
+        refused() if role_id == 555 else None)
+    async with roles_cog(store, answer, monkeypatch) as (cog, http):
+        await give_role_555(cog, store, event_id)
+        assert http.calls == [("give", 1, 555)]  # refused: nor for the others now
+        if change == "deleted":
+            await store.run(store.events.delete_event, 1, event_id)
+        else:
+            await store.run(store.reminders.set_attendee_role, 1, event_id, 666)
+        await role_changed(cog, event_id)
+        assert await owed_rows(store, cog) == []
+        assert [c for c in http.calls if c[0] == "take"] == []
