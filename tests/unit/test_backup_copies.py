@@ -115,3 +115,22 @@ def test_a_backup_never_replaces_a_file_at_its_target(tmp_path, monkeypatch, lin
     with sqlite3.connect(target) as copy:
         assert copy.execute("SELECT name FROM sqlite_master").fetchall() == [("t",)]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["backup.sqlite3", "eventbot.sqlite3"]
+
+
+def test_a_backup_linked_whose_first_name_cannot_be_removed_says_it_is_whole(
+        tmp_path, monkeypatch):
+    """The copy takes the target's name by a hard link, then loses its own: if that
+    removal failed, the error was raised again by the clean-up that removes the copy, and
+    the backup read as failed (a bare OSError) though it lay whole at its name."""
+    def refused(path: object) -> None:
+        raise PermissionError(errno.EACCES, "Permission denied", str(path))
+    with sqlite3.connect(tmp_path / "eventbot.sqlite3") as source:
+        source.execute("CREATE TABLE t (x)")
+        target = tmp_path / "backup.sqlite3"
+        monkeypatch.setattr(files.os, "remove", refused)
+        with pytest.raises(Unavailable, match=r"backup\.sqlite3 is whole, but .*\.partial, "
+                           r"the name it was written under, could not be removed"):
+            files.backup_to(source, target)
+    monkeypatch.undo()
+    with sqlite3.connect(target) as copy:
+        assert copy.execute("SELECT name FROM sqlite_master").fetchall() == [("t",)]

@@ -78,7 +78,7 @@ def backup_to(source: sqlite3.Connection, target: Path, source_path: Path | None
         _keep(Path(partial), target)
     except (OSError, sqlite3.Error, Unavailable) as exc:
         if partial is not None:
-            with contextlib.suppress(FileNotFoundError):
+            with contextlib.suppress(OSError):  # (what failed says more than this would)
                 os.remove(partial)
         if isinstance(exc, Unavailable):
             raise
@@ -101,7 +101,9 @@ def _keep(copy: Path, target: Path) -> None:
     """Give the whole `copy` the name `target`, unless a file has it: a link fails if the
     name is taken, where a rename replaces it (two backups into one new name, started at
     once, both found it free, and the second replaced the first). Where the file system
-    has no hard links, the name is checked just before the rename."""
+    has no hard links, the name is checked just before the rename. A copy whose other name
+    cannot be removed once linked is a backup made all the same: said so, since that name
+    would keep its space after the backup itself is deleted."""
     try:
         os.link(copy, target, follow_symlinks=False)
     except FileExistsError:
@@ -113,7 +115,12 @@ def _keep(copy: Path, target: Path) -> None:
             raise Unavailable(TARGET_EXISTS.format(target=target)) from None
         os.replace(copy, target)
     else:
-        os.remove(copy)
+        try:
+            os.remove(copy)
+        except OSError as exc:
+            raise Unavailable(f"the backup {target} is whole, but {copy}, the name it was "
+                              f"written under, could not be removed ({exc.strerror or exc}); "
+                              "remove that name") from None
 
 
 # Seconds since a copy's last write before a backup that finds it unheld takes it for
