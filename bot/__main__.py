@@ -349,9 +349,9 @@ async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
             sys.stdout.flush()
     except OutputError as exc:  # after the commit: the import is done, whatever the output
         saved = (f"event {reports[0].event.id} {reports[0].event.slug!r} was "
-                 f"{'created' if reports[0].created else 'updated'}" if len(reports) == 1
-                 else f"{len(reports)} events were saved")
-        raise OutputError(f"{saved}, but its report could not be written: {exc}") from None
+                 f"{'created' if reports[0].created else 'updated'}, but its" if len(reports) == 1
+                 else f"{len(reports)} events were saved, but their")
+        raise OutputError(f"{saved} report could not be written: {exc}") from None
     return 0
 
 

@@ -357,8 +357,9 @@ SHORT_OF = {errno.EMFILE: "open files", errno.ENFILE: "open files", errno.ENOMEM
 
 def shortage_of(error: BaseException) -> tuple[str, BaseException] | None:
     """What the host ran short of ("memory", "open files" or "threads") and the error that
-    says so, if `error` or what it wraps (or was raised while handling) is the host's
-    limit rather than a defect."""
+    says so, if `error` or what it wraps (its cause, a command's original error) is the
+    host's limit. An error raised while handling a shortage is not one: a defect of the
+    handler, told and logged as a defect."""
     seen: BaseException | None = error
     for _ in range(8):
         if seen is None:
@@ -369,7 +370,7 @@ def shortage_of(error: BaseException) -> tuple[str, BaseException] | None:
             return SHORT_OF[seen.errno], seen
         if isinstance(seen, RuntimeError) and "can't start new thread" in str(seen):
             return "threads", seen
-        seen = seen.__cause__ or getattr(seen, "original", None) or seen.__context__
+        seen = seen.__cause__ or getattr(seen, "original", None)
     return None
 
 

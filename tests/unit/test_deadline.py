@@ -358,3 +358,30 @@ async def test_the_host_running_short_is_one_private_line_and_one_log_line(
     assert all(r.exc_info is None and f"short of {short}: rsvp join" in r.getMessage()
                for r in said)
     assert "2 more request(s) failed" in said[1].getMessage()
+
+
+def test_an_error_raised_while_handling_a_shortage_is_a_defect_not_a_shortage():
+    """Only what an error wraps counts (its cause, a command's original): a defect raised
+    in a handler of MemoryError or EMFILE, chained or not, is still a defect."""
+    def raised(outer: type[Exception], chained: bool) -> BaseException:
+        try:
+            try:
+                raise OSError(errno.EMFILE, "Too many open files")
+            except OSError as inner:
+                if chained:
+                    raise outer("wrapped") from inner
+                raise outer("a defect in the handler") from None
+        except Exception as error:
+            return error
+        raise AssertionError("unreachable")
+
+    assert tree.shortage_of(raised(KeyError, chained=False)) is None
+    try:
+        raise MemoryError
+    except MemoryError:
+        try:
+            raise ValueError("a defect in the handler")
+        except ValueError as defect:
+            assert tree.shortage_of(defect) is None
+    short = tree.shortage_of(raised(RuntimeError, chained=True))
+    assert short is not None and short[0] == "open files"

@@ -94,7 +94,8 @@ def backup_to(source: sqlite3.Connection, target: Path, source_path: Path | None
 
 TARGET_EXISTS = "{target} already exists; choose a new file name"
 # What a file system without hard links (FAT, some network shares) answers `os.link` with.
-NO_HARD_LINKS = frozenset({errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK})
+NO_HARD_LINKS = frozenset({errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK,
+                           errno.ENOSYS})
 
 
 def _keep(copy: Path, target: Path) -> None:
@@ -105,7 +106,7 @@ def _keep(copy: Path, target: Path) -> None:
     cannot be removed once linked is a backup made all the same: said so, since that name
     would keep its space after the backup itself is deleted."""
     try:
-        os.link(copy, target, follow_symlinks=False)
+        os.link(copy, target)  # (the copy is a file of its own: no link to follow)
     except FileExistsError:
         raise Unavailable(TARGET_EXISTS.format(target=target)) from None
     except OSError as exc:
