@@ -11,10 +11,11 @@ sharing the database changed.
 
 Reminders are delivered AT MOST ONCE: claiming a reminder records it in
 `reminders_sent` in the same transaction that finds it due, before the DM is sent.
-A crash between that commit and the DM loses the reminders claimed and not sent; a
-stop gives back those whose DMs had not begun, and the next start sends them. It never
-sends one twice, whether after a restart or with two processes on one database (the
-claim is a write transaction, so only one of them gets it). A duplicate reminder is
+Each reminder is claimed just before its DM, one at a time (`CLAIM_BATCH`), so a crash
+between that commit and the DM loses that one reminder; a stop gives back a claim under
+way, and the next start sends it. It never sends one twice, whether after a restart or
+with two processes on one database (the claim is a write transaction, so only one of
+them gets it). A duplicate reminder is
 worse than a missing one here, and `/rsvp status` and the announcement still tell
 members when the event is. Members whose DMs are closed are skipped (and logged), not
 retried; so is a member who no longer holds a seat once Discord opens the DM channel (it
@@ -73,7 +74,11 @@ log = logging.getLogger(__name__)
 MAX_SLEEP = 60.0
 MIN_GAP = 1.0  # seconds between two rounds: a burst of joins wakes it about once a second
 RETRY_AFTER = 30.0  # seconds after an unexpected failure of a round
-CLAIM_BATCH = 100
+# Reminders claimed at once: one, claimed just before its DM. A crash loses what was
+# claimed and not sent, and in a burst Discord lets about one DM channel open a second: a
+# claim of 100 was a window of a minute and more in which a crash lost up to 100 of them.
+# A claim costs about a millisecond (SQLite), against the second or so of its DM.
+CLAIM_BATCH = 1
 
 
 class Reminders(commands.Cog):
@@ -84,7 +89,7 @@ class Reminders(commands.Cog):
         self._failures = RetryLog(log)  # the scheduler's
         self._scheduler: asyncio.Task[None] | None = None
         # What a stop gives back (`_give_back_unsent`): the claim under way, and the
-        # reminders claimed whose DMs have not begun.
+        # reminders claimed whose DMs have not begun (none, claimed one at a time).
         self._claiming: asyncio.Future[list[DueReminder]] | None = None
         self._unsent: list[DueReminder] = []
 
@@ -204,9 +209,9 @@ class Reminders(commands.Cog):
     async def send_due_reminders(self) -> None:
         store = self.bot.store
         while True:
-            # At most once: the claim is committed (recorded as sent) before any DM goes out.
-            # A stop meanwhile gives back the claim and the reminders not yet begun; the
-            # claim is shielded, so that it is known whatever moment the stop lands.
+            # At most once: the claim is committed (recorded as sent) before its DM goes
+            # out. A stop meanwhile gives back the claim and any reminders not yet begun;
+            # the claim is shielded, so that it is known whatever moment the stop lands.
             self._claiming = asyncio.ensure_future(store.run(
                 store.reminders.claim_reminders, self.bot.wall_clock.trusted(),
                 limit=CLAIM_BATCH))
