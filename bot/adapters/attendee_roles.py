@@ -809,11 +809,10 @@ class AttendeeRoles:
         """The role is off everyone at the event's end (or, not `taken`, given up on): the
         event stops giving it out. Removing is idempotent, so it comes first: a crash
         before this removes the role again on the next start rather than leaving it with
-        anyone."""
-        self._ending.pop(event_id, None)
+        anyone. It counts as ending until the database has it: else, meanwhile, the
+        scheduler would find it due again and a sync give its role out once more."""
         self._forget_refusals(event_id)
         self._giving_unfinished.discard(event_id)
-        self._forget_guild(event_id)
         try:
             await self.bot.store.run(self.bot.store.reminders.end_attendee_role, event_id,
                                      role_id)
@@ -823,6 +822,10 @@ class AttendeeRoles:
         except Exception:  # still the event's: the next round takes it back again
             log.exception("could not record that role %s of event %s was taken back",
                           role_id, event_id)
+        finally:
+            if self._ending.get(event_id) == role_id:
+                del self._ending[event_id]
+            self._forget_guild(event_id)
 
     async def _grant(self, guild_id: int, event_id: int, user_id: int, role_id: int
                      ) -> bool | None:

@@ -43,3 +43,29 @@ async def test_an_owed_role_deleted_on_discord_leaves_nothing_of_its_event() -> 
     assert event_id not in roles._owed
     assert event_id not in roles._guild_of
     assert event_id not in roles._taking
+
+
+async def test_an_event_stays_ending_until_its_end_is_recorded() -> None:
+    """The role is off everyone and the end is being recorded: until the database has it,
+    the event still counts as ending, so that the scheduler does not find it due again
+    and a sync does not give its role out once more (it stopped counting as ending before
+    the write, and a read at once still found the role given out)."""
+    written = asyncio.Event()
+    release = asyncio.Event()
+
+    class SlowEnd(_Store):
+        async def run(self, fn, *args):
+            if fn is _Store.reminders.end_attendee_role:
+                written.set()
+                await release.wait()
+            return fn(*args)
+
+    bot = SimpleNamespace(store=SlowEnd(), runs_guild=lambda guild_id: True)
+    roles = AttendeeRoles(bot)  # type: ignore[arg-type]
+    roles._ending[70] = 700
+    ending = asyncio.create_task(roles._ended(70, 700))
+    await asyncio.wait_for(written.wait(), 5)
+    assert roles.ending_events() == (70,)
+    release.set()
+    await asyncio.wait_for(ending, 5)
+    assert roles.ending_events() == ()
