@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -559,6 +560,20 @@ def test_output_to_a_closed_pipe_or_a_full_disk_is_no_traceback(cli):
     assert imported.stderr.endswith(" was updated, but its report could not be written: "
                                     "cannot write the output (No space left on device): send "
                                     "it to a terminal, a pipe or a file that can be written\n")
+    # a folder of several events: the line counts them
+    for name in ("one", "two"):
+        folder = cli.db.parent / "events" / name
+        shutil.copytree(SAMPLE_DIR, folder)
+        toml = folder / "event.toml"
+        toml.write_text(re.sub(r"(?m)^title = .*$", f'title = "Panel {name}"', toml.read_text()))
+    both = subprocess.run(f"{sys.executable} -m bot import events --guild 1 > /dev/full",
+                          shell=True, cwd=cli.db.parent, env=cli.env, capture_output=True,
+                          text=True, timeout=60)
+    assert both.returncode == 2 and both.stderr.startswith(
+        "eventbot: 2 events were saved, but their report could not be written: cannot write "
+        "the output (No space left on device)"), both.stderr
+    listed = cli("events").stdout
+    assert "Panel one" in listed and "Panel two" in listed
 
 
 def test_a_backup_is_of_the_database_as_it_is_not_upgraded_first(cli, tmp_path):
