@@ -48,7 +48,9 @@ from bot.adapters.missing_routes import (
     route_offered,
     say_missing,
 )
+from bot.adapters.role_changes import allowed_by, my_roles
 from bot.adapters.said_before import HistoryHidden, said_since
+from bot.adapters.scheduled_events import sync_scheduled_event
 from bot.app import EventBot
 from bot.errors import EventNotFound
 from bot.flows import registration
@@ -101,15 +103,36 @@ class NoticeSender:
         # written before may have gone out already (`_said_already`).
         self._started = datetime.now(UTC).replace(microsecond=0)
 
+    async def _follow_discord_event(self, notice: Notice) -> None:
+        """The event's Discord event, if it has one, takes what an import elsewhere (the
+        command line) changed: its name, time, place and description. What Discord
+        refuses is logged (`run_scheduled_event`); the notice is done all the same."""
+        guild = self.bot.get_guild(notice.guild_id)
+        if guild is None or await self.bot.store.run(
+                self.bot.store.reminders.scheduled_event_id, notice.guild_id,
+                notice.event_id) is None:
+            return
+        try:
+            event = await self.bot.store.run(self.bot.store.events.get_event,
+                                             notice.guild_id, notice.event_id)
+        except EventNotFound:
+            return
+        await sync_scheduled_event(self.bot, notice.guild_id, event,
+                                   allowed_by(my_roles(guild)), create=False)
+
     async def deliver(self, notice: Notice) -> bool:
         """Send one notice; False leaves it claimed, to be retried after the claim expires
         (`_failed` says which failures do)."""
         payload = notice.payload
         if isinstance(payload, RefreshPayload):
             # An import changed the event (on the command line, say, with no Discord to
-            # edit them there; the bot's own imports have begun the edit already, and the
-            # edit loop skips messages that already show the event as it is).
-            self.edits.registration_changed(notice.guild_id, notice.event_id)
+            # change anything there; the bot's own imports have begun already, and the
+            # edit loop skips messages that already show the event as it is). Everything
+            # that follows the event's registrations hears of it, as after a change made
+            # in Discord: its announcements, and its attendee role (an import's new
+            # capacity seats members from the waitlist), then its Discord event.
+            self.bot.registration_changed(notice.guild_id, notice.event_id)
+            await self._follow_discord_event(notice)
             return True
         if isinstance(payload, CancelledPayload | DeletedPayload):  # the event is gone:
             try:                                                    # the payload says all

@@ -749,6 +749,70 @@ async def test_an_import_into_an_announced_event_asks_for_its_announcements_edit
     assert await kinds(store) == ["recap", "refresh"]
 
 
+async def test_an_import_into_an_event_with_an_attendee_role_asks_for_its_grants(store):
+    """An event with an attendee role and no announcement: an import that seats members
+    from its waitlist (a larger capacity, from the command line say) asks the process
+    serving the server to look at the role, as a change made in Discord does, so that
+    those seated get it."""
+    event = await new_event(store, capacity=1, slug="with-role")
+    await store.run(store.reminders.set_attendee_role, 1, event.id, 555)
+    await store.join(1, event.id, 1, "confirmed")
+    await store.join(1, event.id, 2, "waitlisted")
+    await kinds(store)
+    await store.run(store.events.save_event, 1, EventDraft(slug="with-role", title="Talk",
+                                                           capacity=2),
+                    [("page text", make_page())])
+    assert "refresh" in await kinds(store)
+
+
+async def test_an_import_from_elsewhere_reaches_the_roles_and_the_discord_event(store):
+    """An import on the command line (a process without Discord) renamed and moved an
+    announced event listed in the server's Discord events, and seated a waiting member:
+    the bot delivering its refresh tells everything that follows the event's
+    registrations (its announcements, its attendee role), as a change made in Discord
+    does, and its Discord event takes the new name and time."""
+    import discord
+
+    from bot.i18n import language
+    from bot.locks import KeyedLocks
+
+    start, later = datetime(2037, 5, 1, 18, tzinfo=UTC), datetime(2037, 6, 1, 18, tzinfo=UTC)
+    event = await new_event(store, capacity=1, starts_at=start, slug="elsewhere")
+    await store.run(store.notices.add_announcement_message, event.id, 77, 88, "digest")
+    await store.run(store.reminders.set_scheduled_event_id, 1, event.id, 4242)
+    await store.join(1, event.id, 1, "confirmed")
+    await store.join(1, event.id, 2, "waitlisted")
+    await kinds(store)
+    await store.run(store.events.save_event, 1, EventDraft(
+        slug="elsewhere", title="Renamed Elsewhere", capacity=2, starts_at=later),
+        [("page text", make_page())])
+    [refresh] = [n for n in await store.run(store.notices.claim_notices)
+                 if n.kind.value == "refresh"]
+    changed: list[tuple[int, int]] = []
+    edited: list[tuple[int, dict]] = []
+
+    async def edit_scheduled_event(guild_id, scheduled_event_id, **fields):
+        edited.append((scheduled_event_id, fields))
+
+    async def for_guild(guild_id, client):
+        return language("en")
+
+    role = SimpleNamespace(id=1, permissions=discord.Permissions(manage_events=True))
+    server = SimpleNamespace(id=1, me=SimpleNamespace(id=99, roles=[role]))
+    cog = Announcements(a_bot(
+        store=store, event_steps=KeyedLocks(), refused_discord_events=SimpleNamespace(
+            settled=lambda guild_id, event_id: None),
+        registration_changed=lambda guild_id, event_id: changed.append((guild_id, event_id)),
+        get_guild=lambda guild_id: server if guild_id == 1 else None,
+        http=SimpleNamespace(edit_scheduled_event=edit_scheduled_event),
+        languages=SimpleNamespace(for_guild=for_guild)))
+    assert await cog.sender.deliver(refresh) is True
+    assert changed == [(1, event.id)]
+    [(scheduled, fields)] = edited
+    assert scheduled == 4242 and fields["name"] == "Renamed Elsewhere", fields
+    assert datetime.fromisoformat(fields["scheduled_start_time"]) == later, fields
+
+
 async def test_an_import_that_moves_an_event_tells_its_channel_and_members(store):
     """A page imported again with a typed start or venue moves the event as an edit does:
     one channel notice, one DM per member registered; the same import again, none."""
