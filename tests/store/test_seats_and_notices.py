@@ -749,7 +749,7 @@ async def test_an_import_into_an_announced_event_asks_for_its_announcements_edit
     assert await kinds(store) == ["recap", "refresh"]
 
 
-async def test_an_import_into_an_event_with_an_attendee_role_asks_for_its_grants(store):
+async def test_an_import_into_an_event_with_a_role_or_a_discord_event_asks_to_follow(store):
     """An event with an attendee role and no announcement: an import that seats members
     from its waitlist (a larger capacity, from the command line say) asks the process
     serving the server to look at the role, as a change made in Discord does, so that
@@ -762,6 +762,14 @@ async def test_an_import_into_an_event_with_an_attendee_role_asks_for_its_grants
     await store.run(store.events.save_event, 1, EventDraft(slug="with-role", title="Talk",
                                                            capacity=2),
                     [("page text", make_page())])
+    assert "refresh" in await kinds(store)
+    # and one with nothing but its Discord event: it follows the import
+    listed = await new_event(store, capacity=1, slug="listed")
+    await store.run(store.reminders.set_scheduled_event_id, 1, listed.id, 4242)
+    await kinds(store)
+    await store.run(store.events.save_event, 1, EventDraft(slug="listed", title="Talk",
+                                                           capacity=2),
+                    [("other page text", make_page())])
     assert "refresh" in await kinds(store)
 
 

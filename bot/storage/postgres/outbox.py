@@ -104,12 +104,14 @@ class PostgresOutbox(Repository):
     async def refresh_announcements(self, conn: asyncpg.Connection, guild_id: int,
                                     event_id: int, now: datetime) -> None:
         """Queue an edit of the event's announcements, if it has any, and a look at its
-        attendee role, if it has one, in the caller's transaction: whichever process posts
-        them edits them, and gives the role to members an import seated (an import run
-        from the command line has no Discord to do either)."""
+        attendee role and its Discord event, if it has them, in the caller's transaction:
+        whichever process posts them edits them, gives the role to members an import
+        seated, and has the Discord event follow (an import run from the command line has
+        no Discord to do any of it)."""
         if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM announcement_messages"
                                " WHERE event_id = $1) OR EXISTS (SELECT 1 FROM events"
-                               " WHERE id = $1 AND attendee_role_id IS NOT NULL)", event_id):
+                               " WHERE id = $1 AND (attendee_role_id IS NOT NULL"
+                               " OR scheduled_event_id IS NOT NULL))", event_id):
             await self.notify(conn, guild_id, event_id, RefreshPayload(), now)
 
     async def notify_many(self, conn: asyncpg.Connection,

@@ -134,12 +134,13 @@ class SqliteOutbox(Repository):
 
     def refresh_announcements(self, guild_id: int, event_id: int, now: datetime) -> None:
         """Queue an edit of the event's announcements, if it has any, and a look at its
-        attendee role, if it has one, in the caller's transaction: whichever process posts
-        them edits them, and gives the role to members an import seated (an import run
-        from the command line has no Discord to do either)."""
+        attendee role and its Discord event, if it has them, in the caller's transaction:
+        whichever process posts them edits them, gives the role to members an import
+        seated, and has the Discord event follow (an import run from the command line has
+        no Discord to do any of it)."""
         if self._one("SELECT 1 FROM announcement_messages WHERE event_id = ?1 UNION ALL"
-                     " SELECT 1 FROM events WHERE id = ?1 AND attendee_role_id IS NOT NULL"
-                     " LIMIT 1", (event_id,)) is not None:
+                     " SELECT 1 FROM events WHERE id = ?1 AND (attendee_role_id IS NOT NULL"
+                     " OR scheduled_event_id IS NOT NULL) LIMIT 1", (event_id,)) is not None:
             self.notify(guild_id, event_id, RefreshPayload(), now)
 
     def claim_notices(self, limit: int = 100, stale_after: int = CLAIM_SECONDS,
