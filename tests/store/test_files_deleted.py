@@ -1,7 +1,8 @@
 """The database's files deleted under a running bot (someone "cleaning up" its data
-folder): the write-ahead log (`-wal`) or the wal-index (`-shm`). Each stays open, so
-SQLite would go on using it; the store refuses writes instead, says so in one log line,
-and no commit it acknowledged is lost, even to a SIGKILL right after."""
+folder): the write-ahead log (`-wal`) or the wal-index (`-shm`); or the database file
+moved away, or replaced by a backup renamed over it. Each stays open, so SQLite would go
+on using it; the store refuses writes instead, says so in one log line, and no commit it
+acknowledged is lost, even to a SIGKILL right after."""
 
 from __future__ import annotations
 
@@ -44,9 +45,16 @@ KILLED = textwrap.dedent("""
     async def main(path, which, before, after, others):
         store = await open_store(path)
         event = await new_event(store, capacity=100_000)
+        if which == "replaced":  # a backup of the event alone, put in place below
+            await store.backup(f"{path}.backup")
         for user in range(1, before + 1):
             await store.join(1, event.id, user, "m")
-        os.unlink(f"{path}-{which}")
+        if which == "moved":
+            os.rename(path, f"{path}.old")
+        elif which == "replaced":
+            os.replace(f"{path}.backup", path)
+        else:
+            os.unlink(f"{path}-{which}")
         acknowledged, committed = before, 0
         for user in range(before + 1, before + after + 1):
             if others:
@@ -77,11 +85,12 @@ async def killed_after_deleting(path: Path, which: str, before: int, after: int,
     return acknowledged, committed, err.decode()
 
 
-async def kept(path: Path) -> tuple[int, int]:
-    """(RSVPs, the other process's rows) in the database as the next start finds it."""
+async def kept(path: Path, found: Path | None = None) -> tuple[int, int]:
+    """(RSVPs, the other process's rows) in the database as the next start on `path`
+    finds it, or in the file `found` (which the start does not open) if given."""
     async with await open_store(path):
         pass  # the next start: it replays whatever log is there
-    conn = sqlite3.connect(path)
+    conn = sqlite3.connect(found or path)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         [(rsvps,)] = conn.execute("SELECT count(*) FROM rsvps").fetchall()
@@ -116,6 +125,56 @@ async def test_a_deleted_wal_index_lets_no_other_process_lose_its_commits(tmp_pa
     assert (acknowledged, committed) == (5, 20)
     said = [line for line in log.splitlines() if "wal-index" in line]
     assert len(said) == 1 and f"{path}-shm" in said[0], log
+
+
+async def test_a_database_file_moved_away_keeps_every_acknowledged_join_in_it(tmp_path):
+    """The database file renamed under the bot (`mv bot.sqlite3 bot.sqlite3.old`): SQLite
+    went on committing to it, its log left under the old name, and a kill then lost every
+    join, those acknowledged before the move too (10 of 10: the moved file held no table,
+    and the next start, making a new database at the name, dropped the log). Now the log
+    is copied into the moved file when the move is seen, later joins are refused, and the
+    log says so once."""
+    path = tmp_path / "bot.sqlite3"
+    acknowledged, _, log = await killed_after_deleting(path, "moved", 5, 5)
+    assert await kept(path, found=tmp_path / "bot.sqlite3.old") == (acknowledged, 0)
+    assert acknowledged == 5  # the joins after the move were refused
+    said = [line for line in log.splitlines() if "was moved" in line]
+    assert len(said) == 1 and str(path) in said[0], log
+    assert "all in it" in said[0]
+
+
+async def test_a_backup_renamed_over_the_database_gets_none_of_the_old_files_log(tmp_path):
+    """A backup renamed over the database under the bot, then a kill (a stop that timed
+    out): the next start applied the old file's write-ahead log, left beside it, to the
+    backup, and the restore was undone without a word (5 RSVPs the backup did not have),
+    or, with a log begun again since a checkpoint, mixed pages of both files. The log and
+    the wal-index of a database file no name leads to are removed once it is seen."""
+    path = tmp_path / "bot.sqlite3"
+    acknowledged, _, log = await killed_after_deleting(path, "replaced", 5, 5)
+    assert acknowledged == 5
+    assert await kept(path) == (0, 0)  # the backup, as it was taken
+    said = [line for line in log.splitlines() if "was deleted or replaced" in line]
+    assert len(said) == 1 and str(path) in said[0], log
+
+
+async def test_a_database_file_put_back_where_it_was_takes_writes_again(tmp_path, caplog):
+    """Moved away and put back while the bot runs (an operator who meant to copy it):
+    refused while away, taken again once it is back, the log saying each once."""
+    path = tmp_path / "bot.sqlite3"
+    async with await open_store(path) as store:
+        event = await new_event(store, capacity=100)
+        await store.join(1, event.id, 1, "m")
+        os.rename(path, tmp_path / "elsewhere.sqlite3")
+        for user in (2, 3):
+            with pytest.raises(DatabaseGone):
+                await store.join(1, event.id, user, "m")
+        os.rename(tmp_path / "elsewhere.sqlite3", path)
+        for user in (2, 3):
+            await store.join(1, event.id, user, "m")
+    assert await kept(path) == (3, 0)
+    messages = [record.getMessage() for record in caplog.records]
+    assert sum("was moved" in m for m in messages) == 1, messages
+    assert sum("is back" in m for m in messages) == 1, messages
 
 
 async def test_a_store_whose_files_are_all_there_writes_and_closes_them(tmp_path):

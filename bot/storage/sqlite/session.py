@@ -275,6 +275,14 @@ class WriteHealth:
       process using the database (a command, a second bot) makes a new one, and each
       then writes over the other's commits in the log.
     Once any of them has no name left, writes are refused: it cannot be given one again.
+    The same once its name leads elsewhere or nowhere (the database file moved away, or
+    moved and another put in its place): SQLite's log and wal-index stay under the old
+    name, and the next start, on a new database there, dropped the log with every commit
+    in it. The log is first copied into the moved file, which then holds all, and writes
+    are taken again if the file is put back under its name. A database file that no name
+    leads to any more leaves its log and wal-index beside whatever takes its place (a
+    backup): those are removed, or the next start would apply them to that file
+    (`_drop_stale`), which SQLite does not do for a file it sees moved.
     Deleting or renaming a file changes its folder's modification time, so `check_file`
     looks at the folder first (one fstat, as watching the database file alone cost) and
     at the three files only when the folder changed, or changed less than
@@ -282,8 +290,8 @@ class WriteHealth:
     changes one time). An fstat of each file on every write transaction made one join at a
     time through the store about 6% slower (`bench/rsvp.py`)."""
 
-    __slots__ = ("_files", "_folders", "_folders_seen", "_gone", "_log_to_save", "_shared",
-                 "locked", "path", "unwritable")
+    __slots__ = ("_files", "_folders", "_folders_seen", "_gone", "_keys", "_log_to_save",
+                 "_moved", "_shared", "locked", "path", "unwritable")
 
     def __init__(self) -> None:
         self.unwritable = Outage(log)  # writes failing in the file system
@@ -295,7 +303,9 @@ class WriteHealth:
         self._folders: tuple[int, ...] = ()  # descriptors of the folders that hold them
         self._folders_seen: tuple[int, ...] = ()  # their modification times (ns), checked
         self.path = "the database"  # its file, once watched, as the log names it
+        self._keys: dict[str, tuple[int, int]] = {}  # each file's (device, inode), by name
         self._gone = False
+        self._moved = False  # gone as the database file moved away: it may be put back
         self._log_to_save = False  # a deleted write-ahead log not all copied in yet
 
     def watch(self, path: str | os.PathLike[str], database: str | None = None,
@@ -322,6 +332,9 @@ class WriteHealth:
         self._folders = tuple(os.open(folder, os.O_RDONLY | os.O_CLOEXEC)
                               for folder in sorted(folders))
         self._folders_seen = ()
+        for fd, name, _owned in self._files:
+            status = os.fstat(fd)
+            self._keys[name] = (status.st_dev, status.st_ino)
 
     def check_file(self, conn: sqlite3.Connection) -> None:
         """Raise DatabaseGone if the database file, its write-ahead log or its wal-index
@@ -331,15 +344,44 @@ class WriteHealth:
             if self._folders_unchanged():
                 return
             for fd, name, _owned in self._files:
-                if os.fstat(fd).st_nlink == 0:
+                if (deleted := os.fstat(fd).st_nlink == 0) or not self._named(name):
                     self._gone = True
-                    self._say_gone(name, conn)
+                    self._say_gone(name, deleted, conn)
                     break
             else:
                 return
+        elif self._moved and all(self._named(name) for _fd, name, _owned in self._files):
+            self._gone = self._moved = False
+            log.warning("the database file %s is back under its name: writes are taken "
+                        "again", self.path)
+            return
         elif self._log_to_save and self._save_log(conn):
-            log.warning("what the deleted write-ahead log held is now in the database file")
+            log.warning("what the write-ahead log held is now in the database file")
         raise DatabaseGone()
+
+    def _named(self, name: str) -> bool:
+        """Whether `name` still leads to the watched file of that name, or cannot be
+        looked up (a folder made unreadable: SQLite's descriptors still work)."""
+        try:
+            status = os.stat(name)
+        except (FileNotFoundError, NotADirectoryError):
+            return False
+        except OSError:
+            return True
+        return (status.st_dev, status.st_ino) == self._keys.get(name)
+
+    def _drop_stale(self) -> list[str]:
+        """Remove the write-ahead log and the wal-index of a database file no name leads
+        to, where their names still lead to them: the names it removed. The next process
+        to open the database would take them for those of the file now under its name."""
+        dropped = []
+        for name, key in self._keys.items():
+            with suppress(OSError):
+                status = os.stat(name)
+                if name != self.path and (status.st_dev, status.st_ino) == key:
+                    os.unlink(name)
+                    dropped.append(name)
+        return dropped
 
     def _folders_unchanged(self) -> bool:
         """Whether no file of the watched folders can have been deleted or renamed since
@@ -367,26 +409,45 @@ class WriteHealth:
         self._log_to_save = bool(busy) or frames != moved
         return not self._log_to_save
 
-    def _say_gone(self, name: str, conn: sqlite3.Connection) -> None:
-        if name == self.path:
+    def _say_gone(self, name: str, deleted: bool, conn: sqlite3.Connection) -> None:
+        if name == self.path and deleted:
+            dropped = self._drop_stale()
             log.error("the database file %s was deleted or replaced while the bot ran: "
-                      "writes are refused, since they would be lost at the next start; "
-                      "stop the bot and put back the file, or a backup of it", name)
+                      "writes are refused, since they would be lost at the next start%s; "
+                      "stop the bot and put back the file, or a backup of it", name,
+                      f" (its {' and '.join(dropped)} removed)" if dropped else "")
+        elif name == self.path:
+            self._moved = True
+            self._log_to_save = True
+            saved = ("what the bot wrote is all in it" if self._save_log(conn)
+                     else "what the bot wrote is not all in it yet")
+            if not self._log_to_save and os.path.exists(name):  # another file took its name
+                self._drop_stale()
+            log.error("the database file %s was moved or renamed while the bot ran (the "
+                      "file the bot has open is no longer under that name; %s): writes "
+                      "are refused, since the next start would not find them; put the "
+                      "file back under that name to go on", name, saved)
         elif name.endswith("-wal"):
             self._log_to_save = True
             saved = ("what it held is moved into the database file" if self._save_log(conn)
                      else "what it held is not all in the database file yet")
-            log.error("the database's write-ahead log %s was deleted while the bot ran: "
-                      "%s, and writes are refused, since the next ones would be lost if "
-                      "the bot were killed; stop the bot cleanly (SIGTERM, Ctrl-C), which "
-                      "moves the rest", name, saved)
+            log.error("the database's write-ahead log %s was deleted or moved while the "
+                      "bot ran: %s, and writes are refused, since the next ones would be "
+                      "lost if the bot were killed; stop the bot cleanly (SIGTERM, Ctrl-C), "
+                      "which moves the rest", name, saved)
         else:  # (the log is not copied then: another process may have written over it)
-            log.error("the database's wal-index %s was deleted while the bot ran: writes "
-                      "are refused, since another process using the database could write "
-                      "over them; stop the bot and every other process using the "
+            log.error("the database's wal-index %s was deleted or moved while the bot ran: "
+                      "writes are refused, since another process using the database could "
+                      "write over them; stop the bot and every other process using the "
                       "database", name)
 
     def close(self) -> None:
+        """Stop watching, once the store's connections are closed. A database file moved
+        away, and all in it, leaves its log and wal-index to no one (SQLite skips its
+        last checkpoint of a moved file, and their removal): they are removed (see the
+        class)."""
+        if self.path in self._keys and not self._log_to_save and not self._named(self.path):
+            self._drop_stale()
         for fd, _name, owned in self._files:
             if owned:
                 os.close(fd)
@@ -394,7 +455,7 @@ class WriteHealth:
             shared.release()
         for fd in self._folders:
             os.close(fd)
-        self._files, self._folders, self._shared = [], (), []
+        self._files, self._folders, self._shared, self._keys = [], (), [], {}
 
     def failed(self, error: sqlite3.Error) -> DatabaseUnwritable:
         self.unwritable.began(None, "the database could not be written (%s): its disk may "
