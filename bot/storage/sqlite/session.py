@@ -194,6 +194,11 @@ def configure(conn: sqlite3.Connection, *, wait: bool = True) -> None:
     # member's status on an event of 100,000 RSVPs reads no page from the file (a read
     # with the CPU's caches swept first, by hand: 81 µs at 2 MiB, 70 µs at 16 or 32).
     conn.execute(f"PRAGMA cache_size = -{PAGE_CACHE_KIB}")
+    # What SQLite would otherwise put in temporary files (statement journals, sorts past
+    # the cache, temporary tables) kept in memory: a host whose temporary folders cannot
+    # be written (a read-only root file system, TMPDIR a folder that is gone) refused a
+    # new database's start, blaming its file, and failed an event's deletion halfway.
+    conn.execute("PRAGMA temp_store = MEMORY")
     if not wait:
         conn.execute("PRAGMA wal_autocheckpoint = 0")
     # The write-ahead log cut back to this size once a checkpoint has moved it all into the
