@@ -197,7 +197,7 @@ def configure(conn: sqlite3.Connection, *, wait: bool = True) -> None:
     # What SQLite would otherwise put in temporary files (statement journals, sorts past
     # the cache, temporary tables) kept in memory: a host whose temporary folders cannot
     # be written (a read-only root file system, TMPDIR a folder that is gone) refused a
-    # new database's start, blaming its file, and failed an event's deletion halfway.
+    # new database's start, blaming its file, and failed the deletion of a large event.
     conn.execute("PRAGMA temp_store = MEMORY")
     if not wait:
         conn.execute("PRAGMA wal_autocheckpoint = 0")
