@@ -157,6 +157,12 @@ def heartbeat_interval() -> float:
 async def run_sandbox(settings: Settings, database: Path, *, fresh: bool = False) -> int:
     """Start the local Discord and the bot, run the console, always stop the bot."""
     interval = heartbeat_interval()
+    try:  # the bot's log and its start-up signal go in a temporary folder
+        tempfile.gettempdir()
+    except FileNotFoundError:  # none of TMPDIR, /tmp, /var/tmp, ... could be written
+        raise SandboxError("no temporary folder can be written (TMPDIR, /tmp, /var/tmp): the "
+                           "sandbox keeps the bot's log there; set TMPDIR to a folder you "
+                           "can write") from None
     database = sandbox_database(settings, database, fresh=fresh)
     state = world.state_path(database)
     if fresh:

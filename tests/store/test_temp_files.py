@@ -1,6 +1,7 @@
-"""SQLite's temporary files (statement journals, sorts): a host whose temporary folders
-cannot be written (a container with a read-only root file system, `TMPDIR` naming a
-folder that is gone) must not stop the bot, nor fail a request halfway."""
+"""SQLite's temporary files (statement journals, sorts), and the sandbox's: a host whose
+temporary folders cannot be written (a container with a read-only root file system,
+`TMPDIR` naming a folder that is gone) must not stop the bot, nor fail a request halfway,
+and the sandbox says so in one line."""
 
 from __future__ import annotations
 
@@ -61,3 +62,19 @@ def test_no_writable_temporary_folder_stops_no_start_and_no_write(tmp_path):
              "SQLITE_TMPDIR": str(tmp_path / "gone")})
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["2000"]
+
+
+def test_the_sandbox_without_a_writable_temporary_folder_says_so_in_one_line(tmp_path):
+    """`python -m bot sandbox` keeps the bot's log and its start-up signal in a temporary
+    folder: on such a host it ended in a traceback from `tempfile`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_")}
+    proc = subprocess.run(
+        [*without_temporary_folders(tmp_path), sys.executable, "-m", "bot", "sandbox",
+         "--database", str(tmp_path / "sandbox.sqlite3")], capture_output=True, text=True,
+        timeout=60, input="", env={**env, "PYTHONPATH": str(ROOT),
+                                   "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
+                                   "TMPDIR": str(tmp_path / "gone")})
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr == ("eventbot: no temporary folder can be written (TMPDIR, /tmp, "
+                           "/var/tmp): the sandbox keeps the bot's log there; set TMPDIR to "
+                           "a folder you can write\n")
