@@ -9,6 +9,7 @@ import logging
 import multiprocessing
 import os
 import re
+import signal
 import subprocess
 import sys
 import uuid
@@ -126,6 +127,76 @@ async def test_a_server_that_never_answers_is_given_up_on_within_seconds(postgre
     waited = asyncio.get_running_loop().time() - started
     assert waited < CONNECT_TIMEOUT + 5, waited
     assert "DATABASE_URL" in str(raised.value)
+
+
+async def backends(url: str) -> tuple[asyncpg.Connection, list[int]]:
+    """A connection of the test's own, and the server processes of every other session
+    of the database (the store's)."""
+    admin = await asyncpg.connect(url)
+    pids = [r[0] for r in await admin.fetch(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+        " AND pid <> pg_backend_pid()")]
+    return admin, pids
+
+
+async def test_a_server_that_stops_answering_holds_a_request_seconds_not_for_ever(
+        postgres_url, monkeypatch):
+    """The server processes of the store's connections freeze (SIGSTOP: as a hung server,
+    or a network that drops packets without a word, leaves them): a join and a read on
+    them are not held until the server comes back (or, with the network gone, until the
+    operating system gives up, a quarter of an hour on), but given up on after
+    ANSWER_WITHIN and made again on a new connection; nothing is written twice."""
+    from bot.storage.postgres import store as postgres_store
+
+    monkeypatch.setattr(postgres_store, "ANSWER_WITHIN", 0.5)
+    store = await open_store(postgres_url)
+    admin, frozen = await backends(postgres_url)
+    try:
+        event = await new_event(store, capacity=5)
+        for pid in frozen:
+            os.kill(pid, signal.SIGSTOP)
+        started = asyncio.get_running_loop().time()
+        asked = asyncio.gather(store.join(1, event.id, 7, "m"),
+                               store.run(store.registrations.member_rsvp, 1, event.id, 8))
+        try:
+            await asyncio.wait([asked], timeout=5)  # (not cancelled: it ends once thawed)
+            waited = asyncio.get_running_loop().time() - started
+        finally:
+            for pid in frozen:
+                os.kill(pid, signal.SIGCONT)
+        joined, status = await asked
+        assert waited < 5, "held until the server answered again"
+        assert joined.result.outcome is JoinOutcome.CONFIRMED and status[1] is None
+        assert await admin.fetchval("SELECT confirmed_count FROM events WHERE id = $1",
+                                    event.id) == 1
+    finally:
+        await admin.close()
+        await store.close()
+
+
+async def test_a_migration_waits_for_another_past_the_statements_timeout(blank_url,
+                                                                          monkeypatch):
+    """Another process's migration (holding the migration lock) may rightly take longer
+    than a statement of a request waits for its answer: a start waits for it."""
+    from bot.storage.postgres import store as postgres_store
+    from bot.storage.postgres.migrate import MIGRATION_LOCK
+
+    monkeypatch.setattr(postgres_store, "ANSWER_WITHIN", 0.2)
+    other = await asyncpg.connect(blank_url)
+    try:
+        async with other.transaction():
+            await other.execute("SELECT pg_advisory_xact_lock(hashtext($1))", MIGRATION_LOCK)
+            opening = asyncio.ensure_future(open_store(blank_url))
+            while not await other.fetchval(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                    " AND NOT granted"):
+                assert not opening.done(), opening.exception()
+                await asyncio.sleep(0.02)
+            await asyncio.sleep(0.4)  # past the timeout of a request's statement
+        async with await opening as store:
+            assert await store.run(store.schema.schema_version) == SCHEMA_VERSION
+    finally:
+        await other.close()
 
 
 def join_from_a_process(url: str, event_id: int, users: list[int], start, answers) -> None:

@@ -77,7 +77,7 @@ async def copy_sqlite(source: Path, target: PostgresStore,
     repos = target.repositories
     copied = sum(len(table_rows) for table_rows in rows.values())
     progress.begin(2 * copied + len(rows["events"]))
-    async with target.pool.acquire() as conn, conn.transaction():
+    async with target.patient() as conn, conn.transaction():
         # A one-off copy waits for a lock as long as it takes, as a migration does.
         await conn.execute("SET LOCAL lock_timeout = 0")
         for table, columns, _ in TABLES:

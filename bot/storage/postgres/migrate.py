@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import logging
 
+import asyncpg
+
 from bot.errors import Unavailable
 from bot.storage.postgres.content import PostgresContent
 from bot.storage.postgres.migrations import (
@@ -24,8 +26,11 @@ MIGRATION_LOCK = "eventbot:migrate"
 
 
 class PostgresMigrator(Repository):
-    async def migrate(self, content: PostgresContent, search: PostgresSearch) -> None:
-        async with self._transaction() as conn:
+    async def migrate(self, content: PostgresContent, search: PostgresSearch,
+                      conn: asyncpg.Connection | None = None) -> None:
+        """Bring the schema up to date, on `conn` (one without a statement timeout: a
+        migration may take long), else a pooled connection."""
+        async with self._transaction(conn) as conn:
             # Another process's migration, or a schema change waiting for the tables, may
             # rightly take longer than a request waits for a lock.
             await conn.execute("SET LOCAL lock_timeout = 0")

@@ -52,6 +52,15 @@ DATABASE_AWAY = N_("the database can't be reached right now; try again in a mome
 # a transaction left open by a tool or a stuck process must not hold members' requests,
 # and the pool's connections, for ever.
 WAIT_FOR_LOCKS = {"lock_timeout": f"{BUSY_TIMEOUT_MS}ms"}
+# Seconds a statement on a pooled connection waits for the server's answer (asyncpg's
+# command_timeout), after which the connection is given up as lost: a server that stops
+# answering without closing the connection (frozen, or the network dropping packets
+# silently) must not hold members' requests, and the pool's connections, until the
+# operating system gives up on the connection (about 15 minutes, past Discord's follow-up
+# tokens). Longer than lock_timeout, so that a wait for a lock is said to be busy by the
+# server first. Migrations and `migrate-db`, which may rightly take longer, use a
+# connection without it (`PostgresStore.patient`).
+ANSWER_WITHIN = BUSY_TIMEOUT_MS / 1000 + 5
 # The store operation under way (`operation`), which the log names when PostgreSQL ends
 # one of its statements: its name only, never its SQL or the values in it.
 _OPERATION: ContextVar[str | None] = ContextVar("eventbot_store_operation", default=None)
@@ -125,6 +134,16 @@ async def to_the_end(step: Awaitable[T]) -> T:
     if cancelled:
         raise asyncio.CancelledError from (None if task.cancelled() else task.exception())
     return task.result()
+
+
+def give_up_if_unanswered(conn: asyncpg.Connection, exc: BaseException) -> None:
+    """A statement on `conn` went unanswered past its timeout (`ANSWER_WITHIN`): the
+    connection is closed at once, and so counts as lost (`lost_connection`). asyncpg would
+    otherwise ask the server to cancel the statement, and the rollback, and the pool's
+    reset of the connection, would each wait up to the timeout again for a server that
+    does not answer. The server rolls back a transaction whose connection ended."""
+    if isinstance(exc, TimeoutError):
+        conn.terminate()
 
 
 class DatabaseAway(Unavailable):
@@ -261,12 +280,17 @@ class Repository:
                 try:
                     await to_the_end(transaction.start())
                     yield used
-                except BaseException:
+                except BaseException as exc:
+                    give_up_if_unanswered(used, exc)
                     with contextlib.suppress(Exception):  # a lost connection rolled it back
                         await to_the_end(transaction.rollback())
                     raise
                 committing = True
-                await to_the_end(transaction.commit())
+                try:
+                    await to_the_end(transaction.commit())
+                except BaseException as exc:
+                    give_up_if_unanswered(used, exc)
+                    raise
                 committed = True
         except asyncio.CancelledError as cancelled:
             # The caller stopped waiting, and a lost connection came with it (`to_the_end`

@@ -9,9 +9,10 @@ The repositories' methods are the protocol's, with the same names and parameters
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import ParamSpec, TypeVar, cast
@@ -30,6 +31,7 @@ from bot.storage.postgres.registrations import PostgresRegistrations
 from bot.storage.postgres.reminders import PostgresReminders
 from bot.storage.postgres.search import PostgresSearch
 from bot.storage.postgres.session import (
+    ANSWER_WITHIN,
     WAIT_FOR_LOCKS,
     Connections,
     Database,
@@ -80,6 +82,7 @@ class PostgresRepositories:
 class PostgresStore:
     def __init__(self, pool: asyncpg.Pool, url: str, repos: PostgresRepositories) -> None:
         self._pool = pool
+        self._url = url
         self._repos = repos
         # Typed as the protocols so call sites type-check as with SQLite: each method has
         # the protocol's name and parameters (tests/unit/test_postgres_seam.py compares
@@ -116,10 +119,12 @@ class PostgresStore:
         try:
             pool = await asyncpg.create_pool(url, min_size=1, max_size=POOL_SIZE,
                                              timeout=CONNECT_TIMEOUT, init=connections.connected,
-                                             server_settings=WAIT_FOR_LOCKS)
+                                             server_settings=WAIT_FOR_LOCKS,
+                                             command_timeout=ANSWER_WITHIN)
             repos = PostgresRepositories(Database(pool, clock, trusted, connections))
-            await repos.schema.migrate(repos.content, repos.search)
             store = cls(pool, url, repos)
+            async with store.patient() as conn:
+                await repos.schema.migrate(repos.content, repos.search, conn)
             await store._listener.start()
         except BaseException as exc:
             if pool is not None:
@@ -129,6 +134,18 @@ class PostgresStore:
                 raise said from None
             raise
         return store
+
+    @contextlib.asynccontextmanager
+    async def patient(self) -> AsyncIterator[asyncpg.Connection]:
+        """A connection of its own whose statements wait for the server as long as it
+        takes (the pool's give up after ANSWER_WITHIN), for work that may rightly take
+        longer than a request: a migration, the copy of a whole database."""
+        conn = await asyncpg.connect(self._url, timeout=CONNECT_TIMEOUT,
+                                     server_settings=WAIT_FOR_LOCKS)
+        try:
+            yield conn
+        finally:
+            await conn.close()
 
     @property
     def pool(self) -> asyncpg.Pool:
