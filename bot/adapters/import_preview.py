@@ -19,7 +19,7 @@ import discord
 from bot.adapters.event_option import bot_permissions, guild_id_of
 from bot.adapters.held import PER_MODERATOR, Held, HeldQuestion
 from bot.adapters.manage_forms import asker_may_answer, when_where_lines
-from bot.adapters.scheduled_events import follow_change
+from bot.adapters.scheduled_events import follow_change, start_moved_from
 from bot.app import Interaction
 from bot.command_words import option_name
 from bot.flows import importing
@@ -177,8 +177,9 @@ async def save_import(interaction: Interaction, plan: ImportPlan,
     lang = member_language(interaction)
     summary = saved_text(result, lang)
     # the event as the preview showed it: what the import changed
-    scheduled = await follow_change(bot, guild_id, plan.target, result.event,
-                                    bot_permissions(interaction))
+    saved_event = result.event
+    scheduled = await follow_change(bot, guild_id, start_moved_from(plan.target, saved_event),
+                                    saved_event, bot_permissions(interaction))
     if scheduled:
         summary += "\n" + lang.text(scheduled)
     return clip(summary, 1900), event_embed(lang, result.event)

@@ -15,7 +15,7 @@ from discord import app_commands
 
 from bot.adapters.event_option import bot_permissions, guild_id_of, require_manage_events
 from bot.adapters.held import PER_MODERATOR, Held, HeldQuestion
-from bot.adapters.scheduled_events import follow_change, kept_on_delete
+from bot.adapters.scheduled_events import follow_change, kept_on_delete, start_moved_from
 from bot.catalog import MAX_LINK, MAX_TITLE, validate_link, validate_title, validate_venue
 from bot.errors import EventChanged, EventNotFound, InvalidValue
 from bot.i18n import N_, Language, Markup, Text, language
@@ -349,7 +349,8 @@ async def apply_edit(interaction: Interaction, modal: EditModal) -> None:
             text += "\n" + lang._("It is now over, so its attendee role is taken back from "
                                   "everyone; if the date is a mistake, set it right, then give "
                                   "the role again with /manage role.")
-    note = await follow_change(bot, saved.guild_id, before, saved, bot_permissions(interaction))
+    note = await follow_change(bot, saved.guild_id, start_moved_from(before, saved), saved,
+                               bot_permissions(interaction))
     if note:
         text += "\n" + lang.text(note)
     await respond(interaction, clip(text, 1900), ephemeral=True)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 import discord
 
@@ -321,20 +322,30 @@ async def forgot_if_gone(bot: EventBot, guild_id: int, event_id: int,
     return True
 
 
-async def follow_change(bot: EventBot, guild_id: int, before: Event | None, saved: Event,
-                        permissions: discord.Permissions) -> Text | None:
-    """After an edit or an import changed the event (`before`, None for a new one): its
-    Discord event, if it has one, follows. Discord moves a Discord event only from a start
-    to come to a start to come (`discord_takes_start`): one whose event is moved into the
-    past (or to moments away) is removed, and one that has begun (ACTIVE), whose event is
-    put off, is replaced by one at the new time; neither left saying the old time. One
-    that has begun otherwise takes the rest of the change (name, place, end), and is
-    ended when its event's end is moved to now or before; its start moved to another
-    moment past, it keeps the one it began at, and the moderator is told so."""
+def start_moved_from(before: Event | None, saved: Event) -> datetime | None:
+    """The start moment (`Event.start_moment`) a change moved the event from, for
+    `follow_change`: None when it kept its start (or had none, or is new)."""
+    if before is None or before.start_moment == saved.start_moment:
+        return None
+    return before.start_moment
+
+
+async def follow_change(bot: EventBot, guild_id: int, moved_from: datetime | None,
+                        saved: Event, permissions: discord.Permissions) -> Text | None:
+    """After an edit or an import changed the event (`moved_from`: the start moment it
+    moved from, `start_moved_from`; None when its start stayed): its Discord event, if it
+    has one, follows. Discord moves a Discord event only from a start to come to a start
+    to come (`discord_takes_start`): one whose event is moved into the past (or to moments
+    away) is removed, and one that has begun (ACTIVE), whose event is put off, is replaced
+    by one at the new time; neither left saying the old time. One that has begun otherwise
+    takes the rest of the change (name, place, end), and is ended when its event's end is
+    moved to now or before; its start moved to another moment past, it keeps the one it
+    began at, and the moderator is told so. The same for an import made elsewhere (the
+    command line), from its refresh notice (`RefreshPayload.moved_from`)."""
     now = bot.wall_clock.trusted()  # (see the module: a step ahead removes none early)
     start_kept = False
-    if before is not None and before.start_moment != saved.start_moment:
-        movable = discord_takes_start(before.start_moment, now)
+    if moved_from is not None and moved_from != saved.start_moment:
+        movable = discord_takes_start(moved_from, now)
         taken = discord_takes_start(saved.start_moment, now)
         if movable and not taken:
             return await remove_for_move(bot, guild_id, saved, permissions, replace=False)
