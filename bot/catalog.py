@@ -477,12 +477,13 @@ async def import_page(store: Store, guild_id: int, source: PageSource, *,
                       starts_at: datetime | None = None, all_day: bool = False,
                       ends_at: datetime | None = None, venue: str | None = None,
                       facts: PageFacts | None = None,
-                      updates: int | None = None) -> ImportReport:
+                      updates: int | None = None, followed: bool = False) -> ImportReport:
     """A new event from one page, unless the guild already has this page (or its URL):
     then that event is updated, so a retry after a lost reply does not make a second.
     The times and venue given here win over what the page says (`facts`, read in the
     server's timezone when not given). `updates`: the event a preview said this import
-    updates, which makes no new event (`Events.save_event`)."""
+    updates, which makes no new event; `followed`: the caller has its Discord event follow
+    a moved start itself (both `Events.save_event`)."""
     kept = None
     if not title and not page_title(source):  # an event it updates keeps its own title
         found = await store.run(store.events.imported_event_id, guild_id, source.text,
@@ -500,7 +501,8 @@ async def import_page(store: Store, guild_id: int, source: PageSource, *,
                        page_when=facts.when, page_venue=facts.venue)
     event, created = await store.run(store.events.save_event,
                                      guild_id, draft, [(source.text, source.page)],
-                                            new=True, url=source.url, updates=updates)
+                                            new=True, url=source.url, updates=updates,
+                                            followed=followed)
     return ImportReport(event, created, tuple(f"{source.page.kind}: {line}"
                                               for line in source.page.skipped), facts.notes)
 

@@ -404,7 +404,13 @@ class RemovedPayload:
 
 @dataclass(frozen=True, slots=True)
 class RefreshPayload:
-    pass
+    # The event's start moment (`Event.start_moment`) before the import, when the import
+    # moved it: the event's Discord event follows the move as after a change made in
+    # Discord (`bot.adapters.scheduled_events.follow_change`), removed or replaced where
+    # Discord cannot move it. None when the start stayed, when the importer had the Discord
+    # event follow itself (the bot's own imports), and in notices stored before it was
+    # kept (the Discord event then takes the new details only).
+    moved_from: datetime | None = None
 
 
 NoticePayload: TypeAlias = (CapacityPayload | PromotedPayload | ClosedPayload | OpenedPayload

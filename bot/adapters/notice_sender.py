@@ -50,11 +50,11 @@ from bot.adapters.missing_routes import (
 )
 from bot.adapters.role_changes import allowed_by, my_roles
 from bot.adapters.said_before import HistoryHidden, said_since
-from bot.adapters.scheduled_events import sync_scheduled_event
+from bot.adapters.scheduled_events import follow_change
 from bot.app import EventBot
 from bot.errors import EventNotFound
 from bot.flows import registration
-from bot.i18n import Language
+from bot.i18n import Language, language
 from bot.models import (
     GIVE_UP_AFTER,
     CancelledPayload,
@@ -103,10 +103,13 @@ class NoticeSender:
         # written before may have gone out already (`_said_already`).
         self._started = datetime.now(UTC).replace(microsecond=0)
 
-    async def _follow_discord_event(self, notice: Notice) -> None:
-        """The event's Discord event, if it has one, takes what an import elsewhere (the
-        command line) changed: its name, time, place and description. What Discord
-        refuses is logged (`run_scheduled_event`); the notice is done all the same."""
+    async def _follow_discord_event(self, notice: Notice, payload: RefreshPayload) -> None:
+        """The event's Discord event, if it has one, follows what an import elsewhere (the
+        command line) changed, as after a change made in Discord (`follow_change`): its
+        name, time, place and description; moved where Discord cannot move it
+        (`payload.moved_from`), it is removed, or replaced by one at the new time. What
+        Discord refuses is logged (`run_scheduled_event`, `delete_scheduled_event`); the
+        notice is done all the same."""
         guild = self.bot.get_guild(notice.guild_id)
         if guild is None or await self.bot.store.run(
                 self.bot.store.reminders.scheduled_event_id, notice.guild_id,
@@ -117,8 +120,11 @@ class NoticeSender:
                                              notice.guild_id, notice.event_id)
         except EventNotFound:
             return
-        await sync_scheduled_event(self.bot, notice.guild_id, event,
-                                   allowed_by(my_roles(guild)), create=False)
+        note = await follow_change(self.bot, notice.guild_id, payload.moved_from, event,
+                                   allowed_by(my_roles(guild)))
+        if payload.moved_from is not None and note is not None:
+            log.info("Discord event of event %s in guild %s, after an import moved it: %s",
+                     event.id, notice.guild_id, language().text(note))
 
     async def deliver(self, notice: Notice) -> bool:
         """Send one notice; False leaves it claimed, to be retried after the claim expires
@@ -132,7 +138,7 @@ class NoticeSender:
             # in Discord: its announcements, and its attendee role (an import's new
             # capacity seats members from the waitlist), then its Discord event.
             self.bot.registration_changed(notice.guild_id, notice.event_id)
-            await self._follow_discord_event(notice)
+            await self._follow_discord_event(notice, payload)
             return True
         if isinstance(payload, CancelledPayload | DeletedPayload):  # the event is gone:
             try:                                                    # the payload says all

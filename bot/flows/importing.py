@@ -182,7 +182,8 @@ class ImportResult:
 
 async def save(store: Store, changed: Changed, guild_id: int, plan: ImportPlan) -> ImportResult:
     """Save the plan (one transaction), then the registration-change signal, so the
-    event's announcements follow."""
+    event's announcements follow. Its Discord event is the caller's to have follow
+    (`follow_change`): the refresh notice names no start the import moved it from."""
     source, facts, typed = plan.source, plan.facts, plan.typed
     outcome: Literal["created", "updated", "added"]
     if plan.adds_to:
@@ -197,7 +198,8 @@ async def save(store: Store, changed: Changed, guild_id: int, plan: ImportPlan) 
                            ends_at=typed.ends_at, venue=typed.venue,
                            page_when=facts.when, page_venue=facts.venue)
         saved, _ = await store.run(store.events.save_event, guild_id, draft,
-                                   [(source.text, source.page)], url=source.url)
+                                   [(source.text, source.page)], url=source.url,
+                                   followed=True)
         outcome = "added"
     else:
         # The preview said it updates this event: deleted since, Import refuses rather
@@ -208,7 +210,8 @@ async def save(store: Store, changed: Changed, guild_id: int, plan: ImportPlan) 
                                    capacity=plan.capacity, facts=facts,
                                    starts_at=typed.starts_at, all_day=typed.all_day,
                                    ends_at=typed.ends_at, venue=typed.venue,
-                                   updates=None if plan.target is None else plan.target.id)
+                                   updates=None if plan.target is None else plan.target.id,
+                                   followed=True)
         saved = report.event
         outcome = "created" if report.created else "updated"
     changed(guild_id, saved.id)

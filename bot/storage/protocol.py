@@ -63,7 +63,8 @@ class Events(Protocol):
     def save_event(self, guild_id: int, draft: EventDraft, pages: Sequence[tuple[str, Page]],
                    now: datetime | None = None, *, new: bool = False,
                    url: str | None = None, sample: bool = False,
-                   updates: int | None = None) -> tuple[Event, bool]: ...
+                   updates: int | None = None, followed: bool = False
+                   ) -> tuple[Event, bool]: ...
     def save_events(self, guild_id: int,
                     drafts: Sequence[tuple[EventDraft, Sequence[tuple[str, Page]]]],
                     now: datetime | None = None, *, sample: bool = False

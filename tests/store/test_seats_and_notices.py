@@ -22,6 +22,7 @@ from bot.models import (
     DeletedPayload,
     NoticeKind,
     PromotedPayload,
+    RefreshPayload,
     RemovedPayload,
 )
 from bot.registration import (
@@ -773,52 +774,138 @@ async def test_an_import_into_an_event_with_a_role_or_a_discord_event_asks_to_fo
     assert "refresh" in await kinds(store)
 
 
+def following_discord(store: Store, asked: list[tuple]) -> Announcements:
+    """The announcements cog of a bot in guild 1 with Manage Events, whose refresh notices
+    have Discord events follow: what it asks of Discord's Discord events goes into
+    `asked` (("edit", id, fields), ("delete", id), ("create", fields)); one it creates
+    gets the id 5151; it hears of registration changes as ("changed", guild, event)."""
+    import discord
+
+    from bot.i18n import language
+    from bot.locks import KeyedLocks
+
+    async def edit_scheduled_event(guild_id, scheduled_event_id, **fields):
+        asked.append(("edit", scheduled_event_id, fields))
+
+    async def delete_scheduled_event(guild_id, scheduled_event_id, **fields):
+        asked.append(("delete", scheduled_event_id))
+
+    async def create_scheduled_event(**fields):
+        asked.append(("create", fields))
+        return SimpleNamespace(id=5151, **fields)
+
+    async def fetch_scheduled_events(**_):
+        return []
+
+    async def for_guild(guild_id, client):
+        return language("en")
+
+    role = SimpleNamespace(id=1, permissions=discord.Permissions(manage_events=True))
+    server = SimpleNamespace(id=1, me=SimpleNamespace(id=99, roles=[role]),
+                             create_scheduled_event=create_scheduled_event,
+                             fetch_scheduled_events=fetch_scheduled_events)
+    return Announcements(a_bot(
+        store=store, event_steps=KeyedLocks(), user=SimpleNamespace(id=99),
+        refused_discord_events=SimpleNamespace(settled=lambda guild_id, event_id: None),
+        registration_changed=lambda guild_id, event_id: asked.append(
+            ("changed", guild_id, event_id)),
+        get_guild=lambda guild_id: server if guild_id == 1 else None,
+        http=SimpleNamespace(edit_scheduled_event=edit_scheduled_event,
+                             delete_scheduled_event=delete_scheduled_event),
+        languages=SimpleNamespace(for_guild=for_guild)))
+
+
+async def imported_elsewhere(store: Store, event_id: int, slug: str, **draft) -> list[tuple]:
+    """The event, listed in the server's Discord events as 4242, imported again as the
+    command line does (`draft`'s fields typed), and its refresh notice delivered by the
+    running bot: what the bot asked of Discord."""
+    await store.run(store.reminders.set_scheduled_event_id, 1, event_id, 4242)
+    await kinds(store)
+    await store.run(store.events.save_event, 1, EventDraft(slug=slug, **draft),
+                    [("page text", make_page())])
+    [refresh] = [n for n in await store.run(store.notices.claim_notices)
+                 if n.kind.value == "refresh"]
+    asked: list[tuple] = []
+    assert await following_discord(store, asked).sender.deliver(refresh) is True
+    return asked
+
+
 async def test_an_import_from_elsewhere_reaches_the_roles_and_the_discord_event(store):
     """An import on the command line (a process without Discord) renamed and moved an
     announced event listed in the server's Discord events, and seated a waiting member:
     the bot delivering its refresh tells everything that follows the event's
     registrations (its announcements, its attendee role), as a change made in Discord
     does, and its Discord event takes the new name and time."""
-    import discord
-
-    from bot.i18n import language
-    from bot.locks import KeyedLocks
-
     start, later = datetime(2037, 5, 1, 18, tzinfo=UTC), datetime(2037, 6, 1, 18, tzinfo=UTC)
     event = await new_event(store, capacity=1, starts_at=start, slug="elsewhere")
     await store.run(store.notices.add_announcement_message, event.id, 77, 88, "digest")
-    await store.run(store.reminders.set_scheduled_event_id, 1, event.id, 4242)
     await store.join(1, event.id, 1, "confirmed")
     await store.join(1, event.id, 2, "waitlisted")
-    await kinds(store)
-    await store.run(store.events.save_event, 1, EventDraft(
-        slug="elsewhere", title="Renamed Elsewhere", capacity=2, starts_at=later),
-        [("page text", make_page())])
-    [refresh] = [n for n in await store.run(store.notices.claim_notices)
-                 if n.kind.value == "refresh"]
-    changed: list[tuple[int, int]] = []
-    edited: list[tuple[int, dict]] = []
-
-    async def edit_scheduled_event(guild_id, scheduled_event_id, **fields):
-        edited.append((scheduled_event_id, fields))
-
-    async def for_guild(guild_id, client):
-        return language("en")
-
-    role = SimpleNamespace(id=1, permissions=discord.Permissions(manage_events=True))
-    server = SimpleNamespace(id=1, me=SimpleNamespace(id=99, roles=[role]))
-    cog = Announcements(a_bot(
-        store=store, event_steps=KeyedLocks(), refused_discord_events=SimpleNamespace(
-            settled=lambda guild_id, event_id: None),
-        registration_changed=lambda guild_id, event_id: changed.append((guild_id, event_id)),
-        get_guild=lambda guild_id: server if guild_id == 1 else None,
-        http=SimpleNamespace(edit_scheduled_event=edit_scheduled_event),
-        languages=SimpleNamespace(for_guild=for_guild)))
-    assert await cog.sender.deliver(refresh) is True
-    assert changed == [(1, event.id)]
-    [(scheduled, fields)] = edited
-    assert scheduled == 4242 and fields["name"] == "Renamed Elsewhere", fields
+    [changed, (what, scheduled, fields)] = await imported_elsewhere(
+        store, event.id, "elsewhere", title="Renamed Elsewhere", capacity=2, starts_at=later)
+    assert changed == ("changed", 1, event.id)
+    assert (what, scheduled, fields["name"]) == ("edit", 4242, "Renamed Elsewhere"), fields
     assert datetime.fromisoformat(fields["scheduled_start_time"]) == later, fields
+
+
+async def test_an_import_from_elsewhere_into_the_past_removes_the_discord_event(store):
+    """The command line moves an event to come into the past (a date typed wrong): its
+    Discord event, which Discord cannot move there, is deleted and forgotten, as after
+    /manage import or /manage edit, not left listed at the old time."""
+    now = utcnow().replace(microsecond=0)
+    event = await new_event(store, capacity=1, starts_at=now + timedelta(days=30))
+    asked = await imported_elsewhere(store, event.id, "talk", title="Event talk",
+                                     starts_at=now - timedelta(days=1))
+    assert asked[1:] == [("delete", 4242)], asked
+    assert await store.run(store.reminders.scheduled_event_id, 1, event.id) is None
+
+
+async def test_an_import_from_elsewhere_putting_off_a_begun_event_replaces_its_discord_event(
+        store):
+    """The command line puts off an event begun an hour ago (its Discord event has begun,
+    and Discord moves none that has): the Discord event is replaced by one at the new
+    time, as after /manage import or /manage edit, not left with the start it began at."""
+    now = utcnow().replace(microsecond=0)
+    event = await new_event(store, capacity=1, starts_at=now - timedelta(hours=1))
+    later = now + timedelta(days=7)
+    asked = await imported_elsewhere(store, event.id, "talk", title="Event talk",
+                                     starts_at=later)
+    assert [step[0] for step in asked[1:]] == ["delete", "create"], asked
+    assert asked[1] == ("delete", 4242)
+    fields = asked[2][1]
+    assert fields["start_time"] == later and fields["name"] == "Event talk", fields
+    assert await store.run(store.reminders.scheduled_event_id, 1, event.id) == 5151
+
+
+async def test_a_refresh_notice_names_the_start_the_imports_not_yet_delivered_moved_from(
+        store):
+    """The refresh notice of an import that moved the event names the start moment it
+    moved from; imports not yet delivered fold into one notice naming the first start
+    (the Discord event was last at it); the bot's own import, which has the Discord
+    event follow itself, names none."""
+    now = utcnow().replace(microsecond=0)
+    first = now + timedelta(days=30)
+    event = await new_event(store, capacity=1, starts_at=first)
+    await store.run(store.reminders.set_scheduled_event_id, 1, event.id, 4242)
+    await kinds(store)
+
+    async def import_again(starts_at: datetime, **options) -> None:
+        await store.run(store.events.save_event, 1, EventDraft(
+            slug="talk", title="Event talk", starts_at=starts_at), [("page text", make_page())],
+            **options)
+
+    async def refreshes() -> list[RefreshPayload]:
+        return [n.payload for n in await store.run(store.notices.claim_notices)
+                if isinstance(n.payload, RefreshPayload)]
+
+    await import_again(first)
+    assert await refreshes() == [RefreshPayload()]
+    await import_again(now - timedelta(days=1))
+    await import_again(now + timedelta(days=9))
+    assert await refreshes() == [RefreshPayload(first)]
+    await import_again(now + timedelta(days=10))
+    await import_again(now + timedelta(days=8), followed=True)
+    assert await refreshes() == [RefreshPayload()]
 
 
 async def test_an_import_that_moves_an_event_tells_its_channel_and_members(store):

@@ -52,6 +52,7 @@ EXAMPLES = [
     CancelledPayload(user_id=66, title="A Talk"),
     RemovedPayload(user_id=77),
     RefreshPayload(),
+    RefreshPayload(moved_from=datetime(2031, 3, 4, 17, tzinfo=UTC)),
 ]
 
 
@@ -80,6 +81,11 @@ def test_round_trip(payload):
      DeletedPayload("T", ((1, 2),), 3)),
     ("deleted", '{"title": "T"}', DeletedPayload("T")),
     ("cancelled", '{"user_id": 5, "title": "T"}', CancelledPayload(5, "T")),
+    # a refresh of an earlier version: its Discord event takes the new details only
+    ("refresh", "{}", RefreshPayload()),
+    ("refresh", '{"moved_from": null}', RefreshPayload()),
+    ("refresh", '{"moved_from": 1930410000}',
+     RefreshPayload(datetime(2031, 3, 4, 17, tzinfo=UTC))),
 ])
 def test_rows_in_the_stored_json_shape_load(kind, stored, expected):
     assert decode_payload(kind, stored) == expected
@@ -96,7 +102,7 @@ def test_the_stored_keys_are_the_ones_earlier_versions_wrote():
 
 @pytest.mark.parametrize(("kind", "stored"), [
     ("promoted", "{}"), ("cancelled", '{"user_id": 5}'), ("no-such-kind", "{}"),
-    ("capacity", "not json"),
+    ("capacity", "not json"), ("refresh", '{"moved_from": "yesterday"}'),
 ])
 def test_an_unreadable_row_is_a_value_error(kind, stored):
     with pytest.raises(ValueError):

@@ -86,15 +86,16 @@ class PostgresEvents(Repository):
     async def save_event(self, guild_id: int, draft: EventDraft,
                          pages: Sequence[tuple[str, Page]], now: datetime | None = None, *,
                          new: bool = False, url: str | None = None,
-                         sample: bool = False, updates: int | None = None
-                         ) -> tuple[Event, bool]:
+                         sample: bool = False, updates: int | None = None,
+                         followed: bool = False) -> tuple[Event, bool]:
         """Create the event `draft.slug` in the guild, or update it in place (the rules of
-        `sqlite.events.SqliteEvents.save_event`, `updates` included). Returns the event and
-        whether it was created."""
+        `sqlite.events.SqliteEvents.save_event`, `updates` and `followed` included).
+        Returns the event and whether it was created."""
         async with self._transaction() as conn:
             await take_turns(conn, [guild_id])
             event_id, created = await self._save(conn, guild_id, draft, pages, now, new=new,
-                                                 url=url, sample=sample, updates=updates)
+                                                 url=url, sample=sample, updates=updates,
+                                                 followed=followed)
             return await self._get_event(conn, guild_id, event_id), created
 
     async def save_events(self, guild_id: int,
@@ -140,7 +141,8 @@ class PostgresEvents(Repository):
     async def _save(self, conn: asyncpg.Connection, guild_id: int, draft: EventDraft,
                     pages: Sequence[tuple[str, Page]], now: datetime | None, *,
                     new: bool = False, url: str | None = None,
-                    sample: bool = False, updates: int | None = None) -> tuple[int, bool]:
+                    sample: bool = False, updates: int | None = None,
+                    followed: bool = False) -> tuple[int, bool]:
         """`save_event`'s writes, in the caller's transaction, its guild's imports locked;
         `now` None: the time once the event is this transaction's."""
         event_id: int | None
@@ -174,14 +176,18 @@ class PostgresEvents(Repository):
         # An import into an event that was there may move it (a typed start or venue);
         # a new event, or a bundled sample re-saved, is no news.
         before = None if created or sample else await self._date_and_venue(conn, event_id)
+        started = None if created else await self._start_moment(conn, event_id)
         await self._apply_draft(conn, event_id, guild_id, draft, now)
         if before is not None:
             await self._tell_of_change(conn, guild_id, event_id, before,
                                        await self._date_and_venue(conn, event_id), now)
         await self._content.add_pages(conn, event_id, guild_id, pages, now, url,
                                       announce_recap=not created)
-        if not created:
-            await self._outbox.refresh_announcements(conn, guild_id, event_id, now)
+        if not created:  # (its Discord event follows a move from `started`, if any)
+            moved = started != await self._start_moment(conn, event_id)
+            await self._outbox.refresh_announcements(conn, guild_id, event_id, now,
+                                                     started if moved else None,
+                                                     followed=followed)
         return event_id, created
 
     async def imported_event_id(self, guild_id: int, body: str,
@@ -294,6 +300,12 @@ class PostgresEvents(Repository):
             await self._tell_of_change(conn, guild_id, event_id, date_and_venue(before),
                                        date_and_venue(after), now)
         return before, after
+
+    @staticmethod
+    async def _start_moment(conn: asyncpg.Connection, event_id: int) -> datetime | None:
+        """The event's start moment as stored (`Event.start_moment`)."""
+        return dt(await conn.fetchval(f"SELECT {start_moment()} FROM events WHERE id = $1",
+                                      event_id))
 
     @staticmethod
     async def _date_and_venue(conn: asyncpg.Connection, event_id: int) -> DateAndVenue:

@@ -18,7 +18,6 @@ from bot.models import (
     Notice,
     NoticeKind,
     NoticePayload,
-    RefreshPayload,
 )
 from bot.shards import Shards
 from bot.storage.postgres.session import (
@@ -28,7 +27,12 @@ from bot.storage.postgres.session import (
     Repository,
     to_the_end,
 )
-from bot.storage.sqlite.outbox import decode_notices, encode_payload, readable_payloads
+from bot.storage.sqlite.outbox import (
+    decode_notices,
+    encode_payload,
+    fold_refresh,
+    readable_payloads,
+)
 from bot.storage.sqlite.session import ts, utcnow
 
 log = logging.getLogger(__name__)
@@ -102,17 +106,20 @@ class PostgresOutbox(Repository):
         return bool(dropped)
 
     async def refresh_announcements(self, conn: asyncpg.Connection, guild_id: int,
-                                    event_id: int, now: datetime) -> None:
+                                    event_id: int, now: datetime,
+                                    moved_from: datetime | None = None, *,
+                                    followed: bool = False) -> None:
         """Queue an edit of the event's announcements, if it has any, and a look at its
-        attendee role and its Discord event, if it has them, in the caller's transaction:
-        whichever process posts them edits them, gives the role to members an import
-        seated, and has the Discord event follow (an import run from the command line has
-        no Discord to do any of it)."""
+        attendee role and its Discord event, if it has them, in the caller's transaction
+        (see `sqlite.outbox.refresh_announcements`: the start moved from, and the refresh
+        notices not sent yet folded in)."""
         if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM announcement_messages"
                                " WHERE event_id = $1) OR EXISTS (SELECT 1 FROM events"
                                " WHERE id = $1 AND (attendee_role_id IS NOT NULL"
                                " OR scheduled_event_id IS NOT NULL))", event_id):
-            await self.notify(conn, guild_id, event_id, RefreshPayload(), now)
+            unsent = await self.take_unsent(conn, event_id, (NoticeKind.REFRESH,))
+            await self.notify(conn, guild_id, event_id,
+                              fold_refresh(unsent, moved_from, followed=followed), now)
 
     async def notify_many(self, conn: asyncpg.Connection,
                           rows: list[tuple[int, int, str, str, int | None]]) -> None:

@@ -237,7 +237,7 @@ class SqliteEvents(Repository):
     def save_event(self, guild_id: int, draft: EventDraft, pages: Sequence[tuple[str, Page]],
                    now: datetime | None = None, *, new: bool = False,
                    url: str | None = None, sample: bool = False,
-                   updates: int | None = None) -> tuple[Event, bool]:
+                   updates: int | None = None, followed: bool = False) -> tuple[Event, bool]:
         """Create the event `draft.slug` in the guild, or update it in place.
 
         With `new`, create one, suffixing the slug if it is taken, unless one of the
@@ -249,13 +249,15 @@ class SqliteEvents(Repository):
         event has the pages any more, that one is updated, and if it is gone, this raises
         EventNotFound rather than make it anew (it was deleted since). RSVPs are never
         touched by an import; a changed capacity goes through the registration rules.
-        `sample` marks an event it creates as the bundled sample. Returns the event and
-        whether it was created.
+        `sample` marks an event it creates as the bundled sample. `followed`: the caller
+        has the event's Discord event follow a moved start itself (`follow_change`, as the
+        bot's own import does), so the refresh notice names no start it moved from
+        (`RefreshPayload`). Returns the event and whether it was created.
         """
         with self._transaction():
             now = now or self._clock()  # once the database is ours: a wait for it counts
             event_id, created = self._save(guild_id, draft, pages, now, new=new, url=url,
-                                           sample=sample, updates=updates)
+                                           sample=sample, updates=updates, followed=followed)
         return self.get_event(guild_id, event_id), created
 
     def save_events(self, guild_id: int,
@@ -299,7 +301,8 @@ class SqliteEvents(Repository):
 
     def _save(self, guild_id: int, draft: EventDraft, pages: Sequence[tuple[str, Page]],
               now: datetime, *, new: bool = False, url: str | None = None,
-              sample: bool = False, updates: int | None = None) -> tuple[int, bool]:
+              sample: bool = False, updates: int | None = None,
+              followed: bool = False) -> tuple[int, bool]:
         """`save_event`'s writes, inside the caller's transaction."""
         db = self._conn
         if new:
@@ -330,12 +333,15 @@ class SqliteEvents(Repository):
         # An import into an event that was there may move it (a typed start or venue);
         # a new event, or a bundled sample re-saved, is no news.
         before = None if created or sample else self._date_and_venue(event_id)
+        started = None if created else self._start_moment(event_id)
         self._apply_draft(event_id, guild_id, draft, now)
         if before is not None:
             self._tell_of_change(guild_id, event_id, before, self._date_and_venue(event_id), now)
         self._content.add_pages(event_id, guild_id, pages, now, url, created=created)
-        if not created:
-            self._outbox.refresh_announcements(guild_id, event_id, now)
+        if not created:  # (its Discord event follows a move from `started`, if any)
+            moved = started != self._start_moment(event_id)
+            self._outbox.refresh_announcements(guild_id, event_id, now,
+                                               started if moved else None, followed=followed)
         return event_id, created
 
     def imported_event_id(self, guild_id: int, body: str, url: str | None = None) -> int | None:
@@ -454,6 +460,11 @@ class SqliteEvents(Repository):
             self._tell_of_change(guild_id, event_id, date_and_venue(before),
                                  date_and_venue(after), now)
         return before, after
+
+    def _start_moment(self, event_id: int) -> datetime | None:
+        """The event's start moment as stored (`Event.start_moment`)."""
+        return dt(self._row(f"SELECT {start_moment()} FROM events WHERE id = ?",
+                            (event_id,))[0])
 
     def _date_and_venue(self, event_id: int) -> DateAndVenue:
         row = self._row("SELECT starts_at, all_day, venue FROM events WHERE id = ?", (event_id,))

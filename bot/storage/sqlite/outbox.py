@@ -24,7 +24,7 @@ from bot.models import (
     RefreshPayload,
 )
 from bot.shards import Shards
-from bot.storage.sqlite.session import Repository, Session, dt, ts, utcnow
+from bot.storage.sqlite.session import Repository, Session, dt, moment, ts, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,8 @@ def decode_payload(kind: str, text: str) -> NoticePayload:
         values = {f.name: raw[f.name] for f in dataclasses.fields(cls) if f.name in raw}
         if cls is DeletedPayload and "messages" in values:
             values["messages"] = tuple((int(c), int(m)) for c, m in values["messages"])
+        if cls is RefreshPayload and values.get("moved_from") is not None:
+            values["moved_from"] = moment(values["moved_from"])  # (`ts`, whole seconds)
         if values.get("to") is not None:  # what a change notice names
             to = values["to"]
             values["to"] = ChangedTo(dt(to.get("starts_at")), dt(to.get("ends_at")),
@@ -51,6 +53,20 @@ def decode_payload(kind: str, text: str) -> NoticePayload:
         return cls(**values)
     except (KeyError, TypeError, ValueError) as e:
         raise ValueError(f"unreadable {kind!r} notice payload {text!r}: {e}") from e
+
+
+def fold_refresh(unsent: Iterable[NoticePayload], moved_from: datetime | None, *,
+                 followed: bool = False) -> RefreshPayload:
+    """One refresh notice for an import and the event's refresh notices not sent yet: its
+    Discord event last followed the event before the earliest of them, so it moves from
+    the start the earliest move among them left (two imports, one into the past and one
+    back, move it once, not remove it and make it anew). With `followed`, none: the
+    importer has had the Discord event follow the event as it now is (both backends)."""
+    if followed:
+        return RefreshPayload()
+    earlier = [p.moved_from for p in unsent
+               if isinstance(p, RefreshPayload) and p.moved_from is not None]
+    return RefreshPayload(earlier[0] if earlier else moved_from)
 
 
 def named_member(text: str) -> int | None:
@@ -132,16 +148,22 @@ class SqliteOutbox(Repository):
             " AND payload = ?", (event_id, NOTICE_KINDS[type(payload)].value,
                                  encode_payload(payload))).rowcount > 0
 
-    def refresh_announcements(self, guild_id: int, event_id: int, now: datetime) -> None:
+    def refresh_announcements(self, guild_id: int, event_id: int, now: datetime,
+                              moved_from: datetime | None = None, *,
+                              followed: bool = False) -> None:
         """Queue an edit of the event's announcements, if it has any, and a look at its
         attendee role and its Discord event, if it has them, in the caller's transaction:
         whichever process posts them edits them, gives the role to members an import
         seated, and has the Discord event follow (an import run from the command line has
-        no Discord to do any of it)."""
+        no Discord to do any of it), from the start moment `moved_from` the import moved
+        the event from, if it did (`RefreshPayload`). The event's refresh notices not sent
+        yet are folded into this one (`fold_refresh`)."""
         if self._one("SELECT 1 FROM announcement_messages WHERE event_id = ?1 UNION ALL"
                      " SELECT 1 FROM events WHERE id = ?1 AND (attendee_role_id IS NOT NULL"
                      " OR scheduled_event_id IS NOT NULL) LIMIT 1", (event_id,)) is not None:
-            self.notify(guild_id, event_id, RefreshPayload(), now)
+            unsent = self.take_unsent(event_id, (NoticeKind.REFRESH,))
+            self.notify(guild_id, event_id, fold_refresh(unsent, moved_from,
+                                                         followed=followed), now)
 
     def claim_notices(self, limit: int = 100, stale_after: int = CLAIM_SECONDS,
                       shards: Shards | None = None,
