@@ -61,7 +61,8 @@ def fold_refresh(unsent: Iterable[NoticePayload], moved_from: datetime | None, *
     Discord event last followed the event before the earliest of them, so it moves from
     the start the earliest move among them left (two imports, one into the past and one
     back, move it once, not remove it and make it anew). With `followed`, none: the
-    importer has had the Discord event follow the event as it now is (both backends)."""
+    importer has the Discord event follow the event as it leaves it (`follow_change`, the
+    bot's own import) (both backends)."""
     if followed:
         return RefreshPayload()
     earlier = [p.moved_from for p in unsent
