@@ -53,7 +53,7 @@ from bot.adapters.owed_roles_record import GIVE_BACK_WAIT
 from bot.adapters.role_changes import mine_changed
 from bot.adapters.said_before import said_since
 from bot.app import EventBot
-from bot.errors import EventNotFound
+from bot.errors import EventNotFound, Unavailable
 from bot.flows import registration
 from bot.logs import RetryLog
 from bot.models import DueReminder
@@ -92,6 +92,10 @@ class Reminders(commands.Cog):
         # reminders claimed whose DMs have not begun (none, claimed one at a time).
         self._claiming: asyncio.Future[list[DueReminder]] | None = None
         self._unsent: list[DueReminder] = []
+        # Reminders claimed whose DMs never began because the database (or the machine)
+        # failed the reads before them: given back by the next round, to go out once the
+        # database answers again (and by a stop, with the rest).
+        self._unread: list[DueReminder] = []
 
     async def cog_load(self) -> None:
         await self.roles.load()
@@ -117,12 +121,13 @@ class Reminders(commands.Cog):
     async def _give_back_unsent(self) -> None:
         """Give back what was claimed and not sent when the scheduler stopped, so the next
         start sends it; a DM under way counts as sent (at most once)."""
-        unsent, self._unsent = self._unsent, []
+        unsent, self._unsent = [*self._unread, *self._unsent], []
+        self._unread = []
         claiming, self._claiming = self._claiming, None
         try:  # the database held elsewhere does not hold the stop up long
             async with asyncio.timeout(GIVE_BACK_WAIT):
                 if claiming is not None:  # stopped while claiming: all of that claim
-                    unsent = await claiming
+                    unsent += await claiming
                 if unsent:
                     await self.bot.store.run(self.bot.store.reminders.release_reminders,
                                              unsent)
@@ -208,6 +213,11 @@ class Reminders(commands.Cog):
 
     async def send_due_reminders(self) -> None:
         store = self.bot.store
+        if self._unread:  # the database failed them: it answers again if this works
+            await store.run(store.reminders.release_reminders, self._unread)
+            log.info("gave back %d reminder(s) the database could not be read for; they go "
+                     "out now", len(self._unread))
+            self._unread = []
         while True:
             # At most once: the claim is committed (recorded as sent) before its DM goes
             # out. A stop meanwhile gives back the claim and any reminders not yet begun;
@@ -285,6 +295,11 @@ class Reminders(commands.Cog):
             route_offered(DIRECT_MESSAGES)
             log.info("reminded user %s of event %s (offsets %s min)", user_id, event_id,
                      due.minutes)
+        except Unavailable as exc:  # before the DM (all the reads are): nothing went out
+            self._unread.append(due)
+            log.warning("could not read what user %s's reminder of event %s needs (%s); it "
+                        "is given back once the database answers, and sent then", user_id,
+                        event_id, exc)
         except discord.Forbidden:
             log.info("user %s does not accept DMs from me; skipped their reminder of event %s",
                      user_id, event_id)

@@ -2490,3 +2490,53 @@ async def test_an_earlier_role_nobody_was_given_is_not_owed_back_after_the_chang
         await role_changed(cog, event_id)
         assert await owed_rows(store, cog) == []
         assert [c for c in http.calls if c[0] == "take"] == []
+
+
+
+@pytest.mark.parametrize("then", ["next round", "stop"])
+async def test_a_reminder_the_database_failed_before_its_dm_is_given_back(store, then):
+    """The database fails the reads a reminder makes before its DM (a restart of
+    PostgreSQL, a busy SQLite file): nothing went out, so it is given back, by the next
+    round (sent then) or by a stop, where it was recorded as sent and lost for good."""
+    from bot.errors import DatabaseBusy
+    from cogs.reminders import Reminders
+
+    await soon_with_members(store, 3)
+    sent: list[str] = []
+
+    class Flaky:  # the store, but its first read of an event fails
+        failed = False
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(store, name)
+
+        async def run(self, fn, *args, **kwargs):
+            if fn.__name__ == "get_event" and not self.failed:
+                self.failed = True
+                raise DatabaseBusy()
+            return await store.run(fn, *args, **kwargs)
+
+    async def send(text: str, **_: object) -> None:
+        sent.append(text)
+
+    async def open_dm(user_id: int) -> dict:
+        return {"id": str(user_id), "last_message_id": None}
+
+    async def locale_of(user_id: int) -> None:
+        return None
+
+    bot = a_bot(store=Flaky(), http=SimpleNamespace(start_private_message=open_dm),
+                get_partial_messageable=lambda channel_id, **_: SimpleNamespace(send=send),
+                member_locales=SimpleNamespace(locale_of=locale_of),
+                signals=SimpleNamespace(unsubscribe=lambda *args: None))
+    bot.dm_channels = DmChannels(bot)
+    cog = Reminders(bot)
+    await cog.send_due_reminders()
+    assert len(sent) == 2  # the first member's read failed
+    if then == "stop":
+        await asyncio.wait_for(cog.cog_unload(), 10)
+        assert [c.user_id for c in await store.run(store.reminders.claim_reminders)] == [1]
+        return
+    await cog.send_due_reminders()
+    assert len(sent) == 3
+    assert await store.run(store.reminders.claim_reminders) == []
