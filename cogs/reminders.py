@@ -96,6 +96,9 @@ class Reminders(commands.Cog):
         # failed the reads before them: given back by the next round, to go out once the
         # database answers again (and by a stop, with the rest).
         self._unread: list[DueReminder] = []
+        # Said once while the reads keep failing (a damaged page of the event, say, while
+        # the claims go through: each round takes them again until the event begins).
+        self._unread_failures = RetryLog(log)
 
     async def cog_load(self) -> None:
         await self.roles.load()
@@ -215,8 +218,8 @@ class Reminders(commands.Cog):
         store = self.bot.store
         if self._unread:  # the database failed them: it answers again if this works
             await store.run(store.reminders.release_reminders, self._unread)
-            log.info("gave back %d reminder(s) the database could not be read for; they go "
-                     "out now", len(self._unread))
+            log.debug("gave back %d reminder(s) the database could not be read for",
+                      len(self._unread))
             self._unread = []
         while True:
             # At most once: the claim is committed (recorded as sent) before its DM goes
@@ -236,6 +239,8 @@ class Reminders(commands.Cog):
                 await self._remind(due)
             self._unsent = []
             if len(claimed) < CLAIM_BATCH:
+                if not self._unread:  # every read went through: the next failure is news
+                    self._unread_failures.succeeded()
                 return
 
     async def _remind(self, due: DueReminder) -> None:
@@ -297,9 +302,10 @@ class Reminders(commands.Cog):
                      due.minutes)
         except Unavailable as exc:  # before the DM (all the reads are): nothing went out
             self._unread.append(due)
-            log.warning("could not read what user %s's reminder of event %s needs (%s); it "
-                        "is given back once the database answers, and sent then", user_id,
-                        event_id, exc)
+            self._unread_failures.failed(
+                exc, "could not read what reminders need (user %s's of event %s first); "
+                "each is given back at the next round, and sent once the database answers",
+                user_id, event_id)
         except discord.Forbidden:
             log.info("user %s does not accept DMs from me; skipped their reminder of event %s",
                      user_id, event_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import logging
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -2540,3 +2541,39 @@ async def test_a_reminder_the_database_failed_before_its_dm_is_given_back(store,
     await cog.send_due_reminders()
     assert len(sent) == 3
     assert await store.run(store.reminders.claim_reminders) == []
+
+
+async def test_reminders_the_database_keeps_failing_are_said_once_not_each_round(
+        store, caplog):
+    """The reads before two members' reminders keep failing (a damaged page of their
+    event, say: the claims still go through): each round gives them back and claims them
+    again until the event begins, hours maybe; the log says so once while it lasts, not
+    a warning per reminder per round."""
+    from bot.errors import DatabaseUnreadable
+    from cogs.reminders import Reminders
+
+    await soon_with_members(store, 2)
+
+    class Damaged:  # the store, but the event cannot be read
+        def __getattr__(self, name: str) -> object:
+            return getattr(store, name)
+
+        async def run(self, fn, *args, **kwargs):
+            if fn.__name__ == "get_event":
+                raise DatabaseUnreadable()
+            return await store.run(fn, *args, **kwargs)
+
+    async def open_dm(user_id: int) -> dict:
+        return {"id": str(user_id), "last_message_id": None}
+
+    bot = a_bot(store=Damaged(), http=SimpleNamespace(start_private_message=open_dm),
+                get_partial_messageable=lambda channel_id, **_: SimpleNamespace())
+    bot.dm_channels = DmChannels(bot)
+    cog = Reminders(bot)
+    caplog.set_level(logging.INFO, logger="cogs.reminders")
+    for _ in range(3):
+        await cog.send_due_reminders()
+    assert len(cog._unread) == 2  # still owed: the next round (or a stop) gives them back
+    said = [r for r in caplog.records if r.levelno >= logging.INFO]
+    assert len(said) == 1 and said[0].levelno == logging.WARNING, [r.getMessage()
+                                                                   for r in said]
