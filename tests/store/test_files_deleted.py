@@ -263,3 +263,30 @@ def test_a_deletion_within_the_folders_clock_tick_is_still_seen(tmp_path, watche
     os.utime(tmp_path, ns=(seen, seen))  # the same tick as the change seen before
     with pytest.raises(DatabaseGone):
         health.check_file(conn)
+
+
+async def test_a_backup_put_where_a_moved_database_was_gets_none_of_its_log(tmp_path):
+    """The database file moved away under the bot, which is then killed, and a backup put
+    under its name: the next start laid the moved file's write-ahead log, left beside the
+    name with every page the bot had written, over the backup (which then showed the old
+    file's tables, not its own). The log is emptied once it is all in the moved file."""
+    path = tmp_path / "bot.sqlite3"
+    acknowledged, _, _ = await killed_after_deleting(path, "moved", 5, 5)
+    assert acknowledged == 5
+    backup = sqlite3.connect(tmp_path / "backup.sqlite3")
+    backup.execute("PRAGMA journal_mode = WAL")
+    backup.execute("CREATE TABLE restored (x)")
+    backup.commit()
+    backup.close()
+    os.replace(tmp_path / "backup.sqlite3", path)
+    conn = sqlite3.connect(path)
+    try:
+        tables = [name for (name,) in conn.execute("SELECT name FROM sqlite_master")]
+    finally:
+        conn.close()
+    assert tables == ["restored"]
+    moved = sqlite3.connect(tmp_path / "bot.sqlite3.old")  # and the moved file holds all
+    try:
+        assert moved.execute("SELECT count(*) FROM rsvps").fetchone()[0] == acknowledged
+    finally:
+        moved.close()

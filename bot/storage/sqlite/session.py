@@ -412,7 +412,25 @@ class WriteHealth:
         except sqlite3.Error:
             return False
         self._log_to_save = bool(busy) or frames != moved
+        if not self._log_to_save and self._moved:
+            self._empty_log(conn)
         return not self._log_to_save
+
+    @staticmethod
+    def _empty_log(conn: sqlite3.Connection) -> None:
+        """Empty the write-ahead log of a database file moved away, all in that file now:
+        left under the old name with its pages, a backup put there was opened, once the
+        bot was gone (killed), with the old file's pages laid over it. Emptied, it is
+        still the log the moved file takes up again if put back. Without waiting: a reader
+        of another process on an older snapshot leaves it as it is (it is all copied)."""
+        waited = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+        try:
+            conn.execute("PRAGMA busy_timeout = 0")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        except sqlite3.Error:
+            pass
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(waited)}")
 
     def _say_gone(self, name: str, deleted: bool, conn: sqlite3.Connection) -> None:
         if name == self.path and deleted:
