@@ -50,7 +50,7 @@ from bot.adapters.missing_routes import (
 )
 from bot.adapters.role_changes import allowed_by, my_roles
 from bot.adapters.said_before import HistoryHidden, said_since
-from bot.adapters.scheduled_events import follow_change
+from bot.adapters.scheduled_events import follow_change, start_on_discord
 from bot.app import EventBot
 from bot.errors import EventNotFound
 from bot.flows import registration
@@ -111,18 +111,25 @@ class NoticeSender:
         Discord refuses is logged (`run_scheduled_event`, `delete_scheduled_event`); the
         notice is done all the same."""
         guild = self.bot.get_guild(notice.guild_id)
-        if guild is None or await self.bot.store.run(
-                self.bot.store.reminders.scheduled_event_id, notice.guild_id,
-                notice.event_id) is None:
+        if guild is None:
             return
+        listed = await self.bot.store.run(self.bot.store.reminders.scheduled_event_id,
+                                          notice.guild_id, notice.event_id)
+        if listed is None:
+            return
+        moved_from = payload.moved_from
+        if moved_from is not None:  # moved from where the Discord event is, as Discord says:
+            # the notice of an earlier import may have had it follow already (claimed before
+            # this one was written, it was not folded into it)
+            moved_from = await start_on_discord(self.bot, notice.guild_id, listed) or moved_from
         try:
             event = await self.bot.store.run(self.bot.store.events.get_event,
                                              notice.guild_id, notice.event_id)
         except EventNotFound:
             return
-        note = await follow_change(self.bot, notice.guild_id, payload.moved_from, event,
+        note = await follow_change(self.bot, notice.guild_id, moved_from, event,
                                    allowed_by(my_roles(guild)))
-        if payload.moved_from is not None and note is not None:
+        if moved_from is not None and note is not None:
             log.info("Discord event of event %s in guild %s, after an import moved it: %s",
                      event.id, notice.guild_id, language().text(note))
 

@@ -309,6 +309,18 @@ async def listed_on_discord(bot: EventBot, guild_id: int, scheduled_event_id: in
                                       discord.EventStatus.cancelled.value)
 
 
+async def start_on_discord(bot: EventBot, guild_id: int, scheduled_event_id: int
+                           ) -> datetime | None:
+    """The start the Discord event shows now, asked of Discord; None when Discord did not
+    say (gone, or an error)."""
+    try:
+        data = await bot.http.get_scheduled_event(guild_id, scheduled_event_id,
+                                                  with_user_count=False)
+    except discord.HTTPException:
+        return None
+    return discord.utils.parse_time(data.get("scheduled_start_time"))
+
+
 async def forgot_if_gone(bot: EventBot, guild_id: int, event_id: int,
                          scheduled_event_id: int) -> bool:
     """For a bot without the permission to update or delete the event's Discord event: if

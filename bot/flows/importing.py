@@ -183,7 +183,7 @@ class ImportResult:
 async def save(store: Store, changed: Changed, guild_id: int, plan: ImportPlan) -> ImportResult:
     """Save the plan (one transaction), then the registration-change signal, so the
     event's announcements follow. Its Discord event is the caller's to have follow
-    (`follow_change`): the refresh notice names no start the import moved it from."""
+    (`follow_change`): the refresh notice names no start this import moved it from."""
     source, facts, typed = plan.source, plan.facts, plan.typed
     outcome: Literal["created", "updated", "added"]
     if plan.adds_to:

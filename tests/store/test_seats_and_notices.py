@@ -774,18 +774,31 @@ async def test_an_import_into_an_event_with_a_role_or_a_discord_event_asks_to_fo
     assert "refresh" in await kinds(store)
 
 
-def following_discord(store: Store, asked: list[tuple]) -> Announcements:
+def following_discord(store: Store, asked: list[tuple],
+                      starts: dict[int, str] | None = None) -> Announcements:
     """The announcements cog of a bot in guild 1 with Manage Events, whose refresh notices
     have Discord events follow: what it asks of Discord's Discord events goes into
     `asked` (("edit", id, fields), ("delete", id), ("create", fields)); one it creates
-    gets the id 5151; it hears of registration changes as ("changed", guild, event)."""
+    gets the id 5151; it hears of registration changes as ("changed", guild, event).
+    Discord says a Discord event starts as `starts` has it (by id, ISO 8601; an edit
+    moves it there), and of one it does not hold, nothing (a server error)."""
     import discord
 
     from bot.i18n import language
     from bot.locks import KeyedLocks
 
+    starts = {} if starts is None else starts
+
+    async def get_scheduled_event(guild_id, scheduled_event_id, **_):
+        if scheduled_event_id not in starts:
+            raise discord.HTTPException(SimpleNamespace(status=500, reason="?"), "")
+        return {"id": str(scheduled_event_id), "status": 1,
+                "scheduled_start_time": starts[scheduled_event_id]}
+
     async def edit_scheduled_event(guild_id, scheduled_event_id, **fields):
         asked.append(("edit", scheduled_event_id, fields))
+        if "scheduled_start_time" in fields:
+            starts[scheduled_event_id] = fields["scheduled_start_time"]
 
     async def delete_scheduled_event(guild_id, scheduled_event_id, **fields):
         asked.append(("delete", scheduled_event_id))
@@ -811,7 +824,8 @@ def following_discord(store: Store, asked: list[tuple]) -> Announcements:
             ("changed", guild_id, event_id)),
         get_guild=lambda guild_id: server if guild_id == 1 else None,
         http=SimpleNamespace(edit_scheduled_event=edit_scheduled_event,
-                             delete_scheduled_event=delete_scheduled_event),
+                             delete_scheduled_event=delete_scheduled_event,
+                             get_scheduled_event=get_scheduled_event),
         languages=SimpleNamespace(for_guild=for_guild)))
 
 
@@ -877,12 +891,38 @@ async def test_an_import_from_elsewhere_putting_off_a_begun_event_replaces_its_d
     assert await store.run(store.reminders.scheduled_event_id, 1, event.id) == 5151
 
 
+async def test_imports_elsewhere_whose_notices_come_one_after_another_move_it_once(store):
+    """Two imports on the command line, the first notice claimed before the second was
+    written (so not folded into it): the event moved into the past by mistake, then back
+    to come. The first notice has the Discord event follow the event as it is by then;
+    the second, naming the start in the past it moved from, deleted it and made a new
+    one, losing the members interested in it. It moves from where the Discord event is."""
+    now = utcnow().replace(microsecond=0)
+    event = await new_event(store, capacity=1, starts_at=now + timedelta(days=30))
+    await store.run(store.reminders.set_scheduled_event_id, 1, event.id, 4242)
+    await kinds(store)
+    starts = {4242: (now + timedelta(days=30)).isoformat()}
+    notices = []
+    for starts_at in (now - timedelta(days=1), now + timedelta(days=9)):
+        await store.run(store.events.save_event, 1, EventDraft(
+            slug="talk", title="Event talk", starts_at=starts_at), [("page text", make_page())])
+        notices += [n for n in await store.run(store.notices.claim_notices)
+                    if isinstance(n.payload, RefreshPayload)]
+    asked: list[tuple] = []
+    cog = following_discord(store, asked, starts)
+    for notice in notices:
+        assert await cog.sender.deliver(notice) is True
+    assert [step[0] for step in asked if step[0] != "changed"] == ["edit", "edit"], asked
+    assert await store.run(store.reminders.scheduled_event_id, 1, event.id) == 4242
+    assert datetime.fromisoformat(starts[4242]) == now + timedelta(days=9)
+
+
 async def test_a_refresh_notice_names_the_start_the_imports_not_yet_delivered_moved_from(
         store):
     """The refresh notice of an import that moved the event names the start moment it
     moved from; imports not yet delivered fold into one notice naming the first start
     (the Discord event was last at it); the bot's own import, which has the Discord
-    event follow itself, names none."""
+    event follow itself, names none but an earlier import's."""
     now = utcnow().replace(microsecond=0)
     first = now + timedelta(days=30)
     event = await new_event(store, capacity=1, starts_at=first)
@@ -903,9 +943,11 @@ async def test_a_refresh_notice_names_the_start_the_imports_not_yet_delivered_mo
     await import_again(now - timedelta(days=1))
     await import_again(now + timedelta(days=9))
     assert await refreshes() == [RefreshPayload(first)]
-    await import_again(now + timedelta(days=10))
-    await import_again(now + timedelta(days=8), followed=True)
+    await import_again(now + timedelta(days=10), followed=True)
     assert await refreshes() == [RefreshPayload()]
+    await import_again(now + timedelta(days=11))
+    await import_again(now + timedelta(days=8), followed=True)
+    assert await refreshes() == [RefreshPayload(now + timedelta(days=10))]
 
 
 async def test_an_import_that_moves_an_event_tells_its_channel_and_members(store):

@@ -251,7 +251,7 @@ class SqliteEvents(Repository):
         touched by an import; a changed capacity goes through the registration rules.
         `sample` marks an event it creates as the bundled sample. `followed`: the caller
         has the event's Discord event follow a moved start itself (`follow_change`, as the
-        bot's own import does), so the refresh notice names no start it moved from
+        bot's own import does), so the refresh notice names no start this import moved it from
         (`RefreshPayload`). Returns the event and whether it was created.
         """
         with self._transaction():

@@ -60,14 +60,15 @@ def fold_refresh(unsent: Iterable[NoticePayload], moved_from: datetime | None, *
     """One refresh notice for an import and the event's refresh notices not sent yet: its
     Discord event last followed the event before the earliest of them, so it moves from
     the start the earliest move among them left (two imports, one into the past and one
-    back, move it once, not remove it and make it anew). With `followed`, none: the
-    importer has the Discord event follow the event as it leaves it (`follow_change`, the
-    bot's own import) (both backends)."""
-    if followed:
-        return RefreshPayload()
+    back, move it once, not remove it and make it anew). With `followed`, the importer
+    has the Discord event follow its own move (`follow_change`, the bot's own import):
+    only an earlier import's is named. (The sender moves it from where Discord says it
+    is, when Discord answers: a move it followed already is no move.) Both backends."""
     earlier = [p.moved_from for p in unsent
                if isinstance(p, RefreshPayload) and p.moved_from is not None]
-    return RefreshPayload(earlier[0] if earlier else moved_from)
+    if earlier:
+        return RefreshPayload(earlier[0])
+    return RefreshPayload(None if followed else moved_from)
 
 
 def named_member(text: str) -> int | None:
