@@ -669,6 +669,8 @@ async def test_a_connection_lost_while_committing_is_still_reported(postgres_url
             await store.run(store.registrations.close_registration, 1, event.id, None)
         monkeypatch.undo()
         assert ended == [True] and away.value.committing
+        assert str(away.value) == ("the database stopped answering as this was being saved; "
+                                   "check whether it was done, then try again in a moment")
         assert (await store.summary(1, event.id)) is not None
         assert (await store.run(store.events.get_event, 1, event.id)).registration_open
     finally:

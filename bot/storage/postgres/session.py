@@ -47,6 +47,9 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.InternalClientError,
 )
 DATABASE_AWAY = N_("the database can't be reached right now; try again in a moment")
+# Lost as it committed (or its COMMIT unanswered): saved or not, nobody can say.
+DATABASE_AWAY_SAVING = N_("the database stopped answering as this was being saved; check "
+                          "whether it was done, then try again in a moment")
 # How long a statement waits for a lock another connection holds (a row, an advisory
 # lock) before its transaction fails as DatabaseBusy, as SQLite waits for its write lock:
 # a transaction left open by a tool or a stuck process must not hold members' requests,
@@ -152,7 +155,7 @@ class DatabaseAway(Unavailable):
     committing, when whether it took effect is unknown."""
 
     def __init__(self, committing: bool) -> None:
-        super().__init__(DATABASE_AWAY)
+        super().__init__(DATABASE_AWAY_SAVING if committing else DATABASE_AWAY)
         self.committing = committing
 
 
