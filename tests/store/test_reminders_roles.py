@@ -670,6 +670,45 @@ def reminders_cog(store: Store, sent: list[int], stuck_at: int | None = None):
     return cog
 
 
+def sending_reminders(store: object, sent: list[str]):
+    """The reminders cog on `store`, its reminders sent for real: Discord opens each
+    member's DM channel (empty), and each DM's text goes into `sent`."""
+    from cogs.reminders import Reminders
+
+    async def send(text: str, **_: object) -> None:
+        sent.append(text)
+
+    async def open_dm(user_id: int) -> dict:
+        return {"id": str(user_id), "last_message_id": None}
+
+    async def locale_of(user_id: int) -> None:
+        return None
+
+    bot = a_bot(store=store, http=SimpleNamespace(start_private_message=open_dm),
+                get_partial_messageable=lambda channel_id, **_: SimpleNamespace(send=send),
+                member_locales=SimpleNamespace(locale_of=locale_of),
+                signals=SimpleNamespace(unsubscribe=lambda *args: None))
+    bot.dm_channels = DmChannels(bot)
+    return Reminders(bot)
+
+
+class EventReadsFail:
+    """`store`, but its first `times` reads of an event raise `error` (all of them, by
+    default)."""
+
+    def __init__(self, store: Store, error: Exception, times: float = float("inf")) -> None:
+        self._store, self._error, self._times = store, error, times
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)
+
+    async def run(self, fn, *args, **kwargs):
+        if fn.__name__ == "get_event" and self._times > 0:
+            self._times -= 1
+            raise self._error
+        return await self._store.run(fn, *args, **kwargs)
+
+
 async def soon_with_members(store: Store, members: int) -> int:
     """An event beginning in half an hour, `members` confirmed: all their reminders due."""
     soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
@@ -2235,8 +2274,6 @@ async def test_a_reminder_held_up_while_its_events_start_was_cleared_says_so(sto
     """Discord holds the DM channel up while a moderator clears the event's start: no
     reminder goes out, and the log says the event lost its start, not that the reminder
     comes due again at a new time, which there is none of."""
-    from cogs.reminders import Reminders
-
     soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
     event_id = await event_with_members(store, soon, [7])
     [due] = await store.run(store.reminders.claim_reminders)
@@ -2244,19 +2281,7 @@ async def test_a_reminder_held_up_while_its_events_start_was_cleared_says_so(sto
         title="Event talk", starts_at=None, ends_at=None, all_day=False, venue=None,
         link=None))
     sent: list[str] = []
-
-    async def send(text: str, **_: object) -> None:
-        sent.append(text)
-
-    async def open_dm(user_id: int) -> dict:  # Discord's answer: the DM channel, empty
-        return {"id": "1", "last_message_id": None}
-
-    bot = a_bot(
-        store=store, http=SimpleNamespace(start_private_message=open_dm),
-        get_partial_messageable=lambda channel_id, **_: SimpleNamespace(send=send),
-        signals=SimpleNamespace(unsubscribe=lambda *args: None))
-    bot.dm_channels = DmChannels(bot)
-    cog = Reminders(bot)
+    cog = sending_reminders(store, sent)
     with caplog.at_level("INFO", logger="cogs.reminders"):
         await cog._remind(due)
     said = [r.getMessage() for r in caplog.records if r.name == "cogs.reminders"]
@@ -2500,38 +2525,10 @@ async def test_a_reminder_the_database_failed_before_its_dm_is_given_back(store,
     PostgreSQL, a busy SQLite file): nothing went out, so it is given back, by the next
     round (sent then) or by a stop, where it was recorded as sent and lost for good."""
     from bot.errors import DatabaseBusy
-    from cogs.reminders import Reminders
 
     await soon_with_members(store, 3)
     sent: list[str] = []
-
-    class Flaky:  # the store, but its first read of an event fails
-        failed = False
-
-        def __getattr__(self, name: str) -> object:
-            return getattr(store, name)
-
-        async def run(self, fn, *args, **kwargs):
-            if fn.__name__ == "get_event" and not self.failed:
-                self.failed = True
-                raise DatabaseBusy()
-            return await store.run(fn, *args, **kwargs)
-
-    async def send(text: str, **_: object) -> None:
-        sent.append(text)
-
-    async def open_dm(user_id: int) -> dict:
-        return {"id": str(user_id), "last_message_id": None}
-
-    async def locale_of(user_id: int) -> None:
-        return None
-
-    bot = a_bot(store=Flaky(), http=SimpleNamespace(start_private_message=open_dm),
-                get_partial_messageable=lambda channel_id, **_: SimpleNamespace(send=send),
-                member_locales=SimpleNamespace(locale_of=locale_of),
-                signals=SimpleNamespace(unsubscribe=lambda *args: None))
-    bot.dm_channels = DmChannels(bot)
-    cog = Reminders(bot)
+    cog = sending_reminders(EventReadsFail(store, DatabaseBusy(), times=1), sent)
     await cog.send_due_reminders()
     assert len(sent) == 2  # the first member's read failed
     if then == "stop":
@@ -2550,26 +2547,9 @@ async def test_reminders_the_database_keeps_failing_are_said_once_not_each_round
     again until the event begins, hours maybe; the log says so once while it lasts, not
     a warning per reminder per round."""
     from bot.errors import DatabaseUnreadable
-    from cogs.reminders import Reminders
 
     await soon_with_members(store, 2)
-
-    class Damaged:  # the store, but the event cannot be read
-        def __getattr__(self, name: str) -> object:
-            return getattr(store, name)
-
-        async def run(self, fn, *args, **kwargs):
-            if fn.__name__ == "get_event":
-                raise DatabaseUnreadable()
-            return await store.run(fn, *args, **kwargs)
-
-    async def open_dm(user_id: int) -> dict:
-        return {"id": str(user_id), "last_message_id": None}
-
-    bot = a_bot(store=Damaged(), http=SimpleNamespace(start_private_message=open_dm),
-                get_partial_messageable=lambda channel_id, **_: SimpleNamespace())
-    bot.dm_channels = DmChannels(bot)
-    cog = Reminders(bot)
+    cog = sending_reminders(EventReadsFail(store, DatabaseUnreadable()), [])
     caplog.set_level(logging.INFO, logger="cogs.reminders")
     for _ in range(3):
         await cog.send_due_reminders()
