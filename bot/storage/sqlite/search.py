@@ -176,17 +176,31 @@ def split_passages(text: str, most: int | None = None) -> list[str]:
     PASSAGE_CHARS characters, cut at a paragraph break where one is near, so one long page
     never makes one huge row (an excerpt's cost grows with its row) nor endless rows."""
     passages: dict[str, None] = {}  # in order, each once
-    words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
+    # The words are found as far as the passages reach, not all of them first: a page of a
+    # megabyte has some 150,000, its first 25 passages a few thousand, and finding them all
+    # was most of what saving such an event cost.
+    found = _WORD.finditer(text)
+    words: list[tuple[int, int]] = []
+
+    def has(i: int) -> bool:
+        """Whether the text has an `i`-th word (finding the words up to it)."""
+        while len(words) <= i:
+            match = next(found, None)
+            if match is None:
+                return False
+            words.append(match.span())
+        return True
+
     first = 0
-    while first < len(words) and (most is None or len(passages) < most):
+    while has(first) and (most is None or len(passages) < most):
         last = first  # the passage is words[first:last + 1]
         paragraph_end = -1
-        while (last + 1 < len(words) and last + 1 - first < PASSAGE_WORDS
+        while (has(last + 1) and last + 1 - first < PASSAGE_WORDS
                and words[last + 1][1] - words[first][0] <= PASSAGE_CHARS):
             if "\n" in text[words[last][1]:words[last + 1][0]]:
                 paragraph_end = last
             last += 1
-        if last + 1 < len(words) and paragraph_end >= first + (last - first) // 2:
+        if has(last + 1) and paragraph_end >= first + (last - first) // 2:
             last = paragraph_end
         start, end = words[first][0], words[last][1]
         passages.update((text[i:min(i + PASSAGE_CHARS, end)], None)
