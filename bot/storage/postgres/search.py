@@ -35,10 +35,9 @@ from bot.storage.postgres.migrations import (
 from bot.storage.postgres.session import Repository
 from bot.storage.sqlite.search import (
     han_excerpt,
-    index_passages,
     marked_excerpt,
-    passages_of,
     per_term,
+    search_rows,
 )
 
 # ts_rank_cd's normalisation 1 (rank / (1 + log of the passage's length)) comes closest to
@@ -62,8 +61,7 @@ class PostgresSearch(Repository):
             "INSERT INTO passages (guild_id, event_id, source, text, han)"
             " VALUES ($1, $2, $3, $4, $5)",
             [(guild_id, event_id, source, passage, list(han))
-             for text, source in passages_of(content)
-             for passage, han in index_passages(text)])
+             for passage, han, source in search_rows(content)])
 
     async def ask(self, guild_id: int, question: str, event_id: int | None = None,
                   limit: int = 3) -> list[Passage]:

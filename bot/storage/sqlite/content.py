@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from bot.content import (
     EventContent,
@@ -21,8 +23,61 @@ from bot.content import (
 from bot.models import RecapPayload
 from bot.pages import Page, Person, Takeaway
 from bot.storage.sqlite.outbox import SqliteOutbox
-from bot.storage.sqlite.search import SqliteSearch
+from bot.storage.sqlite.search import SearchRow, SqliteSearch, search_rows
 from bot.storage.sqlite.session import Repository, Session, content_bytes, page_hash, ts
+
+# An event's page rows as `add_pages` reads them: (kind, lang, parsed, text_hash), in
+# slot order.
+PageRows = tuple[tuple[Any, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedPages:
+    """What saving an import's pages into an event writes, worked out from the event's
+    page rows as they were (`rows`): the pages' hashes and their slots' content (`added`),
+    the slots' JSON written with each page, whether each is a new recap, the event's
+    content merged again (None: a slot from before slots were kept, merged from the event
+    as it stands, in the transaction) and its search rows. Splitting a long page's text
+    and building the rows took seconds for a folder of large events, all of them holding
+    the write lock; worked out before it, only the writes hold it."""
+
+    event_id: int | None
+    rows: PageRows
+    hashes: tuple[str, ...]
+    added: tuple[PageContent, ...]
+    slots: tuple[str, ...]
+    news: tuple[bool, ...]
+    content: EventContent | None
+    size: int  # the content's `content_bytes`
+    search: tuple[SearchRow, ...]
+
+    def fits(self, event_id: int | None, rows: PageRows) -> bool:
+        """Whether this is what saving into `event_id`, whose page rows are `rows`, writes."""
+        return self.event_id == event_id and self.rows == rows
+
+
+def page_hashes(pages: Iterable[tuple[str, object]]) -> tuple[str, ...]:
+    return tuple(page_hash(body) for body, _ in pages)
+
+
+def prepared_pages(pages: Sequence[tuple[str, Page]], rows: PageRows,
+                   event_id: int | None = None, hashes: Sequence[str] | None = None
+                   ) -> PreparedPages:
+    """What saving `pages` into the event `event_id` (None: a new one) whose page rows are
+    `rows` writes (`PreparedPages`); `hashes`: the pages' hashes, if known. No I/O."""
+    hashes = page_hashes(pages) if hashes is None else tuple(hashes)
+    added = tuple(PageContent.of(page, body, text_hash)
+                  for (body, page), text_hash in zip(pages, hashes, strict=True))
+    kept = {(kind, lang): Slot.from_json(parsed) for kind, lang, parsed, _ in rows}
+    written = filled_slots(kept, added)
+    news = new_recaps({(kind, lang): text_hash for kind, lang, _, text_hash in rows
+                       if kind == "recap"}, added)
+    content = rebuilt_content({**kept, **written}.values()) if added else None
+    return PreparedPages(event_id, rows, hashes, added,
+                         tuple(written[(part.kind, part.lang)].to_json() for part in added),
+                         tuple(news), content, 0 if content is None else content_bytes(content),
+                         () if content is None else tuple(search_rows(content)))
+
 
 # What reading a person or a takeaway (and building it) costs, in rows of a waitlist: 990
 # takeaways took 1 ms on the event loop, 1,000 waitlisted seqs 0.25 ms.
@@ -35,16 +90,16 @@ class SqliteContent(Repository):
         self._outbox = outbox
         self._search = search
 
-    def imported_before(self, guild_id: int, pages: Sequence[tuple[str, Page | None]],
-                         url: str | None = None) -> sqlite3.Row | None:
-        """The guild's event that already has one of these pages (or this URL), if any."""
+    def imported_before(self, guild_id: int, hashes: Sequence[str],
+                        url: str | None = None) -> sqlite3.Row | None:
+        """The guild's event that already has one of these pages (their `page_hash`es), or
+        this URL, if any."""
         if url is not None:
             row = self._one(
                 "SELECT e.id FROM pages p JOIN events e ON e.id = p.event_id"
                 " WHERE e.guild_id = ? AND p.url = ? ORDER BY e.id LIMIT 1", (guild_id, url))
             if row is not None:
                 return row
-        hashes = [page_hash(body) for body, _ in pages]
         if not hashes:
             return None
         return self._one(
@@ -62,44 +117,56 @@ class SqliteContent(Repository):
         return row is not None and replaces_other_pages(
             Slot.from_json(row["parsed"]), row["text_hash"], page_hash(body))
 
-    def add_pages(self, event_id: int, guild_id: int, pages: Iterable[tuple[str, Page]],
-                   now: datetime, url: str | None = None, *, created: bool = False) -> None:
+    def prepare(self, pages: Sequence[tuple[str, Page]], event_id: int | None,
+                hashes: Sequence[str] | None = None) -> PreparedPages:
+        """`prepared_pages` for the event `event_id` as its pages are now (None: a new
+        event); called before the write transaction, `add_pages` then only writes, unless
+        the event's pages changed in between."""
+        return prepared_pages(pages, self._page_rows(event_id), event_id, hashes)
+
+    def _page_rows(self, event_id: int | None) -> PageRows:
+        if event_id is None:
+            return ()
+        return tuple(tuple(row) for row in self._all(
+            "SELECT kind, lang, parsed, text_hash FROM pages WHERE event_id = ?"
+            " ORDER BY kind, lang", (event_id,)))
+
+    def add_pages(self, event_id: int, guild_id: int, pages: Sequence[tuple[str, Page]],
+                  now: datetime, url: str | None = None, *, created: bool = False,
+                  prepared: PreparedPages | None = None) -> None:
         """Store the pages, each in its slot (kind, language; `filled_slots` is the rule),
         and merge the event's content again from all its slots. A recap with takeaways
         is announced when it reaches an event that was already there, and only when it is
         a new text: an event created together with its recap (the bundled sample in every
         new server, a folder import) is not news, and neither is the same recap again.
-        `created`: the event was created in this transaction."""
+        `created`: the event was created in this transaction. `prepared`: what these pages
+        write, worked out before the transaction (`prepare`); worked out again here when
+        it was for another event, or the event's pages have changed since."""
         db = self._conn
-        pages = list(pages)
-        added = [PageContent.of(page, body, page_hash(body))
-                 for body, page in pages]
-        rows = self._all("SELECT kind, lang, parsed, text_hash FROM pages WHERE event_id = ?",
-                         (event_id,))
-        kept = {(row["kind"], row["lang"]): Slot.from_json(row["parsed"]) for row in rows}
-        written = filled_slots(kept, added)
-        news = new_recaps({(row["kind"], row["lang"]): row["text_hash"] for row in rows
-                           if row["kind"] == "recap"}, added)
-        for (body, page), part, is_new_recap in zip(pages, added, news, strict=True):
+        rows = () if created else self._page_rows(event_id)
+        if prepared is None or not prepared.fits(None if created else event_id, rows):
+            prepared = prepared_pages(pages, rows, event_id)
+        for (body, page), part, slot, is_new_recap in zip(
+                pages, prepared.added, prepared.slots, prepared.news, strict=True):
             db.execute(
                 "INSERT INTO pages (event_id, kind, lang, body, text_hash, url, imported_at,"
                 " parsed) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, kind, lang)"
                 " DO UPDATE SET body = excluded.body, text_hash = excluded.text_hash,"
                 " url = coalesce(excluded.url, url), imported_at = excluded.imported_at,"
                 " parsed = excluded.parsed",
-                (event_id, part.kind, part.lang, body, part.text_hash, url, ts(now),
-                 written[(part.kind, part.lang)].to_json()))
+                (event_id, part.kind, part.lang, body, part.text_hash, url, ts(now), slot))
             if not created and is_new_recap and page.takeaways:
                 self._outbox.notify(guild_id, event_id, RecapPayload(), now)
-        content = rebuilt_content({**kept, **written}.values()) if added else None
+        content, size, search = prepared.content, prepared.size, prepared.search
         if content is None:  # no page, or slots from before they were kept: as before
-            content = self.content(event_id).merged_with_all(added)
+            content = self.content(event_id).merged_with_all(prepared.added)
+            size, search = content_bytes(content), tuple(search_rows(content))
         db.execute(
             "UPDATE events SET description = ?, recap_summary = ?, language = ?, translation = ?,"
             " off_the_record = ?, access_notes = ?, content_bytes = ? WHERE id = ?",
             (content.description, content.recap_summary, content.language, content.translation,
              int(content.off_the_record), json.dumps(content.access_notes),
-             content_bytes(content), event_id))
+             size, event_id))
         db.execute("DELETE FROM people WHERE event_id = ?", (event_id,))
         db.executemany(
             "INSERT INTO people (event_id, position, name, role, bio) VALUES (?, ?, ?, ?, ?)",
@@ -108,7 +175,7 @@ class SqliteContent(Repository):
         db.executemany(
             "INSERT INTO takeaways (event_id, position, heading, text) VALUES (?, ?, ?, ?)",
             [(event_id, i, t.heading, t.text) for i, t in enumerate(content.takeaways)])
-        self._search.index(event_id, guild_id, content, fresh=created)
+        self._search.index_rows(event_id, guild_id, search, fresh=created)
 
     def content(self, event_id: int) -> EventContent:
         row = self._row(

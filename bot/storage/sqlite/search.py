@@ -56,6 +56,12 @@ class SqliteSearch(Repository):
         `fresh` event (created in this transaction, or one re-indexed into a table made
         anew) has none to find and delete: that search was a third of saving a sample
         event in a new server."""
+        self.index_rows(event_id, guild_id, search_rows(content), fresh=fresh)
+
+    def index_rows(self, event_id: int, guild_id: int, rows: Iterable[SearchRow], *,
+                   fresh: bool = False) -> None:
+        """`index` with the content's `search_rows`, split before (an import splits them
+        before its write transaction)."""
         db = self._conn
         if not fresh:
             db.execute("DELETE FROM passages WHERE rowid IN (SELECT rowid FROM passages"
@@ -63,9 +69,7 @@ class SqliteSearch(Repository):
         scope = f"{guild_tag(guild_id)} {event_tag(event_id)}"
         db.executemany(
             "INSERT INTO passages (text, han, scope, event_id, source) VALUES (?, ?, ?, ?, ?)",
-            [(passage, " ".join(han), scope, event_id, source)
-             for text, source in passages_of(content)
-             for passage, han in index_passages(text)])
+            [(passage, " ".join(han), scope, event_id, source) for passage, han, source in rows])
 
     def ask(self, guild_id: int, question: str, event_id: int | None = None,
             limit: int = 3) -> list[Passage]:
@@ -246,6 +250,16 @@ def guild_tag(guild_id: int) -> str:
 
 def event_tag(event_id: int) -> str:
     return f"e{event_id}"
+
+
+# A search row of an event: its passage, the passage's Han terms, and its source.
+SearchRow = tuple[str, Sequence[str], str]
+
+
+def search_rows(content: EventContent) -> list[SearchRow]:
+    """The search rows of what an event says, as both backends index them."""
+    return [(passage, han, source) for text, source in passages_of(content)
+            for passage, han in index_passages(text)]
 
 
 def passages_of(content: EventContent) -> list[tuple[str, str]]:
