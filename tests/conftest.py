@@ -8,6 +8,7 @@ import re
 import sqlite3
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -242,6 +243,15 @@ async def new_event(store: Store, guild_id: int = 1, capacity: int = 50, slug: s
         guild_id, EventDraft(slug=slug, title=f"Event {slug}", capacity=capacity),
         [("page text", make_page(**page_args))])
     return event
+
+
+async def purged(store: Store, guild_id: int, left_by: datetime) -> bool:
+    """The guild's data deleted as the retention does it: what can be read at once
+    (`purge_guild`), then the rows left of its events (`purge_leftovers`)."""
+    done = await store.run(store.settings.purge_guild, guild_id, left_by)
+    while await store.run(store.settings.purge_leftovers):
+        pass
+    return done
 
 
 def a_bot(**parts: object) -> SimpleNamespace:

@@ -27,6 +27,7 @@ from tests.conftest import (
     execute_sql,
     joins_held,
     make_page,
+    purged,
     rsvp_of,
 )
 
@@ -1643,7 +1644,7 @@ async def test_roles_to_give_are_noted_once_each_and_go_with_their_server(store)
         (1, 5, True, (2, 3)), (1, 6, False, (4,)), (2, 9, True, (7,))]
     await store.run(store.reminders.forget_roles_to_give, [6])
     await store.run(store.settings.set_guild_left, 2, START)
-    assert await store.run(store.settings.purge_guild, 2, START + MIN)
+    assert await purged(store, 2, START + MIN)
     assert await store.run(store.reminders.roles_to_give) == [(1, 5, True, (2, 3))]
     # forgotten and purged events leave none of their members behind
     await store.run(store.reminders.give_roles_at_start,

@@ -56,8 +56,9 @@ def test_both_backends_reach_the_same_schema_version():
 def test_migrate_db_copies_every_table_and_column_sqlite_has():
     """A table or column added to SQLite's schema and left out of `copy.TABLES` would be
     lost by `migrate-db` without a word. Left out on purpose: the search index, which the
-    copy rebuilds, `outbox.claim_token`, which SQLite leaves empty, and the servers' events
-    versions, which the target's triggers count as the events are copied in."""
+    copy rebuilds, `outbox.claim_token`, which SQLite leaves empty, the servers' events
+    versions, which the target's triggers count as the events are copied in, and the events
+    of a purge under way, whose rows are not copied."""
     import sqlite3
 
     from bot.storage.postgres.copy import TABLES
@@ -72,4 +73,5 @@ def test_migrate_db_copies_every_table_and_column_sqlite_has():
     copied = {table: set(columns) for table, columns, _ in TABLES}
     schema["outbox"].discard("claim_token")
     del schema["event_versions"]
+    del schema["purged_events"]
     assert copied == schema

@@ -55,8 +55,16 @@ TABLES: tuple[tuple[str, tuple[str, ...], frozenset[str]], ...] = (
     ("held_role_notices", ("guild_id", "role_id", "events", "deleted", "giving", "unoffered",
                            "name", "held_at"), frozenset({"deleted", "giving", "unoffered"})),
 )
-# Not copied: `event_versions`, which the target's triggers count afresh as the events are
-# copied in (a version is only ever compared with another of the same database).
+# The tables whose rows belong to an event: those of a server's events whose rows a purge
+# has deleted already, still being deleted (`SqliteSettings.purge_leftovers`), are not
+# copied (they would have no event, and are as good as deleted).
+OF_EVENTS = frozenset({"pages", "people", "takeaways", "rsvps", "announcement_messages",
+                       "reminders_sent", "reminder_cursors", "owed_roles", "roles_to_give",
+                       "roles_to_give_again"})
+LEFT_OF_PURGES = " WHERE event_id NOT IN (SELECT event_id FROM purged_events)"
+# Not copied: `purged_events` (see above), and `event_versions`, which the target's
+# triggers count afresh as the events are copied in (a version is only ever compared with
+# another of the same database).
 
 
 async def copy_sqlite(source: Path, target: PostgresStore,
@@ -68,7 +76,8 @@ async def copy_sqlite(source: Path, target: PostgresStore,
         rows = {table: [tuple(bool(v) if c in flags and v is not None else
                               storable_text(v) if isinstance(v, str) else v
                               for c, v in zip(columns, row, strict=True))
-                        for row in db.execute(f"SELECT {', '.join(columns)} FROM {table}")]
+                        for row in db.execute(f"SELECT {', '.join(columns)} FROM {table}"
+                                              + (LEFT_OF_PURGES if table in OF_EVENTS else ""))]
                 for table, columns, flags in TABLES}
         outbox_seq = db.execute("SELECT coalesce(max(seq), 0) FROM sqlite_sequence"
                                 " WHERE name = 'outbox'").fetchone()[0]

@@ -12,6 +12,7 @@ import asyncpg
 from bot.models import GuildLeft, LocalePrune, ReminderSettings, SeenLocale
 from bot.storage.postgres.registrations import PostgresRegistrations
 from bot.storage.postgres.session import Database, Repository
+from bot.storage.protocol import PURGE_ROWS
 from bot.storage.sqlite.outbox import named_member
 from bot.storage.sqlite.session import DAY_COLUMNS, offsets_to_change, over_at, ts
 from bot.storage.sqlite.settings import PRUNE_WRITE_ROWS
@@ -255,6 +256,10 @@ class PostgresSettings(Repository):
             await conn.execute("DELETE FROM held_role_notices WHERE guild_id = $1", guild_id)
             await conn.execute("DELETE FROM guild_settings WHERE guild_id = $1", guild_id)
         return True
+
+    async def purge_leftovers(self, rows: int = PURGE_ROWS) -> bool:
+        """Nothing is left of a purge (`purge_guild` deletes all in its transaction)."""
+        return False
 
     async def get_meta(self, key: str) -> str | None:
         async with self._transaction() as conn:

@@ -487,6 +487,16 @@ MIGRATIONS: tuple[str, ...] = (
             ON CONFLICT (guild_id) DO UPDATE SET version = version + 1;
     END;
     """,
+    # 36: the events of a server whose data is being deleted (`SqliteSettings.purge_guild`)
+    # whose own rows are gone while rows that hang on them (RSVPs, reminders sent, roles
+    # owed, pages...) are still being deleted, a few thousand a transaction
+    # (`purge_leftovers`); a purge stopped midway is finished from here.
+    """
+    CREATE TABLE purged_events (
+        event_id INTEGER PRIMARY KEY,
+        guild_id INTEGER NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -234,7 +234,9 @@ class SqliteReminders(Repository):
         return [OwedRole(r[0], r[1], r[2], tuple(sorted(int(u) for u in r[3].split(","))))
                 for r in self._all(
                     "SELECT min(guild_id), event_id, role_id, group_concat(user_id)"
-                    " FROM owed_roles GROUP BY event_id, role_id ORDER BY event_id, role_id")]
+                    " FROM owed_roles WHERE event_id NOT IN (SELECT event_id FROM"
+                    " purged_events)"  # (their server's data is being deleted)
+                    " GROUP BY event_id, role_id ORDER BY event_id, role_id")]
 
     def change_owed_roles(self, changes: Sequence[OwedChange]) -> None:
         """Record `changes` to the roles owed back, in their order, in one transaction."""
@@ -275,6 +277,7 @@ class SqliteReminders(Repository):
                 for r in self._all(
                     "SELECT t.guild_id, t.event_id, t.everyone, group_concat(a.user_id)"
                     " FROM roles_to_give t LEFT JOIN roles_to_give_again a USING (event_id)"
+                    " WHERE t.event_id NOT IN (SELECT event_id FROM purged_events)"
                     " GROUP BY t.event_id ORDER BY t.event_id")]
 
     def forget_roles_to_give(self, event_ids: Sequence[int]) -> None:

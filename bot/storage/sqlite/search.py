@@ -122,9 +122,12 @@ class SqliteSearch(Repository):
         self._conn.execute("DELETE FROM passages WHERE rowid IN (SELECT rowid FROM passages"
                            " WHERE passages MATCH ?)", (f'scope : "{event_tag(event_id)}"',))
 
-    def unindex_guild(self, guild_id: int) -> None:
-        self._conn.execute("DELETE FROM passages WHERE rowid IN (SELECT rowid FROM passages"
-                           " WHERE passages MATCH ?)", (f'scope : "{guild_tag(guild_id)}"',))
+    def unindex(self, event_id: int, limit: int) -> int:
+        """Delete up to `limit` of the event's search rows; returns how many."""
+        return self._conn.execute(
+            "DELETE FROM passages WHERE rowid IN (SELECT rowid FROM passages"
+            " WHERE passages MATCH ? LIMIT ?)", (f'scope : "{event_tag(event_id)}"', limit)
+        ).rowcount
 
 
 def fts_query(question: str) -> str:

@@ -138,6 +138,8 @@ class SqliteStore:
         self._writes_of_no_membership = frozenset((
             repos.settings.record_member_locales, repos.settings.forget_member_locales,
             repos.settings.end_locale_prune, repos.settings.set_meta,
+            # (the RSVPs it deletes are of events no longer there)
+            repos.settings.purge_leftovers,
             repos.notices.claim_notices, repos.notices.ack_notice,
             repos.notices.release_notices))
         # (guild id, event id) -> the event, valid while `_data_version` is unchanged
