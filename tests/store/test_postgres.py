@@ -479,6 +479,53 @@ async def test_promoting_telling_or_deleting_many_costs_the_statements_of_a_few(
                         [("cancelled", 60), ("deleted", 1)]]
 
 
+async def test_a_change_telling_many_members_encodes_their_dms_off_the_event_loop(
+        postgres_url, monkeypatch):
+    """A change of the date of an event of 100,000 members encoded their DMs on the event
+    loop (0.7 s, every other request of the process waiting), and asyncpg encoded them
+    again as one statement's arguments (0.3 s). Past a few hundred, they are encoded on a
+    thread, and inserted a bounded number a statement, in order, in the change's
+    transaction. (Bounds made small here: 5 members, 2 notices a statement.)"""
+    from bot.storage.postgres import events as pg_events
+    from bot.storage.postgres import outbox as pg_outbox
+
+    monkeypatch.setattr(pg_outbox, "ON_LOOP_ITEMS", 3)
+    monkeypatch.setattr(pg_events, "ON_LOOP_ITEMS", 3)
+    monkeypatch.setattr(pg_outbox, "NOTICES_PER_STATEMENT", 2)
+    on_loop: list[bool] = []
+
+    def encoded(payload):
+        on_loop.append(asyncio._get_running_loop() is not None)
+        return encode(payload)
+
+    encode = pg_outbox.encode_payload
+    monkeypatch.setattr(pg_outbox, "encode_payload", encoded)
+    inserts: list[int] = []
+    execute = asyncpg.connection.Connection.execute
+
+    async def counted(self, query, *args, **kwargs):
+        if query == pg_outbox.QUEUE_NOTICES:
+            inserts.append(len(args[0]))
+        return await execute(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(asyncpg.connection.Connection, "execute", counted)
+    moved = EventEdit(title="Moved", starts_at=datetime(2031, 5, 1, 18, tzinfo=UTC),
+                      ends_at=None, all_day=False, venue=None, link=None)
+    async with await open_store(postgres_url) as store:
+        event = await new_event(store, capacity=10)
+        for user in range(1, 6):
+            await store.join(1, event.id, user, "m")
+        await store.run(store.notices.claim_notices, 1000)
+        on_loop.clear()
+        inserts.clear()
+        await store.run(store.events.edit_event, 1, event.id, moved)
+        told = await store.run(store.notices.claim_notices, 1000)
+    assert on_loop == [False] * 6, on_loop  # the channel's notice and 5 DMs
+    assert inserts == [2, 2, 2]
+    assert [(n.kind.value, getattr(n.payload, "user_id", None)) for n in told] == [
+        ("changed", None), *(("changed_dm", user) for user in range(1, 6))]
+
+
 async def test_an_operation_cancelled_midway_is_rolled_back_quietly(postgres_url):
     # At shutdown the bot cancels what is in flight: a transaction caught waiting must be
     # rolled back before its connection returns to the pool, and the pool must not have
