@@ -39,13 +39,21 @@ def test_an_event_without_a_start_has_no_calendar_entry():
         event_ics(event(starts_at=None, ends_at=None))
 
 
+def text_value(ics: bytes, name: str) -> str:
+    """A TEXT property of the file as a calendar reads it (RFC 5545 §3.1 unfolding, §3.3.11
+    unescaping, in one pass). Not icalendar's reader: before 7.0 it took the "\\N" of an
+    escaped backslash followed by an "N" for a line break, where the file is right."""
+    unfolded = re.sub(rb"\r\n[ \t]", b"", ics).decode()
+    [value] = re.findall(rf"^{name}(?:;[^:\r\n]*)?:(.*?)\r?$", unfolded, re.MULTILINE)
+    return re.sub(r"\\([\\;,nN])", lambda m: "\n" if m[1] in "nN" else m[1], value)
+
+
 def test_backslashes_and_control_characters_come_back_as_written_or_left_out():
     title, venue = "C:\\New, Things; \\Nope", "Room \\N1"
     ics = event_ics(event(title=title, venue=venue, description="C:\\Notes\x07 and\ttabs\r\nend"))
     assert b"\x07" not in ics
-    [entry] = Calendar.from_ical(ics).walk("VEVENT")
-    assert (str(entry["summary"]), str(entry["location"])) == (title, venue)
-    assert str(entry["description"]) == "C:\\Notes and\ttabs\nend"
+    assert (text_value(ics, "SUMMARY"), text_value(ics, "LOCATION")) == (title, venue)
+    assert text_value(ics, "DESCRIPTION") == "C:\\Notes and\ttabs\nend"
 
 
 # RFC 3986's URI characters, which RFC 5545's URI values are (§3.3.13)
