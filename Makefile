@@ -6,10 +6,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run sandbox test lint check bench mutation messages clean
 
-$(STAMP): pyproject.toml
+# The versions the suite passed with (constraints.txt), not the newest each range allows; a
+# change of either file installs again.
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -39,12 +41,12 @@ test: check
 	PYTHONUTF8=1 $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 bench: $(STAMP)
-	$(PY) -m pip install --quiet -e '.[test,bench]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[test,bench]'
 	$(PY) -m bench
 
 # Not part of `make test`: about half an hour on two cores, with one worker.
 mutation: $(STAMP)
-	$(PY) -m pip install --quiet -e '.[test,mutation]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[test,mutation]'
 	$(PY) -m bench.mutation
 
 # The bot's words: extract the message ids from bot/ and cogs/ into bot/locales/messages.pot,
