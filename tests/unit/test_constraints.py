@@ -3,7 +3,10 @@ pyproject.toml's ranges alone took the newest release of everything on each clea
 
 from __future__ import annotations
 
+import ast
+import importlib.metadata
 import re
+import sys
 import tomllib
 from pathlib import Path
 
@@ -62,3 +65,33 @@ def test_the_makefile_installs_with_the_pins_and_again_when_they_change():
     assert [line for line in installs if "-c constraints.txt" not in line] == []
     [stamp] = re.findall(r"^\$\(STAMP\):(.*)$", makefile, re.MULTILINE)
     assert "constraints.txt" in stamp.split()
+
+
+def imported_top_levels(folders: tuple[str, ...]) -> set[str]:
+    """The top-level modules the package's code imports (absolute imports, any depth)."""
+    found: set[str] = set()
+    for folder in folders:
+        for path in (ROOT / folder).rglob("*.py"):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    found.update(alias.name.split(".")[0] for alias in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    found.add(node.module.split(".")[0])
+    return found
+
+
+def test_every_package_the_bot_imports_is_declared():
+    """A package the bot imports but only gets through another one (aiohttp and yarl came
+    with discord.py) has no range of its own: discord.py allows aiohttp from 3.7.4, and the
+    bot needs 3.10.10 (`ClientConnectorDNSError`), its stand-in 3.14 (`web.RequestKey`)."""
+    distributions = importlib.metadata.packages_distributions()
+    own = {"bot", "cogs", "sandbox"}
+    third_party = {name for name in imported_top_levels(("bot", "cogs", "sandbox"))
+                   if name not in sys.stdlib_module_names and name not in own}
+    main = {canonicalize_name(requirement.name) for requirement in map(Requirement, tomllib.loads(
+        (ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"])}
+    undeclared = sorted(name for name in third_party
+                        if not {canonicalize_name(d) for d in distributions.get(name, [name])}
+                        & main)
+    assert undeclared == []
