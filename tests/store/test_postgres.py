@@ -526,6 +526,42 @@ async def test_a_change_telling_many_members_encodes_their_dms_off_the_event_loo
         ("changed", None), *(("changed_dm", user) for user in range(1, 6))]
 
 
+async def test_a_big_events_notices_wait_for_no_heavy_work_while_its_row_is_locked(
+        postgres_url, monkeypatch):
+    """The notices of a change or deletion of an event of many members are built on
+    threads while its transaction holds the event's row: queued behind the heavy work
+    (two imports of large pages, seconds each), a change of date of an event of 3,000
+    members held the row 3 s, a join to it waiting 2.9 s. They have threads of their
+    own. (Bounds made small here: 5 members; the heavy threads held till the end.)"""
+    import threading
+
+    from bot import offload
+    from bot.storage.postgres import events as pg_events
+    from bot.storage.postgres import outbox as pg_outbox
+
+    monkeypatch.setattr(pg_outbox, "ON_LOOP_ITEMS", 3)
+    monkeypatch.setattr(pg_events, "ON_LOOP_ITEMS", 3)
+    moved = EventEdit(title="Moved", starts_at=datetime(2031, 5, 1, 18, tzinfo=UTC),
+                      ends_at=None, all_day=False, venue=None, link=None)
+    held = threading.Event()
+    try:
+        async with await open_store(postgres_url) as store:
+            event = await new_event(store, capacity=10)
+            for user in range(1, 6):
+                await store.join(1, event.id, user, "m")
+            await store.run(store.notices.claim_notices, 1000)
+            busy = [offload._heavy_executor().submit(held.wait, 30)
+                    for _ in range(offload.HEAVY_THREADS)]
+            await asyncio.wait_for(store.run(store.events.edit_event, 1, event.id, moved), 5)
+            await asyncio.wait_for(store.run(store.events.delete_event, 1, event.id), 5)
+            told = await store.run(store.notices.claim_notices, 1000)
+            assert not any(job.done() for job in busy)  # all of it with the threads held
+    finally:
+        held.set()
+    assert [(n.kind.value, getattr(n.payload, "user_id", None)) for n in told] == [
+        ("deleted", None), *(("cancelled", user) for user in range(1, 6))]
+
+
 async def test_an_operation_cancelled_midway_is_rolled_back_quietly(postgres_url):
     # At shutdown the bot cancels what is in flight: a transaction caught waiting must be
     # rolled back before its connection returns to the pool, and the pool must not have

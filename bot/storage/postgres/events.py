@@ -30,7 +30,7 @@ from bot.models import (
     NoticePayload,
     fold_unsent,
 )
-from bot.offload import ON_LOOP_ITEMS, off_loop
+from bot.offload import ON_LOOP_ITEMS, off_loop, off_loop_in_transaction
 from bot.pages import Page
 from bot.registration import (
     DEFAULT_CAPACITY,
@@ -346,8 +346,8 @@ class PostgresEvents(Repository):
             unsent = await self._outbox.take_unsent(conn, event_id, CHANGE_KINDS)
             told = (change_notices(moved, venue_changed, to, members, unsent)
                     if len(members) + len(unsent) <= ON_LOOP_ITEMS  # (else 0.2 s of 100,000)
-                    else await off_loop(change_notices, moved, venue_changed, to, members,
-                                        unsent))
+                    else await off_loop_in_transaction(change_notices, moved, venue_changed,
+                                                       to, members, unsent))
             await self._outbox.notify_all(conn, guild_id, event_id, told, now)
 
     async def summary(self, guild_id: int, event_id: int) -> EventSummary:
@@ -480,7 +480,8 @@ class PostgresEvents(Repository):
                 event_id, guild_id, title, ts(now), taken_place)
             told = [] if taken_place else (
                 cancel_notices(title, members) if len(members) <= ON_LOOP_ITEMS
-                else await off_loop(cancel_notices, title, members))  # (0.1 s of 100,000)
+                else await off_loop_in_transaction(  # (0.1 s of 100,000)
+                    cancel_notices, title, members))
             await self._outbox.notify_all(conn, guild_id, event_id, [
                 DeletedPayload(title, messages, row["scheduled_event_id"], taken_place),
                 *told], now)

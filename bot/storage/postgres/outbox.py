@@ -19,7 +19,7 @@ from bot.models import (
     NoticeKind,
     NoticePayload,
 )
-from bot.offload import ON_LOOP_ITEMS, off_loop
+from bot.offload import ON_LOOP_ITEMS, off_loop_in_transaction
 from bot.shards import Shards
 from bot.storage.postgres.session import (
     NOTICES_CHANNEL,
@@ -92,7 +92,8 @@ class PostgresOutbox(Repository):
                 if len(payloads) <= ON_LOOP_ITEMS
                 # 100,000 DMs of a change of date took 0.7 s to encode, every other request
                 # of the process waiting: on a thread, the transaction waits alone
-                else await off_loop(notice_rows, guild_id, event_id, payloads, ts(now)))
+                else await off_loop_in_transaction(notice_rows, guild_id, event_id, payloads,
+                                                   ts(now)))
         await self.notify_many(conn, rows)
 
     async def take_unsent(self, conn: asyncpg.Connection, event_id: int,
