@@ -2,33 +2,35 @@
 reminders cog's scheduler takes roles back at their events' end, and passes on the changes
 that concern them).
 
-After every registration change (the `RegistrationChanged` signal,
-whatever caused it: a join, a cancel, a promotion by a capacity change or a
-reopening), the confirmed members of an event that has a role are compared with the
-members this process gave it to; newcomers get it and those who left lose it, over
-REST (the bot has no members intent). The event's end (else its start) takes it back
-from everyone. Which members hold the role is kept in memory, seeded at start-up from
-the confirmed members (as the previous run left them); `/manage role` again re-gives
-it to every confirmed member, which repairs a grant lost to a crash or an outage.
-Events that give out no role cost nothing per change; a role set through another bot
-process sharing the database is picked up when this one restarts. A role to take back
-(the event's role once it is over; an earlier one, when the role is changed or cleared or
-the event deleted) is taken back by a task of the event's own, role by role, each with
-its own waits after a refusal (`bot.adapters.role_tries`): an old role Discord refuses
-never holds up the new one. Who still owes a role back is recorded in the database as it
-changes (`bot.adapters.owed_roles_record`), and a start goes on taking it back; a stop also records
-the holders of every event whose latest change it had not synced yet, so that the start
-takes the role from those no longer entitled to it. Grants are not recorded one by one:
-a start counts every confirmed member as holding the event's role, except in the events
-a stop noted as not synced (`roles_to_give`: a change not compared yet, a pass cut
-short or met by an error, grants paused after a refusal), where it counts only those
-the stop recorded as maybe holding it, and gives it to the others (after a `/manage
-role` not acted on or not finished yet, to every confirmed member). A grant the stop cut
-short, or that met a server error, may have been made or not, as may a removal the stop
-cut short or one still owed: the member is recorded as maybe holding the role, and given
-it again if confirmed (joined again, for a removal). A crash loses what was not recorded
-yet; `/manage role` gives the role to every confirmed member again. A role several
-events give out stays with a member another of them still counts as holding it.
+After every registration change (the `RegistrationChanged` signal, whatever caused it: a
+join, a cancel, a promotion by a capacity change or a reopening), the confirmed members
+of an event that has a role are compared with the members this process gave it to;
+newcomers get it and those who left lose it, over REST (the bot has no members intent).
+The event's end (else its start) takes it back from everyone. Which members hold the
+role is kept in memory, seeded at start-up from the confirmed members (as the previous
+run left them); `/manage role` again re-gives it to every confirmed member, which
+repairs a grant lost to a crash or an outage. Events that give out no role cost nothing
+per change; a role set through another bot process sharing the database is picked up
+when this one restarts. A role to take back (the event's role once it is over; an
+earlier one, when the role is changed or cleared or the event deleted) is taken back by
+a task of the event's own, role by role, each with its own waits after a refusal
+(`bot.adapters.roles_owed_back`): an old role Discord refuses never holds up the new
+one. The calls themselves, and what Discord's answers mean, are
+`bot.adapters.role_calls`. Who still owes a role back is recorded in the database as it
+changes (`bot.adapters.owed_roles_record`), and a start goes on taking it back; a stop
+also records the holders of every event whose latest change it had not synced yet, so
+that the start takes the role from those no longer entitled to it. Grants are not
+recorded one by one: a start counts every confirmed member as holding the event's role,
+except in the events a stop noted as not synced (`roles_to_give`: a change not compared
+yet, a pass cut short or met by an error, grants paused after a refusal), where it
+counts only those the stop recorded as maybe holding it, and gives it to the others
+(after a `/manage role` not acted on or not finished yet, to every confirmed member). A
+grant the stop cut short, or that met a server error, may have been made or not, as may
+a removal the stop cut short or one still owed: the member is recorded as maybe holding
+the role, and given it again if confirmed (joined again, for a removal). A crash loses
+what was not recorded yet; `/manage role` gives the role to every confirmed member
+again. A role several events give out stays with a member another of them still counts
+as holding it.
 
 Moderators hear of what only they can fix (`bot.adapters.role_notices`): that Discord
 refuses the bot a role (to give it, or to take it back), and that a role was deleted
@@ -43,27 +45,24 @@ process of the guild's shard only (it alone gets that guild's commands).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import math
-import time
 
 import discord
 
-from bot.adapters.missing_routes import MEMBER_ROLES, route_missing, route_offered, say_missing
 from bot.adapters.owed_roles_record import GIVE_BACK_WAIT, OwedRolesRecord
+from bot.adapters.role_calls import RoleCalls
 from bot.adapters.role_changes import Before, allowed_by, my_roles
 from bot.adapters.role_notices import RoleNotices
-from bot.adapters.role_tries import Tries, paused, refused_again, try_now, waiting
+from bot.adapters.role_tries import Tries, paused, refused_again, waiting
+from bot.adapters.roles_owed_back import RolesOwedBack
 from bot.app import EventBot, out_of_server
 from bot.errors import EventNotFound
 from bot.locks import KeyedLocks
-from bot.models import GIVE_UP_AFTER, OwedChange, OwedRole, RolesToGive
+from bot.models import OwedChange, OwedRole, RolesToGive
 from bot.recent import Recent
 
 log = logging.getLogger(__name__)
 
-UNKNOWN_ROLE = 10011  # Discord's error code: the role was deleted
 # Seconds a role deleted on Discord is remembered (`AttendeeRoles._gone`): long past the
 # calls under way for it when it went (each ends at its next call, which meets 10011 or
 # sees it gone) and the records `_role_gone` clears. A record left after that (clearing
@@ -127,27 +126,12 @@ class AttendeeRoles:
         # timers that sync them again when their wait is over
         self._giving_refused: Tries[int] = {}
         self._give_again: dict[int, asyncio.TimerHandle] = {}
-        # Roles to take back, by event: role id -> the members still to take it from. An
-        # earlier role (changed, cleared, the event deleted), the current one from members
-        # whose removal failed, or the event's own role once it is over (`_ending`: the
-        # event stops giving it out once nobody holds it). A task per event takes them
-        # back, role by role, each with its own tries, apart from the current role's grants.
-        self._owed: dict[int, dict[int, set[int]]] = {}
-        self._owed_tries: Tries[tuple[int, int]] = {}
-        # Roles owed back in a server that removed the bot, by (event, role): when the bot
-        # left it (time.monotonic(); from the database's record, `_left_since`, so that a
-        # restart does not begin the wait again). They wait for the bot's return
-        # GIVE_UP_AFTER at most, as the notices held for it do, and are then given up
-        # (`_wait_away`).
-        self._away_since: dict[tuple[int, int], float] = {}
         self._ending: dict[int, int] = {}  # event id -> its role, being taken back at its end
         # Over events of other shards' guilds, whose processes take their roles back: not
         # due here (else every round would find them due again at once).
         self._others_ending: set[int] = set()
-        self._taking: dict[int, asyncio.Task[None]] = {}
-        self._taking_wake: dict[int, asyncio.Event] = {}
-        # Changes to `_owed` on their way to the database: what the next start reads back
-        # (`_resume_owed`) to go on taking the roles back.
+        # Changes to who owes a role back on their way to the database: what the next start
+        # reads back (`RolesOwedBack.resume`) to go on taking the roles back.
         self.owed_record = OwedRolesRecord(bot)
         # One call about a role at a time, between the syncs and the take-backs of every
         # event giving it out: a role set again, or given for another event, must not be
@@ -159,6 +143,12 @@ class AttendeeRoles:
         # months of events, each with a role deleted later, are not one entry each
         self._gone: Recent[int] = Recent(GONE_FOR)
         self.notices = RoleNotices(bot)  # moderators told of a role refused or deleted
+        self.calls = RoleCalls(bot, self.notices, self._role_gone)
+        # Roles to take back, by event (an earlier role, the current one from members whose
+        # removal failed, or the event's own role once it is over: `_ending`, which stops
+        # giving it out once nobody holds it), by a task of the event's own.
+        self.owed_back = RolesOwedBack(bot, self, self.calls, self._role_locks,
+                                       self.owed_record)
 
     def registration_changed(self, guild_id: int, event_id: int) -> None:
         key = (guild_id, event_id)
@@ -185,7 +175,7 @@ class AttendeeRoles:
         tasks, for the caller to wait for."""
         for timer in self._give_again.values():
             timer.cancel()
-        tasks = [*self._syncers.values(), *self._taking.values(), *self.notices.tasks()]
+        tasks = [*self._syncers.values(), *self.owed_back.tasks.values(), *self.notices.tasks()]
         for task in tasks:
             task.cancel()
         return tasks
@@ -199,10 +189,10 @@ class AttendeeRoles:
                              self.notices.stopped())
 
     async def end_past_roles(self) -> None:
-        """Take the attendee role back from everyone once the event is over (`_owe`); the
-        event stops giving it out once nobody is left holding it. Over by the wall clock as
-        trusted (`bot.clock`): a step of it ahead, set right soon after, takes no role from
-        the members of an event still to come."""
+        """Take the attendee role back from everyone once the event is over
+        (`RolesOwedBack.owe`); the event stops giving it out once nobody is left holding
+        it. Over by the wall clock as trusted (`bot.clock`): a step of it ahead, set right
+        soon after, takes no role from the members of an event still to come."""
         store = self.bot.store
         others: set[int] = set()
         for guild_id, event_id, role_id, confirmed in await store.run(
@@ -210,17 +200,17 @@ class AttendeeRoles:
             if not self.bot.runs_guild(guild_id):
                 others.add(event_id)  # the process of that guild's shard takes it back
                 continue
-            if self._ending.get(event_id) == role_id or role_id in self._gone:
+            if self.is_ending(event_id, role_id) or role_id in self._gone:
                 continue  # under way, or deleted (nobody has it; its record is going)
             held_role, held = self._holders.pop(event_id, (role_id, set()))
             held = held | self._ungiven.pop(event_id, set())
             self._ending[event_id] = role_id
-            self._owed_tries.pop((event_id, role_id), None)  # the end asks everyone at once
+            self.owed_back.tries.pop((event_id, role_id), None)  # the end asks everyone at once
             if held_role != role_id:  # changed, and not synced since
-                self._owe_earlier(guild_id, event_id, held_role, held)
+                self.owed_back.owe_earlier(guild_id, event_id, held_role, held)
                 held = set()
-            if not self._owe(guild_id, event_id, role_id, {*confirmed, *held}):
-                await self._ended(event_id, role_id)  # nobody holds it
+            if not self.owed_back.owe(guild_id, event_id, role_id, {*confirmed, *held}):
+                await self.ended(event_id, role_id)  # nobody holds it
         self._others_ending = others
 
     # -- attendee roles -----------------------------------------------------------
@@ -262,17 +252,17 @@ class AttendeeRoles:
         if held_role is not None and held_role != role_id:  # changed, cleared, or deleted
             self._holders.pop(event_id, None)
             self._forget_refusals(event_id)  # a new role gets a try of its own
-            self._owe_earlier(guild_id, event_id, held_role,
+            self.owed_back.owe_earlier(guild_id, event_id, held_role,
                               held | self._ungiven.pop(event_id, set()))
             held = set()
         if role_id is None:  # cleared, or the event deleted: its earlier role, if any, is
             self._giving_unfinished.discard(event_id)  # owed back; none is given now
-            self._forget_guild(event_id)
+            self.forget_guild(event_id)
             return
         if event_id in self._ending:
             return  # over: its role is taken back, not given
         # Its members may hold it still, if it was the event's role before (set again).
-        owed_again = await self._owed_again(event_id, role_id)
+        owed_again = await self.owed_back.owed_again(event_id, role_id)
         if owed_again is None or role_id in self._gone:
             return  # over meanwhile (taken back, not given), or deleted on Discord
         ungiven = self._ungiven.setdefault(event_id, set())
@@ -284,7 +274,8 @@ class AttendeeRoles:
         if leaving:  # owed until their removal is done: recorded before any call, so that
             # a refusal, or a stop cutting the grants or removals short, leaves them owed
             # after a restart (the members owed again were just settled, in the record too)
-            self._record(OwedChange(True, event_id, role_id, tuple(sorted(leaving)), guild_id))
+            self.owed_record.record(OwedChange(True, event_id, role_id, tuple(sorted(leaving)),
+                                               guild_id))
         # Who may hold the role, kept up to date as the calls go: whatever stops this sync
         # midway leaves them known, to take it back from later.
         kept = set(held)
@@ -300,7 +291,7 @@ class AttendeeRoles:
                 if self._holders.get(event_id, (None, None))[1] is not kept:
                     return  # the event is over meanwhile: its end takes it back from all
                 ungiven.add(user_id)  # until answered: a stop cutting the call short notes it
-                outcome = await self._grant(guild_id, event_id, user_id, role_id)
+                outcome = await self.calls.grant(guild_id, event_id, user_id, role_id)
                 if role_id in self._gone:
                     return  # deleted on Discord: no event gives it out now (`_role_gone`)
                 if outcome is not None:  # given, or maybe (a server error): seen by
@@ -309,7 +300,7 @@ class AttendeeRoles:
                     ungiven.discard(user_id)  # (a refusal gave nothing this time)
             if outcome and self._holders.get(event_id, (None, None))[1] is not kept:
                 # given as the event ended, after its end took the role from everyone
-                self._owe(guild_id, event_id, role_id, {user_id})
+                self.owed_back.owe(guild_id, event_id, role_id, {user_id})
                 return
             if outcome is None:
                 refused = True
@@ -331,18 +322,18 @@ class AttendeeRoles:
                 async with self._role_locks.hold(role_id):
                     if role_id in self._gone:
                         return  # deleted on Discord: nobody has it
-                    if self._held_elsewhere(event_id, role_id, user_id):
+                    if self.held_elsewhere(event_id, role_id, user_id):
                         outcome = True  # theirs for another event: not this one's to take
                     else:
                         self._removing[event_id] = user_id
                         try:
-                            outcome = await self._remove(guild_id, event_id, user_id, role_id,
-                                                         "no longer confirmed")
+                            outcome = await self.calls.remove(guild_id, event_id, user_id,
+                                                              role_id, "no longer confirmed")
                         finally:
                             self._removing.pop(event_id, None)
                 if outcome:
                     kept.discard(user_id)
-                    self._record(OwedChange(False, event_id, role_id, (user_id,)))
+                    self.owed_record.record(OwedChange(False, event_id, role_id, (user_id,)))
                     await asyncio.sleep(0)  # a long run of skipped members holds no one up
                 elif outcome is False:
                     unsure.add(user_id)
@@ -359,8 +350,7 @@ class AttendeeRoles:
                 # on them for this one's sake. (Once the end took the holders over, they are
                 # among those it owes.)
                 kept.difference_update(unsure)
-                refused_again(self._owed_tries, (event_id, role_id))
-                self._owe(guild_id, event_id, role_id, unsure)
+                self.owed_back.owe_after_failure(guild_id, event_id, role_id, unsure)
         self._pause_if_refused(guild_id, event_id, refused or retry_everyone)
 
     def _pause_if_refused(self, guild_id: int, event_id: int, refused: bool) -> None:
@@ -395,10 +385,7 @@ class AttendeeRoles:
                 self._sync_again(guild_id, event_id)
             elif event_id in self._giving_unfinished:  # met a server error
                 self.registration_changed(guild_id, event_id)
-            owed = [key for key in self._owed_tries if key[0] == event_id]
-            for key in owed:
-                self._away_since.pop(key, None)
-            self._take_back_now(event_id, owed)
+            self.owed_back.arrived(event_id)
 
     def role_updated(self, guild: discord.Guild, before: Before) -> None:
         """A role of the server was dragged or its permissions changed, or one given to the
@@ -406,25 +393,18 @@ class AttendeeRoles:
         Discord refused the bot, which that change let it manage (the moderators were told
         to drag its role above them), are given and taken back now, not after their wait,
         which grows to an hour. A change that let it manage none of them costs no call."""
-        if not self._giving_refused and not self._owed_tries:
+        if not self._giving_refused and not self.owed_back.tries:
             return
         for event_id, gid in list(self._guild_of.items()):
             if gid != guild.id:
                 continue
-            owed = [key for key in self._owed_tries
-                    if key[0] == event_id and may_now_manage(guild, key[1], before)]
+            owed = [key for key in self.owed_back.tried(event_id)
+                    if may_now_manage(guild, key[1], before)]
             role_id = self._holders.get(event_id, (None, None))[0]
             if (event_id in self._giving_refused and role_id is not None
                     and may_now_manage(guild, role_id, before)):
                 self._sync_again(guild.id, event_id)
-            self._take_back_now(event_id, owed)
-
-    def _take_back_now(self, event_id: int, owed: list[tuple[int, int]]) -> None:
-        """The event's roles `owed` back (event, role) are tried now, not after their wait."""
-        for key in owed:
-            try_now(self._owed_tries, key)
-        if owed and (wake := self._taking_wake.get(event_id)) is not None:
-            wake.set()
+            self.owed_back.take_back_now(event_id, owed)
 
     def guild_deleted(self, guild_id: int) -> None:
         """The server's data was deleted (`cogs.retention`), its events with it: nothing
@@ -449,15 +429,8 @@ class AttendeeRoles:
             self._ungiven.pop(event_id, None)
             self._removing.pop(event_id, None)
             self._forget_refusals(event_id)
-            self._owed.pop(event_id, None)
             self._ending.pop(event_id, None)
-            for key in [key for key in (*self._owed_tries, *self._away_since)
-                        if key[0] == event_id]:
-                self._owed_tries.pop(key, None)
-                self._away_since.pop(key, None)
-            if (task := self._taking.pop(event_id, None)) is not None:
-                task.cancel()
-            self._taking_wake.pop(event_id, None)
+            self.owed_back.forget_event(event_id)
 
     def _forget_refusals(self, event_id: int) -> None:
         """The event's grants are no longer waiting after a refusal (its role changed or
@@ -477,72 +450,65 @@ class AttendeeRoles:
             self._regive.add(event_id)
         self.registration_changed(guild_id, event_id)
 
-    # -- roles taken back: earlier roles, and a role at its event's end --------------
+    # -- what the roles taken back (`RolesOwedBack`) ask of the events ------------------
 
-    def _forget_guild(self, event_id: int) -> None:
+    def is_ending(self, event_id: int, role_id: int) -> bool:
+        """Whether `role_id` is the event's own role, being taken back at its end."""
+        return self._ending.get(event_id) == role_id
+
+    def note_guild(self, event_id: int, guild_id: int) -> None:
+        """The event's guild, kept while anything about it is owed (`forget_guild`)."""
+        self._guild_of.setdefault(event_id, guild_id)
+
+    def forget_guild(self, event_id: int) -> None:
         """The event's guild is no longer kept once it gives out no role here and nothing
         about it is owed or left to give (`unsynced` reads it for those): one entry per
         event that ever gave a role would stay for as long as the bot runs."""
-        if (event_id in self._holders or event_id in self._owed or event_id in self._regive
-                or event_id in self._giving_refused or event_id in self._give_again
-                or event_id in self._giving_unfinished or self._ungiven.get(event_id)):
+        if (event_id in self._holders or event_id in self.owed_back.owed
+                or event_id in self._regive or event_id in self._giving_refused
+                or event_id in self._give_again or event_id in self._giving_unfinished
+                or self._ungiven.get(event_id)):
             return
         self._guild_of.pop(event_id, None)
 
-    def _held_elsewhere(self, event_id: int, role_id: int, user_id: int) -> bool:
+    def held_elsewhere(self, event_id: int, role_id: int, user_id: int) -> bool:
         """Whether another event gives out the same role and counts the member among its
         holders: one role for several events (an "Attendee" role, say) stays with a member
         until none of them has them any more."""
         return any(role == role_id and user_id in members
                    for other, (role, members) in self._holders.items() if other != event_id)
 
-    def _owe(self, guild_id: int, event_id: int, role_id: int, members: set[int], *,
-             recorded: bool = False) -> bool:
-        """Take `role_id` back from `members` (the event's take-back task does); whether
-        anyone is owed it now. `recorded`: the database has them already."""
-        if members:
-            self._guild_of.setdefault(event_id, guild_id)  # (a deletion of its data finds it)
-            if not recorded:
-                self._record(OwedChange(True, event_id, role_id, tuple(sorted(members)),
-                                        guild_id))
-            self._owed.setdefault(event_id, {}).setdefault(role_id, set()).update(members)
-            self._taking_wake.setdefault(event_id, asyncio.Event()).set()
-            if event_id not in self._taking:
-                self._taking[event_id] = asyncio.create_task(
-                    self._take_back(guild_id, event_id), name="roles-taken-back")
-        return bool(self._owed.get(event_id, {}).get(role_id))
+    def why(self, event_id: int, role_id: int) -> str:
+        """The audit log's reason for taking `role_id` back from a member of the event."""
+        if self.is_ending(event_id, role_id):
+            return "the event is over"
+        if self._holders.get(event_id, (None, None))[0] == role_id:
+            return "no longer confirmed"  # its own role still: a removal that failed
+        return "the event's attendee role changed"
 
-    def _owe_earlier(self, guild_id: int, event_id: int, role_id: int,
-                     members: set[int]) -> None:
-        """The event's earlier role (changed, cleared, the event deleted), taken back from
-        the `members` who may hold it. The change recorded it owed back by every confirmed
-        member (`set_attendee_role`, `delete_event`), for a crash before this: with nobody
-        here holding it (its grants refused), that record goes, else the next start would
-        take it back from members who never had it, and a refusal again would tell the
-        moderators of a role they cannot take back, hourly, for good. (With members owed
-        it, the take-back settles the record once they are done.)"""
-        if not self._owe(guild_id, event_id, role_id, members):
-            self._settle_owed(event_id, role_id)
+    async def ended(self, event_id: int, role_id: int, *, taken: bool = True) -> None:
+        """The role is off everyone at the event's end (or, not `taken`, given up on): the
+        event stops giving it out. Removing is idempotent, so it comes first: a crash
+        before this removes the role again on the next start rather than leaving it with
+        anyone. It counts as ending until the database has it: else, meanwhile, the
+        scheduler would find it due again and a sync give its role out once more."""
+        self._forget_refusals(event_id)
+        self._giving_unfinished.discard(event_id)
+        try:
+            await self.bot.store.run(self.bot.store.reminders.end_attendee_role, event_id,
+                                     role_id)
+            if taken:
+                log.info("took role %s back from the attendees of event %s", role_id,
+                         event_id)
+        except Exception:  # still the event's: the next round takes it back again
+            log.exception("could not record that role %s of event %s was taken back",
+                          role_id, event_id)
+        finally:
+            if self.is_ending(event_id, role_id):
+                del self._ending[event_id]
+            self.forget_guild(event_id)
 
-    async def _owed_again(self, event_id: int, role_id: int) -> set[int] | None:
-        """The members still owed `role_id` back, which is the event's role again: no
-        longer to take it from (once a call under way is done), they may hold it. None
-        when the event is over meanwhile: then its end takes the role back from them."""
-        if role_id not in self._owed.get(event_id, {}):
-            return set()
-        async with self._role_locks.hold(role_id):
-            if self._ending.get(event_id) == role_id:
-                return None
-            return self._settle_owed(event_id, role_id)
-
-    def _settle_owed(self, event_id: int, role_id: int) -> set[int]:
-        """No longer take `role_id` back for the event: the members still owed it."""
-        self._owed_tries.pop((event_id, role_id), None)
-        self._away_since.pop((event_id, role_id), None)
-        self._record(OwedChange(False, event_id, role_id, None))
-        return self._owed.get(event_id, {}).pop(role_id, set())
-
-    # -- the roles owed back, kept across restarts ------------------------------------
+    # -- a start and a stop: what the last run left, and what the next one needs ------
 
     async def load(self) -> None:
         """Who holds each event's role (its confirmed members, as the last run left them,
@@ -565,17 +531,7 @@ class AttendeeRoles:
             owed = None
         await self._resume_grants(owed or [])
         if owed is not None:
-            self._resume_owed(owed)
-
-    def _resume_owed(self, owed: list[OwedRole]) -> None:
-        """Go on taking back what was owed when the last run stopped; not from members who
-        hold the event's role now as its confirmed members (`_holders`, set first)."""
-        for guild_id, event_id, role_id, user_ids in owed:
-            held_role, held = self._holders.get(event_id, (None, set()))
-            holding = held & set(user_ids) if held_role == role_id else set()
-            if holding:
-                self._record(OwedChange(False, event_id, role_id, tuple(sorted(holding))))
-            self._owe(guild_id, event_id, role_id, set(user_ids) - holding, recorded=True)
+            self.owed_back.resume(owed, self._holders)
 
     async def _resume_grants(self, owed: list[OwedRole]) -> None:
         """Sync now the events whose role the last stop may have left short of some
@@ -634,7 +590,7 @@ class AttendeeRoles:
         is under way, who may have joined again since (their sync, not run yet, would give
         it to them again)."""
         role_id, _ = self._holders.get(event_id, (None, set()))
-        owed = self._owed.get(event_id, {}).get(role_id, set()) if role_id else set()
+        owed = self.owed_back.members(event_id, role_id) if role_id else set()
         removing = {self._removing[event_id]} if event_id in self._removing else set()
         return self._ungiven.get(event_id, set()) | owed | removing
 
@@ -642,13 +598,13 @@ class AttendeeRoles:
         """At a stop: who may hold the role of each event still to be synced is recorded
         as owing it back. The next start takes it from those of them no longer entitled to
         it (not confirmed, or the event's role changed, cleared or deleted) and leaves it
-        with the rest (`_resume_owed`), and gives it to the confirmed members not among
+        with the rest (`RolesOwedBack.resume`), and gives it to the confirmed members not among
         them, and again to those whose grant was unsure (`_resume_grants`)."""
         for guild_id, event_id, _, again in unsynced:
             role_id, members = self._holders.get(event_id, (None, set()))
             members = members | set(again)
             if role_id is not None and members:
-                self._record(OwedChange(True, event_id, role_id, tuple(sorted(members)),
+                self.owed_record.record(OwedChange(True, event_id, role_id, tuple(sorted(members)),
                                         guild_id))
 
     async def _give_at_next_start(self, unsynced: list[RolesToGive]) -> None:
@@ -671,236 +627,6 @@ class AttendeeRoles:
             log.exception("could not note the attendee roles left to give; `/manage role` "
                           "gives them")
 
-    def _record(self, change: OwedChange) -> None:
-        """Record a change to who owes a role back in the database, after those before it
-        (`OwedRolesRecord`)."""
-        self.owed_record.record(change)
-
-    def _why(self, event_id: int, role_id: int) -> str:
-        """The audit log's reason for taking `role_id` back from a member of the event."""
-        if self._ending.get(event_id) == role_id:
-            return "the event is over"
-        if self._holders.get(event_id, (None, None))[0] == role_id:
-            return "no longer confirmed"  # its own role still: a removal that failed
-        return "the event's attendee role changed"
-
-    async def _take_back(self, guild_id: int, event_id: int) -> None:
-        """Take each owed role back from its members, role by role: a role Discord refuses
-        waits (10 s, doubling to an hour) without holding up the others or the event's
-        grants, and a member is forgotten only once the role is off them. Runs until
-        nobody is owed anything, whatever becomes of the event meanwhile."""
-        wake = self._taking_wake.setdefault(event_id, asyncio.Event())
-        try:
-            while roles := self._owed.get(event_id):
-                wake.clear()  # members owed from now on wake the wait below
-                for role_id in [r for r in roles if not waiting(self._owed_tries,
-                                                                (event_id, r))]:
-                    owed = roles.get(role_id)
-                    if owed is None:  # the event's role again meanwhile
-                        continue
-                    if await self._take_back_one(guild_id, event_id, role_id, owed):
-                        if out_of_server(self.bot, guild_id):  # until invited back
-                            await self._wait_away(guild_id, event_id, role_id, owed)
-                            continue
-                        wait = refused_again(self._owed_tries, (event_id, role_id))
-                        log.warning("role %s of event %s is still held by %d member(s); trying "
-                                    "again in %.0f s", role_id, event_id, len(owed), wait)
-                    elif not owed and roles.get(role_id) is owed:
-                        self._settle_owed(event_id, role_id)
-                        if self._ending.get(event_id) == role_id:
-                            await self._ended(event_id, role_id)
-                if not roles:
-                    return
-                soonest = min(self._owed_tries.get((event_id, r), (0.0, 0.0))[0]
-                              for r in roles)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(), None if math.isinf(soonest) else
-                                           max(soonest - time.monotonic(), 0.0))
-        finally:
-            # nothing owed: its last role taken back, or settled elsewhere meanwhile (a
-            # role deleted on Discord), which ends the loop before it looks
-            if not self._owed.get(event_id):
-                self._owed.pop(event_id, None)
-            self._taking.pop(event_id, None)
-            self._taking_wake.pop(event_id, None)
-            self._forget_guild(event_id)
-
-    async def _wait_away(self, guild_id: int, event_id: int, role_id: int,
-                         owed: set[int]) -> None:
-        """The bot is out of the server: the role waits for it to be invited back
-        (`guild_arrived`), GIVE_UP_AFTER at most from when it left (as recorded; else from
-        when that was found); then nobody is owed it any more (nor at the next start), and
-        an event over stops giving it out."""
-        key = (event_id, role_id)
-        if key not in self._away_since:
-            since = await self._left_since(guild_id)
-            if not out_of_server(self.bot, guild_id):
-                return  # invited back meanwhile (`guild_arrived`): tried again now
-            self._away_since[key] = since
-        now = time.monotonic()
-        give_up_at = self._away_since[key] + GIVE_UP_AFTER.total_seconds()
-        if now < give_up_at:
-            paused(self._owed_tries, key, until=give_up_at)
-            return
-        log.warning("giving up taking role %s of event %s back from %d member(s): the bot "
-                    "has been out of guild %s for %s", role_id, event_id, len(owed), guild_id,
-                    GIVE_UP_AFTER)
-        self._settle_owed(event_id, role_id)
-        if self._ending.get(event_id) == role_id:
-            await self._ended(event_id, role_id, taken=False)
-
-    async def _left_since(self, guild_id: int) -> float:
-        """When the bot left the server, as a `time.monotonic()` moment: as the database
-        recorded it (`EventBot.left_guild`), so that a restart does not begin the wait
-        for its return again; now, where it has no record of it yet (or cannot say)."""
-        now = time.monotonic()
-        try:
-            left_at = await self.bot.store.run(self.bot.store.settings.guild_left_at, guild_id)
-        except Exception:
-            log.exception("could not read when the bot left guild %s; counting from now",
-                          guild_id)
-            return now
-        if left_at is None:
-            return now
-        return now - max((discord.utils.utcnow() - left_at).total_seconds(), 0.0)
-
-    async def _take_back_one(self, guild_id: int, event_id: int, role_id: int,
-                             owed: set[int]) -> bool:
-        """One pass over the members owed `role_id` back; whether one failed (those left
-        wait for the role's next try)."""
-        asked: set[int] = set()
-        while todo := sorted(owed - asked):  # members owed during the pass are asked too
-            if await self._take_back_these(guild_id, event_id, role_id, owed, todo, asked):
-                return True
-            if self._owed.get(event_id, {}).get(role_id) is not owed:
-                return False  # the event's role again: its sync has them
-        return bool(owed & asked)  # asked, and still owed: it failed for them
-
-    async def _take_back_these(self, guild_id: int, event_id: int, role_id: int,
-                               owed: set[int], todo: list[int], asked: set[int]) -> bool:
-        """`_take_back_one`'s calls for `todo`, noted in `asked`; whether one was refused
-        (or met a network error), which ends the pass."""
-        why = self._why(event_id, role_id)
-        for user_id in todo:
-            asked.add(user_id)
-            async with self._role_locks.hold(role_id):
-                if self._owed.get(event_id, {}).get(role_id) is not owed:
-                    return False  # the event's role again: its sync has them
-                if self._held_elsewhere(event_id, role_id, user_id):
-                    outcome: bool | None = True  # theirs for another event: kept on them
-                else:
-                    try:
-                        outcome = await self._remove(guild_id, event_id, user_id, role_id,
-                                                     why)
-                    except Exception:  # a network error: this member, and the rest, next time
-                        log.exception("could not take role %s back from user %s", role_id,
-                                      user_id)
-                        return True
-            if outcome is None:  # refused: nor for the others now
-                return True
-            if outcome:
-                owed.discard(user_id)
-                self._record(OwedChange(False, event_id, role_id, (user_id,)))
-                await asyncio.sleep(0)  # a long run of skipped members holds no one up
-            # else failed this time (a server error): left for the next try
-        return False
-
-    async def _ended(self, event_id: int, role_id: int, *, taken: bool = True) -> None:
-        """The role is off everyone at the event's end (or, not `taken`, given up on): the
-        event stops giving it out. Removing is idempotent, so it comes first: a crash
-        before this removes the role again on the next start rather than leaving it with
-        anyone. It counts as ending until the database has it: else, meanwhile, the
-        scheduler would find it due again and a sync give its role out once more."""
-        self._forget_refusals(event_id)
-        self._giving_unfinished.discard(event_id)
-        try:
-            await self.bot.store.run(self.bot.store.reminders.end_attendee_role, event_id,
-                                     role_id)
-            if taken:
-                log.info("took role %s back from the attendees of event %s", role_id,
-                         event_id)
-        except Exception:  # still the event's: the next round takes it back again
-            log.exception("could not record that role %s of event %s was taken back",
-                          role_id, event_id)
-        finally:
-            if self._ending.get(event_id) == role_id:
-                del self._ending[event_id]
-            self._forget_guild(event_id)
-
-    async def _grant(self, guild_id: int, event_id: int, user_id: int, role_id: int
-                     ) -> bool | None:
-        """Give the role. True: the member counts as holding it (or has left the server);
-        False: failed (a server error: maybe given), to retry after the next change (or at
-        the next start, after a stop); None: not given, and pointless to go on."""
-        if out_of_server(self.bot, guild_id):  # known already: not asked
-            return None
-        try:
-            await self.bot.http.add_role(guild_id, user_id, role_id,
-                                         reason="confirmed for an event")
-            self.notices.went_through(role_id)  # it works (again): a refusal is news
-            route_offered(MEMBER_ROLES)
-            return True
-        except discord.Forbidden:
-            if out_of_server(self.bot, guild_id):
-                log.info("not in guild %s: role %s of event %s waits for the bot to be "
-                         "invited back", guild_id, role_id, event_id)
-                return None
-            log.warning("not allowed to give role %s in guild %s (I need Manage Roles and a "
-                        "role above it); members of event %s go without it", role_id, guild_id,
-                        event_id)
-            self.notices.refused(guild_id, event_id, role_id, giving=True)
-            return None
-        except discord.NotFound as exc:
-            if exc.code == UNKNOWN_ROLE:
-                await self._role_gone(guild_id, role_id)
-                return None
-            if route_missing(exc):  # not a member gone: the server gives no roles
-                self._unoffered(guild_id, event_id, role_id, exc, giving=True)
-                return None
-            log.info("user %s is no longer in guild %s; no role for them", user_id, guild_id)
-            return True
-        except discord.HTTPException:
-            log.exception("could not give role %s to user %s", role_id, user_id)
-            return False
-
-    def _unoffered(self, guild_id: int, event_id: int, role_id: int,
-                   exc: discord.HTTPException, *, giving: bool) -> None:
-        """A role given or taken back on a server without that route: said once in the
-        log and to the moderators; nothing more to try with other members (None)."""
-        say_missing(log, MEMBER_ROLES, "attendee roles are skipped", exc)
-        self.notices.refused(guild_id, event_id, role_id, giving=giving, unoffered=True)
-
-    async def _remove(self, guild_id: int, event_id: int, user_id: int, role_id: int,
-                      why: str) -> bool | None:
-        """Take the role back. True: done (or nothing to take); False: failed, to retry;
-        None: failed, and pointless to go on with other members."""
-        if out_of_server(self.bot, guild_id):  # known already: not asked
-            return None
-        try:
-            await self.bot.http.remove_role(guild_id, user_id, role_id, reason=why)
-            self.notices.went_through(role_id)  # it works (again): a refusal is news
-            route_offered(MEMBER_ROLES)
-            return True
-        except discord.Forbidden:
-            if out_of_server(self.bot, guild_id):
-                log.info("not in guild %s: role %s waits for the bot to be invited back to "
-                         "be taken back (%s)", guild_id, role_id, why)
-                return None
-            log.warning("not allowed to remove role %s in guild %s (%s)", role_id, guild_id, why)
-            self.notices.refused(guild_id, event_id, role_id, giving=False)
-            return None
-        except discord.NotFound as exc:
-            if route_missing(exc):  # not a member gone: the server takes no roles back
-                self._unoffered(guild_id, event_id, role_id, exc, giving=False)
-                return None
-            if exc.code == UNKNOWN_ROLE:  # deleted: nobody has it, nor is asked for it again
-                await self._role_gone(guild_id, role_id)
-            return True  # (else the member left: nobody has it there)
-        except discord.HTTPException:
-            log.exception("could not remove role %s from user %s", role_id, user_id)
-            return False
-
-
     # -- a role deleted: no event gives it out, nobody owes it, the moderators are told -
 
     async def role_deleted(self, role: discord.Role) -> None:
@@ -910,7 +636,7 @@ class AttendeeRoles:
         if self.bot.runs_guild(role.guild.id) and (
                 role_id in self._ending.values()
                 or any(held == role_id for held, _ in self._holders.values())
-                or any(role_id in roles for roles in self._owed.values())):
+                or self.owed_back.owes_role(role_id)):
             await self._role_gone(role.guild.id, role_id, role.name)
 
     async def _role_gone(self, guild_id: int, role_id: int, name: str | None = None) -> None:
@@ -928,17 +654,12 @@ class AttendeeRoles:
             self._ungiven.pop(event_id, None)
             self._giving_unfinished.discard(event_id)
             self._forget_refusals(event_id)
-            self._forget_guild(event_id)
+            self.forget_guild(event_id)
         ending = [event_id for event_id, held in self._ending.items() if held == role_id]
         for event_id in ending:
             del self._ending[event_id]
             self._forget_refusals(event_id)
-        for event_id, roles in self._owed.items():
-            if roles.pop(role_id, None) is not None:  # its take-back task passes it by
-                self._owed_tries.pop((event_id, role_id), None)
-                self._record(OwedChange(False, event_id, role_id, None))
-                if (wake := self._taking_wake.get(event_id)) is not None:
-                    wake.set()  # nothing else owed: the task ends
+        self.owed_back.forget_role(role_id)
         log.warning("role %s of guild %s was deleted; events %s no longer give it out",
                     role_id, guild_id, sorted({*giving, *ending}))
         store = self.bot.store

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.adapters import attendee_roles, owed_roles_record, role_tries
+from bot.adapters import owed_roles_record, role_tries, roles_owed_back
 from bot.adapters.dm_channels import DmChannels
 from bot.i18n import language
 from bot.models import EventEdit
@@ -830,7 +830,7 @@ async def test_a_refused_take_back_still_owes_the_role_back_to_everyone_left(sto
     finally:
         for timer in cog.roles._give_again.values():
             timer.cancel()
-        for task in cog.roles._taking.values():
+        for task in cog.roles.owed_back.tasks.values():
             task.cancel()
 
 
@@ -887,7 +887,7 @@ async def roles_cog(store: Store, answer, monkeypatch):
         roles = cog.roles
         for timer in roles._give_again.values():
             timer.cancel()
-        tasks = [*roles._taking.values(), *roles._syncers.values(),
+        tasks = [*roles.owed_back.tasks.values(), *roles._syncers.values(),
                  *filter(None, [roles.owed_record._saver])]
         for task in tasks:
             task.cancel()
@@ -1033,7 +1033,8 @@ async def test_a_role_set_again_while_still_owed_back_stays_with_its_members(sto
         await asked(http, lambda calls: ("take", 1, 666) in calls and ("take", 2, 666) in calls)
         await asyncio.sleep(0.3)  # the tries 555 would have had by now
         assert [last_call(http, user, 555) for user in (1, 2)] == ["give", "give"]
-        assert cog.roles._holders[event_id] == (555, {1, 2}) and event_id not in cog.roles._owed
+        assert cog.roles._holders[event_id] == (555, {1, 2})
+        assert event_id not in cog.roles.owed_back.owed
         assert await owed_rows(store, cog) == []  # nor owed after a restart
 
 
@@ -1163,7 +1164,7 @@ async def test_a_role_owed_back_in_a_server_that_removed_the_bot_is_given_up_aft
     for the bot's return no longer than a held notice does (`GIVE_UP_AFTER`, shortened
     here), then is given up with a warning; the task waiting for it ends, and nothing is
     asked of Discord for it afterwards, even once the bot is invited back."""
-    monkeypatch.setattr(attendee_roles, "GIVE_UP_AFTER", timedelta(seconds=0.3))
+    monkeypatch.setattr(roles_owed_back, "GIVE_UP_AFTER", timedelta(seconds=0.3))
     soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
     event_id = await event_with_members(store, soon, [1, 2])
     async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, http):
@@ -1171,12 +1172,12 @@ async def test_a_role_owed_back_in_a_server_that_removed_the_bot_is_given_up_aft
         await asked(http, lambda calls: {("give", 1, 555), ("give", 2, 555)} <= set(calls))
         cog.roles.bot.get_guild = lambda guild_id: None  # removed from the server
         await over(store, event_id)
-        with caplog.at_level("WARNING", logger="bot.adapters.attendee_roles"):
+        with caplog.at_level("WARNING", logger="bot.adapters.roles_owed_back"):
             await cog.roles.end_past_roles()
             await asyncio.sleep(0.1)
-            assert event_id in cog.roles._taking  # waiting for the bot's return meanwhile
+            assert event_id in cog.roles.owed_back.tasks  # waiting for the bot's return meanwhile
             async def gone() -> None:
-                while event_id in cog.roles._taking:
+                while event_id in cog.roles.owed_back.tasks:
                     await asyncio.sleep(0.02)
             await asyncio.wait_for(gone(), 3)
         assert "giving up" in caplog.text and f"event {event_id}" in caplog.text
@@ -1188,7 +1189,7 @@ async def test_a_role_owed_back_in_a_server_that_removed_the_bot_is_given_up_aft
         await cog.roles.end_past_roles()
         await asyncio.sleep(0.2)
         assert [c for c in http.calls if c[0] == "take"] == []
-        assert cog.roles._taking == {} and cog.roles._owed == {}
+        assert cog.roles.owed_back.tasks == {} and cog.roles.owed_back.owed == {}
 
 
 async def test_the_wait_for_a_removed_bots_return_counts_from_its_removal_across_restarts(
@@ -1208,22 +1209,23 @@ async def test_the_wait_for_a_removed_bots_return_counts_from_its_removal_across
         await store.run(store.settings.set_guild_left, 1, left)
         await over(store, event_id)
         await cog.roles.end_past_roles()
-        await asked(http, lambda calls: (event_id, 555) in cog.roles._owed_tries
-                    and cog.roles._owed_tries[(event_id, 555)][0] > time.monotonic())
-        wait = cog.roles._owed_tries[(event_id, 555)][0] - time.monotonic()
-        due = (left + attendee_roles.GIVE_UP_AFTER - datetime.now(UTC)).total_seconds()
+        await asked(http, lambda calls: (event_id, 555) in cog.roles.owed_back.tries
+                    and cog.roles.owed_back.tries[(event_id, 555)][0] > time.monotonic())
+        wait = cog.roles.owed_back.tries[(event_id, 555)][0] - time.monotonic()
+        due = (left + roles_owed_back.GIVE_UP_AFTER - datetime.now(UTC)).total_seconds()
         assert abs(wait - due) < 60, (wait, due)  # 23 hours, not 24
         assert await owed_rows(store, cog) == [(1, event_id, 555, (1, 2))]
 
     # A day later: the same record, read by a new start
     await execute_sql(store, "UPDATE guild_settings SET left_at = ? WHERE guild_id = 1",
-                      int((left - attendee_roles.GIVE_UP_AFTER).timestamp()))
+                      int((left - roles_owed_back.GIVE_UP_AFTER).timestamp()))
     async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, http):
         cog.roles.bot.get_guild = lambda guild_id: None  # still out of it
-        with caplog.at_level("WARNING", logger="bot.adapters.attendee_roles"):
+        with caplog.at_level("WARNING", logger="bot.adapters.roles_owed_back"):
             await cog.roles.load()
             await cog.roles.end_past_roles()  # the scheduler's first round
-            await asked(http, lambda calls: not cog.roles._taking and not cog.roles._owed)
+            await asked(http, lambda calls: not cog.roles.owed_back.tasks
+                        and not cog.roles.owed_back.owed)
         assert "giving up" in caplog.text and f"event {event_id}" in caplog.text
         assert await owed_rows(store, cog) == []
         assert await store.run(store.reminders.attendee_roles) == []
@@ -1550,7 +1552,7 @@ async def test_a_sync_cancelled_at_unload_starts_no_take_back(store, monkeypatch
         await asked(http, lambda calls: len(http.reasons) == 2)  # 2 failed, 3 under way
         syncing.cancel()
         await asyncio.gather(syncing, return_exceptions=True)
-        assert cog.roles._taking == {}
+        assert cog.roles.owed_back.tasks == {}
 
 
 async def test_roles_owed_back_are_recorded_in_order_and_read_back_by_role(store):
@@ -2264,7 +2266,7 @@ async def test_roles_and_events_done_with_leave_nothing_behind_in_memory(store, 
         await cog.roles._sync_role(1, deleted)  # the deletion's registration change
         await asked(http, lambda calls: sum(c[0] == "take" for c in calls) == 4)
         await asyncio.sleep(0.05)  # the take-back tasks end
-        assert cog.roles._taking == {}
+        assert cog.roles.owed_back.tasks == {}
         assert set(cog.roles._guild_of) == {kept}
         assert len(cog.roles._role_locks) == 0
         cog.roles._giving_unfinished.add(kept)  # a pass cut short: a stop still notes it

@@ -32,17 +32,17 @@ async def test_an_owed_role_deleted_on_discord_leaves_nothing_of_its_event() -> 
     bot = SimpleNamespace(store=_Store(), runs_guild=lambda guild_id: True)
     roles = AttendeeRoles(bot)  # type: ignore[arg-type]
     guild_id, event_id, role_id = 7, 70, 700
-    roles._owed[event_id] = {role_id: {1, 2}}
+    roles.owed_back.owed[event_id] = {role_id: {1, 2}}
     roles._guild_of[event_id] = guild_id
-    paused(roles._owed_tries, (event_id, role_id), until=math.inf)  # refused, waiting
-    task = asyncio.create_task(roles._take_back(guild_id, event_id))
-    roles._taking[event_id] = task
+    paused(roles.owed_back.tries, (event_id, role_id), until=math.inf)  # refused, waiting
+    task = asyncio.create_task(roles.owed_back.take_back(guild_id, event_id))
+    roles.owed_back.tasks[event_id] = task
     await asyncio.sleep(0)  # the task waits for its role's next try
     await roles._role_gone(guild_id, role_id, "Attendee")
     await asyncio.wait_for(task, 5)
-    assert event_id not in roles._owed
+    assert event_id not in roles.owed_back.owed
     assert event_id not in roles._guild_of
-    assert event_id not in roles._taking
+    assert event_id not in roles.owed_back.tasks
 
 
 async def test_an_event_stays_ending_until_its_end_is_recorded() -> None:
@@ -63,7 +63,7 @@ async def test_an_event_stays_ending_until_its_end_is_recorded() -> None:
     bot = SimpleNamespace(store=SlowEnd(), runs_guild=lambda guild_id: True)
     roles = AttendeeRoles(bot)  # type: ignore[arg-type]
     roles._ending[70] = 700
-    ending = asyncio.create_task(roles._ended(70, 700))
+    ending = asyncio.create_task(roles.ended(70, 700))
     await asyncio.wait_for(written.wait(), 5)
     assert roles.ending_events() == (70,)
     release.set()

@@ -1,0 +1,111 @@
+"""The calls to Discord that give one member a role or take it back, and what each answer
+means for the caller (`bot.adapters.attendee_roles` decides which calls to make): done,
+failed and worth trying again, or pointless to go on with the role's other members.
+
+Kept apart so that every reading of Discord's answers is in one place: a refusal tells the
+moderators (`bot.adapters.role_notices`), a server without the route says so once, and
+10011 Unknown Role (the role deleted) is passed to the owner, which stops giving it out.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+import discord
+
+from bot.adapters.missing_routes import MEMBER_ROLES, route_missing, route_offered, say_missing
+from bot.adapters.role_notices import RoleNotices
+from bot.app import EventBot, out_of_server
+
+log = logging.getLogger(__name__)
+
+UNKNOWN_ROLE = 10011  # Discord's error code: the role was deleted
+
+
+class RoleCalls:
+    """One role given to or taken from one member, Discord's answer read. `role_gone`
+    (guild id, role id) is awaited when Discord says the role was deleted."""
+
+    def __init__(self, bot: EventBot, notices: RoleNotices,
+                 role_gone: Callable[[int, int], Awaitable[None]]) -> None:
+        self.bot = bot
+        self.notices = notices
+        self._role_gone = role_gone
+
+    async def grant(self, guild_id: int, event_id: int, user_id: int, role_id: int
+                    ) -> bool | None:
+        """Give the role. True: the member counts as holding it (or has left the server);
+        False: failed (a server error: maybe given), to retry after the next change (or at
+        the next start, after a stop); None: not given, and pointless to go on."""
+        if out_of_server(self.bot, guild_id):  # known already: not asked
+            return None
+        try:
+            await self._made(role_id, self.bot.http.add_role(guild_id, user_id, role_id,
+                                                             reason="confirmed for an event"))
+            return True
+        except discord.Forbidden:
+            if out_of_server(self.bot, guild_id):
+                log.info("not in guild %s: role %s of event %s waits for the bot to be "
+                         "invited back", guild_id, role_id, event_id)
+                return None
+            log.warning("not allowed to give role %s in guild %s (I need Manage Roles and a "
+                        "role above it); members of event %s go without it", role_id, guild_id,
+                        event_id)
+            self.notices.refused(guild_id, event_id, role_id, giving=True)
+            return None
+        except discord.NotFound as exc:
+            if exc.code == UNKNOWN_ROLE:
+                await self._role_gone(guild_id, role_id)
+                return None
+            if route_missing(exc):  # not a member gone: the server gives no roles
+                self._unoffered(guild_id, event_id, role_id, exc, giving=True)
+                return None
+            log.info("user %s is no longer in guild %s; no role for them", user_id, guild_id)
+            return True
+        except discord.HTTPException:
+            log.exception("could not give role %s to user %s", role_id, user_id)
+            return False
+
+    async def remove(self, guild_id: int, event_id: int, user_id: int, role_id: int,
+                     why: str) -> bool | None:
+        """Take the role back. True: done (or nothing to take); False: failed, to retry;
+        None: failed, and pointless to go on with other members."""
+        if out_of_server(self.bot, guild_id):  # known already: not asked
+            return None
+        try:
+            await self._made(role_id, self.bot.http.remove_role(guild_id, user_id, role_id,
+                                                                reason=why))
+            return True
+        except discord.Forbidden:
+            if out_of_server(self.bot, guild_id):
+                log.info("not in guild %s: role %s waits for the bot to be invited back to "
+                         "be taken back (%s)", guild_id, role_id, why)
+                return None
+            log.warning("not allowed to remove role %s in guild %s (%s)", role_id, guild_id, why)
+            self.notices.refused(guild_id, event_id, role_id, giving=False)
+            return None
+        except discord.NotFound as exc:
+            if route_missing(exc):  # not a member gone: the server takes no roles back
+                self._unoffered(guild_id, event_id, role_id, exc, giving=False)
+                return None
+            if exc.code == UNKNOWN_ROLE:  # deleted: nobody has it, nor is asked for it again
+                await self._role_gone(guild_id, role_id)
+            return True  # (else the member left: nobody has it there)
+        except discord.HTTPException:
+            log.exception("could not remove role %s from user %s", role_id, user_id)
+            return False
+
+    async def _made(self, role_id: int, call: Awaitable[object]) -> None:
+        """Make the call; once Discord took it, the role works (again): a refusal is news,
+        and the server offers the route."""
+        await call
+        self.notices.went_through(role_id)
+        route_offered(MEMBER_ROLES)
+
+    def _unoffered(self, guild_id: int, event_id: int, role_id: int,
+                   exc: discord.HTTPException, *, giving: bool) -> None:
+        """A role given or taken back on a server without that route: said once in the
+        log and to the moderators; nothing more to try with other members (None)."""
+        say_missing(log, MEMBER_ROLES, "attendee roles are skipped", exc)
+        self.notices.refused(guild_id, event_id, role_id, giving=giving, unoffered=True)
