@@ -143,6 +143,9 @@ class InteractionRoutes:
         body, files = request[BODY] or {}, request[FILES]
         self._check_limits(limits.message_errors(body, settable=limits.RESPONSE_FLAGS))
         self._check_not_empty(body, len(files))
+        if not ((st.original.data["flags"] if st.loading and st.original is not None
+                 else body.get("flags") or 0) & EPHEMERAL):  # what others would see
+            self._check_automod(st.guild, body)
         if st.loading:
             self._fill_deferred(st, body, files)
             assert st.original is not None
@@ -175,6 +178,8 @@ class InteractionRoutes:
         self._check_limits(limits.message_errors(request[BODY], flags=record.data["flags"]))
         # an edit of the deferral's placeholder creates the response: it must not be empty
         self._check_not_empty(limits.edited(record.data, request[BODY], len(request[FILES])))
+        if not record.data["flags"] & EPHEMERAL:  # what others would see
+            self._check_automod(st.guild, request[BODY])
         if st.loading and record is st.original:
             self._fill_deferred(st, request[BODY] or {}, request[FILES])
         else:

@@ -331,6 +331,18 @@ def is_empty(message: Mapping[str, Any] | None, files: int = 0) -> bool:
         or message.get("poll"))
 
 
+def message_texts(message: Mapping[str, Any]) -> list[str]:
+    """The text a message shows that AutoMod reads: its content and its embeds' words."""
+    said = [message["content"]] if isinstance(message.get("content"), str) else []
+    for embed in _items(message.get("embeds")):
+        embed = _dict(embed)
+        said += [embed.get("title"), embed.get("description"),
+                 _dict(embed.get("footer")).get("text"), _dict(embed.get("author")).get("name")]
+        for field in _items(embed.get("fields")):
+            said += [_dict(field).get("name"), _dict(field).get("value")]
+    return [text for text in said if isinstance(text, str)]
+
+
 def edited(current: Mapping[str, Any], edit: Mapping[str, Any] | None,
            files: int = 0) -> dict[str, Any]:
     """What a message looks like after an edit, for :func:`is_empty`: the fields the edit

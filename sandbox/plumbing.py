@@ -20,6 +20,7 @@ from sandbox.models import VIEW_CHANNEL, Channel, Guild, Member, Recorded
 from sandbox.sparse import thinned
 
 API_PREFIX = "/api/v10"
+AUTOMOD_BLOCKED = 200000  # Discord's JSON error code: "Message was blocked by automatic moderation"
 
 # Request storage: the parsed JSON (or payload_json) body and the uploaded files by index.
 BODY = web.RequestKey("body", Any)
@@ -254,6 +255,15 @@ class HttpPlumbing:
         """Refuse a body over Discord's limits, naming each offending field as Discord does."""
         if errors and self.enforce_limits:
             raise ApiError(400, 50035, "Invalid Form Body", errors)
+
+    def _check_automod(self, guild: Guild | None, message: Any) -> None:
+        """Refuse a message that `guild`'s AutoMod keyword rule blocks (FakeDiscord.automod),
+        with Discord's status, code and message."""
+        words = self._automod.get(guild.id) if guild is not None else None
+        if words and isinstance(message, dict):
+            said = " ".join(limits.message_texts(message)).casefold()
+            if any(re.search(rf"(?<!\w){re.escape(word)}(?!\w)", said) for word in words):
+                raise ApiError(400, AUTOMOD_BLOCKED, "Message was blocked by automatic moderation")
 
     def _check_not_empty(self, message: Any, files: int = 0) -> None:
         """Refuse a message with nothing to show: a create, or what an edit would leave

@@ -151,6 +151,7 @@ class RestRoutes:
         self._check_not_empty(body, len(request[FILES]))
         self._check_can_send(channel)
         self._check_can_attach(channel, len(request[FILES]))
+        self._check_automod(channel.guild, body)
         if body.get("embeds") and not self._bot_may(channel, EMBED_LINKS):
             # Without Embed Links, Discord drops a message's embeds, and refuses a message
             # that would have nothing else to show.
@@ -192,6 +193,7 @@ class RestRoutes:
         self._check_limits(limits.message_errors(request[BODY], flags=record.data["flags"]))
         self._check_not_empty(limits.edited(record.data, request[BODY], len(request[FILES])))
         self._check_can_attach(channel, len(request[FILES]))
+        self._check_automod(channel.guild, request[BODY])
         self._edit(record, request[BODY] or {}, request[FILES])
         return _json(record.data)
 

@@ -150,6 +150,8 @@ class FakeDiscord(
         self._channels: dict[int, Channel] = {}
         self._dm_channels: dict[int, Channel] = {}  # user id -> DM channel
         self._blocked_dms: set[int] = set()
+        # guild id -> the words its AutoMod keyword rules block (FakeDiscord.automod)
+        self._automod: dict[int, tuple[str, ...]] = {}
         self._outages: set[int] = set()  # guilds Discord has lost for now (outage)
         self._files: dict[int, tuple[str, bytes, str]] = {}  # attachment id -> (name, data, type)
         self._interactions: dict[str, _Interaction] = {}  # token -> state

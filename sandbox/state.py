@@ -260,6 +260,23 @@ class WorldState:
     def unblock_dms(self, user: User | Member | int) -> None:
         self._blocked_dms.discard(_id(user))
 
+    def automod(self, guild: Guild, *keywords: str) -> None:
+        """Give ``guild`` an AutoMod keyword rule blocking messages with any of ``keywords``
+        (a whole word or phrase, any case, in the content or an embed's text); none: no
+        rule. As Discord documents it (its JSON error codes; the MESSAGE_SEND event type,
+        "when a member sends or edits a message"; its change log of 27 June 2024, "updating
+        a message can result in a 400 response if the content of the message was blocked by
+        AutoMod", for deferred answers): a message posted or edited in one of its channels,
+        and an interaction's follow-up or edited answer that is not ephemeral, is refused
+        with 400 ``200000 Message was blocked by automatic moderation`` and not posted. A
+        first response to an interaction is not refused (Discord documents no refusal
+        there), nor are scheduled events, whose AutoMod Discord does not document."""
+        words = tuple(word.casefold() for word in keywords if word.strip())
+        if words:
+            self._automod[guild.id] = words
+        else:
+            self._automod.pop(guild.id, None)
+
     def remove_bot(self, guild: Guild) -> None:
         """The bot is removed from ``guild`` (kicked): it gets GUILD_DELETE without
         ``unavailable``, and from then on the guild and its channels answer its REST calls

@@ -312,6 +312,42 @@ async def test_responses_and_follow_ups_are_not_empty_either(fake, http):
     await accepted(http, "POST", update, {"type": 7, "data": {"content": "updated"}})
 
 
+AUTOMOD = {"message": "Message was blocked by automatic moderation", "code": 200000}
+
+
+async def test_a_servers_automod_blocks_messages_with_its_words(fake, http):
+    """Posts and edits in its channels, by content or by an embed's text, whole words in
+    any case; follow-ups and answer edits that others would see; not another server's, an
+    ephemeral one or a first response (Discord documents no refusal there)."""
+    st = interaction(fake)
+    fake.automod(st.guild, "forbidden words")
+    path = f"/channels/{st.guild.system_channel.id}/messages"
+    before = len(fake.messages(st.guild.system_channel))
+    assert await call(http, "POST", path, {"content": "Some FORBIDDEN words here"}) == (
+        400, AUTOMOD)
+    assert await call(http, "POST", path, {"embeds": [embed(
+        title="t", fields=[{"name": "n", "value": "the forbidden words"}])]}) == (400, AUTOMOD)
+    assert await call(http, "POST", path, {"embeds": [embed(
+        footer={"text": "the forbidden words"})]}) == (400, AUTOMOD)
+    posted = await accepted(http, "POST", path, {"content": "unforbidden wordsmith"})
+    assert await call(http, "PATCH", f"{path}/{posted['id']}",
+                      {"embeds": [embed(description="Forbidden Words")]}) == (400, AUTOMOD)
+    assert len(fake.messages(st.guild.system_channel)) == before + 1  # the unblocked one
+    await accepted(http, "POST", channel_path(fake), {"content": "forbidden words"})
+
+    hook = f"/webhooks/{fake.app_id}/{st.token}"
+    await accepted(http, "POST", f"/interactions/{st.id}/{st.token}/callback",
+                   {"type": 4, "data": {"content": "forbidden words"}})
+    assert await call(http, "PATCH", f"{hook}/messages/@original",
+                      {"content": "still forbidden words"}) == (400, AUTOMOD)
+    assert await call(http, "POST", f"{hook}?wait=1", {"content": "forbidden words"}) == (
+        400, AUTOMOD)
+    await accepted(http, "POST", f"{hook}?wait=1", {"content": "forbidden words",
+                                                     "flags": 64})
+    fake.automod(st.guild)  # the rule removed
+    await accepted(http, "POST", path, {"content": "forbidden words"})
+
+
 @pytest.mark.parametrize(("url", "code"), [
     ("javascript:alert(1)", "URL_TYPE_INVALID_SCHEME"),
     ("ftp://example.org/talk", "URL_TYPE_INVALID_SCHEME"),
