@@ -42,6 +42,10 @@ UNKNOWN_MESSAGE = 10008
 # already has. Ours, when its answer was lost (a 500 or a timeout after Discord acted on
 # it) and discord.py's retry met the first one.
 ACKNOWLEDGED = 40060
+# Discord's codes for a message (or a thread's title) that the server's AutoMod blocked: a
+# keyword or spam rule, or its harmful-links filter. The same message would be blocked
+# again: not retried, and no fault of Discord's nor of the bot.
+AUTOMOD_BLOCKED = (200000, 200001, 240000)
 NO_MENTIONS = discord.AllowedMentions.none()
 ANSWERABLE = (2, 3, 4, 5)  # interaction types that take an answer: command, component,
 # autocomplete (choices, not a message) and modal
@@ -322,6 +326,17 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
     except Exception:  # an unreadable interaction: its locale cannot be trusted either
         lang = language()
     message = error_message(error, lang)
+    if message is None and (blocked := blocked_by_automod(error)) is not None:
+        # Not the bot's fault nor Discord's: the member is told so, privately (a private
+        # message is one AutoMod lets through), in words of the bot's own, none of the page's.
+        log.warning("%s (user %s) in guild %s, channel %s: the server's AutoMod blocked a "
+                    "message of the answer (%s); the member is told so privately",
+                    _command_of(interaction),
+                    getattr(getattr(interaction, "user", None), "id", None),
+                    getattr(interaction, "guild_id", None),
+                    getattr(interaction, "channel_id", None), one_line_of(blocked))
+        message = lang._("This server's AutoMod blocked what I was about to post, so it "
+                         "isn't shown; its rules are under Server Settings > AutoMod.")
     if isinstance(error, STALE_COMMAND):  # the member's client, or the bot's last sync
         log.warning("interaction %s names a command this bot does not have as sent: %s",
                     getattr(interaction, "id", "?"), error)
@@ -423,6 +438,13 @@ def _answer_route(error: discord.HTTPException) -> bool:
 def one_line_of(error: discord.HTTPException) -> str:
     """Discord's code and message, as discord.py words them, on one line."""
     return " ".join(str(error).split())
+
+
+def blocked_by_automod(error: BaseException) -> discord.HTTPException | None:
+    """Discord's refusal that `error` is (or wraps) of a message the server's AutoMod
+    blocked (see AUTOMOD_BLOCKED), if it is one."""
+    return next((seen for seen in _wrapped(error) if isinstance(seen, discord.HTTPException)
+                 and seen.code in AUTOMOD_BLOCKED), None)
 
 
 def forgotten(error: BaseException) -> bool:

@@ -23,6 +23,7 @@ from typing import TypeVar
 
 import discord
 
+from bot.adapters.automod_refusals import AutoModRefusals, blocked_by_automod
 from bot.adapters.channels import can_post_embeds, digest
 from bot.adapters.missing_routes import (
     ANNOUNCEMENTS_AS_THEY_WERE,
@@ -123,11 +124,14 @@ class AnnouncementEdits:
         # removal from the server again ends its own, and another invitation meanwhile
         # waits for the one under way.
         self._invitations: dict[int, asyncio.Task[None]] = {}
+        # Posts the servers' AutoMod blocked, these edits and the channel notices: said once
+        self.automod = AutoModRefusals(bot)
 
     def tasks(self) -> list[asyncio.Task[None]]:
-        """The edits under way, and the refreshes after an invitation back still looking
-        theirs up, for a stop to cancel."""
-        return [*self._editors.values(), *self._invitations.values()]
+        """The edits under way, the refreshes after an invitation back still looking
+        theirs up, and the posts telling moderators of a post AutoMod blocked, for a stop to
+        cancel."""
+        return [*self._editors.values(), *self._invitations.values(), *self.automod.tasks()]
 
     def cancel_timers(self) -> None:
         """A stop: no refresh at any event's end any more."""
@@ -423,6 +427,13 @@ class AnnouncementEdits:
                     self._blocked[message_id] = (guild_id, channel_id, event_id)
                 continue
             except discord.HTTPException as exc:
+                if blocked_by_automod(exc):
+                    # The same edit would be blocked again: tried at the event's next change
+                    # (its title or text may be what AutoMod blocked), not again and again.
+                    self._refused[message_id] = (guild_id, rendered)
+                    self.automod.blocked(guild_id, channel_id, event_id, event.title,
+                                         "announcement refresh", exc)
+                    continue
                 log.warning("Discord refused to edit the announcement %s of event %s (%s %s); "
                             "trying again later", message_id, event_id, exc.status, exc.code)
                 complete = False

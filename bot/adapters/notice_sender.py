@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.adapters.automod_refusals import blocked_by_automod
 from bot.adapters.channels import announce_channel
 from bot.adapters.languages import dm_language
 from bot.adapters.missing_routes import (
@@ -168,6 +169,7 @@ class NoticeSender:
         # every notice about an event it made look over. (Should the step be the clock set
         # right, news of an event over in the hours it skipped still goes out until the
         # step is trusted: stale news, where the other way loses news for good.)
+        channel: discord.TextChannel | None = None  # where a channel notice goes, once known
         try:
             if isinstance(payload, PromotedPayload):
                 # (once the event has taken place, which Discord may have held the question
@@ -227,7 +229,7 @@ class NoticeSender:
                          " the event has taken place since", notice.kind, event.id,
                          notice.guild_id, when_written(notice))
                 return True
-            channel = await announce_channel(self.bot, notice.guild_id)
+            channel = await announce_channel(self.bot, notice.guild_id)  # (None: below)
             if channel is None:
                 log.warning("no channel to post %s notice of event %s in guild %s",
                             notice.kind, event.id, notice.guild_id)
@@ -248,13 +250,18 @@ class NoticeSender:
                 return True
             await channel.send(text, allowed_mentions=NO_MENTIONS, nonce=nonce_of(notice))
             if isinstance(payload, RecapPayload):
-                await self._send_rest(channel, takeaways_messages(lang, event), notice)
+                await self._send_rest(channel, takeaways_messages(lang, event), notice,
+                                      event.title)
             return True
         except discord.Forbidden:
             log.warning("not allowed to post the %s notice of event %s in guild %s",
                         notice.kind, event.id, notice.guild_id)
             return True
         except discord.HTTPException as exc:
+            if blocked_by_automod(exc) and channel is not None:
+                self.edits.automod.blocked(notice.guild_id, channel.id, event.id, event.title,
+                                           f"{notice.kind} notice", exc)
+                return True
             return self._failed(notice, exc)
 
     def _failed(self, notice: Notice, exc: discord.HTTPException) -> bool:
@@ -338,16 +345,21 @@ class NoticeSender:
                                  notice.event_id, user_id, seq=seq, confirmed=confirmed)
 
     async def _send_rest(self, channel: discord.TextChannel,
-                         messages: list[list[discord.Embed]], notice: Notice) -> None:
+                         messages: list[list[discord.Embed]], notice: Notice,
+                         title: str) -> None:
         """The rest of a notice already begun: a failure now is logged, not retried, since
         retrying would post its beginning again."""
         try:
             for k, embeds in enumerate(messages, 1):
                 await channel.send(embeds=embeds, allowed_mentions=NO_MENTIONS,
                                    nonce=nonce_of(notice, k))
-        except discord.HTTPException:
-            log.exception("the takeaways of event %s were posted only in part",
-                          notice.event_id)
+        except discord.HTTPException as exc:
+            if not blocked_by_automod(exc):
+                log.exception("the takeaways of event %s were posted only in part",
+                              notice.event_id)
+                return
+            self.edits.automod.blocked(notice.guild_id, channel.id, notice.event_id, title,
+                                       "recap's takeaways", exc)
 
     async def _dm(self, notice: Notice, user_id: int, text: str, *,
                   still: Callable[[], Awaitable[bool]] | None = None) -> None:

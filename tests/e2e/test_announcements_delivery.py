@@ -269,3 +269,53 @@ async def test_a_burst_of_promotions_stays_under_discords_global_limit(world, fa
     assert sorted(world.query("SELECT user_id FROM rsvps WHERE event_id = ? AND status = "
                               "'confirmed'", (event_id,))) == sorted(
         (m.id,) for m in (holder, *here))
+
+
+async def test_posts_a_servers_automod_blocks_are_said_once_and_not_retried(world, fake):
+    """Discord's 400 200000 (AutoMod blocked the message): the moderator's /manage announce
+    says so in one line and records nothing; an announcement's refresh and a channel notice
+    are not tried again and again, the log says which server, channel and event (the title
+    clipped), and the moderators are told once, in words AutoMod lets through."""
+    await world.past_on_ready()
+    title = "Grapefruit Diplomacy Summit"
+    event_id = await world.import_event(title, capacity=2)
+    announcements = world.guild.channel("announcements")
+    posted = await fake.slash(world.guild, world.moderator, "manage announce",
+                              event=str(event_id))
+    assert "Posted" in posted.content, posted
+    fake.automod(world.guild, "grapefruit")
+    try:
+        first, log_start = len(fake.requests), len(world.bot.output())
+        again = await fake.slash(world.guild, world.moderator, "manage announce",
+                                 event=str(event_id), channel=world.guild.channel("general"))
+        assert again.ephemeral and "AutoMod blocked" in again.content, again
+        assert "wrong" not in again.content and "Grapefruit" not in again.content, again
+        assert len(world.query("SELECT 1 FROM announcement_messages WHERE event_id = ?",
+                               (event_id,))) == 1  # the first one only
+        # Two joins: the announcement's refresh is blocked, then the capacity notice.
+        for name in ("grapefruit fan", "second fan"):
+            reply = await fake.slash(world.guild, world.member(name), "rsvp join",
+                                     event=str(event_id))
+            assert "confirmed" in reply.content, reply
+
+        def told() -> list[dict]:
+            return [m for m in fake.messages(announcements)
+                    if f"about event {event_id}" in m["content"]]
+
+        await eventually(lambda: told() and not world.query(
+            "SELECT 1 FROM outbox WHERE event_id = ?", (event_id,)) and "announcement refresh"
+            in log_since(world, log_start), what="moderators told, the refresh blocked")
+        assert len(told()) == 1 and "Grapefruit" not in told()[0]["content"], told()
+        out = log_since(world, log_start)
+        assert "Traceback" not in out and "trying again" not in out, out
+        lines = [line for line in out.splitlines() if "AutoMod" in line]
+        assert any("manage announce" in line and "200000" in line for line in lines), lines
+        blocked = [line for line in lines if "AutoMod of guild" in line]
+        assert any("capacity notice" in line for line in blocked), lines
+        assert any("announcement refresh" in line for line in blocked), lines
+        assert all(f"event {event_id}" in line and str(announcements.id) in line
+                   and "'Grapefruit Diplomacy Summit'" in line for line in blocked), lines
+        refused = [r for r in fake.requests[first:] if r.status == 400]
+        assert len(refused) == len(blocked) + 1, refused  # each blocked post tried once
+    finally:
+        fake.automod(world.guild)

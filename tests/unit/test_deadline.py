@@ -385,3 +385,18 @@ def test_an_error_raised_while_handling_a_shortage_is_a_defect_not_a_shortage():
             assert tree.shortage_of(defect) is None
     short = tree.shortage_of(raised(RuntimeError, chained=True))
     assert short is not None and short[0] == "open files"
+
+
+async def test_an_answer_the_servers_automod_blocked_is_told_privately_in_the_bots_words():
+    """Discord's 400 200000: not "something went wrong", and none of the blocked text."""
+    blocked = discord.HTTPException(SimpleNamespace(status=400, reason="Bad Request"),
+                                    {"code": 200000, "message": "Message was blocked by "
+                                     "automatic moderation"})
+    interaction = Interaction()
+    interaction.type = discord.InteractionType.application_command
+    interaction.guild_id, interaction.locale = 5, discord.Locale.american_english
+    command = SimpleNamespace(name="takeaways", qualified_name="event takeaways")
+    await tree.report_error(interaction, app_commands.CommandInvokeError(command, blocked))
+    assert interaction.calls == [("send", "⚠️ This server's AutoMod blocked what I was about "
+                                  "to post, so it isn't shown; its rules are under Server "
+                                  "Settings > AutoMod.", True)]
