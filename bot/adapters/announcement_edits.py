@@ -23,7 +23,7 @@ from typing import TypeVar
 
 import discord
 
-from bot.adapters.automod_refusals import AutoModRefusals, blocked_by_automod
+from bot.adapters.automod_refusals import AutoModRefusals
 from bot.adapters.channels import can_post_embeds, digest
 from bot.adapters.missing_routes import (
     ANNOUNCEMENTS_AS_THEY_WERE,
@@ -42,7 +42,7 @@ from bot.logs import RetryLog
 from bot.models import DeletedPayload, Event
 from bot.render import event_embed
 from bot.render_replies import cancelled_embed
-from bot.tree import NO_MENTIONS
+from bot.tree import NO_MENTIONS, blocked_by_automod
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@ the announcements channel (seats ran out, registration closed or open again, a c
 recap).
 
 Discord answers such a post with 400 and code 200000 (a keyword or spam rule), 200001 (a
-title) or 240000 (the harmful-links filter), `bot.tree.AUTOMOD_BLOCKED`: the same post
+title) or 240000 (the harmful-links filter), `bot.tree.blocked_by_automod`: the same post
 would be blocked again, so it is not retried, and it is no sign of Discord being down. The
 log says so once an event and kind of post (naming the server, the channel and the event,
 with its title clipped: what was blocked is the organisers' text, which the log need not
@@ -25,16 +25,12 @@ from bot.app import EventBot
 from bot.i18n import N_, Text
 from bot.recent import Recent
 from bot.render import clip
-from bot.tree import AUTOMOD_BLOCKED, NO_MENTIONS
+from bot.tree import NO_MENTIONS
 
 log = logging.getLogger(__name__)
 
 TELL_AGAIN = 24 * 3600.0  # seconds before the same refusal is logged and told again
 TITLE_IN_LOG = 40  # characters of an event's title the log shows
-
-
-def blocked_by_automod(exc: discord.HTTPException) -> bool:
-    return exc.code in AUTOMOD_BLOCKED
 
 
 class AutoModRefusals:

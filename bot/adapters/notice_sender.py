@@ -40,7 +40,6 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.adapters.automod_refusals import blocked_by_automod
 from bot.adapters.channels import announce_channel
 from bot.adapters.languages import dm_language
 from bot.adapters.missing_routes import (
@@ -84,7 +83,7 @@ from bot.render_replies import (
     recap_notice,
     removed_dm,
 )
-from bot.tree import NO_MENTIONS
+from bot.tree import NO_MENTIONS, blocked_by_automod
 
 if TYPE_CHECKING:
     from bot.adapters.announcement_edits import AnnouncementEdits

@@ -45,14 +45,8 @@ class RoleCalls:
                                                              reason="confirmed for an event"))
             return True
         except discord.Forbidden:
-            if out_of_server(self.bot, guild_id):
-                log.info("not in guild %s: role %s of event %s waits for the bot to be "
-                         "invited back", guild_id, role_id, event_id)
-                return None
-            log.warning("not allowed to give role %s in guild %s (I need Manage Roles and a "
-                        "role above it); members of event %s go without it", role_id, guild_id,
-                        event_id)
-            self.notices.refused(guild_id, event_id, role_id, giving=True)
+            self._forbidden(guild_id, event_id, role_id, giving=True,
+                            why=f"confirmed for event {event_id}")
             return None
         except discord.NotFound as exc:
             if exc.code == UNKNOWN_ROLE:
@@ -78,12 +72,7 @@ class RoleCalls:
                                                                 reason=why))
             return True
         except discord.Forbidden:
-            if out_of_server(self.bot, guild_id):
-                log.info("not in guild %s: role %s waits for the bot to be invited back to "
-                         "be taken back (%s)", guild_id, role_id, why)
-                return None
-            log.warning("not allowed to remove role %s in guild %s (%s)", role_id, guild_id, why)
-            self.notices.refused(guild_id, event_id, role_id, giving=False)
+            self._forbidden(guild_id, event_id, role_id, giving=False, why=why)
             return None
         except discord.NotFound as exc:
             if route_missing(exc):  # not a member gone: the server takes no roles back
@@ -102,6 +91,19 @@ class RoleCalls:
         await call
         self.notices.went_through(role_id)
         route_offered(MEMBER_ROLES)
+
+    def _forbidden(self, guild_id: int, event_id: int, role_id: int, *, giving: bool,
+                   why: str) -> None:
+        """Discord's 403 to giving (or taking back) a role: the bot was removed from the
+        server meanwhile (the role waits for its return), else it may not manage the role,
+        which only the moderators can fix (they are told)."""
+        if out_of_server(self.bot, guild_id):
+            log.info("not in guild %s: role %s waits for the bot to be invited back to be %s "
+                     "(%s)", guild_id, role_id, "given" if giving else "taken back", why)
+            return
+        log.warning("not allowed to %s role %s in guild %s (I need Manage Roles and a role "
+                    "above it; %s)", "give" if giving else "remove", role_id, guild_id, why)
+        self.notices.refused(guild_id, event_id, role_id, giving=giving)
 
     def _unoffered(self, guild_id: int, event_id: int, role_id: int,
                    exc: discord.HTTPException, *, giving: bool) -> None:
