@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 TELL_AGAIN = 24 * 3600.0  # seconds before the same refusal is logged and told again
 TITLE_IN_LOG = 40  # characters of an event's title the log shows
 TOLD_MOST = 3  # posts telling a server's moderators in TELL_AGAIN
+# Events one post names (ids of up to 20 digits: about 1,100 characters, within Discord's
+# 2,000); more blocked at once wait for the next post.
+NAMED_MOST = 50
 
 
 class AutoModRefusals:
@@ -80,6 +83,8 @@ class AutoModRefusals:
         blocked since the last began."""
         try:
             while events := self._untold.pop(guild_id, None):
+                if len(events) > NAMED_MOST:  # the rest for the next post
+                    events, self._untold[guild_id] = events[:NAMED_MOST], events[NAMED_MOST:]
                 if guild_id in self._unheard:
                     continue
                 if not self._posts.take(guild_id):

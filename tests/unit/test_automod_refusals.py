@@ -4,13 +4,14 @@ how many posts a burst of blocked events makes, and what a blocked notice to the
 from __future__ import annotations
 
 import asyncio
+import re
 from types import SimpleNamespace
 
 import discord
 import pytest
 
 from bot.adapters import automod_refusals
-from bot.adapters.automod_refusals import TOLD_MOST, AutoModRefusals
+from bot.adapters.automod_refusals import NAMED_MOST, TOLD_MOST, AutoModRefusals
 from bot.i18n import language
 
 GUILD = 5
@@ -101,3 +102,17 @@ async def test_a_notice_to_the_moderators_that_automod_blocked_is_not_tried_agai
         "This server's AutoMod blocked one of my posts about event 1, so members don't see "
         "it; its rules are under Server Settings > AutoMod."]
     assert sum("could not tell the moderators" in r.getMessage() for r in caplog.records) == 1
+
+
+async def test_a_post_to_the_moderators_names_at_most_so_many_events(told):
+    """A server of thousands of events, all blocked at once: each post stays within
+    Discord's 2,000 characters, the events past the first NAMED_MOST named in the next."""
+    channel = Channel()
+    refusals = told(channel)
+    first = 10**19  # ids as long as Discord's
+    for event_id in range(first, first + 2 * NAMED_MOST + 10):
+        refusals.blocked(GUILD, 77, event_id, "T", "announcement refresh", blocked())
+    await settled(refusals, channel)
+    named = [len(re.findall(r"\d{20}", text)) for text, _ in channel.posts]
+    assert named == [NAMED_MOST, NAMED_MOST, 10]
+    assert max(len(text) for text, _ in channel.posts) <= 2000
