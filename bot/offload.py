@@ -65,3 +65,21 @@ async def off_loop_in_transaction(fn: Callable[P, T], /, *args: P.args,
     Only work bounded by what one transaction reads (a fraction of a second for 100,000
     members) runs here."""
     return await _run_on(_executor("held"), fn, *args, **kwargs)
+
+
+async def by_size(items: int, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+    """`fn(*args, **kwargs)`, whose work goes item by item over `items` items: on the
+    event loop for ON_LOOP_ITEMS or fewer (a thread's hop would cost more), else
+    `off_loop`."""
+    if items <= ON_LOOP_ITEMS:
+        return fn(*args, **kwargs)
+    return await off_loop(fn, *args, **kwargs)
+
+
+async def by_size_in_transaction(items: int, fn: Callable[P, T], /, *args: P.args,
+                                 **kwargs: P.kwargs) -> T:
+    """`by_size` for work an open database transaction waits for
+    (`off_loop_in_transaction`)."""
+    if items <= ON_LOOP_ITEMS:
+        return fn(*args, **kwargs)
+    return await off_loop_in_transaction(fn, *args, **kwargs)

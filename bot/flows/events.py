@@ -13,7 +13,7 @@ from typing import TypeVar
 from bot.errors import EventNotFound, NotFound
 from bot.i18n import N_, Text
 from bot.models import EventSummary, EventTitle, EventTitles
-from bot.offload import ON_LOOP_ITEMS, off_loop
+from bot.offload import by_size
 from bot.pages_names import comparable
 from bot.render import clip
 from bot.storage import Store
@@ -192,10 +192,8 @@ class KeptTitles:
                                  None if kept is None else kept.kept)
         if kept is not None and titles is kept.kept:
             index = kept
-        elif len(titles.titles) <= ON_LOOP_ITEMS:
-            index = TitleIndex(titles)
         else:
-            index = await off_loop(TitleIndex, titles)
+            index = await by_size(len(titles.titles), TitleIndex, titles)
         now_kept = self._kept.pop(guild_id, None)  # (another keystroke's, meanwhile)
         if now_kept is not None:
             self._count -= len(now_kept.titles)

@@ -486,11 +486,10 @@ async def test_a_change_telling_many_members_encodes_their_dms_off_the_event_loo
     again as one statement's arguments (0.3 s). Past a few hundred, they are encoded on a
     thread, and inserted a bounded number a statement, in order, in the change's
     transaction. (Bounds made small here: 5 members, 2 notices a statement.)"""
-    from bot.storage.postgres import events as pg_events
+    from bot import offload
     from bot.storage.postgres import outbox as pg_outbox
 
-    monkeypatch.setattr(pg_outbox, "ON_LOOP_ITEMS", 3)
-    monkeypatch.setattr(pg_events, "ON_LOOP_ITEMS", 3)
+    monkeypatch.setattr(offload, "ON_LOOP_ITEMS", 3)
     monkeypatch.setattr(pg_outbox, "NOTICES_PER_STATEMENT", 2)
     on_loop: list[bool] = []
 
@@ -536,11 +535,8 @@ async def test_a_big_events_notices_wait_for_no_heavy_work_while_its_row_is_lock
     import threading
 
     from bot import offload
-    from bot.storage.postgres import events as pg_events
-    from bot.storage.postgres import outbox as pg_outbox
 
-    monkeypatch.setattr(pg_outbox, "ON_LOOP_ITEMS", 3)
-    monkeypatch.setattr(pg_events, "ON_LOOP_ITEMS", 3)
+    monkeypatch.setattr(offload, "ON_LOOP_ITEMS", 3)
     moved = EventEdit(title="Moved", starts_at=datetime(2031, 5, 1, 18, tzinfo=UTC),
                       ends_at=None, all_day=False, venue=None, link=None)
     held = threading.Event()

@@ -30,7 +30,7 @@ from bot.models import (
     NoticePayload,
     fold_unsent,
 )
-from bot.offload import ON_LOOP_ITEMS, off_loop, off_loop_in_transaction
+from bot.offload import by_size, by_size_in_transaction
 from bot.pages import Page
 from bot.registration import (
     DEFAULT_CAPACITY,
@@ -344,10 +344,9 @@ class PostgresEvents(Repository):
             members = await conn.fetch("SELECT user_id, seq FROM rsvps WHERE event_id = $1"
                                        " ORDER BY status = 'waitlisted', seq", event_id)
             unsent = await self._outbox.take_unsent(conn, event_id, CHANGE_KINDS)
-            told = (change_notices(moved, venue_changed, to, members, unsent)
-                    if len(members) + len(unsent) <= ON_LOOP_ITEMS  # (else 0.2 s of 100,000)
-                    else await off_loop_in_transaction(change_notices, moved, venue_changed,
-                                                       to, members, unsent))
+            told = await by_size_in_transaction(  # (0.2 s of 100,000)
+                len(members) + len(unsent), change_notices, moved, venue_changed, to, members,
+                unsent)
             await self._outbox.notify_all(conn, guild_id, event_id, told, now)
 
     async def summary(self, guild_id: int, event_id: int) -> EventSummary:
@@ -391,9 +390,7 @@ class PostgresEvents(Repository):
                 f"SELECT id, title, starts_at, all_day, archived, slug, {start_moment()} AS begins,"
                 f" {OVER_AT} AS ends FROM events WHERE guild_id = $1"
                 f" ORDER BY {LISTING_ORDER.replace('$3', '$2')}", guild_id, ts(at))
-        if len(rows) <= ON_LOOP_ITEMS:  # (10,000 took 12 ms)
-            return titles_of(version, at, rows)
-        return await off_loop(titles_of, version, at, rows)
+        return await by_size(len(rows), titles_of, version, at, rows)  # (10,000: 12 ms)
 
     async def has_events(self, guild_id: int) -> bool:
         async with self._transaction() as conn:
@@ -478,10 +475,8 @@ class PostgresEvents(Repository):
                 " guild_id = excluded.guild_id, title = excluded.title,"
                 " deleted_at = excluded.deleted_at, taken_place = excluded.taken_place",
                 event_id, guild_id, title, ts(now), taken_place)
-            told = [] if taken_place else (
-                cancel_notices(title, members) if len(members) <= ON_LOOP_ITEMS
-                else await off_loop_in_transaction(  # (0.1 s of 100,000)
-                    cancel_notices, title, members))
+            told = [] if taken_place else await by_size_in_transaction(  # (0.1 s of 100,000)
+                len(members), cancel_notices, title, members)
             await self._outbox.notify_all(conn, guild_id, event_id, [
                 DeletedPayload(title, messages, row["scheduled_event_id"], taken_place),
                 *told], now)

@@ -19,7 +19,7 @@ from bot.models import (
     NoticeKind,
     NoticePayload,
 )
-from bot.offload import ON_LOOP_ITEMS, off_loop_in_transaction
+from bot.offload import by_size_in_transaction
 from bot.shards import Shards
 from bot.storage.postgres.session import (
     NOTICES_CHANNEL,
@@ -88,12 +88,10 @@ class PostgresOutbox(Repository):
         """Queue notices of the event in the caller's transaction, in this order, in one
         statement however many (a notice per member promoted, told of a change or of a
         deletion: one statement each would hold the event for a round trip per member)."""
-        rows = (notice_rows(guild_id, event_id, payloads, ts(now))
-                if len(payloads) <= ON_LOOP_ITEMS
-                # 100,000 DMs of a change of date took 0.7 s to encode, every other request
-                # of the process waiting: on a thread, the transaction waits alone
-                else await off_loop_in_transaction(notice_rows, guild_id, event_id, payloads,
-                                                   ts(now)))
+        # 100,000 DMs of a change of date took 0.7 s to encode, every other request of the
+        # process waiting: on a thread, the transaction waits alone
+        rows = await by_size_in_transaction(len(payloads), notice_rows, guild_id, event_id,
+                                            payloads, ts(now))
         await self.notify_many(conn, rows)
 
     async def take_unsent(self, conn: asyncpg.Connection, event_id: int,
