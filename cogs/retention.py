@@ -111,8 +111,7 @@ class Retention(commands.Cog):
                 log.info("deleted the data of guild %s: the bot left it on %s", guild_id,
                          left_at.isoformat())
                 self.bot.signals.emit(GuildDataDeleted(guild_id))
-                await self.purge_leftovers()
-        await self.purge_leftovers()  # of a purge a stop cut short
+        await self.purge_leftovers()  # of the purges above, and of one a stop cut short
         return max(wait, 1.0)
 
     async def purge_leftovers(self) -> None:
