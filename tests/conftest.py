@@ -182,6 +182,12 @@ async def archived_holding_rsvps(store: Store, event_id: int) -> None:
     await execute_sql(store, "UPDATE events SET archived = true WHERE id = ?", event_id)
 
 
+# The holder borrows one of the store's connections, but waits for its locks as another
+# process would, not with the bot's own (shortened by tests) lock_timeout: a hold that timed
+# out behind a transaction the bot was finishing would leave nothing held.
+AS_A_TOOL_WAITS = "SET LOCAL lock_timeout = '30s'"
+
+
 @contextlib.asynccontextmanager
 async def joins_held(store: Store, event_id: int):
     """Another connection holds what a join of the event waits for until the block ends
@@ -189,6 +195,7 @@ async def joins_held(store: Store, event_id: int):
     pool = getattr(store, "_pool", None)
     if pool is not None:
         async with pool.acquire() as conn, conn.transaction():
+            await conn.execute(AS_A_TOOL_WAITS)
             await conn.execute("SELECT 1 FROM events WHERE id = $1 FOR UPDATE", event_id)
             yield
         return
@@ -211,6 +218,7 @@ async def writes_held(store: Store):
     pool = getattr(store, "_pool", None)
     if pool is not None:
         async with pool.acquire() as conn, conn.transaction():
+            await conn.execute(AS_A_TOOL_WAITS)
             await conn.execute("LOCK TABLE events, rsvps, outbox IN EXCLUSIVE MODE")
             yield
         return

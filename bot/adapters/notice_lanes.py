@@ -172,16 +172,25 @@ class NoticeLanes:
             lane.wake.clear()
 
     async def deliver_pending(self) -> None:
-        """Deliver every lane's pending notices, one lane after the other."""
-        for lane in self._lanes:
-            await self._deliver_lane(lane)
-        for lane in self._lanes:
-            while lane.in_hand:
-                await asyncio.gather(*lane.in_hand.values(), return_exceptions=True)
+        """Deliver every lane's pending notices, one lane after the other. A failed claim
+        too returns once the notices already handed out are done with, none of them left
+        going on behind the caller's back."""
+        try:
+            for lane in self._lanes:
+                await self._deliver_lane(lane)
+        except Exception:
+            await self._in_hand_done()
+            raise
+        await self._in_hand_done()
         for lane in self._lanes:
             if (cut_short := lane.cut_short) is not None:
                 lane.cut_short = None
                 raise cut_short
+
+    async def _in_hand_done(self) -> None:
+        for lane in self._lanes:
+            while lane.in_hand:
+                await asyncio.gather(*lane.in_hand.values(), return_exceptions=True)
 
     async def _deliver_lane(self, lane: Lane) -> None:
         while lane.interrupted:

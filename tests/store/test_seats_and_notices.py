@@ -1116,6 +1116,47 @@ async def test_a_notice_posted_while_the_database_stays_busy_is_posted_once(
         assert await store.run(store.notices.claim_notices) == []
 
 
+async def test_a_claim_refused_returns_once_the_notices_handed_out_are_done(
+        store_opener, tmp_path, monkeypatch):
+    """The database refused a claim while a notice claimed before it was being posted:
+    `deliver_pending` raises once that post is done with and acknowledged, not while it
+    goes on behind its caller's back."""
+    async with await store_opener(tmp_path / "refused.sqlite3") as store:
+        event = await new_event(store, capacity=1)
+        await store.join(1, event.id, 1, "m")  # fills it: one capacity notice
+        handed_out = False
+        posted: list[str] = []
+
+        async def deliver(notice) -> bool:
+            for _ in range(20):  # the post's round trips to Discord
+                await asyncio.sleep(0)
+            posted.append(notice.kind.value)
+            return True
+
+        real_run = store.run
+
+        async def run(fn, *args, **kwargs):
+            nonlocal handed_out
+            claim = fn == store.notices.claim_notices
+            if claim and handed_out:
+                await asyncio.sleep(0)  # (waiting on the database meanwhile)
+                raise DatabaseBusy()
+            result = await real_run(fn, *args, **kwargs)
+            handed_out = handed_out or (claim and bool(result))
+            return result
+
+        monkeypatch.setattr(store, "run", run)
+        cog = Announcements(a_bot(store=store, own_shards=None,
+                                  is_ready=lambda: True, get_guild=arrived))
+        cog.sender.deliver = deliver  # type: ignore[method-assign]
+        with pytest.raises(DatabaseBusy):
+            await cog.lanes.deliver_pending()
+        assert posted == ["capacity"]
+        assert not cog.lanes.tasks()
+        monkeypatch.setattr(store, "run", real_run)
+        assert await store.run(store.notices.claim_notices, stale_after=0) == []
+
+
 async def promotion_due(store):
     """An event whose one seat went from member 1 to member 2, and the claimed notice of
     member 2's promotion DM."""
