@@ -11,6 +11,7 @@ the command runs.
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Mapping
 from typing import Any
 
@@ -55,7 +56,7 @@ def check_option_values(interaction: discord.Interaction) -> None:
         options = options[0].get("options")
     if not isinstance(options, list):
         return
-    params = {param.display_name: param for param in command.parameters}
+    params = _parameters(command)
     resolved = data.get("resolved")
     resolved = resolved if isinstance(resolved, dict) else {}
     for option in options:
@@ -64,6 +65,22 @@ def check_option_values(interaction: discord.Interaction) -> None:
         param = params.get(str(option.get("name")))
         if param is not None and "value" in option:
             _check(param, option["value"], resolved)
+
+
+# Each command's parameters by the name Discord sends: discord.py builds a new wrapper of
+# each at every `Command.parameters`, and every command a member runs is checked.
+_PARAMETERS: weakref.WeakKeyDictionary[app_commands.Command[Any, ..., Any],
+                                       dict[str, app_commands.Parameter]] = (
+    weakref.WeakKeyDictionary())
+
+
+def _parameters(command: app_commands.Command[Any, ..., Any]
+                ) -> dict[str, app_commands.Parameter]:
+    params = _PARAMETERS.get(command)
+    if params is None:
+        params = _PARAMETERS[command] = {param.display_name: param
+                                         for param in command.parameters}
+    return params
 
 
 def _check(param: app_commands.Parameter, value: Any, resolved: Mapping[str, Any]) -> None:

@@ -83,3 +83,31 @@ def test_a_join_renders_the_event_info_again():
     english = language("en-US")
     first = info_embed(english, event())
     assert info_embed(english, dataclasses.replace(event(), confirmed=99)) is not first
+
+
+async def test_the_message_a_callback_answer_returns_is_not_built(monkeypatch):
+    """Discord's answer to a reply holds the message made, which discord.py would build
+    into an InteractionMessage nothing reads: left out, the message's id kept."""
+    from types import SimpleNamespace
+
+    import discord
+
+    from bot.adapters import callback_answers
+
+    answer = {"interaction": {"id": "5", "type": 2, "response_message_id": "77",
+                              "response_message_ephemeral": True},
+              "resource": {"type": 4, "message": {"id": "77", "content": "You're in."}}}
+
+    async def discord_answers(self, interaction_id, token, **kwargs):
+        return answer
+
+    monkeypatch.setattr(callback_answers, "_PLAIN", discord_answers)
+    data = await callback_answers._create_interaction_response(None, 5, "token")
+    assert data["resource"] == {"type": 4}
+    parent = SimpleNamespace(channel=None)
+    response = discord.InteractionCallbackResponse(
+        data=data, parent=parent, state=None,  # type: ignore[arg-type]
+        type=discord.InteractionResponseType.channel_message)
+    assert response.resource is None
+    assert response.message_id == 77 and response.is_ephemeral()
+    assert response.type is discord.InteractionResponseType.channel_message
