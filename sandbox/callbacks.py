@@ -119,7 +119,9 @@ class InteractionRoutes:
         st.acked.set_result(None)
         self._waiters.notify(("interaction", st.id))
 
-        if not self.callback_bodies:
+        # Discord answers the callback object only when asked (`with_response`), else 204.
+        asked = request.query.get("with_response") in ("1", "true", "True")
+        if not (self.callback_bodies and asked):
             return web.Response(status=204)
         message = st.original.data if st.original is not None and rtype != 6 else None
         answer: dict[str, Any] = {

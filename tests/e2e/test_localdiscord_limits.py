@@ -234,6 +234,17 @@ async def test_callback_answers_carry_a_resource_only_for_a_message_sent_or_edit
     assert answer["interaction"]["response_message_loading"] is False
 
 
+async def test_a_callback_is_answered_204_unless_its_answer_is_asked_for(fake, http):
+    # Discord: `with_response` "to include an interaction callback response as the
+    # response instead of a 204"; the message is made all the same.
+    for query in ("", "?with_response=false"):
+        st = interaction(fake)
+        status, answer = await call(http, "POST", f"/interactions/{st.id}/{st.token}/callback"
+                                    f"{query}", {"type": 4, "data": {"content": "x"}})
+        assert (status, answer) == (204, None)
+        assert st.original is not None and st.original.data["content"] == "x"
+
+
 async def test_allowed_mentions_are_checked_as_discord_py_sends_them(fake, dpy):
     channel = fake.add_guild().system_channel
     many = discord.AllowedMentions(users=[discord.Object(i) for i in range(1, 102)])

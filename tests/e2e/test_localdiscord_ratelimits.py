@@ -120,7 +120,7 @@ async def test_global_limit_spares_interaction_callbacks():
             fake._interactions[st.token] = st
             status, _, _ = await send(http, "POST", f"/interactions/{st.id}/{st.token}/callback",
                                       {"type": 4, "data": {"content": "still answered"}})
-            assert status == 200
+            assert status == 204  # (no `with_response`: no body)
             status, _, _ = await send(http, "POST", f"/webhooks/{fake.app_id}/{st.token}?wait=1",
                                       {"content": "follow-up"})
             assert status == 200
@@ -236,7 +236,7 @@ async def test_follow_up_tokens_expire_after_their_lifetime():
         async with aiohttp.ClientSession(fake.api_base + "/", headers=headers) as http:
             status, _, _ = await send(http, "POST", f"/interactions/{st.id}/{st.token}/callback",
                                       {"type": 5, "data": {}})
-            assert status == 200
+            assert status == 204
             assert (await send(http, "POST", f"{hook}?wait=1", {"content": "in time"}))[0] == 200
             await asyncio.sleep(0.35)
             status, _, body = await send(http, "POST", f"{hook}?wait=1", {"content": "late"})

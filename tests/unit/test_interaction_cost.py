@@ -85,9 +85,16 @@ def test_a_join_renders_the_event_info_again():
     assert info_embed(english, dataclasses.replace(event(), confirmed=99)) is not first
 
 
+def callback_params(**data):
+    from discord.http import MultipartParameters
+
+    return MultipartParameters(payload={"type": 4, "data": data}, multipart=None, files=None)
+
+
 async def test_the_message_a_callback_answer_returns_is_not_built(monkeypatch):
-    """Discord's answer to a reply holds the message made, which discord.py would build
-    into an InteractionMessage nothing reads: left out, the message's id kept."""
+    """Discord's answer to a reply with a view holds the message made, which discord.py
+    would build into an InteractionMessage nothing reads: left out, the message's id
+    (which the view is stored under) kept."""
     from types import SimpleNamespace
 
     import discord
@@ -102,7 +109,8 @@ async def test_the_message_a_callback_answer_returns_is_not_built(monkeypatch):
         return answer
 
     monkeypatch.setattr(callback_answers, "_PLAIN", discord_answers)
-    data = await callback_answers._create_interaction_response(None, 5, "token")
+    data = await callback_answers._create_interaction_response(
+        None, 5, "token", params=callback_params(content="Join?", components=[{"type": 1}]))
     assert data["resource"] == {"type": 4}
     parent = SimpleNamespace(channel=None)
     response = discord.InteractionCallbackResponse(
@@ -111,3 +119,26 @@ async def test_the_message_a_callback_answer_returns_is_not_built(monkeypatch):
     assert response.resource is None
     assert response.message_id == 77 and response.is_ephemeral()
     assert response.type is discord.InteractionResponseType.channel_message
+
+
+async def test_a_reply_without_a_view_asks_discord_for_no_answer(monkeypatch):
+    """Nothing of the answer is read for a reply without components: it is posted without
+    `with_response`, which Discord answers 204, and taken as acknowledged."""
+    from discord.webhook.async_ import AsyncWebhookAdapter
+
+    from bot.adapters import callback_answers
+
+    posted = []
+
+    async def request(route, **kwargs):
+        posted.append((route.method, route.path, kwargs))
+        return ""  # 204: discord.py reads no JSON
+
+    adapter = AsyncWebhookAdapter()
+    monkeypatch.setattr(adapter, "request", request)
+    data = await callback_answers._create_interaction_response(
+        adapter, 5, "token", session=None, params=callback_params(content="You're in."))
+    assert data == {"interaction": {"id": "5"}}
+    [(method, path, sent)] = posted
+    assert (method, path) == ("POST", "/interactions/{webhook_id}/{webhook_token}/callback")
+    assert "params" not in sent and sent["payload"]["data"] == {"content": "You're in."}
