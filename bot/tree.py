@@ -600,6 +600,19 @@ class EventTree(app_commands.CommandTree["EventBot"]):
         self.public_replies: Allowance[tuple[int, int | None]] = Allowance(
             PUBLIC_REPLIES, PUBLIC_WINDOW)
         self.shortages = Shortages()  # the host running short, as the log says it
+        # The last interaction's data and the command it names, with its options
+        self._looked_up: tuple[Any, Any] | None = None
+
+    def _get_app_command_options(self, data: Any) -> Any:
+        """discord.py's walk to the command an interaction's data names, once per
+        interaction: `interaction.command`, which `interaction_check` reads, and the tree's
+        own call of the command each walked it."""
+        last = self._looked_up
+        if last is not None and last[0] is data:
+            return last[1]
+        found = super()._get_app_command_options(data)
+        self._looked_up = (data, found)
+        return found
 
     async def interaction_check(self, interaction: discord.Interaction[EventBot]) -> bool:
         command = interaction.command

@@ -142,3 +142,26 @@ async def test_a_reply_without_a_view_asks_discord_for_no_answer(monkeypatch):
     [(method, path, sent)] = posted
     assert (method, path) == ("POST", "/interactions/{webhook_id}/{webhook_token}/callback")
     assert "params" not in sent and sent["payload"]["data"] == {"content": "You're in."}
+
+
+async def test_the_command_an_interaction_names_is_walked_to_once(bot, monkeypatch):
+    """`interaction.command` (read by the tree's check) and the tree's call of the command
+    each look it up by the interaction's data: the walk is done once."""
+    from discord import app_commands
+
+    walks = []
+    walk = app_commands.CommandTree._get_app_command_options
+
+    def counted(self, data):
+        walks.append(data["name"])
+        return walk(self, data)
+
+    monkeypatch.setattr(app_commands.CommandTree, "_get_app_command_options", counted)
+    data = {"id": "1", "name": "rsvp", "type": 1,
+            "options": [{"type": 1, "name": "status", "options": []}]}
+    command, options = bot.tree._get_app_command_options(data)
+    assert command.qualified_name == "rsvp status" and options == []
+    assert bot.tree._get_app_command_options(data) == (command, options)
+    assert walks == ["rsvp"]
+    again = {**data}  # another interaction's data: walked again
+    assert bot.tree._get_app_command_options(again)[0] is command and walks == ["rsvp", "rsvp"]
