@@ -602,10 +602,11 @@ class LocalePrune:
 
     before: datetime  # what was recorded before it, of members who need it no more, goes
     now: datetime  # an event over by then sends no more DMs: its RSVPs keep no language
-    step: str = "start"  # then "keepers", "notices", "forget", "done" (SQLite's steps)
-    after: tuple[int, ...] = ()  # the key the step's next rows come after
+    step: str = "start"  # then "forget", "done"; SQLite: "records", "rsvps", "notices" too
+    after: tuple[int, ...] = ()  # the keys the step's next rows come after
     forgotten: int = 0  # so far
-    candidates: tuple[int, ...] = ()  # PostgreSQL: the members still to forget
+    candidates: tuple[int, ...] = ()  # the members still to forget (of the batch, SQLite)
+    to_look_at: tuple[int, ...] = ()  # SQLite: the batch's members whose RSVPs are unread
 
     @property
     def done(self) -> bool:

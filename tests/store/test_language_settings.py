@@ -290,13 +290,57 @@ async def test_an_rsvp_of_an_event_over_keeps_no_language(store):
     assert await recorded(store, [8, 9, 10]) == {9: "zh-TW", 10: "en-GB"}
 
 
+async def test_forgetting_languages_reads_about_the_old_records_alone(store, monkeypatch):
+    """The members to keep are looked up from the records old enough to forget, not read
+    from every RSVP: the prune's steps (each reading a few rows) grow with those records,
+    not with the RSVPs of events ahead, which a busy bot has millions of; and a member with
+    many RSVPs of events over is looked at a few of them a step, not all in one."""
+    from bot.storage.sqlite import settings as sqlite_settings
+    from tests.conftest import execute_sql
+
+    monkeypatch.setattr(sqlite_settings, "PRUNE_READ_ROWS", 3)  # rows one step reads
+    ahead = await new_event(store, capacity=1000)
+    await execute_sql(  # 300 RSVPs of an event not over, of members 1001-1300
+        store, "WITH RECURSIVE n (k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 300)"
+        " INSERT INTO rsvps (event_id, user_id, display_name, status, seq, joined_at)"
+        f" SELECT {ahead.id}, 1000 + k, 'm', 'waitlisted', k, 0 FROM n")
+    await store.run(store.settings.record_member_locales,
+                    at(NOW - timedelta(days=2), u1002="zh-CN", u1003="en-GB"))
+
+    async def prune_steps() -> tuple[LocalePrune, list[str]]:
+        prune, steps = LocalePrune(NOW - timedelta(days=30), NOW), []
+        while not prune.done:
+            steps.append(prune.step)
+            prune = await store.run(store.settings.forget_member_locales, prune)
+        return prune, steps
+
+    prune, steps = await prune_steps()  # nothing old enough: next to nothing to read
+    assert prune.forgotten == 0 and len(steps) <= 2
+    over = [(await store.run(store.events.save_event, 1, EventDraft(
+        slug=f"over{n}", title="Over", capacity=5, starts_at=NOW - timedelta(days=10)),
+        [("page text", make_page())]))[0] for n in range(6)]
+    for event in over:  # member 7 holds six RSVPs, all of events over
+        await execute_sql(store, "INSERT INTO rsvps (event_id, user_id, display_name, status,"
+                          f" seq, joined_at) VALUES ({event.id}, 7, 'm', 'confirmed', 1, 0)")
+    await store.run(store.settings.record_member_locales,
+                    at(NOW - timedelta(days=40), u1001="zh-TW", u7="zh-CN", u8="en-GB"))
+    prune, steps = await prune_steps()
+    assert prune.forgotten == 2
+    assert await recorded(store, [1001, 1002, 1003, 7, 8]) == {
+        1001: "zh-TW", 1002: "zh-CN", 1003: "en-GB"}
+    # (SQLite: the old records, 2 steps; member 7's six RSVPs, 3 a step; the rest, one each)
+    assert len(steps) <= 10
+    if getattr(store, "_pool", None) is None:
+        assert steps.count("rsvps") >= 6 // 3
+
+
 @pytest.mark.parametrize("written", ["before its batch", "after its batch"])
 async def test_a_join_while_languages_are_forgotten_keeps_its_members_language(store, written):
-    """Languages are forgotten in short steps (members to keep read first, then deletes in
-    batches), so that no join waits on them: a member with an old record who joins between
-    two batches is not held up, and keeps their language, whether the sight of their join
-    is written before the batch that looks at them (it refreshes the record's age) or
-    after it (it writes the record again)."""
+    """Languages are forgotten in short steps (the members to forget looked up, then deletes
+    in batches), so that no join waits on them: a member with an old record who joins
+    between two batches, after being found to hold nothing, is not held up, and keeps their
+    language, whether the sight of their join is written before the batch that deletes
+    theirs (it refreshes the record's age) or after it (it writes the record again)."""
     retention = timedelta(days=30)
     event = await new_event(store, capacity=10_000)
     old = NOW - timedelta(days=40)
@@ -305,11 +349,11 @@ async def test_a_join_while_languages_are_forgotten_keeps_its_members_language(s
     joiner = 2999  # in a late batch
     locales = MemberLocales(store, clock=lambda: NOW.timestamp(),
                             retention=retention.total_seconds())
-    prune, batches = LocalePrune(NOW - retention, NOW), 0
-    while batches < 2:  # under way: the members to keep read, a batch forgotten
-        batches += prune.step == "forget"
+    prune = LocalePrune(NOW - retention, NOW)
+    # under way: a batch forgotten, the joiner found to hold nothing and still to forget
+    while not prune.done and not (prune.forgotten and joiner in prune.candidates):
         prune = await store.run(store.settings.forget_member_locales, prune)
-    assert prune.forgotten > 0 and not prune.done
+    assert not prune.done
     assert await recorded(store, [joiner]) == {joiner: "en-GB"}  # not yet looked at
     locales.seen(joiner, "en-GB")  # the interaction of the join, as the bot notes it
     started = time.monotonic()

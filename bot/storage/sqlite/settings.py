@@ -16,21 +16,28 @@ from bot.storage.sqlite.search import SqliteSearch
 from bot.storage.sqlite.session import (
     DAY_COLUMNS,
     HIGHEST_EVENT_ID,
-    OVER_AT,
     PURGED_IDS_KEY,
     Repository,
     Session,
     offsets_to_change,
+    over_at,
     ts,
 )
 from bot.times import DEFAULT_REMINDER_MINUTES
 from bot.zones import DEFAULT_ZONE
 
-# Rows of RSVPs or of the outbox one step of forgetting languages reads, and languages
-# one of its write transactions looks at (about a millisecond each, whatever the tables'
-# sizes: `forget_member_locales`).
+# Rows of the members' languages, of RSVPs or of the outbox one step of forgetting
+# languages reads, and languages one of its write transactions deletes at most (a few
+# milliseconds each, whatever the tables' sizes: `forget_member_locales`).
 PRUNE_READ_ROWS = 2000
 PRUNE_WRITE_ROWS = 500
+# Of a member's RSVPs after an event, up to a number read in event order: how many, the
+# last event, and whether one is of an event not over (`forget_member_locales`; an RSVP
+# left of a purged event, its event gone, is of none).
+_HOLDS_AN_RSVP = (
+    "SELECT count(*), max(event_id), max(live) FROM (SELECT r.event_id, e.id IS NOT NULL"
+    f" AND coalesce({over_at('e')} > ?, 1) AS live FROM rsvps r LEFT JOIN events e"
+    " ON e.id = r.event_id WHERE r.user_id = ? AND r.event_id > ? ORDER BY r.event_id LIMIT ?)")
 
 # The RSVPs a search row costs as much as to delete, in a step of `purge_leftovers` (of
 # PURGE_ROWS: 2,000 RSVPs take about 25 ms, spread over the member index as they are).
@@ -193,73 +200,89 @@ class SqliteSettings(Repository):
         over), and their next interaction records it again. Returns where it stands; call
         again until done.
 
-        No step holds the database long (SQLite has one writer for every process): the
-        members to keep (RSVP holders, event by event, then those the outbox names) are read
-        PRUNE_READ_ROWS at a time into a table of the connection's temp schema, which
-        takes no lock on the database, then the languages are deleted PRUNE_WRITE_ROWS at
-        a time in user id order, each batch its own write transaction rechecking the
-        record's age. The reads are no one snapshot, and need not be: whoever takes an RSVP
-        meanwhile does so by an interaction, and a member who uses the bot has a record
-        younger than the retention period (`MemberLocales`: it is written again within
-        a retention period of any sight), or it is being written and comes back after
-        the delete. A process stopped midway loses only its temp table; the next look
-        starts again."""
+        No step holds the database long (SQLite has one writer for every process), and
+        what the steps read grows with the records old enough to forget, not with the
+        RSVPs (a million RSVPs of events ahead cost 1.8 s to read in full, for nothing
+        when no record is old): the records are read in user id order, PRUNE_READ_ROWS a
+        step, their old ones taken PRUNE_WRITE_ROWS at a time; the RSVPs of each of
+        those members are read through the member index until one of an event not over
+        turns up, PRUNE_READ_ROWS a step (a member with many RSVPs of events over takes
+        several steps); then the outbox, PRUNE_READ_ROWS notices a step, for the members
+        it names; then the batch's languages are deleted in one write transaction
+        rechecking the record's age. The reads take no lock on the database and are no
+        one snapshot, and need not be: whoever takes an RSVP meanwhile does so by an
+        interaction, and a member who uses the bot has a record younger than the
+        retention period (`MemberLocales`: it is written again within a retention period
+        of any sight), or it is being written and comes back after the delete; the
+        outbox is read after the RSVPs, so a DM left there by an RSVP deleted meanwhile is
+        seen. All a step leaves for the next is in `prune`: a process stopped midway
+        loses only the work, and the next look starts again."""
         step, after = prune.step, prune.after
-        if step == "start":
-            self.end_locale_prune()
-            self._conn.execute("CREATE TEMP TABLE locale_keepers (user_id INTEGER PRIMARY KEY)")
-            return dataclasses.replace(prune, step="keepers", after=(0, 0))
-        if step == "keepers":  # after: (the event, the last member of it read)
-            event = self._session.plain.execute(
-                f"SELECT id FROM events WHERE id >= ? AND coalesce({OVER_AT} > ?, 1)"
-                " ORDER BY id LIMIT 1", (after[0], ts(prune.now))).fetchone()
-            if event is None:
-                return dataclasses.replace(prune, step="notices", after=(0,))
-            event_id, since = event[0], after[1] if event[0] == after[0] else 0
-            members = [user_id for (user_id,) in self._session.plain.execute(
-                "SELECT user_id FROM rsvps WHERE event_id = ? AND user_id > ?"
-                " ORDER BY user_id LIMIT ?", (event_id, since, PRUNE_READ_ROWS))]
-            self._keep(members)
-            return dataclasses.replace(prune, after=(
-                (event_id, members[-1]) if len(members) == PRUNE_READ_ROWS else (event_id + 1, 0)))
-        if step == "notices":
+        if step in ("start", "records"):  # after: (the last member whose record was read,)
+            scan, old = after[0] if after else 0, []
+            rows = self._session.plain.execute(
+                "SELECT user_id, seen_at < ? FROM member_locales WHERE user_id > ?"
+                " ORDER BY user_id LIMIT ?", (ts(prune.before), scan, PRUNE_READ_ROWS)).fetchall()
+            for user_id, is_old in rows:
+                scan = user_id
+                if is_old:
+                    old.append(user_id)
+                    if len(old) == PRUNE_WRITE_ROWS:
+                        break
+            if old:
+                return dataclasses.replace(prune, step="rsvps", after=(scan, 0),
+                                           candidates=(), to_look_at=tuple(old))
+            if len(rows) < PRUNE_READ_ROWS:
+                return dataclasses.replace(prune, step="done", after=())
+            return dataclasses.replace(prune, step="records", after=(scan,))
+        if step == "rsvps":  # after: (scan, the last event read of to_look_at[0]'s)
+            scan, since = after
+            forget, looking = list(prune.candidates), list(prune.to_look_at)
+            budget = PRUNE_READ_ROWS
+            while looking and budget > 0:
+                read, last, live = self._session.plain.execute(
+                    _HOLDS_AN_RSVP, (ts(prune.now), looking[0], since, budget)).fetchone()
+                if live:  # an RSVP of an event not over: kept
+                    looking.pop(0)
+                    since = 0
+                elif read == budget:  # more of their RSVPs, at the next step
+                    since = last
+                else:
+                    forget.append(looking.pop(0))
+                    since = 0
+                budget -= max(read, 1)
+            if looking:
+                return dataclasses.replace(prune, after=(scan, since), candidates=tuple(forget),
+                                           to_look_at=tuple(looking))
+            return dataclasses.replace(prune, step="notices" if forget else "records",
+                                       after=(scan, 0) if forget else (scan,),
+                                       candidates=tuple(forget), to_look_at=())
+        if step == "notices":  # after: (scan, the last notice read)
+            scan, since = after
             rows = self._session.plain.execute(
                 # (a payload that is no JSON names nobody: the deliverer skips it too,
                 # and json_extract would fail this look, and every later one, on it)
                 "SELECT id, CASE WHEN json_valid(payload) THEN json_extract(payload,"
                 " '$.user_id') END FROM outbox WHERE id > ? ORDER BY id LIMIT ?",
-                (*after, PRUNE_READ_ROWS)).fetchall()
-            self._keep([user_id for _, user_id in rows if isinstance(user_id, int)])
+                (since, PRUNE_READ_ROWS)).fetchall()
+            named = {user_id for _, user_id in rows if isinstance(user_id, int)}
+            unnamed = tuple(user_id for user_id in prune.candidates if user_id not in named)
+            if not unnamed:
+                return dataclasses.replace(prune, step="records", after=(scan,), candidates=())
             if len(rows) == PRUNE_READ_ROWS:
-                return dataclasses.replace(prune, after=(rows[-1][0],))
-            return dataclasses.replace(prune, step="forget", after=(0,))
+                return dataclasses.replace(prune, after=(scan, rows[-1][0]), candidates=unnamed)
+            return dataclasses.replace(prune, step="forget", after=(scan,), candidates=unnamed)
         if step != "forget":
             raise ValueError(f"no step {step!r} in forgetting languages")
-        with self._transaction() as db:
-            last = db.execute(
-                "SELECT max(user_id) FROM (SELECT user_id FROM member_locales"
-                " WHERE user_id > ? ORDER BY user_id LIMIT ?)",
-                (*after, PRUNE_WRITE_ROWS)).fetchone()[0]
-            if last is not None:
-                forgotten = db.execute(
-                    "DELETE FROM member_locales WHERE user_id > ? AND user_id <= ?"
-                    " AND seen_at < ? AND user_id NOT IN (SELECT user_id FROM temp.locale_keepers)",
-                    (*after, last, ts(prune.before))).rowcount
-        if last is None:
-            self.end_locale_prune()
-            return dataclasses.replace(prune, step="done", after=())
-        return dataclasses.replace(prune, after=(last,), forgotten=prune.forgotten + forgotten)
-
-    def _keep(self, user_ids: list[int]) -> None:
-        if user_ids:  # one statement: its own transaction, of the temp schema alone
-            self._session.plain.execute(
-                "INSERT OR IGNORE INTO temp.locale_keepers (user_id)"
-                " SELECT value FROM json_each(?)", (json.dumps(user_ids),))
+        with self._transaction() as db:  # at most PRUNE_WRITE_ROWS of them
+            forgotten = db.execute(
+                "DELETE FROM member_locales WHERE user_id IN (SELECT value FROM json_each(?))"
+                " AND seen_at < ?", (json.dumps(prune.candidates), ts(prune.before))).rowcount
+        return dataclasses.replace(prune, step="records", candidates=(),
+                                   forgotten=prune.forgotten + forgotten)
 
     def end_locale_prune(self) -> None:
-        """Drop what a forgetting of languages keeps between its steps (one stopped midway,
-        too)."""
-        self._conn.execute("DROP TABLE IF EXISTS temp.locale_keepers")
+        """Nothing is kept between the steps but the prune itself."""
 
     def guilds_left(self) -> list[GuildLeft]:
         """(guild_id, when the bot left) of the guilds it left, longest gone first."""
