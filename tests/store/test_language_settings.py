@@ -328,10 +328,12 @@ async def test_forgetting_languages_reads_about_the_old_records_alone(store, mon
     assert prune.forgotten == 2
     assert await recorded(store, [1001, 1002, 1003, 7, 8]) == {
         1001: "zh-TW", 1002: "zh-CN", 1003: "en-GB"}
-    # (SQLite: the old records, 2 steps; member 7's six RSVPs, 3 a step; the rest, one each)
-    assert len(steps) <= 10
+    # SQLite: the old records, then their members' RSVPs (a step for each here: member 7's
+    # are read a few a step, not in one), the outbox, the delete; a look at the records
+    # after them: about a dozen steps, where reading every RSVP took over a hundred.
+    assert len(steps) <= 15
     if getattr(store, "_pool", None) is None:
-        assert steps.count("rsvps") >= 6 // 3
+        assert steps.count("rsvps") >= 6
 
 
 @pytest.mark.parametrize("written", ["before its batch", "after its batch"])

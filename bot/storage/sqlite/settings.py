@@ -31,6 +31,9 @@ from bot.zones import DEFAULT_ZONE
 # milliseconds each, whatever the tables' sizes: `forget_member_locales`).
 PRUNE_READ_ROWS = 2000
 PRUNE_WRITE_ROWS = 500
+# Of those reads, what an RSVP costs, each read with its event and many a member of their
+# own (`forget_member_locales`: 2,000 of 500 members took about 12 ms).
+PRUNE_RSVP_WEIGHT = 4
 # Of a member's RSVPs after an event, up to a number read in event order: how many, the
 # last event, and whether one is of an event not over (`forget_member_locales`; an RSVP
 # left of a purged event, its event gone, is of none).
@@ -206,13 +209,13 @@ class SqliteSettings(Repository):
         when no record is old): the records are read in user id order, PRUNE_READ_ROWS a
         step, their old ones taken PRUNE_WRITE_ROWS at a time; the RSVPs of each of
         those members are read through the member index until one of an event not over
-        turns up, PRUNE_READ_ROWS a step (a member with many RSVPs of events over takes
-        several steps); then the outbox, PRUNE_READ_ROWS notices a step, for the members
-        it names; then the batch's languages are deleted in one write transaction
-        rechecking the record's age. The reads take no lock on the database and are no
-        one snapshot, and need not be: whoever takes an RSVP meanwhile does so by an
-        interaction, and a member who uses the bot has a record younger than the
-        retention period (`MemberLocales`: it is written again within a retention period
+        turns up, PRUNE_READ_ROWS / PRUNE_RSVP_WEIGHT a step (a member with many RSVPs of
+        events over takes several steps); then the outbox, PRUNE_READ_ROWS notices a
+        step, for the members it names; then the batch's languages are deleted in one
+        write transaction rechecking the record's age. The reads take no lock on the
+        database and are no one snapshot, and need not be: whoever takes an RSVP meanwhile
+        does so by an interaction, and a member who uses the bot has a record younger than
+        the retention period (`MemberLocales`: it is written again within a retention period
         of any sight), or it is being written and comes back after the delete; the
         outbox is read after the RSVPs, so a DM left there by an RSVP deleted meanwhile is
         seen. All a step leaves for the next is in `prune`: a process stopped midway
@@ -238,7 +241,7 @@ class SqliteSettings(Repository):
         if step == "rsvps":  # after: (scan, the last event read of to_look_at[0]'s)
             scan, since = after
             forget, looking = list(prune.candidates), list(prune.to_look_at)
-            budget = PRUNE_READ_ROWS
+            budget = -(-PRUNE_READ_ROWS // PRUNE_RSVP_WEIGHT)
             while looking and budget > 0:
                 read, last, live = self._session.plain.execute(
                     _HOLDS_AN_RSVP, (ts(prune.now), looking[0], since, budget)).fetchone()
