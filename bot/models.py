@@ -602,7 +602,8 @@ class LocalePrune:
 
     before: datetime  # what was recorded before it, of members who need it no more, goes
     now: datetime  # an event over by then sends no more DMs: its RSVPs keep no language
-    step: str = "start"  # then "forget", "done"; SQLite: "records", "rsvps", "notices" too
+    step: str = "start"  # then "forget", "done"; SQLite's: "holders", "rsvps", "notices",
+    # "forget", "records" (the next batch), "done"
     after: tuple[int, ...] = ()  # the keys the step's next rows come after
     forgotten: int = 0  # so far
     candidates: tuple[int, ...] = ()  # the members still to forget (of the batch, SQLite)

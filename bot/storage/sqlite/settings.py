@@ -41,6 +41,13 @@ _HOLDS_AN_RSVP = (
     "SELECT count(*), max(event_id), max(live) FROM (SELECT r.event_id, e.id IS NOT NULL"
     f" AND coalesce({over_at('e')} > ?, 1) AS live FROM rsvps r LEFT JOIN events e"
     " ON e.id = r.event_id WHERE r.user_id = ? AND r.event_id > ? ORDER BY r.event_id LIMIT ?)")
+# Of each member in a JSON list, their first RSVPs up to a number: 2 or more if one is of
+# an event not over, else 1 if there are that many, else 0.
+_HOLDERS = (
+    "SELECT m.value, (SELECT 2 * coalesce(max(live), 0) + (count(*) = ?) FROM (SELECT"
+    f" e.id IS NOT NULL AND coalesce({over_at('e')} > ?, 1) AS live FROM rsvps r"
+    " LEFT JOIN events e ON e.id = r.event_id WHERE r.user_id = m.value"
+    " ORDER BY r.event_id LIMIT ?)) FROM json_each(?) m")
 
 # The RSVPs a search row costs as much as to delete, in a step of `purge_leftovers` (of
 # PURGE_ROWS: 2,000 RSVPs take about 25 ms, spread over the member index as they are).
@@ -209,8 +216,10 @@ class SqliteSettings(Repository):
         when no record is old): the records are read in user id order, PRUNE_READ_ROWS a
         step, their old ones taken PRUNE_WRITE_ROWS at a time; the RSVPs of each of
         those members are read through the member index until one of an event not over
-        turns up, PRUNE_READ_ROWS / PRUNE_RSVP_WEIGHT a step (a member with many RSVPs of
-        events over takes several steps); then the outbox, PRUNE_READ_ROWS notices a
+        turns up, PRUNE_READ_ROWS / PRUNE_RSVP_WEIGHT a step: the first few of every
+        member of the batch in one statement (which settles nearly all of them), then
+        the rest member by member (one with many RSVPs of events over takes several
+        steps); then the outbox, PRUNE_READ_ROWS notices a
         step, for the members it names; then the batch's languages are deleted in one
         write transaction rechecking the record's age. The reads take no lock on the
         database and are no one snapshot, and need not be: whoever takes an RSVP meanwhile
@@ -233,11 +242,28 @@ class SqliteSettings(Repository):
                     if len(old) == PRUNE_WRITE_ROWS:
                         break
             if old:
-                return dataclasses.replace(prune, step="rsvps", after=(scan, 0),
+                return dataclasses.replace(prune, step="holders", after=(scan,),
                                            candidates=(), to_look_at=tuple(old))
             if len(rows) < PRUNE_READ_ROWS:
                 return dataclasses.replace(prune, step="done", after=())
             return dataclasses.replace(prune, step="records", after=(scan,))
+        if step == "holders":  # the first few RSVPs of each member at once (most decide)
+            (scan,) = after
+            first = max(1, -(-PRUNE_READ_ROWS // PRUNE_RSVP_WEIGHT) // len(prune.to_look_at))
+            forget, looking = [], []
+            for user_id, held in self._session.plain.execute(
+                    _HOLDERS, (first, ts(prune.now), first,
+                               json.dumps(prune.to_look_at))).fetchall():
+                if held == 0:  # fewer than `first`, none of an event not over
+                    forget.append(user_id)
+                elif held == 1:  # `first` of them, none of an event not over: read on
+                    looking.append(user_id)
+            if looking:
+                return dataclasses.replace(prune, step="rsvps", after=(scan, 0),
+                                           candidates=tuple(forget), to_look_at=tuple(looking))
+            return dataclasses.replace(prune, step="notices" if forget else "records",
+                                       after=(scan, 0) if forget else (scan,),
+                                       candidates=tuple(forget), to_look_at=())
         if step == "rsvps":  # after: (scan, the last event read of to_look_at[0]'s)
             scan, since = after
             forget, looking = list(prune.candidates), list(prune.to_look_at)
