@@ -210,25 +210,25 @@ class SqliteSettings(Repository):
         over), and their next interaction records it again. Returns where it stands; call
         again until done.
 
-        No step holds the database long (SQLite has one writer for every process), and
-        what the steps read grows with the records old enough to forget, not with the
-        RSVPs (a million RSVPs of events ahead cost 1.8 s to read in full, for nothing
-        when no record is old): the records are read in user id order, PRUNE_READ_ROWS a
-        step, their old ones taken PRUNE_WRITE_ROWS at a time; the RSVPs of each of
-        those members are read through the member index until one of an event not over
-        turns up, PRUNE_READ_ROWS / PRUNE_RSVP_WEIGHT a step: the first few of every
-        member of the batch in one statement (which settles nearly all of them), then
-        the rest member by member (one with many RSVPs of events over takes several
-        steps); then the outbox, PRUNE_READ_ROWS notices a
-        step, for the members it names; then the batch's languages are deleted in one
-        write transaction rechecking the record's age. The reads take no lock on the
-        database and are no one snapshot, and need not be: whoever takes an RSVP meanwhile
-        does so by an interaction, and a member who uses the bot has a record younger than
-        the retention period (`MemberLocales`: it is written again within a retention period
-        of any sight), or it is being written and comes back after the delete; the
-        outbox is read after the RSVPs, so a DM left there by an RSVP deleted meanwhile is
-        seen. All a step leaves for the next is in `prune`: a process stopped midway
-        loses only the work, and the next look starts again."""
+        No step holds the database long (SQLite has one writer for every process), and what
+        the steps read grows with the records old enough to forget, not with the RSVPs (a
+        million RSVPs of events ahead cost 1.8 s to read in full, for nothing when no record
+        is old): the records are read in user id order, PRUNE_READ_ROWS a step (all of them,
+        young ones too: a step of 2,000 takes 1 to 2 ms), their old ones
+        taken PRUNE_WRITE_ROWS at a time; the RSVPs of each of those members are read
+        through the member index until one of an event not over turns up, PRUNE_READ_ROWS /
+        PRUNE_RSVP_WEIGHT a step: the first few of every member of the batch in one
+        statement (which settles nearly all of them), then the rest member by member (one
+        with many RSVPs of events over takes several steps); then the outbox,
+        PRUNE_READ_ROWS notices a step, for the members it names; then the batch's languages
+        are deleted in one write transaction rechecking the record's age. The reads take no
+        lock on the database and are no one snapshot, and need not be: whoever takes an RSVP
+        meanwhile does so by an interaction, and a member who uses the bot has a record
+        younger than the retention period (`MemberLocales`: it is written again within a
+        retention period of any sight), or it is being written and comes back after the
+        delete; the outbox is read after the RSVPs, so a DM left there by an RSVP deleted
+        meanwhile is seen. All a step leaves for the next is in `prune`: a process stopped
+        midway loses only the work, and the next look starts again."""
         step, after = prune.step, prune.after
         if step in ("start", "records"):  # after: (the last member whose record was read,)
             scan, old = after[0] if after else 0, []
