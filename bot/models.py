@@ -608,6 +608,10 @@ class LocalePrune:
     forgotten: int = 0  # so far
     candidates: tuple[int, ...] = ()  # the members still to forget (of the batch, SQLite)
     to_look_at: tuple[int, ...] = ()  # SQLite: the batch's members whose RSVPs are unread
+    # SQLite: the members with an old record the outbox names, as read up to its notice
+    # `notices_read` (a notice's id is never given again: each batch reads only the newer)
+    named: frozenset[int] = frozenset()
+    notices_read: int = 0
 
     @property
     def done(self) -> bool:

@@ -391,3 +391,40 @@ async def test_a_notice_that_cannot_be_read_does_not_stop_languages_being_forgot
                     at(NOW - timedelta(days=40), u1="zh-CN", u2="zh-TW"))
     assert await forget_member_locales(store, NOW - timedelta(days=30), NOW) == 1
     assert await recorded(store, [1, 2]) == {2: "zh-TW"}  # 2's DM still waits
+
+
+async def test_the_outbox_is_read_once_a_look_and_what_is_written_to_it_after(store, monkeypatch):
+    """Each batch of members to forget checks the notices that name them; the outbox is
+    read whole for the first batch and from its newest notice read for the next (a notice's
+    id is never given again), not again for each batch: a long outbox (a big event's DMs
+    going out) read again for each of hundreds of batches. A member named by a notice
+    written after the first read keeps their language all the same (SQLite, whose batches
+    read the outbox after their RSVPs; PostgreSQL reads both at once, in one step)."""
+    from bot.storage.sqlite import settings as sqlite_settings
+    from tests.conftest import execute_sql
+
+    monkeypatch.setattr(sqlite_settings, "PRUNE_READ_ROWS", 3)
+    monkeypatch.setattr(sqlite_settings, "PRUNE_WRITE_ROWS", 1)  # a batch a member
+    event = await new_event(store)
+    for n in range(20):  # DMs waiting, for members with no record
+        await execute_sql(store, "INSERT INTO outbox (guild_id, event_id, kind, payload,"
+                          f" created_at) VALUES (1, ?, 'removed', '{{\"user_id\": {500 + n}}}',"
+                          " 0)", event.id)
+    await store.run(store.settings.record_member_locales, at(
+        NOW - timedelta(days=40), **{f"u{user}": "zh-CN" for user in range(1, 11)}))
+    prune, steps = LocalePrune(NOW - timedelta(days=30), NOW), []
+    while not prune.done:
+        if prune.forgotten == 1 and "named" not in steps:  # a DM to member 9 written now
+            steps.append("named")
+            await execute_sql(store, "INSERT INTO outbox (guild_id, event_id, kind, payload,"
+                              " created_at) VALUES (1, ?, 'removed', '{\"user_id\": 9}', 0)",
+                              event.id)
+        steps.append(prune.step)
+        prune = await store.run(store.settings.forget_member_locales, prune)
+    if getattr(store, "_pool", None) is None:
+        assert prune.forgotten == 9
+        assert await recorded(store, range(1, 11)) == {9: "zh-CN"}
+        # its steps: 7 to read the 20 notices first, then one for each batch
+        assert steps.count("notices") <= 7 + 10
+    else:
+        assert prune.forgotten == 10

@@ -219,8 +219,10 @@ class SqliteSettings(Repository):
         through the member index until one of an event not over turns up, PRUNE_READ_ROWS /
         PRUNE_RSVP_WEIGHT a step: the first few of every member of the batch in one
         statement (which settles nearly all of them), then the rest member by member (one
-        with many RSVPs of events over takes several steps); then the outbox,
-        PRUNE_READ_ROWS notices a step, for the members it names; then the batch's languages
+        with many RSVPs of events over takes several steps); then the notices written since
+        the last batch read the outbox (the first reads it all; a notice's id is never given
+        again), PRUNE_READ_ROWS a step, for the members with an old record they name; a
+        member named once keeps their language through the look; then the batch's languages
         are deleted in one write transaction rechecking the record's age. The reads take no
         lock on the database and are no one snapshot, and need not be: whoever takes an RSVP
         meanwhile does so by an interaction, and a member who uses the bot has a record
@@ -262,8 +264,7 @@ class SqliteSettings(Repository):
                 return dataclasses.replace(prune, step="rsvps", after=(scan, 0),
                                            candidates=tuple(forget), to_look_at=tuple(looking))
             return dataclasses.replace(prune, step="notices" if forget else "records",
-                                       after=(scan, 0) if forget else (scan,),
-                                       candidates=tuple(forget), to_look_at=())
+                                       after=(scan,), candidates=tuple(forget), to_look_at=())
         if step == "rsvps":  # after: (scan, the last event read of to_look_at[0]'s)
             scan, since = after
             forget, looking = list(prune.candidates), list(prune.to_look_at)
@@ -284,23 +285,23 @@ class SqliteSettings(Repository):
                 return dataclasses.replace(prune, after=(scan, since), candidates=tuple(forget),
                                            to_look_at=tuple(looking))
             return dataclasses.replace(prune, step="notices" if forget else "records",
-                                       after=(scan, 0) if forget else (scan,),
-                                       candidates=tuple(forget), to_look_at=())
-        if step == "notices":  # after: (scan, the last notice read)
-            scan, since = after
+                                       after=(scan,), candidates=tuple(forget), to_look_at=())
+        if step == "notices":  # the notices written since the last batch read them
             rows = self._session.plain.execute(
                 # (a payload that is no JSON names nobody: the deliverer skips it too,
-                # and json_extract would fail this look, and every later one, on it)
-                "SELECT id, CASE WHEN json_valid(payload) THEN json_extract(payload,"
-                " '$.user_id') END FROM outbox WHERE id > ? ORDER BY id LIMIT ?",
-                (since, PRUNE_READ_ROWS)).fetchall()
-            named = {user_id for _, user_id in rows if isinstance(user_id, int)}
-            unnamed = tuple(user_id for user_id in prune.candidates if user_id not in named)
-            if not unnamed:
-                return dataclasses.replace(prune, step="records", after=(scan,), candidates=())
+                # and json_extract would fail this look, and every later one, on it; a
+                # member whose record is young now keeps it through this look)
+                "SELECT o.id, m.user_id FROM outbox o LEFT JOIN member_locales m"
+                " ON m.user_id = CASE WHEN json_valid(o.payload) THEN json_extract(o.payload,"
+                " '$.user_id') END AND m.seen_at < ? WHERE o.id > ? ORDER BY o.id LIMIT ?",
+                (ts(prune.before), prune.notices_read, PRUNE_READ_ROWS)).fetchall()
+            named = prune.named.union(user_id for _, user_id in rows if user_id is not None)
+            read = rows[-1][0] if rows else prune.notices_read
             if len(rows) == PRUNE_READ_ROWS:
-                return dataclasses.replace(prune, after=(scan, rows[-1][0]), candidates=unnamed)
-            return dataclasses.replace(prune, step="forget", after=(scan,), candidates=unnamed)
+                return dataclasses.replace(prune, named=named, notices_read=read)
+            unnamed = tuple(user_id for user_id in prune.candidates if user_id not in named)
+            return dataclasses.replace(prune, step="forget" if unnamed else "records",
+                                       candidates=unnamed, named=named, notices_read=read)
         if step != "forget":
             raise ValueError(f"no step {step!r} in forgetting languages")
         with self._transaction() as db:  # at most PRUNE_WRITE_ROWS of them
