@@ -26,17 +26,8 @@ try:
     from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
     from dataclasses import dataclass, field, replace
     from pathlib import Path
-    from typing import Any, NoReturn
+    from typing import TYPE_CHECKING, Any, NoReturn
 
-    from bot.catalog import (
-        PageSource,
-        event_folders,
-        import_folders,
-        import_page,
-        is_url,
-        read_bundled,
-        read_page_bytes,
-    )
     from bot.clock import wall_clock_for
     from bot.config import (
         ENV_FILE,
@@ -48,8 +39,6 @@ try:
     )
     from bot.descriptors import gateways_of, raise_soft_limit, say_limit
     from bot.errors import DatabaseUnreadable, DatabaseUnwritable, InvalidValue, UserError
-    from bot.fetch import FetchPolicy
-    from bot.flows import importing
     from bot.logs import configure_logging, one_line, shown, shown_json
     from bot.models import is_discord_id, storable_text
     from bot.progress import (
@@ -58,12 +47,17 @@ try:
         escape_what_output_cannot_encode,
         terminal_progress,
     )
-    from bot.render_replies import attendees_csv
     from bot.storage import open_store
 
     take_ctrl_c()
 except KeyboardInterrupt:
     raise SystemExit(130) from None
+
+# What reads pages (the page reader, aiohttp for URLs) and what renders for Discord are
+# imported by the commands that use them: --help, a listing or a backup starts without
+# them. A Ctrl-C while they load is `main`'s, as quiet as one later.
+if TYPE_CHECKING:
+    from bot.catalog import PageSource
 
 log = logging.getLogger("bot")
 
@@ -118,6 +112,8 @@ def no_token() -> str:
 
 
 async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.catalog import read_bundled
+
     # The bundled events are checked here, so a broken folder stops the start in one line;
     # each server gets them when the bot joins it (EventBot.ensure_events).
     bundled = read_bundled(settings.events_dir)
@@ -246,6 +242,10 @@ async def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
 
 async def read_source(name: str, settings: Settings | None) -> PageSource:
     """A page file (.txt, .html) or a page's URL -> PageSource; UsageError if it can't be."""
+    from bot.catalog import is_url, read_page_bytes
+    from bot.fetch import FetchPolicy
+    from bot.flows import importing
+
     try:
         if is_url(name):
             policy = FetchPolicy.from_settings(settings or load_settings())
@@ -316,6 +316,9 @@ def names_a_page(path: Path) -> bool:
 
 
 async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.catalog import event_folders, import_folders, import_page, is_url
+    from bot.flows import importing
+
     guild_id = import_guild(settings, args.guild)
     path = Path(args.path)
     if is_url(args.path) or await asyncio.to_thread(names_a_page, path):
@@ -385,6 +388,8 @@ async def cmd_rsvps(settings: Settings, args: argparse.Namespace) -> int:
         _, event_id = await store.run(store.events.find_event, args.event)
         rsvps = await store.run(store.registrations.attendees, event_id)
     if args.csv:
+        from bot.render_replies import attendees_csv
+
         data_in_utf8()
         if sys.stdout.isatty():  # read at a terminal, as the listing is: names `shown`
             rsvps = [replace(r, name=shown(r.name)) for r in rsvps]
