@@ -7,9 +7,9 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
-from bot.pages import Page, Person, Takeaway, name_keys, page_language
-from bot.pages_names import comparable, with_other_script
-from bot.pages_zh import has_han
+from bot.page_model import Page, Person, Takeaway
+from bot.pages_names import comparable, name_keys, with_other_script
+from bot.pages_zh import has_han, page_language
 
 
 @dataclass(frozen=True, slots=True)

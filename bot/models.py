@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import NamedTuple, TypeAlias, TypeVar
 
-from bot.pages import Person, Takeaway
+from bot.page_model import Person, Takeaway
 from bot.registration import JoinResult, Seats, Status
 from bot.when import When
 

@@ -33,21 +33,16 @@ from bot.i18n import N_
 from bot.page_model import ROLES, Page, Person, Takeaway
 from bot.pages_names import name_keys
 from bot.pages_reader import read_page
-from bot.pages_zh import han_share
+from bot.pages_zh import page_language
 
-# The page model is imported from here by the rest of the bot.
+# The reader's callers import the page model from here. What keeps pages without reading
+# them (the models, the store) imports bot.page_model, bot.pages_names and bot.pages_zh
+# instead: a command that only opens the store does not load the reader.
 __all__ = ["MAX_PAGE_BYTES", "ROLES", "Page", "Person", "Takeaway", "decode_page", "name_keys",
            "page_language", "parse_page", "unicode_bom"]
 
 MAX_PAGE_BYTES = 2_000_000
 _LIMIT_MB = MAX_PAGE_BYTES // 1_000_000
-
-
-def page_language(text: str) -> str:
-    """"zh" for a page written mostly in Chinese, else "en": an event keeps one page of each
-    kind per language. A Chinese word takes one or two characters where English takes
-    five or so letters, so a third of the letters being Han is a page mostly in Chinese."""
-    return "zh" if han_share(text) >= 1 / 3 else "en"
 
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),

@@ -240,6 +240,13 @@ def han_share(text: str) -> float:
     return han / letters if letters else 0.0
 
 
+def page_language(text: str) -> str:
+    """"zh" for a page written mostly in Chinese, else "en": an event keeps one page of each
+    kind per language. A Chinese word takes one or two characters where English takes
+    five or so letters, so a third of the letters being Han is a page mostly in Chinese."""
+    return "zh" if han_share(text) >= 1 / 3 else "en"
+
+
 _NUMERAL_DIGITS = dict(zip("零〇一二两三四五六七八九", (0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9),
                            strict=True))
 

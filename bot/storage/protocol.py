@@ -45,7 +45,7 @@ from bot.models import (
     Rsvp,
     SeenLocale,
 )
-from bot.pages import Page
+from bot.page_model import Page
 from bot.registration import CancelResult, Promotions
 from bot.shards import Shards
 

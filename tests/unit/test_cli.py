@@ -104,6 +104,35 @@ def test_a_mistyped_command_line_is_one_line_and_exit_2(cli, args, said):
     assert proc.stderr.rstrip().endswith("--help)") and proc.stdout == ""
 
 
+# What only the commands that read pages (the reader, aiohttp for URLs) and the bot itself
+# (Discord's library) load: a third of a second of each other command's start.
+NOT_FOR_LIGHT_COMMANDS = ("bot.pages", "bot.pages_reader", "bot.catalog", "bot.fetch", "aiohttp",
+                          "discord")
+
+
+def test_help_listings_and_copies_load_no_page_reader_web_client_or_discord(cli):
+    """The commands run one after another in one interpreter (one start instead of six),
+    each saying which of those modules are loaded by then: the first to name one loaded it."""
+    cli.db.touch()  # an empty file, which the first command makes the bot's database
+    script = f"""
+import sys
+from bot.__main__ import main
+for argv in (["--help"], ["events", "--help"], ["events"], ["rsvps", "1"],
+             ["backup", "copy.sqlite3"], ["migrate-db", "--to", "sqlite://x"]):
+    try:
+        status = main(argv)
+    except SystemExit as exc:
+        status = exc.code
+    loaded = [name for name in {NOT_FOR_LIGHT_COMMANDS!r} if name in sys.modules]
+    print(" ".join(argv), status, loaded, file=sys.stderr)
+"""
+    proc = subprocess.run([sys.executable, "-c", script], cwd=cli.db.parent, env=cli.env,
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    said = [line for line in proc.stderr.splitlines() if not line.startswith("eventbot:")]
+    assert said == ["--help 0 []", "events --help 0 []", "events 0 []", "rsvps 1 2 []",
+                    "backup copy.sqlite3 0 []", "migrate-db --to sqlite://x 2 []"], proc.stderr
+
+
 def test_commands_work_from_any_folder_with_the_bundled_events_by_default(cli):
     """Without EVENTS_DIR, the bundled events are those beside the code, wherever the
     command is run from (here a fresh folder with no data/ of its own)."""

@@ -20,7 +20,7 @@ from bot.content import (
     slot_of,
 )
 from bot.models import RecapPayload
-from bot.pages import Page, Person, Takeaway
+from bot.page_model import Page, Person, Takeaway
 from bot.storage.postgres.outbox import PostgresOutbox
 from bot.storage.postgres.search import PostgresSearch
 from bot.storage.postgres.session import Database, Repository

@@ -31,7 +31,7 @@ from bot.models import (
     fold_unsent,
 )
 from bot.offload import by_size, by_size_in_transaction
-from bot.pages import Page
+from bot.page_model import Page
 from bot.registration import (
     DEFAULT_CAPACITY,
     PAGE_CLOSED,

@@ -21,7 +21,7 @@ from bot.content import (
     slot_of,
 )
 from bot.models import RecapPayload
-from bot.pages import Page, Person, Takeaway
+from bot.page_model import Page, Person, Takeaway
 from bot.storage.sqlite.outbox import SqliteOutbox
 from bot.storage.sqlite.search import SearchRow, SqliteSearch, search_rows
 from bot.storage.sqlite.session import Repository, Session, content_bytes, page_hash, ts

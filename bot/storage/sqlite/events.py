@@ -33,7 +33,7 @@ from bot.models import (
     Takeaway,
     fold_unsent,
 )
-from bot.pages import Page
+from bot.page_model import Page
 from bot.registration import (
     DEFAULT_CAPACITY,
     PAGE_CLOSED,

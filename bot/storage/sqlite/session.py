@@ -18,14 +18,16 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from bot.content import EventContent
 from bot.errors import DatabaseGone, DatabaseUnwritable
 from bot.models import ChangedTo, Event, EventSummary
 from bot.storage.sqlite.commits import SharedFile
 from bot.storage.sqlite.members import commit_counter, counter_after
 from bot.zones import day_offsets
+
+if TYPE_CHECKING:  # opening the store's file needs no content merging
+    from bot.content import EventContent
 
 BUSY_TIMEOUT_MS = 10_000
 WAL_KEPT_BYTES = 16 * 1024 * 1024  # (`configure`)
