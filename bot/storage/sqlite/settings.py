@@ -34,20 +34,30 @@ PRUNE_WRITE_ROWS = 500
 # Of those reads, what an RSVP costs, each read with its event and many a member of their
 # own (`forget_member_locales`: 2,000 of 500 members took about 12 ms).
 PRUNE_RSVP_WEIGHT = 4
-# Of a member's RSVPs after an event, up to a number read in event order: how many, the
-# last event, and whether one is of an event not over (`forget_member_locales`; an RSVP
-# left of a purged event, its event gone, is of none).
-_HOLDS_AN_RSVP = (
-    "SELECT count(*), max(event_id), max(live) FROM (SELECT r.event_id, e.id IS NOT NULL"
-    f" AND coalesce({over_at('e')} > ?, 1) AS live FROM rsvps r LEFT JOIN events e"
-    " ON e.id = r.event_id WHERE r.user_id = ? AND r.event_id > ? ORDER BY r.event_id LIMIT ?)")
+
+
+def _rsvps_of(member: str, after_event: str = "") -> str:
+    """SQL: up to a number (the last parameter) of `member`'s RSVPs in event order, each
+    with whether it is of an event not over (`live`; the first parameter is now; an RSVP
+    left of a purged event, its event gone, is of none)."""
+    return (f"SELECT r.event_id, e.id IS NOT NULL AND coalesce({over_at('e')} > ?, 1) AS live"
+            " FROM rsvps r LEFT JOIN events e ON e.id = r.event_id"
+            f" WHERE r.user_id = {member}{after_event} ORDER BY r.event_id LIMIT ?")
+
+
+# Of a member's RSVPs after an event, up to a number: how many, the last event, and
+# whether one is of an event not over (`forget_member_locales`).
+_HOLDS_AN_RSVP = ("SELECT count(*), max(event_id), max(live) FROM"
+                  f" ({_rsvps_of('?', ' AND r.event_id > ?')})")
 # Of each member in a JSON list, their first RSVPs up to a number: 2 or more if one is of
 # an event not over, else 1 if there are that many, else 0.
-_HOLDERS = (
-    "SELECT m.value, (SELECT 2 * coalesce(max(live), 0) + (count(*) = ?) FROM (SELECT"
-    f" e.id IS NOT NULL AND coalesce({over_at('e')} > ?, 1) AS live FROM rsvps r"
-    " LEFT JOIN events e ON e.id = r.event_id WHERE r.user_id = m.value"
-    " ORDER BY r.event_id LIMIT ?)) FROM json_each(?) m")
+_HOLDERS = ("SELECT m.value, (SELECT 2 * coalesce(max(live), 0) + (count(*) = ?) FROM"
+            f" ({_rsvps_of('m.value')})) FROM json_each(?) m")
+
+
+def _rsvps_a_step() -> int:
+    """The RSVPs one step of forgetting languages reads at most."""
+    return -(-PRUNE_READ_ROWS // PRUNE_RSVP_WEIGHT)
 
 # The RSVPs a search row costs as much as to delete, in a step of `purge_leftovers` (of
 # PURGE_ROWS: 2,000 RSVPs take about 25 ms, spread over the member index as they are).
@@ -251,7 +261,7 @@ class SqliteSettings(Repository):
             return dataclasses.replace(prune, step="records", after=(scan,))
         if step == "holders":  # the first few RSVPs of each member at once (most decide)
             (scan,) = after
-            first = max(1, -(-PRUNE_READ_ROWS // PRUNE_RSVP_WEIGHT) // len(prune.to_look_at))
+            first = max(1, _rsvps_a_step() // len(prune.to_look_at))
             forget, looking = [], []
             for user_id, held in self._session.plain.execute(
                     _HOLDERS, (first, ts(prune.now), first,
@@ -268,7 +278,7 @@ class SqliteSettings(Repository):
         if step == "rsvps":  # after: (scan, the last event read of to_look_at[0]'s)
             scan, since = after
             forget, looking = list(prune.candidates), list(prune.to_look_at)
-            budget = -(-PRUNE_READ_ROWS // PRUNE_RSVP_WEIGHT)
+            budget = _rsvps_a_step()
             while looking and budget > 0:
                 read, last, live = self._session.plain.execute(
                     _HOLDS_AN_RSVP, (ts(prune.now), looking[0], since, budget)).fetchone()
