@@ -94,10 +94,10 @@ async def server_of(store: Any, events: int) -> None:
     await execute_sql(
         store, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)"
         " INSERT INTO events (guild_id, slug, title, starts_at, ends_at, capacity, archived,"
-        " created_at, updated_at, access_notes) SELECT 1, 'e' || i, ? || i,"
+        " created_at, updated_at) SELECT 1, 'e' || i, ? || i,"
         " CASE WHEN i % 50 = 1 THEN NULL ELSE ? + (i - ?) * 3600 END,"
         " CASE WHEN i % 50 = 1 THEN NULL ELSE ? + (i - ?) * 3600 + 5400 END,"
-        " 50, i % 10 = 0, ?, ?, '[]' FROM n",
+        " 50, i % 10 = 0, ?, ? FROM n",
         events, TITLE, int(NOW.timestamp()), events * 2 // 3, int(NOW.timestamp()),
         events * 2 // 3, int(NOW.timestamp()), int(NOW.timestamp()))
     if getattr(store, "_pool", None) is not None:

@@ -124,15 +124,15 @@ def build_database(db_path: Path, guild_id: int) -> tuple[list[int], float, floa
         cursor = conn.execute(
             "INSERT INTO events (guild_id, slug, title, venue, link, starts_at, ends_at, capacity,"
             " registration_open, closed_reason, confirmed_count, waitlist_count, next_seq,"
-            " description, recap_summary, language, translation, off_the_record, access_notes,"
-            " created_at, updated_at)"
-            " SELECT guild_id, ?, ?, venue, link, ?, ?, ?, 1, NULL, 0, 0, 1, description,"
-            " recap_summary, language, translation, off_the_record, access_notes, created_at,"
-            " updated_at FROM events WHERE id = ?",
+            " language, translation, off_the_record, content_bytes, created_at, updated_at)"
+            " SELECT guild_id, ?, ?, venue, link, ?, ?, ?, 1, NULL, 0, 0, 1, language,"
+            " translation, off_the_record, content_bytes, created_at, updated_at FROM events"
+            " WHERE id = ?",
             (f"event-{index:04d}", f"Event {index:04d}: Missile Defense Disputes", start,
              start + 7200, CAPACITY, template))
         ids.append(cursor.lastrowid)
-    for table, columns in (("pages", "kind, lang, body, imported_at, text_hash, url, parsed"),
+    for table, columns in (("event_texts", "description, recap_summary, access_notes"),
+                           ("pages", "kind, lang, body, imported_at, text_hash, url, parsed"),
                            ("people", "position, name, role, bio"),
                            ("takeaways", "position, heading, text")):
         conn.executemany(

@@ -21,7 +21,8 @@ def page(description: str) -> bytes:
 async def test_a_page_with_a_long_run_of_link_brackets_is_shown_while_others_join(world, fake):
     event_id = await world.import_event("Bracket Talk", capacity=50,
                                         page=page(f"A talk about brackets.\n\n{BRACKETS}"))
-    [(stored,)] = world.query("SELECT description FROM events WHERE id = ?", (event_id,))
+    [(stored,)] = world.query("SELECT description FROM event_texts WHERE event_id = ?",
+                              (event_id,))
     assert BRACKETS in stored
     info, join = await asyncio.gather(
         fake.slash(world.guild, world.member("reader"), "event info", event=str(event_id),

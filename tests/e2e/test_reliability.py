@@ -31,6 +31,7 @@ from bot.pages import MAX_PAGE_BYTES, decode_page, parse_page
 from bot.render import CAPACITY_REACHED
 from bot.storage import EventDraft, open_store
 from bot.storage.sqlite.migrations import MIGRATIONS, SCHEMA_VERSION
+from bot.storage.sqlite.session import EVENTS_WITH_TEXTS
 from sandbox import Attachment, FakeDiscord
 from sandbox.interactions import APPLICATION_COMMAND
 from tests.conftest import ROOT
@@ -733,8 +734,11 @@ V1_TABLES = {  # every table of schema version 1 and its columns, as version 1 m
 
 
 def v1_rows(conn: sqlite3.Connection) -> dict[str, list[tuple]]:
-    return {table: conn.execute(f"SELECT {columns} FROM {table} ORDER BY 1, 2").fetchall()
-            for table, columns in V1_TABLES.items()}
+    """Version 1's rows as they read now: an event's texts beside it since version 37."""
+    split = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'event_texts'").fetchone()
+    return {table: conn.execute(
+        f"SELECT {columns} FROM {EVENTS_WITH_TEXTS if split and table == 'events' else table}"
+        " ORDER BY 1, 2").fetchall() for table, columns in V1_TABLES.items()}
 
 
 async def test_an_answer_held_up_past_discords_3_s_is_deferred_and_still_arrives(world):

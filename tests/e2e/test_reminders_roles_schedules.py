@@ -1449,7 +1449,7 @@ async def test_an_event_under_way_edited_to_discords_limits_with_hostile_text(wo
     began = begin_now(world, created, event_id, hours_ago=1, lasting=3)
     conn = sqlite3.connect(world.db_path, timeout=10)
     with conn:
-        conn.execute("UPDATE events SET description = ? WHERE id = ?",
+        conn.execute("UPDATE event_texts SET description = ? WHERE event_id = ?",
                      (hostile("Description", 1500), event_id))
     conn.close()
     title, venue = hostile("Title", MAX_TITLE), hostile("Venue", MAX_TITLE)
@@ -1483,9 +1483,10 @@ async def test_an_event_under_way_edited_to_discords_limits_with_hostile_text(wo
                                          "2037-11-07T18:00:00+00:00")
     conn = sqlite3.connect(world.db_path, timeout=10)
     with conn:
-        conn.execute("UPDATE events SET (title, venue, link, description) = (SELECT title,"
-                     " venue, link, description FROM events WHERE id = ?) WHERE id = ?",
-                     (event_id, twin))
+        conn.execute("UPDATE events SET (title, venue, link) = (SELECT title, venue, link"
+                     " FROM events WHERE id = ?) WHERE id = ?", (event_id, twin))
+        conn.execute("UPDATE event_texts SET description = (SELECT description FROM"
+                     " event_texts WHERE event_id = ?) WHERE event_id = ?", (event_id, twin))
     conn.close()
     again = await fake.slash(guild, world.moderator, "manage announce", event=str(twin))
     assert "Discord event" in again.content, again.content

@@ -147,7 +147,8 @@ async def test_headings_between_a_pages_title_and_its_date_keep_the_date_and_ven
     assert "When: <t:1953932400:F>" in reply.content, reply.content  # 2031-12-01 23:00 UTC
     assert "Where: Washington, DC" in reply.content, reply.content
     [(title, starts_at, venue, description)] = world.query(
-        "SELECT title, starts_at, venue, description FROM events WHERE id = ?",
+        "SELECT title, starts_at, venue, description FROM events JOIN event_texts"
+        " ON event_id = id WHERE id = ?",
         (event_id_in(reply),))
     assert (title, starts_at, venue) == ("Arctic Shipping Forum: Security in the High North",
                                          1953932400, "Washington, DC")

@@ -24,8 +24,8 @@ async def many_events(store, count: int, guild_id: int = 1) -> None:
     await execute_sql(
         store, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)"
         " INSERT INTO events (guild_id, slug, title, starts_at, capacity, created_at,"
-        " updated_at, access_notes) SELECT ?, 'e' || i, 'Meetup ' || i, ? + i * 3600, 50, 0, 0,"
-        " '[]' FROM n", count, guild_id, int(NOW.timestamp()))
+        " updated_at) SELECT ?, 'e' || i, 'Meetup ' || i, ? + i * 3600, 50, 0, 0 FROM n",
+        count, guild_id, int(NOW.timestamp()))
 
 
 async def titles(store, kept=None, now=NOW, guild_id: int = 1):

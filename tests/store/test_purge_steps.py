@@ -38,8 +38,10 @@ async def rows_of(store, event_ids: list[int]) -> dict[str, int]:
     """The rows of these events left in the tables that hold rows of events."""
     marks = ", ".join("?" * len(event_ids))
     counts = {}
-    for table in ("rsvps", "owed_roles", "roles_to_give", "roles_to_give_again", "pages",
-                  "outbox"):
+    tables = ["rsvps", "owed_roles", "roles_to_give", "roles_to_give_again", "pages", "outbox"]
+    if getattr(store, "_pool", None) is None:
+        tables.append("event_texts")  # SQLite's: an event's long texts, beside its row
+    for table in tables:
         counts[table] = (await execute_sql(
             store, f"SELECT count(*) FROM {table} WHERE event_id IN ({marks})",
             *event_ids))[0][0]

@@ -417,6 +417,36 @@ async def test_events_from_before_revisions_start_counting_at_the_upgrade(store_
         assert await check_calendar_revisions(store, 5, 1) == 1 + 6
 
 
+@pytest.mark.sqlite_only  # migration 37 is SQLite's
+async def test_the_upgrade_moves_an_events_texts_out_of_the_row_its_joins_rewrite(
+        store_opener, tmp_path):
+    """Migration 37: an event's description, recap summary and access notes leave its row,
+    which every join rewrites whole (reading all of it), for one beside it: they read as
+    before, a new description counts a revision and a join none, and they go with the
+    event."""
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite_before(path, "CREATE TABLE event_texts")
+    described = "关于导弹防御的争议。" * 20_000  # 600 KB, over a hundred pages of the file
+    conn.execute("INSERT INTO events (id, guild_id, slug, title, capacity, description,"
+                 " recap_summary, access_notes, created_at, updated_at, revision) VALUES"
+                 " (1, 5, 'old', 'Old', 1, ?, 'It went well.', '[\"Bring ID\"]', 0, 0, 4)",
+                 (described,))
+    conn.commit()
+    conn.close()
+    async with await store_opener(path) as store:
+        old = await store.run(store.events.get_event, 5, 1)
+        assert (old.description, old.recap_summary, old.access_notes, old.revision) == (
+            described, "It went well.", ("Bring ID",), 4)
+        columns = {row[1] for row in await execute_sql(store, "PRAGMA table_info(events)")}
+        assert not columns & {"description", "recap_summary", "access_notes"}
+        assert await check_calendar_revisions(store, 5, 1) == 4 + 6  # joins count none
+        await execute_sql(store, "UPDATE event_texts SET description = 'Moved.'")
+        moved = await store.run(store.events.get_event, 5, 1)
+        assert (moved.description, moved.revision) == ("Moved.", 4 + 6 + 1)
+        await store.run(store.events.delete_event, 5, 1)
+        assert await execute_sql(store, "SELECT count(*) FROM event_texts") == [(0,)]
+
+
 @pytest.mark.sqlite_only
 async def test_a_process_starting_during_anothers_long_upgrade_waits_for_it(
         store_opener, tmp_path, monkeypatch):

@@ -72,6 +72,8 @@ def test_migrate_db_copies_every_table_and_column_sqlite_has():
                                          " AND name != 'sqlite_sequence'")}
     copied = {table: set(columns) for table, columns, _ in TABLES}
     schema["outbox"].discard("claim_token")
+    # an event's long texts, beside its row in SQLite, are in it in PostgreSQL
+    schema["events"] |= schema.pop("event_texts") - {"event_id"}
     del schema["event_versions"]
     del schema["purged_events"]
     assert copied == schema

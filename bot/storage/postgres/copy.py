@@ -16,7 +16,7 @@ from bot.errors import Unavailable
 from bot.models import storable_text
 from bot.progress import SILENT, Progress
 from bot.storage.postgres.store import PostgresStore
-from bot.storage.sqlite.session import PURGED_IDS_KEY, connect
+from bot.storage.sqlite.session import EVENTS_WITH_TEXTS, PURGED_IDS_KEY, connect
 
 COPY_CHUNK = 5_000  # rows inserted per call, so the progress moves on a big table
 
@@ -62,6 +62,8 @@ OF_EVENTS = frozenset({"pages", "people", "takeaways", "rsvps", "announcement_me
                        "reminders_sent", "reminder_cursors", "owed_roles", "roles_to_give",
                        "roles_to_give_again"})
 LEFT_OF_PURGES = " WHERE event_id NOT IN (SELECT event_id FROM purged_events)"
+# Where SQLite holds a table's rows otherwise: an event's long texts beside its row.
+SOURCES = {"events": EVENTS_WITH_TEXTS}
 # Not copied: `purged_events` (see above), and `event_versions`, which the target's
 # triggers count afresh as the events are copied in (a version is only ever compared with
 # another of the same database).
@@ -76,7 +78,8 @@ async def copy_sqlite(source: Path, target: PostgresStore,
         rows = {table: [tuple(bool(v) if c in flags and v is not None else
                               storable_text(v) if isinstance(v, str) else v
                               for c, v in zip(columns, row, strict=True))
-                        for row in db.execute(f"SELECT {', '.join(columns)} FROM {table}"
+                        for row in db.execute(f"SELECT {', '.join(columns)} FROM"
+                                              f" {SOURCES.get(table, table)}"
                                               + (LEFT_OF_PURGES if table in OF_EVENTS else ""))]
                 for table, columns, flags in TABLES}
         outbox_seq = db.execute("SELECT coalesce(max(seq), 0) FROM sqlite_sequence"

@@ -407,6 +407,10 @@ MIGRATIONS: dict[int, str] = {
     # server's joins meanwhile waiting 51 ms at most); the number keeps the two in step
     # (asyncpg refuses an empty statement).
     36: "SELECT 1",
+    # 37: SQLite's event_texts, an event's long texts beside its row, which every join
+    # rewrites: nothing here, PostgreSQL's update of the seat counts leaves the texts
+    # where they are (TOAST) without reading them.
+    37: "SELECT 1",
 }
 DAYS_IN_ZONES = 14  # after this one, the code fills in the all-day events' offsets
 # An upgrade from before this one ends with the code filling the search table again.

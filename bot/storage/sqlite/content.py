@@ -24,7 +24,14 @@ from bot.models import RecapPayload
 from bot.page_model import Page, Person, Takeaway
 from bot.storage.sqlite.outbox import SqliteOutbox
 from bot.storage.sqlite.search import SearchRow, SqliteSearch, search_rows
-from bot.storage.sqlite.session import Repository, Session, content_bytes, page_hash, ts
+from bot.storage.sqlite.session import (
+    EVENTS_WITH_TEXTS,
+    Repository,
+    Session,
+    content_bytes,
+    page_hash,
+    ts,
+)
 
 # An event's page rows as `add_pages` reads them: (kind, lang, parsed, text_hash), in
 # slot order.
@@ -162,11 +169,18 @@ class SqliteContent(Repository):
             content = self.content(event_id).merged_with_all(prepared.added)
             size, search = content_bytes(content), tuple(search_rows(content))
         db.execute(
-            "UPDATE events SET description = ?, recap_summary = ?, language = ?, translation = ?,"
-            " off_the_record = ?, access_notes = ?, content_bytes = ? WHERE id = ?",
-            (content.description, content.recap_summary, content.language, content.translation,
-             int(content.off_the_record), json.dumps(content.access_notes),
-             size, event_id))
+            "UPDATE events SET language = ?, translation = ?, off_the_record = ?,"
+            " content_bytes = ? WHERE id = ?",
+            (content.language, content.translation, int(content.off_the_record), size,
+             event_id))
+        # beside the event's row, which every join rewrites (migration 37)
+        db.execute(
+            "INSERT INTO event_texts (event_id, description, recap_summary, access_notes)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (event_id) DO UPDATE SET"
+            " description = excluded.description, recap_summary = excluded.recap_summary,"
+            " access_notes = excluded.access_notes",
+            (event_id, content.description, content.recap_summary,
+             json.dumps(content.access_notes)))
         db.execute("DELETE FROM people WHERE event_id = ?", (event_id,))
         db.executemany(
             "INSERT INTO people (event_id, position, name, role, bio) VALUES (?, ?, ?, ?, ?)",
@@ -180,7 +194,7 @@ class SqliteContent(Repository):
     def content(self, event_id: int) -> EventContent:
         row = self._row(
             "SELECT description, recap_summary, language, translation, off_the_record,"
-            " access_notes FROM events WHERE id = ?", (event_id,))
+            f" access_notes FROM {EVENTS_WITH_TEXTS} WHERE id = ?", (event_id,))
         return EventContent(
             description=row["description"], recap_summary=row["recap_summary"],
             language=row["language"], translation=row["translation"],

@@ -47,6 +47,7 @@ from bot.storage.sqlite.registrations import SqliteRegistrations
 from bot.storage.sqlite.search import SqliteSearch
 from bot.storage.sqlite.session import (
     EASTMOST,
+    EVENTS_WITH_TEXTS,
     HIGHEST_EVENT_ID,
     OVER_AT,
     SUMMARY,
@@ -334,6 +335,10 @@ class SqliteEvents(Repository):
                  int(not closed), PAGE_CLOSED if closed
                  else None, int(sample), ts(now), ts(now)))
             event_id = int(cursor.lastrowid or 0)
+            # its texts, empty until its pages' are written over them (an update: a new
+            # event's description counts a revision, as PostgreSQL's does); over any left
+            # of an event of this id deleted without its foreign keys (a sqlite3 shell's)
+            db.execute("INSERT OR REPLACE INTO event_texts (event_id) VALUES (?)", (event_id,))
         else:
             event_id = found
         # An import into an event that was there may move it (a typed start or venue);
@@ -445,7 +450,8 @@ class SqliteEvents(Repository):
         """The event's own row (its seat counts included); raises EventNotFound."""
         row = self._one(
             "SELECT *, EXISTS (SELECT 1 FROM pages WHERE event_id = events.id AND kind = 'recap')"
-            " AS has_recap FROM events WHERE id = ? AND guild_id = ?", (event_id, guild_id))
+            f" AS has_recap FROM {EVENTS_WITH_TEXTS} WHERE id = ? AND guild_id = ?",
+            (event_id, guild_id))
         if row is None:
             raise EventNotFound(event_id)
         return row

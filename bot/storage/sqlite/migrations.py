@@ -497,6 +497,40 @@ MIGRATIONS: tuple[str, ...] = (
         guild_id INTEGER NOT NULL
     );
     """,
+    # 37: what an event's pages say at length (its description, recap summary and access
+    # notes) in a row of its own, beside the event's: every join rewrites the event's row
+    # (its seat counts), and SQLite rewrites a row whole, reading all it holds, so each
+    # join cost in proportion to the pages (a 1.5 MB description: 508 µs a join on the
+    # event loop, against 56 µs for a short one). The calendar's revision counts a new
+    # description as before. PostgreSQL keeps them in the event's row: an update there
+    # leaves a long text where it is (TOAST) and does not read it.
+    """
+    CREATE TABLE event_texts (
+        event_id      INTEGER PRIMARY KEY REFERENCES events (id) ON DELETE CASCADE,
+        description   TEXT    NOT NULL DEFAULT '',
+        recap_summary TEXT    NOT NULL DEFAULT '',
+        access_notes  TEXT    NOT NULL DEFAULT '[]'
+    );
+    INSERT INTO event_texts (event_id, description, recap_summary, access_notes)
+        SELECT id, description, recap_summary, access_notes FROM events;
+    DROP TRIGGER events_revision;
+    ALTER TABLE events DROP COLUMN description;
+    ALTER TABLE events DROP COLUMN recap_summary;
+    ALTER TABLE events DROP COLUMN access_notes;
+    CREATE TRIGGER events_revision
+        AFTER UPDATE OF title, starts_at, ends_at, all_day, venue, link ON events
+        WHEN OLD.title IS NOT NEW.title OR OLD.starts_at IS NOT NEW.starts_at
+            OR OLD.ends_at IS NOT NEW.ends_at OR OLD.all_day IS NOT NEW.all_day
+            OR OLD.venue IS NOT NEW.venue OR OLD.link IS NOT NEW.link
+    BEGIN
+        UPDATE events SET revision = OLD.revision + 1 WHERE id = NEW.id;
+    END;
+    CREATE TRIGGER event_texts_revision AFTER UPDATE OF description ON event_texts
+        WHEN OLD.description IS NOT NEW.description
+    BEGIN
+        UPDATE events SET revision = revision + 1 WHERE id = NEW.event_id;
+    END;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -41,6 +41,13 @@ log = logging.getLogger(__name__)
 
 # An event's summary (`summary_of`), the columns every lookup of one reads.
 SUMMARY = "id, title, starts_at, slug, archived, created_at"
+# The events with what their pages say at length, kept beside them (migration 37), as the
+# row PostgreSQL has: a FROM source, named `events`.
+EVENTS_WITH_TEXTS = (
+    "(SELECT events.*, coalesce(t.description, '') AS description,"
+    " coalesce(t.recap_summary, '') AS recap_summary,"
+    " coalesce(t.access_notes, '[]') AS access_notes"
+    " FROM events LEFT JOIN event_texts t ON t.event_id = events.id) AS events")
 
 
 # How far a zone can be behind UTC, in seconds: an all-day event begins at most this long

@@ -69,7 +69,7 @@ _PURGED_WITH_EVENTS = (
     ("owed_roles", "event_id, role_id, user_id"), ("roles_to_give_again", "event_id, user_id"),
     ("roles_to_give", "rowid"), ("reminder_cursors", "rowid"),
     ("announcement_messages", "rowid"), ("pages", "rowid"), ("people", "rowid"),
-    ("takeaways", "rowid"))
+    ("takeaways", "rowid"), ("event_texts", "event_id"))
 
 # Of the guilds in a JSON list, those with no settings row yet or marked as left.
 _GUILDS_TO_MARK = ("SELECT 1 FROM json_each(?) w LEFT JOIN guild_settings g"
