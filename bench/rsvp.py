@@ -295,7 +295,7 @@ def report(results: dict) -> str:
         longer = statistics.median(
             short / long for short, long in zip(results["samples"]["store, 1 in flight"],
                                                 results["samples"][LONG_PAGE], strict=True))
-        lines += ["", "On an event whose description is 1 MB (the most a page may hold), one "
+        lines += ["", "On an event whose description is 1 MB (a page may hold 2 MB), one "
                   f"join at a time costs {cost[LONG_PAGE]:.0f} µs, {longer:.2f}× a join on a "
                   "short page in the same round (median of the rounds; target at most "
                   f"{LONG_PAGE_TARGET}×, " + ("met" if longer <= LONG_PAGE_TARGET else "not met")
