@@ -5,8 +5,9 @@ from __future__ import annotations
 import random
 import re
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -23,6 +24,7 @@ class _Fault:
     code: int
     message: str | None
     carried_out: bool = False
+    body: Mapping[str, Any] | None = None  # fields the call's JSON body must hold (`fail`)
 
 
 @dataclass(slots=True)
@@ -61,10 +63,19 @@ class Latency:
 _Rule = TypeVar("_Rule", _Fault, _Hold)
 
 
-def _take(rules: list[_Rule], method: str, path: str) -> _Rule | None:
+def _holds_fields(body: Any, fields: Mapping[str, Any] | None) -> bool:
+    """Whether a call's JSON `body` holds each of `fields` (None: any body does), compared
+    as text: Discord takes a snowflake as a number or a string, and discord.py sends some as
+    one, some as the other."""
+    return fields is None or (isinstance(body, dict) and all(
+        name in body and str(body[name]) == str(value) for name, value in fields.items()))
+
+
+def _take(rules: list[_Rule], method: str, path: str, body: Any = None) -> _Rule | None:
     """The first of `rules` the call matches, counted down (and gone after its last)."""
     for rule in rules:
-        if rule.method in ("*", method) and rule.pattern.search(path):
+        if (rule.method in ("*", method) and rule.pattern.search(path)
+                and _holds_fields(body, getattr(rule, "body", None))):
             rule.remaining -= 1
             if rule.remaining <= 0:
                 rules.remove(rule)
@@ -121,10 +132,17 @@ class Faults:
         code: int = 0,
         message: str | None = None,
         carried_out: bool = False,
+        body: Mapping[str, Any] | None = None,
     ) -> None:
         """Answer the next ``count`` calls matching ``method`` ("*" for any) and
         ``path_regex`` (``re.search`` on the path after /api/v10, e.g.
         ``r"^/channels/\\d+/messages$"``) with ``status``.
+
+        ``body``: only calls whose JSON body (a multipart call's ``payload_json``) holds
+        each of these fields with its value, compared as text (a snowflake as a number or a
+        string alike), e.g. ``body={"recipient_id": member.id}`` on
+        ``r"^/users/@me/channels$"``: opening that one member's DM channel, where the bot
+        may be opening others' (reminders, other notices) meanwhile. The others pass.
 
         A 429 carries the ``Via`` header and ``{"message", "retry_after", "global": false}``
         (``retry_after`` defaults to 0.05 s), which discord.py sleeps through and retries.
@@ -137,7 +155,7 @@ class Faults:
         self._faults.append(
             _Fault(
                 method.upper(), re.compile(path_regex), status, count, retry_after, code, message,
-                carried_out,
+                carried_out, body,
             )
         )
 
@@ -154,9 +172,9 @@ class Faults:
         self._faults.clear()
         self._holds.clear()
 
-    def _injected_fault(self, method: str, path: str) -> _Fault | None:
-        """The fault this call meets, if any (counted down)."""
-        return _take(self._faults, method, path)
+    def _injected_fault(self, method: str, path: str, body: Any = None) -> _Fault | None:
+        """The fault this call meets, if any (counted down); `body` is its JSON body."""
+        return _take(self._faults, method, path, body)
 
     @staticmethod
     def _fault_response(fault: _Fault) -> web.Response:

@@ -94,7 +94,7 @@ class HttpPlumbing:
         if self.record_requests or route is None:
             self.requests.append(record)
         request[BODY], request[FILES] = body, files
-        fault = self._injected_fault(request.method, path) if self._faults else None
+        fault = self._injected_fault(request.method, path, body) if self._faults else None
         response = None if fault is None or fault.carried_out else self._fault_response(fault)
         if response is None:
             rate_headers: Mapping[str, str] = {}

@@ -1141,6 +1141,19 @@ async def test_a_held_call_is_carried_out_and_answered_late(fake, http):
     assert asyncio.get_running_loop().time() - started >= 0.5
 
 
+async def test_a_fault_on_a_body_field_meets_only_the_calls_that_carry_it(fake, http):
+    """`fail(body=...)` answers only the calls whose JSON body holds the fields (a snowflake
+    as a number or a string alike): one member's DM channel failed to open while another's,
+    opened meanwhile (a reminder's, say), opens."""
+    guild = fake.add_guild()
+    member, other = fake.add_member(guild, "failed"), fake.add_member(guild, "passing")
+    fake.fail("POST", r"^/users/@me/channels$", status=503, body={"recipient_id": member.id})
+    await accepted(http, "POST", "/users/@me/channels", {"recipient_id": str(other.id)})
+    assert (await call(http, "POST", "/users/@me/channels",
+                       {"recipient_id": str(member.id)}))[0] == 503
+    await accepted(http, "POST", "/users/@me/channels", {"recipient_id": member.id})  # once
+
+
 async def test_at_a_distance_a_call_is_carried_out_halfway_and_answered_after_its_round_trip(
         fake, http):
     path = channel_path(fake)
