@@ -196,20 +196,15 @@ async def forget_member_locales(store: Store, before: datetime, now: datetime) -
     of an event not over at `now` and whom no waiting notice names
     (`settings.forget_member_locales`), one short step per call so that other work on the
     database interleaves; returns how many."""
-    prune = LocalePrune(before, now)
-    try:
-        while not prune.done:
-            wrote = prune.step == "forget"
-            prune = await store.run(store.settings.forget_member_locales, prune)
-            if wrote:
-                # SQLite: another process waiting for the write lock retries 1 ms, then
-                # 2 ms, then 5 ms... later; without a pause it may find every retry taken
-                # by the next batch, and wait far longer than any batch holds the lock.
-                await asyncio.sleep(PRUNE_PAUSE)
-    finally:
-        if not prune.done:  # stopped midway: what it kept goes now, not at the next look
-            with contextlib.suppress(Exception):
-                await store.run(store.settings.end_locale_prune)
+    prune = LocalePrune(before, now)  # all a look keeps between its steps
+    while not prune.done:
+        wrote = prune.step == "forget"
+        prune = await store.run(store.settings.forget_member_locales, prune)
+        if wrote:
+            # SQLite: another process waiting for the write lock retries 1 ms, then
+            # 2 ms, then 5 ms... later; without a pause it may find every retry taken
+            # by the next batch, and wait far longer than any batch holds the lock.
+            await asyncio.sleep(PRUNE_PAUSE)
     return prune.forgotten
 
 

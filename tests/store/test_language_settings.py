@@ -369,7 +369,6 @@ async def test_a_join_while_languages_are_forgotten_keeps_its_members_language(s
     # (written after its batch, it was forgotten a moment, then written again)
     assert prune.forgotten == (2999 if written == "before its batch" else 3000)
     assert await recorded(store, [joiner - 1, joiner, joiner + 1]) == {joiner: "en-GB"}
-    assert await store.run(store.settings.end_locale_prune) is None  # nothing left
 
 
 async def test_a_notice_that_cannot_be_read_does_not_stop_languages_being_forgotten(store):

@@ -198,9 +198,6 @@ class PostgresSettings(Repository):
         return dataclasses.replace(prune, candidates=rest,
                                    forgotten=prune.forgotten + int(status.split()[-1]))
 
-    async def end_locale_prune(self) -> None:
-        """Nothing is kept between the steps but the prune itself."""
-
     async def guilds_left(self) -> list[GuildLeft]:
         """(guild_id, when the bot left) of the guilds it left, longest gone first."""
         async with self._transaction() as conn:

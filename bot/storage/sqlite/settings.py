@@ -321,9 +321,6 @@ class SqliteSettings(Repository):
         return dataclasses.replace(prune, step="records", candidates=(),
                                    forgotten=prune.forgotten + forgotten)
 
-    def end_locale_prune(self) -> None:
-        """Nothing is kept between the steps but the prune itself."""
-
     def guilds_left(self) -> list[GuildLeft]:
         """(guild_id, when the bot left) of the guilds it left, longest gone first."""
         rows = self._all("SELECT guild_id, left_at FROM guild_settings"

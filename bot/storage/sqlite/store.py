@@ -137,7 +137,7 @@ class SqliteStore:
         # memberships kept (`_members`) outlast them (`_ledgered`).
         self._writes_of_no_membership = frozenset((
             repos.settings.record_member_locales, repos.settings.forget_member_locales,
-            repos.settings.end_locale_prune, repos.settings.set_meta,
+            repos.settings.set_meta,
             # (the RSVPs it deletes are of events no longer there)
             repos.settings.purge_leftovers,
             repos.notices.claim_notices, repos.notices.ack_notice,
