@@ -22,7 +22,8 @@ import asyncpg
 
 from bot.errors import DatabaseBusy, DatabaseUnwritable, Unavailable
 from bot.i18n import N_
-from bot.storage.sqlite.session import BUSY_TIMEOUT_MS, Outage, utcnow
+from bot.logs import Outage
+from bot.storage.sqlite.session import BUSY_TIMEOUT_MS, utcnow
 from bot.storage.sqlite.session import OVER_AT as OVER_AT  # both backends' one spelling
 from bot.storage.sqlite.session import over_at as over_at
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.errors import DatabaseGone, DatabaseUnwritable
+from bot.logs import Outage
 from bot.models import ChangedTo, Event, EventSummary
 from bot.storage.sqlite.commits import SharedFile
 from bot.storage.sqlite.members import commit_counter, counter_after
@@ -242,33 +243,6 @@ def is_busy(error: sqlite3.OperationalError) -> bool:
     write-ahead log): the primary code under any extended one."""
     code = getattr(error, "sqlite_errorcode", None)
     return code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
-
-
-class Outage:
-    """A failure that lasts while its cause does (a full disk, a damaged page, a failing
-    disk): the log says once that it began, in each way it shows (`began`'s `kind`),
-    however many requests it refuses meanwhile, and once that it ended (`ended`); begun
-    again after that, it is said again. `lasting` is a plain attribute: the hot paths
-    read it after every success."""
-
-    __slots__ = ("_log", "_said", "lasting")
-
-    def __init__(self, logger: logging.Logger) -> None:
-        self._log = logger
-        self._said: set[object] = set()  # the kinds said while it lasts
-        self.lasting = False
-
-    def began(self, kind: object, message: str, *args: object) -> None:
-        if kind not in self._said:
-            self._said.add(kind)
-            self.lasting = True
-            self._log.warning(message, *args, stacklevel=2)
-
-    def ended(self, message: str, *args: object) -> None:
-        if self.lasting:
-            self.lasting = False
-            self._said.clear()
-            self._log.warning(message, *args, stacklevel=2)
 
 
 class WriteHealth:

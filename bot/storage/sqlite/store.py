@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, NoReturn, ParamSpec, TypeVar
 
 from bot.errors import DatabaseBusy, DatabaseUnreadable, EventNotFound, Unavailable
+from bot.logs import Outage
 from bot.models import Event, EventSummary, Joined, Rsvp
 from bot.storage.sqlite import session as sqlite_session
 from bot.storage.sqlite.commits import Commits
@@ -57,7 +58,6 @@ from bot.storage.sqlite.members import (
 from bot.storage.sqlite.registrations import JoinRequest
 from bot.storage.sqlite.repositories import SqliteRepositories
 from bot.storage.sqlite.session import (
-    Outage,
     TooLongForTheLoop,
     configure,
     connect,
