@@ -35,19 +35,14 @@ from bot.errors import EventNotFound, InvalidValue, ItemRefused
 from bot.fetch import FetchPolicy, check_url, fetch_page
 from bot.i18n import N_, Text
 from bot.models import Event, EventDraft
-from bot.offload import off_loop
-from bot.pages import (
-    MAX_PAGE_BYTES,
-    Page,
-    decode_page,
-    parse_page,
-    unicode_bom,
-)
+from bot.offload import off_loop, off_process
+from bot.page_files import page_from_bytes
+from bot.pages import MAX_PAGE_BYTES, Page, unicode_bom
 from bot.progress import SILENT, Progress
 from bot.registration import check_capacity
 from bot.storage import Store
 from bot.times import calendar_problem
-from bot.webpage import MAX_HTML_BYTES, charset_codec, decode_html, html_to_text, is_html_name
+from bot.webpage import MAX_HTML_BYTES, is_html_name
 from bot.when import When, read_page_when
 from bot.zones import real_offset, server_zone
 
@@ -393,29 +388,6 @@ def is_url(value: str) -> bool:
     return bool(_SCHEME.match(value.strip()))
 
 
-def page_from_bytes(name: str, data: bytes, *, html: bool | None = None,
-                    charset: str | None = None) -> tuple[str, Page]:
-    """A page file's (or a fetched page's) bytes -> the text the importer reads, and the
-    page it reads there.
-
-    HTML (`.html`/`.htm`, or `html=True`) is turned into text by `bot.webpage`, and its
-    own title (og:title, <h1>, <title>) is the page's title however it reads; anything
-    else must be UTF-8 text, unless `charset` (a fetched page's) says otherwise.
-    """
-    if html if html is not None else is_html_name(name):
-        web = html_to_text(decode_html(data, charset))
-        return web.text, web.schema.completing(parse_page(web.text, titled=web.title is not None))
-    if charset and unicode_bom(data) is None:
-        data = bytes(data).decode(charset_codec(charset), "replace").encode("utf-8")
-    text = decode_page(data)
-    if text[:200].lstrip().upper().startswith("BEGIN:VCALENDAR"):  # a calendar's lines, not
-        # a page's text: read as one, it made an event named "BEGIN:VCALENDAR"
-        raise InvalidValue(N_("This is a calendar file (iCalendar, .ics), not an event's page; "
-                              "import the event's web page instead, or its text in a .txt "
-                              "file."))
-    return text, parse_page(text)
-
-
 def page_size_limit(name: str) -> int:
     """The most bytes a page file of this name may have (an HTML page, or a text one)."""
     return MAX_HTML_BYTES if is_html_name(name) else MAX_PAGE_BYTES
@@ -453,23 +425,33 @@ def read_page_bytes(path: Path) -> bytes:
     return data
 
 
+# A page of more bytes than this is read in a process of its own (`off_process`, about 0.3 s
+# to start), a smaller one on a thread of the bot: its pure Python shares the interpreter's
+# lock with the event loop (`bot.offload`), and a page of role lines took 0.6 s to read at
+# this size, 12 s at 2 MB, where the bot answered members at an eighth of its pace.
+READ_APART_BYTES = 100_000
+
+
+async def read_page_bytes_off_loop(name: str, data: bytes, *, html: bool | None = None,
+                                   charset: str | None = None) -> tuple[str, Page]:
+    """`page_from_bytes`, off the event loop: on a thread, or for a large page in a
+    process of its own."""
+    off = off_process if len(data) > READ_APART_BYTES else off_loop
+    return await off(page_from_bytes, name, data, html=html, charset=charset)
+
+
 async def read_page_file(name: str, data: bytes) -> PageSource:
     """An uploaded .txt or .html page -> PageSource (parsed off the event loop)."""
-    def read() -> PageSource:
-        return PageSource(*page_from_bytes(name, data), name)
-    return await off_loop(read)
+    return PageSource(*await read_page_bytes_off_loop(name, data), name)
 
 
 async def read_page_url(url: str, policy: FetchPolicy) -> PageSource:
     """Fetch the page at `url` (bot.fetch's rules) -> PageSource; InvalidValue if refused."""
     fetched = await fetch_page(url, policy)
-
-    def read() -> PageSource:
-        text, page = page_from_bytes(fetched.final_url, fetched.body,
-                                     html=fetched.content_type == "text/html",
-                                     charset=fetched.charset)
-        return PageSource(text, page, fetched.final_url, str(check_url(url)))
-    return await off_loop(read)
+    text, page = await read_page_bytes_off_loop(
+        fetched.final_url, fetched.body, html=fetched.content_type == "text/html",
+        charset=fetched.charset)
+    return PageSource(text, page, fetched.final_url, str(check_url(url)))
 
 
 async def import_page(store: Store, guild_id: int, source: PageSource, *,

@@ -26,6 +26,18 @@ class UserError(Exception):
     def __str__(self) -> str:
         return str(self.text)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled (a page read in a process of its own: `bot.offload.off_process`) as it
+        # was raised, its message's fields too, whatever a subclass's __init__ takes.
+        return (_rebuilt, (type(self), self.text), self.__dict__)
+
+
+def _rebuilt(cls: type[UserError], text: Text) -> UserError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, text.message)
+    error.text = text
+    return error
+
 
 class NotFound(UserError):
     """What the request names does not exist (here)."""

@@ -1,10 +1,15 @@
 """Heavy work (reading a page, packing an attendee list, reading a typed date) off the
-event loop, on threads of its own.
+event loop, on threads of its own, or in a process of its own (`off_process`).
 
 `asyncio.to_thread` would run it on the loop's default executor, which also resolves host
 names for aiohttp (connections to Discord, pages fetched): a few imports of large pages,
 seconds each, would hold every one of its threads and stall the bot's reconnects and
 fetches behind them. Here they queue among themselves instead, two at a time.
+
+A thread still shares the interpreter's lock with the event loop: while pure Python runs
+there, the loop waits for that lock each time it wakes, up to `sys.getswitchinterval()`
+(5 ms). Seconds of it (a page of 2 MB, the most a page may be, read in 12 s) cut what
+the bot answers meanwhile to an eighth; such work runs in a process (`off_process`).
 
 Work a database transaction waits for (a big event's notices built while its row is
 locked) has threads of its own too (`off_loop_in_transaction`): queued behind those
@@ -14,12 +19,21 @@ imports, it held the transaction, and every member's join to that event, as long
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import functools
+import logging
+import os
+import pickle
+import sys
 import threading
+import weakref
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import ParamSpec, TypeVar
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+from bot.logs import Outage
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -30,6 +44,19 @@ HEAVY_THREADS = 2  # one per core of a small machine; more would only share the 
 ON_LOOP_ITEMS = 200
 _lock = threading.Lock()
 _executors: dict[str, ThreadPoolExecutor] = {}  # by their threads' name
+# Processes started by `off_process` and not ended, per event loop, HEAVY_THREADS at most
+_process_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary())
+# The folder `bot` is imported from, which the processes import it from too
+_CODE_ROOT = str(Path(__file__).resolve().parent.parent)
+STDERR_KEPT = 2000  # characters of a failed process's stderr its error quotes, the last
+log = logging.getLogger(__name__)
+_no_process = Outage(log)  # processes could not be started: said once, and once it ends
+
+
+class ProcessFailed(RuntimeError):
+    """The process of an `off_process` call failed (an error other than a UserError, or it
+    ended without an answer: killed, out of memory); a bug, or the machine's limits."""
 
 
 def _executor(name: str) -> ThreadPoolExecutor:
@@ -83,3 +110,64 @@ async def by_size_in_transaction(items: int, fn: Callable[P, T], /, *args: P.arg
     if items <= ON_LOOP_ITEMS:
         return fn(*args, **kwargs)
     return await off_loop_in_transaction(fn, *args, **kwargs)
+
+
+async def off_process(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+    """`fn(*args, **kwargs)` in a Python process started for the call (`bot.offload_worker`),
+    HEAVY_THREADS at a time: the event loop keeps the interpreter's lock. `fn` is a
+    module's function, and it, its arguments and its result are pickled; the process
+    imports `fn`'s module alone (about 0.3 s for the page reader's). A UserError or a
+    MemoryError raised there is raised here as it was, any other error as ProcessFailed
+    with its traceback. A caller cancelled meanwhile kills the process: nobody waits for
+    its work any more. When no process can be started (the machine's limit of processes
+    or descriptors), the call runs on the heavy-work threads (`off_loop`) instead."""
+    loop = asyncio.get_running_loop()
+    slots = _process_slots.get(loop)
+    if slots is None:
+        slots = _process_slots[loop] = asyncio.Semaphore(HEAVY_THREADS)
+    call = pickle.dumps((fn, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL)
+    async with slots:
+        try:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot.offload_worker", stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+                env=_worker_env())
+        except OSError as exc:
+            _no_process.began(None, "could not start a process for heavy work (%s); it runs "
+                              "on a thread of the bot meanwhile", exc)
+            return await off_loop(fn, *args, **kwargs)
+        _no_process.ended("processes for heavy work can be started again")
+        try:
+            answer, errors = await process.communicate(call)
+        except BaseException:
+            if process.returncode is None:
+                with contextlib.suppress(ProcessLookupError):  # (it ended just now)
+                    process.kill()
+                await process.wait()
+            raise
+    kind: str = "ended"
+    value: Any = None
+    if process.returncode == 0:
+        with contextlib.suppress(Exception):  # (an answer cut short: "ended")
+            kind, value = pickle.loads(answer)
+    if kind == "returned":
+        return value
+    if kind == "raised" and isinstance(value, BaseException):
+        raise value
+    if kind == "failed":
+        raise ProcessFailed(f"{_named(fn)} failed in its process:\n{value}")
+    said = errors.decode("utf-8", "replace")[-STDERR_KEPT:].strip() or "no output"
+    raise ProcessFailed(f"the process of {_named(fn)} ended with status {process.returncode} "
+                        f"and no answer: {said}")
+
+
+def _named(fn: Callable[..., Any]) -> str:
+    return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
+
+
+def _worker_env() -> dict[str, str]:
+    """The bot's environment, with the folder its code came from first on the module path:
+    the process runs the same code, wherever the bot was started from."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, (_CODE_ROOT, env.get("PYTHONPATH"))))
+    return env

@@ -521,6 +521,32 @@ async def test_hostile_attachments_get_a_clear_ephemeral_error_and_change_nothin
     print(f"figures: hostile-attachments refused={len(cases)} events_created=0")
 
 
+async def test_a_large_page_is_read_apart_and_imported_as_it_reads(world):
+    """A page of 300 KB is read in a process of its own (`bot.offload.off_process`), so
+    that its reading leaves the interpreter's lock to the event loop: what is imported is
+    what the page reader reads in it, people and text alike."""
+    fake = world.fake
+    page = ("Deterrence in the Pacific\n\nAda Lovelace will moderate a discussion with "
+            "Bo Chen on deterrence.\n\n"
+            + "A paragraph on regional security, deterrence and what they cost. " * 4_700
+            + "\n\nAda Lovelace\n\nAda Lovelace is Director of Studies.\n\n"
+            "Bo Chen\n\nBo Chen is a fellow in the Asia Program.\n").encode()
+    assert 300_000 < len(page) < MAX_PAGE_BYTES
+    imported = await import_page(fake, world.guild, world.moderator, title="Large Page Forum",
+                                 capacity=5, timeout=30,
+                                 page=Attachment("large.txt", page, "text/plain"))
+    event_id = int(re.search(r"\(event (\d+)\)", imported.content)[1])
+    text = decode_page(page)
+    assert world.query("SELECT body FROM pages WHERE event_id = ?", (event_id,)) == [(text,)]
+    people = world.query("SELECT name, role, bio FROM people WHERE event_id = ?"
+                         " ORDER BY position", (event_id,))
+    assert people == [(p.name, p.role, p.bio) for p in parse_page(text).people]
+    assert [name for name, _, _ in people] == ["Ada Lovelace", "Bo Chen"]
+    speakers = await fake.slash(world.guild, world.member("reader"), "event speakers",
+                                event=str(event_id))
+    assert "Bo Chen" in text_of(speakers.message)
+
+
 async def test_hostile_text_is_stored_literally_shown_safely_and_pings_nobody(world):
     fake = world.fake
     victim = world.member("victim")

@@ -10,10 +10,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.adapters.import_preview import preview_text
-from bot.catalog import NOT_AN_EVENT_PAGE, PageFacts, PageSource, page_facts, page_from_bytes
+from bot.catalog import NOT_AN_EVENT_PAGE, PageFacts, PageSource, page_facts
 from bot.errors import InvalidValue
 from bot.flows.importing import Typed, check_page, check_upload, plan_import, typed_values
 from bot.models import Event
+from bot.page_files import page_from_bytes
 from bot.pages import MAX_PAGE_BYTES, parse_page
 from bot.webpage import MAX_HTML_BYTES
 from bot.when import When

@@ -1,17 +1,26 @@
 """Heavy work runs on threads of its own: pages being read never hold the threads that
-resolve host names (asyncio's default executor, which aiohttp uses)."""
+resolve host names (asyncio's default executor, which aiohttp uses). A large page is read
+in a process of its own, which leaves the interpreter's lock to the event loop."""
 
 from __future__ import annotations
 
 import asyncio
+import errno
+import os
+import pickle
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from types import SimpleNamespace
 
 import discord
+import pytest
 
 from bot import calendar, catalog
-from bot.offload import HEAVY_THREADS
+from bot.errors import DatabaseBusy, InvalidValue
+from bot.offload import HEAVY_THREADS, ProcessFailed, off_process
+from bot.page_files import page_from_bytes
 from cogs import events
 from tests.unit.test_render import event
 
@@ -72,3 +81,106 @@ async def test_a_calendar_file_is_written_off_the_event_loop(monkeypatch):
     await events.EventCommands.calendar.callback(SimpleNamespace(), interaction, None)
     assert written_on and written_on[0] != threading.current_thread().name
     assert sent[0].fp.read().startswith(b"BEGIN:VCALENDAR")
+
+
+def child_pids() -> set[int]:
+    """The processes this one started and that are still there (Linux's /proc)."""
+    mine, children = str(os.getpid()), set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rpartition(")")[2].split()
+            except OSError:  # (it ended meanwhile)
+                continue
+            if fields[1] == mine:
+                children.add(int(entry))
+    return children
+
+
+async def test_a_call_off_process_runs_in_another_process_and_returns_its_result():
+    assert await off_process(os.getpid) != os.getpid()
+    assert await off_process(divmod, 17, 5) == (3, 2)
+
+
+async def test_a_user_error_raised_off_process_is_raised_as_it_was_with_its_fields():
+    with pytest.raises(InvalidValue) as raised:
+        await off_process(page_from_bytes, "big.txt", b"\x00\x01\x02" * 2000)
+    assert "binary" in str(raised.value)
+    # a message's fields, and an error whose __init__ takes no message, pickle whole
+    error = InvalidValue("The file is too large ({size:,} bytes; the limit is {mb} MB).",
+                         size=2_000_001, mb=2)
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is InvalidValue and copy.text == error.text and str(copy) == str(error)
+    assert copy.args == error.args
+    busy = pickle.loads(pickle.dumps(DatabaseBusy()))
+    assert type(busy) is DatabaseBusy and str(busy) == str(DatabaseBusy())
+
+
+async def test_memory_running_short_off_process_is_a_memory_error_here():
+    """So the member hears the machine ran short, as when the page was read on a thread."""
+    with pytest.raises(MemoryError):
+        await off_process(bytearray, 1 << 50)
+
+
+async def test_when_no_process_can_be_started_the_call_runs_on_a_thread(monkeypatch, caplog):
+    async def refused(*args, **kwargs):
+        raise BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(asyncio, "create_subprocess_exec", refused)
+        assert await off_process(os.getpid) == os.getpid()
+        assert await off_process(divmod, 17, 5) == (3, 2)
+    said = [r.getMessage() for r in caplog.records if r.name == "bot.offload"]
+    assert len(said) == 1 and "could not start a process" in said[0]
+    assert await off_process(os.getpid) != os.getpid()  # started again: said once more
+    said = [r.getMessage() for r in caplog.records if r.name == "bot.offload"]
+    assert len(said) == 2 and "can be started again" in said[1]
+
+
+async def test_any_other_failure_off_process_is_a_process_failure_saying_what_happened():
+    with pytest.raises(ProcessFailed, match=r"builtins\.int failed(.|\n)*ValueError"):
+        await off_process(int, "not a number")
+    with pytest.raises(ProcessFailed, match="ended with status 3 and no answer"):
+        await off_process(os._exit, 3)
+
+
+async def test_calls_off_process_run_two_at_a_time_and_a_cancelled_one_kills_its_process():
+    before = child_pids()
+    calls = [asyncio.create_task(off_process(time.sleep, 60)) for _ in range(HEAVY_THREADS + 1)]
+    try:
+        started: set[int] = set()
+        for _ in range(1000):  # until both processes are there (10 s at most)
+            started = child_pids() - before
+            if len(started) == HEAVY_THREADS:
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.2)
+        assert len(child_pids() - before) == HEAVY_THREADS  # the third waits its turn
+    finally:
+        for call in calls:
+            call.cancel()
+        # killed: their sleep of a minute is not waited for
+        await asyncio.wait_for(asyncio.gather(*calls, return_exceptions=True), 20)
+    assert all(call.cancelled() for call in calls)
+    assert not child_pids() & started  # killed, not left sleeping a minute
+
+
+async def test_a_large_page_is_read_in_a_process_of_its_own_as_on_a_thread(monkeypatch):
+    """Read on a thread, a page of megabytes held the interpreter's lock the event loop
+    needs for seconds (`bot.offload`); read apart, it reads the same."""
+    page = PAGE + b"\n".join(b"Ada Lovelace spoke of deterrence, and of what it costs. " * 20
+                             for _ in range(150))
+    assert len(page) > catalog.READ_APART_BYTES
+    apart: list[int] = []
+
+    async def counted(fn, *args, **kwargs):
+        apart.append(len(args[1]))
+        return await off_process(fn, *args, **kwargs)
+
+    monkeypatch.setattr(catalog, "off_process", counted)
+    source = await catalog.read_page_file("long.txt", page)
+    assert apart == [len(page)]
+    assert source == catalog.PageSource(*page_from_bytes("long.txt", page), "long.txt")
+    assert source.page.people[0].name == "Ada Lovelace"
+    await catalog.read_page_file("short.txt", PAGE)  # a page of a few lines: on a thread
+    assert apart == [len(page)]

@@ -4,7 +4,8 @@ checked for what the organiser would call right."""
 
 from __future__ import annotations
 
-from bot.catalog import page_facts, page_from_bytes
+from bot.catalog import page_facts
+from bot.page_files import page_from_bytes
 from bot.pages import Page
 from tests.pageserver import WEB_PAGES
 

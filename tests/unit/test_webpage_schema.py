@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.catalog import page_facts, page_from_bytes
+from bot.catalog import page_facts
+from bot.page_files import page_from_bytes
 from bot.webpage import html_to_text
 from bot.webpage_schema import SchemaEvent
 from bot.when import read_page_when

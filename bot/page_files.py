@@ -1,0 +1,37 @@
+"""A page's bytes (an uploaded file, a fetched page, a file of an event's folder) -> the
+text the importer reads, and the page it reads there.
+
+Apart from the catalog, which imports the fetcher and its HTTP client: a page too large
+to read on a thread of the bot is read in a process of its own (`bot.offload.off_process`),
+which imports only this and what it reads with.
+"""
+
+from __future__ import annotations
+
+from bot.errors import InvalidValue
+from bot.i18n import N_
+from bot.pages import Page, decode_page, parse_page, unicode_bom
+from bot.webpage import charset_codec, decode_html, html_to_text, is_html_name
+
+
+def page_from_bytes(name: str, data: bytes, *, html: bool | None = None,
+                    charset: str | None = None) -> tuple[str, Page]:
+    """A page file's (or a fetched page's) bytes -> the text the importer reads, and the
+    page it reads there.
+
+    HTML (`.html`/`.htm`, or `html=True`) is turned into text by `bot.webpage`, and its
+    own title (og:title, <h1>, <title>) is the page's title however it reads; anything
+    else must be UTF-8 text, unless `charset` (a fetched page's) says otherwise.
+    """
+    if html if html is not None else is_html_name(name):
+        web = html_to_text(decode_html(data, charset))
+        return web.text, web.schema.completing(parse_page(web.text, titled=web.title is not None))
+    if charset and unicode_bom(data) is None:
+        data = bytes(data).decode(charset_codec(charset), "replace").encode("utf-8")
+    text = decode_page(data)
+    if text[:200].lstrip().upper().startswith("BEGIN:VCALENDAR"):  # a calendar's lines, not
+        # a page's text: read as one, it made an event named "BEGIN:VCALENDAR"
+        raise InvalidValue(N_("This is a calendar file (iCalendar, .ics), not an event's page; "
+                              "import the event's web page instead, or its text in a .txt "
+                              "file."))
+    return text, parse_page(text)
