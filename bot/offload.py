@@ -27,12 +27,11 @@ import os
 import pickle
 import sys
 import threading
-import weakref
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
+from bot.code_files import CODE_ROOT, code_fingerprint
 from bot.logs import Outage
 
 P = ParamSpec("P")
@@ -45,13 +44,13 @@ ON_LOOP_ITEMS = 200
 _lock = threading.Lock()
 _executors: dict[str, ThreadPoolExecutor] = {}  # by their threads' name
 # Processes started by `off_process` and not ended, per event loop, HEAVY_THREADS at most
-_process_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
-    weakref.WeakKeyDictionary())
-# The folder `bot` is imported from, which the processes import it from too
-_CODE_ROOT = str(Path(__file__).resolve().parent.parent)
+_process_slots: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
+# The code the bot runs, as it was on disk when it started: a process runs only that
+_CODE = code_fingerprint()
 STDERR_KEPT = 2000  # characters of a failed process's stderr its error quotes, the last
 log = logging.getLogger(__name__)
 _no_process = Outage(log)  # processes could not be started: said once, and once it ends
+_code_changed = Outage(log)  # the code on disk is not the bot's: said once, until it is
 
 
 class ProcessFailed(RuntimeError):
@@ -120,18 +119,27 @@ async def off_process(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) 
     MemoryError raised there is raised here as it was, any other error as ProcessFailed
     with its traceback. A caller cancelled meanwhile kills the process: nobody waits for
     its work any more. When no process can be started (the machine's limit of processes
-    or descriptors), the call runs on the heavy-work threads (`off_loop`) instead."""
+    or descriptors), or the code on disk changed since the bot started (a deploy: the
+    process would run the new code), the call runs on the heavy-work threads (`off_loop`)
+    instead.
+
+    The process is a session of its own, out of the terminal's and the bot's process
+    group, and ignores stop signals: the bot's stop decides, not a signal to the group.
+    It runs the bot's code whatever the current folder holds (`-P`: not on its path)."""
     loop = asyncio.get_running_loop()
     slots = _process_slots.get(loop)
     if slots is None:
+        for gone in [other for other in _process_slots if other.is_closed()]:
+            del _process_slots[gone]
         slots = _process_slots[loop] = asyncio.Semaphore(HEAVY_THREADS)
-    call = pickle.dumps((fn, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL)
+    call = _CODE.encode() + b"\n" + pickle.dumps((fn, args, kwargs),
+                                                 protocol=pickle.HIGHEST_PROTOCOL)
     async with slots:
         try:
             process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot.offload_worker", stdin=asyncio.subprocess.PIPE,
+                sys.executable, "-P", "-m", "bot.offload_worker", stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-                env=_worker_env())
+                env=_worker_env(), start_new_session=True)
         except OSError as exc:
             _no_process.began(None, "could not start a process for heavy work (%s); it runs "
                               "on a thread of the bot meanwhile", exc)
@@ -147,18 +155,27 @@ async def off_process(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) 
             raise
     kind: str = "ended"
     value: Any = None
+    unread = ""
     if process.returncode == 0:
-        with contextlib.suppress(Exception):  # (an answer cut short: "ended")
+        try:
             kind, value = pickle.loads(answer)
+        except Exception as exc:  # (an answer cut short)
+            unread = f"its answer ({len(answer):,} bytes, {answer[:40]!r}) unreadable: {exc!r}; "
     if kind == "returned":
+        _code_changed.ended("the bot's code on disk is the code it runs again: large pages "
+                            "are read in processes of their own again")
         return value
+    if kind == "stale":
+        _code_changed.began(None, "the bot's code on disk changed since it started: large "
+                            "pages are read on a thread of the bot until it restarts")
+        return await off_loop(fn, *args, **kwargs)
     if kind == "raised" and isinstance(value, BaseException):
         raise value
     if kind == "failed":
         raise ProcessFailed(f"{_named(fn)} failed in its process:\n{value}")
     said = errors.decode("utf-8", "replace")[-STDERR_KEPT:].strip() or "no output"
     raise ProcessFailed(f"the process of {_named(fn)} ended with status {process.returncode} "
-                        f"and no answer: {said}")
+                        f"and no answer: {unread}{said}")
 
 
 def _named(fn: Callable[..., Any]) -> str:
@@ -169,5 +186,6 @@ def _worker_env() -> dict[str, str]:
     """The bot's environment, with the folder its code came from first on the module path:
     the process runs the same code, wherever the bot was started from."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, (_CODE_ROOT, env.get("PYTHONPATH"))))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(CODE_ROOT.parent),
+                                                      env.get("PYTHONPATH"))))
     return env

@@ -1,32 +1,47 @@
-"""The process of one `bot.offload.off_process` call: reads the call, pickled, on stdin,
-makes it, and writes its outcome, pickled, on stdout: ("returned", result), ("raised", a
-UserError or MemoryError) or ("failed", a traceback's text). Trusted input: only the bot
-starts it."""
+"""The process of one `bot.offload.off_process` call: reads on stdin the bot's code
+fingerprint (a line) and the call, pickled; makes it, and writes its outcome, pickled, on
+stdout: ("returned", result), ("raised", a UserError or MemoryError), ("failed", a
+traceback's text), or ("stale", None) when the code on disk is not the code the bot runs
+(changed since it started: the call is not made). Trusted input: only the bot starts it.
+
+Imports nothing of the bot's but its errors and `code_fingerprint` before it has compared
+the fingerprints: unpickling the call imports the function's module."""
 
 from __future__ import annotations
 
+import os
 import pickle
 import signal
 import sys
 import traceback
 
-from bot.errors import UserError
+from bot.code_files import code_fingerprint
 
 
 def main() -> None:
-    # Ctrl-C reaches the whole process group: the bot decides, and kills this if need be.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    answer = sys.stdout.buffer
-    sys.stdout = sys.stderr  # whatever the call prints must not mix with its outcome
-    fn, args, kwargs = pickle.load(sys.stdin.buffer)
-    try:
-        outcome = pickle.dumps(("returned", fn(*args, **kwargs)),
-                               protocol=pickle.HIGHEST_PROTOCOL)
-    except (UserError, MemoryError) as exc:  # the member's to act on; the machine's limit
-        outcome = pickle.dumps(("raised", exc), protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception:  # (a result that does not pickle too)
-        outcome = pickle.dumps(("failed", traceback.format_exc()),
-                               protocol=pickle.HIGHEST_PROTOCOL)
+    # A stop of the bot (Ctrl-C, the service's SIGTERM to its whole group, a closed
+    # terminal's SIGHUP) is the bot's to carry out: it kills this if its call is given up.
+    for stop in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop, signal.SIG_IGN)
+    # The outcome goes out on a descriptor of its own: whatever the call writes to stdout,
+    # from Python or from C, goes to stderr instead.
+    answer = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    expected = sys.stdin.buffer.readline().strip().decode("ascii")
+    if expected != code_fingerprint():
+        outcome = pickle.dumps(("stale", None))
+    else:
+        from bot.errors import UserError  # (after the comparison: the code is the bot's)
+        fn, args, kwargs = pickle.load(sys.stdin.buffer)
+        try:
+            outcome = pickle.dumps(("returned", fn(*args, **kwargs)),
+                                   protocol=pickle.HIGHEST_PROTOCOL)
+        except (UserError, MemoryError) as exc:  # the member's to act on; the machine's limit
+            outcome = pickle.dumps(("raised", exc), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # (a result that does not pickle too)
+            outcome = pickle.dumps(("failed", traceback.format_exc()),
+                                   protocol=pickle.HIGHEST_PROTOCOL)
     answer.write(outcome)
     answer.flush()
 

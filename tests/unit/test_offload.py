@@ -5,9 +5,11 @@ in a process of its own, which leaves the interpreter's lock to the event loop."
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import os
 import pickle
+import signal
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -17,7 +19,7 @@ from types import SimpleNamespace
 import discord
 import pytest
 
-from bot import calendar, catalog
+from bot import calendar, catalog, offload
 from bot.errors import DatabaseBusy, InvalidValue
 from bot.offload import HEAVY_THREADS, ProcessFailed, off_process
 from bot.page_files import page_from_bytes
@@ -135,6 +137,66 @@ async def test_when_no_process_can_be_started_the_call_runs_on_a_thread(monkeypa
     assert await off_process(os.getpid) != os.getpid()  # started again: said once more
     said = [r.getMessage() for r in caplog.records if r.name == "bot.offload"]
     assert len(said) == 2 and "can be started again" in said[1]
+
+
+async def test_a_process_runs_the_bots_code_whatever_the_current_folder_holds(
+        monkeypatch, tmp_path):
+    """A `bot.py` or `pickle.py` where the bot was started (its .env's folder) came first
+    on the process's path: every large page failed, or ran that file's code."""
+    (tmp_path / "pickle.py").write_text('raise SystemExit("a pickle.py of my own")\n')
+    (tmp_path / "bot.py").write_text("print('a bot of my own')\n")
+    monkeypatch.chdir(tmp_path)
+    assert await off_process(divmod, 17, 5) == (3, 2)
+
+
+async def test_what_the_call_writes_to_stdout_does_not_spoil_its_answer():
+    assert await off_process(os.write, 1, b"written by C code\n") == 18
+    assert await off_process(print, "printed") is None
+
+
+def ignored_signals(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("SigIgn:"):
+            return int(line.split()[1], 16)
+    return 0
+
+
+async def test_a_stop_signal_to_the_group_leaves_the_bots_process_to_the_bot():
+    """systemd's SIGTERM to the service's every process, a closed terminal's SIGHUP and
+    Ctrl-C's SIGINT reach the whole group: the bot, which finishes what is under way,
+    decides; the process, in a session of its own, goes on with its call."""
+    before = child_pids()
+    call = asyncio.create_task(off_process(time.sleep, 1.0))
+    stops = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    mask = sum(1 << (stop - 1) for stop in stops)
+    child = None
+    for _ in range(1000):  # until it has set its signals aside (10 s at most)
+        started = child_pids() - before
+        if started:
+            child = next(iter(started))
+            with contextlib.suppress(OSError):
+                if ignored_signals(child) & mask == mask:
+                    break
+        await asyncio.sleep(0.01)
+    assert child is not None and os.getsid(child) == child
+    for stop in stops:
+        os.kill(child, stop)
+    assert await asyncio.wait_for(call, 30) is None
+
+
+async def test_code_changed_on_disk_since_the_start_is_not_run_the_call_runs_on_a_thread(
+        monkeypatch, caplog):
+    """A deploy while the bot runs: the process would run the new code, and its answer
+    would be read into the old code's classes (a dataclass's fields in another order)."""
+    with monkeypatch.context() as patched:
+        patched.setattr(offload, "_CODE", "0" * 64)  # as if the files changed since
+        assert await off_process(os.getpid) == os.getpid()
+        assert await off_process(divmod, 17, 5) == (3, 2)
+    said = [r.getMessage() for r in caplog.records if r.name == "bot.offload"]
+    assert len(said) == 1 and "changed since it started" in said[0]
+    assert await off_process(os.getpid) != os.getpid()
+    said = [r.getMessage() for r in caplog.records if r.name == "bot.offload"]
+    assert len(said) == 2 and "again" in said[1]
 
 
 async def test_any_other_failure_off_process_is_a_process_failure_saying_what_happened():
