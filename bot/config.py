@@ -50,6 +50,9 @@ class ConfigError(ValueError):
 # PostgreSQL's client's own password variable, which asyncpg reads from the environment when
 # DATABASE_URL has none: not a setting of the bot, but a secret the log must not show.
 PG_PASSWORD = "PGPASSWORD"
+# The settings that hold, or may hold, a credential: the token, and the URLs that may carry
+# a password (the database's, and a gateway's behind a proxy).
+CREDENTIALS = ("DISCORD_TOKEN", "DATABASE_URL", "DISCORD_GATEWAY_URL")
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,7 +219,7 @@ def exposed_env_file(env_file: str | os.PathLike[str] = ENV_FILE) -> str | None:
         values = dotenv_values(path)
     except (OSError, UnicodeDecodeError):  # not readable: load_settings says so
         return None
-    held = [name for name in ("DISCORD_TOKEN", "DATABASE_URL", "DISCORD_GATEWAY_URL")
+    held = [name for name in CREDENTIALS
             if (value := (values.get(name) or "").strip())
             and (name == "DISCORD_TOKEN" or _holds_password(value))]
     if not held:

@@ -32,6 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ParamSpec, TypeVar
 
 from bot.code_files import CODE_ROOT, code_fingerprint
+from bot.config import CREDENTIALS, PG_PASSWORD
 from bot.logs import Outage
 
 P = ParamSpec("P")
@@ -184,8 +185,11 @@ def _named(fn: Callable[..., Any]) -> str:
 
 def _worker_env() -> dict[str, str]:
     """The bot's environment, with the folder its code came from first on the module path:
-    the process runs the same code, wherever the bot was started from."""
-    env = dict(os.environ)
+    the process runs the same code, wherever the bot was started from. Without the bot's
+    credentials (a service manager or a container may set the token in the environment):
+    the process reads what members and pages send, and needs none of them."""
+    env = {name: value for name, value in os.environ.items()
+           if name not in CREDENTIALS and name != PG_PASSWORD}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(CODE_ROOT.parent),
                                                       env.get("PYTHONPATH"))))
     return env

@@ -246,3 +246,18 @@ async def test_a_large_page_is_read_in_a_process_of_its_own_as_on_a_thread(monke
     assert source.page.people[0].name == "Ada Lovelace"
     await catalog.read_page_file("short.txt", PAGE)  # a page of a few lines: on a thread
     assert apart == [len(page)]
+
+
+async def test_a_process_reading_a_page_is_not_given_the_bots_credentials(monkeypatch):
+    """Set in the environment (a service manager's, a container's), the token and the
+    database's password stay in the bot: the process reading a page needs none of them."""
+    secrets = {"DISCORD_TOKEN": "MTIz.token.part", "PGPASSWORD": "pg-secret",
+               "DATABASE_URL": "postgresql://bot:pw@db/events",
+               "DISCORD_GATEWAY_URL": "wss://user:pw@gateway.example"}
+    for name, value in secrets.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("EVENTBOT_KEPT", "kept")
+    seen = await asyncio.gather(*(off_process(os.getenv, name) for name in secrets))
+    assert seen == [None] * len(secrets)
+    assert await off_process(os.getenv, "EVENTBOT_KEPT") == "kept"  # the rest is passed on
+    assert os.environ["DISCORD_TOKEN"] == secrets["DISCORD_TOKEN"]  # the bot's own, kept
