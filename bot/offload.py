@@ -138,7 +138,8 @@ async def off_process(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) 
     async with slots:
         try:
             process = await asyncio.create_subprocess_exec(
-                sys.executable, "-P", "-m", "bot.offload_worker", stdin=asyncio.subprocess.PIPE,
+                sys.executable, "-P", "-m", "bot.offload_worker", str(os.getpid()),
+                stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
                 env=_worker_env(), start_new_session=True)
         except OSError as exc:

@@ -10,6 +10,8 @@ import errno
 import os
 import pickle
 import signal
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -86,17 +88,8 @@ async def test_a_calendar_file_is_written_off_the_event_loop(monkeypatch):
 
 
 def child_pids() -> set[int]:
-    """The processes this one started and that are still there (Linux's /proc)."""
-    mine, children = str(os.getpid()), set()
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                fields = Path(f"/proc/{entry}/stat").read_text().rpartition(")")[2].split()
-            except OSError:  # (it ended meanwhile)
-                continue
-            if fields[1] == mine:
-                children.add(int(entry))
-    return children
+    """The processes this one started and that are still there."""
+    return children_of(os.getpid())
 
 
 async def test_a_call_off_process_runs_in_another_process_and_returns_its_result():
@@ -261,3 +254,48 @@ async def test_a_process_reading_a_page_is_not_given_the_bots_credentials(monkey
     assert seen == [None] * len(secrets)
     assert await off_process(os.getenv, "EVENTBOT_KEPT") == "kept"  # the rest is passed on
     assert os.environ["DISCORD_TOKEN"] == secrets["DISCORD_TOKEN"]  # the bot's own, kept
+
+
+def test_a_process_reading_for_a_bot_killed_outright_ends_with_it(tmp_path):
+    """A bot killed with SIGKILL (the OOM killer) cannot kill the process reading its page:
+    the kernel does, rather than let it read on for nobody."""
+    bot = subprocess.Popen(
+        [sys.executable, "-c", "import asyncio, time\nfrom bot.offload import off_process\n"
+         "asyncio.run(off_process(time.sleep, 60))"], cwd=Path(offload.__file__).parents[1])
+    try:
+        deadline = time.monotonic() + 30
+        while not (workers := [pid for pid in children_of(bot.pid)
+                                if b"bot.offload_worker" in Path(f"/proc/{pid}/cmdline")
+                                .read_bytes()]):
+            assert time.monotonic() < deadline and bot.poll() is None, "no process started"
+            time.sleep(0.05)
+        time.sleep(0.5)  # (well into its call)
+    finally:
+        bot.kill()
+        bot.wait()
+    deadline = time.monotonic() + 10
+    while not all(ended(pid) for pid in workers):
+        assert time.monotonic() < deadline, "the reading process outlived the bot"
+        time.sleep(0.05)
+
+
+def children_of(parent: int) -> set[int]:
+    """The processes `parent` started that are still there (Linux's /proc)."""
+    children = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rpartition(")")[2].split()
+            except OSError:  # (it ended meanwhile)
+                continue
+            if fields[1] == str(parent):
+                children.add(int(entry))
+    return children
+
+
+def ended(pid: int) -> bool:
+    """Gone, or a zombie nobody reaps yet (a container's first process may not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] == "Z"
+    except OSError:
+        return True
