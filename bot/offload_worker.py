@@ -37,6 +37,8 @@ def end_with_the_bot(bot_pid: int) -> None:
 
 
 def main() -> None:
+    # (none given by a bot started before the argument was, still running after a deploy:
+    # the code check below answers it "stale", which needs this process to get that far)
     if len(sys.argv) > 1:
         end_with_the_bot(int(sys.argv[1]))
     # A stop of the bot (Ctrl-C, the service's SIGTERM to its whole group, a closed
