@@ -25,6 +25,7 @@ import functools
 import logging
 import os
 import pickle
+import subprocess
 import sys
 import threading
 from collections.abc import Callable
@@ -138,7 +139,8 @@ async def off_process(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) 
     async with slots:
         try:
             process = await asyncio.create_subprocess_exec(
-                sys.executable, "-P", "-m", "bot.offload_worker", str(os.getpid()),
+                sys.executable, *_interpreter_flags(), "-P", "-m", "bot.offload_worker",
+                str(os.getpid()),
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
                 env=_worker_env(), start_new_session=True)
@@ -182,6 +184,13 @@ async def off_process(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) 
 
 def _named(fn: Callable[..., Any]) -> str:
     return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
+
+
+def _interpreter_flags() -> list[str]:
+    """The bot's own interpreter options (-O, -X utf8, -W error, -I, ...), as
+    multiprocessing passes them on: the process reads pages as the bot would, warnings
+    and encodings alike."""
+    return subprocess._args_from_interpreter_flags()  # type: ignore[attr-defined]
 
 
 def _worker_env() -> dict[str, str]:

@@ -299,3 +299,17 @@ def ended(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] == "Z"
     except OSError:
         return True
+
+
+def test_a_process_reading_a_page_runs_with_the_bots_interpreter_options():
+    """A bot run with -O, -X utf8 or -W reads its large pages under the same options:
+    the same encodings, and warnings turned into errors as the operator asked."""
+    flags = "(__import__('sys').flags.optimize, __import__('sys').flags.utf8_mode," \
+            " __import__('sys').warnoptions)"
+    result = subprocess.run(
+        [sys.executable, "-O", "-X", "utf8", "-W", "error::ResourceWarning", "-c",
+         "import asyncio\nfrom bot.offload import off_process\n"
+         f"print(asyncio.run(off_process(eval, {flags!r})))"],
+        cwd=Path(offload.__file__).parents[1], capture_output=True, text=True, timeout=60,
+        check=True)
+    assert result.stdout.strip() == "(1, 1, ['error::ResourceWarning'])"
