@@ -136,7 +136,7 @@ class EventBot(commands.Bot):
         # event), one at a time per event: two at once would both find none and post two.
         self.event_steps = KeyedLocks()
         # Discord events refused for want of Manage Events, made once a moderator gives it
-        self.refused_discord_events = RefusedDiscordEvents()
+        self.refused_discord_events = RefusedDiscordEvents(store)
         self._seeded: set[int] = set()
         # Servers this process has recorded as in use (`ensure_events`) since it last found
         # them left (`left_guild`)
@@ -317,6 +317,7 @@ class EventBot(commands.Bot):
                     await task
         await super().close()
         await self.member_locales.stop()  # the locales seen last are written too
+        await self.refused_discord_events.stop()
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         await self.left_guild(guild.id)

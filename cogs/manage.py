@@ -121,6 +121,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
     async def cog_load(self) -> None:
         for held in (self.previews, self.questions, self.forms):
             self.bot.clicks[held.prefix] = held.answer_stale
+        await self.bot.refused_discord_events.load(self.bot.runs_guild)
 
     async def cog_unload(self) -> None:
         for held in (self.previews, self.questions, self.forms):
@@ -132,6 +133,11 @@ class ManageCommands(commands.GroupCog, group_name="manage",
     @commands.Cog.listener()
     async def on_guild_role_update(self, before: discord.Role, after: discord.Role) -> None:
         await self.permission_given(after.guild)
+
+    @commands.Cog.listener()
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        # at a start, or after an outage: the permission may have been given meanwhile
+        await self.permission_given(guild)
 
     @commands.Cog.listener()
     async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:

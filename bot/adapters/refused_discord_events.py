@@ -7,43 +7,130 @@ given to the bot, GUILD_MEMBER_UPDATE of its own member, sent whatever its inten
 events refused in that server are then made or brought up to date at once
 (`cogs.manage`), not at their next announce or edit, which may never come. A change that
 still leaves the bot without the permission asks Discord nothing; one while it has it
-makes what is still waiting (one whose step failed, noted again). Kept in memory, one
-entry per event refused: a restart forgets them (`/manage announce` then makes it).
+makes what is still waiting (one whose step failed, noted again).
+
+One entry per event refused, kept in memory, where the grant's listener looks without a
+wait, and noted in the database behind it: the reply's word holds across a restart, and a
+grant made while the bot was stopped is found when Discord sends the server at the next
+start.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 import discord
 
 from bot.adapters.role_changes import allowed_by, may_schedule, my_roles
+from bot.logs import RetryLog
+
+if TYPE_CHECKING:
+    # The store's type through the bot that holds it: adapters import no storage module.
+    from bot.app import Store
+
+log = logging.getLogger(__name__)
+RETRY_AFTER = 5.0  # seconds before a failed write of the refusals is tried again
 
 
 class RefusedDiscordEvents:
     """The events whose Discord event was refused for want of the permission, by server."""
 
-    def __init__(self) -> None:
+    def __init__(self, store: Store) -> None:
+        self._store = store
         # server -> event -> whether its Discord event is to be made (an announce), where
         # otherwise only the one it has is to be updated
         self._waiting: dict[int, dict[int, bool]] = {}
+        # the events whose entry the database does not have as `_waiting` has it yet,
+        # each with its server: the writer notes what `_waiting` says when it writes
+        self._unwritten: dict[int, int] = {}
+        self._writer: asyncio.Task[None] | None = None
+        self._failures = RetryLog(log)
+
+    async def load(self, runs_guild: Callable[[int], bool]) -> None:
+        """The events the last run left waiting, in the servers this process runs."""
+        try:
+            noted = await self._store.run(self._store.reminders.discord_event_refusals)
+        except Exception:
+            log.exception("could not read the Discord events waiting for the Manage Events "
+                          "permission; /manage announce makes each of them")
+            return
+        for guild_id, event_id, create in noted:
+            if runs_guild(guild_id):
+                waiting = self._waiting.setdefault(guild_id, {})
+                waiting[event_id] = waiting.get(event_id, False) or create
 
     def refused(self, guild_id: int, event_id: int, *, create: bool) -> None:
         waiting = self._waiting.setdefault(guild_id, {})
         waiting[event_id] = waiting.get(event_id, False) or create
+        self._changed(guild_id, [event_id])
 
     def settled(self, guild_id: int, event_id: int) -> None:
         """The event's Discord event was tried with the permission: nothing waits for it."""
         waiting = self._waiting.get(guild_id)
-        if waiting is not None and waiting.pop(event_id, None) is not None and not waiting:
-            del self._waiting[guild_id]
+        if waiting is not None and waiting.pop(event_id, None) is not None:
+            if not waiting:
+                del self._waiting[guild_id]
+            self._changed(guild_id, [event_id])
 
     def granted(self, guild: discord.Guild) -> list[tuple[int, bool]]:
-        """After a change of the bot's roles or of a role of its: the events refused in
-        `guild` (each with whether to create its Discord event), if the bot may now make
-        Discord events there; they are no longer waiting. None otherwise."""
+        """After a change of the bot's roles or of a role of its, or the server sent at a
+        start: the events refused in `guild` (each with whether to create its Discord
+        event), if the bot may now make Discord events there; they are no longer waiting
+        (one whose step fails is noted again). None otherwise."""
         if guild.id not in self._waiting or not may_schedule(allowed_by(my_roles(guild))):
             return []
-        return list(self._waiting.pop(guild.id).items())
+        taken = list(self._waiting.pop(guild.id).items())
+        self._changed(guild.id, [event_id for event_id, _ in taken])
+        return taken
 
     def forget_guild(self, guild_id: int) -> None:
         """The bot left the server: nothing of it waits."""
-        self._waiting.pop(guild_id, None)
+        self._changed(guild_id, list(self._waiting.pop(guild_id, {})))
+
+    def _changed(self, guild_id: int, event_ids: list[int]) -> None:
+        for event_id in event_ids:
+            self._unwritten[event_id] = guild_id
+        if event_ids and (self._writer is None or self._writer.done()):
+            self._writer = asyncio.get_running_loop().create_task(
+                self._write(), name="refused-discord-events")
+
+    async def _write(self) -> None:
+        while self._unwritten:
+            unwritten, self._unwritten = self._unwritten, {}
+            try:
+                await self._note(unwritten)
+                self._failures.succeeded()
+            except asyncio.CancelledError:
+                self._unwritten = {**unwritten, **self._unwritten}  # (`stop` writes them)
+                raise
+            except Exception as exc:
+                self._unwritten = {**unwritten, **self._unwritten}
+                self._failures.failed(exc, "could not note the Discord events waiting for the "
+                                      "Manage Events permission; tried again in %g s",
+                                      RETRY_AFTER)
+                await asyncio.sleep(RETRY_AFTER)
+
+    async def _note(self, unwritten: dict[int, int]) -> None:
+        """Note each of the events as `_waiting` has it now (None: waiting no more)."""
+        await self._store.run(self._store.reminders.note_discord_event_refusals, [
+            (guild_id, event_id, self._waiting.get(guild_id, {}).get(event_id))
+            for event_id, guild_id in unwritten.items()])
+
+    async def stop(self) -> None:
+        """Write what is not written yet, once: a stop waits for no retry."""
+        if self._writer is not None:
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writer
+            self._writer = None
+        if self._unwritten:
+            unwritten, self._unwritten = self._unwritten, {}
+            try:
+                await self._note(unwritten)
+            except Exception:
+                log.exception("could not note the Discord events waiting for the Manage "
+                              "Events permission; /manage announce makes each of them")

@@ -166,6 +166,49 @@ async def test_a_role_given_to_the_bot_with_manage_events_makes_the_refused_disc
             if int(e["id"]) == recorded(world, event_id)] == ["Given A Role Forum"]
 
 
+async def test_a_discord_event_refused_before_a_restart_is_made_once_given_after_it(
+        world, fake):
+    """The reply's word holds across a restart: refused, the bot restarts, and the grant
+    after it makes the Discord event."""
+    event_id = await world.import_event("Refused Before A Restart Forum", capacity=5,
+                                        starts_at="2037-09-04T18:00:00+00:00")
+    async with Unpermitted(world):
+        posted = await fake.slash(world.guild, world.moderator, "manage announce",
+                                  event=str(event_id))
+        assert posted.content.endswith("and I'll create it then."), posted.content
+        await world.restart_bot()
+        await asyncio.sleep(0.5)
+        assert recorded(world, event_id) is None
+    await eventually(lambda: recorded(world, event_id) is not None,
+                     what="the Discord event made once given, after the restart")
+    assert [e["name"] for e in fake.scheduled_events(world.guild)
+            if int(e["id"]) == recorded(world, event_id)] == ["Refused Before A Restart Forum"]
+
+
+async def test_a_discord_event_refused_is_made_at_the_start_after_a_grant_while_stopped(
+        world, fake):
+    """The moderator turns Manage Events on while the bot is stopped, so no change reaches
+    it: the next start finds the permission given and makes the Discord event."""
+    event_id = await world.import_event("Granted While Stopped Forum", capacity=5,
+                                        starts_at="2037-09-05T18:00:00+00:00")
+    role = bot_role(world)
+    saved = role.permissions
+    await set_permissions(world, role, saved & ~(MANAGE_EVENTS | CREATE_EVENTS))
+    try:
+        posted = await fake.slash(world.guild, world.moderator, "manage announce",
+                                  event=str(event_id))
+        assert posted.content.endswith("and I'll create it then."), posted.content
+        await world.bot.stop()
+    finally:
+        role.permissions = saved  # (no bot connected to tell)
+    world.start_bot()
+    await fake.wait_ready(process=world.bot)
+    await eventually(lambda: recorded(world, event_id) is not None,
+                     what="the Discord event made at the start")
+    assert [e["name"] for e in fake.scheduled_events(world.guild)
+            if int(e["id"]) == recorded(world, event_id)] == ["Granted While Stopped Forum"]
+
+
 def listed(fake, guild) -> list[dict]:
     """The server's Discord events to come or going on, which Discord counts to 100."""
     return [e for e in fake.scheduled_events(guild) if e["status"] in (1, 2)]

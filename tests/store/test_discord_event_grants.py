@@ -45,7 +45,7 @@ async def test_an_edit_that_read_the_permissions_before_the_grant_updates_it_its
     refused in the server, and the edit's note of the refusal came after it. The Discord
     event is updated by the edit, not left waiting for a grant that was already made (its
     reply saying "I'll update it then", and nothing ever did)."""
-    refused = RefusedDiscordEvents()
+    refused = RefusedDiscordEvents(store)
     server = Server(refused)
     event_id = await event_at(store, datetime(2037, 5, 1, 18, 0, tzinfo=UTC))
     await store.run(store.reminders.set_scheduled_event_id, 1, event_id, 4242)
@@ -78,7 +78,7 @@ async def test_a_grant_whose_step_failed_is_noted_again_for_the_next_change(stor
     from bot.locks import KeyedLocks
     from cogs.manage import ManageCommands
 
-    refused = RefusedDiscordEvents()
+    refused = RefusedDiscordEvents(store)
     server = Server(refused)
     event_id = await event_at(store, datetime(2037, 5, 1, 18, 0, tzinfo=UTC))
     await store.run(store.reminders.set_scheduled_event_id, 1, event_id, 4242)

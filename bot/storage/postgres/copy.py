@@ -54,13 +54,14 @@ TABLES: tuple[tuple[str, tuple[str, ...], frozenset[str]], ...] = (
     ("roles_to_give_again", ("event_id", "user_id"), frozenset()),
     ("held_role_notices", ("guild_id", "role_id", "events", "deleted", "giving", "unoffered",
                            "name", "held_at"), frozenset({"deleted", "giving", "unoffered"})),
+    ("discord_event_refusals", ("event_id", "guild_id", "create_it"), frozenset({"create_it"})),
 )
 # The tables whose rows belong to an event: those of a server's events whose rows a purge
 # has deleted already, still being deleted (`SqliteSettings.purge_leftovers`), are not
 # copied (they would have no event, and are as good as deleted).
 OF_EVENTS = frozenset({"pages", "people", "takeaways", "rsvps", "announcement_messages",
                        "reminders_sent", "reminder_cursors", "owed_roles", "roles_to_give",
-                       "roles_to_give_again"})
+                       "roles_to_give_again", "discord_event_refusals"})
 LEFT_OF_PURGES = " WHERE event_id NOT IN (SELECT event_id FROM purged_events)"
 # Where SQLite holds a table's rows otherwise: an event's long texts beside its row.
 SOURCES = {"events": EVENTS_WITH_TEXTS}

@@ -411,6 +411,15 @@ MIGRATIONS: dict[int, str] = {
     # rewrites: nothing here, PostgreSQL's update of the seat counts leaves the texts
     # where they are (TOAST) without reading them.
     37: "SELECT 1",
+    # 38: the events whose Discord event the bot was refused for want of the permission
+    # (SQLite's 38).
+    38: """
+    CREATE TABLE discord_event_refusals (
+        event_id  BIGINT  PRIMARY KEY REFERENCES events (id) ON DELETE CASCADE,
+        guild_id  BIGINT  NOT NULL,
+        create_it BOOLEAN NOT NULL
+    );
+    """,
 }
 DAYS_IN_ZONES = 14  # after this one, the code fills in the all-day events' offsets
 # An upgrade from before this one ends with the code filling the search table again.

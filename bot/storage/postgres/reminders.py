@@ -326,6 +326,28 @@ class PostgresReminders(Repository):
         return sorted(RoleNotice(r[0], r[1], split_ids(r[2]), moment(r[3]), r[4], r[5], r[6],
                                  r[7]) for r in rows)
 
+    async def discord_event_refusals(self) -> list[tuple[int, int, bool]]:
+        """See `sqlite.reminders.discord_event_refusals`."""
+        async with self._transaction() as conn:
+            rows = await conn.fetch("SELECT guild_id, event_id, create_it"
+                                    " FROM discord_event_refusals ORDER BY event_id")
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    async def note_discord_event_refusals(
+            self, changes: Sequence[tuple[int, int, bool | None]]) -> None:
+        """See `sqlite.reminders.note_discord_event_refusals`."""
+        async with self._transaction() as conn:
+            for guild_id, event_id, create in changes:
+                if create is None:
+                    await conn.execute("DELETE FROM discord_event_refusals WHERE event_id = $1",
+                                       event_id)
+                else:
+                    await conn.execute(
+                        "INSERT INTO discord_event_refusals (event_id, guild_id, create_it)"
+                        " SELECT id, guild_id, $3 FROM events WHERE id = $1 AND guild_id = $2"
+                        " ON CONFLICT (event_id) DO UPDATE SET create_it = excluded.create_it",
+                        event_id, guild_id, create)
+
     async def scheduled_event_id(self, guild_id: int, event_id: int) -> int | None:
         async with self._transaction() as conn:
             row = await conn.fetchrow("SELECT scheduled_event_id FROM events"

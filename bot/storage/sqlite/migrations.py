@@ -531,6 +531,17 @@ MIGRATIONS: tuple[str, ...] = (
         UPDATE events SET revision = revision + 1 WHERE id = NEW.event_id;
     END;
     """,
+    # 38: the events whose Discord event the bot was refused for want of Manage Events
+    # (or Create Events), made or brought up to date once a moderator gives it
+    # (`RefusedDiscordEvents`), whether or not the bot stopped meanwhile. `create_it`:
+    # whether to make one (an announce), where otherwise only the one it has is updated.
+    """
+    CREATE TABLE discord_event_refusals (
+        event_id  INTEGER PRIMARY KEY REFERENCES events (id) ON DELETE CASCADE,
+        guild_id  INTEGER NOT NULL,
+        create_it INTEGER NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

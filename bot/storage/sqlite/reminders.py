@@ -311,6 +311,30 @@ class SqliteReminders(Repository):
         return sorted(RoleNotice(r[0], r[1], split_ids(r[2]), moment(r[3]), bool(r[4]),
                                  bool(r[5]), bool(r[6]), r[7]) for r in rows)
 
+    def discord_event_refusals(self) -> list[tuple[int, int, bool]]:
+        """The events whose Discord event waits for the bot to be allowed to make or
+        update it (`note_discord_event_refusals`): (server, event, whether to make one)."""
+        return [(r[0], r[1], bool(r[2])) for r in self._all(
+            "SELECT guild_id, event_id, create_it FROM discord_event_refusals"
+            " ORDER BY event_id")]
+
+    def note_discord_event_refusals(self, changes: Sequence[tuple[int, int, bool | None]]
+                                    ) -> None:
+        """Note (server, event, whether to make one) as waiting for the permission, or
+        with None as waiting no more. An event deleted meanwhile, or of another server,
+        is not noted."""
+        with self._transaction() as db:
+            for guild_id, event_id, create in changes:
+                if create is None:
+                    db.execute("DELETE FROM discord_event_refusals WHERE event_id = ?",
+                               (event_id,))
+                else:
+                    db.execute("INSERT INTO discord_event_refusals (event_id, guild_id,"
+                               " create_it) SELECT id, guild_id, ? FROM events"
+                               " WHERE id = ? AND guild_id = ? ON CONFLICT (event_id)"
+                               " DO UPDATE SET create_it = excluded.create_it",
+                               (create, event_id, guild_id))
+
     def scheduled_event_id(self, guild_id: int, event_id: int) -> int | None:
         row = self._one("SELECT scheduled_event_id FROM events WHERE id = ? AND guild_id = ?",
                         (event_id, guild_id))

@@ -392,6 +392,8 @@ class SqliteSettings(Repository):
                 # (notices go now: a deliverer must not DM members about them)
                 db.execute("DELETE FROM outbox WHERE guild_id = ?", (guild_id,))
                 db.execute("DELETE FROM held_role_notices WHERE guild_id = ?", (guild_id,))
+                db.execute("DELETE FROM discord_event_refusals WHERE guild_id = ?",
+                           (guild_id,))
                 db.execute("DELETE FROM guild_settings WHERE guild_id = ?", (guild_id,))
         finally:
             conn.execute("PRAGMA foreign_keys = ON")
