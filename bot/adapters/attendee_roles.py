@@ -54,6 +54,7 @@ from bot.adapters.role_calls import RoleCalls
 from bot.adapters.role_changes import Before, allowed_by, my_roles
 from bot.adapters.role_notices import RoleNotices
 from bot.adapters.role_tries import Tries, paused, refused_again, waiting
+from bot.adapters.roles import gives_moderator_powers
 from bot.adapters.roles_owed_back import RolesOwedBack
 from bot.app import EventBot, out_of_server
 from bot.errors import EventNotFound
@@ -70,18 +71,21 @@ log = logging.getLogger(__name__)
 GONE_FOR = 3600.0
 
 
-def may_now_manage(guild: discord.Guild, role_id: int, before: Before) -> bool:
+def may_now_manage(guild: discord.Guild, role_id: int, before: Before, *,
+                   giving: bool = False) -> bool:
     """Whether the bot may give and take `role_id` as the server is now (cached from the
     gateway), and could not before the change `before` (a role as it was, or the bot's
     member): Manage Roles (or Administrator) by one of its roles, and a role of its above
-    it."""
+    it; to give it (`giving`), the role carrying no moderator permissions too (`RoleCalls`
+    gives none that does)."""
     def may(changed: Before | None) -> bool:  # (as it was, in place of what changed)
         roles, target = my_roles(guild, changed), guild.get_role(role_id)
         if not roles or target is None:
             return False
         if isinstance(changed, discord.Role) and target.id == changed.id:
             target = changed
-        return allowed_by(roles).manage_roles and rank(max(roles, key=rank)) > rank(target)
+        return (allowed_by(roles).manage_roles and rank(max(roles, key=rank)) > rank(target)
+                and not (giving and gives_moderator_powers(target)))
     return may(None) and not may(before)
 
 
@@ -402,7 +406,7 @@ class AttendeeRoles:
                     if may_now_manage(guild, key[1], before)]
             role_id = self._holders.get(event_id, (None, None))[0]
             if (event_id in self._giving_refused and role_id is not None
-                    and may_now_manage(guild, role_id, before)):
+                    and may_now_manage(guild, role_id, before, giving=True)):
                 self._sync_again(guild.id, event_id)
             self.owed_back.take_back_now(event_id, owed)
 

@@ -16,6 +16,7 @@ import discord
 
 from bot.adapters.missing_routes import MEMBER_ROLES, route_missing, route_offered, say_missing
 from bot.adapters.role_notices import RoleNotices
+from bot.adapters.roles import gives_moderator_powers
 from bot.app import EventBot, out_of_server
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,16 @@ class RoleCalls:
         False: failed (a server error: maybe given), to retry after the next change (or at
         the next start, after a stop); None: not given, and pointless to go on."""
         if out_of_server(self.bot, guild_id):  # known already: not asked
+            return None
+        guild = self.bot.get_guild(guild_id)
+        role = guild.get_role(role_id) if guild is not None else None
+        if role is not None and gives_moderator_powers(role):
+            # Given moderator permissions since it was picked (`/manage role` refuses such
+            # a role): not handed to whoever RSVPs; the moderators are told, and the members
+            # get it once the permissions are taken off (`AttendeeRoles.role_updated`).
+            log.warning("not giving role %s in guild %s: it carries moderator permissions "
+                        "now (confirmed for event %s)", role_id, guild_id, event_id)
+            self.notices.refused(guild_id, event_id, role_id, giving=True)
             return None
         try:
             await self._made(role_id, self.bot.http.add_role(guild_id, user_id, role_id,

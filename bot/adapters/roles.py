@@ -22,6 +22,12 @@ RISKY_PERMISSIONS = discord.Permissions.elevated() | discord.Permissions(
     manage_events=True, mention_everyone=True)
 
 
+def gives_moderator_powers(role: discord.Role) -> bool:
+    """Whether the role carries RISKY_PERMISSIONS: refused as an attendee role, and not
+    given to members while it does (an admin may add them after the role was picked)."""
+    return bool(role.permissions.value & RISKY_PERMISSIONS.value)
+
+
 class ServerRoleTransformer(app_commands.Transformer):
     """A role option: one of the server's own roles, as the bot knows it. discord.py builds
     a role option's `Role` from the interaction's `resolved` data, in the interaction's
@@ -58,7 +64,7 @@ def attendee_role_problem(role: discord.Role, me: discord.Member,
         return Text(N_("{role} is managed by an integration (a bot's own role, the booster role "
                        "or a linked role), so nobody can give it by hand; pick or create an "
                        "ordinary role"), role=name)
-    if role.permissions.value & RISKY_PERMISSIONS.value:
+    if gives_moderator_powers(role):
         return Text(N_("{role} carries moderator permissions (such as Administrator, Manage "
                        "Server, Manage Roles or Manage Events), which everyone who RSVPs would "
                        "get; pick or create a role without them"), role=name)
@@ -103,6 +109,11 @@ def refused_role_notice(guild: discord.Guild | None, role_id: int, title: str | 
     name: Markup | Text = (shown_role(role.name) if role is not None else
                            Text(N_("the attendee role")))
     problem = (Text(UNOFFERED) if unoffered else
+               Text(N_("{role} now carries moderator permissions (such as Administrator, "
+                       "Manage Server, Manage Roles or Manage Events), which everyone who "
+                       "RSVPs would get: take them off it under Server Settings > Roles, or "
+                       "pick another role with /manage role"), role=name)
+               if giving and role is not None and gives_moderator_powers(role) else
                my_role_problem(role, me) if role is not None and me is not None else None)
     if problem is None:  # what the bot can see of its roles allows it: the usual causes
         problem = Text(N_("Discord refused me: under Server Settings > Roles, drag my role "

@@ -17,6 +17,7 @@ import pytest
 
 from bot.catalog import MAX_LINK, MAX_TITLE
 from sandbox import Attachment, Guild, Member
+from sandbox.models import ADMINISTRATOR
 from tests.conftest import ROOT
 from tests.e2e.conftest import OPEN_ANNOUNCEMENT, edited, import_page, until_past
 
@@ -1586,3 +1587,37 @@ async def test_an_event_under_way_whose_start_moves_within_the_past_keeps_discor
         assert datetime.fromisoformat(made["scheduled_start_time"]) == began
         assert made["entity_metadata"] == {"location": f"Room {moved.minute}"}
         assert made["status"] == 2
+
+
+async def test_a_role_given_moderator_permissions_after_it_was_picked_is_given_to_nobody(
+        world, fake):
+    """`/manage role` refuses a role with moderator permissions; an admin adds Administrator
+    to the role afterwards: members who join are not given it (everyone who RSVPs would be
+    an administrator), the moderators are told why and what to do, and once the permission
+    is taken off the role, the members who went without it get it."""
+    guild = world.guild
+    attendee = await role_the_bot_may_give(world, fake, "Attendee turned admin")
+    event_id = await world.import_event("Talk Whose Role Became Admin", capacity=20)
+    await fake.slash(guild, guild.owner, "manage role", role=attendee, event=str(event_id))
+    early = world.member("seated before the change")
+    await fake.slash(guild, early, "rsvp join", event=str(event_id))
+    await eventually(lambda: attendee in early.roles, what="the role given before the change")
+    counts, first = channel_counts(fake, guild), len(fake.requests)
+    await set_permissions(world, attendee, ADMINISTRATOR)
+    late = [world.member(f"seated after the change {n}") for n in range(3)]
+    for member in late:
+        await fake.slash(guild, member, "rsvp join", event=str(event_id))
+
+    def told() -> list[dict]:
+        return posts_since(fake, guild, counts, attendee.name)
+
+    await eventually(told, what="the moderators told")
+    assert "now carries moderator permissions" in told()[0]["content"], told()[0]["content"]
+    assert "Talk Whose Role Became Admin" in told()[0]["content"]
+    assert pings_nobody(fake, told()[0])
+    await asyncio.sleep(0.5)
+    assert role_calls(fake, first, attendee) == []  # Discord was not asked
+    assert not any(attendee in m.roles for m in late) and len(told()) == 1
+    await set_permissions(world, attendee, 0)  # taken off again
+    await eventually(lambda: all(attendee in m.roles for m in late),
+                     what="the role given once it carries no moderator permissions")

@@ -896,8 +896,8 @@ async def roles_cog(store: Store, answer, monkeypatch):
 
 def in_the_server(guild_id: int) -> SimpleNamespace:
     """The bot's server, as far as the attendee roles ask (`bot.get_guild`): the bot is in
-    it, and Discord has given it."""
-    return SimpleNamespace(id=guild_id, unavailable=False)
+    it, and Discord has given it (none of its roles known: each is given as asked)."""
+    return SimpleNamespace(id=guild_id, unavailable=False, get_role=lambda role_id: None)
 
 
 async def owed_rows(store: Store, cog=None) -> list[tuple]:
