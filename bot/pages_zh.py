@@ -28,7 +28,7 @@ _TRADITIONAL = (
     "辭辞 無无 沒没 設设 備备 雙双 採采 別别 隨随 屆届 獲获 獎奖 簽签 組组 問问 壇坛 佈布 "
     "術术 預预 綜综 紀纪 遞递 側侧 實实 記记 還还 計计 劃划 圓圆 順顺 門门 "
     "當当 頁页 圖图 攝摄 來来 編编 輯辑 責责 審审 條条 則则 聞闻 師师 監监 書书 單单 歡欢 "
-    "領领 貴贵 詞词 團团 隊队 輪轮 親亲 屬属 賽赛")
+    "領领 貴贵 詞词 團团 隊队 輪轮 親亲 屬属 賽赛 裡里 裏里")
 _FOLD = str.maketrans({pair[0]: pair[1] for pair in _TRADITIONAL.split()})
 
 
@@ -126,9 +126,10 @@ MINUTES = rf"半|[一三]刻|(?:\d{{1,2}}|{NUMERAL})分"
 # The parts of the day written before an hour: "下午3点", and on posters the short "晚7点"
 # (evening) and "早8点" (morning).
 MORNING = ("上午", "早上", "早晨", "凌晨", "早")
-EVENING = ("下午", "傍晚", "晚上", "晚间", "晚")  # and afternoon: the hour is after noon
-# The night's: "晚上12点" and "晚上24点" are the midnight that ends the day
-NIGHT = ("晚上", "晚间", "晚")
+EVENING = ("下午", "傍晚", "晚上", "晚间", "晚", "夜里", "夜间", "深夜", "半夜", "午夜")
+# The night's: "晚上12点" and "晚上24点" are the midnight that ends the day, and "半夜2点"
+# the small hours after it (`bot.when.read_clock`)
+NIGHT = ("晚上", "晚间", "晚", "夜里", "夜间", "深夜", "半夜", "午夜")
 # longest first: a regular expression takes the first alternative that matches ("晚上")
 PART_OF_DAY = "|".join(sorted((*MORNING, "中午", *EVENING), key=len, reverse=True))
 TIME = re.compile(rf"(?:{PART_OF_DAY})? *"

@@ -146,6 +146,9 @@ class Clock:
     minute: int
     meridiem: str | None  # "am" / "pm"
     explicit: bool  # written as a time (":" or am/pm or 点), not a bare number
+    # The night's hour past midnight ("晚上12点", "半夜2点"), its hour going on from 24
+    # (26 for 2 o'clock), where a 24-hour clock's 25:00 is no time of day
+    night: bool = False
 
 
 _CLOCK_GROUPS = 6  # the groups of one CLOCK
@@ -165,9 +168,12 @@ def read_clock(groups: tuple[str | None, ...]) -> Clock | None:
     mer = None
     if meridiem:
         mer = "am" if meridiem.lower().startswith("a") else "pm"
+    elif period in NIGHT and (hour == 12 or 1 <= hour <= 4 or (hour, mins) == (24, 0)):
+        # "晚上12点", "晚上24点": the midnight that ends the day; "半夜2点": 2 o'clock after
+        # it. On the 24-hour clock past 24, no half of a day ("晚上1点" is no 13:00).
+        return Clock(hour % 12 + 24, mins, None, explicit=True, night=True)
     elif period in EVENING:
-        # "晚上24点": the 24-hour clock's midnight that ends the day, no half of it
-        mer = None if period in NIGHT and (hour, mins) == (24, 0) else "pm"
+        mer = "pm"
     elif period in MORNING:
         mer = "am" if hour else None  # 凌晨0点: midnight, as a 24-hour clock writes it
     elif period == "中午":
@@ -512,9 +518,9 @@ def _times_part(rest: str) -> slice:
 def _day_and_hour(clock: Clock, meridiem: str | None) -> tuple[int, int] | None:
     """The days a clock is after its date and its hour on the 24-hour clock, or None when it
     is no time of day: 24:00 on a 24-hour clock is the midnight that ends the day, as in
-    ISO 8601 (`_from_iso`)."""
-    if (clock.hour, clock.minute, clock.meridiem) == (24, 0, None):  # no half of a day
-        return 1, 0
+    ISO 8601 (`_from_iso`), and the night's hours after it go on from 24 (`read_clock`)."""
+    if (clock.hour, clock.minute, clock.meridiem) == (24, 0, None) or clock.night:
+        return (1, clock.hour - 24) if clock.minute <= 59 else None
     if clock.meridiem is None and clock.hour > 12:  # "中午12:00-14:00": 14 has no half to share
         meridiem = None
     hour = hour_24h(clock, meridiem)

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from bot.errors import InvalidValue
 from bot.i18n import N_, Markup, Text
-from bot.pages_zh import NIGHT, NUMERAL, PART_OF_DAY, fold, number
+from bot.pages_zh import NUMERAL, PART_OF_DAY, fold, number
 from bot.times import EARLIEST_YEAR, LATEST_YEAR, calendar_problem, timestamp
 from bot.when import (
     CLOCK,
@@ -634,15 +634,15 @@ def _typed_in_chinese(text: str, today: date) -> _Typed:
         written = read_clock(found.groups())
         if written is None or not (found[1] or found[4]):  # a bare number: not a time
             return found[0]
-        if (written.hour, written.minute) == (24, 0) and found[1] in (None, *NIGHT):
-            # "24点", "晚上24点": the midnight that ends the day, as 24:00 is
+        if (((written.hour, written.minute) == (24, 0) and found[1] is None)
+                or (written.night and written.minute <= 59)):
+            # "24点", "晚上12点", "晚上24点": the midnight that ends the day, as 24:00 is;
+            # "半夜2点": the night's hour after it (`read_clock`)
             late = True
-            return " 00:00 "
+            return f" {written.hour - 24:02d}:{written.minute:02d} "
         hour = hour_24h(written, None)
         if hour is None or written.minute > 59:
             return found[0]
-        if found[1] in NIGHT and written.hour in (12, 1, 2, 3, 4):  # past midnight
-            hour, late = written.hour % 12, True
         return f" {hour:02d}:{written.minute:02d} "
 
     read = _ZH_CLOCK.sub(clock, read)

@@ -502,6 +502,15 @@ def test_reading_any_page_date_line_never_raises(line, zone):
     ("18h00-24h00", (18, 0), (24, 0)),
     ("晚上24点", (24, 0), None),
     ("下午6点至晚上24点", (18, 0), (24, 0)),
+    # ...as is the night's 12, however the night is named, and its small hours come after
+    # it: "晚上12点" is no noon, "晚上1点" no 13:00 (as typed times read them)
+    ("晚上12点", (24, 0), None),
+    ("夜里12点", (24, 0), None),
+    ("午夜12点", (24, 0), None),
+    ("晚上12点半", (24, 30), None),
+    ("晚上8点至12点", (20, 0), (24, 0)),
+    ("晚上10点至半夜2点", (22, 0), (26, 0)),
+    ("深夜11点", (23, 0), None),
     # ...and keeps to it beside a 12-hour end: from midnight, not from noon after it
     ("24:00 - 2 AM", (24, 0), (26, 0)),
     ("24:00-1:30 am", (24, 0), (25, 30)),
@@ -1153,6 +1162,9 @@ FRIDAY, SATURDAY = MONDAY + timedelta(days=4), MONDAY + timedelta(days=5)
     ("12月8日晚12点", MONDAY, datetime(2031, 12, 9, 0)),
     ("12月8日早8点", MONDAY, datetime(2031, 12, 8, 8)),
     ("周五晚上1点", MONDAY, datetime(2031, 12, 6, 1)),
+    ("12月8日半夜2点", MONDAY, datetime(2031, 12, 9, 2)),  # the night of the 8th
+    ("12月8日夜里12点", MONDAY, datetime(2031, 12, 9, 0)),
+    ("12月8日深夜11点", MONDAY, datetime(2031, 12, 8, 23)),
     ("凌晨1点", MONDAY, datetime(2031, 12, 2, 1)),
     ("明天凌晨0点30分", MONDAY, datetime(2031, 12, 2, 0, 30)),
     ("晚上12点 UTC", MONDAY, datetime(2031, 12, 2, 8)),  # the next midnight, in UTC
