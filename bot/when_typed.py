@@ -28,6 +28,7 @@ from bot.times import EARLIEST_YEAR, LATEST_YEAR, calendar_problem, timestamp
 from bot.when import (
     CLOCK,
     ISO_8601,
+    MAX_RANGE_DAYS,
     MONTH,
     NAMED_TWELVE,
     NEXT_DAY_AFTER,
@@ -59,8 +60,22 @@ MAX_ZONE_SHOWN = 30  # characters of a zone no reading took, named in the refusa
 TYPED_EXAMPLE = Text(N_('"friday 6pm", "Dec 1 18:00" or "2026-12-01 18:00"'))
 
 
+_HOUR_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
 _TIME_OF_DAY = re.compile(r"\d\s*(?::|\.\d|am|pm|a\.m|p\.m|h(?:\d\d)?\b|点)|"
-                          r"(?<![a-z])(?:noon|midnight|mid-?day)\b", re.I)
+                          r"(?<![a-z])(?:noon|midnight|mid-?day)\b|"
+                          rf"\b(?:{_HOUR_WORDS})\s*[ap]\.?m\b", re.I)
+# What names a day in a date typed without a time ("friday", "Dec 10", "12/10", "the 7th",
+# "明天", "周五", "12月10日"), where dateparser fills in what is not said from today and
+# reads a lone number as a month: "at 7" was July, "December" today's day of December.
+_DAY_NAMED = re.compile(
+    r"(?<!\d)\d{1,2}(?!\d)(?=.*\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+    r"(?![a-z]))|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*(?<!\d)"
+    r"\d{1,2}(?!\d)|(?<!\d)\d{1,2}\s*[-/.]\s*\d{1,2}(?!\d)|\d{1,2}(?:st|nd|rd|th)\b|"
+    r"\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}|"
+    r"\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b|\b(?:today|tomorrow|tmrw|yesterday|tonight)\b|"
+    r"\b(?:days?|weeks?|fortnight)\b|"
+    rf"(?:\d{{1,2}}|{NUMERAL})\s*[日号]|[周週][一二三四五六日天]|星期|礼拜|[今明后昨][天日晚早]",
+    re.IGNORECASE)
 # "in 2 hours", "in 1h30", "an hour from now", "2小时后", "半小时后": counted here, exactly
 # (dateparser counts on the wall clock, an hour off across a change of the clocks)
 _COUNT_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
@@ -277,6 +292,10 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
                               "{latest}; type e.g. {example}"), name=name, written=written,
                            earliest=EARLIEST_YEAR, latest=LATEST_YEAR, example=TYPED_EXAMPLE)
     all_day = not has_time_of_day(read)
+    if all_day and not (_DAY_NAMED.search(folded) or _DAY_NAMED.search(read)):
+        raise cant_read  # "December", "at 7": no day named, where dateparser fills today's in
+    if all_day and value.time() not in (time(0), base.astimezone(value.tzinfo or zone).time()):
+        raise cant_read  # a time in words the reader cannot place ("2 hours ago")
     read_zone = value.tzinfo or zone  # the zone the time was read in, the server's or its own
     if all_day:  # the date as typed, in the zone it was typed in
         value = datetime.combine(value.date(), time(0), UTC)
@@ -324,7 +343,17 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
                                end=Markup(timestamp(datetime.combine(start.date(), end.time(),
                                                                      read_zone))),
                                start=Markup(timestamp(start)))
-    if not _YEAR_WRITTEN.search(plain.translate(_YEAR_DIGITS)) and last_moment <= base:
+    year_unsaid = not _YEAR_WRITTEN.search(plain.translate(_YEAR_DIGITS))
+    if (year_unsaid and after is not None
+            and last_moment - after > timedelta(days=MAX_RANGE_DAYS)):
+        # "Dec 9 8pm" for a Dec 10 start is next December's, read after the start: a slip
+        # that would keep the event, its joins and its roles open for a year
+        raise InvalidValue(N_("{name} {written!r} would be {shown}, more than {days} days after "
+                              "the start; type an earlier end, or its year if that is right, "
+                              "e.g. {example}"), name=name, written=written,
+                           shown=f"{value:%Y-%m-%d}", days=MAX_RANGE_DAYS,
+                           example=TYPED_EXAMPLE)
+    if year_unsaid and last_moment <= base:
         # a date typed is a date; a time, in the zone it was read in, named as the server
         # chose it (an abbreviation such as CST means several zones)
         shown = (f"{value:%Y-%m-%d}" if all_day

@@ -1144,3 +1144,25 @@ async def test_an_offset_no_etc_zone_has_offers_and_sets_the_zones_keeping_it(wo
         reply = await fake.slash(world.guild, world.moderator, "manage timezone", zone=typed)
         assert reply.ephemeral and "not a timezone" in reply.content, reply.content
     await fake.slash(world.guild, world.moderator, "manage timezone", zone="UTC")
+
+
+async def test_a_typed_time_the_reader_cannot_place_is_refused_not_cut_to_a_day(world, fake):
+    """A start typed as an hour in words without its half of the day, a month alone or a
+    time in the past said in words is refused in one line, nothing changed, where it was
+    saved as an all-day event on a day nobody typed; an hour in words with am/pm is that
+    time; an end typed without its year before the start is refused, not next year's."""
+    event_id = await world.import_event("Words For Times Talk", 5, starts_at="2036-12-10 18:00")
+    before = event_times(world, event_id)
+    for typed in ("at 7", "six", "December", "2 hours ago"):
+        refused = await edit_form(world, event_id, {"start": typed})
+        assert refused.ephemeral and len(refused.content.splitlines()) == 1, refused.content
+        assert "as a time; type e.g." in refused.content, (typed, refused.content)
+        assert event_times(world, event_id) == before, typed
+    refused = await edit_form(world, event_id, {"end": "Dec 9 8pm"})
+    assert refused.ephemeral and "more than 31 days after the start" in refused.content, (
+        refused.content)
+    assert event_times(world, event_id) == before
+    done = await edit_form(world, event_id, {"start": "Dec 11 2036 seven pm", "end": ""})
+    assert "Updated" in done.content, done.content
+    assert event_times(world, event_id)[0] == int(datetime(2036, 12, 11, 19,
+                                                           tzinfo=UTC).timestamp())

@@ -355,6 +355,14 @@ def test_a_typed_date_alone_is_all_day():
     # a number alone names no day (it had been read as a month, a year or a day of one)
     ("(+1)", "can't read"), ("(2)", "can't read"), ("（2）", "can't read"), ("2", "can't read"),
     ("31", "can't read"), ("2027", "can't read"), ("#2", "can't read"), ("- 1", "can't read"),
+    # ...nor does an hour without its half of the day, nor a month alone (dateparser read
+    # "at 7" as July and "December" as today's day of December, all day)
+    ("at 7", "can't read"), ("six", "can't read"), ("from 6", "can't read"),
+    ("about 7", "can't read"), ("December", "can't read"), ("December 2027", "can't read"),
+    ("12月", "can't read"), ("2027-12", "can't read"),
+    # a time in words the reader cannot place, never cut to its day
+    ("2 hours ago", "can't read"), ("in 1,000 hours", "can't read"),
+    ("Dec 10 seven thirty", "can't read"),
 ])
 def test_bad_typed_times_are_refused_with_an_example(typed, words):
     with pytest.raises(InvalidValue) as refused:
@@ -365,6 +373,29 @@ def test_bad_typed_times_are_refused_with_an_example(typed, words):
 def test_an_end_is_read_after_the_start():
     start = parse_typed("2026-12-10 18:00", "UTC", NOW).starts_at
     assert parse_typed("8pm", "UTC", NOW, after=start).starts_at == utc(2026, 12, 10, 20)
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("seven pm", utc(2026, 11, 30, 19)), ("Dec 10 seven pm", utc(2026, 12, 10, 19)),
+    ("friday eleven a.m.", utc(2026, 12, 4, 11)),
+])
+def test_an_hour_in_words_with_its_half_of_the_day_is_that_time_not_all_day(typed, meant):
+    when = parse_typed(typed, "UTC", NOW)
+    assert not when.all_day and when.starts_at == meant, when
+
+
+@pytest.mark.parametrize("typed", ["Dec 9 8pm", "Dec 9", "December 1 9am", "12月9日晚上8点"])
+def test_an_end_typed_without_its_year_before_the_start_is_refused_not_a_year_later(typed):
+    """A slip of the day ("Dec 9" for a Dec 10 start) read as next December's kept the
+    event open, and its joins and roles, for a year."""
+    start = parse_typed("2026-12-10 18:00", "UTC", NOW).starts_at
+    with pytest.raises(InvalidValue, match="more than 31 days after the start") as refused:
+        parse_typed(typed, "UTC", NOW, after=start, name="ends_at")
+    assert "its year" in str(refused.value)
+    # with its year, an end that far is taken as typed; across the new year, the next one's
+    assert parse_typed("2027-12-09 20:00", "UTC", NOW, after=start).starts_at == (
+        utc(2027, 12, 9, 20))
+    assert parse_typed("Jan 2 8pm", "UTC", NOW, after=start).starts_at == utc(2027, 1, 2, 20)
 
 
 def test_zone_names_and_links_are_checked():
