@@ -116,9 +116,15 @@ def zone_of_offset(sign: str, hours: str, minutes: str | None) -> timezone | Non
     return timezone(offset) if real_offset(offset) else None
 
 
+# Names among the system's zone files that are no place's zone: "localtime" is the host's
+# own (another on each machine a shard runs on), "Factory" a placeholder shown as "-00".
+NOT_PLACES = frozenset({"localtime", "Factory", "posixrules", "posix/localtime"})
+
+
 @cache
 def zone_names() -> tuple[str, ...]:
-    return tuple(sorted(available_timezones()))
+    """The IANA zones a server may pick."""
+    return tuple(sorted(available_timezones() - NOT_PLACES))
 
 
 def server_zone(name: str | None) -> ZoneInfo:

@@ -20,7 +20,7 @@ from bot.when import (  # _find_days: the patterns, timed on a whole long line
     read_page_when,
 )
 from bot.when_typed import has_time_of_day, is_iso, parse_typed
-from bot.zones import check_zone_name, day_offsets, offset_zones, server_zone
+from bot.zones import check_zone_name, day_offsets, offset_zones, server_zone, zone_names
 from tests.traditional import traditional
 
 
@@ -402,6 +402,15 @@ def test_zone_names_and_links_are_checked():
     assert check_zone_name("asia/shanghai") == "Asia/Shanghai"
     with pytest.raises(InvalidValue, match="not a timezone"):
         check_zone_name("Mars/Olympus")
+
+
+@pytest.mark.parametrize("name", ["localtime", "Factory", "posixrules"])
+def test_a_zone_file_that_is_no_place_is_no_servers_timezone(name):
+    """"localtime" is the host's own zone (another on each machine a shard runs on) and
+    "Factory" a placeholder: neither is offered nor taken, where the system has them."""
+    with pytest.raises(InvalidValue, match="not a timezone"):
+        check_zone_name(name)
+    assert name not in zone_names()
 
 
 @pytest.mark.parametrize(("typed", "now", "zones"), [
