@@ -26,7 +26,7 @@ A zone the text names ("EST", "UTC+8", "CST", which means several) is read as
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import NamedTuple
 
@@ -85,6 +85,25 @@ _MONTHS = {m: i for i, names in enumerate(
 def month_number(written: str) -> int | None:
     """A month as `MONTH` finds it ("Sept.", "december") or as digits, by its number."""
     return int(written) if written.isdigit() else _MONTHS.get(written.lower().rstrip("."))
+
+
+EN_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # Monday 0, as date.weekday()
+# An English weekday: its first three letters ("tue"), then the rest of its name or none
+WEEKDAY_STEM = "|".join(EN_WEEKDAYS)
+WEEKDAY_ENDING = r"(?:day|sday|nesday|rsday|r|rs|s|urday)?\.?"
+WEEKDAY_INDEX = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6,
+                 **{str(n): n - 1 for n in range(1, 8)}}
+# A weekday named anywhere in a date ("Tuesday, Dec 8", "12月8日（周二）"), which the date
+# must fall on
+_EN_WEEKDAY_NAMED = re.compile(rf"\b({WEEKDAY_STEM}){WEEKDAY_ENDING}(?![a-z])", re.I | re.ASCII)
+_ZH_WEEKDAY_NAMED = re.compile(r"(?:周|星期|礼拜)([一二三四五六日天1-7])")
+
+
+def named_weekdays(text: str) -> set[int]:
+    """The days of the week a date names (Monday 0), in English or Chinese."""
+    named = {EN_WEEKDAYS.index(found[1].lower()) for found in _EN_WEEKDAY_NAMED.finditer(text)}
+    return named | {WEEKDAY_INDEX[found[1]]
+                    for found in _ZH_WEEKDAY_NAMED.finditer(fold(text))}
 
 
 MONTH = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|" \
@@ -344,7 +363,29 @@ def _run_of_days(found: re.Match[str]) -> _Days:
 
 def read_page_when(text: str | None, zone_name: str | None = None) -> When:
     """The start, end and all-day flag a page's date line gives, read in the server's zone
-    (`zone_name`) where the line names none. Never raises: what cannot be read is left out."""
+    (`zone_name`) where the line names none. Never raises: what cannot be read is left out.
+    A day of the week beside the date that it does not fall on is read as the date says,
+    with a note: one of the two is a typo, which the moderator can check."""
+    when = _read_page_when(text, zone_name)
+    if when.starts_at is None or not text:
+        return when
+    line = " ".join(text.split())[:300]
+    found = _find_days(fold(line))
+    named = named_weekdays(line)
+    if found is None or found.first is None or not named:
+        return when
+    last = found.last or found.first
+    days = {(found.first + timedelta(days=n)).weekday()
+            for n in range(min((last - found.first).days + 1, 7))}
+    if named <= days:
+        return when
+    wrong = Text(N_("the page names a day of the week that {day} is not; check its date, or "
+                    "set it with /manage edit"), day=found.first.isoformat())
+    return replace(when, note=wrong if when.note is None else Text(
+        N_("{first}; {second}"), first=when.note, second=wrong))
+
+
+def _read_page_when(text: str | None, zone_name: str | None) -> When:
     if not text:
         return When()
     text = " ".join(text.split())[:300]

@@ -27,6 +27,7 @@ from bot.pages_zh import NUMERAL, PART_OF_DAY, fold, number
 from bot.times import EARLIEST_YEAR, LATEST_YEAR, calendar_problem, timestamp
 from bot.when import (
     CLOCK,
+    EN_WEEKDAYS,
     ISO_8601,
     MAX_RANGE_DAYS,
     MONTH,
@@ -34,10 +35,14 @@ from bot.when import (
     NEXT_DAY_AFTER,
     NEXT_DAY_WORD,
     RANGES,
+    WEEKDAY_ENDING,
+    WEEKDAY_INDEX,
+    WEEKDAY_STEM,
     When,
     hour_24h,
     hour_minute_24h,
     month_number,
+    named_weekdays,
     read_clock,
     read_iso,
     runs_overnight,
@@ -74,7 +79,7 @@ _DAY_NAMED = re.compile(
     r"\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}|"
     r"\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b|\b(?:today|tomorrow|tmrw|yesterday|tonight)\b|"
     r"\b(?:days?|weeks?|fortnight)\b|"
-    rf"(?:\d{{1,2}}|{NUMERAL})\s*[日号]|[周週][一二三四五六日天]|星期|礼拜|[今明后昨][天日晚早]",
+    rf"(?:\d{{1,2}}|{NUMERAL})\s*[日号]|周[一二三四五六日天]|星期|礼拜|[今明后昨][天日晚早]",
     re.IGNORECASE)
 # "in 2 hours", "in 1h30", "an hour from now", "2小时后", "半小时后": counted here, exactly
 # (dateparser counts on the wall clock, an hour off across a change of the clocks)
@@ -409,8 +414,6 @@ _ZH_MD = re.compile(rf"(\d{{1,2}}|{NUMERAL})\s*月\s*(\d{{1,2}}|{NUMERAL})\s*[�
 # "8日", "八号": the 8th, not "8 days"
 _ZH_DAY = re.compile(rf"(?<![\d月{NUMERAL_CHARACTERS}])(\d{{1,2}}|{NUMERAL})\s*[日号]")
 _ZH_WEEKDAY = re.compile(r"(下下个?|下个?|这个?|本)?\s*(?:周|星期|礼拜)([一二三四五六日天1-7])")
-_WEEKDAY_INDEX = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6,
-                  **{str(n): n - 1 for n in range(1, 8)}}
 # Typed on a Chinese keyboard (its full-width digits and colon are read as ASCII before
 # this reader): "今晚" for "今天晚上"; the minutes after 点 without their 分 ("6点30");
 # "点整", "点钟" ("o'clock").
@@ -429,34 +432,20 @@ class _Typed(NamedTuple):
     readings: tuple[date, ...] = ()  # a numeric date's two readings, when nothing settles it
 
 
-_EN_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # Monday 0, as date.weekday()
-# An English weekday: its first three letters ("tue"), then the rest of its name or none
-_WEEKDAY_STEM = "|".join(_EN_WEEKDAYS)
-_WEEKDAY_ENDING = r"(?:day|sday|nesday|rsday|r|rs|s|urday)?\.?"
-# A weekday named anywhere in a typed time ("Tuesday, Dec 8"), which its date must fall on.
-_EN_WEEKDAY_NAMED = re.compile(rf"\b({_WEEKDAY_STEM}){_WEEKDAY_ENDING}(?![a-z])", re.I | re.ASCII)
-_ZH_WEEKDAY_NAMED = re.compile(r"(?:周|星期|礼拜)([一二三四五六日天1-7])")
 
 
 def _en_day(n: int) -> str:
     """A day as English writes it, its groups named with `n` (a pattern has it twice); a
     date may follow its weekday ("Tue, Dec 8"), which `parse_typed` checks."""
     months = MONTH[1:MONTH.rindex(")")]
-    return (rf"(?:this\s+)?(?P<weekday{n}>{_WEEKDAY_STEM}){_WEEKDAY_ENDING}|"
+    return (rf"(?:this\s+)?(?P<weekday{n}>{WEEKDAY_STEM}){WEEKDAY_ENDING}|"
             rf"(?P<word{n}>today|tomorrow|tonight)|"
-            rf"(?:(?:{_WEEKDAY_STEM}){_WEEKDAY_ENDING},?\s+)?(?:{_numeric(str(n))}|"
+            rf"(?:(?:{WEEKDAY_STEM}){WEEKDAY_ENDING},?\s+)?(?:{_numeric(str(n))}|"
             rf"(?P<month{n}>{months})\.?\s+(?P<day{n}>\d{{1,2}})(?:st|nd|rd|th)?(?!\d)|"
             rf"(?P<day_first{n}>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?"
             rf"(?P<month_after{n}>{months})\.?|"
             # "the 8th": the next month's 8th, today included
             rf"(?:the\s+)?(?P<nth{n}>\d{{1,2}})(?:st|nd|rd|th))")
-
-
-def _named_weekdays(text: str) -> set[int]:
-    """The days of the week a typed time names (Monday 0), in English or Chinese."""
-    named = {_EN_WEEKDAYS.index(found[1].lower()) for found in _EN_WEEKDAY_NAMED.finditer(text)}
-    return named | {_WEEKDAY_INDEX[found[1]]
-                    for found in _ZH_WEEKDAY_NAMED.finditer(fold(text))}
 
 
 # "18h" and "18h30" are the 24-hour clock as much of Europe writes it
@@ -482,7 +471,7 @@ def _english_day(text: str, today: date, month_first: bool = False) -> _Typed | 
     parts = {key[:-1]: value for key, value in found.groupdict().items() if value is not None}
     weekly = late = False
     if "weekday" in parts:
-        day: date | None = _next_weekday(today, _EN_WEEKDAYS.index(parts["weekday"].lower()))
+        day: date | None = _next_weekday(today, EN_WEEKDAYS.index(parts["weekday"].lower()))
         weekly = True
     elif "word" in parts:
         day = today + timedelta(days=parts["word"].lower() == "tomorrow")
@@ -491,7 +480,7 @@ def _english_day(text: str, today: date, month_first: bool = False) -> _Typed | 
     elif "first" in parts or "dot_first" in parts:
         day, readings = _numeric_date(*_numeric_parts(parts), today, month_first)
         # "Tue 12/8": the weekday settles it where only one reading falls on it
-        named = _named_weekdays(text)
+        named = named_weekdays(text)
         on_day = [found for found in readings if found.weekday() in named]
         if len(on_day) == 1:
             day, readings = on_day[0], ()
@@ -640,7 +629,7 @@ def _typed_in_chinese(text: str, today: date) -> _Typed:
         nonlocal weekly
         if dated:  # "12月8日（星期二）": the date says it
             return " "
-        index, which = _WEEKDAY_INDEX[found[2]], found[1] or ""
+        index, which = WEEKDAY_INDEX[found[2]], found[1] or ""
         monday = today - timedelta(days=today.weekday())  # weeks begin on Monday in China
         if which.startswith("下"):  # next week's; 下下周五 the week after's
             return f" {monday + timedelta(days=7 * which.count('下') + index)} "
@@ -835,7 +824,7 @@ def _reading(written: str, zone: tzinfo, base: datetime, *, month_first: bool
     # it was read as rather than pick one (the date as typed, before a late hour's shift);
     # not when dateparser read a zone of its own, whose day it does not give
     if not zone_of_its_own and any(named != value.weekday()
-                                   for named in _named_weekdays(written)):
+                                   for named in named_weekdays(written)):
         return None, typed._replace(wrong_day=value.date())
     if typed.late:
         try:

@@ -39,7 +39,7 @@ def utc(*args: int) -> datetime:
     ("2026年12月1日 下午6點半 北京時間", None, utc(2026, 12, 1, 10, 30), None),  # traditional
     ("2026年12月8日 凌晨0点30分", "Asia/Shanghai", utc(2026, 12, 7, 16, 30), None),
     ("2026年12月8日 傍晚6点", "Asia/Shanghai", utc(2026, 12, 8, 10), None),
-    ("2026年12月5日（週五）下午3點30分至5點", "Asia/Taipei", utc(2026, 12, 5, 7, 30),
+    ("2026年12月5日（週六）下午3點30分至5點", "Asia/Taipei", utc(2026, 12, 5, 7, 30),
      utc(2026, 12, 5, 9)),
     ("June 3, 2026, 6:00 PM PDT", None, utc(2026, 6, 4, 1), None),
     ("1 July 2026, 09:00 BST", None, utc(2026, 7, 1, 8), None),
@@ -659,10 +659,31 @@ def test_a_page_minute_past_59_is_no_time_of_day_not_the_hours_last_minute():
     assert str(when.note) == "the page's time '18:75' is not a time of day"
 
 
-@pytest.mark.parametrize("rest", ["（星期一）", "星期三", "第一时间公布", "三人出席"])
+@pytest.mark.parametrize("rest", ["（星期二）", "星期二", "第一时间公布", "三人出席"])
 def test_chinese_numerals_that_are_no_time_of_day_leave_an_all_day_date(rest):
     when = read_page_when(f"2026年12月1日 {rest}", "Asia/Shanghai")
     assert when.all_day and when.starts_at == utc(2026, 12, 1) and when.note is None
+
+
+@pytest.mark.parametrize(("line", "start"), [
+    ("Thursday, March 3, 2027, 6:00 PM", utc(2027, 3, 3, 18)),  # a Wednesday
+    ("2027年3月3日（星期四）下午6点", utc(2027, 3, 3, 10)),
+    ("2027年3月3日（週四）下午6點", utc(2027, 3, 3, 10)),
+    ("Mon-Tue, March 3-4, 2027", utc(2027, 3, 3)),  # Wednesday and Thursday
+])
+def test_a_page_weekday_its_date_is_not_on_is_read_as_the_date_with_a_note(line, start):
+    """The page's date and its day of the week disagree: one is a typo. The date is taken,
+    and the preview says so, where it had been imported without a word."""
+    when = read_page_when(line, "Asia/Shanghai" if "年" in line else "UTC")
+    assert when.starts_at == start
+    assert str(when.note) == ("the page names a day of the week that 2027-03-03 is not; "
+                              "check its date, or set it with /manage edit"), when.note
+
+
+@pytest.mark.parametrize("line", ["Wednesday, March 3, 2027, 6:00 PM", "2027年3月3日（周三）",
+                                  "Wed-Thu, March 3-4, 2027", "March 3, 2027 (Wed)"])
+def test_a_page_weekday_its_date_is_on_says_nothing(line):
+    assert read_page_when(line, "UTC").note is None
 
 
 def test_a_note_quotes_a_page_in_traditional_characters_as_written():
