@@ -25,8 +25,9 @@ DISCORD_API_BASE = "https://discord.com/api/v10"
 DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 FETCH_TIMEOUT = 10.0  # seconds for a whole page fetch, redirects included
-# Seconds an import preview's buttons work: inside the 15 minutes an interaction's token
-# lives, so the preview can still be edited when they stop.
+# Seconds an import preview's buttons work, from the command (a click does not extend
+# them): inside the 15 minutes an interaction's token lives, so the preview can still be
+# edited when they stop.
 IMPORT_PREVIEW_TIMEOUT = 14 * 60.0
 # Seconds the Delete and Keep buttons of a /manage delete question work: the same bound.
 DELETE_QUESTION_TIMEOUT = 14 * 60.0

@@ -65,6 +65,8 @@ OPTION_KINDS = {"string": N_("string"), "integer": N_("integer"), "boolean": N_(
 # of Discord's cannot make every answer a deferral and a follow-up, twice the requests.
 DEFER_AFTER = 2.0
 SOONEST_DEFER = 0.5
+# Discord's time for an interaction's first response (then "Unknown interaction").
+FIRST_RESPONSE_WITHIN = 3.0
 # A command's `extras`: its answer is for the whole channel (deferred publicly), or its
 # first response is a form (which cannot follow a deferral).
 _PUBLIC_REPLY, _OPENS_FORM = "eventbot:public_reply", "eventbot:opens_form"
@@ -85,6 +87,8 @@ _PRIVATE_NOW = "eventbot:private_now"
 _DEADLINE, _DEFERRING, _PLACEHOLDER, _DEFER_SENT, _HEARD_LATE = (
     "eventbot:deadline", "eventbot:deferring", "eventbot:placeholder", "eventbot:defer_sent",
     "eventbot:heard_late")
+# Key in `extras`: when the interaction reached the bot, by time.monotonic() (`arrived`).
+_ARRIVED = "eventbot:arrived"
 
 
 def answer_in_time(interaction: discord.Interaction, *, public: bool = False) -> None:
@@ -102,6 +106,25 @@ def defer_in(interaction: discord.Interaction) -> float:
     made_ms = (interaction.id >> 22) + discord.utils.DISCORD_EPOCH
     age = time.time() - made_ms / 1000
     return min(DEFER_AFTER, max(SOONEST_DEFER, DEFER_AFTER - age))
+
+
+def arrived(interaction: discord.Interaction) -> None:
+    """Note when the interaction reached the bot (our monotonic clock), for `made_ago`."""
+    interaction.extras.setdefault(_ARRIVED, time.monotonic())
+
+
+def made_ago(interaction: discord.Interaction) -> float:
+    """Seconds since Discord made the interaction, from which its token's 15 minutes run:
+    by its id against our clock, but, once it is seen to arrive (`arrived`), at least the
+    time since then (a clock behind Discord's) and at most FIRST_RESPONSE_WITHIN more (a
+    clock ahead of Discord's: an interaction answered at all arrived within that)."""
+    made_ms = (interaction.id >> 22) + discord.utils.DISCORD_EPOCH
+    by_id = time.time() - made_ms / 1000
+    arrived_at = interaction.extras.get(_ARRIVED)
+    if arrived_at is None:
+        return max(by_id, 0.0)
+    here = time.monotonic() - arrived_at
+    return min(max(by_id, here), here + FIRST_RESPONSE_WITHIN)
 
 
 async def before_deadline(interaction: discord.Interaction, work: Awaitable[T]) -> T:
@@ -615,6 +638,7 @@ class EventTree(app_commands.CommandTree["EventBot"]):
         return found
 
     async def interaction_check(self, interaction: discord.Interaction[EventBot]) -> bool:
+        arrived(interaction)  # its token's time, for a question it asks (bot.adapters.held)
         command = interaction.command
         extras = command.extras if command is not None else {}
         public = bool(extras.get(_PUBLIC_REPLY))

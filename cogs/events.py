@@ -23,7 +23,7 @@ from bot.adapters.event_option import (
     resolve_event,
     resolve_summary,
 )
-from bot.adapters.held import Held
+from bot.adapters.held import Held, TokenView
 from bot.adapters.languages import server_language
 from bot.app import EventBot, Interaction
 from bot.calendar import event_ics
@@ -125,7 +125,7 @@ def pages_expired(lang: Language) -> str:
     return lang._("These pages have expired; run /event speakers again.")
 
 
-class SpeakerPager(discord.ui.View):
+class SpeakerPager(TokenView):
     """`/event speakers` in one ephemeral message: Previous/Next and a menu to jump to a
     person, each editing that message. Only the member who asked can turn its pages.
     Held in memory only: once it is gone (expired, or the bot restarted), its `Held`
@@ -133,14 +133,16 @@ class SpeakerPager(discord.ui.View):
 
     def __init__(self, lang: Language, event: Event, pages: list[SpeakerPage],
                  owner_id: int, held: Held) -> None:
-        super().__init__(timeout=PAGER_TIMEOUT)
+        super().__init__(None, timeout=PAGER_TIMEOUT)  # timed from the command (`edits_through`)
         self.lang = lang
         self.event = event
         self.pages = pages
         self.owner_id = owner_id
         self.page = 0
         # The interaction whose token edits the message last: the command's, then each
-        # click's (a token lives 15 minutes, and every click restarts the pager's timeout).
+        # click's that turned a page (`edits_through`). A token lives 15 minutes, and the
+        # pager's time runs from when this one was made: a click that fails (the database
+        # busy, its answer too late) leaves both as they were.
         self.latest: Interaction | None = None
         self.turning = asyncio.Lock()
         key = held.hold(self, event.guild_id, owner=owner_id)  # one live pager per member
@@ -204,7 +206,13 @@ class SpeakerPager(discord.ui.View):
                 return
             self.refresh()
             await interaction.response.edit_message(embed=self.embed, view=self)
-            self.latest = interaction
+            self.edits_through(interaction)
+
+    def edits_through(self, interaction: Interaction) -> None:
+        """`interaction` (the command, or a click that turned the page) edits the message
+        from now on, its expiry too: the pager's time runs from when it was made."""
+        self.latest = interaction
+        self.expire_with(interaction)
 
     async def on_error(self, interaction: Interaction, error: Exception,
                        item: discord.ui.Item) -> None:
@@ -317,7 +325,7 @@ class EventCommands(commands.GroupCog, group_name="event",
             await respond(interaction, embed=embed, ephemeral=True)
             return
         await respond(interaction, embed=embed, view=pager, ephemeral=True)
-        pager.latest = interaction
+        pager.edits_through(interaction)
 
     @app_commands.command(name="speaker", description="One speaker's bio",
                           extras=PUBLIC_REPLY)

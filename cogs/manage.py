@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-import time
 from collections.abc import Callable
 from typing import Literal
 
@@ -195,7 +194,6 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                           ends_at: str | None = None,
                           venue: app_commands.Range[str, 1, MAX_TITLE] | None = None
                           ) -> None:
-        asked_at = time.monotonic()  # the interaction's token lives 15 minutes from here
         guild_id = guild_id_of(interaction)
         # An [event] that names nothing is refused first, before any page is read.
         adds_to = await resolve_event(interaction, event) if event else None
@@ -238,9 +236,10 @@ class ManageCommands(commands.GroupCog, group_name="manage",
             return await save_import(clicked, plan, saved)
 
         # The preview expires (an edit with the command's token) within its time from the
-        # command, not from now: reading a slow page must not carry the edit past 15 minutes.
-        left = self.bot.settings.import_preview_timeout - (time.monotonic() - asked_at)
-        preview = ImportPreview(interaction, self.previews, max(left, 1.0), do_import)
+        # command, not from now: reading a slow page, or a click refused as busy, must not
+        # carry the edit past 15 minutes (HeldQuestion).
+        preview = ImportPreview(interaction, self.previews,
+                                self.bot.settings.import_preview_timeout, do_import)
         await respond(interaction, preview_text(plan, member_language(interaction)),
                       ephemeral=True, view=preview)
 

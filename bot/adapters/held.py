@@ -12,11 +12,16 @@ clock, which stands still while the host sleeps (a laptop's night, a paused VM):
 hours later, a 14-minute preview would still import. So a view is also over once its time
 has passed on the wall clock, and the stricter of the two clocks decides (a wall clock
 set back must not keep one alive either).
+
+A view that edits its message through an interaction's token once its time is over (a
+question, a preview, a pager: `TokenView`) lives by that token: its time runs from when the
+interaction was made, and a click that gives it no newer token does not start it again.
 """
 
 from __future__ import annotations
 
 import contextlib
+import inspect
 import secrets
 import time
 import weakref
@@ -28,7 +33,7 @@ import discord
 from bot.app import Interaction
 from bot.errors import Unavailable
 from bot.i18n import Language
-from bot.tree import acknowledge_click, member_language, report_error, respond
+from bot.tree import acknowledge_click, arrived, made_ago, member_language, report_error, respond
 
 View = discord.ui.View | discord.ui.Modal
 
@@ -51,6 +56,59 @@ class Deadline:
 
     def passed(self) -> bool:
         return time.monotonic() >= self.monotonic or time.time() >= self.wall
+
+    def left(self) -> float:
+        """Seconds until it, by the stricter clock (negative once passed)."""
+        return min(self.monotonic - time.monotonic(), self.wall - time.time())
+
+
+def token_deadline(made: Interaction, seconds: float) -> Deadline:
+    """`seconds` after Discord made the interaction `made`, as its token's life is counted."""
+    return Deadline(seconds - made_ago(made))
+
+
+# A token view's timeout once its time is over: discord.py starts no timer for a timeout
+# of 0 (none), so one shown late still times out, at once.
+AT_ONCE = 0.001
+# discord.py's own `timeout` property, whose setter moves a running timer's end
+_VIEW_TIMEOUT: property = inspect.getattr_static(discord.ui.View, "timeout")
+
+
+class TokenView(discord.ui.View):
+    """A view whose expiry (`on_timeout`) edits its message through the token of an earlier
+    interaction (the command that showed it, or the click that last turned its page): it
+    must time out while that token still works, within `timeout` of when that interaction
+    was made (`ends`), not `timeout` after its last click.
+
+    discord.py starts a view's time again at every click it takes; a click that brings no
+    newer token to edit with (refused as "database busy", which keeps the buttons for a
+    retry) then carried the expiry past the token's 15 minutes: the edit was refused (401,
+    50027 Invalid Webhook Token, which Discord counts toward its limit of invalid
+    requests), the buttons stayed, and a click on them met a message Discord had let go
+    of. So its `timeout` is what is left until `ends`: each time discord.py starts it again
+    (once shown, at each click) it lands on the same end, until `expire_with` moves it."""
+
+    def __init__(self, made: Interaction | None, *, timeout: float) -> None:
+        self.lifetime = timeout
+        # (None: the interaction comes later, `expire_with`; until then from now)
+        self.ends = Deadline(timeout) if made is None else token_deadline(made, timeout)
+        super().__init__(timeout=timeout)
+
+    @property
+    def timeout(self) -> float | None:
+        return max(self.ends.left(), AT_ONCE)
+
+    @timeout.setter
+    def timeout(self, value: float | None) -> None:
+        # (discord.py's __init__ keeps its own copy; a timeout set later is one from now)
+        self.ends = Deadline(value or 0.0)
+        _VIEW_TIMEOUT.__set__(self, self.timeout)
+
+    def expire_with(self, made: Interaction) -> None:
+        """From now on the message is edited through `made`'s token (a click's, which
+        turned the page): the view's time runs from when `made` was made."""
+        self.ends = token_deadline(made, self.lifetime)
+        _VIEW_TIMEOUT.__set__(self, self.timeout)  # discord.py's timer, if running, follows
 
 
 class Held:
@@ -103,13 +161,14 @@ class Held:
         while self._known and next(iter(self._known.values())).passed():
             del self._known[next(iter(self._known))]  # views of a kind share one timeout
         self._known[key] = Deadline((view.timeout or 0.0) + ANSWERED_GRACE)
-        if view.timeout:
+        if view.timeout and not isinstance(view, TokenView):  # (a TokenView: its `ends`)
             self._ends[view] = Deadline(view.timeout)
         checked = view.interaction_check
 
         async def interaction_check(interaction: Interaction) -> bool:
             # discord.py runs a callback only if this says yes: a view whose time was over
             # as the interaction arrived has been let go, and `answer_stale` answered it.
+            arrived(interaction)  # (a click whose token a TokenView then edits through)
             if self._views.get(key) is not view:
                 return False
             if interaction.guild_id != guild_id:
@@ -120,6 +179,7 @@ class Held:
             if not await checked(interaction):
                 return False
             if view.timeout and view in self._ends:  # as discord.py: a use restarts its time
+                # (not a TokenView's, which a click does not give a newer token to edit with)
                 self._ends[view] = Deadline(view.timeout)
             return True
 
@@ -149,7 +209,7 @@ class Held:
 
     def _over(self, key: str, view: View) -> bool:
         """Whether the live `view`'s time is over by either clock; if so, it is let go."""
-        end = self._ends.get(view)
+        end = view.ends if isinstance(view, TokenView) else self._ends.get(view)
         if end is None or not end.passed():
             return False
         self._let_go(key, view)
@@ -224,7 +284,7 @@ async def _acknowledge(interaction: Interaction) -> None:
         await interaction.response.defer()  # a click's: the message stays as it is
 
 
-class HeldQuestion(discord.ui.View):
+class HeldQuestion(TokenView):
     """A moderator's question answered by one click (Import or Cancel, Delete or Keep),
     held in `asked`'s ephemeral reply. A click while another's answer is under way (a
     double click, Cancel pressed during an Import) is only acknowledged (`begin_answer`);
@@ -232,10 +292,12 @@ class HeldQuestion(discord.ui.View):
     live, so the same button works once the database does; any other failure, or one after
     the answer was done (`stop`ped), ends it and takes its buttons away. At its timeout
     the question says it expired (`expired_text`), unless an answer is under way, which
-    edits the question itself."""
+    edits the question itself. That edit goes through `asked`'s token, so the question's
+    `timeout` runs from when `asked` was made, whatever clicks come (`TokenView`): keep it
+    within Discord's 15 minutes."""
 
     def __init__(self, asked: Interaction, *, timeout: float) -> None:
-        super().__init__(timeout=timeout)
+        super().__init__(asked, timeout=timeout)
         self.asked = asked
         self.answering = False  # an answer under way
 

@@ -73,7 +73,7 @@ class DeleteConfirmation(HeldQuestion):
 
     def __init__(self, asked: Interaction, event_id: int, title: str, held: Held,
                  timeout: float) -> None:
-        # (DELETE_QUESTION_TIMEOUT: within the 15 minutes the question's token lasts)
+        # (DELETE_QUESTION_TIMEOUT, from the command: within the 15 minutes its token lasts)
         super().__init__(asked, timeout=timeout)
         self.event_id = event_id
         self.title = title

@@ -74,6 +74,7 @@ class Used:
         self.type = kind
         self.data: dict[str, Any] = {"custom_id": custom_id, "component_type": 2}
         self.user, self.guild_id, self.guild, self._state = moderator(), 1, None, None
+        self.id = discord.utils.time_snowflake(discord.utils.utcnow())  # made now
         self.locale = discord.Locale.american_english
         self.extras: dict[str, Any] = {}
         self.said: list[str | None] = []
@@ -196,6 +197,35 @@ async def test_a_refusal_after_the_import_was_saved_takes_the_buttons_and_saves_
         await asyncio.gather(*arrives(held, dispatched, click))
     assert imported == ["saved"]
     assert asked.said == [None]  # the preview edited once: its buttons taken away
+
+
+async def test_a_click_refused_as_busy_keeps_the_preview_but_not_past_its_time(clock):
+    """The preview's expiry edits through the command's token, which dies 15 minutes after
+    the command: a click refused as busy keeps the buttons for a retry, but does not start
+    the preview's time again (discord.py's timer included), so it still ends 14 minutes
+    after the command, and a click after that is told it expired."""
+    held = Held(CUSTOM_ID_PREFIX, expired)
+    tries: list[str] = []
+
+    async def do_import(_: Any, __: Any) -> tuple[str, discord.Embed]:
+        tries.append("refused")
+        raise DatabaseBusy
+
+    asked = Used("", discord.InteractionType.application_command)
+    preview: Any = shown(ImportPreview(asked, held, PREVIEW_TIMEOUT, do_import))
+    go = preview.children[0]
+    clock.mono += 13 * MINUTE
+    clock.wall += 13 * MINUTE
+    busy = Used(go.custom_id, discord.InteractionType.component)
+    await asyncio.gather(*arrives(held, preview._dispatch_item(go, busy), busy))
+    assert tries == ["refused"] and not preview.is_finished()  # kept for a retry
+    assert 0 < preview.timeout <= MINUTE  # what discord.py's timer restarted with
+    clock.mono += 1.5 * MINUTE
+    clock.wall += 1.5 * MINUTE
+    late = Used(go.custom_id, discord.InteractionType.component)
+    dispatched = None if preview.is_finished() else preview._dispatch_item(go, late)
+    await asyncio.gather(*arrives(held, dispatched, late))
+    assert tries == ["refused"] and late.said == [EXPIRED]
 
 
 def event() -> Event:

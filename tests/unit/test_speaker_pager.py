@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import discord
+import pytest
 
 from bot.adapters.held import Held
+from bot.errors import DatabaseBusy
 from bot.i18n import language
 from bot.models import Event
 from bot.pages import Person
@@ -24,10 +26,12 @@ from cogs.events import (
 
 
 class Asked:
-    """The parts of an interaction the pager uses: who, its response, its token's edits,
-    and a store that has `event` as it is."""
+    """The parts of an interaction the pager uses: when it was made, who, its response,
+    its token's edits, and a store that has `event` as it is."""
 
     def __init__(self, user_id: int, event: Event | None = None) -> None:
+        self.id = discord.utils.time_snowflake(discord.utils.utcnow())  # made now
+        self.extras: dict = {}
         self.user = SimpleNamespace(id=user_id)
         self.client = SimpleNamespace(store=SimpleNamespace(
             run=self._run, events=SimpleNamespace(get_event=lambda guild_id, event_id: event)))
@@ -71,6 +75,33 @@ async def test_the_pager_times_out_through_the_last_click_whose_token_still_live
     await pager.on_next(second)
     await pager.on_timeout()
     assert (command.edits, first.edits, second.edits) == ([], [], [{"view": None}])
+
+
+async def test_the_pager_is_timed_from_the_token_it_edits_through_not_a_failed_click():
+    # Its expiry edits through `latest`'s token, which dies 15 minutes after it was made:
+    # a click that turned no page (the database busy) gives no newer token, so it does not
+    # start the pager's time again; one that turned a page does.
+    event = panel(12)
+    _, pager = speakers_reply(language("en-US"), event, 7, Held(PAGER_PREFIX, pages_expired))
+    assert pager is not None
+    command = Asked(7)
+    command.id = discord.utils.time_snowflake(
+        discord.utils.utcnow() - timedelta(minutes=13))  # made 13 minutes ago
+    pager.edits_through(command)
+    assert 50 < pager.timeout <= 60  # its 14 minutes, from the command
+
+    async def busy(*_: object) -> None:
+        raise DatabaseBusy
+
+    failed = Asked(7, event)
+    failed.client.store.run = busy
+    with pytest.raises(DatabaseBusy):
+        await pager.on_next(failed)
+    assert pager.latest is command and pager.timeout <= 60
+
+    turned = Asked(7, event)
+    await pager.on_next(turned)
+    assert pager.latest is turned and pager.timeout > 13 * 60
 
 
 def start(event: Event):
