@@ -72,13 +72,13 @@ _TIME_OF_DAY = re.compile(r"\d\s*(?::|\.\d|am|pm|a\.m|p\.m|h(?:\d\d)?\b|点)|"
 # What names a day in a date typed without a time ("friday", "Dec 10", "12/10", "the 7th",
 # "明天", "周五", "12月10日"), where dateparser fills in what is not said from today and
 # reads a lone number as a month: "at 7" was July, "December" today's day of December.
+_MONTH_WORD = rf"\b{MONTH}(?![a-z])"
 _DAY_NAMED = re.compile(
-    r"(?<!\d)\d{1,2}(?!\d)(?=.*\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
-    r"(?![a-z]))|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*(?<!\d)"
-    r"\d{1,2}(?!\d)|(?<!\d)\d{1,2}\s*[-/.]\s*\d{1,2}(?!\d)|\d{1,2}(?:st|nd|rd|th)\b|"
+    rf"(?<!\d)\d{{1,2}}(?!\d)(?=.*{_MONTH_WORD})|{_MONTH_WORD}\s*(?<!\d)\d{{1,2}}(?!\d)|"
+    r"(?<!\d)\d{1,2}\s*[-/.]\s*\d{1,2}(?!\d)|\d{1,2}(?:st|nd|rd|th)\b|"
     r"\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}|"
-    r"\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b|\b(?:today|tomorrow|tmrw|yesterday|tonight)\b|"
-    r"\b(?:days?|weeks?|fortnight)\b|"
+    rf"\b(?:{WEEKDAY_STEM}){WEEKDAY_ENDING}(?![a-z])|"
+    r"\b(?:today|tomorrow|tmrw|yesterday|tonight)\b|\b(?:days?|weeks?|fortnight)\b|"
     rf"(?:\d{{1,2}}|{NUMERAL})\s*[日号]|周[一二三四五六日天]|星期|礼拜|[今明后昨][天日晚早]",
     re.IGNORECASE)
 # "in 2 hours", "in 1h30", "an hour from now", "2小时后", "半小时后": counted here, exactly
@@ -430,8 +430,6 @@ class _Typed(NamedTuple):
     weekly: bool = False  # a weekday alone ("周五"): next week's once today's is past
     wrong_day: date | None = None  # a date read that the weekday typed with it is not
     readings: tuple[date, ...] = ()  # a numeric date's two readings, when nothing settles it
-
-
 
 
 def _en_day(n: int) -> str:

@@ -359,7 +359,7 @@ def test_a_typed_date_alone_is_all_day():
     # "at 7" as July and "December" as today's day of December, all day)
     ("at 7", "can't read"), ("six", "can't read"), ("from 6", "can't read"),
     ("about 7", "can't read"), ("December", "can't read"), ("December 2027", "can't read"),
-    ("12月", "can't read"), ("2027-12", "can't read"),
+    ("12月", "can't read"), ("2027-12", "can't read"), ("next month", "can't read"),
     # a time in words the reader cannot place, never cut to its day
     ("2 hours ago", "can't read"), ("in 1,000 hours", "can't read"),
     ("Dec 10 seven thirty", "can't read"),
