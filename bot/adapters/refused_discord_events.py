@@ -60,13 +60,17 @@ class RefusedDiscordEvents:
             return
         for guild_id, event_id, create in noted:
             if runs_guild(guild_id):
-                waiting = self._waiting.setdefault(guild_id, {})
-                waiting[event_id] = waiting.get(event_id, False) or create
+                self._wait(guild_id, event_id, create)
 
     def refused(self, guild_id: int, event_id: int, *, create: bool) -> None:
+        self._wait(guild_id, event_id, create)
+        self._changed(guild_id, [event_id])
+
+    def _wait(self, guild_id: int, event_id: int, create: bool) -> None:
+        """The event waits; to have its Discord event made if any refusal of it was an
+        announce's, where otherwise only the one it has is updated."""
         waiting = self._waiting.setdefault(guild_id, {})
         waiting[event_id] = waiting.get(event_id, False) or create
-        self._changed(guild_id, [event_id])
 
     def settled(self, guild_id: int, event_id: int) -> None:
         """The event's Discord event was tried with the permission: nothing waits for it."""
