@@ -52,6 +52,7 @@ class CancelOutcome(StrEnum):
     LEFT_WAITLIST = "left waitlist"
     NOT_REGISTERED = "not registered"
     ARCHIVED = "archived"  # the RSVP stays: an archived event's registrations are frozen
+    OVER = "over"  # the RSVP stays: who came is the event's record once it has taken place
 
 
 @dataclass(slots=True)
@@ -127,6 +128,11 @@ class CancelResult:
     outcome: CancelOutcome
     promotions: Promotions = field(default_factory=Promotions)
 
+    @property
+    def made(self) -> bool:
+        """Whether the RSVP was given up (to be deleted), not kept or never there."""
+        return self.outcome in (CancelOutcome.CANCELLED, CancelOutcome.LEFT_WAITLIST)
+
 
 def join(seats: Seats, existing: Existing | None, now: datetime,
          waitlist: list[int] | None = None) -> JoinResult:
@@ -166,9 +172,12 @@ def join(seats: Seats, existing: Existing | None, now: datetime,
                       filled=not was_full and seats.full, promoted=promoted)
 
 
-def cancel(seats: Seats, existing: Existing | None, waitlist: list[int], now: datetime
-           ) -> CancelResult:
-    """A member gives up their seat or waitlist place; a freed seat goes to the waitlist.
+def cancel(seats: Seats, existing: Existing | None, waitlist: list[int], now: datetime,
+           *, removed: bool = False) -> CancelResult:
+    """A member gives up their seat or waitlist place, or, `removed`, a moderator takes
+    it from them; a freed seat goes to the waitlist. Once the event has taken place only
+    a moderator may (a no-show, a second account): a member's RSVP stays as the event
+    left it, the record of who was to come.
 
     `waitlist` holds the waitlisted user ids in order (at least as many as could
     be promoted); promoted ids are removed from it.
@@ -177,6 +186,8 @@ def cancel(seats: Seats, existing: Existing | None, waitlist: list[int], now: da
         return CancelResult(CancelOutcome.NOT_REGISTERED)
     if seats.archived:  # archived after the member's command read the event
         return CancelResult(CancelOutcome.ARCHIVED)
+    if not removed and seats.has_taken_place(now):
+        return CancelResult(CancelOutcome.OVER)
     if existing.status is Status.WAITLISTED:
         seats.waitlisted -= 1
         return CancelResult(CancelOutcome.LEFT_WAITLIST)

@@ -79,6 +79,9 @@ def cancel_reply(lang: Language, event_title: str, result: CancelResult) -> str:
             return lang._("You've left the waitlist for {title}.", title=title)
         case CancelOutcome.ARCHIVED:
             return archived_line(lang, event_title)
+        case CancelOutcome.OVER:
+            return lang._("{title} has taken place, so your RSVP stays as it was: it is the "
+                          "record of who was to come.", title=title)
         case _:
             return lang._("You're not registered for {title}, so there was nothing to cancel.",
                           title=title)

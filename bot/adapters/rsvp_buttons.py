@@ -168,10 +168,13 @@ class RsvpButton(discord.ui.DynamicItem[discord.ui.Button],
 
 def button_state(event: Event, now: datetime | None = None) -> str:
     """What an announcement's buttons offer: "open", "full" (joins go to the waitlist),
-    "closed" (a moderator closed it, or it is over) or "archived"."""
+    "closed" (a moderator closed it), "over" (it has taken place: RSVPs stay as they are)
+    or "archived"."""
     if event.archived:
         return "archived"
-    if not event.registration_open or event.seats.has_taken_place(now or datetime.now(UTC)):
+    if event.seats.has_taken_place(now or datetime.now(UTC)):
+        return "over"
+    if not event.registration_open:
         return "closed"
     return "full" if event.full else "open"
 
@@ -180,10 +183,10 @@ def rsvp_buttons(event_id: int, state: str = "open",
                  lang: Language | None = None) -> discord.ui.View:
     """Join and Cancel for an event in `state` (see `button_state`, or "cancelled"): Join
     is offered for the waitlist when the event is full and disabled when it is closed;
-    both are disabled once the event is archived or cancelled. The labels are in `lang`,
-    the language of the announcement they sit under."""
+    both are disabled once the event is over, archived or cancelled. The labels are in
+    `lang`, the language of the announcement they sit under."""
     lang = lang or language()
-    ended = state in ("archived", "cancelled")
+    ended = state in ("over", "archived", "cancelled")
     view = discord.ui.View(timeout=None)
     view.add_item(RsvpButton("join", event_id,
                              label=lang._("Join waitlist") if state == "full" else lang._("Join"),

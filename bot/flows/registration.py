@@ -63,9 +63,10 @@ async def remove(store: Store, changed: Changed, guild_id: int, event_id: int,
                  user_id: int, by: int) -> CancelResult:
     """A moderator (`by`) takes a member's RSVP from them (a no-show, a duplicate
     account): a cancel in their name, a freed seat going to the waitlist, and a DM telling
-    them (not a moderator removing their own: they know)."""
+    them (not a moderator removing their own: they know). Unlike a member's own cancel,
+    also once the event has taken place."""
     result = await store.run(store.registrations.cancel, guild_id, event_id, user_id,
-                             removed=user_id != by)
+                             removed=True, quietly=user_id == by)
     changed(guild_id, event_id)
     return result
 

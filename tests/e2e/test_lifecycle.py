@@ -341,8 +341,9 @@ def registration_shown(message: dict) -> str:
 
 async def test_an_announcement_and_event_info_say_when_the_event_is_over(world, fake):
     """Nothing changes in the database when an event ends: its announcement is refreshed
-    then all the same (Join disabled, no seats offered), and /event info, rendered once
-    while it was open, says it is over."""
+    then all the same (Join and Cancel disabled, no seats offered), and /event info,
+    rendered once while it was open, says it is over. A member's RSVP then stays as it
+    was, the record of who was to come; a moderator can still remove one (a no-show)."""
     guild = world.guild
     ends = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=4)
     event_id = await world.import_event("Short Talk", capacity=3,
@@ -351,16 +352,32 @@ async def test_an_announcement_and_event_info_say_when_the_event_is_over(world, 
     message = await announced(world, event_id)
     assert registration_shown(message) == "Open: 3 of 3 seats left"
     member = world.member("short talk reader")
+    no_show = world.member("short talk no-show")
     info = await fake.slash(guild, member, "event info", event=str(event_id))
     assert registration_shown(info.message) == "Open: 3 of 3 seats left"
+    for attendee in (member, no_show):
+        await fake.slash(guild, attendee, "rsvp join", event=str(event_id))
     channel = guild.channel("announcements")
     over = await settled(fake, channel, message["id"],
                          lambda m: buttons(m)["join"].get("disabled"), timeout=15)
     assert datetime.now(UTC) >= ends
     assert registration_shown(over) == "Over: this event has taken place"
-    assert not buttons(over)["cancel"].get("disabled")
+    assert buttons(over)["cancel"].get("disabled")
     info = await fake.slash(guild, member, "event info", event=str(event_id))
     assert registration_shown(info.message) == "Over: this event has taken place"
+    kept = await fake.slash(guild, member, "rsvp cancel", event=str(event_id))
+    assert kept.ephemeral and text_of(kept) == (
+        "**Short Talk** has taken place, so your RSVP stays as it was: it is the record of "
+        "who was to come.")
+    removed = await fake.slash(guild, world.moderator, "manage remove",
+                               event=str(event_id), member=no_show)
+    assert text_of(removed).startswith("Removed <@"), text_of(removed)
+    listed = await fake.slash(guild, world.moderator, "manage attendees", event=str(event_id))
+    reply = await listed.wait(lambda r: bool(r.files), 10)
+    [(_, data)] = reply.files
+    assert [row.split(",")[1] for row in data.decode().splitlines()[1:]] == [
+        "short talk reader"]
+    assert fake.dms(no_show) == []  # nobody's plans change once it has taken place
 
 
 async def test_the_attendee_list_and_its_counts_agree_while_members_join(world, fake):

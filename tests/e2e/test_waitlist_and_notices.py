@@ -34,9 +34,11 @@ async def test_a_newcomer_after_a_date_change_does_not_jump_the_waitlist(world, 
         assert expected in reply.content, reply
     await asyncio.sleep(until_past(starts, 1.1))
 
-    # The event has started: nobody is promoted, and the reply does not say otherwise.
-    cancelled = await fake.slash(world.guild, a, "rsvp cancel", event=event)
-    assert cancelled.content == f"Your seat for **{title}** is cancelled.", cancelled
+    # The event has started: a moderator removes a no-show; nobody is promoted, and the
+    # reply does not say otherwise.
+    removed = await fake.slash(world.guild, world.moderator, "manage remove", event=event,
+                               member=a)
+    assert removed.content == f"Removed <@{a.id}>'s seat for **{title}**.", removed
     # A moderator moves the start a week later: the free seat goes to the waitlist.
     moved = await import_page(fake, world.guild, world.moderator, event=event,
         page=Attachment("announcement.txt", OPEN_ANNOUNCEMENT, "text/plain"),

@@ -254,7 +254,8 @@ class RegistrationMachine(RuleBasedStateMachine):
     def cancel(self, pick: int, at: int, removed: bool) -> None:
         """A registered member cancels (the `pick`th, confirmed first), or, past them, a
         member who is not registered; or a moderator removes them (`/manage remove`), which
-        also tells them, until the event has taken place."""
+        also tells them, until the event has taken place. Once it has, a member's own RSVP
+        stays as it was; a moderator still removes it."""
         m, now = self.model, self.clock.now
         registered = sorted(m.confirmed) + m.waitlist
         user = registered[pick] if pick < len(registered) else 5
@@ -264,7 +265,9 @@ class RegistrationMachine(RuleBasedStateMachine):
         if removed and user in registered and not m.over(now):
             self.expected.removed.append(user)
         promoted: list[int] = []
-        if user in m.confirmed:
+        if user in registered and not removed and m.over(now):
+            expected, filled = CancelOutcome.OVER, False
+        elif user in m.confirmed:
             expected = CancelOutcome.CANCELLED
             was_full = m.full
             m.confirmed.discard(user)

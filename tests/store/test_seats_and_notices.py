@@ -269,9 +269,9 @@ async def test_a_later_start_gives_the_seat_freed_after_the_start_to_the_waitlis
     event = await new_event(store, capacity=2, starts_at=starts)
     for user in (1, 2, 3, 4):
         await store.join(1, event.id, user, f"m{user}")
-    clock.advance(timedelta(hours=2))  # the start has passed
-    cancelled = await store.run(store.registrations.cancel, 1, event.id, 1)
-    assert cancelled.promotions.promoted == ()
+    clock.advance(timedelta(hours=2))  # the start has passed: a moderator removes a no-show
+    removed = await store.run(store.registrations.cancel, 1, event.id, 1, removed=True)
+    assert removed.promotions.promoted == ()
     await kinds(store)
     moved, _ = await store.run(store.events.save_event,
         1, EventDraft(slug="talk", title="Event talk", starts_at=starts + timedelta(days=7)),
@@ -287,7 +287,8 @@ async def test_a_later_start_gives_the_seat_freed_after_the_start_to_the_waitlis
 async def seats_freed_outside_the_rules(store: Store, clock: Clock, capacity: int,
                                        members: int, cancelled: int):
     """An event of `capacity` seats joined by members 1..`members`, where members
-    1..`cancelled` cancel once it has taken place (promoting nobody); then its start
+    1..`cancelled` are removed by a moderator once it has taken place (promoting nobody,
+    telling nobody); then its start
     moves without the rules seeing it (say, a tool editing the file), leaving free seats
     with members waiting. Its notices so far are taken."""
     event = await new_event(store, capacity=capacity, starts_at=clock.now + timedelta(hours=1))
@@ -295,7 +296,7 @@ async def seats_freed_outside_the_rules(store: Store, clock: Clock, capacity: in
         await store.join(1, event.id, user, f"m{user}")
     clock.advance(timedelta(hours=2))
     for user in range(1, cancelled + 1):
-        await store.run(store.registrations.cancel, 1, event.id, user)
+        await store.run(store.registrations.cancel, 1, event.id, user, removed=True)
     await kinds(store)
     await execute_sql(store, "UPDATE events SET starts_at = starts_at + 86400 WHERE id = ?",
                       event.id)
@@ -348,7 +349,7 @@ async def test_repeat_joins_in_a_burst_hear_their_places_as_of_their_turn(store,
     that promotes the head of the waitlist and joins of another event, each hear the
     place they hold at their turn: behind the members promoted before them, not behind
     those promoted at another event."""
-    # seats 3, 4 .. 9 waiting; 1 and 2 cancel once it has taken place: two seats free
+    # seats 3, 4 .. 9 waiting; 1 and 2 removed once it has taken place: two seats free
     event = await seats_freed_outside_the_rules(store, clock, capacity=3, members=9,
                                                 cancelled=2)
     other = await new_event(store, capacity=1, slug="other")

@@ -255,8 +255,8 @@ def test_a_newcomer_never_takes_a_free_seat_while_anyone_is_waitlisted():
 def test_moving_an_event_that_took_place_to_a_later_date_promotes_into_free_seats():
     started = NOW - timedelta(minutes=5)
     s = seats(capacity=2, confirmed=2, waitlisted=2, ends_at=started)
-    cancelled = rules.cancel(s, Existing(Status.CONFIRMED), [11, 12], NOW)
-    assert cancelled.promotions.promoted == ()  # it had taken place
+    removed = rules.cancel(s, Existing(Status.CONFIRMED), [11, 12], NOW, removed=True)
+    assert removed.promotions.promoted == ()  # it had taken place
     assert rules.promotable(s, NOW) == 0
     s.over_at = NOW + timedelta(days=7)  # a moderator moved it a week later
     assert rules.promotable(s, NOW) == 1
@@ -311,10 +311,10 @@ def test_a_cancel_whose_promotions_take_the_last_seat_fills_the_event():
     assert (s.confirmed, s.waitlisted, waitlist) == (3, 0, [])
 
 
-def test_cancelling_after_the_event_ended_promotes_nobody():
+def test_a_removal_after_the_event_ended_promotes_nobody():
     s = seats(capacity=1, confirmed=1, waitlisted=1, ends_at=NOW)
     waitlist = [11]
-    result = rules.cancel(s, Existing(Status.CONFIRMED), waitlist, NOW)
+    result = rules.cancel(s, Existing(Status.CONFIRMED), waitlist, NOW, removed=True)
     assert (result.outcome, result.promotions.promoted) == (CancelOutcome.CANCELLED, ())
     assert (s.confirmed, s.waitlisted, waitlist) == (0, 1, [11])
 
@@ -411,6 +411,19 @@ def test_an_archived_events_seats_refuse_every_change_and_promote_nobody():
         kept = rules.cancel(archived, Existing(status), [7, 8], NOW)
         assert kept.outcome is rules.CancelOutcome.ARCHIVED and not kept.promotions.promoted
     assert (archived.confirmed, archived.waitlisted) == (1, 2)
+
+
+def test_a_members_rsvp_stays_once_the_event_has_taken_place_but_a_moderator_removes_it():
+    for status in (Status.CONFIRMED, Status.WAITLISTED):
+        s = seats(capacity=1, confirmed=1, waitlisted=1, ends_at=NOW)
+        kept = rules.cancel(s, Existing(status), [9], NOW)
+        assert kept.outcome is CancelOutcome.OVER and not kept.made
+        assert (s.confirmed, s.waitlisted) == (1, 1)
+        removed = rules.cancel(s, Existing(status), [9], NOW, removed=True)
+        assert removed.made and removed.promotions.promoted == ()  # no seat after the event
+    s = seats(capacity=1, confirmed=1, ends_at=NOW + timedelta(seconds=1))
+    assert rules.cancel(s, Existing(Status.CONFIRMED), [], NOW).outcome is (
+        CancelOutcome.CANCELLED)
 
 
 def test_closing_is_refused_once_the_event_has_taken_place_as_reopening_is():

@@ -237,9 +237,10 @@ class PostgresRegistrations(Repository):
                                " + $1 WHERE id = $2", count, event_id)
 
     async def cancel(self, guild_id: int, event_id: int, user_id: int, *,
-                     removed: bool = False) -> rules.CancelResult:
-        """The member gives up their RSVP; or, `removed`, a moderator takes it from them,
-        and they get a DM saying so (not once the event has taken place: no plans change)."""
+                     removed: bool = False, quietly: bool = False) -> rules.CancelResult:
+        """The member gives up their RSVP; or, `removed`, a moderator takes it from them
+        (also once the event has taken place), and unless `quietly` (a moderator's own)
+        they get a DM saying so (not once it has taken place: no plans change)."""
         async with self._transaction() as conn:
             seats = await self.seats_of(conn, event_id, guild_id)
             # once the event is ours (a wait for it counts), by the trusted clock: whether
@@ -250,8 +251,8 @@ class PostgresRegistrations(Repository):
                 event_id, user_id)
             mine = None if status is None else Existing(Status(status))
             waitlist = await self.waitlist_head(conn, event_id, 1)
-            result = rules.cancel(seats, mine, waitlist, now)
-            if mine is not None and result.outcome is not rules.CancelOutcome.ARCHIVED:
+            result = rules.cancel(seats, mine, waitlist, now, removed=removed)
+            if mine is not None and result.made:
                 await conn.execute("DELETE FROM rsvps WHERE event_id = $1 AND user_id = $2",
                                    event_id, user_id)
                 await self._left_waitlist(conn, event_id,
@@ -263,7 +264,7 @@ class PostgresRegistrations(Repository):
                         " SELECT guild_id, id, attendee_role_id, $1 FROM events WHERE id = $2"
                         " AND attendee_role_id IS NOT NULL ON CONFLICT DO NOTHING",
                         user_id, event_id)
-                if removed and not seats.has_taken_place(now):  # else no news to them
+                if removed and not quietly and not seats.has_taken_place(now):  # else no news
                     await self._outbox.notify(conn, guild_id, event_id, RemovedPayload(user_id),
                                               now)
             await self.record_promotions(conn, guild_id, event_id, seats, result.promotions, now)

@@ -327,9 +327,10 @@ class SqliteRegistrations(Repository):
             self._session.departed.add(event_id)
 
     def cancel(self, guild_id: int, event_id: int, user_id: int, *,
-               removed: bool = False) -> rules.CancelResult:
-        """The member gives up their RSVP; or, `removed`, a moderator takes it from them,
-        and they get a DM saying so (not once the event has taken place: no plans change)."""
+               removed: bool = False, quietly: bool = False) -> rules.CancelResult:
+        """The member gives up their RSVP; or, `removed`, a moderator takes it from them
+        (also once the event has taken place), and unless `quietly` (a moderator's own)
+        they get a DM saying so (not once it has taken place: no plans change)."""
         with self._transaction() as db:
             now = self._trusted()  # whether it has taken place decides who is told and seated
             seats = self.seats_of(event_id, guild_id)
@@ -337,8 +338,8 @@ class SqliteRegistrations(Repository):
                 "SELECT status FROM rsvps WHERE event_id = ? AND user_id = ?", (event_id, user_id))
             mine = None if row is None else Existing(Status(row["status"]))
             waitlist = self.waitlist_head(event_id, 1)
-            result = rules.cancel(seats, mine, waitlist, now)
-            if mine is not None and result.outcome is not rules.CancelOutcome.ARCHIVED:
+            result = rules.cancel(seats, mine, waitlist, now, removed=removed)
+            if mine is not None and result.made:
                 db.execute("DELETE FROM rsvps WHERE event_id = ? AND user_id = ?",
                            (event_id, user_id))
                 self._left_waitlist(event_id, int(mine.status is Status.WAITLISTED))
@@ -350,7 +351,7 @@ class SqliteRegistrations(Repository):
                                " user_id) SELECT guild_id, id, attendee_role_id, ? FROM events"
                                " WHERE id = ? AND attendee_role_id IS NOT NULL",
                                (user_id, event_id))
-                if removed and not seats.has_taken_place(now):  # else no news to them
+                if removed and not quietly and not seats.has_taken_place(now):  # else no news
                     self._outbox.notify(guild_id, event_id, RemovedPayload(user_id), now)
             self.record_promotions(guild_id, event_id, seats, result.promotions, now)
         return result
