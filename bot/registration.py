@@ -327,6 +327,13 @@ def closed_reason(seats: Seats) -> str:
     return "registration is closed"
 
 
+def change_is_news(seats: Seats, now: datetime) -> bool:
+    """Whether a new start or venue, as `seats` now stand, is news for the channel and the
+    members: not for an event archived, or one that has taken place by its new date (a
+    record corrected after it, its recap's real times): nobody's plans change."""
+    return not seats.archived and not seats.has_taken_place(now)
+
+
 def promotable(seats: Seats, now: datetime) -> int:
     """How many waitlisted members would get a seat now; the store loads that many."""
     if seats.archived or not seats.registration_open or seats.has_taken_place(now):

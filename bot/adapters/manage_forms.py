@@ -21,6 +21,7 @@ from bot.errors import EventChanged, EventNotFound, InvalidValue
 from bot.i18n import N_, Language, Markup, Text, language
 from bot.models import Event, EventEdit
 from bot.offload import off_loop
+from bot.registration import change_is_news
 from bot.render import clip, safe, timestamp, when_text
 from bot.signals import AttendeeRoleChanged
 from bot.tree import (
@@ -333,15 +334,19 @@ async def apply_edit(interaction: Interaction, modal: EditModal) -> None:
     text += "\n" + when_where_lines(saved, lang)
     for typed_note in modal.notes:  # "6pm CST": which CST; 01:30 as the clocks go back
         text += "\n" + lang._("Note: {note}.", note=safe(lang.text(typed_note)))
-    if (before.starts_at, before.all_day, before.venue) != (saved.starts_at, saved.all_day,
-                                                          saved.venue):
+    now = discord.utils.utcnow()
+    moved = (before.starts_at, before.all_day, before.venue) != (saved.starts_at,
+                                                                saved.all_day, saved.venue)
+    if moved and not change_is_news(saved.seats, now):
+        text += "\n" + lang._("It has taken place (or is archived), so the change is not "
+                              "announced and nobody is DMed: no one's plans change.")
+    elif moved:
         registered = saved.confirmed + saved.waitlisted
         text += "\n" + (lang._("I'll post the change in the announcements channel; no one "
                                "is registered to DM.") if not registered else lang.ngettext(
             "I'll post the change in the announcements channel and DM its {count} registered "
             "member.", "I'll post the change in the announcements channel and DM its {count} "
             "registered members.", registered, count=f"{registered:,}"))
-    now = discord.utils.utcnow()
     if saved.is_over(now) and not before.is_over(now):
         role_id, _ = await bot.store.run(bot.store.reminders.attendee_role, saved.guild_id,
                                          saved.id)

@@ -20,7 +20,7 @@ import pytest_asyncio
 from icalendar import Calendar
 
 from sandbox import Attachment
-from tests.e2e.conftest import OPEN_ANNOUNCEMENT, edit_form, import_page
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, edit_form, import_page, until_past
 from tests.e2e.test_bot import text_of
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -532,6 +532,38 @@ async def test_an_event_without_a_start_takes_a_venue_alone_from_the_form(world,
     assert done.content.endswith("I'll post the change in the announcements channel; no one "
                                  "is registered to DM."), done.content
     assert event_times(world, event_id) == (None, None, 0, "Hall B", None)
+
+
+async def test_correcting_an_event_that_has_taken_place_tells_nobody(world, fake):
+    """A moderator setting right the venue and the real times of an event that has taken
+    place (from its recap) changes nobody's plans: the reply says it is not announced,
+    nothing is posted and nobody is DMed. Moved to a date to come, it is news again."""
+    title = "Finished Seminar"
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=3)
+    event_id = await world.import_event(title, 5, starts_at=starts.isoformat())
+    attendee = world.member("finished attendee")
+    await fake.slash(world.guild, attendee, "rsvp join", event=str(event_id))
+    await asyncio.sleep(until_past(starts, 0.5))
+    channel = world.guild.channel("announcements")
+    posted = len(fake.messages(channel))
+    dms = len(fake.dms(attendee))
+    for change in ({"venue": "Hall B"},
+                   {"start": (starts - timedelta(minutes=30)).strftime("%Y-%m-%d %H:%M")}):
+        opened = await fake.slash(world.guild, world.moderator, "manage edit",
+                                  event=str(event_id))
+        done = await fake.submit_modal(opened, change)
+        assert done.ephemeral and done.content.endswith(
+            "It has taken place (or is archived), so the change is not announced and nobody "
+            "is DMed: no one's plans change."), done.content
+    assert world.query("SELECT venue FROM events WHERE id = ?", (event_id,)) == [("Hall B",)]
+    await asyncio.sleep(1)  # a notice or a DM would have gone out by now
+    assert len(fake.messages(channel)) == posted and len(fake.dms(attendee)) == dms
+    opened = await fake.slash(world.guild, world.moderator, "manage edit", event=str(event_id))
+    done = await fake.submit_modal(opened, {"start": "2037-05-06 18:00"})
+    assert done.content.endswith("I'll post the change in the announcements channel and DM "
+                                 "its 1 registered member."), done.content
+    await fake.wait_message(channel, lambda m: f"**{title}**" in m["content"]
+                            and "Change" in m["content"])
 
 
 async def test_the_bot_logged_no_unexpected_error(world):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -457,6 +458,34 @@ async def test_a_removal_after_the_event_took_place_tells_nobody(store, clock):
     assert waiting.outcome is CancelOutcome.LEFT_WAITLIST
     assert await kinds(store) == []
     assert await rsvp_of(store, event.id, 1) is None
+
+
+async def test_a_change_to_an_event_over_by_its_new_date_tells_nobody(store, clock):
+    """A moderator correcting the record of an event that has taken place (its venue, its
+    real times from the recap) changes nobody's plans: no notice for the channel, no DM,
+    and a change notice still unsent goes too; moved back to the future, it is news again.
+    An archived event's changes tell nobody either; on either backend."""
+    starts = clock.now + timedelta(hours=1)
+    event = await new_event(store, capacity=1, starts_at=starts)
+    for user in (1, 2):
+        await store.join(1, event.id, user, f"m{user}")
+    await kinds(store)
+    edit = EventEdit(title="Event talk", starts_at=starts, ends_at=None, all_day=False,
+                     venue="Hall A", link=None)
+    await store.run(store.events.edit_event, 1, event.id, edit)  # unsent when it ends
+    clock.advance(timedelta(hours=2))
+    for change in (dataclasses.replace(edit, venue="Hall B"),
+                   dataclasses.replace(edit, starts_at=starts - timedelta(minutes=30))):
+        await store.run(store.events.edit_event, 1, event.id, change)
+        assert await kinds(store) == []
+    later = dataclasses.replace(edit, starts_at=clock.now + timedelta(days=7))
+    await store.run(store.events.edit_event, 1, event.id, later)
+    assert await kinds(store) == ["changed", "changed_dm", "changed_dm"]
+    clock.advance(timedelta(days=8))
+    await store.run(store.events.set_archived, 1, event.id, True)
+    await store.run(store.events.edit_event, 1, event.id,
+                    dataclasses.replace(later, starts_at=clock.now + timedelta(days=7)))
+    assert await kinds(store) == []
 
 
 async def test_deleting_an_event_that_has_taken_place_writes_no_cancellation_dms(

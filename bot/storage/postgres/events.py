@@ -35,6 +35,7 @@ from bot.page_model import Page
 from bot.registration import (
     DEFAULT_CAPACITY,
     PAGE_CLOSED,
+    change_is_news,
     check_archivable,
     has_taken_place,
 )
@@ -332,13 +333,18 @@ class PostgresEvents(Repository):
 
     async def _tell_of_change(self, conn: asyncpg.Connection, guild_id: int, event_id: int,
                               before: DateAndVenue, after: DateAndVenue, now: datetime) -> None:
-        """A new start or venue is news: one notice for the channel and one DM to each
-        member registered (confirmed, then waitlisted), in the caller's transaction. A new
-        start also moves the event's reminders (`reschedule_reminders`)."""
+        """A new start or venue is news (`change_is_news`): one notice for the channel and
+        one DM to each member registered (confirmed, then waitlisted), in the caller's
+        transaction; when it is not, the change notices not sent yet go too (the rules of
+        `sqlite.events.SqliteEvents._tell_of_change`). A new start also moves the event's
+        reminders (`reschedule_reminders`)."""
         moved, venue_changed = before[0] != after[0], before[1] != after[1]
         if moved:  # its reminders count back from the new start
             await self._registrations.reschedule_reminders(conn, event_id)
-        if moved or venue_changed:
+        if (moved or venue_changed) and not change_is_news(
+                await self._registrations.seats_of(conn, event_id, guild_id), now):
+            await self._outbox.take_unsent(conn, event_id, CHANGE_KINDS)
+        elif moved or venue_changed:
             to = changed_to(await conn.fetchrow("SELECT starts_at, ends_at, all_day, venue"
                                                 " FROM events WHERE id = $1", event_id))
             members = await conn.fetch("SELECT user_id, seq FROM rsvps WHERE event_id = $1"

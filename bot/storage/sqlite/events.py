@@ -37,6 +37,7 @@ from bot.page_model import Page
 from bot.registration import (
     DEFAULT_CAPACITY,
     PAGE_CLOSED,
+    change_is_news,
     check_archivable,
     has_taken_place,
 )
@@ -510,13 +511,18 @@ class SqliteEvents(Repository):
 
     def _tell_of_change(self, guild_id: int, event_id: int, before: DateAndVenue,
                         after: DateAndVenue, now: datetime) -> None:
-        """A new start or venue is news: one notice for the channel and one DM to each
-        member registered (confirmed, then waitlisted), in the caller's transaction. A new
-        start also moves the event's reminders (`reschedule_reminders`)."""
+        """A new start or venue is news (`change_is_news`): one notice for the channel and
+        one DM to each member registered (confirmed, then waitlisted), in the caller's
+        transaction; when it is not, the change notices not sent yet go too (they are of an
+        event now over). A new start also moves the event's reminders
+        (`reschedule_reminders`)."""
         moved, venue_changed = before[0] != after[0], before[1] != after[1]
         if moved:  # its reminders count back from the new start
             self._registrations.reschedule_reminders(event_id)
-        if moved or venue_changed:
+        if (moved or venue_changed) and not change_is_news(
+                self._registrations.seats_of(event_id, guild_id), now):
+            self._outbox.take_unsent(event_id, CHANGE_KINDS)
+        elif moved or venue_changed:
             to = changed_to(self._row("SELECT starts_at, ends_at, all_day, venue FROM events"
                                       " WHERE id = ?", (event_id,)))
             new: list[NoticePayload] = [ChangedPayload(moved, venue_changed, to), *(
