@@ -72,6 +72,8 @@ ZONES: dict[str, tuple[_Reading, ...]] = {
     "JST": (_Reading(N_("JST (UTC+9)"), _h(9), "Asia/Tokyo"),),
     "KST": (_Reading(N_("KST (UTC+9)"), _h(9), "Asia/Seoul"),),
     "HKT": (_Reading(N_("HKT (UTC+8)"), _h(8), "Asia/Hong_Kong"),),
+    "台北时间": (_Reading(N_("Taipei time (UTC+8)"), _h(8), "Asia/Taipei"),),
+    "伦敦时间": (_Reading(N_("UK time"), None, "Europe/London"),),
     "SGT": (_Reading(N_("SGT (UTC+8)"), _h(8), "Asia/Singapore"),),
     "BEIJING TIME": (_Reading(N_("Beijing time (UTC+8)"), _h(8), "Asia/Shanghai"),),
     "北京时间": (_Reading(N_("Beijing time (UTC+8)"), _h(8), "Asia/Shanghai"),),
@@ -93,7 +95,24 @@ ZONES |= {name: ZONES[abbreviation] for name, abbreviation in (
     ("GREENWICH MEAN TIME", "GMT"), ("BRITISH SUMMER TIME", "BST"),
     ("CENTRAL EUROPEAN TIME", "CET"), ("CENTRAL EUROPEAN SUMMER TIME", "CEST"),
     ("JAPAN STANDARD TIME", "JST"), ("KOREA STANDARD TIME", "KST"),
-    ("HONG KONG TIME", "HKT"), ("SINGAPORE TIME", "SGT"), ("CHINA STANDARD TIME", "BEIJING TIME"))}
+    ("HONG KONG TIME", "HKT"), ("SINGAPORE TIME", "SGT"), ("CHINA STANDARD TIME", "BEIJING TIME"),
+    ("TAIPEI TIME", "台北时间"), ("UK TIME", "伦敦时间"), ("LONDON TIME", "伦敦时间"))}
+# Chinese pages name zones by their places ("晚上8点（美东时间）"), in simplified characters
+# as the readers see a page (`pages_zh.fold`): each read as the zone it names. "东部时间"
+# alone is the US's (a Chinese page has no other Eastern time).
+ZONES |= {name: ZONES[abbreviation] for abbreviation, names in (
+    ("ET", "美东时间 美国东部时间 东部时间 华盛顿时间 纽约时间"),
+    ("EST", "美东标准时间 美国东部标准时间 东部标准时间"),
+    ("EDT", "美东夏令时间 美国东部夏令时间 东部夏令时间 美东夏令时"),
+    ("CT", "美国中部时间 美中时间 芝加哥时间"), ("MT", "美国山地时间 山地时间"),
+    ("PT", "美西时间 美国西部时间 太平洋时间 美国太平洋时间 洛杉矶时间 旧金山时间"),
+    ("PST", "太平洋标准时间 美西标准时间"), ("PDT", "太平洋夏令时间 美西夏令时间 美西夏令时"),
+    ("GMT", "格林尼治时间 格林威治时间 格林尼治标准时间"), ("BST", "英国夏令时间"),
+    ("伦敦时间", "英国时间"), ("CET", "欧洲中部时间 中欧时间 布鲁塞尔时间 柏林时间 巴黎时间"),
+    ("CEST", "欧洲中部夏令时间 中欧夏令时间"), ("JST", "日本时间 东京时间"),
+    ("KST", "韩国时间 首尔时间"), ("HKT", "香港时间"), ("SGT", "新加坡时间"),
+    ("台北时间", "台湾时间"), ("BEIJING TIME", "中国标准时间"), ("UTC", "协调世界时"))
+    for name in names.split()}
 ZONE_NAME = "|".join(sorted((re.escape(k) for k in ZONES), key=len, reverse=True))
 OFFSET = r"(?:UTC|GMT)\s*([+\-−])\s*(\d{1,2})(?::?(\d{2}))?"
 # (?a:...): only ASCII letters match a zone's name, so "İST" is no key of ZONES

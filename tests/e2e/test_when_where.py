@@ -22,6 +22,7 @@ from icalendar import Calendar
 from sandbox import Attachment
 from tests.e2e.conftest import OPEN_ANNOUNCEMENT, edit_form, import_page, until_past
 from tests.e2e.test_bot import text_of
+from tests.traditional import traditional
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -532,6 +533,23 @@ async def test_an_event_without_a_start_takes_a_venue_alone_from_the_form(world,
     assert done.content.endswith("I'll post the change in the announcements channel; no one "
                                  "is registered to DM."), done.content
     assert event_times(world, event_id) == (None, None, 0, "Hall B", None)
+
+
+async def test_a_chinese_pages_us_eastern_time_is_read_on_a_server_in_beijing(world, fake):
+    """"晚上8点-10点（美东时间）" is 8 PM in New York, in either script, wherever the server
+    is: read in the server's zone, it was 12 hours early, and nothing said so."""
+    await in_shanghai(world, fake)
+    for number, fold in enumerate((str, traditional)):
+        title = fold(f"大国竞争时代的军备控制{number}")
+        text = "\n".join([title, "", fold("时间：2037年3月12日 晚上8点-10点（美东时间）"),
+                          fold("地点：北京大学国际关系学院"), "",
+                          fold("主持人：张三"), fold("主讲人：李四"), ""]).encode()
+        reply = await import_page(fake, world.guild, world.moderator, capacity=5,
+                                  page=Attachment("talk.txt", text, "text/plain"))
+        event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+        start = datetime(2037, 3, 13, 0, tzinfo=UTC)  # New York's 8 PM, on EDT from March 8
+        assert event_times(world, event_id)[:3] == (
+            int(start.timestamp()), int(start.timestamp()) + 2 * 3600, 0), reply.content
 
 
 async def test_correcting_an_event_that_has_taken_place_tells_nobody(world, fake):

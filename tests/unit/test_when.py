@@ -159,6 +159,28 @@ def test_a_date_with_a_time_range_is_no_iso_moment_with_a_negative_offset(line, 
     assert (when.starts_at, when.ends_at, when.note) == (start, end, None)
 
 
+@pytest.mark.parametrize(("line", "start", "end"), [
+    # New York's clock: EST in March before its change, EDT in July
+    ("时间：2027年3月12日 晚上8点-10点（美东时间）", utc(2027, 3, 13, 1), utc(2027, 3, 13, 3)),
+    ("2027年7月12日 上午9:00-11:00 美国东部时间", utc(2027, 7, 12, 13), utc(2027, 7, 12, 15)),
+    ("2027年7月12日 下午3点 东部时间", utc(2027, 7, 12, 19), None),
+    ("华盛顿时间2027年7月12日 下午3点", utc(2027, 7, 12, 19), None),
+    ("2027年7月12日 上午9:00（太平洋时间）", utc(2027, 7, 12, 16), None),
+    ("2027年1月12日 上午9:00（美西时间）", utc(2027, 1, 12, 17), None),
+    ("2027年3月12日 下午3点（台北时间）", utc(2027, 3, 12, 7), None),
+    ("2027年7月12日 下午3点（伦敦时间）", utc(2027, 7, 12, 14), None),
+    ("2027年1月12日 下午3点 英国时间", utc(2027, 1, 12, 15), None),
+    ("2027年1月12日 下午3点（欧洲中部时间）", utc(2027, 1, 12, 14), None),
+    ("2027年1月12日 下午3点（东京时间）", utc(2027, 1, 12, 6), None),
+])
+@pytest.mark.parametrize("script", [str, traditional])
+def test_a_chinese_page_names_its_zone_by_its_place(line, start, end, script):
+    """"美东时间", "太平洋时间", "台北时间": read at that zone, not the server's (a server in
+    Beijing read "晚上8点（美东时间）" as 8 PM in Beijing, 12 hours early)."""
+    when = read_page_when(script(line), "Asia/Shanghai")
+    assert (when.starts_at, when.ends_at, when.note) == (start, end, None)
+
+
 def test_the_first_date_of_a_line_is_its_date_though_an_iso_moment_follows():
     when = read_page_when("Friday, June 5, 2026, 10:00 AM (posted 2025-12-01T09:00:00Z)", "UTC")
     assert (when.starts_at, when.ends_at) == (utc(2026, 6, 5, 10), None)
@@ -2306,7 +2328,20 @@ _TYPED_ZONES = [
     ("British Summer Time", 0), ("Central European Time", 1),
     ("Central European Summer Time", 1), ("Japan Standard Time", 9),
     ("Korea Standard Time", 9), ("Hong Kong Time", 8), ("Singapore Time", 8),
-    ("China Standard Time", 8), ("UTC+8", 8), ("GMT-3", -3), ("UTC+5:45", 5.75)]
+    ("China Standard Time", 8),
+    ("Taipei Time", 8), ("UK Time", 0), ("London Time", 0), ("台北时间", 8), ("伦敦时间", 0),
+    ("美东时间", -5), ("美国东部时间", -5), ("东部时间", -5), ("华盛顿时间", -5), ("纽约时间", -5),
+    ("美东标准时间", -5), ("美国东部标准时间", -5), ("东部标准时间", -5), ("美东夏令时间", -5),
+    ("美国东部夏令时间", -5), ("东部夏令时间", -5), ("美东夏令时", -5), ("美国中部时间", -6),
+    ("美中时间", -6), ("芝加哥时间", -6), ("美国山地时间", -7), ("山地时间", -7), ("美西时间", -8),
+    ("美国西部时间", -8), ("太平洋时间", -8), ("美国太平洋时间", -8), ("洛杉矶时间", -8),
+    ("旧金山时间", -8), ("太平洋标准时间", -8), ("美西标准时间", -8), ("太平洋夏令时间", -8),
+    ("美西夏令时间", -8), ("美西夏令时", -8), ("格林尼治时间", 0), ("格林威治时间", 0),
+    ("格林尼治标准时间", 0), ("英国夏令时间", 0), ("英国时间", 0), ("欧洲中部时间", 1),
+    ("中欧时间", 1), ("布鲁塞尔时间", 1), ("柏林时间", 1), ("巴黎时间", 1), ("欧洲中部夏令时间", 1),
+    ("中欧夏令时间", 1), ("日本时间", 9), ("东京时间", 9), ("韩国时间", 9), ("首尔时间", 9),
+    ("香港时间", 8), ("新加坡时间", 8), ("台湾时间", 8), ("中国标准时间", 8), ("协调世界时", 0),
+    ("UTC+8", 8), ("GMT-3", -3), ("UTC+5:45", 5.75)]
 
 
 def test_every_zone_name_the_bot_knows_is_typed_in_the_tests():
