@@ -40,6 +40,7 @@ import lxml.html
 from bot.errors import InvalidValue
 from bot.i18n import N_
 from bot.pages import unicode_bom
+from bot.pages_zh import fold
 from bot.webpage_schema import SchemaEvent, schema_event
 
 MAX_HTML_BYTES = 2_000_000
@@ -84,13 +85,16 @@ _STATE_WORDS = _words("has with no without show hide is")
 # "cookie-banner-visible" is a banner)
 _STATE_ENDINGS = _words("enabled disabled active inactive visible loaded ready initialized")
 _FEATURES = _words("share sharing social links buttons icons comments print")
-# A block headed so lists other events and their people, whatever its class.
-# ("Upcoming Event" over an event's own title is a kicker, not a list; and a block that
-# holds the page's <h1> is never dropped.)
-_CHROME_HEADING = re.compile(r"(?:related|more|other|similar|recommended|upcoming|recent|past)"
-                             r" +(?:events|programs|content|reading)|you +may +also +like",
-                             re.I)
-_HEADINGS = _words("h1 h2 h3 h4 h5 h6")
+# A block headed so lists other events and their people, whatever its class, in English
+# or in Chinese (read folded to simplified: 近期活動 is 近期活动). ("Upcoming Event" over an
+# event's own title is a kicker, not a list; and a block that holds the page's <h1> is never
+# dropped.) Its heading is its first element, an <h2> or a "<div class="tit">" alike.
+_CHROME_HEADING = re.compile(
+    r"(?:related|more|other|similar|recommended|upcoming|recent|past)"
+    r" +(?:events|programs|content|reading)|you +may +also +like"
+    r"|(?:近期|最近|最新|相关|更多|其他|其它|往期|推荐|热门|精彩)"
+    r"(?:活动|讲座|会议|论坛|新闻|资讯|文章|内容|阅读|动态|预告)|猜你喜欢|延伸阅读", re.I)
+_HEADING_LONGEST = 30  # characters: a heading of a block, not a line of its text
 _CHROME_ROLES = _words(
     "navigation contentinfo complementary search dialog alertdialog menu menubar")
 _WORD = re.compile(r"[a-z0-9]+")
@@ -443,8 +447,9 @@ def _is_chrome(node: lxml.html.HtmlElement, tag: str, in_content: bool) -> bool:
     if tag == "a" and _BUTTON_WORDS & set(_WORD.findall((attrs.get("class") or "").lower())):
         return "href" in attrs and _a_button(node)
     first = next(iter(node), None)
-    if (first is not None and first.tag in _HEADINGS and _CHROME_HEADING.fullmatch(
-            " ".join("".join(itertools.islice(first.itertext(), 20))[:200].split()))):
+    if first is not None and isinstance(first.tag, str) and _CHROME_HEADING.fullmatch(fold(
+            " ".join("".join(itertools.islice(first.itertext(), 20))[:_HEADING_LONGEST + 1]
+                     .split())).strip(" :：")):
         return not _holds_title(node)
     tokens = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()[:500].split()
     # a feature's state beside the block's own name ("event-body share-enabled") says what

@@ -15,6 +15,7 @@ from bot import (
     pages_people,
     pages_reader,
     pages_zh,
+    webpage,
     when,
     when_typed,
     zones,
@@ -1117,7 +1118,7 @@ def test_every_character_of_the_chinese_vocabulary_is_read_in_both_scripts():
     traditional form or as written alike in both scripts."""
     found = set()
     for module in (pages_zh, pages_reader, pages_header, pages_notices, pages_lines,
-                   pages_people, when, when_typed, zones):
+                   pages_people, webpage, when, when_typed, zones):
         for name, value in vars(module).items():
             if name.startswith("__") or name == "_TRADITIONAL":  # not the fold table itself
                 continue

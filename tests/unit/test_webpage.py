@@ -13,6 +13,7 @@ from bot.errors import InvalidValue
 from bot.pages import parse_page
 from bot.webpage import decode_html, html_to_text, meta_charset
 from tests.pageserver import WEB_PAGES
+from tests.traditional import traditional
 
 # Names that only the site's chrome mentions: cookie banner, sidebar of other events,
 # "more events", footer, noscript, scripts and styles.
@@ -159,6 +160,27 @@ def test_chrome_named_by_its_heading_or_beside_a_content_word_is_dropped(chrome)
     page = parse_page(text, titled=True)
     assert page.date_text == "December 15, 2026"
     assert [p.name for p in page.people] == ["Tong Zhao", "Li Bin"]
+
+
+@pytest.mark.parametrize("heading", [
+    "<div class='tit'>近期活动</div>", "<h2>近期活动</h2>", "<h3>相关活动</h3>",
+    "<span>更多讲座：</span>", "<div class='tit'>Related Events</div>",
+    "<strong>往期活动</strong>"])
+@pytest.mark.parametrize("script", [str, traditional])
+def test_a_chinese_sidebars_heading_makes_it_chrome_whatever_its_tag(heading, script):
+    """A Chinese page's "近期活动" (in either script) over other events' talks, headed by an
+    <h2> or by the <div class="tit"> Chinese sites use: its people are not the event's, and
+    its links are no takeaways that would make the announcement a recap."""
+    html = script(
+        "<body><div class='article'><h1>大国竞争时代的军备控制</h1><p>时间：2027年3月12日 下午2:00"
+        "</p><p>主持人：张三</p><p>主讲人：李四</p></div><div class='right'>" + heading
+        + "<ul><li><a href='/a'>【讲座】周七：人工智能与国际安全</a></li><li><a href='/b'>"
+        "主讲人：孙八</a></li></ul></div></body>")
+    text = html_to_text(html).text
+    assert script("孙八") not in text and script("人工智能") not in text
+    page = parse_page(text, titled=True)
+    assert [p.name for p in page.people] == [script("张三"), script("李四")]
+    assert page.takeaways == ()
 
 
 @pytest.mark.parametrize("html", [
