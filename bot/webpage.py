@@ -493,6 +493,20 @@ def _names_a_state(name: str) -> bool:
             and all(word in _FEATURES for word in words[:-1]))
 
 
+def _as_definition(node: lxml.html.HtmlElement, tag: str) -> str:
+    """A table cell of a row of two read as a definition list's term ("dt") or its value
+    ("dd"): event pages lay their details out so ("<tr><th>Date</th><td>May 14</td></tr>",
+    "<tr><td>地点</td><td>明理楼</td></tr>"); else `tag`. A bounded look: a row's first three
+    children."""
+    row = node.getparent()
+    if row is None or row.tag != "tr":
+        return tag
+    cells = [c for c in itertools.islice(row.iterchildren(), 3) if isinstance(c.tag, str)]
+    if len(cells) != 2 or not all(c.tag in ("td", "th") for c in cells):
+        return tag
+    return "dt" if node is cells[0] else "dd"
+
+
 def _holds_title(node: lxml.html.HtmlElement) -> bool:
     """Whether the page's <h1> is in this block, looked for among its first 2,000 elements
     (a block of chrome is never so large around the title): a bounded walk."""
@@ -532,6 +546,8 @@ class _Walker:
         while stack:
             node, leaving = stack.pop()
             tag = node.tag if isinstance(node.tag, str) else ""  # "" for comments and PIs
+            if tag in ("td", "th"):
+                tag = _as_definition(node, tag)
             tail = node.tail if node is not root else None  # text after the element
             if leaving:
                 if tag in _CONTENT_TAGS:

@@ -162,6 +162,36 @@ def test_chrome_named_by_its_heading_or_beside_a_content_word_is_dropped(chrome)
     assert [p.name for p in page.people] == ["Tong Zhao", "Li Bin"]
 
 
+@pytest.mark.parametrize(("rows", "when", "where", "people"), [
+    ("<tr><th>Date</th><td>Friday, March 12, 2027</td></tr><tr><th>Time</th><td>2:00 PM - "
+     "4:00 PM EST</td></tr><tr><th>Location</th><td>Example Institute, Washington, DC</td>"
+     "</tr><tr><th>Moderator</th><td>Jane Doe</td></tr><tr><th>Speakers</th><td>Richard Roe, "
+     "Wang Wei</td></tr>", "Friday, March 12, 2027 2:00 PM - 4:00 PM EST",
+     "Example Institute, Washington, DC",
+     [("Jane Doe", "moderator"), ("Richard Roe", "speaker"), ("Wang Wei", "speaker")]),
+    ("<tbody><tr><td>时间</td><td>2027年3月12日（星期五）下午2:00-4:00</td></tr><tr><td>地点</td>"
+     "<td>清华大学明理楼</td></tr><tr><td>主持人</td><td>赵通</td></tr><tr><td>主讲人</td>"
+     "<td>李彬</td></tr></tbody>", "2027年3月12日（星期五）下午2:00-4:00", "清华大学明理楼",
+     [("赵通", "moderator"), ("李彬", "speaker")]),
+])
+def test_details_in_a_table_of_label_and_value_rows_read_as_a_definition_list(
+        rows, when, where, people):
+    """A row of two cells is a label and its value, as a <dt> and its <dd>: each cell its
+    own line made the label "Time" (or "地点") the venue, and lost the moderator."""
+    html = (f"<body><article><h1>Arms Talk</h1><table class='info'>{rows}</table><p>Join us "
+            "for the roundtable.</p></article></body>")
+    page = parse_page(html_to_text(html).text, titled=True)
+    assert (page.date_text, page.location) == (when, where)
+    assert [(p.name, p.role) for p in page.people] == people
+    assert page.description == "Join us for the roundtable."
+
+
+def test_a_table_of_more_than_two_columns_keeps_a_line_per_cell():
+    html = ("<body><h1>Arms Talk</h1><table><tr><td>14:00</td><td>Opening</td><td>Hall A</td>"
+            "</tr></table></body>")
+    assert html_to_text(html).text.splitlines()[2:] == ["14:00", "", "Opening", "", "Hall A"]
+
+
 @pytest.mark.parametrize("heading", [
     "<div class='tit'>近期活动</div>", "<h2>近期活动</h2>", "<h3>相关活动</h3>",
     "<span>更多讲座：</span>", "<div class='tit'>Related Events</div>",
