@@ -117,6 +117,12 @@ _DATES = (  # (pattern, order of its groups)
     (re.compile(r"(?<!\d)(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]"), "ymd"),
     (re.compile(r"(?<!\d)(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]"), "md"),
     (re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)"), "ymd"),
+    # year first with dots, slashes or dashes, as Chinese pages write numeric dates too
+    # ("2027.3.12", "2027/03/12（周五）", "2027-3-12"): never a version ("1.2.3") or a
+    # price, for the year's four digits; never a US date, whose year comes last
+    (re.compile(r"(?<![\d.])(\d{4})\.(\d{1,2})\.(\d{1,2})(?!\d|\.\d)"), "ymd"),
+    (re.compile(r"(?<![\d/])(\d{4})/(\d{1,2})/(\d{1,2})(?!\d|/\d)"), "ymd"),
+    (re.compile(r"(?<![\d-])(\d{4})-(\d{1,2})-(\d{1,2})(?!\d|-\d)"), "ymd"),
 )
 # An hour in Chinese numerals is one only before its 点 or 时 ("三点", not "三人", "第一时间").
 # "18h30", "24h00": the 24-hour clock as French (and much of Europe) writes it, with its
@@ -217,11 +223,16 @@ def hour_24h(clock: Clock, meridiem: str | None) -> int | None:
 
 def hour_minute_24h(hour: int, minute: int, meridiem: str | None) -> tuple[int, int] | None:
     """A clock's hour and minute on the 24-hour clock ("a"/"am", "p"/"pm": 12am is 0, 12pm
-    is 12), or None when it is no time of day."""
+    is 12), or None when it is no time of day. An afternoon's hour already on the 24-hour
+    clock is that hour ("下午14:00", as Chinese pages often write it; "14:00 PM"); a
+    morning's is none ("上午14:00" says two different times)."""
     if meridiem is not None:
+        afternoon = meridiem.lower().startswith("p")
+        if afternoon and 13 <= hour <= 23:
+            return (hour, minute) if 0 <= minute <= 59 else None
         if not 1 <= hour <= 12:
             return None
-        hour = hour % 12 + (12 if meridiem.lower().startswith("p") else 0)
+        hour = hour % 12 + (12 if afternoon else 0)
     return (hour, minute) if 0 <= hour <= 23 and 0 <= minute <= 59 else None
 
 

@@ -1112,6 +1112,15 @@ def test_names_in_traditional_characters_are_kept_as_written():
                            "歐陽修文": "moderator"}
 
 
+@pytest.mark.parametrize("line", ["2027/03/12（周五）14:00-16:00", "2027-3-12 14:00",
+                                  "2027.3.12 下午2:00-4:00"])
+@pytest.mark.parametrize("script", [str, traditional])
+def test_a_year_first_numeric_date_line_is_the_pages_date(line, script):
+    page = parse_page(script(f"大国竞争时代的军备控制\n\n{line}\n地点：北京大学\n\n主持人：张三\n"
+                             "主讲人：李四\n\n本次讲座将探讨军控问题。"))
+    assert (page.date_text, page.location) == (script(line), script("北京大学"))
+
+
 def test_every_character_of_the_chinese_vocabulary_is_read_in_both_scripts():
     """The traditional runs of the tests above cover the whole vocabulary (the importer's
     and the time readers' words): each of its characters is in tests/traditional.py, with its
