@@ -114,9 +114,17 @@ SECTION = re.compile(
     r"(?:活动|会议|讲座|论坛|报告|讨论|主要|核心|重要|嘉宾)?"
     r"(?:要点|观点|主要观点|内容|简介|介绍|概要|回顾|议程|摘要|总结|嘉宾|发言嘉宾|演讲嘉宾|主讲嘉宾|"
     r"与会嘉宾|参会嘉宾|嘉宾介绍|嘉宾简介)[:：]?")
-# "时间：…", "活动地点：…", "讲座主题：…": the label may name what kind of event it is
-FIELD_LINE = re.compile(r"(?:活动|会议|讲座|论坛|研讨会|报告会|会场|举办)?"
-                        r"(时间|日期|地点|地址|主题|题目)[：:] *(\S.{0,150})")
+# "时间：…", "活动地点：…", "讲座主题：…": the label may name what kind of event it is, and
+# a bilingual page's may say it in English too ("地点 Venue：", "Venue 地点：", "地点/Venue：",
+# "地点（Venue）：")
+_FIELD_GLOSS = (r"(?:time|date|when|venue|location|address|place|where|topic|theme|title|"
+                r"subject)")
+_GAP = r" {0,2}"  # a bounded gap: runs of optional spaces that could split many ways
+FIELD_LINE = re.compile(rf"(?:{_FIELD_GLOSS}{_GAP}[/／|]?{_GAP})?"
+                        r"(?:活动|会议|讲座|论坛|研讨会|报告会|会场|举办)?"
+                        rf"(时间|日期|地点|地址|主题|题目)"
+                        rf"(?:{_GAP}[/／|]?{_GAP}[（(]?{_GAP}{_FIELD_GLOSS}{_GAP}[)）]?)?"
+                        r" *[：:] *(\S.{0,150})", re.IGNORECASE)
 FIELD_NAMES = {"时间": "date_text", "日期": "date_text", "地点": "location", "地址": "location",
                "主题": "title", "题目": "title"}
 # A date as bot.when reads it; its day may end a run of days ("2026年6月1-3日")

@@ -1112,6 +1112,19 @@ def test_names_in_traditional_characters_are_kept_as_written():
                            "歐陽修文": "moderator"}
 
 
+@pytest.mark.parametrize("label", ["地点 Venue：", "Venue 地点：", "地点/Venue：",
+                                   "地点（Venue）：", "Venue / 地点:", "地点："])
+@pytest.mark.parametrize("script", [str, traditional])
+def test_a_bilingual_field_label_labels_its_value(label, script):
+    """"地点 Venue：" on a page in both languages: the venue, where the line went into the
+    description and the event had none (or the label itself as its venue)."""
+    page = parse_page(script(f"中美战略稳定对话\n\n时间 Time：2027年3月12日 下午2:00-4:00\n{label}"
+                             "清华科技园\n\n主持人：赵通\n主讲人：李彬\n\n本次对话将探讨战略稳定问题。"))
+    assert (page.date_text, page.location, page.description) == (
+        script("2027年3月12日 下午2:00-4:00"), script("清华科技园"),
+        script("本次对话将探讨战略稳定问题。"))
+
+
 @pytest.mark.parametrize("line", ["2027/03/12（周五）14:00-16:00", "2027-3-12 14:00",
                                   "2027.3.12 下午2:00-4:00"])
 @pytest.mark.parametrize("script", [str, traditional])
