@@ -268,6 +268,16 @@ def _unbulleted(line: str) -> str:
 # A takeaway heading's paragraphs: Chinese prose, each with a sentence's end (a short line
 # without one is the next heading, a caption or a signature).
 _MAX_HEADED_PARAGRAPHS = 20
+# The editors' note closing a recap ("This summary was prepared by the Center and has not
+# been reviewed by the speakers.", "（本文由中心整理，未经发言人审阅。）"): the page's, not
+# the last takeaway's. A paragraph wholly in brackets, or one saying who wrote the page up.
+_EDITORS_NOTE = re.compile(
+    r"[(（][^()（）]*[)）]"
+    r"|(?:this|the +following) +(?:\w+ +){0,2}(?:summary|recap|report|readout|transcript) +"
+    r"(?:was|has +been|is) +(?:prepared|written|compiled|edited)\b.*"
+    r"|.{0,200}?\b(?:has|have) +not +been +reviewed +by +the +(?:speakers|participants|panelists)"
+    r"\b.*|(?:本文|以上内容|本纪要)[^。]{0,40}(?:整理|编辑|撰写).*|.{0,200}?未经.{0,20}审[阅核定].*",
+    re.I | re.S)
 
 
 def _zh_prose(par: str) -> bool:
@@ -666,7 +676,7 @@ class _Reader(HeaderReading, NoticeReading):
         the index of the paragraph after them, or 0 if there are none."""
         after, texts = i + 1, list[str]()
         while (after < len(self.paras) and len(texts) < _MAX_HEADED_PARAGRAPHS
-               and prose(self.paras[after])):
+               and prose(self.paras[after]) and not _EDITORS_NOTE.fullmatch(self.paras[after])):
             texts.append(self.raw[after])
             after += 1
         if not texts:

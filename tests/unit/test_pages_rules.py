@@ -1134,6 +1134,49 @@ def test_a_year_first_numeric_date_line_is_the_pages_date(line, script):
     assert (page.date_text, page.location) == (script(line), script("北京大学"))
 
 
+ZH_RECAP_WITH_NOTE = """会议纪要｜中美战略稳定对话
+
+2027年3月12日，卡内基—清华全球政策中心举办“中美战略稳定对话”研讨会。赵通主持会议。
+
+一、中美战略关系的现状
+与会专家认为，中美战略关系正处于历史低点。
+
+二、未来展望
+与会者一致认为，对话应持续进行。
+
+（本文由卡内基—清华全球政策中心整理，未经发言人审阅。）"""
+EN_RECAP_WITH_NOTE = """Strategic Stability Dialogue
+
+On March 12, 2027, the Center hosted a dialogue. Tong Zhao moderated a discussion with Li Bin.
+
+Key Takeaways
+
+Current State of Relations
+Participants agreed that the relationship was at a historic low.
+
+Future Outlook
+Participants agreed that dialogue should continue.
+
+This summary was prepared by the Carnegie–Tsinghua Center and has not been reviewed by the \
+speakers."""
+
+
+ZH_LAST = "与会者一致认为，对话应持续进行。"
+EN_LAST = "Participants agreed that dialogue should continue."
+
+
+@pytest.mark.parametrize(("text", "last"), [
+    (ZH_RECAP_WITH_NOTE, ZH_LAST), (traditional(ZH_RECAP_WITH_NOTE), traditional(ZH_LAST)),
+    (EN_RECAP_WITH_NOTE, EN_LAST),
+    (EN_RECAP_WITH_NOTE.replace("This summary was prepared by the Carnegie–Tsinghua Center "
+                                "and ", "It "), EN_LAST)])
+def test_a_recaps_closing_editors_note_is_no_part_of_its_last_takeaway(text, last):
+    """"（本文由中心整理，未经发言人审阅。）", "This summary was prepared by ...": the page's
+    note, not the last takeaway's words."""
+    takeaways = parse_page(text).takeaways
+    assert len(takeaways) == 2 and takeaways[-1].text == last
+
+
 def test_every_character_of_the_chinese_vocabulary_is_read_in_both_scripts():
     """The traditional runs of the tests above cover the whole vocabulary (the importer's
     and the time readers' words): each of its characters is in tests/traditional.py, with its
