@@ -277,7 +277,10 @@ def cmd_parse(settings: Settings | None, args: argparse.Namespace) -> int:
         for person in page.people:
             say(f"  {person.role}: {shown(person.name)}")
         for takeaway in page.takeaways:
-            say(f"  takeaway: {shown(takeaway.heading)}")
+            # (one with no heading of its own by the start of its text)
+            opening = takeaway.text if len(takeaway.text) <= 60 else (
+                takeaway.text[:59].rstrip() + "…")
+            say(f"  takeaway: {shown(takeaway.heading or opening)}")
         notes = [n for n, on in (("off the record", page.off_the_record),
                                  ("registration closed", page.registration_closed)) if on]
         if page.language:

@@ -342,7 +342,8 @@ class _Reader(HeaderReading, NoticeReading):
         self.people_section = False
         self.heading_role: str | None = None
         self.heading_once = False
-        self.takeaways_headed = False  # under "Discussion Highlights", "Key Takeaways"
+        self.takeaways_headed = False  # under "Discussion Highlights", "Key Takeaways", "要点"
+        self.takeaway_at: int | None = None  # the index of the last takeaway's last paragraph
         self.dialogue = dialogue_lines(self.paras)  # a transcript's lines: no one's labels
 
     def read(self) -> Page:
@@ -611,7 +612,8 @@ class _Reader(HeaderReading, NoticeReading):
         guests = pages_zh.GUESTS_HEADING.fullmatch(read)
         if before_bullet or guests or _SECTION.fullmatch(par) or pages_zh.SECTION.fullmatch(read):
             self.section_role = None
-            self.takeaways_headed = bool(_TAKEAWAYS_HEADING.fullmatch(par))
+            self.takeaways_headed = bool(_TAKEAWAYS_HEADING.fullmatch(par)
+                                         or pages_zh.TAKEAWAYS_HEADING.fullmatch(read))
             self.guests = bool(guests)  # "嘉宾简介"
             self.people_headed = self.people_headed or self.guests
             return True
@@ -634,15 +636,39 @@ class _Reader(HeaderReading, NoticeReading):
             end = _ZH_SENTENCE.search(par, start, start + 61)
             cut = _ZH_SENTENCE.search(raw)  # the same sentence end: no bullet holds one
             if not end or not cut:
-                return self._headed_takeaway(i, start)
+                return self._headed_takeaway(i, start) or self._bare_takeaway(i, start)
             heading, text = par[start:end.start()].strip(), raw[cut.end():].strip()
         else:
-            return 0
-        if not heading or not text or _CLOCK_START.match(par, start):
+            return self._bare_takeaway(i, start)
+        if _CLOCK_START.match(par, start):
             return 0  # "• 9:00 AM: Registration" is an agenda's line, not a takeaway
-        self.takeaways.append(Takeaway(heading, text))
-        self.intro_over = True
+        if not heading or not text:  # "一、双方应保持对话。": one sentence, no heading
+            return self._bare_takeaway(i, start)
+        self._add_takeaway(Takeaway(heading, text), i)
         return i + 1
+
+    def _bare_takeaway(self, i: int, start: int) -> int:
+        """A bullet with no heading of its own ("• Both sides should keep talking.") in a
+        list of takeaways: right after another takeaway, or under a heading of them in a
+        page that tells of the event afterwards. Elsewhere it is a line of the description
+        (an announcement's "• Registration is required."). The index after it, else 0."""
+        par = self.paras[i]
+        listed = (self.takeaway_at is not None and self.takeaway_at == i - 1) or (
+            self.takeaways_headed and self._told_after())
+        if not listed or _CLOCK_START.match(par, start):
+            return 0
+        bullet = BULLET.match(self.raw[i])  # the text as the page wrote it, after its bullet
+        text = (self.raw[i][bullet.end():] if bullet else par[start:]).strip()
+        if not text:
+            return 0
+        self._add_takeaway(Takeaway("", text), i)
+        return i + 1
+
+    def _add_takeaway(self, takeaway: Takeaway, last: int) -> None:
+        """A takeaway read, whose last paragraph is at index `last`."""
+        self.takeaways.append(takeaway)
+        self.intro_over = True
+        self.takeaway_at = last
 
     def _headed_takeaway(self, i: int, start: int) -> int:
         """"一、中美关系的现状" alone on its line, over the paragraphs of prose it heads: in a
@@ -681,8 +707,7 @@ class _Reader(HeaderReading, NoticeReading):
             after += 1
         if not texts:
             return 0
-        self.takeaways.append(Takeaway(heading, "\n\n".join(texts)))
-        self.intro_over = True
+        self._add_takeaway(Takeaway(heading, "\n\n".join(texts)), after - 1)
         return after
 
     def _told_after(self) -> bool:

@@ -560,7 +560,9 @@ def speaker_embed(lang: Language, event: Event, person: Person) -> list[list[dis
 
 def takeaways_messages(lang: Language, event: Event) -> list[list[discord.Embed]]:
     if event.takeaways:
-        blocks = [f"**{safe(t.heading)}**\n{safe(t.text)}" for t in event.takeaways]
+        # (a page's bullet with no heading of its own is its text alone)
+        blocks = [f"**{safe(t.heading)}**\n{safe(t.text)}" if t.heading else safe(t.text)
+                  for t in event.takeaways]
     elif event.has_recap and event.recap_summary:
         blocks = [safe(event.recap_summary)]
     else:

@@ -166,6 +166,7 @@ def source_label(lang: Language, source: str) -> str:
             return lang._("Recap")
         case "bio":
             return lang._("Bio of {name}", name=detail)
-        case "takeaway":
-            return lang._("Takeaway: {heading}", heading=detail)
+        case "takeaway":  # (a takeaway a page gave no heading of its own)
+            return lang._("Takeaway: {heading}", heading=detail) if detail else lang._(
+                "Takeaways")
     return safe_clip(source, FIELD_NAME)

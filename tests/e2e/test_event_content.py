@@ -94,6 +94,25 @@ async def test_a_recap_without_bullets_shows_its_summary_as_takeaways(world, fak
     assert "published after the event" not in text
 
 
+async def test_a_recaps_bullets_without_headings_are_its_takeaways(world, fake):
+    event_id = await world.import_event("Bulleted Recap Event", capacity=5)
+    recap = ("Dialogue Recap\n\nOn March 12, 2027, the Center hosted a dialogue on ports.\n\n"
+             "Key Takeaways\n\n• Funding: Ports need federal money.\n"
+             "• Both sides should establish a regular dialogue on dredging.\n"
+             "• 双方应建立常态化的对话机制。\n")
+    reply = await import_page(fake, world.guild, world.moderator, page=Attachment(
+        "recap.txt", recap.encode(), "text/plain"), event=str(event_id))
+    assert "3 takeaways" in reply.content, reply.content
+    takeaways = text_of(await fake.slash(world.guild, world.member(), "event takeaways",
+                                         event=str(event_id)))
+    assert ("**Funding**\nPorts need federal money.\n\nBoth sides should establish a regular "
+            "dialogue on dredging.\n\n双方应建立常态化的对话机制。") in takeaways, takeaways
+    assert "****" not in takeaways
+    found = text_of(await fake.slash(world.guild, world.member(), "event ask",
+                                     question="dialogue on dredging", event=str(event_id)))
+    assert "Takeaways · Bulleted Recap Event" in found, found
+
+
 async def test_a_recaps_headed_paragraphs_are_its_takeaways_in_either_language(world, fake):
     event_id = await world.import_event("Headed Recap Event", capacity=5)
     for name, recap in (

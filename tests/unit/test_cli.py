@@ -191,6 +191,18 @@ def test_parse_shows_the_title_date_and_venue_and_each_person_once(cli, tmp_path
         f"  {role}: {name}" for name, role in SEED_PEOPLE]
 
 
+def test_parse_shows_each_takeaway_by_its_heading_or_else_its_text(cli, tmp_path):
+    page = tmp_path / "recap.txt"
+    page.write_text("Dialogue Recap\n\nThe Center hosted a dialogue.\n\nKey Takeaways\n\n"
+                    "• Funding: Ports need federal money.\n• Both sides should establish a "
+                    "regular dialogue mechanism on the dredging of their shared ports.\n",
+                    encoding="utf-8")
+    lines = cli("parse", str(page)).stdout.splitlines()
+    assert [line for line in lines if line.startswith("  takeaway:")] == [
+        "  takeaway: Funding",
+        "  takeaway: Both sides should establish a regular dialogue mechanism on…"]
+
+
 def test_parse_keeps_a_venue_written_in_the_other_language(cli, tmp_path):
     """"北京" under an English page's date is its venue, not the title of a Chinese version."""
     page = tmp_path / "event.txt"

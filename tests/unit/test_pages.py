@@ -1686,6 +1686,33 @@ def test_an_announcement_saying_its_event_will_come_keeps_its_highlights_as_desc
     assert "U.S. Policy Ambiguities\n\nThe panelists argued" in page.description
 
 
+@pytest.mark.parametrize("first", ["• Verification: Participants discussed verification.\n",
+                                   ""])
+def test_a_recaps_bullets_without_headings_under_its_takeaways_are_takeaways(first):
+    """Under "Key Takeaways" a bullet is a takeaway with or without a "Heading:" of its
+    own, and one without follows one with: none of them is dropped or left in the
+    description."""
+    page = parse_page("Dialogue Recap\n\nOn March 12, 2027, the Center hosted a dialogue. "
+                      "Tong Zhao moderated.\n\nKey Takeaways\n\n" + first
+                      + "• Both sides should establish a regular dialogue mechanism.\n"
+                      "• Crisis management was discussed at length by participants.\n")
+    bare = [("", "Both sides should establish a regular dialogue mechanism."),
+            ("", "Crisis management was discussed at length by participants.")]
+    headed = [("Verification", "Participants discussed verification.")] if first else []
+    assert [(t.heading, t.text) for t in page.takeaways] == headed + bare
+    assert page.kind == "recap" and page.skipped == ()
+    assert page.description == ("On March 12, 2027, the Center hosted a dialogue. "
+                                "Tong Zhao moderated.")
+
+
+def test_an_announcements_bullets_under_highlights_stay_its_description():
+    page = parse_page(INTRO + "Event Highlights\n\n• A keynote on arms control.\n"
+                      "• A reception after the panel.")
+    assert page.takeaways == () and page.kind == "announcement"
+    assert page.description.endswith("• A keynote on arms control.\n\n"
+                                     "• A reception after the panel.")
+
+
 def test_bullet_without_heading_is_not_a_takeaway():
     page = parse_page(INTRO + "• a bullet with no heading at all")
     assert page.takeaways == ()
@@ -1782,8 +1809,8 @@ def check_page(page: Page) -> None:
     assert len(keys) == len(set(keys))
     for person in page.people:
         assert person.name.strip() and person.role in ROLES
-    for takeaway in page.takeaways:
-        assert takeaway.heading and takeaway.text
+    for takeaway in page.takeaways:  # (a bullet in a list of takeaways may have no heading)
+        assert takeaway.text.strip() and takeaway.heading == takeaway.heading.strip()
     json.dumps(page.to_dict())
 
 
@@ -2048,8 +2075,11 @@ def test_a_recaps_remarks_under_panelists_stay_takeaways():
                       "Fed matters more than tariffs\n\n• Ryan Hass – Deputy Secretary Campbell's "
                       "visit signals continuity\n\n• Mira Rapp-Hooper: U.S. Trade Representative "
                       "Tariffs Backfire")
-    assert [t.heading for t in page.takeaways] == ["Bonnie Glaser", "Evan Medeiros",
+    # (the remark after a dash, no "Heading:", is one of the list all the same, kept whole)
+    assert [t.heading for t in page.takeaways] == ["Bonnie Glaser", "Evan Medeiros", "",
                                                    "Mira Rapp-Hooper"]
+    assert page.takeaways[2].text == ("Ryan Hass – Deputy Secretary Campbell's visit signals "
+                                      "continuity")
     assert "Bonnie Glaser" not in bios(page) and "Ryan Hass" not in bios(page)
 
 

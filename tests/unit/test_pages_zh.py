@@ -858,6 +858,22 @@ def test_a_numbered_line_of_sixty_characters_at_most_heads_a_chinese_recaps_take
     assert headings == ([line[2:], "气候合作的空间"] if heads else ["气候合作的空间"])
 
 
+@pytest.mark.parametrize("first", ["• 核查：与会者讨论了核查问题。\n", ""])
+@pytest.mark.parametrize("heading", ["主要观点", "会议要点"])
+def test_a_chinese_recaps_bullets_of_one_sentence_under_its_takeaways_are_takeaways(
+        first, heading):
+    """A bullet of one sentence has no heading of its own; under "主要观点", or after a
+    headed takeaway, it is a takeaway all the same, not dropped or left in the description."""
+    page = parse_page(f"会议纪要｜中美对话\n\n2027年3月12日，中心举办对话。赵通主持会议。\n\n"
+                      f"{heading}\n\n{first}• 双方应建立常态化的对话机制。\n"
+                      "• 与会者详细讨论了危机管控问题。\n")
+    bare = [("", "双方应建立常态化的对话机制。"), ("", "与会者详细讨论了危机管控问题。")]
+    headed = [("核查", "与会者讨论了核查问题。")] if first else []
+    assert [(t.heading, t.text) for t in page.takeaways] == headed + bare
+    assert page.kind == "recap" and page.skipped == ()
+    assert page.description == "2027年3月12日，中心举办对话。赵通主持会议。"
+
+
 def test_a_number_alone_on_its_line_heads_no_takeaway_in_a_chinese_recap():
     """"（一）" with no heading after it: the prose under it stays the recap's own, not a
     takeaway without a heading."""

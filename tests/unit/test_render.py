@@ -220,6 +220,13 @@ def test_takeaways_or_the_recap_summary_or_a_promise():
                            has_recap=True)
     text = render.takeaways_messages(EN, with_takeaways)[0][0].description
     assert text.index("**One**") < text.index("**Two**")
+    # a takeaway the page gave no heading of its own is its text alone, with no empty bold
+    bare = event(takeaways=(Takeaway("One", "text one"), Takeaway("", "text *two*")),
+                 has_recap=True)
+    text = render.takeaways_messages(EN, bare)[0][0].description
+    assert text.endswith("**One**\ntext one\n\ntext \\*two\\*") and "****" not in text
+    assert answers.source_label(EN, "takeaway:") == "Takeaways"
+    assert answers.source_label(EN, "takeaway:One") == "Takeaway: One"
     summary_only = event(has_recap=True, recap_summary="What was said.")
     assert "What was said." in render.takeaways_messages(EN, summary_only)[0][0].description
     assert "published after the event" in render.takeaways_messages(EN, event())[0][0].description

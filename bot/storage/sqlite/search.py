@@ -269,5 +269,6 @@ def passages_of(content: EventContent) -> list[tuple[str, str]]:
     """(text, source) of everything an event says, for full-text search."""
     return [(content.description, "page"), (content.recap_summary, "recap"),
             *((p.bio, f"bio:{p.name}") for p in content.people),
-            *((f"{t.heading}: {t.text}", f"takeaway:{t.heading}") for t in content.takeaways)]
+            *((f"{t.heading}: {t.text}" if t.heading else t.text, f"takeaway:{t.heading}")
+              for t in content.takeaways)]
 
