@@ -328,7 +328,7 @@ class HeaderReading(PeopleReading):
         label, value = m.group(1).lower(), m.group(2)
         if label in ("time", "when") and _timed(value):
             field = "time"
-        elif label in ("date", "when") and dated(value):
+        elif label in ("date", "when", "time") and dated(value):  # "Time: March 12, 2027, 2 PM"
             field = "date_text"
         elif label in ("location", "venue", "where") and len(value) <= 100 and (
                 not value.endswith((".", "?", "!")) or _ABBREVIATION_END.search(value)):

@@ -280,6 +280,7 @@ class PeopleReading:
     later_version: bool
     header: dict[str, str]
     header_open: bool
+    met: list[Entry] | None  # the people one line names, in order, while it is read
 
     def _person_line(self, i: int, start: int = 0) -> int | None:
         """A line with a name alone (maybe "Name, moderator") that a bio follows: next index.
@@ -557,6 +558,8 @@ class PeopleReading:
             entry.keys.add(each)
         if role and entry.role is None:  # the first role stated wins
             entry.role, entry.leads = role, leads
+        if self.met is not None:
+            self.met.append(entry)
         return entry
 
     def _merge(self, entry: Entry, other: Entry) -> None:

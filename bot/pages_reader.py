@@ -345,6 +345,9 @@ class _Reader(HeaderReading, NoticeReading):
         self.takeaways_headed = False  # under "Discussion Highlights", "Key Takeaways", "要点"
         self.takeaway_at: int | None = None  # the index of the last takeaway's last paragraph
         self.dialogue = dialogue_lines(self.paras)  # a transcript's lines: no one's labels
+        self.met: list[Entry] | None = None
+        # the index of the last line of a role's label and its people, in order
+        self.labelled_line: tuple[int, list[Entry]] | None = None
 
     def read(self) -> Page:
         i = 0
@@ -367,10 +370,10 @@ class _Reader(HeaderReading, NoticeReading):
             self._version(i)
             self.header["title"] = par
             return 1
-        after = None if spoken else self._labelled_people(i, role_line) or (
-            self._zh_person_line(i) if zh else (
+        after = None if spoken else self._in_both(i, role_line, lambda: self._labelled_people(
+            i, role_line) or (self._zh_person_line(i) if zh else (
                 self._headed_people(i) if self.people_section
-                else i + 1 if self._listed_person(i) else self._person_line(i)))
+                else i + 1 if self._listed_person(i) else self._person_line(i))))
         if after is None and (self._zh_bio(i) if zh else self._bio(i, last)):
             after = i + 1
         if after is not None:
@@ -405,6 +408,31 @@ class _Reader(HeaderReading, NoticeReading):
                 self.past = self.past or bool(pages_zh.PAST.search(pages_zh.fold(par)))
                 self._zh_narration(par)
         return i + 1
+
+    def _in_both(self, i: int, role_line: bool, read: Callable[[], int | None]) -> int | None:
+        """`read` the people of line i; and a bilingual page that gives each line in both
+        languages names the same people again on the next line, in the other script
+        ("主持人：赵通" over "Moderator: Tong Zhao"): each of them is one person, named in
+        both ("赵通 (Tong Zhao)"), whose bios in either language are theirs."""
+        self.met = []
+        try:
+            after = read()
+        finally:
+            met, self.met = self.met, None
+        if after is None or not (role_line and _role_label(self.paras[i])):
+            return after
+        before, self.labelled_line = self.labelled_line, (i, met)
+        if before is not None and before[0] == i - 1 and len(before[1]) == len(met):
+            pairs = list(zip(before[1], met, strict=True))
+            # (a role not given is a speaker's, as the page's people are read in the end)
+            if all(a is not b and (a.role or "speaker") == (b.role or "speaker")
+                   and has_han(a.name) != has_han(b.name)
+                   and not PAIRED.fullmatch(a.name) and not PAIRED.fullmatch(b.name)
+                   for a, b in pairs):
+                for a, b in pairs:
+                    chinese, latin = (a, b) if has_han(a.name) else (b, a)
+                    self._person(f"{chinese.name} ({latin.name})")
+        return after
 
     def _labelled_people(self, i: int, role_line: bool) -> int | None:
         """"Moderator: Tong Zhao", "Speakers: Li Bin and Tong Zhao": the role's label heads

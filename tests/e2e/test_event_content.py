@@ -113,6 +113,28 @@ async def test_a_recaps_bullets_without_headings_are_its_takeaways(world, fake):
     assert "Takeaways · Bulleted Recap Event" in found, found
 
 
+async def test_a_page_giving_each_line_in_both_languages_lists_each_speaker_once(world, fake):
+    event_id = await world.import_event("Line by Line Dialogue", capacity=5)
+    page = ("中美战略稳定对话\nU.S.-China Strategic Stability Dialogue\n\n"
+            "时间：2027年3月12日（星期五）下午2:00-4:00\nTime: Friday, March 12, 2027, 2:00-4:00 PM"
+            "\n\n主持人：赵通\nModerator: Tong Zhao\n主讲人：李彬、吴日强\n"
+            "Speakers: Li Bin, Wu Riqiang\n\n赵通\n赵通是核政策项目研究员。\n"
+            "Tong Zhao is a fellow in the Nuclear Policy Program.\n")
+    reply = await import_page(fake, world.guild, world.moderator, page=Attachment(
+        "page.txt", page.encode(), "text/plain"), event=str(event_id))
+    assert "3 people" in reply.content, reply.content
+    speakers = await fake.slash(world.guild, world.member(), "event speakers",
+                                event=str(event_id))
+    shown = text_of(speakers) + "".join(text_of(m) for m in speakers.followups)
+    for name in ("赵通 (Tong Zhao)", "李彬 (Li Bin)", "吴日强 (Wu Riqiang)"):
+        assert shown.count(f"**{name}**") == 1, shown
+    assert "**Tong Zhao**" not in shown and "**Li Bin**" not in shown
+    for typed in ("Tong Zhao", "赵通"):
+        one = text_of(await fake.slash(world.guild, world.member(), "event speaker",
+                                       event=str(event_id), name=typed))
+        assert "赵通是核政策项目研究员。" in one and "Nuclear Policy Program" in one, one
+
+
 async def test_a_recaps_headed_paragraphs_are_its_takeaways_in_either_language(world, fake):
     event_id = await world.import_event("Headed Recap Event", capacity=5)
     for name, recap in (

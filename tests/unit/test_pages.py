@@ -1713,6 +1713,13 @@ def test_an_announcements_bullets_under_highlights_stay_its_description():
                                      "• A reception after the panel.")
 
 
+def test_a_time_label_over_a_date_gives_the_date_line():
+    page = parse_page("Arms Control Dialogue\n\nTime: Friday, March 12, 2027, 2:00-4:00 PM\n"
+                      "Venue: Carnegie Endowment\n\nExperts will discuss arms control.")
+    assert page.date_text == "Friday, March 12, 2027, 2:00-4:00 PM"
+    assert page.description == "Experts will discuss arms control."
+
+
 def test_bullet_without_heading_is_not_a_takeaway():
     page = parse_page(INTRO + "• a bullet with no heading at all")
     assert page.takeaways == ()

@@ -264,6 +264,52 @@ def test_a_bilingual_pages_later_version_adds_someone_named_in_the_first_version
     assert [p.name for p in page.people] == ["Tong Zhao", "Li Bin", "Jane Doe", "Ann Lee"]
 
 
+LINE_BY_LINE = [
+    ("主持人：赵通", "Moderator: Tong Zhao"),
+    ("主讲人：李彬、吴日强", "Speakers: Li Bin, Wu Riqiang"),
+]
+
+
+def line_by_line(chinese_first: bool, pairs: list[tuple[str, str]] = LINE_BY_LINE) -> str:
+    people = "\n".join(f"{zh}\n{en}" if chinese_first else f"{en}\n{zh}" for zh, en in pairs)
+    return ("中美战略稳定对话\nU.S.-China Strategic Stability Dialogue\n\n"
+            "时间：2027年3月12日（星期五）下午2:00-4:00\nTime: Friday, March 12, 2027, "
+            "2:00-4:00 PM\n地点：清华科技园科技大厦B座\nVenue: Tsinghua Science Park, "
+            f"Building B\n\n{people}\n\n"
+            "赵通\n赵通是卡内基国际和平研究院核政策项目研究员。\n"
+            "Tong Zhao is a fellow in the Nuclear Policy Program at the Carnegie Endowment.\n\n"
+            "李彬\n李彬是清华大学国际关系学系教授。\n"
+            "Li Bin is a professor at Tsinghua University.\n")
+
+
+@pytest.mark.parametrize("chinese_first", [True, False])
+def test_a_page_giving_each_line_in_both_languages_names_each_person_once(chinese_first):
+    """"主持人：赵通" with "Moderator: Tong Zhao" on the next line is one moderator, named
+    in both scripts, whose bio in either language is theirs: not two moderators."""
+    page = parse_page(line_by_line(chinese_first))
+    assert [(p.name, p.role) for p in page.people] == [
+        ("赵通 (Tong Zhao)", "moderator"), ("李彬 (Li Bin)", "speaker"),
+        ("吴日强 (Wu Riqiang)", "speaker")]
+    assert bios(page)["赵通 (Tong Zhao)"] == (
+        "赵通是卡内基国际和平研究院核政策项目研究员。\n\n"
+        "Tong Zhao is a fellow in the Nuclear Policy Program at the Carnegie Endowment.")
+    assert bios(page)["李彬 (Li Bin)"].endswith("Li Bin is a professor at Tsinghua University.")
+    assert page.moderator == "赵通 (Tong Zhao)"
+    # the English line of the date repeats the Chinese one: no line of the description
+    assert page.date_text == "2027年3月12日（星期五）下午2:00-4:00"
+    assert "Time:" not in page.description and page.skipped == ()
+
+
+@pytest.mark.parametrize("pairs", [
+    [("主持人：赵通", "Moderator: Tong Zhao, Li Bin")],  # not as many people
+    [("主持人：赵通", "Speaker: Tong Zhao")],  # not the same role
+    [("主持人：赵通", "主讲人：李彬")],  # the same script
+])
+def test_lines_in_both_languages_that_name_other_people_pair_nobody(pairs):
+    page = parse_page(line_by_line(True, pairs))
+    assert not any("(" in p.name for p in page.people), page.people
+
+
 @pytest.mark.parametrize(("text", "venue"), [
     ("Nuclear Arms Control\nTuesday, December 1, 2026\n北京\n\nExperts will discuss New START.",
      "北京"),
