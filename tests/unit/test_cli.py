@@ -1108,6 +1108,18 @@ def test_a_file_of_random_bytes_is_refused_in_one_line(cli, tmp_path):
     assert bad.stat().st_size == 8192  # left as it was, for its owner to look at
 
 
+@pytest.mark.parametrize("size", [1, 100, 511])
+@pytest.mark.parametrize("command", [("events",), ("import", str(SAMPLE_DIR), "--guild", "1")])
+def test_a_file_too_short_to_be_a_database_is_refused_and_kept(cli, tmp_path, size, command):
+    """SQLite takes a file shorter than a database's first page for a new database and
+    writes one over it: a stray note at DATABASE_PATH is refused and left as it was."""
+    short = tmp_path / "note.sqlite3"
+    short.write_bytes(b"x" * size)
+    proc = cli(*command, check_status=2, database=str(short))
+    assert proc.stderr.count("\n") == 1 and DAMAGED in proc.stderr, proc.stderr
+    assert short.read_bytes() == b"x" * size
+
+
 @pytest.mark.parametrize("keep", [0.03, 0.5, 0.95])
 def test_a_truncated_database_is_refused_in_one_line(cli, tmp_path, keep):
     cli("import", str(SAMPLE_DIR), "--guild", "1")

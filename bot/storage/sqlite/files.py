@@ -227,6 +227,17 @@ def check_writable(path: Path) -> None:
                               f"bot): {WRITABLE}")
 
 WRITABLE = "make it and its folder writable, or set DATABASE_PATH to a writable place"
+SMALLEST_DATABASE = 512  # bytes: a database file is whole pages, of 512 bytes at least
+
+
+def check_not_too_short(path: Path) -> None:
+    """Raise Unavailable (`damaged`) for a file shorter than a database can be that is
+    not empty (a stray note, a database cut short): SQLite would take it for a new
+    database and write one over it. Its size is asked of the kernel, not read from the
+    file (see `check_writable`)."""
+    with contextlib.suppress(OSError):
+        if 0 < path.stat().st_size < SMALLEST_DATABASE and path.is_file():
+            raise damaged(path)
 
 
 def create_private(path: Path) -> None:

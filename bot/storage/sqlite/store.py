@@ -41,6 +41,7 @@ from bot.storage.sqlite.commits import Commits
 from bot.storage.sqlite.files import (
     backup_to,
     check_not_a_uri_once,
+    check_not_too_short,
     check_ours,
     check_writable,
     create_private,
@@ -178,6 +179,7 @@ class SqliteStore:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             check_writable(path)
+            check_not_too_short(path)
             create_private(path)
             # Read the file here first: a damaged or unusable one fails in this thread,
             # before the database thread exists.
