@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import hashlib
 import itertools
@@ -50,6 +49,7 @@ from bot.offload import off_loop
 from bot.shards import Shards
 from bot.signals import GuildLeft, RegistrationChanged, Signals
 from bot.storage import Store
+from bot.tasks import stop_task
 from bot.tree import ClickHandler, EventTree, guard_interactions
 
 log = logging.getLogger(__name__)
@@ -312,9 +312,7 @@ class EventBot(commands.Bot):
     async def close(self) -> None:
         for task in (self._set_up_task, self._sync_at_ready_task):
             if task is not None and not task.done():
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                await stop_task(task)
         await super().close()
         await self.member_locales.stop()  # the locales seen last are written too
         await self.refused_discord_events.stop()
@@ -520,9 +518,7 @@ async def run_bot(settings: Settings, store: Store, until: asyncio.Event | None 
                 running.result()  # a refused token (ConfigError) or an unexpected error
                 return
             log.info("stopping: taking no new interactions, finishing those in flight")
-            running.cancel()  # stops reading the gateway; the socket closes with the client
-            with contextlib.suppress(asyncio.CancelledError):
-                await running
+            await stop_task(running)  # stops reading the gateway; the socket closes with the client
             await finish_interactions()
     finally:
         for signum in signals:

@@ -16,7 +16,6 @@ the member since, in another language.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -28,6 +27,7 @@ import discord
 from bot.i18n import Language, language
 from bot.logs import RetryLog
 from bot.models import LocalePrune, SeenLocale
+from bot.tasks import stop_task
 
 if TYPE_CHECKING:
     # The store's type through the bot that holds it: adapters import no storage module.
@@ -157,9 +157,7 @@ class MemberLocales:
     async def stop(self) -> None:
         """Stop the writer and write what is still pending."""
         if self._writer is not None:
-            self._writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._writer
+            await stop_task(self._writer)
             self._writer = None
         await self.flush()
 

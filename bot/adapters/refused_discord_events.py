@@ -18,7 +18,6 @@ start.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -27,6 +26,7 @@ import discord
 
 from bot.adapters.role_changes import allowed_by, may_schedule, my_roles
 from bot.logs import RetryLog
+from bot.tasks import stop_task
 
 if TYPE_CHECKING:
     # The store's type through the bot that holds it: adapters import no storage module.
@@ -127,9 +127,7 @@ class RefusedDiscordEvents:
     async def stop(self) -> None:
         """Write what is not written yet, once: a stop waits for no retry."""
         if self._writer is not None:
-            self._writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._writer
+            await stop_task(self._writer)
             self._writer = None
         if self._unwritten:
             unwritten, self._unwritten = self._unwritten, {}

@@ -22,7 +22,6 @@ before.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import functools
 import logging
@@ -68,6 +67,7 @@ from bot.storage.sqlite.session import (
     utcnow,
 )
 from bot.storage.sqlite.thread import DatabaseThread
+from bot.tasks import stop_task
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -230,9 +230,7 @@ class SqliteStore:
     async def _close(self) -> None:
         await self._joins.close()
         if self._members_read is not None:
-            self._members_read.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._members_read
+            await stop_task(self._members_read)
         try:
             await self.run(self.notices.release_notices)
         except (sqlite3.Error, Unavailable):  # handed out again when the claims expire
