@@ -15,7 +15,7 @@ from bot import pages_zh
 from bot.i18n import N_, Text
 from bot.page_model import Page, Person, Takeaway
 from bot.pages_header import HeaderReading, date_alone, dated, posted, without_kicker
-from bot.pages_lines import BULLET, COLON, title_case
+from bot.pages_lines import BULLET, COLON, shows_something, title_case
 from bot.pages_names import (
     LABEL,
     LABEL_ROLES,
@@ -396,8 +396,7 @@ class _Reader(HeaderReading, NoticeReading):
         elif self._roster(par):
             pass
         elif self.intro_over:
-            excerpt = f"{par[:60]}{'…' if len(par) > 60 else ''}"
-            self.skipped.append(Text(N_('skipped paragraph: "{text}"'), text=excerpt))
+            self._skip(par)
         else:
             self.description.append(self.raw[i])
             self.past = self.past or bool(PAST.search(par))
@@ -693,10 +692,21 @@ class _Reader(HeaderReading, NoticeReading):
         return i + 1
 
     def _add_takeaway(self, takeaway: Takeaway, last: int) -> None:
-        """A takeaway read, whose last paragraph is at index `last`."""
-        self.takeaways.append(takeaway)
+        """A takeaway read, whose last paragraph is at index `last`: a heading that shows
+        nothing (a Hangul filler, a braille blank) is none, and a text that shows nothing
+        is no takeaway (Discord would show an empty line, or an empty bold one)."""
         self.intro_over = True
         self.takeaway_at = last
+        if shows_something(takeaway.text):
+            self.takeaways.append(takeaway if shows_something(takeaway.heading)
+                                  else Takeaway("", takeaway.text))
+        else:
+            self._skip(self.paras[last])
+
+    def _skip(self, par: str) -> None:
+        """Say that paragraph `par` was imported nowhere (its opening, quoted)."""
+        excerpt = f"{par[:60]}{'…' if len(par) > 60 else ''}"
+        self.skipped.append(Text(N_('skipped paragraph: "{text}"'), text=excerpt))
 
     def _headed_takeaway(self, i: int, start: int) -> int:
         """"一、中美关系的现状" alone on its line, over the paragraphs of prose it heads: in a

@@ -1705,6 +1705,17 @@ def test_a_recaps_bullets_without_headings_under_its_takeaways_are_takeaways(fir
                                 "Tong Zhao moderated.")
 
 
+@pytest.mark.parametrize("blank", ["\u3164", "\u2800", "\u200d\u3164", "\u115f\ufe0f"])
+def test_a_takeaway_heading_or_text_that_shows_nothing_is_none(blank):
+    """A heading of a Hangul filler or a braille blank would be an empty bold line in
+    Discord: the takeaway has none. A text of nothing visible is no takeaway, and the
+    import says it skipped the line."""
+    page = parse_page("Recap\n\nThe panel discussed trade.\n\nKey Takeaways\n\n"
+                      f"• {blank}: Duties rose.\n• Outlook: {blank}\n")
+    assert page.takeaways == (Takeaway("", "Duties rose."),)
+    assert [str(line) for line in page.skipped] == [f'skipped paragraph: "• Outlook: {blank}"']
+
+
 def test_an_announcements_bullets_under_highlights_stay_its_description():
     page = parse_page(INTRO + "Event Highlights\n\n• A keynote on arms control.\n"
                       "• A reception after the panel.")

@@ -21,7 +21,7 @@ async def test_an_error_the_task_ends_with_is_raised_to_the_caller():
         try:
             await asyncio.sleep(60)
         finally:
-            raise RuntimeError("writer failed")  # noqa: B012 (what a writer's cleanup may do)
+            raise RuntimeError("writer failed")
 
     task = asyncio.create_task(failing())
     await asyncio.sleep(0)
