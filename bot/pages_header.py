@@ -27,7 +27,8 @@ _DATE = re.compile(rf"\b{_MONTH} +\d{{1,2}}(?:st|nd|rd|th)?\b|"
                    rf"{pages_zh.DATE}")
 # A line opening with its date (and weekday): a date line, whatever follows.
 _DATE_FIRST = re.compile(rf"(?:[A-Z][a-z]+day,? +)?(?:{_DATE.pattern})")
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b|\d{4}年")  # a date line with its year
+# a date line with its year ("二〇二六年" too)
+_YEAR = re.compile(rf"\b(?:19|20)\d\d\b|(?:\d{{4}}|{pages_zh.NUMERAL_YEAR})年")
 # When the page itself was posted or updated, a line of the site's ("Posted on May 20,
 # 2026", "来源：研究院 发布时间：2026-06-03 浏览次数：1024"): never the event's date.
 _POSTED = re.compile(r"(?:posted|published|(?:last +)?(?:updated|modified))(?: +on)? *:? *",
@@ -117,8 +118,14 @@ def _header_line(line: str) -> bool:
         _ABBREVIATION_END.search(line) and title_case(line))))
 
 
-# The Han characters of a date written in Chinese: "2026年12月1日（星期二）", "12月1日 周二"
-_DATE_HAN = re.compile(r"[年月日号星期周天一二三四五六]")
+# The Han characters of a date written in Chinese: "2026年12月1日（星期二）", "12月1日 周二",
+# "二〇二六年十二月一日"
+_DATE_HAN = re.compile(r"[年月日号星期周天一二三四五六七八九十零]")
+# A Chinese line's words of when, no prose: its date, weekday and times (and its zone,
+# `ZONE_IN_TEXT`)
+_ZH_WHEN = re.compile(rf"{pages_zh.DATE}|(?:周|星期|礼拜)[一二三四五六日天]|"
+                      rf"{pages_zh.TIME.pattern}")
+_HAN_CHARACTER = re.compile(f"[{pages_zh.HAN}]")
 
 
 def date_alone(line: str) -> bool:
@@ -164,8 +171,15 @@ def _timed(line: str) -> bool:
 
 
 def _prose(line: str) -> int:
-    return sum(1 for word in LONG_WORD.findall(_DATE.sub(" ", line))
-               if not _DATE_WORDS.fullmatch(word))
+    """The words of a line that are not of when it is: English words of four letters or
+    more, and Chinese ones, of two characters each about ("十月七日之后的中东" has two)."""
+    english = sum(1 for word in LONG_WORD.findall(_DATE.sub(" ", line))
+                  if not _DATE_WORDS.fullmatch(word))
+    # (its runs of spaces made one: `pages_zh.TIME` opens with a run of its own, which
+    # would be read again from each space of a long one)
+    said = _ZH_WHEN.sub(" ", ZONE_IN_TEXT.sub(" ", " ".join(pages_zh.fold(line).split())))
+    chinese = len(_HAN_CHARACTER.findall(said))
+    return english + chinese // 2
 
 
 def _says(title: str, line: str) -> bool:

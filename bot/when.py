@@ -37,6 +37,10 @@ from bot.pages_zh import (
     MORNING,
     NIGHT,
     NUMERAL,
+    NUMERAL_CHARACTERS,
+    NUMERAL_DAY,
+    NUMERAL_MONTH,
+    NUMERAL_YEAR,
     PART_OF_DAY,
     fold,
     minutes,
@@ -80,11 +84,17 @@ _MONTHS = {m: i for i, names in enumerate(
     [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
      ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
      ("oct", "october"), ("nov", "november"), ("dec", "december")], start=1) for m in names}
+_NUMERAL_MONTH = re.compile(NUMERAL_MONTH)  # "三", "十二", as a Chinese date writes them
 
 
 def month_number(written: str) -> int | None:
-    """A month as `MONTH` finds it ("Sept.", "december") or as digits, by its number."""
-    return int(written) if written.isdigit() else _MONTHS.get(written.lower().rstrip("."))
+    """A month as `MONTH` finds it ("Sept.", "december"), as digits or in Chinese numerals
+    ("十二"), by its number."""
+    if written.isdigit():
+        return int(written)
+    if _NUMERAL_MONTH.fullmatch(written):
+        return number(written)
+    return _MONTHS.get(written.lower().rstrip("."))
 
 
 EN_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # Monday 0, as date.weekday()
@@ -111,11 +121,16 @@ MONTH = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(
 _DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
 _YEAR = r"(\d{4})"
 _COMMA = r"\s*(?:,\s*)?"  # not "\s*,?\s*", whose two runs of spaces split many ways
+# A Chinese date's year, month and day, in digits or in Chinese numerals ("2027年3月12日",
+# "二〇二七年三月十二日"); never the end of a longer number ("12027年", "二十三月")
+_ZH_YEAR = rf"(?<!\d)\d{{4}}|(?<![{NUMERAL_CHARACTERS}]){NUMERAL_YEAR}"
+_ZH_MONTH = rf"(?<!\d)\d{{1,2}}|(?<![{NUMERAL_CHARACTERS}])(?:{NUMERAL_MONTH})"
+_ZH_DAY = rf"\d{{1,2}}|{NUMERAL_DAY}"
 _DATES = (  # (pattern, order of its groups)
     (re.compile(rf"(?<!\w){MONTH}\s+{_DAY}(?:{_COMMA}{_YEAR})?(?!\d)", re.I), "mdy"),
     (re.compile(rf"(?<!\w){_DAY}\s+{MONTH}(?:{_COMMA}{_YEAR})?(?!\d)", re.I), "dmy"),
-    (re.compile(r"(?<!\d)(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]"), "ymd"),
-    (re.compile(r"(?<!\d)(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]"), "md"),
+    (re.compile(rf"({_ZH_YEAR})\s*年\s*({_ZH_MONTH})\s*月\s*({_ZH_DAY})\s*[日号]"), "ymd"),
+    (re.compile(rf"({_ZH_MONTH})\s*月\s*({_ZH_DAY})\s*[日号]"), "md"),
     (re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)"), "ymd"),
     # year first with dots, slashes or dashes, as Chinese pages write numeric dates too
     # ("2027.3.12", "2027/03/12（周五）", "2027-3-12"): never a version ("1.2.3") or a
@@ -246,17 +261,38 @@ def _find_date(text: str) -> tuple[re.Match[str], date | None, bool] | None:
         match = pattern.search(text)
         if match is None:
             continue
-        parts = dict(zip(order, match.groups(), strict=True))
-        month = month_number(parts["m"])
+        year, month, day = _date_parts(match, order)
         if month is None:
             continue
-        if parts.get("y") is None:
+        if year is None:
             return (no_such_day, None, True) if no_such_day else (match, None, False)
         try:
-            return match, date(int(parts["y"]), month, int(parts["d"])), False
+            return match, date(year, month, day), False
         except ValueError:
             no_such_day = no_such_day or match
     return None if no_such_day is None else (no_such_day, None, True)
+
+
+def _date_parts(match: re.Match[str], order: str) -> tuple[int | None, int | None, int]:
+    """The year (None: not written), month and day a `_DATES` pattern found."""
+    parts = dict(zip(order, match.groups(), strict=True))
+    year = parts.get("y")
+    return None if year is None else number(year), month_number(parts["m"]), number(parts["d"])
+
+
+def _next_date(text: str, at: int, year: int) -> tuple[re.Match[str], date | None] | None:
+    """The first date written in the text from `at`, and its day (in `year` where it gives
+    none; None when the calendar has no such day)."""
+    matches = [(match, order) for pattern, order in _DATES
+               if (match := pattern.search(text, at)) is not None]
+    if not matches:
+        return None
+    match, order = min(matches, key=lambda found: (found[0].start(), -found[0].end()))
+    written_year, month, day = _date_parts(match, order)
+    try:
+        return match, date(year if written_year is None else written_year, month or 0, day)
+    except ValueError:
+        return match, None
 
 
 # A run of days, as pages write it: "June 1-3, 2026", "May 30 - June 2, 2026", "June 1, 2026
@@ -301,9 +337,10 @@ RANGES = tuple(re.compile(pattern, re.I) for pattern in (
     rf"(?:\s+{_en('m1', MONTH)}(?:{_COMMA}{_en('y1', _YEAR)})?{_AT})?{_TO}{_WEEKDAY}"
     rf"{_en('d2', _DAY)}\s+{_en('m2', MONTH)}(?:{_COMMA}{_en('y2', _YEAR)})?(?!\d)",
     # "2026年6月1日至3日", "2026年6月1-3日", "2026年5月30日（周六）至6月2日（周二）"
-    r"(?<!\d)(?:(?P<y1>\d{4})\s*年\s*)?(?P<m1>\d{1,2})\s*月\s*(?P<d1>\d{1,2})"
-    rf"(?:\s*[日号]{_ZH_DAY_OF_WEEK}{_AT})?{_TO}(?:(?P<y2>\d{{4}})\s*年\s*)?(?:(?P<m2>\d{{1,2}})\s*月\s*)?"
-    r"(?P<d2>\d{1,2})\s*[日号]",
+    # (and in Chinese numerals: "三月十二日至十四日")
+    rf"(?:(?P<y1>{_ZH_YEAR})\s*年\s*)?(?P<m1>{_ZH_MONTH})\s*月\s*(?P<d1>{_ZH_DAY})"
+    rf"(?:\s*[日号]{_ZH_DAY_OF_WEEK}{_AT})?{_TO}(?:(?P<y2>{_ZH_YEAR})\s*年\s*)?"
+    rf"(?:(?P<m2>{_ZH_MONTH})\s*月\s*)?(?P<d2>{_ZH_DAY})\s*[日号]",
     # "2026-06-01 - 2026-06-03"
     rf"(?<!\d)(?P<y1>\d{{4}})-(?P<m1>\d{{2}})-(?P<d1>\d{{2}}){_AT}{_TO}"
     r"(?P<y2>\d{4})-(?P<m2>\d{2})-(?P<d2>\d{2})(?!\d)",
@@ -347,16 +384,16 @@ def _run_of_days(found: re.Match[str]) -> _Days:
     parts = found.groupdict()
     month1, month2 = parts.get("m1") or parts["m2"], parts.get("m2") or parts["m1"]
     months = [month_number(m) or 0 for m in (month1, month2)]  # (`MONTH` finds only months)
-    days = [int(parts["d1"]), int(parts["d2"])]
+    days = [number(parts["d1"]), number(parts["d2"])]
     y1, y2, clock = parts.get("y1"), parts.get("y2"), parts.get("t1")
     # A year written at one end only is the other's too, but for a run across the new year
     # ("Dec 30 - Jan 2, 2027": the first day is in 2026)
     across = int((months[1], days[1]) < (months[0], days[0]))
     if y1 is not None:
-        first_year = int(y1)
-        last_year = int(y2) if y2 is not None else first_year + across
+        first_year = number(y1)
+        last_year = number(y2) if y2 is not None else first_year + across
     elif y2 is not None:
-        last_year = int(y2)
+        last_year = number(y2)
         first_year = last_year - across
     else:
         return _Days(found.start(), found.end(), None)
@@ -375,19 +412,26 @@ def _run_of_days(found: re.Match[str]) -> _Days:
 def read_page_when(text: str | None, zone_name: str | None = None) -> When:
     """The start, end and all-day flag a page's date line gives, read in the server's zone
     (`zone_name`) where the line names none. Never raises: what cannot be read is left out.
-    A day of the week beside the date that it does not fall on is read as the date says,
-    with a note: one of the two is a typo, which the moderator can check."""
+    A day of the week that none of the dates the line writes falls on is read as the date
+    says, with a note: one of the two is a typo, which the moderator can check. (A line of
+    two days, each with its own session, names the second's weekday too.)"""
     when = _read_page_when(text, zone_name)
     if when.starts_at is None or not text:
         return when
     line = " ".join(text.split())[:300]
-    found = _find_days(fold(line))
+    read = fold(line)
+    found = _find_days(read)
     named = named_weekdays(line)
     if found is None or found.first is None or not named:
         return when
     last = found.last or found.first
     days = {(found.first + timedelta(days=n)).weekday()
             for n in range(min((last - found.first).days + 1, 7))}
+    at = found.end
+    while (later := _next_date(read, at, found.first.year)) is not None:
+        at = later[0].end()
+        if later[1] is not None:
+            days.add(later[1].weekday())
     if named <= days:
         return when
     wrong = Text(N_("the page names a day of the week that {day} is not; check its date, or "
@@ -455,13 +499,9 @@ def _read_page_when(text: str | None, zone_name: str | None) -> When:
     start_clock = end_clock = None
     end_span = (0, 0)  # where the end's clock is written in `rest`
     chosen = None
-    for times in _TIMES.finditer(rest_times):
-        groups = times.groups()
-        first, second = read_clock(groups[:_CLOCK_GROUPS]), read_clock(groups[_CLOCK_GROUPS:])
-        if first is not None and (first.explicit or (second is not None and second.explicit)):
-            start_clock, end_clock, chosen = first, second, times
-            end_span = _clock_span(times, _CLOCK_GROUPS + 1)
-            break
+    if (first_times := _first_times(rest_times)) is not None:
+        chosen, start_clock, end_clock = first_times
+        end_span = _clock_span(chosen, _CLOCK_GROUPS + 1)
     # "June 1, 2026, 9:00 - June 3, 2026, 17:00": each day its own time, one half of the
     # day not the other's
     own_clocks = found.clock is not None
@@ -507,20 +547,18 @@ def _read_page_when(text: str | None, zone_name: str | None) -> When:
     end_minute = end_clock.minute if end_clock is not None else 0
     if (end_hour is not None and not own_clocks and not next_day
             and (end_days, end_hour, end_minute) <= (start_days, start_hour, start_minute)):
-        # A half of the day written at one end only, which shared would run the range
-        # backwards, is that end's alone: the other is in the other half ("晚上10点至12点"
-        # ends at midnight, "11 - 1 PM" starts in the morning).
-        if start_mer is not None and end_mer is None:
-            end_hour = (end_hour + 12) % 24
-        elif start_mer is None and end_mer is not None and not start_days:
-            # (not a 24:00 start: the midnight that ends the date has no other half, and
-            # from noon "24:00 - 2 AM" would end before it began)
-            start_hour = (start_hour + 12) % 24
+        start_hour, end_hour = _halves_apart(start_mer, end_mer, start_days, start_hour,
+                                             end_hour)
     starts = datetime.combine(day + timedelta(days=start_days), time(start_hour, start_minute),
                               zone)
     if clocks_skip(starts) is not None:
         return When(note=_start_skipped(starts))
     note = said_of_start(starts, note)  # EST in July; 01:30 as the clocks go back
+    later = (_later_sessions(read, found.end + part.start + chosen.end(), day, starts.date())
+             if chosen is not None and found.last is None and not own_clocks
+             and end_note is None else [])
+    if later:  # the event is over when its last day's session is, not after its first day's
+        last, (end_days, end_hour, end_minute), next_day = later[-1].day, later[-1].end, False
     ends = None
     if end_hour is not None:  # the run's times are its first day's start, its last's end
         ends = datetime.combine(last + timedelta(days=end_days + next_day),
@@ -546,6 +584,80 @@ def _read_page_when(text: str | None, zone_name: str | None) -> When:
         # the date's year is within bounds, but its zone moves the moment out of them
         return When(note=out_of_years)
     return When(_utc(starts), _utc(ends), note=note, end_note=end_note)
+
+
+def _first_times(rest_times: str) -> tuple[re.Match[str], Clock, Clock | None] | None:
+    """The first times written in a date line after its date, and their clocks: one of
+    them at least written as a time (":", am/pm, 点), not a bare number."""
+    for times in _TIMES.finditer(rest_times):
+        groups = times.groups()
+        first, second = read_clock(groups[:_CLOCK_GROUPS]), read_clock(groups[_CLOCK_GROUPS:])
+        if first is not None and (first.explicit or (second is not None and second.explicit)):
+            return times, first, second
+    return None
+
+
+def _halves_apart(start_mer: str | None, end_mer: str | None, start_days: int,
+                  start_hour: int, end_hour: int) -> tuple[int, int]:
+    """The start's and end's hours of a range that runs backwards with the half of the day
+    written at one end only shared: that half is that end's alone, and the other end is in
+    the other half ("晚上10点至12点" ends at midnight, "11 - 1 PM" starts in the morning)."""
+    if start_mer is not None and end_mer is None:
+        end_hour = (end_hour + 12) % 24
+    elif start_mer is None and end_mer is not None and not start_days:
+        # (not a 24:00 start: the midnight that ends the date has no other half, and from
+        # noon "24:00 - 2 AM" would end before it began)
+        start_hour = (start_hour + 12) % 24
+    return start_hour, end_hour
+
+
+class _Session(NamedTuple):
+    """A later day's own session on a date line: its day, and its end (days after that
+    day, hour, minute)."""
+
+    day: date
+    end: tuple[int, int, int]
+
+
+def _later_sessions(read: str, at: int, first: date, after: date) -> list[_Session]:
+    """The sessions of later days a date line writes after its first day's times, from
+    `at` ("2027年3月12日 下午2:00-4:00，3月13日 上午9:00-12:00", "Friday, March 12, 2027,
+    2:00-4:00 PM; Saturday, March 13, 9:00 AM-12:00 PM"): each a date (in the first day's
+    year where it gives none) after `after` and the session before, within MAX_RANGE_DAYS
+    of the first day, with its own range of times before the next date. Up to the first
+    that is none: a date without times is no session of its own, and after a slip ("3月13日
+    12:00-9:00", a date before the first) the event ends with the sessions read so far."""
+    sessions: list[_Session] = []
+    found = _next_date(read, at, first.year)
+    while found is not None:
+        match, day = found
+        if day is None or day <= after or day - first >= timedelta(days=MAX_RANGE_DAYS):
+            break
+        following = _next_date(read, match.end(), first.year)
+        times = _first_times(read[match.end():following[0].start() if following else None])
+        end = _session_end(*times) if times is not None else None
+        if end is None:
+            break
+        sessions.append(_Session(day, end))
+        after, found = day, following
+    return sessions
+
+
+def _session_end(times: re.Match[str], start: Clock, end: Clock | None
+                 ) -> tuple[int, int, int] | None:
+    """A later day's session's end (days after that day, hour, minute), read as the first
+    day's is; None when it has none, or one not after its start on that day."""
+    if end is None or _NEXT_DAY.search(times[0]):
+        return None
+    start_at, end_at = _day_and_hour(start, end.meridiem), _day_and_hour(end, start.meridiem)
+    if start_at is None or end_at is None:
+        return None
+    (start_days, start_hour), (end_days, end_hour) = start_at, end_at
+    if (end_days, end_hour, end.minute) <= (start_days, start_hour, start.minute):
+        start_hour, end_hour = _halves_apart(start.meridiem, end.meridiem, start_days,
+                                             start_hour, end_hour)
+    ends = (end_days, end_hour, end.minute)
+    return ends if ends > (start_days, start_hour, start.minute) else None
 
 
 def _clock_span(times: re.Match[str], first_group: int) -> tuple[int, int]:

@@ -32,6 +32,10 @@ def bios(page: Page) -> dict[str, str]:
     return {p.name: p.bio for p in page.people}
 
 
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
 # --- the synthetic pages ---------------------------------------------------------------
 
 
@@ -1349,6 +1353,44 @@ def test_each_chinese_numeral_of_an_hour_or_its_minutes_is_read(written, hour, m
 def test_the_nights_24_oclock_is_the_midnight_ending_the_day(night):
     page = parse_page(f"核军控的未来\n2026年12月1日\n{night}24点\n\n{INTRO}")
     assert read_page_when(page.date_text, "UTC").starts_at == datetime(2026, 12, 2, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("line", "start", "end"), [
+    # a date in Chinese numerals, as in digits
+    ("二〇二七年三月十二日下午两点", utc(2027, 3, 12, 6), None),
+    ("二零二七年十二月一日", utc(2027, 12, 1), utc(2027, 12, 2)),
+    ("2027年三月十二日 下午2:00-4:00", utc(2027, 3, 12, 6), utc(2027, 3, 12, 8)),
+    ("三月十二日 下午两点", None, None),  # no year: the moderator sets it
+    # two days, each with its own session: over with the second's
+    ("2027年3月12日（周五）下午2:00-4:00，3月13日（周六）上午9:00-12:00",
+     utc(2027, 3, 12, 6), utc(2027, 3, 13, 4)),
+    ("二〇二七年三月十二日（星期五）下午两点至四点，三月十三日（星期六）上午九点至十二点",
+     utc(2027, 3, 12, 6), utc(2027, 3, 13, 4)),
+])
+@pytest.mark.parametrize("script", [str, traditional], ids=["simplified", "traditional"])
+def test_a_pages_date_line_in_numerals_or_of_two_sessions_gives_the_events_times(
+        script, line, start, end):
+    """A moderator's import: the page's unlabelled date line is found as the date line, and
+    read to the event's start and end (its weekdays being its days', with no note)."""
+    text = f"核军控的未来\n{line}\n北京大学国际关系学院\n\n主持人：赵通\n\n{INTRO}"
+    page = parse_page(script(text))
+    assert (page.title, page.date_text, page.location, page.moderator) == (
+        script("核军控的未来"), script(line), script("北京大学国际关系学院"), script("赵通"))
+    when = read_page_when(page.date_text, "Asia/Shanghai")
+    assert (when.starts_at, when.ends_at) == (start, end)
+    assert (when.note is None) == (start is not None)
+
+
+@pytest.mark.parametrize(("title", "line"), [
+    ("十月七日之后的中东", "二〇二六年十二月一日 下午6点"),
+    ("10月7日之后的中东", "2026年12月1日 下午6点")])
+@pytest.mark.parametrize("script", [str, traditional], ids=["simplified", "traditional"])
+def test_a_title_naming_a_day_in_passing_stays_the_title_over_the_date_line(script, title, line):
+    """"十月七日之后的中东" names a date, as the date line under it does with its year: the
+    line of prose is the title, as "Remembering June 4" is an English page's."""
+    page = parse_page(script(f"{title}\n{line}\n北京\n\n{INTRO}"))
+    assert (page.title, page.date_text, page.location) == (
+        script(title), script(line), script("北京"))
 
 
 # Where a guest works and the post they hold there, as a card writes it

@@ -727,6 +727,99 @@ def test_a_page_weekday_its_date_is_on_says_nothing(line):
     assert read_page_when(line, "UTC").note is None
 
 
+# A line of two days (or more), each with its own session: the event runs from the first
+# day's start to the last day's end, and each day's weekday is its own.
+TWO_DAYS = "2027年3月12日（周五）下午2:00-4:00，3月13日（周六）上午9:00-12:00"
+
+
+@pytest.mark.parametrize(("line", "zone", "start", "end"), [
+    (TWO_DAYS, "Asia/Shanghai", utc(2027, 3, 12, 6), utc(2027, 3, 13, 4)),
+    (traditional(TWO_DAYS).replace("周", "週"), "Asia/Shanghai", utc(2027, 3, 12, 6),
+     utc(2027, 3, 13, 4)),
+    ("2027年3月12日 下午2:00-4:00，2027年3月13日 上午9:00-12:00", "Asia/Shanghai",
+     utc(2027, 3, 12, 6), utc(2027, 3, 13, 4)),
+    ("二〇二七年三月十二日（星期五）下午两点至四点，三月十三日（星期六）上午九点至十二点",
+     "Asia/Shanghai", utc(2027, 3, 12, 6), utc(2027, 3, 13, 4)),
+    # three days: the last one's end
+    ("2027年3月12日 14:00-16:00；3月13日 9:00-12:00；3月14日 9:00-11:30", "Asia/Shanghai",
+     utc(2027, 3, 12, 6), utc(2027, 3, 14, 3, 30)),
+    ("Friday, March 12, 2027, 2:00-4:00 PM; Saturday, March 13, 9:00 AM-12:00 PM", "UTC",
+     utc(2027, 3, 12, 14), utc(2027, 3, 13, 12)),
+    ("Fri, 12 March 2027, 14:00-16:00; Sat, 13 March, 09:00-12:00", "UTC",
+     utc(2027, 3, 12, 14), utc(2027, 3, 13, 12)),
+    # the zone the line names is each day's
+    ("Friday, March 12, 2027, 2:00-4:00 PM; Saturday, March 13, 9:00-11:00 AM EST", "UTC",
+     utc(2027, 3, 12, 19), utc(2027, 3, 13, 16)),
+])
+def test_a_line_of_days_each_with_its_own_session_ends_with_the_last_days(
+        line, zone, start, end):
+    """The event is not over after its first day's session, and the second day's weekday
+    ("（周六）" beside 3月13日) is no typo of the first's."""
+    when = read_page_when(line, zone)
+    assert (when.starts_at, when.ends_at, when.all_day, when.note, when.end_note) == (
+        start, end, False, None, None)
+
+
+@pytest.mark.parametrize("later", [
+    "3月13日（周六）",  # a day without a session of its own
+    "3月13日（周六）12:00-9:00",  # a session that ends before it starts
+    "3月11日（周四）上午9:00-12:00",  # a day before the first
+    "4月13日（周二）上午9:00-12:00",  # 32 days after it: no run of days
+    "3月13日（周六）上午9:00",  # a start alone: no session's end
+])
+def test_a_later_day_without_a_session_that_can_be_read_leaves_the_first_days_end(later):
+    """The first day's session is the event's, as before; the later day's weekday, being
+    its own, is still no typo."""
+    when = read_page_when(f"2027年3月12日（周五）下午2:00-4:00，{later}", "Asia/Shanghai")
+    assert (when.starts_at, when.ends_at, when.note) == (
+        utc(2027, 3, 12, 6), utc(2027, 3, 12, 8), None)
+
+
+@pytest.mark.parametrize("line", [
+    "2027年3月12日（周四）下午2:00-4:00，3月13日（周六）上午9:00-12:00",
+    "Thursday, March 12, 2027, 2:00-4:00 PM; Saturday, March 13, 9:00 AM-12:00 PM"])
+def test_a_weekday_none_of_the_lines_days_is_on_is_still_noted(line):
+    when = read_page_when(line, "UTC")
+    assert (when.starts_at, when.ends_at) == (utc(2027, 3, 12, 14), utc(2027, 3, 13, 12))
+    assert str(when.note) == ("the page names a day of the week that 2027-03-12 is not; "
+                              "check its date, or set it with /manage edit")
+
+
+# A date in Chinese numerals ("二〇二七年三月十二日"): its year digit by digit, as the date
+# in digits is read.
+@pytest.mark.parametrize(("line", "start", "end", "all_day"), [
+    ("二〇二七年三月十二日下午两点", utc(2027, 3, 12, 6), None, False),
+    ("二零二七年十二月一日", utc(2027, 12, 1), utc(2027, 12, 2), True),
+    ("2027年三月十二日", utc(2027, 3, 12), utc(2027, 3, 13), True),
+    ("二〇二七年三月十二日 14:00-16:00", utc(2027, 3, 12, 6), utc(2027, 3, 12, 8), False),
+    ("二〇二七年十月三十一日（星期日）晚上八点", utc(2027, 10, 31, 12), None, False),
+    ("二〇二七年十一月二十日下午三点半", utc(2027, 11, 20, 7, 30), None, False),
+    ("二〇二七年十二月十日 十四时三十分", utc(2027, 12, 10, 6, 30), None, False),
+    ("二〇二七年三月十二號下午兩點", utc(2027, 3, 12, 6), None, False),  # traditional
+    ("二〇二七年三月十二日至十四日", utc(2027, 3, 12), utc(2027, 3, 15), True),  # a run
+    ("二〇二七年十二月三十日至二〇二八年一月二日", utc(2027, 12, 30), utc(2028, 1, 3), True),
+])
+def test_a_chinese_date_in_numerals_is_read_as_in_digits(line, start, end, all_day):
+    when = read_page_when(line, "Asia/Shanghai")
+    assert (when.starts_at, when.ends_at, when.all_day, when.note) == (
+        start, end, all_day, None)
+
+
+@pytest.mark.parametrize(("line", "note"), [
+    ("三月十二日下午两点",
+     "the page gives no year for its date '三月十二日', so I left the start unset; set it "
+     "with /manage edit"),
+    ("二〇二七年二月三十日",
+     "the page's date '二〇二七年二月三十日' is no day of the calendar, so I left the start "
+     "unset; set it with /manage edit"),
+    ("二〇二七年三月十二日（星期四）",
+     "the page names a day of the week that 2027-03-12 is not; check its date, or set it "
+     "with /manage edit"),
+])
+def test_a_chinese_date_in_numerals_is_noted_as_in_digits(line, note):
+    assert str(read_page_when(line, "Asia/Shanghai").note) == note
+
+
 def test_a_note_quotes_a_page_in_traditional_characters_as_written():
     assert "'12月5號'" in str(read_page_when("12月5號 下午3點", "Asia/Taipei").note)
     assert str(read_page_when("2026年12月5號 上午13點", "Asia/Taipei").note) == (
