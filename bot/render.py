@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -130,16 +131,45 @@ def _escape_line_start(match: re.Match[str]) -> str:
 
 
 def clip(text: str, limit: int) -> str:
-    """Shorten to `limit` characters at a word boundary, marking the cut."""
+    """Shorten to `limit` characters at a word boundary, marking the cut; never inside a
+    character drawn from several (a flag, an accent, an emoji with its skin tone)."""
     if len(text) <= limit:
         return text
     if limit <= 0:
         return ""
-    cut = text[: limit - 1]
+    cut = text[:_whole_character_end(text, limit - 1)]
     space = cut.rfind(" ")
     if space > limit * 0.6:
         cut = cut[:space]
     return cut[:len(cut) - _dangling_escape(cut)].rstrip() + "…"
+
+
+# What joins the code point before it into one drawn character: combining marks (Mn, Me,
+# Mc), the zero-width joiner and what follows it, variation selectors, skin tones, and the
+# tags of a subdivision's flag.
+_JOINERS = frozenset(("\u200d", *map(chr, (*range(0xFE00, 0xFE10), *range(0x1F3FB, 0x1F400),
+                                            *range(0xE0020, 0xE0080), *range(0xE0100, 0xE01F0)))))
+_JOINED_AT_MOST = 32  # code points stepped back over to find a character's start
+_REGIONAL = range(0x1F1E6, 0x1F200)  # a flag is two regional indicators
+
+
+def _whole_character_end(text: str, end: int) -> int:
+    """`end`, or where the character drawn across it begins: `text[:end]` splits no
+    flag, accent or joined emoji. A run of joining marks longer than _JOINED_AT_MOST (no
+    character a reader sees) is cut anyway, so the cost stays bounded."""
+    start = end
+    while start > 0 and end - start < _JOINED_AT_MOST and (
+            text[start] in _JOINERS or text[start - 1] == "\u200d"
+            or unicodedata.category(text[start]) in ("Mn", "Me", "Mc")):
+        start -= 1
+    if end - start >= _JOINED_AT_MOST:
+        return end
+    if ord(text[start]) in _REGIONAL:  # the second of a pair when an odd run is before it
+        before = start  # (a run of flags is read whole: at most `end`, the limit)
+        while before > 0 and ord(text[before - 1]) in _REGIONAL:
+            before -= 1
+        start -= (start - before) % 2
+    return start
 
 
 def _dangling_escape(piece: str) -> int:

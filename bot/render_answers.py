@@ -40,10 +40,9 @@ def answer_embed(lang: Language, question: str, passages: Sequence[Passage],
         question, EMBED_TITLE - 2)), colour=COLOUR)
     facts = fact_lines(lang, event, intents) if event is not None else []
     for passage in passages:
-        excerpt = marked(passage.excerpt)
         name = (f"{source_label(lang, passage.source)} · "
                 f"{safe_clip(passage.event_title, EMBED_TITLE)}")
-        embed.add_field(name=clip(name, FIELD_NAME), value=clip(excerpt, FIELD_VALUE),
+        embed.add_field(name=clip(name, FIELD_NAME), value=marked(passage.excerpt, FIELD_VALUE),
                         inline=False)
     # The facts get the room the title and the passages leave within the embed total.
     room = min(EMBED_DESCRIPTION, EMBED_TOTAL - len(embed.title or "") - sum(
@@ -63,14 +62,21 @@ _RUN = re.compile(r"[^\s<>]+")
 _NO_MARKS = str.maketrans("", "", MATCH_START + MATCH_END)
 
 
-def marked(excerpt: str) -> str:
-    """An excerpt shown literally with its matched words in bold, but for those in a web
-    address: `safe` keeps an address as written, so bold there would become part of the
-    link (another address, with asterisks in it)."""
+def marked(excerpt: str, limit: int) -> str:
+    """An excerpt shown literally within `limit` characters with its matched words in
+    bold, but for those in a web address: `safe` keeps an address as written, so bold there
+    would become part of the link (another address, with asterisks in it). Cut short, it
+    leaves no bold open: a word whose end was cut off is not in bold."""
     def unmarked_address(run: re.Match[str]) -> str:
         return run[0].translate(_NO_MARKS) if "://" in run[0] else run[0]
 
     shown = safe(_RUN.sub(unmarked_address, excerpt))
+    marks = shown.count(MATCH_START) + shown.count(MATCH_END)  # each becomes "**"
+    if len(shown) + marks > limit:
+        shown = clip(shown, limit - marks)
+        if shown.count(MATCH_START) > shown.count(MATCH_END):
+            opened, _, after = shown.rpartition(MATCH_START)
+            shown = opened + after
     return shown.replace(MATCH_START, "**").replace(MATCH_END, "**")
 
 

@@ -5,6 +5,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import regex
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -13,10 +14,11 @@ from bot import render_answers as answers
 from bot import render_replies as replies
 from bot.errors import NotAllowed
 from bot.i18n import N_, OptionName, language
-from bot.models import Event, Rsvp
+from bot.models import MATCH_END, MATCH_START, Event, Rsvp
 from bot.pages import Person, Takeaway
 from bot.questions import Intent
 from bot.registration import PAGE_CLOSED, JoinOutcome, JoinResult, Status
+from bot.storage import Passage
 from bot.tree import error_message
 from tests.limits import assert_fits, embed_size
 
@@ -564,6 +566,44 @@ def test_a_long_text_takes_a_few_messages_and_says_how_many_parts_are_left_out()
 ])
 def test_clip_cuts_at_a_late_word_break_and_marks_the_cut(text, limit, clipped):
     assert render.clip(text, limit) == clipped
+
+
+DRAWN_AS_ONE = ["🇨🇳", "🇺🇸", "e\u0301", "👩🏽", "👨\u200d👩\u200d👧", "❤\ufe0f", "a", " ", "李"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(DRAWN_AS_ONE), max_size=80), st.integers(1, 120))
+def test_clip_never_cuts_a_character_drawn_from_several(pieces, limit):
+    """A flag is two code points, an accent or a skin tone one more, a family of emoji
+    five: cut between them, Discord shows a lone letter in a box, or an emoji apart."""
+    text = "".join(pieces)
+    clipped = render.clip(text, limit)
+    assert len(clipped) <= limit
+    kept = clipped.removesuffix("…")
+    if clipped != text:
+        drawn = regex.findall(r"\X", text)  # Unicode's own rule for one drawn character
+        ends = set(itertools.accumulate(map(len, drawn), initial=0))
+        assert len(kept.rstrip()) in ends or len(kept) in ends, (text, limit, clipped)
+
+
+def test_clip_cuts_a_row_of_flags_between_two_of_them():
+    flags = "🇨🇳" * 100
+    assert render.clip(flags, 100) == "🇨🇳" * 49 + "…"
+    assert render.clip(flags, 101) == "🇨🇳" * 50 + "…"
+    # a run of marks longer than any character is cut anyway: the cost stays bounded
+    assert len(render.clip("a" + "\u0301" * 5000, 100)) == 100
+
+
+def test_an_answer_cut_short_leaves_no_bold_open():
+    """A passage whose escaped text fills the field before its matched word ends (a run
+    of underscores doubles when escaped) shows the word plain, not a literal "**"."""
+    for pad in range(500, 515):
+        excerpt = "_" * pad + f"{MATCH_START}zebra{MATCH_END} runs {MATCH_START}far{MATCH_END}"
+        embed = answers.answer_embed(EN, "zebra far", [Passage(1, "Talk", "page", "", excerpt)])
+        value = embed.fields[0].value
+        assert len(value) <= 1024 and value.count("**") % 2 == 0, value[-20:]
+    whole = answers.marked("_" * 400 + f"{MATCH_START}zebra{MATCH_END}", 1024)
+    assert whole.endswith("\\_**zebra**")
 
 
 @pytest.mark.parametrize(("text", "limit", "pieces"), [
