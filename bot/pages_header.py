@@ -170,6 +170,19 @@ def _timed(line: str) -> bool:
     return len(line) <= 60 and bool(_TIME_LINE.fullmatch(pages_zh.fold(line)))
 
 
+def field_kind(par: str) -> tuple[str, bool] | None:
+    """A labelled line of when or where, either language's ("时间：…", "Venue: …"): what
+    it gives ("when", "where") and whether its label is Chinese; None for any other."""
+    if len(par) > 200:
+        return None
+    zh = pages_zh.FIELD_LINE.fullmatch(pages_zh.fold(par))
+    en = None if zh else _FIELD_LINE.fullmatch(par)
+    field = (pages_zh.FIELD_NAMES[zh.group(1)] if zh
+             else "location" if en and en.group(1).lower() in ("location", "venue", "where")
+             else "date_text" if en else None)
+    return None if field not in ("date_text", "location") else (field, zh is not None)
+
+
 def _prose(line: str) -> int:
     """The words of a line that are not of when it is: English words of four letters or
     more, and Chinese ones, of two characters each about ("十月七日之后的中东" has two)."""
@@ -342,7 +355,8 @@ class HeaderReading(PeopleReading):
         label, value = m.group(1).lower(), m.group(2)
         if label in ("time", "when") and _timed(value):
             field = "time"
-        elif label in ("date", "when", "time") and dated(value):  # "Time: March 12, 2027, 2 PM"
+        elif (label in ("date", "when") or (label == "time" and "date_text" not in self.header)
+              ) and dated(value):  # "Time: March 12, 2027, 2 PM" as the page's only date line
             field = "date_text"
         elif label in ("location", "venue", "where") and len(value) <= 100 and (
                 not value.endswith((".", "?", "!")) or _ABBREVIATION_END.search(value)):

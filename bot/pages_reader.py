@@ -6,6 +6,7 @@ paragraphs (`bot.pages_zh`). Pure, as `bot.pages` is."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -14,7 +15,14 @@ from typing import NamedTuple
 from bot import pages_zh
 from bot.i18n import N_, Text
 from bot.page_model import Page, Person, Takeaway
-from bot.pages_header import HeaderReading, date_alone, dated, posted, without_kicker
+from bot.pages_header import (
+    HeaderReading,
+    date_alone,
+    dated,
+    field_kind,
+    posted,
+    without_kicker,
+)
 from bot.pages_lines import BULLET, COLON, shows_something, title_case
 from bot.pages_names import (
     LABEL,
@@ -345,6 +353,12 @@ class _Reader(HeaderReading, NoticeReading):
         self.takeaways_headed = False  # under "Discussion Highlights", "Key Takeaways", "要点"
         self.takeaway_at: int | None = None  # the index of the last takeaway's last paragraph
         self.dialogue = dialogue_lines(self.paras)  # a transcript's lines: no one's labels
+        # A page that gives each line in both languages, one after the other: its date's
+        # or venue's line in one is followed by the same in the other ("时间：…" over
+        # "Time: …"). Only there do two lines naming people say the same (`_in_both`).
+        self.line_by_line = any(
+            a is not None and b is not None and a[0] == b[0] and a[1] != b[1]
+            for a, b in itertools.pairwise(map(field_kind, self.paras)))
         self.met: list[Entry] | None = None
         # the index of the last line of a role's label and its people, in order
         self.labelled_line: tuple[int, list[Entry]] | None = None
@@ -410,15 +424,16 @@ class _Reader(HeaderReading, NoticeReading):
 
     def _in_both(self, i: int, role_line: bool, read: Callable[[], int | None]) -> int | None:
         """`read` the people of line i; and a bilingual page that gives each line in both
-        languages names the same people again on the next line, in the other script
-        ("主持人：赵通" over "Moderator: Tong Zhao"): each of them is one person, named in
-        both ("赵通 (Tong Zhao)"), whose bios in either language are theirs."""
+        languages (`line_by_line`) names the same people again on the next line, in the
+        other script ("主持人：赵通" over "Moderator: Tong Zhao"): each of them is one
+        person, named in both ("赵通 (Tong Zhao)"), whose bios in either language are
+        theirs. Elsewhere two such lines may name two people."""
         self.met = []
         try:
             after = read()
         finally:
             met, self.met = self.met, None
-        if after is None or not (role_line and _role_label(self.paras[i])):
+        if after is None or not (self.line_by_line and role_line and _role_label(self.paras[i])):
             return after
         before, self.labelled_line = self.labelled_line, (i, met)
         if before is not None and before[0] == i - 1 and len(before[1]) == len(met):
@@ -680,8 +695,8 @@ class _Reader(HeaderReading, NoticeReading):
         page that tells of the event afterwards. Elsewhere it is a line of the description
         (an announcement's "• Registration is required."). The index after it, else 0."""
         par = self.paras[i]
-        listed = (self.takeaway_at is not None and self.takeaway_at == i - 1) or (
-            self.takeaways_headed and self._told_after())
+        listed = ((self.takeaway_at is not None and self.takeaway_at == i - 1)
+                  or self.takeaways_headed) and self._told_after()
         if not listed or _CLOCK_START.match(par, start):
             return 0
         bullet = BULLET.match(self.raw[i])  # the text as the page wrote it, after its bullet

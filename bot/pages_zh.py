@@ -136,10 +136,12 @@ FIELD_NAMES = {"时间": "date_text", "日期": "date_text", "地点": "location
 NUMERAL_YEAR = r"[〇零一二三四五六七八九]{4}"
 NUMERAL_MONTH = r"十[一二]?|[一二三四五六七八九]"
 NUMERAL_DAY = r"三十一?|二?十[一二三四五六七八九]?|[一二三四五六七八九]"
-# A date as bot.when reads it; its day may end a run of days ("2026年6月1-3日")
+# A date as bot.when reads it; its day may end a run of days ("2026年6月1-3日"). In
+# numerals only with its year ("二〇二七年三月十二日"): "九月十一日之后的美国" is a title.
 _DAY_OF_MONTH = rf"(?:\d{{1,2}}|{NUMERAL_DAY})"
-DATE = (rf"(?:(?:\d{{4}}|{NUMERAL_YEAR}) *年 *)?(?:\d{{1,2}}|{NUMERAL_MONTH}) *月 *"
-        rf"{_DAY_OF_MONTH} *(?:[-–—~～−－至到] *{_DAY_OF_MONTH} *)?[日号]")
+DATE = (r"(?:(?:\d{4} *年 *)?\d{1,2} *月 *\d{1,2} *(?:[-–—~～−－至到] *\d{1,2} *)?[日号]|"
+        rf"(?:\d{{4}}|{NUMERAL_YEAR}) *年 *(?:\d{{1,2}}|{NUMERAL_MONTH}) *月 *"
+        rf"{_DAY_OF_MONTH} *(?:[-–—~～−－至到] *{_DAY_OF_MONTH} *)?[日号])")
 # A number up to 99 in Chinese numerals: "三", "两", "十二", "二十五", "零五" (in "三点零五分").
 NUMERAL = r"[一二三四五六七八九两]?十[一二三四五六七八九]?|[零〇]?[一二三四五六七八九两]"
 NUMERAL_CHARACTERS = "零〇一二三四五六七八九十两"  # of NUMERAL and the date's numerals

@@ -631,7 +631,13 @@ def _later_sessions(read: str, at: int, first: date, after: date) -> list[_Sessi
     found = _next_date(read, at, first.year)
     while found is not None:
         match, day = found
-        if day is None or day <= after or day - first >= timedelta(days=MAX_RANGE_DAYS):
+        # the next day's: a later date in brackets, or days later, is another matter (a
+        # rain date, a replay online, the series' next talk, a deadline), not a session
+        between = read[at:match.start()]
+        if (day is None or day <= after or day - after > timedelta(days=1)
+                or day - first >= timedelta(days=MAX_RANGE_DAYS)
+                or between.count("(") + between.count("（")
+                > between.count(")") + between.count("）")):
             break
         following = _next_date(read, match.end(), first.year)
         times = _first_times(read[match.end():following[0].start() if following else None])
@@ -639,7 +645,7 @@ def _later_sessions(read: str, at: int, first: date, after: date) -> list[_Sessi
         if end is None:
             break
         sessions.append(_Session(day, end))
-        after, found = day, following
+        after, found, at = day, following, match.end()
     return sessions
 
 

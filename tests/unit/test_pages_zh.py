@@ -299,9 +299,16 @@ def test_a_page_giving_each_line_in_both_languages_names_each_person_once(chines
         "Tong Zhao is a fellow in the Nuclear Policy Program at the Carnegie Endowment.")
     assert bios(page)["李彬 (Li Bin)"].endswith("Li Bin is a professor at Tsinghua University.")
     assert page.moderator == "赵通 (Tong Zhao)"
-    # the English line of the date repeats the Chinese one: no line of the description
-    assert page.date_text == "2027年3月12日（星期五）下午2:00-4:00"
-    assert "Time:" not in page.description and page.skipped == ()
+    assert page.date_text == "2027年3月12日（星期五）下午2:00-4:00" and page.skipped == ()
+
+
+def test_two_lines_naming_people_in_either_language_on_another_page_are_two_people():
+    """Without the page's date or venue given in both languages, line by line, a line of
+    people in one language over one in the other may name others: nobody is paired."""
+    page = parse_page("中美对话\n\n时间：2026年12月1日 下午2:00-4:00\n地点：清华科技园\n\n"
+                      "主持人：赵通\nModerator: Jane Doe\n\n专家将讨论战略稳定问题。")
+    assert [(p.name, p.role) for p in page.people] == [("赵通", "moderator"),
+                                                       ("Jane Doe", "moderator")]
 
 
 @pytest.mark.parametrize("pairs", [
@@ -1360,7 +1367,6 @@ def test_the_nights_24_oclock_is_the_midnight_ending_the_day(night):
     ("二〇二七年三月十二日下午两点", utc(2027, 3, 12, 6), None),
     ("二零二七年十二月一日", utc(2027, 12, 1), utc(2027, 12, 2)),
     ("2027年三月十二日 下午2:00-4:00", utc(2027, 3, 12, 6), utc(2027, 3, 12, 8)),
-    ("三月十二日 下午两点", None, None),  # no year: the moderator sets it
     # two days, each with its own session: over with the second's
     ("2027年3月12日（周五）下午2:00-4:00，3月13日（周六）上午9:00-12:00",
      utc(2027, 3, 12, 6), utc(2027, 3, 13, 4)),
@@ -1379,6 +1385,11 @@ def test_a_pages_date_line_in_numerals_or_of_two_sessions_gives_the_events_times
     when = read_page_when(page.date_text, "Asia/Shanghai")
     assert (when.starts_at, when.ends_at) == (start, end)
     assert (when.note is None) == (start is not None)
+
+
+def test_a_title_naming_a_day_in_numerals_without_a_year_is_no_date_line():
+    page = parse_page("九月十一日之后的美国\n北京大学\n\n本次讲座将讨论美国外交。")
+    assert (page.title, page.date_text) == ("九月十一日之后的美国", None)
 
 
 @pytest.mark.parametrize(("title", "line"), [

@@ -776,6 +776,20 @@ def test_a_later_day_without_a_session_that_can_be_read_leaves_the_first_days_en
 
 
 @pytest.mark.parametrize("line", [
+    "2027年3月12日 下午2:00-4:00（如遇雨天改至3月19日 下午2:00-4:00）",  # a rain date
+    "2027年3月12日 14:00-16:00（线上回放：3月13日 14:00-16:00）",  # a replay, in brackets
+    "March 12, 2027, 2:00-4:00 PM; rain date March 19, 2:00-4:00 PM",
+    "2027年3月12日 下午2点至4点；下一期：3月26日 下午2点至4点",  # the series' next talk
+    "2027年3月12日 14:00-16:00（报名截止3月13日 12:00-13:00）",  # a deadline, in brackets
+])
+def test_a_later_date_days_after_or_in_brackets_is_no_session_of_the_event(line):
+    """Only the next day's session, outside brackets, goes on with the event: a later
+    date otherwise is another matter (a rain date, a replay, the next talk, a deadline)."""
+    when = read_page_when(line, "Asia/Shanghai")
+    assert (when.starts_at, when.ends_at) == (utc(2027, 3, 12, 6), utc(2027, 3, 12, 8))
+
+
+@pytest.mark.parametrize("line", [
     "2027年3月12日（周四）下午2:00-4:00，3月13日（周六）上午9:00-12:00",
     "Thursday, March 12, 2027, 2:00-4:00 PM; Saturday, March 13, 9:00 AM-12:00 PM"])
 def test_a_weekday_none_of_the_lines_days_is_on_is_still_noted(line):
