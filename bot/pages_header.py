@@ -171,8 +171,9 @@ def _timed(line: str) -> bool:
 
 
 def field_kind(par: str) -> tuple[str, bool] | None:
-    """A labelled line of when or where, either language's ("时间：…", "Venue: …"): what
-    it gives ("when", "where") and whether its label is Chinese; None for any other."""
+    """A labelled line of when or where, either language's ("时间：…", "Venue: …"): the
+    field it gives ("date_text", "location") and whether its label is Chinese; None for
+    any other."""
     if len(par) > 200:
         return None
     zh = pages_zh.FIELD_LINE.fullmatch(pages_zh.fold(par))

@@ -110,13 +110,13 @@ REMARK = re.compile("嘉宾|线上|线下|在线|连线|视频|远程|现场|发
                     "拟邀|受邀|致辞|主旨|翻译|同传|女士|先生|博士|教授|研究员|学者|专家")
 
 SENTENCE_END = re.compile(r"(?<=[。！？；])")
+_SECTION_OF = r"(?:活动|会议|讲座|论坛|报告|讨论|主要|核心|重要|嘉宾)?"  # "会议要点", "活动简介"
 SECTION = re.compile(
-    r"(?:活动|会议|讲座|论坛|报告|讨论|主要|核心|重要|嘉宾)?"
+    rf"{_SECTION_OF}"
     r"(?:要点|观点|主要观点|内容|简介|介绍|概要|回顾|议程|摘要|总结|嘉宾|发言嘉宾|演讲嘉宾|主讲嘉宾|"
     r"与会嘉宾|参会嘉宾|嘉宾介绍|嘉宾简介)[:：]?")
 # The sections of those that head a recap's takeaways ("主要观点", "会议要点")
-TAKEAWAYS_HEADING = re.compile(r"(?:活动|会议|讲座|论坛|报告|讨论|主要|核心|重要|嘉宾)?"
-                               r"(?:要点|观点)[:：]?")
+TAKEAWAYS_HEADING = re.compile(rf"{_SECTION_OF}(?:要点|观点)[:：]?")
 # "时间：…", "活动地点：…", "讲座主题：…": the label may name what kind of event it is, and
 # a bilingual page's may say it in English too ("地点 Venue：", "Venue 地点：", "地点/Venue：",
 # "地点（Venue）：")

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from bot.errors import InvalidValue
 from bot.i18n import N_, Markup, Text
-from bot.pages_zh import NUMERAL, NUMERAL_CHARACTERS, PART_OF_DAY, fold, number
+from bot.pages_zh import NUMERAL, NUMERAL_CHARACTERS, NUMERAL_YEAR, PART_OF_DAY, fold, number
 from bot.times import EARLIEST_YEAR, LATEST_YEAR, calendar_problem, timestamp
 from bot.when import (
     CLOCK,
@@ -407,7 +407,7 @@ _ZH_HOURLESS = re.compile("|".join(w for w in PART_OF_DAY.split("|") if len(w) >
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # "2031年12月8日", "二〇三一年十二月八日": a year's digits one by one, as Chinese writes them
 _YEAR_DIGITS = str.maketrans("零〇一二三四五六七八九", "00123456789")
-_ZH_YMD = re.compile(rf"(\d{{4}}|[零〇一二三四五六七八九]{{4}})\s*年\s*(\d{{1,2}}|{NUMERAL})\s*月"
+_ZH_YMD = re.compile(rf"(\d{{4}}|{NUMERAL_YEAR})\s*年\s*(\d{{1,2}}|{NUMERAL})\s*月"
                      rf"\s*(\d{{1,2}}|{NUMERAL})\s*[日号]")
 _ZH_MD = re.compile(rf"(\d{{1,2}}|{NUMERAL})\s*月\s*(\d{{1,2}}|{NUMERAL})\s*[日号]")
 # "8日", "八号": the 8th, not "8 days"
@@ -635,8 +635,8 @@ def _typed_in_chinese(text: str, today: date) -> _Typed:
         weekly = True
         return f" {_next_weekday(today, index)} "
 
-    read = _ZH_YMD.sub(lambda m: day(_date_or_none(int(m[1].translate(_YEAR_DIGITS)),
-                                                   number(m[2]), number(m[3]))), read)
+    read = _ZH_YMD.sub(lambda m: day(_date_or_none(number(m[1]), number(m[2]), number(m[3]))),
+                       read)
     read = _ZH_MD.sub(lambda m: day(_next_date(today, number(m[1]), number(m[2]))), read)
     read = _ZH_DAY.sub(lambda m: day(_next_day_of_month(today, number(m[1]))), read)
     read = _ZH_RELATIVE_DAY.sub(
