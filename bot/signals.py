@@ -24,6 +24,15 @@ class RegistrationChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class PromotionTold:
+    """A member's promotion notice is done with (its DM sent, or given up): their reminder,
+    which waits for it (`bot.storage.reminder_walk.PROMOTION_FIRST`), is due now."""
+
+    guild_id: int
+    event_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class RemindersChanged:
     """The guild's reminder offsets changed, or its timezone (so its all-day events)."""
 

@@ -25,7 +25,9 @@ back as if never claimed: the scheduler then sends what is due at the new start,
 (`bot.storage.reminder_walk.claim_stands`).
 
 A member who is confirmed after an offset passed (a late join, a promotion) gets that
-reminder at once, before the start; several passed offsets make one DM, not several.
+reminder at once, before the start; several passed offsets make one DM, not several. A
+promoted member's comes after the DM telling them of their seat (five minutes at most
+after the promotion, should Discord hold that DM up: `reminder_walk.PROMOTION_FIRST`).
 With shards in several processes, reminders are claimed in the database, so whichever
 process claims one sends it.
 
@@ -61,6 +63,7 @@ from bot.reminders import is_reminder_of, reminder_dm
 from bot.signals import (
     AttendeeRoleChanged,
     GuildDataDeleted,
+    PromotionTold,
     RegistrationChanged,
     RemindersChanged,
 )
@@ -105,6 +108,7 @@ class Reminders(commands.Cog):
         self.bot.signals.subscribe(RegistrationChanged, self._on_registration_changed)
         self.bot.signals.subscribe(AttendeeRoleChanged, self._on_attendee_role_changed)
         self.bot.signals.subscribe(RemindersChanged, self._on_reminders_changed)
+        self.bot.signals.subscribe(PromotionTold, self._on_promotion_told)
         self.bot.signals.subscribe(GuildDataDeleted, self._on_guild_data_deleted)
         self._scheduler = asyncio.create_task(self._run(), name="reminders")
 
@@ -112,6 +116,7 @@ class Reminders(commands.Cog):
         self.bot.signals.unsubscribe(RegistrationChanged, self._on_registration_changed)
         self.bot.signals.unsubscribe(AttendeeRoleChanged, self._on_attendee_role_changed)
         self.bot.signals.unsubscribe(RemindersChanged, self._on_reminders_changed)
+        self.bot.signals.unsubscribe(PromotionTold, self._on_promotion_told)
         self.bot.signals.unsubscribe(GuildDataDeleted, self._on_guild_data_deleted)
         unsynced = self.roles.unsynced()  # before the syncs under way end: they are cut short
         if self._scheduler is not None:
@@ -158,6 +163,9 @@ class Reminders(commands.Cog):
 
     def _on_reminders_changed(self, signal: RemindersChanged) -> None:
         self._wake.set()
+
+    def _on_promotion_told(self, signal: PromotionTold) -> None:
+        self._wake.set()  # the promoted member's reminder waited for that DM
 
     def _on_guild_data_deleted(self, signal: GuildDataDeleted) -> None:
         """The server's events are gone, and with them all the roles know of them."""

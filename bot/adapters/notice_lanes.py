@@ -45,6 +45,7 @@ from bot.app import EventBot, not_arrived
 from bot.errors import Unavailable
 from bot.logs import RetryLog
 from bot.models import CLAIM_SECONDS, GIVE_UP_AFTER, Notice, NoticeKind
+from bot.signals import PromotionTold
 
 log = logging.getLogger(__name__)
 
@@ -317,6 +318,8 @@ class NoticeLanes:
             if posted or await self.sender.deliver(notice):
                 posted = True
                 await self.bot.store.run(self.bot.store.notices.ack_notice, notice.id)
+                if notice.kind is NoticeKind.PROMOTED:
+                    self.bot.signals.emit(PromotionTold(notice.guild_id, notice.event_id))
                 return True
             return False
         except Unavailable:

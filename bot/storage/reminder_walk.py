@@ -8,6 +8,10 @@ that has come due. So a scheduler round reads only the members who arrived, or w
 promoted, since the last claim, not every confirmed member each time; a promotion moves
 the cursor back to the promoted member's place, and a cursor kept for an older due time
 (the event moved, or a later offset came due) counts for nothing.
+
+A member promoted inside the window is due at once, as is the DM telling them of their
+seat (the outbox's): their reminder, which speaks of that seat, waits for it to go out,
+PROMOTION_FIRST at most, and the cursor stays before them meanwhile.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.models import DueReminder
+from bot.models import DueReminder, NoticeKind
+from bot.storage.sqlite.outbox import named_member
 from bot.times import MAX_REMINDER_MINUTES
 
 # Members read per query of a walk: the walk stops within a chunk once it has enough.
@@ -28,6 +33,27 @@ WALK_CHUNK = 500
 # anyway). Both bound the events a round reads, through the index on when events begin.
 WINDOW = MAX_REMINDER_MINUTES * 60
 LOOKAHEAD = WINDOW + 86_400
+# Seconds a promoted member's reminder waits for the DM telling them of their seat: it
+# goes out within seconds unless Discord holds it up, which must not cost them the
+# reminder as well (both are due the moment a seat frees inside the window).
+PROMOTION_FIRST = 300
+# The outbox's notices of promotions that may hold a reminder back (`promotions_unsent`):
+# (event id, payload, created at), the notices not yet sent, written since a moment.
+PROMOTIONS_UNSENT = ("SELECT event_id, payload, created_at FROM outbox"
+                     f" WHERE kind = '{NoticeKind.PROMOTED.value}' AND created_at > {{since}}")
+
+
+def promotions_unsent(rows: Iterable[Any], now: int) -> dict[int, dict[int, int]]:
+    """From rows of `PROMOTIONS_UNSENT` read at `now`: by event, the members told of their
+    seat by a DM not yet sent, each with when their reminder stops waiting for it."""
+    held: dict[int, dict[int, int]] = {}
+    for row in rows:
+        user_id = named_member(row["payload"])
+        until = row["created_at"] + PROMOTION_FIRST
+        if user_id is not None and until > now:
+            members = held.setdefault(row["event_id"], {})
+            members[user_id] = max(until, members.get(user_id, until))
+    return held
 
 
 def members_by_event(reminders: Iterable[DueReminder]) -> dict[int, list[int]]:
@@ -147,20 +173,37 @@ def in_turn(windows: Sequence[ReminderWindow]) -> list[ReminderWindow]:
 @dataclass(slots=True)
 class Walk:
     """One walk over a window's members: `take` each chunk read past `after` until
-    `done`; `after` is then the window's new cursor."""
+    `done`; `through` is then the window's new cursor."""
 
     window: ReminderWindow
     start: int  # the cursor it started from
     room: int  # how many due members to take
     after: int = 0  # the seq read through
+    # members whose reminder waits for their promotion's DM, with until when
+    # (`promotions_unsent`): passed over, and the cursor kept before the first of them
+    held: dict[int, int] = field(default_factory=dict)
     # each due member's reminder, with the earliest due time it covers
     found: list[tuple[DueReminder, int]] = field(default_factory=list)
     done: bool = False
+    held_from: int | None = None  # the seq of the first member passed over
+    held_until: int | None = None  # when the first of those stops waiting
+
+    @property
+    def through(self) -> int:
+        """The cursor to store: the seq read through, but not past a member passed over."""
+        return self.after if self.held_from is None else min(self.after, self.held_from - 1)
+
+    @property
+    def next_at(self) -> int | None:
+        """When the window has a reminder to send: the earliest due time of the first due
+        member found, or when the first passed over stops waiting; None: no member."""
+        first = self.found[0][1] if self.found else None
+        return min((at for at in (first, self.held_until) if at is not None), default=None)
 
     @property
     def moved(self) -> bool:
         """Whether it read members past the cursor: the cursor is to be stored."""
-        return self.after > self.start
+        return self.through > self.start
 
     def take(self, rows: Sequence[Any]) -> None:
         """Rows of (user_id, seq, last_sent) with seq > `after`, in seq order, at most
@@ -168,7 +211,11 @@ class Walk:
         for row in rows:
             self.after = row["seq"]
             minutes = self.window.due_minutes(row["last_sent"])
-            if minutes:
+            if minutes and (until := self.held.get(row["user_id"])) is not None:
+                if self.held_from is None:
+                    self.held_from = row["seq"]
+                self.held_until = min(until, self.held_until or until)
+            elif minutes:
                 self.found.append((self.window.reminder(row["user_id"], minutes,
                                                         row["last_sent"]),
                                    self.window.earliest_missed(row["last_sent"])))
@@ -178,8 +225,10 @@ class Walk:
         self.done = len(rows) < WALK_CHUNK
 
 
-def start_walk(window: ReminderWindow, cursor: tuple[int, int] | None, room: int) -> Walk:
+def start_walk(window: ReminderWindow, cursor: tuple[int, int] | None, room: int,
+               held: dict[int, int] | None = None) -> Walk:
     """A walk from the window's cursor, (due at, seq) as stored, if it is for the window's
-    latest due time; else from the first member."""
+    latest due time; else from the first member. `held`: the window's members whose
+    reminder waits for their promotion's DM (`promotions_unsent`)."""
     start = cursor[1] if cursor is not None and cursor[0] == window.latest_due else 0
-    return Walk(window, start, room, after=start)
+    return Walk(window, start, room, after=start, held=held or {})

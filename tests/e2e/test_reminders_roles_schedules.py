@@ -229,6 +229,35 @@ async def test_a_reminder_held_up_by_discord_skips_a_member_who_cancelled_since(
         await fake.slash(world.guild, world.moderator, "manage reminders", minutes="1")
 
 
+async def test_a_member_promoted_in_the_reminder_window_hears_of_the_seat_first(world, fake):
+    """A seat frees half an hour before the start: the member promoted to it is due their
+    reminder at once, and the DM telling them of the seat goes out at once too. Discord
+    holds that DM up for a while (a rate limit on asking whether they are still in the
+    server): the reminder, which speaks of their seat, waits for it."""
+    await fake.slash(world.guild, world.moderator, "manage reminders", minutes="60")
+    try:
+        title = "Promoted Seat Panel"
+        starts = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=30)
+        event = str(await world.import_event(title, capacity=1, starts_at=starts.isoformat()))
+        holder, waiter = world.member("seat holder"), world.member("seat waiter")
+        for member in (holder, waiter):
+            await fake.slash(world.guild, member, "rsvp join", event=event)
+        await fake.wait_message(fake.dm_channel(holder), lambda m: title in m["content"],
+                                timeout=15)
+        fake.fail("GET", rf"^/guilds/{world.guild.id}/members/{waiter.id}$", status=429,
+                  retry_after=2.0)
+        assert "cancelled" in (await fake.slash(world.guild, holder, "rsvp cancel",
+                                                event=event)).content
+        await eventually(lambda: len(reminders_to(fake, waiter, title)) == 1, timeout=15,
+                         what="the promoted member's reminder")
+        told = [m["content"] for m in fake.dms(waiter) if title in m["content"]]
+        assert len(told) == 2 and "a seat freed up" in told[0], told
+        await asyncio.sleep(0.5)
+        assert len(reminders_to(fake, waiter, title)) == 1
+    finally:
+        await fake.slash(world.guild, world.moderator, "manage reminders", minutes="1")
+
+
 async def test_a_reminder_held_up_by_discord_past_the_start_is_not_sent(world, fake):
     """A member confirmed just before an event begins is due its reminder at once, but
     Discord holds the bot's DMs back until the event has begun: a reminder still unsent

@@ -21,6 +21,7 @@ from bot.models import EventEdit
 from bot.registration import Status
 from bot.render_replies import my_rsvps_text
 from bot.storage import EventDraft, EventNotFound, Store
+from bot.storage.reminder_walk import PROMOTION_FIRST
 from tests.conftest import (
     a_bot,
     archived_holding_rsvps,
@@ -268,6 +269,46 @@ async def test_a_member_promoted_from_behind_where_the_claims_stopped_is_reminde
     assert [c[5] for c in await store.run(store.reminders.claim_reminders, now)] == [1]
     await store.run(store.registrations.cancel, 1, event_id, 1)  # 2 is promoted
     assert [c[5] for c in await store.run(store.reminders.claim_reminders, now)] == [2]
+
+
+async def test_a_promoted_members_reminder_waits_for_the_dm_of_their_seat(store_opener, tmp_path):
+    """A seat frees inside the window: the member promoted to it is due their reminder at
+    once, as is the DM telling them of the seat, which the outbox sends. The reminder
+    waits for that DM, PROMOTION_FIRST at most (Discord may hold it up), while the members
+    behind them are reminded; next_due says when it stops waiting."""
+    now = START - 30 * MIN
+    async with await store_opener(tmp_path / "held.sqlite3", clock=lambda: now) as store:
+        event_id = await event_at(store, START, capacity=1)
+        for user in (1, 2):  # 2 waits
+            await store.join(1, event_id, user, f"m{user}")
+        assert [c[5] for c in await store.run(store.reminders.claim_reminders, now)] == [1]
+        await store.run(store.registrations.cancel, 1, event_id, 1)  # 2 is promoted
+        await store.run(store.registrations.set_capacity, 1, event_id, 3)
+        await store.join(1, event_id, 3, "m3")  # confirmed after 2
+        [(notice_id,)] = await execute_sql(store, "SELECT id FROM outbox WHERE kind = 'promoted'")
+        held_until = now + PROMOTION_FIRST * timedelta(seconds=1)
+        assert [c[5] for c in await store.run(store.reminders.claim_reminders, now)] == [3]
+        assert await store.run(store.reminders.claim_reminders, now) == []
+        assert await store.run(store.reminders.next_due, now) == held_until
+        await store.run(store.notices.ack_notice, notice_id)  # the DM went out
+        assert await store.run(store.reminders.next_due, now) == START - 1440 * MIN  # overdue
+        assert [c[5] for c in await store.run(store.reminders.claim_reminders, now)] == [2]
+        assert await store.run(store.reminders.next_due, now) is None
+
+
+async def test_a_promoted_members_reminder_waits_no_longer_than_promotion_first(
+        store_opener, tmp_path):
+    now = START - 30 * MIN
+    async with await store_opener(tmp_path / "held.sqlite3", clock=lambda: now) as store:
+        event_id = await event_at(store, START, capacity=1)
+        for user in (1, 2):
+            await store.join(1, event_id, user, f"m{user}")
+        await store.run(store.registrations.cancel, 1, event_id, 1)  # 2 is promoted
+        assert [c[5] for c in await store.run(store.reminders.claim_reminders, now)] == []
+        later = now + (PROMOTION_FIRST - 1) * timedelta(seconds=1)
+        assert await store.run(store.reminders.claim_reminders, later) == []
+        later += timedelta(seconds=1)  # the DM is still held up: the reminder goes out
+        assert [c[5] for c in await store.run(store.reminders.claim_reminders, later)] == [2]
 
 
 async def test_claims_are_batched_without_splitting_a_member(store):

@@ -23,12 +23,15 @@ from bot.storage.postgres.registrations import PostgresRegistrations
 from bot.storage.postgres.session import OVER_AT, Database, Repository
 from bot.storage.reminder_walk import (
     LOOKAHEAD,
+    PROMOTION_FIRST,
+    PROMOTIONS_UNSENT,
     WALK_CHUNK,
     WINDOW,
     Walk,
     claim_stands,
     given_back,
     members_by_event,
+    promotions_unsent,
     reminder_windows,
     sent_rows,
     start_walk,
@@ -85,8 +88,7 @@ class PostgresReminders(Repository):
         """When the scheduler next has work (see `sqlite.reminders.next_due`)."""
         now_ts = int((now or utcnow()).timestamp())
         async with self._transaction() as conn:
-            overdue = [found[0][1] for walk in await self._walks(conn, now_ts, 1, each=True)
-                       if (found := walk.found)]
+            overdue = [walk.next_at for walk in await self._walks(conn, now_ts, 1, each=True)]
             at = await conn.fetchval(
                 "SELECT min(at) FROM ("
                 f"  SELECT min({BEGINS} - o.minutes * 60) AS at" + _OFFSETS +
@@ -132,7 +134,7 @@ class PostgresReminders(Repository):
                 "INSERT INTO reminder_cursors (event_id, due_at, through_seq)"
                 " VALUES ($1, $2, $3) ON CONFLICT (event_id) DO UPDATE"
                 " SET due_at = excluded.due_at, through_seq = excluded.through_seq",
-                sorted((w.window.event_id, w.window.latest_due, w.after)
+                sorted((w.window.event_id, w.window.latest_due, w.through)
                        for w in walks if w.moved and w.window.event_id in busy))
         return claimed
 
@@ -176,13 +178,17 @@ class PostgresReminders(Repository):
         """Walks of the open windows in claim order (see `sqlite.reminders._walks`)."""
         walks: list[Walk] = []
         room = limit
-        for window in reminder_windows(await conn.fetch(_WINDOWS, DEFAULT_MINUTES, now_ts),
-                                       now_ts):
+        windows = reminder_windows(await conn.fetch(_WINDOWS, DEFAULT_MINUTES, now_ts), now_ts)
+        held = promotions_unsent(await conn.fetch(PROMOTIONS_UNSENT.format(since="$1"),
+                                                  now_ts - PROMOTION_FIRST),
+                                 now_ts) if windows else {}
+        for window in windows:
             if room <= 0:
                 break
             cursor = await conn.fetchrow("SELECT due_at, through_seq FROM reminder_cursors"
                                          " WHERE event_id = $1", window.event_id)
-            walk = start_walk(window, None if cursor is None else tuple(cursor), room)
+            walk = start_walk(window, None if cursor is None else tuple(cursor), room,
+                              held.get(window.event_id))
             while not walk.done:
                 walk.take(await conn.fetch(_MEMBERS, window.event_id, walk.after, WALK_CHUNK))
             walks.append(walk)

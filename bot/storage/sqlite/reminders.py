@@ -29,12 +29,15 @@ from bot.models import (
 )
 from bot.storage.reminder_walk import (
     LOOKAHEAD,
+    PROMOTION_FIRST,
+    PROMOTIONS_UNSENT,
     WALK_CHUNK,
     WINDOW,
     Walk,
     claim_stands,
     given_back,
     members_by_event,
+    promotions_unsent,
     reminder_windows,
     sent_rows,
     start_walk,
@@ -95,8 +98,7 @@ class SqliteReminders(Repository):
         end of an event whose attendee role is still given out, apart from the events in
         `roles_waiting` (whose take-back waits to be tried again)."""
         now_ts = int((now or utcnow()).timestamp())
-        overdue = [found[0][1] for walk in self._walks(now_ts, 1, each=True)
-                   if (found := walk.found)]
+        overdue = [walk.next_at for walk in self._walks(now_ts, 1, each=True)]
         row = self._row(
             "SELECT min(at) FROM ("
             f"  SELECT min({BEGINS} - o.value * 60) AS at" + self._OFFSETS +
@@ -136,7 +138,7 @@ class SqliteReminders(Repository):
                 "INSERT INTO reminder_cursors (event_id, due_at, through_seq) VALUES (?, ?, ?)"
                 " ON CONFLICT (event_id) DO UPDATE SET due_at = excluded.due_at,"
                 " through_seq = excluded.through_seq",
-                [(w.window.event_id, w.window.latest_due, w.after) for w in walks if w.moved])
+                [(w.window.event_id, w.window.latest_due, w.through) for w in walks if w.moved])
         return claimed
 
     def release_reminders(self, reminders: Sequence[DueReminder]) -> None:
@@ -173,13 +175,17 @@ class SqliteReminders(Repository):
         (`each`: in each window)."""
         walks: list[Walk] = []
         room = limit
-        for window in reminder_windows(self._all(
-                self._WINDOWS, {"default": self.DEFAULT_MINUTES, "now": now_ts}), now_ts):
+        windows = reminder_windows(self._all(
+            self._WINDOWS, {"default": self.DEFAULT_MINUTES, "now": now_ts}), now_ts)
+        held = promotions_unsent(self._all(PROMOTIONS_UNSENT.format(since="?"), (
+            now_ts - PROMOTION_FIRST,)), now_ts) if windows else {}
+        for window in windows:
             if room <= 0:
                 break
             cursor = self._one("SELECT due_at, through_seq FROM reminder_cursors"
                                " WHERE event_id = ?", (window.event_id,))
-            walk = start_walk(window, None if cursor is None else tuple(cursor), room)
+            walk = start_walk(window, None if cursor is None else tuple(cursor), room,
+                              held.get(window.event_id))
             while not walk.done:
                 walk.take(self._all(self._MEMBERS, (window.event_id, walk.after, WALK_CHUNK)))
             walks.append(walk)
