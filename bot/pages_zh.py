@@ -131,11 +131,13 @@ FIELD_LINE = re.compile(rf"(?:{_FIELD_GLOSS}{_GAP}[/／|]?{_GAP})?"
 FIELD_NAMES = {"时间": "date_text", "日期": "date_text", "地点": "location", "地址": "location",
                "主题": "title", "题目": "title"}
 # A date's parts in Chinese numerals, as pages write them too ("二〇二七年三月十二日"): the
-# year digit by digit (〇 or 零 for nought), a month 一 to 十二, a day 一 to 三十一, each a
-# fixed shape; `number` gives their values.
+# year digit by digit (〇 or 零 for nought), a month 一 to 十二, a day 一 to 三十一 (the
+# twenties and thirties also as 廿 and 卅: "廿一日", "卅日"), each a fixed shape; `number`
+# gives their values.
 NUMERAL_YEAR = r"[〇零一二三四五六七八九]{4}"
 NUMERAL_MONTH = r"十[一二]?|[一二三四五六七八九]"
-NUMERAL_DAY = r"三十一?|二?十[一二三四五六七八九]?|[一二三四五六七八九]"
+NUMERAL_DAY = (r"三十一?|二?十[一二三四五六七八九]?|廿[一二三四五六七八九]?|卅一?"
+               r"|[一二三四五六七八九]")
 # A date as bot.when reads it; its day may end a run of days ("2026年6月1-3日"). In
 # numerals only with its year ("二〇二七年三月十二日"): "九月十一日之后的美国" is a title.
 _DAY_OF_MONTH = rf"(?:\d{{1,2}}|{NUMERAL_DAY})"
@@ -144,7 +146,7 @@ DATE = (r"(?:(?:\d{4} *年 *)?\d{1,2} *月 *\d{1,2} *(?:[-–—~～−－至到
         rf"{_DAY_OF_MONTH} *(?:[-–—~～−－至到] *{_DAY_OF_MONTH} *)?[日号])")
 # A number up to 99 in Chinese numerals: "三", "两", "十二", "二十五", "零五" (in "三点零五分").
 NUMERAL = r"[一二三四五六七八九两]?十[一二三四五六七八九]?|[零〇]?[一二三四五六七八九两]"
-NUMERAL_CHARACTERS = "零〇一二三四五六七八九十两"  # of NUMERAL and the date's numerals
+NUMERAL_CHARACTERS = "零〇一二三四五六七八九十廿卅两"  # of NUMERAL and the date's numerals
 # What follows the hour's 点: "半", "一刻", "三刻", "15分", "十五分".
 MINUTES = rf"半|[一三]刻|(?:\d{{1,2}}|{NUMERAL})分"
 # The parts of the day written before an hour: "下午3点", and on posters the short "晚7点"
@@ -274,13 +276,16 @@ def page_language(text: str) -> str:
 
 _NUMERAL_DIGITS = dict(zip("零〇一二两三四五六七八九", (0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9),
                            strict=True))
+_NUMERAL_TENS = {"廿": 20, "卅": 30}  # a day's tens in one character
 
 
 def number(written: str) -> int:
     """The value of digits, of a NUMERAL or of a date's part in numerals: "15", "十五",
-    "二十", "两", "二〇二七" (a year, digit by digit)."""
+    "二十", "两", "二〇二七" (a year, digit by digit), "廿一"."""
     if written.isdecimal():
         return int(written)
+    if (tens_value := _NUMERAL_TENS.get(written[0])) is not None:
+        return tens_value + (_NUMERAL_DIGITS[written[1]] if written[1:] else 0)
     tens, ten, ones = written.rpartition("十")
     if not ten:  # digit by digit: "五", "零五" (5, in "三点零五分"), "二〇二七"
         return int("".join(str(_NUMERAL_DIGITS[digit]) for digit in written) or "0")

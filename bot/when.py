@@ -122,9 +122,11 @@ _DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
 _YEAR = r"(\d{4})"
 _COMMA = r"\s*(?:,\s*)?"  # not "\s*,?\s*", whose two runs of spaces split many ways
 # A Chinese date's year, month and day, in digits or in Chinese numerals ("2027年3月12日",
-# "二〇二七年三月十二日"); never the end of a longer number ("12027年", "二十三月")
+# "二〇二七年三月十二日"); never the end of a longer number ("12027年", "二十三月"), but a
+# month may follow a weekday's numeral ("星期五十二月十日": Friday, December 10)
 _ZH_YEAR = rf"(?<!\d)\d{{4}}|(?<![{NUMERAL_CHARACTERS}]){NUMERAL_YEAR}"
-_ZH_MONTH = rf"(?<!\d)\d{{1,2}}|(?<![{NUMERAL_CHARACTERS}])(?:{NUMERAL_MONTH})"
+_ZH_MONTH = (rf"(?<!\d)\d{{1,2}}|(?:(?<![{NUMERAL_CHARACTERS}])|(?<=[周期拜][一二三四五六]))"
+             rf"(?:{NUMERAL_MONTH})")
 _ZH_DAY = rf"\d{{1,2}}|{NUMERAL_DAY}"
 _DATES = (  # (pattern, order of its groups)
     (re.compile(rf"(?<!\w){MONTH}\s+{_DAY}(?:{_COMMA}{_YEAR})?(?!\d)", re.I), "mdy"),
@@ -280,9 +282,11 @@ def _date_parts(match: re.Match[str], order: str) -> tuple[int | None, int | Non
     return None if year is None else number(year), month_number(parts["m"]), number(parts["d"])
 
 
-def _next_date(text: str, at: int, year: int) -> tuple[re.Match[str], date | None] | None:
-    """The first date written in the text from `at`, and its day (in `year` where it gives
-    none; None when the calendar has no such day)."""
+def _next_date(text: str, at: int, year: int, after: date | None = None
+               ) -> tuple[re.Match[str], date | None] | None:
+    """The first date written in the text from `at`, and its day (None when the calendar has
+    no such day). Where it gives no year: in `year`, or, with `after`, in the next year when
+    that is a day soon after it ("1月1日" after December 31; within MAX_RANGE_DAYS)."""
     matches = [(match, order) for pattern, order in _DATES
                if (match := pattern.search(text, at)) is not None]
     if not matches:
@@ -290,9 +294,14 @@ def _next_date(text: str, at: int, year: int) -> tuple[re.Match[str], date | Non
     match, order = min(matches, key=lambda found: (found[0].start(), -found[0].end()))
     written_year, month, day = _date_parts(match, order)
     try:
-        return match, date(year if written_year is None else written_year, month or 0, day)
+        found = date(year if written_year is None else written_year, month or 0, day)
+        if written_year is None and after is not None and found <= after and (
+                (rolled := date(found.year + 1, found.month, found.day)) - after
+                <= timedelta(days=MAX_RANGE_DAYS)):
+            found = rolled
     except ValueError:
         return match, None
+    return match, found
 
 
 # A run of days, as pages write it: "June 1-3, 2026", "May 30 - June 2, 2026", "June 1, 2026
@@ -427,11 +436,12 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
     last = found.last or found.first
     days = {(found.first + timedelta(days=n)).weekday()
             for n in range(min((last - found.first).days + 1, 7))}
-    at = found.end
-    while (later := _next_date(read, at, found.first.year)) is not None:
+    at, previous = found.end, last
+    while (later := _next_date(read, at, found.first.year, previous)) is not None:
         at = later[0].end()
         if later[1] is not None:
             days.add(later[1].weekday())
+            previous = later[1]
     if named <= days:
         return when
     wrong = Text(N_("the page names a day of the week that {day} is not; check its date, or "
@@ -628,7 +638,7 @@ def _later_sessions(read: str, at: int, first: date, after: date) -> list[_Sessi
     that is none: a date without times is no session of its own, and after a slip ("3月13日
     12:00-9:00", a date before the first) the event ends with the sessions read so far."""
     sessions: list[_Session] = []
-    found = _next_date(read, at, first.year)
+    found = _next_date(read, at, first.year, after)
     while found is not None:
         match, day = found
         # the next day's: a later date in brackets, or days later, is another matter (a
@@ -639,7 +649,7 @@ def _later_sessions(read: str, at: int, first: date, after: date) -> list[_Sessi
                 or between.count("(") + between.count("（")
                 > between.count(")") + between.count("）")):
             break
-        following = _next_date(read, match.end(), first.year)
+        following = _next_date(read, match.end(), first.year, day)
         times = _first_times(read[match.end():following[0].start() if following else None])
         end = _session_end(*times) if times is not None else None
         if end is None:

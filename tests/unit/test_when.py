@@ -750,6 +750,11 @@ TWO_DAYS = "2027年3月12日（周五）下午2:00-4:00，3月13日（周六）�
     # the zone the line names is each day's
     ("Friday, March 12, 2027, 2:00-4:00 PM; Saturday, March 13, 9:00-11:00 AM EST", "UTC",
      utc(2027, 3, 12, 19), utc(2027, 3, 13, 16)),
+    # the next day is in the next year, which the line does not write again
+    ("2026年12月31日（周四）晚上8:00-11:00，1月1日（周五）上午10:00-12:00", "Asia/Shanghai",
+     utc(2026, 12, 31, 12), utc(2027, 1, 1, 4)),
+    ("Thursday, December 31, 2026, 8:00-11:00 PM; Friday, January 1, 10:00 AM-12:00 PM", "UTC",
+     utc(2026, 12, 31, 20), utc(2027, 1, 1, 12)),
 ])
 def test_a_line_of_days_each_with_its_own_session_ends_with_the_last_days(
         line, zone, start, end):
@@ -812,6 +817,11 @@ def test_a_weekday_none_of_the_lines_days_is_on_is_still_noted(line):
     ("二〇二七年三月十二號下午兩點", utc(2027, 3, 12, 6), None, False),  # traditional
     ("二〇二七年三月十二日至十四日", utc(2027, 3, 12), utc(2027, 3, 15), True),  # a run
     ("二〇二七年十二月三十日至二〇二八年一月二日", utc(2027, 12, 30), utc(2028, 1, 3), True),
+    # the twenties and thirties as 廿 and 卅, as dates are also written
+    ("二〇二七年三月廿一日下午两点", utc(2027, 3, 21, 6), None, False),
+    ("二〇二七年三月廿日", utc(2027, 3, 20), utc(2027, 3, 21), True),
+    ("二〇二七年十月卅一日（星期日）晚上八点", utc(2027, 10, 31, 12), None, False),
+    ("2027年4月卅日 14:00-16:00", utc(2027, 4, 30, 6), utc(2027, 4, 30, 8), False),
 ])
 def test_a_chinese_date_in_numerals_is_read_as_in_digits(line, start, end, all_day):
     when = read_page_when(line, "Asia/Shanghai")
@@ -829,6 +839,12 @@ def test_a_chinese_date_in_numerals_is_read_as_in_digits(line, start, end, all_d
     ("二〇二七年三月十二日（星期四）",
      "the page names a day of the week that 2027-03-12 is not; check its date, or set it "
      "with /manage edit"),
+    ("星期五十二月十日下午两点",
+     "the page gives no year for its date '十二月十日', so I left the start unset; set it "
+     "with /manage edit"),
+    ("二〇二七年二月卅日",
+     "the page's date '二〇二七年二月卅日' is no day of the calendar, so I left the start "
+     "unset; set it with /manage edit"),
 ])
 def test_a_chinese_date_in_numerals_is_noted_as_in_digits(line, note):
     assert str(read_page_when(line, "Asia/Shanghai").note) == note
