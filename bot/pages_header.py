@@ -211,6 +211,7 @@ class HeaderReading(PeopleReading):
 
     repeated_header: set[str]
     later_when: list[str]
+    when_again_asked: bool
     people_headed: bool
     labelled: set[str]
     dated_at: int
@@ -363,10 +364,29 @@ class HeaderReading(PeopleReading):
                 not value.endswith((".", "?", "!")) or _ABBREVIATION_END.search(value)):
             # a sentence is no venue, but "Wilson Center, Washington, D.C." is
             field = "location"
+        elif label == "time" and not self.when_again_asked and dated(value) and (
+                self._when_again(value)):
+            self._later_when(value)  # the date line in the page's other language: read
+            return True
         else:
             return False
         self._labelled(field, value)
         return True
+
+    def _when_again(self, value: str) -> bool:
+        """Whether a labelled date and time gives the moment the date line read already
+        gives, start and end: a page that writes each line in both languages writes it
+        again ("Time: March 12, 2027, 2:00-4:00 PM" under "时间：2027年3月12日 下午2:00-4:00").
+        A moment of its own (a session's, a reception's) stays in the description. Asked
+        once a page: its lines may be thousands."""
+        self.when_again_asked = True
+        date, time = self.header.get("date_text"), self.header.get("time")
+        if date is None:
+            return False
+        ours = read_page_when(f"{date} {time}" if time else date, "UTC")
+        again = read_page_when(value, "UTC")
+        return ours.starts_at is not None and (ours.starts_at, ours.ends_at) == (
+            again.starts_at, again.ends_at)
 
     def _labelled(self, field: str, value: str) -> None:
         """A labelled field's value ("Date: …", "时间：…"): the first of each kind counts.

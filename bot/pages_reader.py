@@ -337,6 +337,7 @@ class _Reader(HeaderReading, NoticeReading):
         self.first_zh: bool | None = None  # whether the first version is the Chinese one
         self.repeated_header: set[str] = set()  # header fields the later version repeated
         self.later_when: list[str] = []  # the later version's date and time lines
+        self.when_again_asked = False  # `_when_again`
         self.section_role: str | None = None  # under a "主持人" or "嘉宾" heading
         self.guests = False  # under "嘉宾简介": names over their bios
         self.people_headed = False  # a heading of people has been read

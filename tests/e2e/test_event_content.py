@@ -133,6 +133,10 @@ async def test_a_page_giving_each_line_in_both_languages_lists_each_speaker_once
         one = text_of(await fake.slash(world.guild, world.member(), "event speaker",
                                        event=str(event_id), name=typed))
         assert "赵通是核政策项目研究员。" in one and "Nuclear Policy Program" in one, one
+    # the date line again in English is read as the date, not shown in the description
+    info = text_of(await fake.slash(world.guild, world.member(), "event info",
+                                    event=str(event_id)))
+    assert "Time: Friday" not in info and "<t:" in info, info
 
 
 async def test_a_recaps_headed_paragraphs_are_its_takeaways_in_either_language(world, fake):

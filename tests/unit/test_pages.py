@@ -1734,6 +1734,15 @@ def test_a_time_label_over_a_date_gives_the_date_line():
                       "6:00-8:00 PM\n\nExperts will discuss arms control.")
     assert page.date_text == "December 1, 2026"
     assert page.description.startswith("Time: December 1, 6:00-8:00 PM")
+    # one giving the date line's moment again, start and end, says it again: it is read
+    page = parse_page("Arms Control Dialogue\n\nDate: December 1, 2026, 6:00-8:00 PM\n"
+                      "Time: Tuesday, December 1, 2026, 18:00-20:00\n\nExperts will discuss.")
+    assert (page.date_text, page.description) == ("December 1, 2026, 6:00-8:00 PM",
+                                                  "Experts will discuss.")
+    # a moment of its own (a reception after it) stays in the description
+    page = parse_page("Arms Control Dialogue\n\nDate: December 1, 2026, 6:00-8:00 PM\n"
+                      "Time: December 1, 2026, 8:00-9:00 PM\n\nExperts will discuss.")
+    assert page.description.startswith("Time: December 1, 2026, 8:00-9:00 PM")
 
 
 def test_bullet_without_heading_is_not_a_takeaway():

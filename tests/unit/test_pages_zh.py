@@ -298,6 +298,11 @@ def test_a_page_giving_each_line_in_both_languages_names_each_person_once(chines
         "赵通是卡内基国际和平研究院核政策项目研究员。\n\n"
         "Tong Zhao is a fellow in the Nuclear Policy Program at the Carnegie Endowment.")
     assert bios(page)["李彬 (Li Bin)"].endswith("Li Bin is a professor at Tsinghua University.")
+    # its date and venue lines in the other language say them again: read, not described
+    assert read_page_when(page.date_text, "UTC").starts_at == datetime(2027, 3, 12, 14,
+                                                                        tzinfo=UTC)
+    assert "March 12" not in page.description and "3月12日" not in page.description
+    assert "Tsinghua Science Park" not in page.description
     assert page.moderator == "赵通 (Tong Zhao)"
     assert page.date_text == "2027年3月12日（星期五）下午2:00-4:00" and page.skipped == ()
 
