@@ -284,7 +284,7 @@ def number(written: str) -> int:
     "二十", "两", "二〇二七" (a year, digit by digit), "廿一"."""
     if written.isdecimal():
         return int(written)
-    if (tens_value := _NUMERAL_TENS.get(written[0])) is not None:
+    if (tens_value := _NUMERAL_TENS.get(written[:1])) is not None:
         return tens_value + (_NUMERAL_DIGITS[written[1]] if written[1:] else 0)
     tens, ten, ones = written.rpartition("十")
     if not ten:  # digit by digit: "五", "零五" (5, in "三点零五分"), "二〇二七"

@@ -27,7 +27,8 @@ back as if never claimed: the scheduler then sends what is due at the new start,
 A member who is confirmed after an offset passed (a late join, a promotion) gets that
 reminder at once, before the start; several passed offsets make one DM, not several. A
 promoted member's comes after the DM telling them of their seat (five minutes at most
-after the promotion, should Discord hold that DM up: `reminder_walk.PROMOTION_FIRST`).
+after the promotion, and a minute before the start at the latest, should Discord hold that
+DM up: `reminder_walk.PROMOTION_FIRST`).
 With shards in several processes, reminders are claimed in the database, so whichever
 process claims one sends it.
 

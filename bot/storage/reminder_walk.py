@@ -11,7 +11,10 @@ the cursor back to the promoted member's place, and a cursor kept for an older d
 
 A member promoted inside the window is due at once, as is the DM telling them of their
 seat (the outbox's): their reminder, which speaks of that seat, waits for it to go out,
-PROMOTION_FIRST at most, and the cursor stays before them meanwhile.
+PROMOTION_FIRST at most and never past REMIND_BEFORE_START before the start, and the
+cursor stays before them meanwhile. A walk that passed over such a member reads no
+further chunk: the members behind many of them wait for those waits, not every claim
+for a read of them all.
 """
 
 from __future__ import annotations
@@ -22,8 +25,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.models import DueReminder, NoticeKind
-from bot.storage.sqlite.outbox import named_member
+from bot.models import DueReminder, NoticeKind, PromotedPayload
+from bot.storage.sqlite.outbox import decode_payload
 from bot.times import MAX_REMINDER_MINUTES
 
 # Members read per query of a walk: the walk stops within a chunk once it has enough.
@@ -37,22 +40,33 @@ LOOKAHEAD = WINDOW + 86_400
 # goes out within seconds unless Discord holds it up, which must not cost them the
 # reminder as well (both are due the moment a seat frees inside the window).
 PROMOTION_FIRST = 300
+REMIND_BEFORE_START = 60  # seconds: a reminder waiting for a promotion's DM goes by then
 # The outbox's notices of promotions that may hold a reminder back (`promotions_unsent`):
-# (event id, payload, created at), the notices not yet sent, written since a moment.
+# (event id, payload, created at), the notices not yet sent, written since a moment, of
+# the events whose reminders are due (each backend's placeholders filled in).
 PROMOTIONS_UNSENT = ("SELECT event_id, payload, created_at FROM outbox"
-                     f" WHERE kind = '{NoticeKind.PROMOTED.value}' AND created_at > {{since}}")
+                     f" WHERE kind = '{NoticeKind.PROMOTED.value}' AND created_at > {{since}}"
+                     " AND event_id IN ({events})")
+# What waits for a promotion's DM: by user id, (until when, the RSVP's seq it is about).
+Held = dict[int, tuple[int, int | None]]
 
 
-def promotions_unsent(rows: Iterable[Any], now: int) -> dict[int, dict[int, int]]:
+def promotions_unsent(rows: Iterable[Any], now: int) -> dict[int, Held]:
     """From rows of `PROMOTIONS_UNSENT` read at `now`: by event, the members told of their
-    seat by a DM not yet sent, each with when their reminder stops waiting for it."""
-    held: dict[int, dict[int, int]] = {}
+    seat by a DM not yet sent, each with when their reminder stops waiting for it and the
+    RSVP the DM is about (None in notices stored without it)."""
+    held: dict[int, Held] = {}
     for row in rows:
-        user_id = named_member(row["payload"])
         until = row["created_at"] + PROMOTION_FIRST
-        if user_id is not None and until > now:
+        try:
+            payload = decode_payload(NoticeKind.PROMOTED.value, row["payload"])
+        except ValueError:  # a notice its deliverer skips holds nobody back
+            continue
+        if isinstance(payload, PromotedPayload) and until > now:
             members = held.setdefault(row["event_id"], {})
-            members[user_id] = max(until, members.get(user_id, until))
+            earlier = members.get(payload.user_id)
+            members[payload.user_id] = (max(until, earlier[0]) if earlier else until,
+                                        payload.seq)
     return held
 
 
@@ -179,14 +193,14 @@ class Walk:
     start: int  # the cursor it started from
     room: int  # how many due members to take
     after: int = 0  # the seq read through
-    # members whose reminder waits for their promotion's DM, with until when
-    # (`promotions_unsent`): passed over, and the cursor kept before the first of them
-    held: dict[int, int] = field(default_factory=dict)
+    # members whose reminder waits for their promotion's DM (`promotions_unsent`):
+    # passed over, and the cursor kept before the first of them
+    held: Held = field(default_factory=dict)
     # each due member's reminder, with the earliest due time it covers
     found: list[tuple[DueReminder, int]] = field(default_factory=list)
     done: bool = False
     held_from: int | None = None  # the seq of the first member passed over
-    held_until: int | None = None  # when the first of those stops waiting
+    held_until: int | None = None  # the earliest end of the waits of those passed over
 
     @property
     def through(self) -> int:
@@ -196,7 +210,7 @@ class Walk:
     @property
     def next_at(self) -> int | None:
         """When the window has a reminder to send: the earliest due time of the first due
-        member found, or when the first passed over stops waiting; None: no member."""
+        member found, or the earliest end of a wait passed over; None: neither."""
         first = self.found[0][1] if self.found else None
         return min((at for at in (first, self.held_until) if at is not None), default=None)
 
@@ -211,7 +225,7 @@ class Walk:
         for row in rows:
             self.after = row["seq"]
             minutes = self.window.due_minutes(row["last_sent"])
-            if minutes and (until := self.held.get(row["user_id"])) is not None:
+            if minutes and (until := self._waits(row)) is not None:
                 if self.held_from is None:
                     self.held_from = row["seq"]
                 self.held_until = min(until, self.held_until or until)
@@ -222,11 +236,21 @@ class Walk:
                 if len(self.found) >= self.room:
                     self.done = True
                     return
-        self.done = len(rows) < WALK_CHUNK
+        self.done = len(rows) < WALK_CHUNK or self.held_from is not None
+
+    def _waits(self, row: Any) -> int | None:
+        """Until when the reminder of the member of a row waits for their promotion's DM:
+        one about this RSVP of theirs (not a seat given up and taken anew), no later than
+        REMIND_BEFORE_START before the start; None when it does not wait."""
+        notice = self.held.get(row["user_id"])
+        if notice is None or notice[1] not in (None, row["seq"]):
+            return None
+        until = min(notice[0], self.window.starts_at - REMIND_BEFORE_START)
+        return until if until > self.window.now else None
 
 
 def start_walk(window: ReminderWindow, cursor: tuple[int, int] | None, room: int,
-               held: dict[int, int] | None = None) -> Walk:
+               held: Held | None = None) -> Walk:
     """A walk from the window's cursor, (due at, seq) as stored, if it is for the window's
     latest due time; else from the first member. `held`: the window's members whose
     reminder waits for their promotion's DM (`promotions_unsent`)."""

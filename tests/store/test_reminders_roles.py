@@ -34,6 +34,7 @@ from tests.conftest import (
 
 START = datetime(2030, 5, 1, 18, 0, tzinfo=UTC)
 MIN = timedelta(minutes=1)
+SECOND = timedelta(seconds=1)
 
 
 async def event_at(store: Store, starts_at: datetime | None, *, slug: str = "talk",
@@ -309,6 +310,38 @@ async def test_a_promoted_members_reminder_waits_no_longer_than_promotion_first(
         assert await store.run(store.reminders.claim_reminders, later) == []
         later += timedelta(seconds=1)  # the DM is still held up: the reminder goes out
         assert [c[5] for c in await store.run(store.reminders.claim_reminders, later)] == [2]
+
+
+@pytest.mark.parametrize(("promoted", "due", "reminded"), [
+    # waits, but a minute before the start at the latest
+    (START - 2 * MIN, START - MIN, START - MIN),
+    (START - MIN / 2, START - 1440 * MIN, START - MIN / 2)])  # too late to wait: overdue
+async def test_a_reminder_waits_for_a_promotions_dm_no_later_than_a_minute_before_the_start(
+        store_opener, tmp_path, promoted, due, reminded):
+    clock = [promoted]
+    async with await store_opener(tmp_path / "late.sqlite3", clock=lambda: clock[0]) as store:
+        event_id = await event_at(store, START, capacity=1)
+        for user in (1, 2):
+            await store.join(1, event_id, user, f"m{user}")
+        await store.run(store.registrations.cancel, 1, event_id, 1)  # 2 is promoted
+        assert await store.run(store.reminders.next_due, promoted) == due
+        if reminded > promoted:
+            assert await store.run(store.reminders.claim_reminders, reminded - SECOND) == []
+        assert [c[5] for c in await store.run(store.reminders.claim_reminders, reminded)] == [2]
+
+
+async def test_a_promotions_dm_holds_back_no_seat_given_up_and_taken_anew(store_opener, tmp_path):
+    """The notice is about the promoted RSVP: once the member gave that seat up and joined
+    again, taking a free seat, their new seat's reminder does not wait for it."""
+    now = START - 30 * MIN
+    async with await store_opener(tmp_path / "anew.sqlite3", clock=lambda: now) as store:
+        event_id = await event_at(store, START, capacity=1)
+        for user in (1, 2):
+            await store.join(1, event_id, user, f"m{user}")
+        await store.run(store.registrations.cancel, 1, event_id, 1)  # 2 is promoted
+        await store.run(store.registrations.cancel, 1, event_id, 2)  # and gives it up
+        await store.join(1, event_id, 2, "m2 again")  # before the DM went out
+        assert [c[5] for c in await store.run(store.reminders.claim_reminders, now)] == [2]
 
 
 async def test_claims_are_batched_without_splitting_a_member(store):

@@ -179,9 +179,10 @@ class PostgresReminders(Repository):
         walks: list[Walk] = []
         room = limit
         windows = reminder_windows(await conn.fetch(_WINDOWS, DEFAULT_MINUTES, now_ts), now_ts)
-        held = promotions_unsent(await conn.fetch(PROMOTIONS_UNSENT.format(since="$1"),
-                                                  now_ts - PROMOTION_FIRST),
-                                 now_ts) if windows else {}
+        held = promotions_unsent(await conn.fetch(
+            PROMOTIONS_UNSENT.format(since="$1", events="SELECT unnest($2::bigint[])"),
+            now_ts - PROMOTION_FIRST, [w.event_id for w in windows]),
+            now_ts) if windows else {}
         for window in windows:
             if room <= 0:
                 break

@@ -177,8 +177,10 @@ class SqliteReminders(Repository):
         room = limit
         windows = reminder_windows(self._all(
             self._WINDOWS, {"default": self.DEFAULT_MINUTES, "now": now_ts}), now_ts)
-        held = promotions_unsent(self._all(PROMOTIONS_UNSENT.format(since="?"), (
-            now_ts - PROMOTION_FIRST,)), now_ts) if windows else {}
+        held = promotions_unsent(self._all(PROMOTIONS_UNSENT.format(
+            since="?", events="SELECT value FROM json_each(?)"), (
+            now_ts - PROMOTION_FIRST, json.dumps([w.event_id for w in windows]))),
+            now_ts) if windows else {}
         for window in windows:
             if room <= 0:
                 break
