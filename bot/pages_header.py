@@ -170,6 +170,19 @@ def _timed(line: str) -> bool:
     return len(line) <= 60 and bool(_TIME_LINE.fullmatch(pages_zh.fold(line)))
 
 
+# Between a date and its times on a line of both: its year, a weekday in brackets
+# ("Friday, March 12, 2027, 2:00 PM", "2027年3月12日（星期五）下午2点")
+_BEFORE_TIMES = re.compile(r"[ ,]*(?:\d{4}[ ,]*)?"
+                           r"(?:[（(] *(?:周|星期|礼拜)[一二三四五六日天] *[）)])?[ ,]*")
+
+
+def _date_and_times(line: str) -> bool:
+    """A line of a date (and weekday) and its times alone, nothing else (either script)."""
+    folded = pages_zh.fold(line)
+    date = _DATE_FIRST.match(folded)
+    return date is not None and _timed(_BEFORE_TIMES.sub("", folded[date.end():], count=1))
+
+
 def field_kind(par: str) -> tuple[str, bool] | None:
     """A labelled line of when or where, either language's ("时间：…", "Venue: …"): the
     field it gives ("date_text", "location") and whether its label is Chinese; None for
@@ -348,9 +361,10 @@ class HeaderReading(PeopleReading):
         self.header["date_text"] = par
         return True
 
-    def _field(self, par: str) -> bool:
+    def _field(self, i: int) -> bool:
         """"Date: …", "Time: …", "Location: …" lines, wherever they are; the first of each
         kind counts."""
+        par = self.paras[i]
         m = _FIELD_LINE.fullmatch(par) if len(par) <= 160 else None
         if m is None:
             return False
@@ -364,8 +378,8 @@ class HeaderReading(PeopleReading):
                 not value.endswith((".", "?", "!")) or _ABBREVIATION_END.search(value)):
             # a sentence is no venue, but "Wilson Center, Washington, D.C." is
             field = "location"
-        elif label == "time" and not self.when_again_asked and dated(value) and (
-                self._when_again(value)):
+        elif (label == "time" and self.dated_at == i - 1 and not self.when_again_asked
+              and _date_and_times(value) and self._when_again(value)):
             self._later_when(value)  # the date line in the page's other language: read
             return True
         else:
@@ -374,11 +388,12 @@ class HeaderReading(PeopleReading):
         return True
 
     def _when_again(self, value: str) -> bool:
-        """Whether a labelled date and time gives the moment the date line read already
-        gives, start and end: a page that writes each line in both languages writes it
+        """Whether a labelled date and time right under the Chinese date line gives its
+        moment, start and end: a page that writes each line in both languages writes it
         again ("Time: March 12, 2027, 2:00-4:00 PM" under "时间：2027年3月12日 下午2:00-4:00").
-        A moment of its own (a session's, a reception's) stays in the description. Asked
-        once a page: its lines may be thousands."""
+        A moment of its own (a session's, a reception's) stays in the description, and so
+        does a line saying more than the date and times (`_date_and_times`). Asked once a
+        page: its lines may be thousands."""
         self.when_again_asked = True
         date, time = self.header.get("date_text"), self.header.get("time")
         if date is None:

@@ -399,7 +399,7 @@ class _Reader(HeaderReading, NoticeReading):
         if not (last and _CONTINUATION.match(par)):  # a line that is none of its people
             self._end_people_section()
         if (self._notice(par) or self._headed(i) or (zh and self._zh_field(i))
-                or self._field(par) or (self.header_open and self._header(self._detail(par)))):
+                or self._field(i) or (self.header_open and self._header(self._detail(par)))):
             return i + 1
         self.header_open = self.header_open and self._subtitle(i)
         if BULLET.match(par) and (after := self._takeaway(i)):

@@ -1734,15 +1734,29 @@ def test_a_time_label_over_a_date_gives_the_date_line():
                       "6:00-8:00 PM\n\nExperts will discuss arms control.")
     assert page.date_text == "December 1, 2026"
     assert page.description.startswith("Time: December 1, 6:00-8:00 PM")
-    # one giving the date line's moment again, start and end, says it again: it is read
-    page = parse_page("Arms Control Dialogue\n\nDate: December 1, 2026, 6:00-8:00 PM\n"
-                      "Time: Tuesday, December 1, 2026, 18:00-20:00\n\nExperts will discuss.")
-    assert (page.date_text, page.description) == ("December 1, 2026, 6:00-8:00 PM",
-                                                  "Experts will discuss.")
-    # a moment of its own (a reception after it) stays in the description
-    page = parse_page("Arms Control Dialogue\n\nDate: December 1, 2026, 6:00-8:00 PM\n"
-                      "Time: December 1, 2026, 8:00-9:00 PM\n\nExperts will discuss.")
-    assert page.description.startswith("Time: December 1, 2026, 8:00-9:00 PM")
+
+
+
+@pytest.mark.parametrize(("line", "again"), [
+    ("Time: Tuesday, December 1, 2026, 18:00-20:00", True),
+    ("Time: December 1, 2026, 6:00-8:00 PM", True),
+    ("Time: December 1, 2026, 8:00-9:00 PM", False),  # a moment of its own: a reception's
+    # saying more than the date and its times
+    ("Time: December 1, 2026, 6:00-8:00 PM, followed by a reception", False),
+    ("Time: December 1, 2026, 6:00-8:00 PM (doors open at 5:30 PM)", False),
+    ("Time: December 1, 2026, 6:00-8:00 PM; livestream on YouTube", False)])
+def test_a_time_label_under_the_chinese_date_line_giving_its_moment_again_is_read(line, again):
+    """A page writing each line in both languages writes its date line again: read as the
+    date line, not shown in the description; a line saying more, or something else, stays."""
+    page = parse_page(f"Arms Control Dialogue\n\n时间：2026年12月1日 下午6:00-8:00\n{line}\n\n"
+                      "Experts will discuss.")
+    assert page.date_text == "2026年12月1日 下午6:00-8:00"
+    assert page.description == ("Experts will discuss." if again
+                                else f"{line}\n\nExperts will discuss.")
+    # in English alone, under "Date:", the line stays where it was
+    page = parse_page(f"Arms Control Dialogue\n\nDate: December 1, 2026, 6:00-8:00 PM\n{line}"
+                      "\n\nExperts will discuss.")
+    assert page.description == f"{line}\n\nExperts will discuss."
 
 
 def test_bullet_without_heading_is_not_a_takeaway():
