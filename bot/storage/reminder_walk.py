@@ -43,10 +43,13 @@ PROMOTION_FIRST = 300
 REMIND_BEFORE_START = 60  # seconds: a reminder waiting for a promotion's DM goes by then
 # The outbox's notices of promotions that may hold a reminder back (`promotions_unsent`):
 # (event id, payload, created at), the notices not yet sent, written since a moment, of
-# the events whose reminders are due (each backend's placeholders filled in).
+# the events whose reminders are due (each backend's placeholders filled in). The oldest
+# WALK_CHUNK of them: those of the members promoted first, whom a walk meets first (it
+# reads no further chunk once it passed over one), and whose DMs go out first. After a
+# mass promotion, a claim reads as many notices as members, not every notice each time.
 PROMOTIONS_UNSENT = ("SELECT event_id, payload, created_at FROM outbox"
                      f" WHERE kind = '{NoticeKind.PROMOTED.value}' AND created_at > {{since}}"
-                     " AND event_id IN ({events})")
+                     f" AND event_id IN ({{events}}) ORDER BY id LIMIT {WALK_CHUNK}")
 # What waits for a promotion's DM: by user id, (until when, the RSVP's seq it is about).
 Held = dict[int, tuple[int, int | None]]
 
