@@ -420,6 +420,8 @@ MIGRATIONS: dict[int, str] = {
         create_it BOOLEAN NOT NULL
     );
     """,
+    # 39: the promotions whose DMs are not yet sent, for the reminder walk (SQLite's 39).
+    39: "CREATE INDEX outbox_promotions ON outbox (event_id, id) WHERE kind = 'promoted'",
 }
 DAYS_IN_ZONES = 14  # after this one, the code fills in the all-day events' offsets
 # An upgrade from before this one ends with the code filling the search table again.

@@ -542,6 +542,12 @@ MIGRATIONS: tuple[str, ...] = (
         create_it INTEGER NOT NULL
     );
     """,
+    # 39: the promotions whose DMs are not yet sent, which the reminder walk looks up for
+    # the events whose reminders are due (`reminder_walk.PROMOTIONS_UNSENT`): without it
+    # each walk read the whole outbox, which an event's move fills with a DM per member.
+    """
+    CREATE INDEX outbox_promotions ON outbox (event_id, id) WHERE kind = 'promoted';
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
