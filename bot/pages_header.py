@@ -13,7 +13,7 @@ from bot.pages_lines import BULLET, COLON, LONG_WORD, title_case
 from bot.pages_names import narration, read_names
 from bot.pages_people import PeopleReading, names_only
 from bot.pages_zh import has_han
-from bot.when import read_page_when
+from bot.when import ZH_DAY_OF_WEEK, read_page_when
 from bot.zones import ZONE_IN_TEXT
 
 _DIGIT = re.compile(r"\d")
@@ -172,8 +172,7 @@ def _timed(line: str) -> bool:
 
 # Between a date and its times on a line of both: its year, a weekday in brackets
 # ("Friday, March 12, 2027, 2:00 PM", "2027年3月12日（星期五）下午2点")
-_BEFORE_TIMES = re.compile(r"[ ,]*(?:\d{4}[ ,]*)?"
-                           r"(?:[（(] *(?:周|星期|礼拜)[一二三四五六日天] *[）)])?[ ,]*")
+_BEFORE_TIMES = re.compile(rf"[ ,]*(?:\d{{4}}[ ,]*)?{ZH_DAY_OF_WEEK}[ ,]*")
 
 
 def _date_and_times(line: str) -> bool:
@@ -395,13 +394,19 @@ class HeaderReading(PeopleReading):
         does a line saying more than the date and times (`_date_and_times`). Asked once a
         page: its lines may be thousands."""
         self.when_again_asked = True
-        date, time = self.header.get("date_text"), self.header.get("time")
-        if date is None:
+        line = self._date_line()
+        if line is None:
             return False
-        ours = read_page_when(f"{date} {time}" if time else date, "UTC")
+        ours = read_page_when(line, "UTC")
         again = read_page_when(value, "UTC")
         return ours.starts_at is not None and (ours.starts_at, ours.ends_at) == (
             again.starts_at, again.ends_at)
+
+    def _date_line(self) -> str | None:
+        """The date line read so far: its date, with the time read on a line of its own (a
+        time alone is no date)."""
+        date, time = self.header.get("date_text"), self.header.get("time")
+        return f"{date} {time}" if date and time else date
 
     def _labelled(self, field: str, value: str) -> None:
         """A labelled field's value ("Date: …", "时间：…"): the first of each kind counts.

@@ -825,7 +825,6 @@ class _Reader(HeaderReading, NoticeReading):
             if len(kept) > limit:
                 self.skipped.append(Text(message, count=len(kept) - limit, limit=limit))
                 del kept[limit:]
-        date, time = self.header.get("date_text"), self.header.get("time")
         # A host who leads the discussion ("X will host a discussion with Y") counts as the
         # moderator only if no one is named moderator. A chair never does.
         if not any(e.role == "moderator" for e in entries):
@@ -837,8 +836,7 @@ class _Reader(HeaderReading, NoticeReading):
         return Page(
             kind="recap" if self.takeaways or self.past or told_after else "announcement",
             title=title,
-            # a time alone is no date
-            date_text=self._zoned(f"{date} {time}" if date and time else date),
+            date_text=self._zoned(self._date_line()),
             location=location,
             description="\n\n".join(self.description),
             registration_closed=self.registration_closed,

@@ -317,7 +317,8 @@ _TO = r"(?:\s*[-–—~～−－]{1,2}\s*|\s+(?:to|through|thru|until|till)\s+|\
 # "Wed., ", "Wednesday, "
 _WEEKDAY_WORD = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s+"
 _WEEKDAY = rf"(?:{_WEEKDAY_WORD})?"
-_ZH_DAY_OF_WEEK = r"(?:\s*[（(]\s*(?:周|星期|礼拜)[一二三四五六日天]\s*[）)])?"
+# a weekday in brackets after a Chinese date ("（星期五）"), as pages write it
+ZH_DAY_OF_WEEK = r"(?:\s*[（(]\s*(?:周|星期|礼拜)[一二三四五六日天]\s*[）)])?"
 # A time of day after the first day, written as one (":", am/pm, 点): not a day's number;
 # its zone, if named there, is the run's ("Jun 1, 2026, 9:00 AM EDT – Jun 3, 2026, ...")
 # (`z1`: as the run's pattern split it, so "UTC - 3 June" is UTC before the next day, not
@@ -348,7 +349,7 @@ RANGES = tuple(re.compile(pattern, re.I) for pattern in (
     # "2026年6月1日至3日", "2026年6月1-3日", "2026年5月30日（周六）至6月2日（周二）"
     # (and in Chinese numerals: "三月十二日至十四日")
     rf"(?:(?P<y1>{_ZH_YEAR})\s*年\s*)?(?P<m1>{_ZH_MONTH})\s*月\s*(?P<d1>{_ZH_DAY})"
-    rf"(?:\s*[日号]{_ZH_DAY_OF_WEEK}{_AT})?{_TO}(?:(?P<y2>{_ZH_YEAR})\s*年\s*)?"
+    rf"(?:\s*[日号]{ZH_DAY_OF_WEEK}{_AT})?{_TO}(?:(?P<y2>{_ZH_YEAR})\s*年\s*)?"
     rf"(?:(?P<m2>{_ZH_MONTH})\s*月\s*)?(?P<d2>{_ZH_DAY})\s*[日号]",
     # "2026-06-01 - 2026-06-03"
     rf"(?<!\d)(?P<y1>\d{{4}})-(?P<m1>\d{{2}})-(?P<d1>\d{{2}}){_AT}{_TO}"

@@ -272,6 +272,15 @@ async def test_a_member_promoted_from_behind_where_the_claims_stopped_is_reminde
     assert [c[5] for c in await store.run(store.reminders.claim_reminders, now)] == [2]
 
 
+async def second_promoted(store: Store) -> int:
+    """An event of one seat whose first member gave it up, promoting the second: its id."""
+    event_id = await event_at(store, START, capacity=1)
+    for user in (1, 2):
+        await store.join(1, event_id, user, f"m{user}")
+    await store.run(store.registrations.cancel, 1, event_id, 1)
+    return event_id
+
+
 async def test_a_promoted_members_reminder_waits_for_the_dm_of_their_seat(store_opener, tmp_path):
     """A seat frees inside the window: the member promoted to it is due their reminder at
     once, as is the DM telling them of the seat, which the outbox sends. The reminder
@@ -301,10 +310,7 @@ async def test_a_promoted_members_reminder_waits_no_longer_than_promotion_first(
         store_opener, tmp_path):
     now = START - 30 * MIN
     async with await store_opener(tmp_path / "held.sqlite3", clock=lambda: now) as store:
-        event_id = await event_at(store, START, capacity=1)
-        for user in (1, 2):
-            await store.join(1, event_id, user, f"m{user}")
-        await store.run(store.registrations.cancel, 1, event_id, 1)  # 2 is promoted
+        await second_promoted(store)
         assert [c[5] for c in await store.run(store.reminders.claim_reminders, now)] == []
         later = now + (PROMOTION_FIRST - 1) * timedelta(seconds=1)
         assert await store.run(store.reminders.claim_reminders, later) == []
@@ -318,12 +324,8 @@ async def test_a_promoted_members_reminder_waits_no_longer_than_promotion_first(
     (START - MIN / 2, START - 1440 * MIN, START - MIN / 2)])  # too late to wait: overdue
 async def test_a_reminder_waits_for_a_promotions_dm_no_later_than_a_minute_before_the_start(
         store_opener, tmp_path, promoted, due, reminded):
-    clock = [promoted]
-    async with await store_opener(tmp_path / "late.sqlite3", clock=lambda: clock[0]) as store:
-        event_id = await event_at(store, START, capacity=1)
-        for user in (1, 2):
-            await store.join(1, event_id, user, f"m{user}")
-        await store.run(store.registrations.cancel, 1, event_id, 1)  # 2 is promoted
+    async with await store_opener(tmp_path / "late.sqlite3", clock=lambda: promoted) as store:
+        await second_promoted(store)
         assert await store.run(store.reminders.next_due, promoted) == due
         if reminded > promoted:
             assert await store.run(store.reminders.claim_reminders, reminded - SECOND) == []
@@ -335,10 +337,7 @@ async def test_a_promotions_dm_holds_back_no_seat_given_up_and_taken_anew(store_
     again, taking a free seat, their new seat's reminder does not wait for it."""
     now = START - 30 * MIN
     async with await store_opener(tmp_path / "anew.sqlite3", clock=lambda: now) as store:
-        event_id = await event_at(store, START, capacity=1)
-        for user in (1, 2):
-            await store.join(1, event_id, user, f"m{user}")
-        await store.run(store.registrations.cancel, 1, event_id, 1)  # 2 is promoted
+        event_id = await second_promoted(store)
         await store.run(store.registrations.cancel, 1, event_id, 2)  # and gives it up
         await store.join(1, event_id, 2, "m2 again")  # before the DM went out
         assert [c[5] for c in await store.run(store.reminders.claim_reminders, now)] == [2]
