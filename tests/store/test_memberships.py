@@ -380,6 +380,74 @@ async def test_a_write_that_leaves_every_row_as_it_was_is_not_taken_for_a_commit
         assert (await members_of(here, event.id, [9]))[0][1] is None
 
 
+def commit_before_it_looks(session, commit) -> list[int]:
+    """Make `commit` run right after the database thread's next COMMIT, before the
+    transaction reads the header to learn the counter its commit took (its second look);
+    the list returned counts the looks."""
+    header = session.header
+    looks: list[int] = []
+
+    def look() -> bytes | None:
+        looks.append(1)
+        if len(looks) == 2:
+            commit()
+        return header()
+
+    session.header = look
+    return looks
+
+
+async def test_the_bots_write_is_its_own_though_a_join_here_commits_before_it_looks(
+        tmp_path):
+    """While members join a busy event, the event loop's joins commit right after the
+    database thread's writes (a member's locale): each is still entered by the counter it
+    took, and the membership kept holds across both."""
+    path = tmp_path / "shared.sqlite3"
+    async with await open_store(path) as here:
+        event = await fill(here, capacity=LOAD_AFTER + 5, count=LOAD_AFTER + 2)
+        await ask_until_kept(here, event.id, range(1, LOAD_AFTER + 3))
+        committed, joined = threading.Event(), threading.Event()
+
+        def join_here_meanwhile() -> None:  # on the database thread, its COMMIT done
+            committed.set()
+            assert joined.wait(10)
+
+        looks = commit_before_it_looks(here._repos.session, join_here_meanwhile)
+        seen = SeenLocale("zh-CN", datetime.now(UTC))
+        writing = asyncio.ensure_future(
+            here.run(here.settings.record_member_locales, {5: seen}))
+        assert await asyncio.to_thread(committed.wait, 10)
+        await here.join(1, event.id, 900, "late")  # on the event loop's connection
+        joined.set()
+        await writing
+        assert len(looks) == 2
+        statements: list[str] = []
+        here._loop_repos.session.conn.set_trace_callback(statements.append)
+        answers = await members_of(here, event.id, [5, 900])
+        assert not any("JOIN rsvps" in sql for sql in statements)
+        assert [(rsvp.status, rsvp.name) for _, rsvp in answers] == [
+            (Status.CONFIRMED, "Member 5"), (Status.CONFIRMED, "late")]
+
+
+async def test_a_write_that_changed_nothing_is_not_taken_for_one_committed_before_it_looks(
+        tmp_path):
+    """A write of rows as they were, on the database thread, while another connection
+    commits between its COMMIT and its look at the header: that commit is not the bot's."""
+    path = tmp_path / "shared.sqlite3"
+    async with await open_store(path) as here:
+        event = await fill(here, capacity=50, count=LOAD_AFTER + 10)
+        seen = SeenLocale("zh-CN", datetime.now(UTC))
+        await here.run(here.settings.record_member_locales, {5: seen})
+        await ask_until_kept(here, event.id, range(1, LOAD_AFTER + 11))
+        other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        looks = commit_before_it_looks(
+            here._repos.session, lambda: other.execute("DELETE FROM rsvps WHERE user_id = 9"))
+        assert await here.run(here.settings.record_member_locales, {5: seen}, -1.0) == 1
+        other.close()
+        assert len(looks) == 2
+        assert (await members_of(here, event.id, [9]))[0][1] is None
+
+
 async def test_a_membership_read_while_someone_commits_is_not_kept(tmp_path, monkeypatch):
     monkeypatch.setattr(sqlite_store, "CHUNK", 8)
     path = tmp_path / "shared.sqlite3"

@@ -62,10 +62,10 @@ class Ledger:
     """The commits of this process that left the memberships kept as they were, or whose
     changes were made to them as well, by the commit counter each took: one past the
     counter its transaction saw while it held the write lock (`Session.committed`), for
-    a transaction that changed rows and whose commit took the counter one further (one
-    that changed none, or changed rows only to what they held, commits nothing, and the
-    next counter is another's). Its two connections' threads add to it (a set's and a
-    deque's operations are atomic under the GIL); the event loop looks in it."""
+    a transaction that changed rows and surely committed (one that changed none, or
+    changed rows only to what they held, commits nothing, and the next counter is
+    another's: see `session._its_commit`). Its two connections' threads add to it (a
+    set's and a deque's operations are atomic under the GIL); the event loop looks in it."""
 
     def __init__(self) -> None:
         self._known: set[int] = set()

@@ -523,6 +523,10 @@ class Session:
         # of its own commits (`members.Ledger`).
         self.committed: Callable[[bytes], None] | None = None
         self.header: Callable[[], bytes | None] = lambda: None
+        # Whether such a transaction also writes COMMIT_STAMP, so that its commit surely
+        # takes the counter one further and is known as its own even when another
+        # connection of this process commits before its header is read after it (`Ledger`)
+        self.stamped = False
         # what `checkpoint` knows of the log: the frames its last checkpoint had moved, and
         # the size past which it tries again to begin the log anew
         self._moved = self._restart_from = 0
@@ -609,6 +613,26 @@ class Session:
         return (frames - moved) * page
 
 
+# Written by a transaction of a stamped session (`Session.stamped`) that changed rows: one
+# page surely written, so its commit surely moves the commit counter.
+COMMIT_STAMP = ("INSERT INTO meta (key, value) VALUES ('commit_stamp', 1)"
+                " ON CONFLICT (key) DO UPDATE SET value = value + 1")
+
+
+def _its_commit(before: bytes, after: bytes, stamped: bool) -> bool:
+    """Whether the commit a transaction made from the header `before` took the counter
+    `counter_after(before)`, the header being `after` once it committed. Nobody else
+    commits while it holds the write lock, so its commit, if it made one, is the next.
+    Without a stamp it may have made none: a transaction whose rows changed only to what
+    they held (an UPDATE writing a row as it was) writes no page and commits nothing, so
+    only a counter exactly one further is known to be its, and the next commit, another's,
+    is never entered as its. A stamped one surely committed: later commits may have come
+    before `after` was read (the event loop's joins, between its COMMIT and this)."""
+    if commit_counter(after) == counter_after(before):
+        return True
+    return stamped and commit_counter(after) != commit_counter(before)
+
+
 class Transaction:
     """One `BEGIN IMMEDIATE` ... `COMMIT`, rolled back if anything in it raises. A class
     rather than a generator-based context manager: every join runs one, and contextlib's
@@ -634,8 +658,12 @@ class Transaction:
             if exc_type is None:
                 # the header as of the commit before this one: nobody else commits while
                 # this transaction holds the write lock
-                before = (session.header() if session.committed is not None
-                          and session.conn.total_changes != self._rows_changed else None)
+                before = None
+                if (session.committed is not None
+                        and session.conn.total_changes != self._rows_changed):
+                    if session.stamped:
+                        session.plain.execute(COMMIT_STAMP)
+                    before = session.header()
                 try:
                     session.plain.execute("COMMIT")
                 except BaseException as failed:
@@ -650,11 +678,7 @@ class Transaction:
                     writes.freed()
                 if before is not None and session.committed is not None and (
                         (after := session.header()) is not None
-                        and commit_counter(after) == counter_after(before)):
-                    # the commit took the counter one further, and nobody else's since:
-                    # a transaction whose rows changed only to what they held (an UPDATE
-                    # writing a row as it was) writes no page and commits nothing, and
-                    # the next commit, another's, must not be entered as its
+                        and _its_commit(before, after, session.stamped)):
                     session.committed(before)
                 return
             self._void()

@@ -122,6 +122,10 @@ class SqliteStore:
         loop_repos.registrations.keep_join_targets()  # it writes nothing but joins
         # the wal-index header each transaction sees before it commits (`members.Ledger`)
         repos.session.header = loop_repos.session.header = commits.mark
+        # the thread's commits are entered even when the loop's joins commit right after
+        # them, as they do while members join a busy event; the loop's own are entered when
+        # no commit came between (a stamp is a page more to write, for every join)
+        repos.session.stamped = True
         loop_repos.session.committed = self._joins_committed
         loop_repos.registrations.members_now = self._members_now
         loop_repos.registrations.only_ours_since = self._only_ours_since
