@@ -11,6 +11,7 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -446,6 +447,52 @@ async def test_a_write_that_changed_nothing_is_not_taken_for_one_committed_befor
         other.close()
         assert len(looks) == 2
         assert (await members_of(here, event.id, [9]))[0][1] is None
+
+
+async def test_a_membership_read_while_members_join_here_is_kept_with_them(
+        tmp_path, monkeypatch):
+    """Members keep joining a busy event while its membership is read, chunk by chunk:
+    their joins on the event loop, and one the database thread commits (the database was
+    busy for the loop's), are added to what was read, each once, whether or not a chunk
+    read after it held them too."""
+    monkeypatch.setattr(sqlite_store, "CHUNK", 8)
+    async with await open_store(tmp_path / "db.sqlite3") as here:
+        event = await new_event(here, capacity=LOAD_AFTER + 100)
+        users = range(100, 100 + 2 * (LOAD_AFTER + 20), 2)
+        for user in users:
+            await here.join(1, event.id, user, f"Member {user}")
+        registrations = here._repos.registrations
+        read_members = registrations.read_members
+        first_read, joined = threading.Event(), threading.Event()
+
+        def joins_after_the_first_chunk(membership, event_id, count):
+            if len(membership.users) == count:
+                first_read.set()
+                assert joined.wait(10)
+            return read_members(membership, event_id, count)
+
+        monkeypatch.setattr(registrations, "read_members", joins_after_the_first_chunk)
+        for user in users[:LOAD_AFTER]:
+            await here.run(here.registrations.member_rsvp, 1, event.id, user)
+        reading = here._members_read
+        assert reading is not None and await asyncio.to_thread(first_read.wait, 10)
+        # among the members read already (5, 101) and among those still to be (151, 5000)
+        for user in (5, 101, 151, 5000):
+            await here.join(1, event.id, user, f"Late {user}")
+        joined.set()
+        await reading
+        # a join on the database thread, once the read is kept
+        await here._join_on_thread([(1, event.id, 6000, "Later")], time.monotonic())
+        statements: list[str] = []
+        here._loop_repos.session.conn.set_trace_callback(statements.append)
+        kept = here._members.kept[event.id]
+        answers = await members_of(here, event.id, [5, 101, 151, 5000, 6000, 100, 7])
+        assert not any("JOIN rsvps" in sql for sql in statements)
+        assert len(kept) == LOAD_AFTER + 25
+        assert [rsvp and (rsvp.status, rsvp.name) for _, rsvp in answers] == [
+            (Status.CONFIRMED, "Late 5"), (Status.CONFIRMED, "Late 101"),
+            (Status.CONFIRMED, "Late 151"), (Status.CONFIRMED, "Late 5000"),
+            (Status.CONFIRMED, "Later"), (Status.CONFIRMED, "Member 100"), None]
 
 
 async def test_a_membership_read_while_someone_commits_is_not_kept(tmp_path, monkeypatch):

@@ -11,9 +11,12 @@ chunks (other calls go between them), and a status is then a binary search.
 What is kept holds while nobody has committed since it was read, as the wal-index header
 (`Commits`) tells, or while every commit since is one of this process's that changed no
 membership or whose changes were made to it too (`Ledger`): the event loop's joins, whose
-new members are added as they commit, and the database thread's calls that write neither
-RSVPs nor events (members' locales, the notices' claims), which the bot makes all the
-time. Every commit takes the header's commit counter one further, so the commits since a
+new members are added as they commit (and those the database thread commits when the
+database was busy for the loop, once the loop learns of them), and the database thread's
+calls that write neither RSVPs nor events (members' locales, the notices' claims), which
+the bot makes all the time. Members keep joining a busy event while its membership is
+read: their joins are set aside and added to what was read (`Memberships.caught_up`), or
+no read of it would ever be kept. Every commit takes the header's commit counter one further, so the commits since a
 membership was read are known by their counters. A membership that changes faster than
 members ask is not worth reading: each load that served fewer answers than its rows are
 worth doubles the misses the event needs before the next, and one that paid brings it
@@ -79,12 +82,17 @@ class Ledger:
         if len(self._order) > LEDGER:
             self._known.discard(self._order.popleft())
 
-    def covers(self, since: int, now: int) -> bool:
-        """Whether every commit after the counter `since`, up to `now`, is one of these."""
+    def covers(self, since: int, now: int, at_most: int | None = None,
+               also: Ledger | None = None) -> bool:
+        """Whether every commit after the counter `since`, up to `now`, is one of these
+        or of `also`'s (more than `at_most` commits, SINCE_AT_MOST unless given, are not
+        looked up, so not known)."""
         count = (now - since) & _COUNTER
         known = self._known
-        return count <= SINCE_AT_MOST and all(
-            (since + n) & _COUNTER in known for n in range(1, count + 1))
+        others = also._known if also is not None else frozenset()
+        return count <= (SINCE_AT_MOST if at_most is None else at_most) and all(
+            (n := (since + k) & _COUNTER) in known or n in others
+            for k in range(1, count + 1))
 
 
 # One member as kept: their seq, negative while waitlisted, when they joined (Unix
@@ -156,10 +164,16 @@ class Memberships:
 
     kept: dict[int, Membership] = field(default_factory=dict)  # by event id, oldest first
     ledger: Ledger = field(default_factory=Ledger)
+    # The database thread's joins (the database was busy for the event loop's), whose
+    # members were added as they were learnt: they leave memberships up to date, not the
+    # events the event loop's connection keeps (`ledger` is about those too).
+    joined_on_thread: Ledger = field(default_factory=Ledger)
     misses: dict[int, int] = field(default_factory=dict)  # by event id, at `misses_at`
     misses_at: bytes | None = None
     thresholds: dict[int, int] = field(default_factory=dict)  # raised ones, by event id
     loading: int | None = None  # the event whose membership is being read
+    # The members this process's joins added to `loading` since its read began, by user id
+    loading_joins: dict[int, Member] = field(default_factory=dict)
     total: int = 0  # what the memberships kept count against KEPT_MEMBERS (`room`)
 
     def at(self, event_id: int, mark: bytes) -> Membership | None:
@@ -172,7 +186,7 @@ class Memberships:
             return None
         counter = commit_counter(mark)
         if kept.counter != counter:
-            if not self.ledger.covers(kept.counter, counter):
+            if not self.ledger.covers(kept.counter, counter, also=self.joined_on_thread):
                 return None
             kept.counter = counter
         kept.answered += 1
@@ -188,13 +202,32 @@ class Memberships:
         if self.loading is not None or count < self.thresholds.get(event_id, LOAD_AFTER):
             return False
         self.loading = event_id
+        self.loading_joins = {}
         return True
+
+    def caught_up(self, membership: Membership, counter: int) -> bool:
+        """Bring a membership just read, as of its `counter` when its read began, up to
+        the commit counter `counter` now: possible when every commit since is in the ledger
+        (this process's joins, whose members `joined` set aside meanwhile, and its writes
+        of no membership). Its chunks were read at different moments, so a member who joined
+        meanwhile may be in them too: kept once."""
+        if membership.counter != counter and not self.ledger.covers(
+                membership.counter, counter, LEDGER, self.joined_on_thread):
+            return False
+        users = membership.users
+        for user_id, member in self.loading_joins.items():
+            at = bisect_left(users, user_id)
+            if at == len(users) or users[at] != user_id:
+                membership.added[user_id] = member
+        membership.counter = counter
+        return len(membership.added) <= ADDED_AT_MOST
 
     def loaded(self, event_id: int, membership: Membership | None) -> None:
         """The load of `event_id` ended: `membership` is what it read, None when there is
         nothing to keep (the database changed meanwhile, a read failed or was refused,
         or the event has more members than are kept)."""
         self.loading = None
+        self.loading_joins = {}
         self.misses.pop(event_id, None)
         if membership is None:
             self._wasted(event_id)
@@ -205,17 +238,22 @@ class Memberships:
             self.kept[event_id] = membership
             self.total += room(membership)
 
-    def joined(self, before: bytes, added: list[tuple[int, int, Member]] | None) -> None:
-        """The event loop's connection committed a batch of joins, from the header
+    def joined(self, before: bytes, added: list[tuple[int, int, Member]] | None, *,
+               on_thread: bool = False) -> None:
+        """This process committed a batch of joins, from the header
         `before` (`Ledger.add`): `added` holds (event id, user id, member) of each RSVP
         it wrote, None when the batch promoted some, which drops what is kept. What holds
         up to the commit is brought past it: hundreds of joins may come between two
-        members asking, more than are looked up."""
+        members asking, more than are looked up. `on_thread`: the database thread's
+        connection committed them, and the event loop learns of them after the commit
+        (until then no membership holds: the commit is in no ledger)."""
         if added is None:
             self.kept.clear()
             self.total = 0
             return
         for event_id, user_id, member in added:
+            if event_id == self.loading:
+                self.loading_joins[user_id] = member
             if (kept := self.kept.get(event_id)) is not None:
                 size = room(kept)
                 kept.added[user_id] = member
@@ -223,10 +261,11 @@ class Memberships:
                 if len(kept.added) > ADDED_AT_MOST:  # read again, sorted, when asked
                     self._drop(event_id)
         self._make_room(0)
-        self.ledger.add(before)
+        (self.joined_on_thread if on_thread else self.ledger).add(before)
         counter = commit_counter(before)
         for kept in self.kept.values():
-            if kept.counter == counter or self.ledger.covers(kept.counter, counter):
+            if kept.counter == counter or self.ledger.covers(
+                    kept.counter, counter, also=self.joined_on_thread):
                 kept.counter = counter_after(before)
 
     def clear(self) -> None:

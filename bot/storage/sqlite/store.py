@@ -490,7 +490,7 @@ class SqliteStore:
         """The event loop's connection committed joins: the memberships kept learn of
         them (`Memberships.joined`)."""
         self._last_join = counter_after(before)
-        if self._members.kept:  # (else nothing to learn: a read under way starts again)
+        if self._members.kept or self._members.loading is not None:  # (else nothing to learn)
             self._members.joined(before, self._loop_repos.registrations.joins_written)
 
     def _only_ours_since(self) -> bool | None:
@@ -521,7 +521,12 @@ class SqliteStore:
                 while await self._thread.call(functools.partial(
                         registrations.read_members, membership, event_id, CHUNK)):
                     pass
-                if self._commits.mark() == mark and self._thread_forgets == forgets:
+                # kept if nobody committed meanwhile but this process, in ways the
+                # ledger holds: joins on the event loop, which every load of a busy event
+                # overlaps, are added to it (`Memberships.caught_up`)
+                now = self._commits.mark()
+                if (now is not None and self._thread_forgets == forgets
+                        and self._members.caught_up(membership, commit_counter(now))):
                     read = membership
         except (sqlite3.Error, EventNotFound, Unavailable) as exc:
             # what a member asks is read from the file meanwhile, and refused there if it fails
@@ -610,13 +615,33 @@ class SqliteStore:
             raise shutting_down()
         asked_after = self._thread_forgets
         try:
-            results = await self._on_thread(
-                functools.partial(self._repos.registrations.join_batch, batch), asked)
+            results, committed = await self._on_thread(
+                functools.partial(self._joined_on_thread, batch), asked)
         except sqlite3.DatabaseError as exc:
             self._refuse(exc, [(self.join, r) for r in batch])
+        if committed is not None and self._thread_forgets == asked_after:
+            # the memberships kept learn of these joins as of the loop's own (until now
+            # none of them held: the commit was in no ledger)
+            self._members.joined(*committed, on_thread=True)
         if self._refused_reads:
             self._answered([(self.join, r) for r in batch], asked_after)
         return results
+
+    def _joined_on_thread(self, batch: list[JoinRequest]
+                          ) -> tuple[JoinResults, tuple[bytes, list[Any] | None] | None]:
+        """On the database thread: the batch's joins, and, once committed, the header the
+        transaction saw before its commit with the RSVPs it wrote (`joins_written`), for
+        the memberships kept (None: no commit they can learn from)."""
+        session = self._repos.session
+        registrations = self._repos.registrations
+        befores: list[bytes] = []
+        session.committed = befores.append
+        try:
+            results = registrations.join_batch(batch)
+            written = registrations.joins_written
+        finally:
+            session.committed = None
+        return results, ((befores[0], written) if len(befores) == 1 else None)
 
     async def _checkpoint(self) -> None:
         """Move the write-ahead log into the database file; a task nobody awaits, so what
