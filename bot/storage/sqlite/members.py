@@ -16,11 +16,11 @@ database was busy for the loop, once the loop learns of them), and the database 
 calls that write neither RSVPs nor events (members' locales, the notices' claims), which
 the bot makes all the time. Members keep joining a busy event while its membership is
 read: their joins are set aside and added to what was read (`Memberships.caught_up`), or
-no read of it would ever be kept. Every commit takes the header's commit counter one further, so the commits since a
-membership was read are known by their counters. A membership that changes faster than
-members ask is not worth reading: each load that served fewer answers than its rows are
-worth doubles the misses the event needs before the next, and one that paid brings it
-back.
+no read of it would ever be kept. Every commit takes the header's commit counter one
+further, so the commits since a membership was read are known by their counters. A
+membership that changes faster than members ask is not worth reading: each load that
+served fewer answers than its rows are worth doubles the misses the event needs before the
+next, and one that paid brings it back.
 """
 
 from __future__ import annotations
