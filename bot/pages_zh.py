@@ -136,8 +136,8 @@ FIELD_NAMES = {"时间": "date_text", "日期": "date_text", "地点": "location
 # gives their values.
 NUMERAL_YEAR = r"[〇零一二三四五六七八九]{4}"
 NUMERAL_MONTH = r"十[一二]?|[一二三四五六七八九]"
-NUMERAL_DAY = (r"三十一?|二?十[一二三四五六七八九]?|廿[一二三四五六七八九]?|卅一?"
-               r"|[一二三四五六七八九]")
+DAY_TENS = r"廿[一二三四五六七八九]?|卅一?"  # a day of the twenties or thirties so written
+NUMERAL_DAY = rf"三十一?|二?十[一二三四五六七八九]?|{DAY_TENS}|[一二三四五六七八九]"
 # A date as bot.when reads it; its day may end a run of days ("2026年6月1-3日"). In
 # numerals only with its year ("二〇二七年三月十二日"): "九月十一日之后的美国" is a title.
 _DAY_OF_MONTH = rf"(?:\d{{1,2}}|{NUMERAL_DAY})"

@@ -23,7 +23,15 @@ from zoneinfo import ZoneInfo
 
 from bot.errors import InvalidValue
 from bot.i18n import N_, Markup, Text
-from bot.pages_zh import NUMERAL, NUMERAL_CHARACTERS, NUMERAL_YEAR, PART_OF_DAY, fold, number
+from bot.pages_zh import (
+    DAY_TENS,
+    NUMERAL,
+    NUMERAL_CHARACTERS,
+    NUMERAL_YEAR,
+    PART_OF_DAY,
+    fold,
+    number,
+)
 from bot.times import EARLIEST_YEAR, LATEST_YEAR, calendar_problem, timestamp
 from bot.when import (
     CLOCK,
@@ -407,11 +415,12 @@ _ZH_HOURLESS = re.compile("|".join(w for w in PART_OF_DAY.split("|") if len(w) >
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # "2031年12月8日", "二〇三一年十二月八日": a year's digits one by one, as Chinese writes them
 _YEAR_DIGITS = str.maketrans("零〇一二三四五六七八九", "00123456789")
+_DAY = rf"\d{{1,2}}|{DAY_TENS}|{NUMERAL}"  # "8", "八", "二十一", "廿一"
 _ZH_YMD = re.compile(rf"(\d{{4}}|{NUMERAL_YEAR})\s*年\s*(\d{{1,2}}|{NUMERAL})\s*月"
-                     rf"\s*(\d{{1,2}}|{NUMERAL})\s*[日号]")
-_ZH_MD = re.compile(rf"(\d{{1,2}}|{NUMERAL})\s*月\s*(\d{{1,2}}|{NUMERAL})\s*[日号]")
+                     rf"\s*({_DAY})\s*[日号]")
+_ZH_MD = re.compile(rf"(\d{{1,2}}|{NUMERAL})\s*月\s*({_DAY})\s*[日号]")
 # "8日", "八号": the 8th, not "8 days"
-_ZH_DAY = re.compile(rf"(?<![\d月{NUMERAL_CHARACTERS}])(\d{{1,2}}|{NUMERAL})\s*[日号]")
+_ZH_DAY = re.compile(rf"(?<![\d月{NUMERAL_CHARACTERS}])({_DAY})\s*[日号]")
 _ZH_WEEKDAY = re.compile(r"(下下个?|下个?|这个?|本)?\s*(?:周|星期|礼拜)([一二三四五六日天1-7])")
 # Typed on a Chinese keyboard (its full-width digits and colon are read as ASCII before
 # this reader): "今晚" for "今天晚上"; the minutes after 点 without their 分 ("6点30");

@@ -1420,6 +1420,8 @@ def test_a_time_typed_as_chinese_keyboards_and_speakers_write_it(script, typed, 
     ("12月1日", MONDAY, datetime(2031, 12, 1)),  # today
     ("15号", MONDAY, datetime(2031, 12, 15)),
     ("二十号", MONDAY, datetime(2031, 12, 20)),
+    ("廿一号", MONDAY, datetime(2031, 12, 21)),  # the twenties and thirties in one character
+    ("十二月卅一日", MONDAY, datetime(2031, 12, 31)),
     ("3号", datetime(2031, 12, 31, 10, tzinfo=SHANGHAI), datetime(2032, 1, 3)),  # next month's
     ("30号", datetime(2031, 1, 31, 10, tzinfo=SHANGHAI), datetime(2031, 3, 30)),  # none in Feb
     ("31号", datetime(2031, 11, 15, 10, tzinfo=SHANGHAI), datetime(2031, 12, 31)),
@@ -1760,6 +1762,7 @@ def test_a_numeric_date_either_way_round_is_asked_again_where_nothing_settles_it
     ("二〇三一年十二月八日下午6点", datetime(2031, 12, 8, 18)),
     ("二零三一年12月8日 18:00", datetime(2031, 12, 8, 18)),
     ("二〇三〇年十二月八日", datetime(2030, 12, 8)),  # its year written: may lie in the past
+    ("二〇三二年三月廿一日下午6点", datetime(2032, 3, 21, 18)),
 ])
 def test_a_chinese_date_may_write_its_year_and_month_in_numerals(typed, meant):
     assert_read_as(parse_typed(typed, "Asia/Shanghai", MONDAY), meant)
