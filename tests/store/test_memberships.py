@@ -21,6 +21,7 @@ from bot.models import EventSummary, SeenLocale
 from bot.registration import JoinOutcome, Status
 from bot.storage import open_store
 from bot.storage.sqlite import members as members_module
+from bot.storage.sqlite import session as sqlite_session
 from bot.storage.sqlite import store as sqlite_store
 from bot.storage.sqlite.members import (
     LOAD_AFTER,
@@ -447,6 +448,19 @@ async def test_a_write_that_changed_nothing_is_not_taken_for_one_committed_befor
         other.close()
         assert len(looks) == 2
         assert (await members_of(here, event.id, [9]))[0][1] is None
+
+
+async def test_a_write_whose_stamp_fails_is_undone_whole_and_the_next_goes_on(
+        tmp_path, monkeypatch):
+    async with await open_store(tmp_path / "db.sqlite3") as store:
+        seen = SeenLocale("zh-CN", datetime.now(UTC))
+        monkeypatch.setattr(sqlite_session, "COMMIT_STAMP", "INSERT INTO no_such_table VALUES (1)")
+        with pytest.raises(sqlite3.OperationalError):
+            await store.run(store.settings.record_member_locales, {5: seen})
+        monkeypatch.undo()
+        assert await store.run(store.settings.member_locales, [5]) == {}
+        await store.run(store.settings.record_member_locales, {6: seen})
+        assert (await store.run(store.settings.member_locales, [6]))[6].locale == "zh-CN"
 
 
 async def test_a_membership_read_while_members_join_here_is_kept_with_them(

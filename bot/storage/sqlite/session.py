@@ -659,12 +659,12 @@ class Transaction:
                 # the header as of the commit before this one: nobody else commits while
                 # this transaction holds the write lock
                 before = None
-                if (session.committed is not None
-                        and session.conn.total_changes != self._rows_changed):
-                    if session.stamped:
-                        session.plain.execute(COMMIT_STAMP)
-                    before = session.header()
                 try:
+                    if (session.committed is not None
+                            and session.conn.total_changes != self._rows_changed):
+                        if session.stamped:
+                            session.plain.execute(COMMIT_STAMP)
+                        before = session.header()
                     session.plain.execute("COMMIT")
                 except BaseException as failed:
                     self._void()
