@@ -509,6 +509,69 @@ async def test_a_membership_read_while_members_join_here_is_kept_with_them(
             (Status.CONFIRMED, "Later"), (Status.CONFIRMED, "Member 100"), None]
 
 
+async def test_a_join_undone_before_the_read_began_is_not_added_back(tmp_path, monkeypatch):
+    """A join on the event loop commits after the read was asked for but before it began,
+    and another connection deletes that RSVP before it began too: the chunks rightly lack
+    the member, who is not added back from the joins set aside."""
+    monkeypatch.setattr(sqlite_store, "CHUNK", 4)
+    path = tmp_path / "shared.sqlite3"
+    async with await open_store(path) as here:
+        event = await fill(here, capacity=LOAD_AFTER + 50, count=LOAD_AFTER + 10)
+        other = sqlite3.connect(path, isolation_level=None)
+
+        async def join_then_undone() -> None:
+            await here.join(1, event.id, 9000, "late")
+            other.execute("DELETE FROM rsvps WHERE user_id = 9000")
+
+        for user in range(1, LOAD_AFTER):  # one short of a read
+            await here.run(here.registrations.member_rsvp, 1, event.id, user)
+        joining = asyncio.ensure_future(join_then_undone())
+        await asyncio.sleep(0)  # its join is asked for, in the turn the read is
+        await here.run(here.registrations.member_rsvp, 1, event.id, LOAD_AFTER)
+        reading = here._members_read
+        assert reading is not None
+        await joining
+        await reading
+        other.close()
+        assert event.id in here._members.kept
+        assert (await members_of(here, event.id, [9000]))[0][1] is None
+
+
+async def test_a_join_the_thread_committed_before_the_read_began_is_not_added_back(
+        tmp_path, monkeypatch):
+    """A join committed on the database thread and undone by another connection, both
+    before the read began, reaches the event loop only after: not added back either."""
+    monkeypatch.setattr(sqlite_store, "CHUNK", 4)
+    path = tmp_path / "shared.sqlite3"
+    async with await open_store(path) as here:
+        event = await fill(here, capacity=LOAD_AFTER + 50, count=LOAD_AFTER + 10)
+        other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        registrations = here._repos.registrations
+        join_batch = registrations.join_batch
+        undone = threading.Event()
+
+        def join_then_undone(batch):  # on the database thread
+            results = join_batch(batch)
+            other.execute("DELETE FROM rsvps WHERE user_id = 9001")
+            undone.set()
+            return results
+
+        monkeypatch.setattr(registrations, "join_batch", join_then_undone)
+        joining = asyncio.ensure_future(
+            here._join_on_thread([(1, event.id, 9001, "late")], time.monotonic()))
+        await asyncio.sleep(0)  # handed to the database thread
+        assert undone.wait(10)  # the event loop held here: the join is not learnt yet
+        for user in range(1, LOAD_AFTER + 1):
+            await here.run(here.registrations.member_rsvp, 1, event.id, user)
+        reading = here._members_read
+        assert reading is not None and not joining.done()
+        await joining
+        await reading
+        other.close()
+        assert event.id in here._members.kept
+        assert (await members_of(here, event.id, [9001]))[0][1] is None
+
+
 async def test_a_membership_read_while_someone_commits_is_not_kept(tmp_path, monkeypatch):
     monkeypatch.setattr(sqlite_store, "CHUNK", 8)
     path = tmp_path / "shared.sqlite3"

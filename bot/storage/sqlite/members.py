@@ -172,8 +172,9 @@ class Memberships:
     misses_at: bytes | None = None
     thresholds: dict[int, int] = field(default_factory=dict)  # raised ones, by event id
     loading: int | None = None  # the event whose membership is being read
-    # The members this process's joins added to `loading` since its read began, by user id
-    loading_joins: dict[int, Member] = field(default_factory=dict)
+    # The members this process's joins added to `loading` since its read was asked for, by
+    # user id, with the commit counter each join took
+    loading_joins: dict[int, tuple[int, Member]] = field(default_factory=dict)
     total: int = 0  # what the memberships kept count against KEPT_MEMBERS (`room`)
 
     def at(self, event_id: int, mark: bytes) -> Membership | None:
@@ -210,12 +211,18 @@ class Memberships:
         the commit counter `counter` now: possible when every commit since is in the ledger
         (this process's joins, whose members `joined` set aside meanwhile, and its writes
         of no membership). Its chunks were read at different moments, so a member who joined
-        meanwhile may be in them too: kept once."""
-        if membership.counter != counter and not self.ledger.covers(
-                membership.counter, counter, LEDGER, self.joined_on_thread):
+        meanwhile may be in them too: kept once. A join committed before its read began (one
+        asked for in the same turn as the read, or the database thread's, learnt late) is in
+        its chunks if it still holds, and not added: another may have undone it since."""
+        since = membership.counter
+        if since != counter and not self.ledger.covers(
+                since, counter, LEDGER, self.joined_on_thread):
             return False
         users = membership.users
-        for user_id, member in self.loading_joins.items():
+        span = (counter - since) & _COUNTER
+        for user_id, (took, member) in self.loading_joins.items():
+            if not 0 < (took - since) & _COUNTER <= span:
+                continue
             at = bisect_left(users, user_id)
             if at == len(users) or users[at] != user_id:
                 membership.added[user_id] = member
@@ -253,7 +260,7 @@ class Memberships:
             return
         for event_id, user_id, member in added:
             if event_id == self.loading:
-                self.loading_joins[user_id] = member
+                self.loading_joins[user_id] = (counter_after(before), member)
             if (kept := self.kept.get(event_id)) is not None:
                 size = room(kept)
                 kept.added[user_id] = member
