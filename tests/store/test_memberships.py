@@ -463,6 +463,27 @@ async def test_a_write_whose_stamp_fails_is_undone_whole_and_the_next_goes_on(
         assert (await store.run(store.settings.member_locales, [6]))[6].locale == "zh-CN"
 
 
+async def test_a_write_whose_stamp_the_file_refuses_is_still_made(tmp_path):
+    """The stamp's page is damaged: the bot's write of its own rows is still made (in no
+    ledger: what is kept of memberships is read again), and the connection is ready for
+    the next."""
+    path = tmp_path / "db.sqlite3"
+    async with await open_store(path) as store:
+        event = await fill(store, capacity=50, count=LOAD_AFTER + 10)
+        await ask_until_kept(store, event.id, range(1, LOAD_AFTER + 11))
+        beside_the_bot(path, "INSERT OR REPLACE INTO meta (key, value) VALUES ('other', 1)")
+        good = damage_unseen(path, "meta")
+        seen = SeenLocale("zh-CN", datetime.now(UTC))
+        await store.run(store.settings.record_member_locales, {7: seen})
+        assert not await store._thread.call(lambda: store._repos.session.conn.in_transaction)
+        assert (await store.run(store.settings.member_locales, [7]))[7].locale == "zh-CN"
+        damage_unseen(path, "meta", good)  # mended, and read afresh after another's commit
+        beside_the_bot(path, "INSERT OR REPLACE INTO meta (key, value) VALUES ('other', 2)")
+        await store.run(store.settings.record_member_locales, {8: seen})
+        assert await store.run(store.settings.get_meta, "commit_stamp") is not None
+        assert (await members_of(store, event.id, [7]))[0][1].status is Status.CONFIRMED
+
+
 async def test_a_membership_read_while_members_join_here_is_kept_with_them(
         tmp_path, monkeypatch):
     """Members keep joining a busy event while its membership is read, chunk by chunk:

@@ -619,6 +619,22 @@ COMMIT_STAMP = ("INSERT INTO meta (key, value) VALUES ('commit_stamp', 1)"
                 " ON CONFLICT (key) DO UPDATE SET value = value + 1")
 
 
+class StampRefused(sqlite3.DatabaseError):
+    """The page of COMMIT_STAMP is damaged: the transaction is undone (damage found in a
+    write leaves SQLite's transaction unable to commit), for its caller to make again
+    unstamped (`SqliteStore._committing`) rather than refuse a write of other pages."""
+
+
+def _stamp(session: Session) -> None:
+    """Write COMMIT_STAMP in the session's open transaction."""
+    try:
+        session.plain.execute(COMMIT_STAMP)
+    except sqlite3.DatabaseError as refused:
+        if is_damaged(refused):
+            raise StampRefused(*refused.args) from refused
+        raise
+
+
 def _its_commit(before: bytes, after: bytes, stamped: bool) -> bool:
     """Whether the commit a transaction made from the header `before` took the counter
     `counter_after(before)`, the header being `after` once it committed. Nobody else
@@ -663,7 +679,7 @@ class Transaction:
                     if (session.committed is not None
                             and session.conn.total_changes != self._rows_changed):
                         if session.stamped:
-                            session.plain.execute(COMMIT_STAMP)
+                            _stamp(session)
                         before = session.header()
                     session.plain.execute("COMMIT")
                 except BaseException as failed:

@@ -472,10 +472,25 @@ class SqliteStore:
     def _ledgered(self, call: Callable[[], T]) -> T:
         """On the database thread: `call`, one that writes neither RSVPs nor events, its
         commits entered in the ledger of those that leave memberships as they were."""
+        return self._committing(call, self._members.ledger.add)
+
+    def _committing(self, call: Callable[[], T], committed: Callable[[bytes], None]) -> T:
+        """On the database thread: `call`, each commit it makes told to `committed`
+        (`Session.committed`). A commit stamp the file refuses (its page damaged) undoes
+        the transaction, which is made once more unstamped: its commit is then told only
+        when no other came before its header was read, as before stamps."""
         session = self._repos.session
-        session.committed = self._members.ledger.add
+        session.committed = committed
         try:
-            return call()
+            try:
+                return call()
+            except sqlite_session.StampRefused as exc:
+                log.debug("a write made again without its commit stamp: %s", exc)
+                session.stamped = False
+                try:
+                    return call()
+                finally:
+                    session.stamped = True
         finally:
             session.committed = None
 
@@ -632,15 +647,11 @@ class SqliteStore:
         """On the database thread: the batch's joins, and, once committed, the header the
         transaction saw before its commit with the RSVPs it wrote (`joins_written`), for
         the memberships kept (None: no commit they can learn from)."""
-        session = self._repos.session
         registrations = self._repos.registrations
         befores: list[bytes] = []
-        session.committed = befores.append
-        try:
-            results = registrations.join_batch(batch)
-            written = registrations.joins_written
-        finally:
-            session.committed = None
+        results = self._committing(functools.partial(registrations.join_batch, batch),
+                                   befores.append)
+        written = registrations.joins_written
         return results, ((befores[0], written) if len(befores) == 1 else None)
 
     async def _checkpoint(self) -> None:
