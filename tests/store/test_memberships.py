@@ -145,6 +145,21 @@ def test_members_added_beside_the_sorted_ones_are_bounded(monkeypatch):
     assert 1 not in kept.kept  # read again, sorted, when members ask again
 
 
+@pytest.mark.parametrize(("joins", "kept"), [(2, True), (3, False)])
+def test_a_read_overlapped_by_more_joins_than_are_set_aside_is_not_kept(
+        monkeypatch, joins, kept):
+    monkeypatch.setattr(members_module, "SET_ASIDE_AT_MOST", 2)
+    memberships = Memberships()
+    for _ in range(LOAD_AFTER):
+        asked = memberships.missed(1, mark(5))
+    assert asked and memberships.loading == 1
+    read = membership(mark(5), range(10, 20))
+    for n in range(joins):  # commits 6, 7 (and 8), each the join of a new member
+        memberships.joined(mark(5 + n), [(1, 30 + n, (30 + n, 0, "m"))])
+    assert memberships.caught_up(read, 5 + joins) is kept
+    assert len(read) == (10 + joins if kept else 10)
+
+
 def test_a_load_is_asked_for_once_enough_members_miss_between_two_commits():
     kept = Memberships()
     assert not any(kept.missed(1, mark(1)) for _ in range(LOAD_AFTER - 1))

@@ -43,6 +43,9 @@ MOST_LOAD_AFTER = 1 << 16  # what repeated waste raises that to, at most
 ROWS_PER_ANSWER = 64  # rows a load reads for what one answer from memory saves
 CHUNK = 20_000  # rows read per call on the database thread (about 10 ms there)
 ADDED_AT_MOST = 16_384  # members added by joins beside the sorted arrays, before a reload
+# Joins set aside while a membership is read, at most: more, and the read is not kept (each
+# costs a binary search on the event loop when the read ends)
+SET_ASIDE_AT_MOST = 1_024
 KEPT_THRESHOLDS = 1_024  # events whose raised threshold is remembered, at most
 LEDGER = 1_024  # commits the ledger remembers, the latest
 SINCE_AT_MOST = 256  # commits since a membership was read that are looked up, at most
@@ -215,6 +218,8 @@ class Memberships:
         asked for in the same turn as the read, or the database thread's, learnt late) is in
         its chunks if it still holds, and not added: another may have undone it since."""
         since = membership.counter
+        if len(self.loading_joins) > SET_ASIDE_AT_MOST:
+            return False
         if since != counter and not self.ledger.covers(
                 since, counter, LEDGER, self.joined_on_thread):
             return False
@@ -259,7 +264,7 @@ class Memberships:
             self.total = 0
             return
         for event_id, user_id, member in added:
-            if event_id == self.loading:
+            if event_id == self.loading and len(self.loading_joins) <= SET_ASIDE_AT_MOST:
                 self.loading_joins[user_id] = (counter_after(before), member)
             if (kept := self.kept.get(event_id)) is not None:
                 size = room(kept)
