@@ -134,13 +134,18 @@ class Membership:
         """The member, or None: not a member of the event."""
         if (member := self.added.get(user_id)) is not None:
             return member
-        users = self.users
-        at = bisect_left(users, user_id)
-        if at == len(users) or users[at] != user_id:
+        at = self.read_at(user_id)
+        if at is None:
             return None
         start = self.ends[at - 1] if at else 0
         return (self.seqs[at], self.joined[at],
                 self.names[start:self.ends[at]].decode("utf-8", "replace"))
+
+    def read_at(self, user_id: int) -> int | None:
+        """Where the member is in the sorted arrays, or None: not among those read."""
+        users = self.users
+        at = bisect_left(users, user_id)
+        return at if at < len(users) and users[at] == user_id else None
 
     def extend(self, rows: Iterable[tuple[int, int, int, bytes]]) -> None:
         """Add rows of (user id, signed seq, joined at, name as UTF-8), in user id order,
@@ -190,7 +195,7 @@ class Memberships:
             return None
         counter = commit_counter(mark)
         if kept.counter != counter:
-            if not self.ledger.covers(kept.counter, counter, also=self.joined_on_thread):
+            if not self._all_ours(kept.counter, counter):
                 return None
             kept.counter = counter
         kept.answered += 1
@@ -220,16 +225,11 @@ class Memberships:
         since = membership.counter
         if len(self.loading_joins) > SET_ASIDE_AT_MOST:
             return False
-        if since != counter and not self.ledger.covers(
-                since, counter, LEDGER, self.joined_on_thread):
+        if since != counter and not self._all_ours(since, counter, LEDGER):
             return False
-        users = membership.users
         span = (counter - since) & _COUNTER
         for user_id, (took, member) in self.loading_joins.items():
-            if not 0 < (took - since) & _COUNTER <= span:
-                continue
-            at = bisect_left(users, user_id)
-            if at == len(users) or users[at] != user_id:
+            if 0 < (took - since) & _COUNTER <= span and membership.read_at(user_id) is None:
                 membership.added[user_id] = member
         membership.counter = counter
         return len(membership.added) <= ADDED_AT_MOST
@@ -276,9 +276,13 @@ class Memberships:
         (self.joined_on_thread if on_thread else self.ledger).add(before)
         counter = commit_counter(before)
         for kept in self.kept.values():
-            if kept.counter == counter or self.ledger.covers(
-                    kept.counter, counter, also=self.joined_on_thread):
+            if kept.counter == counter or self._all_ours(kept.counter, counter):
                 kept.counter = counter_after(before)
+
+    def _all_ours(self, since: int, now: int, at_most: int | None = None) -> bool:
+        """Whether every commit after the counter `since`, up to `now`, left memberships as
+        they were or was made to them too: in either ledger (`Ledger.covers`)."""
+        return self.ledger.covers(since, now, at_most, self.joined_on_thread)
 
     def clear(self) -> None:
         """Forget all: what was read, and what loads cost before."""
