@@ -380,19 +380,31 @@ async def test_the_bots_writes_of_other_things_keep_it_and_anothers_meanwhile_do
         assert (await members_of(here, event.id, [8]))[0][1] is None
 
 
-async def test_a_write_that_leaves_every_row_as_it_was_is_not_taken_for_a_commit(tmp_path):
+@pytest.mark.parametrize("before_it_looks", [False, True])
+async def test_a_write_that_leaves_every_row_as_it_was_is_not_taken_for_a_commit(
+        tmp_path, before_it_looks):
     """A row updated to what it held counts as changed, yet SQLite writes no page for it
-    and the commit moves no counter: the next commit, another's, is not the bot's."""
+    and the commit moves no counter: the next commit, another's, is not the bot's, whether
+    it comes after the write or between its COMMIT and its look at the header."""
     path = tmp_path / "shared.sqlite3"
     async with await open_store(path) as here:
         event = await fill(here, capacity=50, count=LOAD_AFTER + 10)
         seen = SeenLocale("zh-CN", datetime.now(UTC))
         await here.run(here.settings.record_member_locales, {5: seen})
         await ask_until_kept(here, event.id, range(1, LOAD_AFTER + 11))
+        other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+
+        def another_commits() -> None:
+            other.execute("DELETE FROM rsvps WHERE user_id = 9")
+
+        if before_it_looks:
+            looks = commit_before_it_looks(here._repos.session, another_commits)
         # the sight refreshed as it is: one row "changed", nothing written
         assert await here.run(here.settings.record_member_locales, {5: seen}, -1.0) == 1
-        other = sqlite3.connect(path, isolation_level=None)
-        other.execute("DELETE FROM rsvps WHERE user_id = 9")
+        if before_it_looks:
+            assert len(looks) == 2
+        else:
+            another_commits()
         other.close()
         assert (await members_of(here, event.id, [9]))[0][1] is None
 
@@ -444,25 +456,6 @@ async def test_the_bots_write_is_its_own_though_a_join_here_commits_before_it_lo
         assert not any("JOIN rsvps" in sql for sql in statements)
         assert [(rsvp.status, rsvp.name) for _, rsvp in answers] == [
             (Status.CONFIRMED, "Member 5"), (Status.CONFIRMED, "late")]
-
-
-async def test_a_write_that_changed_nothing_is_not_taken_for_one_committed_before_it_looks(
-        tmp_path):
-    """A write of rows as they were, on the database thread, while another connection
-    commits between its COMMIT and its look at the header: that commit is not the bot's."""
-    path = tmp_path / "shared.sqlite3"
-    async with await open_store(path) as here:
-        event = await fill(here, capacity=50, count=LOAD_AFTER + 10)
-        seen = SeenLocale("zh-CN", datetime.now(UTC))
-        await here.run(here.settings.record_member_locales, {5: seen})
-        await ask_until_kept(here, event.id, range(1, LOAD_AFTER + 11))
-        other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        looks = commit_before_it_looks(
-            here._repos.session, lambda: other.execute("DELETE FROM rsvps WHERE user_id = 9"))
-        assert await here.run(here.settings.record_member_locales, {5: seen}, -1.0) == 1
-        other.close()
-        assert len(looks) == 2
-        assert (await members_of(here, event.id, [9]))[0][1] is None
 
 
 async def test_a_write_whose_stamp_fails_is_undone_whole_and_the_next_goes_on(
