@@ -1,4 +1,5 @@
-"""Stopping a background task (a writer, a read under way) and waiting until it has."""
+"""Stopping a background task (a writer, a read under way) and waiting until it has, and
+the wait of a background loop for its next turn that such a stop can always end."""
 
 from __future__ import annotations
 
@@ -17,3 +18,18 @@ async def stop_task(task: asyncio.Task[Any]) -> None:
         caller = asyncio.current_task()
         if caller is not None and caller.cancelling():
             raise
+
+
+async def woken(event: asyncio.Event, seconds: float | None) -> bool:
+    """Wait until `event` is set (True) or `seconds` pass (False; None: no limit).
+
+    Not `asyncio.wait_for`: on Python 3.11 a cancellation that comes as the event is set
+    is lost in it (the wait returns, the task goes on), and a stop that cancels a
+    background loop at that moment (the notices' store wakes it as the bot stops) then
+    waited on that loop forever. `asyncio.timeout` keeps it."""
+    try:
+        async with asyncio.timeout(seconds):
+            await event.wait()
+    except TimeoutError:
+        return False
+    return True

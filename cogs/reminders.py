@@ -42,7 +42,6 @@ and a step back at once.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import datetime, timedelta
 
@@ -68,6 +67,7 @@ from bot.signals import (
     RegistrationChanged,
     RemindersChanged,
 )
+from bot.tasks import woken
 from bot.tree import NO_MENTIONS
 
 log = logging.getLogger(__name__)
@@ -220,8 +220,7 @@ class Reminders(commands.Cog):
                 delay = RETRY_AFTER
             await asyncio.sleep(MIN_GAP)
             delay = min(max(delay - MIN_GAP, 0.0), MAX_SLEEP)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), delay)
+            await woken(self._wake, delay)
 
     async def send_due_reminders(self) -> None:
         store = self.bot.store

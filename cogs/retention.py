@@ -18,7 +18,6 @@ who ever used the bot stayed.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from datetime import datetime, timedelta
@@ -29,6 +28,7 @@ from bot.adapters.languages import forget_member_locales
 from bot.app import EventBot
 from bot.logs import RetryLog
 from bot.signals import GuildDataDeleted, GuildLeft
+from bot.tasks import woken
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +65,7 @@ class Retention(commands.Cog):
         while True:
             self._wake.clear()
             wait = await self.look()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), wait)
+            await woken(self._wake, wait)
 
     async def look(self) -> float:
         """One look: what is due is deleted or forgotten. Returns the seconds until the

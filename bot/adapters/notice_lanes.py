@@ -35,7 +35,6 @@ notice goes out and after which others, whatever it says.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -46,6 +45,7 @@ from bot.errors import Unavailable
 from bot.logs import RetryLog
 from bot.models import CLAIM_SECONDS, GIVE_UP_AFTER, Notice, NoticeKind
 from bot.signals import PromotionTold
+from bot.tasks import woken
 
 log = logging.getLogger(__name__)
 
@@ -168,8 +168,7 @@ class NoticeLanes:
             except Exception as exc:
                 lane.failures.failed(exc, "delivering %s notices failed; retrying shortly",
                                      lane.name)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(lane.wake.wait(), POLL_INTERVAL)
+            await woken(lane.wake, POLL_INTERVAL)
             lane.wake.clear()
 
     async def deliver_pending(self) -> None:

@@ -15,7 +15,6 @@ most, as the notices held for it do, and is then given up.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 import time
@@ -29,6 +28,7 @@ from bot.adapters.role_tries import Tries, paused, refused_again, try_now, waiti
 from bot.app import EventBot, out_of_server
 from bot.locks import KeyedLocks
 from bot.models import GIVE_UP_AFTER, OwedChange, OwedRole
+from bot.tasks import woken
 
 log = logging.getLogger(__name__)
 
@@ -205,9 +205,8 @@ class RolesOwedBack:
                 if not roles:
                     return
                 soonest = min(self.tries.get((event_id, r), (0.0, 0.0))[0] for r in roles)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(), None if math.isinf(soonest) else
-                                           max(soonest - time.monotonic(), 0.0))
+                await woken(wake, None if math.isinf(soonest)
+                            else max(soonest - time.monotonic(), 0.0))
         finally:
             # nothing owed: its last role taken back, or settled elsewhere meanwhile (a
             # role deleted on Discord), which ends the loop before it looks

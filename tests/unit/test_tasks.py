@@ -1,4 +1,5 @@
-"""`bot.tasks.stop_task`: a background task stopped, and the caller's own cancellation kept."""
+"""`bot.tasks.stop_task`: a background task stopped, and the caller's own cancellation kept;
+`woken`: the wait of a background loop, which such a stop always ends."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import asyncio
 
 import pytest
 
-from bot.tasks import stop_task
+from bot.tasks import stop_task, woken
 
 
 async def test_a_stopped_task_ends_and_its_cancellation_stays_with_it():
@@ -57,3 +58,33 @@ async def test_a_caller_cancelled_while_the_task_winds_down_is_cancelled_still()
     assert not went_on
     await asyncio.wait([task], timeout=5)
     assert task.cancelled()
+
+
+async def test_woken_says_whether_the_event_was_set_or_the_time_passed():
+    event = asyncio.Event()
+    assert await woken(event, 0.01) is False
+    event.set()
+    assert await woken(event, 0.01) is True
+    assert await woken(event, None) is True
+
+
+async def test_a_background_loop_cancelled_as_its_event_is_set_stops():
+    """The stop of a background loop (`stop_task`) that comes as its event is set, in the
+    same turn of the event loop: the cancellation is what ends the wait."""
+    event = asyncio.Event()
+    turns = 0
+
+    async def loop() -> None:
+        nonlocal turns
+        while True:
+            await woken(event, 60)
+            event.clear()
+            turns += 1
+
+    task = asyncio.create_task(loop())
+    await asyncio.sleep(0)  # waiting
+    event.set()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(asyncio.shield(task), 5)
+    assert turns == 0

@@ -51,6 +51,7 @@ from bot.errors import Unavailable
 from bot.storage import safe_url, url_problem
 from bot.storage.postgres.session import server_away
 from bot.storage.postgres.store import CONNECT_TIMEOUT, unusable
+from bot.tasks import woken
 
 log = logging.getLogger(__name__)
 ALL = -1  # the second key of the token as a whole: no shard's number
@@ -160,7 +161,8 @@ async def running_alone(url: str, token: str,
         await asyncio.gather(keeper, return_exceptions=True)
         if claim.conn is not None:
             with contextlib.suppress(Exception):  # the session's end releases the locks
-                await asyncio.wait_for(claim.conn.close(), CONNECT_TIMEOUT)
+                async with asyncio.timeout(CONNECT_TIMEOUT):
+                    await claim.conn.close()
             claim.conn.terminate()
 
 
@@ -173,12 +175,11 @@ async def _keep(claim: Claim) -> None:
         lost = asyncio.Event()
         conn.add_termination_listener(lambda _conn, lost=lost: lost.set())
         while not lost.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(lost.wait(), CHECK_EVERY)
-            if lost.is_set() or conn.is_closed():
+            if await woken(lost, CHECK_EVERY) or conn.is_closed():
                 break
             try:
-                await asyncio.wait_for(conn.fetchval("SELECT 1"), CHECK_EVERY)
+                async with asyncio.timeout(CHECK_EVERY):
+                    await conn.fetchval("SELECT 1")
             except Exception as exc:
                 if not server_away(exc):
                     log.exception("the claim's connection failed its check")
