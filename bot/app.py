@@ -149,6 +149,7 @@ class EventBot(commands.Bot):
         # with READY, and the commands are synced then, once (`_sync_at_ready`)
         self.application_unknown = False
         self._sync_at_ready_task: asyncio.Task[None] | None = None
+        self._closing = False
 
     @property
     def own_shards(self) -> Shards | None:
@@ -309,7 +310,15 @@ class EventBot(commands.Bot):
                                   "one of its members uses a command", len(batch))
             log.info("set up %d server(s) in %.1f s", done, time.monotonic() - started)
 
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        # Nothing new starts once the bot closes. discord.py's own wait for READY's guilds
+        # (2 s after the last) is not cancelled by its close: a stop soon after connecting
+        # ended before it, which then dispatched `ready` to a client with no loop left.
+        if not self._closing:
+            super().dispatch(event_name, *args, **kwargs)
+
     async def close(self) -> None:
+        self._closing = True
         for task in (self._set_up_task, self._sync_at_ready_task):
             if task is not None and not task.done():
                 await stop_task(task)
