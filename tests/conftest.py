@@ -214,13 +214,19 @@ async def joins_held(store: Store, event_id: int):
 async def writes_held(store: Store):
     """Another connection keeps every write of the events, their RSVPs and the outbox
     waiting until the block ends, reads going on (SQLite: the write lock; PostgreSQL: the
-    tables locked in EXCLUSIVE mode), as a tool's open transaction would."""
-    pool = getattr(store, "_pool", None)
-    if pool is not None:
-        async with pool.acquire() as conn, conn.transaction():
-            await conn.execute(AS_A_TOOL_WAITS)
-            await conn.execute("LOCK TABLE events, rsvps, outbox IN EXCLUSIVE MODE")
-            yield
+    tables locked in EXCLUSIVE mode), as a tool's open transaction would: on a connection
+    of its own, so that the store can also close meanwhile."""
+    if getattr(store, "_pool", None) is not None:
+        import asyncpg
+
+        conn = await asyncpg.connect(store._url)  # type: ignore[attr-defined]
+        try:
+            async with conn.transaction():
+                await conn.execute(AS_A_TOOL_WAITS)
+                await conn.execute("LOCK TABLE events, rsvps, outbox IN EXCLUSIVE MODE")
+                yield
+        finally:
+            await conn.close()
         return
     async with joins_held(store, 0):
         yield

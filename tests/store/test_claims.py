@@ -3,6 +3,8 @@ acknowledgements and give-backs, also between two processes on one file."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
@@ -10,9 +12,11 @@ import pytest
 
 from bot.models import NoticeKind
 from bot.storage import EventDraft
+from bot.storage.postgres import store as postgres_store
+from bot.storage.sqlite import session as sqlite_session
 from bot.storage.sqlite.repositories import SqliteRepositories
 from bot.storage.sqlite.session import configure
-from tests.conftest import make_page, new_event
+from tests.conftest import make_page, new_event, writes_held
 
 START = datetime(2030, 5, 1, 18, 0, tzinfo=UTC)
 MIN = timedelta(minutes=1)
@@ -295,3 +299,25 @@ async def test_a_claim_of_some_kinds_leaves_the_others_and_says_when_each_was_wr
     assert [n.kind for n in channel] == ["capacity", "closed"]
     assert all(n.queued_at is not None and before <= n.queued_at <= datetime.now(UTC)
                for n in [promoted, *channel])
+
+
+async def test_a_close_while_the_writes_are_held_says_so_in_one_line(
+        store_opener, tmp_path, monkeypatch, caplog):
+    """A stopping bot gives back the notices it claimed as its store closes. When another
+    connection holds the writes past the bot's wait (a tool's open transaction), they are
+    handed out again once their claims expire, and the close says so in one warning line:
+    a busy database is a known state, not a defect with its traceback."""
+    monkeypatch.setattr(sqlite_session, "BUSY_TIMEOUT_MS", 300)
+    monkeypatch.setattr(postgres_store, "WAIT_FOR_LOCKS", {"lock_timeout": "300ms"})
+    store = await store_opener(tmp_path / "busy.sqlite3")
+    event = await new_event(store, capacity=1)
+    await store.join(1, event.id, 1, "m")  # a capacity notice
+    assert len(await store.run(store.notices.claim_notices)) == 1
+    with caplog.at_level(logging.WARNING):
+        async with writes_held(store):
+            await asyncio.wait_for(store.close(), 10)
+    said = [r for r in caplog.records if "could not release the claimed notices" in r.message]
+    assert [(r.levelno, r.exc_info) for r in said] == [(logging.WARNING, None)], said
+    assert "busy" in said[0].message
+    async with await store_opener(tmp_path / "busy.sqlite3") as again:  # still claimed
+        assert await again.run(again.notices.claim_notices) == []

@@ -163,7 +163,10 @@ class PostgresStore:
         await self._joins.close()
         try:
             await self._repos.notices.release_notices()
-        except (Unavailable, OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        except Unavailable as exc:  # a known state (the server away, too busy): one line
+            log.warning("could not release the claimed notices (%s); they are handed out "
+                        "again when their claims expire", exc)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
             # They are handed out again when their claims expire.
             log.exception("could not release the claimed notices")
         await self._listener.close()

@@ -237,7 +237,10 @@ class SqliteStore:
             await stop_task(self._members_read)
         try:
             await self.run(self.notices.release_notices)
-        except (sqlite3.Error, Unavailable):  # handed out again when the claims expire
+        except Unavailable as exc:  # a known state (busy, a full disk): one line
+            log.warning("could not release the claimed notices (%s); they are handed out "
+                        "again when their claims expire", exc)
+        except sqlite3.Error:  # handed out again when the claims expire
             log.exception("could not release the claimed notices")
         self._closed = True  # no read on the loop's connection from here
         self._loop_repos.session.close()
