@@ -50,7 +50,7 @@ from bot.shards import Shards
 from bot.signals import GuildLeft, RegistrationChanged, Signals
 from bot.storage import Store
 from bot.tasks import stop_task
-from bot.tree import ClickHandler, EventTree, guard_interactions
+from bot.tree import ANSWER_TASK, ClickHandler, EventTree, guard_interactions
 
 log = logging.getLogger(__name__)
 # The bot joins no voice channel: discord.py's warnings that voice's packages are missing
@@ -67,9 +67,11 @@ SET_UP_BATCH = 20
 # What a failed attempt to reach Discord raises: no network, no DNS, refused, timed out, 5xx.
 UNREACHABLE = (OSError, aiohttp.ClientError, asyncio.TimeoutError, discord.DiscordServerError)
 # discord.py's names for the tasks that handle an interaction (commands, autocomplete,
-# buttons), so a shutdown can let those in flight finish.
+# buttons), and the bot's own for clicks no view takes, so a shutdown can let those in
+# flight finish.
 INTERACTION_TASKS = ("CommandTree-invoker", "discord-ui-view-dispatch-",
-                     "discord-ui-dynamic-item-")
+                     "discord-ui-dynamic-item-", ANSWER_TASK)
+STOP_AGAIN_AFTER = 0.5  # seconds after which a stop cancels the gateway's task again
 FINISH_TIMEOUT = 3.0  # seconds interactions in flight get at shutdown: Discord's own deadline
 # The commands' sync at READY (`_sync_at_ready`) is tried this many times in all while Discord
 # fails it (5xx past discord.py's own retries, or no answer), waiting twice as long before
@@ -527,7 +529,10 @@ async def run_bot(settings: Settings, store: Store, until: asyncio.Event | None 
                 running.result()  # a refused token (ConfigError) or an unexpected error
                 return
             log.info("stopping: taking no new interactions, finishing those in flight")
-            await stop_task(running)  # stops reading the gateway; the socket closes with the client
+            # stops reading the gateway; the socket closes with the client. Cancelled again
+            # while it goes on: discord.py's connect loses a cancellation that comes as the
+            # gateway's handshake completes (its `asyncio.wait_for`, on Python 3.11).
+            await stop_task(running, again_after=STOP_AGAIN_AFTER)
             await finish_interactions()
     finally:
         for signum in signals:
@@ -612,12 +617,21 @@ def not_the_api(settings: Settings, answer: str) -> ConfigError:
 
 
 async def finish_interactions() -> None:
-    """Wait up to FINISH_TIMEOUT for the interactions being handled to be answered."""
+    """Wait up to FINISH_TIMEOUT for the interactions being handled to be answered, then
+    stop those left, and wait up to FINISH_TIMEOUT more for them to end. Left to the close,
+    they were cut off under it (their answer's connection closed, then the store): an
+    error and its traceback each. A join not yet made is then not made
+    (`joins.still_wanted`)."""
     tasks = [t for t in asyncio.all_tasks() if t.get_name().startswith(INTERACTION_TASKS)]
-    if tasks:
-        _, unfinished = await asyncio.wait(tasks, timeout=FINISH_TIMEOUT)
-        log.info("finished %d interaction(s) in flight; %d did not finish in time",
-                 len(tasks) - len(unfinished), len(unfinished))
+    if not tasks:
+        return
+    _, unfinished = await asyncio.wait(tasks, timeout=FINISH_TIMEOUT)
+    log.info("finished %d interaction(s) in flight; %d did not finish in time%s",
+             len(tasks) - len(unfinished), len(unfinished), " and were stopped" * bool(unfinished))
+    if unfinished:
+        for task in unfinished:
+            task.cancel()
+        await asyncio.wait(unfinished, timeout=FINISH_TIMEOUT)
 
 
 class CommandSync(EventBot):

@@ -7,11 +7,20 @@ import asyncio
 from typing import Any
 
 
-async def stop_task(task: asyncio.Task[Any]) -> None:
+async def stop_task(task: asyncio.Task[Any], *, again_after: float | None = None) -> None:
     """Cancel `task` and wait until it has stopped: its own cancellation is what was asked
     for, and ends here; a cancellation of the caller meanwhile (a shutdown's deadline, a
-    Ctrl-C) is not its, and goes on. An error the task ends with is raised here."""
+    Ctrl-C) is not its, and goes on. An error the task ends with is raised here.
+
+    `again_after`: cancel it again each time that many seconds pass without it stopping,
+    for a task running code that may lose a cancellation (discord.py's `connect` waits in
+    `asyncio.wait_for`, which on Python 3.11 loses one that comes as the gateway connects)."""
     task.cancel()
+    if again_after is not None:
+        while not task.done():
+            await asyncio.wait([task], timeout=again_after)
+            if not task.done():
+                task.cancel()
     try:
         await task
     except asyncio.CancelledError:

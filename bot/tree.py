@@ -502,6 +502,7 @@ def _command_of(interaction: discord.Interaction) -> str:
 # send, or None (a live view answers it).
 ClickHandler = Callable[[discord.Interaction[Any]], Coroutine[Any, Any, None] | None]
 COMPONENT, MODAL_SUBMIT = 3, 5  # the interaction types of a click and a form's submission
+ANSWER_TASK = "eventbot-click-answer"  # the task of such an answer
 
 
 def guard_interactions(client: discord.Client, clicks: dict[str, ClickHandler],
@@ -552,7 +553,8 @@ def guard_interactions(client: discord.Client, clicks: dict[str, ClickHandler],
                         keep(answer)
 
     def keep(work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(work)
+        # named as an interaction's task: a stop lets it finish (`app.finish_interactions`)
+        task = asyncio.get_running_loop().create_task(work, name=ANSWER_TASK)
         replies.add(task)
         task.add_done_callback(replies.discard)
 

@@ -7,18 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import signal
 import socket
 import sys
 import time
 
-import discord
 import pytest
 
-from bot.app import run_bot
-from bot.config import load_settings
-from bot.storage import open_store
 from sandbox import BotProcess, FakeDiscord
 from tests.conftest import ROOT
 from tests.e2e.conftest import ended_in_one_line
@@ -416,39 +411,3 @@ async def test_a_token_reset_while_the_bot_runs_is_one_line_and_exit_2(tmp_path)
         assert await ended_in_one_line(bot, 20) == (
             "eventbot: Discord refused DISCORD_TOKEN; copy the token again from the Bot "
             "page of your application")
-
-
-async def test_a_stop_soon_after_connecting_ends_and_leaves_nothing_to_fail_after_it(
-        tmp_path, monkeypatch):
-    """A stop within seconds of connecting (a signal, the claim on the token taken by
-    another process), as notices are written:
-    - the announcements' lane, woken by them as the stop cancelled it, lost the
-      cancellation and went on, and the stop waited on it for ever;
-    - discord.py still waits for READY's guilds (2 s after the last). That wait outlived
-      the close and then dispatched `ready` to a client with no loop left: a traceback in
-      the output of a bot stopping in one line. Once the bot closes, it starts nothing."""
-    failures: list[dict] = []
-    loop = asyncio.get_running_loop()
-    handler = loop.get_exception_handler()
-    loop.set_exception_handler(lambda _loop, context: failures.append(context))
-    # `run_bot` points discord.py at the settings' Discord; put it back afterwards
-    monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
-    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY",
-                        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
-    try:
-        async with FakeDiscord() as fake:
-            fake.add_guild("Forum")
-            settings = load_settings({**fake.bot_env(),
-                                      "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
-                                      "EVENTS_DIR": str(ROOT / "data/events")}, env_file=None)
-            async with await open_store(settings.database_path) as store:
-                stop = asyncio.Event()
-                running = asyncio.create_task(run_bot(settings, store, until=stop))
-                await fake.wait_ready()
-                stop.set()
-                await asyncio.wait_for(running, 30)
-                await asyncio.sleep(3)  # past the end of the wait for READY's guilds
-        gc.collect()  # a task's unretrieved error is reported as the task is freed
-    finally:
-        loop.set_exception_handler(handler)
-    assert not failures, failures
