@@ -47,8 +47,8 @@ class Problems(logging.Handler):
         if record.exc_info:
             self.tracebacks.append(f"{record.name}: {record.getMessage()}")
 
-    def __bool__(self) -> bool:
-        return bool(self.on_loop or self.tracebacks)
+    def none(self) -> bool:
+        return not (self.on_loop or self.tracebacks)
 
 
 @contextlib.asynccontextmanager
@@ -124,7 +124,7 @@ async def test_a_stop_soon_after_connecting_ends_and_leaves_nothing_to_fail_afte
             stop.set()
             await asyncio.wait_for(running, 30)
             await asyncio.sleep(3)  # past the end of the wait for READY's guilds
-    assert not problems, problems
+    assert problems.none(), problems
 
 
 @pytest.mark.parametrize("turns", [1, 2, 3])
@@ -150,7 +150,7 @@ async def test_a_stop_as_the_gateway_handshake_completes_ends(tmp_path, monkeypa
             settings = settings_for(fake, tmp_path)
             async with await open_store(settings.database_path) as store:
                 await asyncio.wait_for(run_bot(settings, store, until=stop), 30)
-    assert not problems, problems
+    assert problems.none(), problems
 
 
 async def test_a_stop_while_discord_is_slow_to_take_an_answer(tmp_path, monkeypatch):
@@ -161,7 +161,7 @@ async def test_a_stop_while_discord_is_slow_to_take_an_answer(tmp_path, monkeypa
         bot.fake.hold("POST", CALLBACK, 6.0)  # Discord has it, its answer is slow
         await bot.fake.slash(bot.guild, bot.member, "event list")
         await bot.stopped()
-    assert not problems, problems
+    assert problems.none(), problems
 
 
 async def test_a_stop_while_another_process_holds_the_database_loses_no_join(
@@ -187,7 +187,7 @@ async def test_a_stop_while_another_process_holds_the_database_loses_no_join(
                             (bot.member.id,)).fetchone()[0]
     told = not isinstance(reply, BaseException) and "confirmed" in reply.content.lower()
     assert not told or joined, reply
-    assert not problems, problems
+    assert problems.none(), problems
 
 
 async def test_a_stop_while_a_click_no_view_takes_is_answered(tmp_path, monkeypatch):
@@ -202,4 +202,4 @@ async def test_a_stop_while_a_click_no_view_takes_is_answered(tmp_path, monkeypa
         await bot.stopped()
         await asyncio.sleep(2.5)  # the held answer back
     assert "expired" in clicked.content, clicked
-    assert not problems, problems
+    assert problems.none(), problems
