@@ -73,6 +73,15 @@ async def test_a_shard_run_twice_is_refused_not_other_shards_or_tokens(tmp_path,
             assert await d.bots[shard].stop() == 0, d.bots[shard].output()
 
 
+async def claim_back(bot: BotProcess, since: int) -> None:
+    """Until the bot says, after `since` characters of its output, that it holds its claim
+    again."""
+    deadline = time.monotonic() + 20
+    while "holding this bot's claim on its token again" not in bot.output()[since:]:
+        assert time.monotonic() < deadline, bot.describe()
+        await asyncio.sleep(0.05)
+
+
 async def claim_session(url: str, conn: asyncpg.Connection | None = None) -> int:
     """The server process of the running bot's claim connection, asked on `conn` (a
     connection of the test's own when the server has no slot free) or a new one."""
@@ -106,10 +115,7 @@ async def test_a_lost_claim_is_taken_again_and_a_process_that_took_it_meanwhile_
         try:
             first = await claim_session(url)
             await admin.execute("SELECT pg_terminate_backend($1)", first)
-            deadline = time.monotonic() + 20
-            while "holding this bot's claim on its token again" not in bot.output():
-                assert time.monotonic() < deadline, bot.describe()
-                await asyncio.sleep(0.05)
+            await claim_back(bot, 0)
             assert bot.output().count("claim on its token was lost") == 1, bot.output()
             assert await claim_session(url) != first
             await refused(fake, env, url, tmp_path)
@@ -159,15 +165,6 @@ async def every_slot_taken(url: str) -> list[asyncpg.Connection]:
             held.append(await asyncpg.connect(url))
         except asyncpg.TooManyConnectionsError:
             return held
-
-
-async def claim_back(bot: BotProcess, since: int) -> None:
-    """Until the bot says, after `since` characters of its output, that it holds its claim
-    again."""
-    deadline = time.monotonic() + 20
-    while "holding this bot's claim on its token again" not in bot.output()[since:]:
-        assert time.monotonic() < deadline, bot.describe()
-        await asyncio.sleep(0.05)
 
 
 async def test_a_lost_claim_waits_out_a_server_with_no_slot_free_without_a_trace_per_try(
