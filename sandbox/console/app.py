@@ -98,14 +98,33 @@ def sandbox_database(settings: Settings, database: Path, *, fresh: bool) -> Path
     if database == settings.database_path.expanduser().resolve():
         raise SandboxError(f"{database} is the bot's own database (DATABASE_PATH); the "
                            "sandbox needs its own: pick another --database")
+    own = sandbox_made(database)
+    if fresh and not own:
+        raise SandboxError(f"{database} holds something the sandbox did not make (its saved "
+                           f"server, {world.state_path(database).name}, is not beside it); "
+                           "--fresh deletes only a sandbox's own database: give --database "
+                           "another file")
     hold(database)
     try:
         prepare_database(settings, database, fresh=fresh)
     except (OSError, SandboxError) as exc:
-        advice = "" if fresh else "; --fresh starts over with a new one"
+        advice = "; --fresh starts over with a new one" if own and not fresh else ""
         raise SandboxError(f"{database}: cannot use it as the sandbox database ({exc})"
                            f"{advice}") from None
     return database
+
+
+def sandbox_made(database: Path) -> bool:
+    """Whether `database` is nothing or the sandbox's own: missing, empty, or with the
+    server the sandbox saves beside it from its start (`world.state_path`). Anything else
+    (notes, a backup of the bot's database, a system file given by mistake) is not the
+    sandbox's to delete."""
+    try:
+        return database.stat().st_size == 0 or world.state_path(database).exists()
+    except FileNotFoundError:
+        return True
+    except OSError:  # cannot be looked at: not known to be the sandbox's
+        return False
 
 
 _HELD: list[int] = []  # the lock files' descriptors, open while the sandbox runs

@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import pty
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -550,6 +551,7 @@ def test_the_sandbox_refuses_the_bots_own_database(tmp_path):
 def test_a_sandbox_database_it_cannot_use_says_what_to_do(tmp_path, given, damaged):
     (tmp_path / "folder").mkdir()
     (tmp_path / "damaged.sqlite3").write_bytes(b"not a database, " * 200)
+    (tmp_path / "damaged.state.json").write_text("{}")  # the sandbox's own, damaged
     proc = subprocess.run([sys.executable, "-m", "bot", "sandbox", "--database", given],
                           cwd=tmp_path, env=cli_env(tmp_path), stdin=subprocess.DEVNULL,
                           capture_output=True, text=True, timeout=60)
@@ -613,6 +615,7 @@ def test_a_second_sandbox_on_the_same_database_is_refused_and_deletes_nothing(tm
 
     database = tmp_path / "s.sqlite3"
     database.write_bytes(b"kept")
+    (tmp_path / "s.state.json").write_text("{}")  # the first sandbox's server
     with open(f"{database}.lock", "w") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
         proc = subprocess.run([sys.executable, "-m", "bot", "sandbox", "--fresh", "--database",
@@ -624,6 +627,37 @@ def test_a_second_sandbox_on_the_same_database_is_refused_and_deletes_nothing(tm
         f"eventbot: another sandbox is running on {database}; quit it first, or give this one "
         "another --database"]
     assert database.read_bytes() == b"kept"
+
+
+@pytest.mark.parametrize("kind", ["notes", "a backup of the bot's database"])
+def test_fresh_deletes_no_file_the_sandbox_did_not_make(tmp_path, kind):
+    """--fresh deleted whatever file --database named (run as root on /etc/passwd, it put
+    a sandbox database in its place), and the refusal of a file that is no database
+    advised --fresh."""
+    target = tmp_path / "precious.sqlite3"
+    if kind == "notes":
+        target.write_text("my notes, not a database\n")
+    else:
+        sqlite3.connect(target).executescript("CREATE TABLE events (id INTEGER PRIMARY KEY);"
+                                              "INSERT INTO events VALUES (1);")
+    before = target.read_bytes()
+    command = [sys.executable, "-m", "bot", "sandbox", "--database", str(target)]
+    proc = subprocess.run([*command, "--fresh"], cwd=tmp_path, env=cli_env(tmp_path),
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert proc.stderr.strip().splitlines() == [
+        f"eventbot: {target} holds something the sandbox did not make (its saved server, "
+        "precious.state.json, is not beside it); --fresh deletes only a sandbox's own "
+        "database: give --database another file"]
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["precious.sqlite3"]  # no lock left
+    if kind == "notes":
+        proc = subprocess.run(command, cwd=tmp_path, env=cli_env(tmp_path),
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              timeout=60)
+        assert proc.returncode == 2
+        assert "--fresh" not in proc.stderr, proc.stderr
+        assert target.read_bytes() == before
 
 
 def test_a_damaged_saved_server_is_one_line_and_fresh_starts_over(tmp_path):
