@@ -36,6 +36,7 @@ try:
         Settings,
         exposed_env_file,
         load_settings,
+        without_credentials,
     )
     from bot.descriptors import gateways_of, raise_soft_limit, say_limit
     from bot.errors import DatabaseUnreadable, DatabaseUnwritable, InvalidValue, UserError
@@ -253,9 +254,26 @@ async def read_source(name: str, settings: Settings | None) -> PageSource:
         return await importing.read_source(name, await asyncio.to_thread(read_page_bytes,
                                                                          Path(name)))
     except OSError as exc:
-        raise UsageError(f"{name}: cannot read it ({exc.strerror})") from None
+        raise UsageError(f"{source_named(name)}: cannot read it ({exc.strerror})") from None
     except InvalidValue as exc:
-        raise UsageError(f"{name}: {exc}") from None
+        raise UsageError(f"{source_named(name)}: {exc}") from None
+
+
+def source_named(name: str) -> str:
+    """A page's file name or URL as a message shows it: a URL's user name and password
+    hidden (refused, and not to be printed back to a shared terminal or a CI log)."""
+    from urllib.parse import urlsplit
+
+    from bot.catalog import is_url
+
+    if not is_url(name):
+        return name
+    try:
+        parts = urlsplit(name.strip())
+        credentials = parts.username is not None or parts.password is not None
+    except ValueError:  # unreadable: a password may be anywhere in it
+        credentials = True
+    return without_credentials(name) if credentials else name
 
 
 def cmd_parse(settings: Settings | None, args: argparse.Namespace) -> int:
@@ -330,7 +348,7 @@ async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         try:
             importing.check_page(source)
         except InvalidValue as exc:
-            raise UsageError(f"{args.path}: {exc}") from None
+            raise UsageError(f"{source_named(args.path)}: {exc}") from None
         async with await open_store(settings.database) as store:
             reports = [await import_page(store, guild_id, source)]
     else:

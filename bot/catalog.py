@@ -267,6 +267,9 @@ def read_event_folder(folder: Path) -> EventFolder:
         files = spec.get("pages")
         if not isinstance(files, list) or not files or not all(isinstance(f, str) for f in files):
             raise InvalidValue('pages must list the page files, e.g. pages = ["announcement.txt"]')
+        if named := next((name for name in files if "\0" in name), None):  # valid TOML
+            raise InvalidValue(f"page {named!r} holds a NUL character, which no file name can "
+                               "hold")
         pages = tuple(_read_page(folder / name) for name in files)
         _check_one_page_a_slot(files, pages)
     except InvalidValue as exc:

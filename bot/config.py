@@ -6,6 +6,7 @@ process can exit with one clear line instead of a traceback.
 
 from __future__ import annotations
 
+import io
 import ipaddress
 import logging
 import math
@@ -18,6 +19,7 @@ from typing import overload
 from urllib.parse import parse_qs, unquote, urlparse, urlsplit
 
 from dotenv import dotenv_values
+from dotenv.parser import parse_stream
 
 from bot.models import is_discord_id
 
@@ -128,6 +130,9 @@ class Settings:
 
 # The settings' file, read from the folder the bot is started in.
 ENV_FILE = ".env"
+# Its size at most: python-dotenv's reading takes time in the square of it (2.8 MB: 18 s
+# before a command began), and settings fill a few kilobytes (.env.example: 6 KB).
+ENV_FILE_MAX_BYTES = 64 * 1024
 
 
 def load_settings(
@@ -196,15 +201,29 @@ def load_settings(
 
 
 def _env_file(path: str | os.PathLike[str]) -> dict[str, str | None]:
-    """The settings in `.env`, which must be readable UTF-8 text."""
+    """The settings in `.env`, which must be readable UTF-8 text of ENV_FILE_MAX_BYTES at
+    most, each line of it a setting, a comment or blank. python-dotenv skips a line it
+    cannot read with a warning and goes on without that setting: a DATABASE_PATH with its
+    closing quote missing put an import into the default database."""
+    name = os.fspath(path)
     try:
-        return dict(dotenv_values(path))
+        with open(path, "rb") as file:
+            data = file.read(ENV_FILE_MAX_BYTES + 1)
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:  # Latin-1, or PowerShell's UTF-16 from `echo > .env`
-        raise ConfigError(f"{os.fspath(path)} is not UTF-8 text (byte {exc.start + 1} is not "
+        raise ConfigError(f"{name} is not UTF-8 text (byte {exc.start + 1} is not "
                           "UTF-8): save it as UTF-8") from None
     except OSError as exc:  # not readable to the bot (another user's, 0600)
-        raise ConfigError(f"{os.fspath(path)} cannot be read ({exc.strerror}): make it "
+        raise ConfigError(f"{name} cannot be read ({exc.strerror}): make it "
                           "readable to the bot, or move it away") from None
+    if len(data) > ENV_FILE_MAX_BYTES:
+        raise ConfigError(f"{name} is larger than {ENV_FILE_MAX_BYTES // 1024} KB, more "
+                          "than settings fill: is it the right file?")
+    unread = next((b.original.line for b in parse_stream(io.StringIO(text)) if b.error), None)
+    if unread is not None:
+        raise ConfigError(f"{name}: line {unread} cannot be read as a setting (a quote left "
+                          "open?): write it as NAME=value")
+    return dict(dotenv_values(stream=io.StringIO(text)))
 
 
 def exposed_env_file(env_file: str | os.PathLike[str] = ENV_FILE) -> str | None:
@@ -217,8 +236,8 @@ def exposed_env_file(env_file: str | os.PathLike[str] = ENV_FILE) -> str | None:
     try:
         if not path.stat().st_mode & stat.S_IROTH:
             return None
-        values = dotenv_values(path)
-    except (OSError, UnicodeDecodeError):  # not readable: load_settings says so
+        values = _env_file(path)
+    except (OSError, ConfigError):  # not readable: load_settings says so
         return None
     held = [name for name in CREDENTIALS
             if (value := (values.get(name) or "").strip())
@@ -257,6 +276,8 @@ def _token(value: str | None) -> str | None:
 def _path(name: str, value: str) -> Path:
     """A path as a shell reads it: "~" or "~user" at its start is that home folder (a
     folder named "~" in the working folder is a trap: `rm -rf ~` to remove it)."""
+    if "\0" in value:  # the system refuses it in every file name, with a ValueError
+        raise ConfigError(f"{name} holds a NUL character, which no file name can hold")
     try:
         return Path(value).expanduser()
     except RuntimeError:  # "~nosuchuser/...", or "~/..." with neither HOME nor a home

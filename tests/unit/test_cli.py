@@ -1022,6 +1022,66 @@ def test_an_env_file_that_cannot_be_read_is_one_line_naming_it(cli, tmp_path, co
         "move it away"], proc.stderr
 
 
+def test_an_env_line_that_cannot_be_read_is_refused_not_skipped(cli, tmp_path):
+    """python-dotenv skipped the line with a warning of its own, and the command went on
+    without the setting: this import went into a new data/eventbot.sqlite3."""
+    mine = tmp_path / "mine.sqlite3"
+    (tmp_path / ".env").write_text(f'LOG_LEVEL=INFO\nDATABASE_PATH="{mine}\n')
+    env = {k: v for k, v in cli.env.items() if k != "DATABASE_PATH"}
+    proc = subprocess.run([sys.executable, "-m", "bot", "import", str(SAMPLE_DIR), "--guild",
+                           "1"], cwd=tmp_path, env=env, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines() == [
+        "eventbot: .env: line 2 cannot be read as a setting (a quote left open?): write it as "
+        "NAME=value"], proc.stderr
+    assert not (tmp_path / "data").exists() and not mine.exists()
+
+
+def test_an_env_file_far_larger_than_settings_is_refused_at_once(cli, tmp_path):
+    """Read whole by a parser whose time grows with the square of the file: 2.8 MB took 18 s
+    before a command began."""
+    (tmp_path / ".env").write_text(f"NOTE={'a' * 80}\n" * 40_000)  # 3.3 MB
+    proc = cli("events", check_status=2)
+    assert proc.stderr.splitlines() == [
+        "eventbot: .env is larger than 64 KB, more than settings fill: is it the right file?"]
+
+
+@pytest.mark.parametrize("setting", ["DATABASE_PATH", "READY_FILE", "EVENTS_DIR"])
+def test_a_path_setting_holding_a_nul_is_one_line(cli, tmp_path, setting):
+    """A NUL in .env's value ended in a traceback (ValueError: embedded null byte)."""
+    (tmp_path / ".env").write_bytes(f"{setting}=bot\0.sqlite3\n".encode())
+    env = {k: v for k, v in cli.env.items() if k != setting}
+    proc = subprocess.run([sys.executable, "-m", "bot", "import", str(SAMPLE_DIR), "--guild",
+                           "1"], cwd=tmp_path, env=env, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines() == [
+        f"eventbot: {setting} holds a NUL character, which no file name can hold"]
+
+
+def test_a_page_name_holding_a_nul_in_event_toml_is_one_line(cli, tmp_path):
+    folder = tmp_path / "forum"
+    folder.mkdir()
+    shutil.copy(SAMPLE_DIR / "announcement.txt", folder)
+    (folder / "event.toml").write_text('title = "Forum"\ncapacity = 10\n'
+                                       'pages = ["announce\\u0000ment.txt"]\n')
+    proc = cli("import", str(folder), "--guild", "1", check_status=2)
+    assert proc.stderr.splitlines() == [
+        f"eventbot: {folder / 'event.toml'}: page 'announce\\x00ment.txt' holds a NUL "
+        "character, which no file name can hold"]
+    assert no_events(cli)
+
+
+@pytest.mark.parametrize("command", ["parse", "import"])
+def test_a_page_url_with_a_password_is_refused_without_showing_it(cli, command):
+    proc = cli(command, "https://editor:s3cr3tpw@events.example.org/forum", check_status=2,
+               env={"DEFAULT_GUILD_ID": "1"})
+    assert proc.stderr.splitlines() == [
+        "eventbot: https://(hidden)@events.example.org/forum: The URL has a user name or "
+        "password in it; give a public page's address instead."]
+
+
 @pytest.mark.parametrize(("setting", "line"), [
     ({"LOG_LEVEL": "LOUD"},
      "LOG_LEVEL='LOUD' must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
