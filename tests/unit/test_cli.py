@@ -672,6 +672,16 @@ def test_migrate_db_to_a_server_that_is_down_names_the_option_given(cli):
     assert "s3cret" not in proc.stderr and "DATABASE_URL" not in proc.stderr
 
 
+def test_migrate_db_that_cannot_reach_its_target_leaves_the_source_as_it_was(cli):
+    """The source was brought up to this bot's schema before the target was tried: a
+    server down left it in a form the bot that made it refuses (newer than it knows)."""
+    sqlite_before(cli.db, "taken_place").close()
+    before = cli.db.read_bytes()
+    proc = cli("migrate-db", "--to", "postgresql://bot@127.0.0.1:1/events", check_status=2)
+    assert proc.stderr.endswith("; check --to and that the server is up\n")
+    assert cli.db.read_bytes() == before
+
+
 def test_import_needs_a_real_server_and_writes_nothing_without_one(cli):
     for args, words in [((), "--guild ID"), (("--guild", "0"), "--guild 0 is not a server id"),
                          (("--guild", "-5"), "is not a server id")]:
