@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import difflib
 import functools
@@ -23,7 +24,7 @@ import re
 import stat
 import tomllib
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -310,7 +311,10 @@ async def import_folders(store: Store, guild_id: int, folders: list[Path], *,
     folder, or a stop midway, writes nothing. `sample` marks the events created as the
     bundled samples. `progress` counts a step a folder read, and one for the saving."""
     progress.begin(len(folders) + 1)
-    checked = read_event_folders(folders, progress)
+    checked = []
+    for parsed in each_event_folder(folders, progress):
+        checked.append(parsed)
+        await asyncio.sleep(0)  # a stop (Ctrl-C) is taken between two folders, not after all
     zone = await store.run(store.settings.timezone, guild_id)
     drafted = [drafted_in(parsed, zone) for parsed in checked]
     try:
@@ -349,10 +353,16 @@ def read_bundled(events_dir: Path) -> list[EventFolder]:
 
 def read_event_folders(folders: Sequence[Path], progress: Progress = SILENT
                        ) -> list[EventFolder]:
-    """Read and check these folders (a step of `progress` each). A folder is its event by
-    its slug, so two folders of one slug ("Spring Forum" and "spring-forum") would be
-    saved as one event, the second overwriting the first: refused, naming both."""
-    checked: list[EventFolder] = []
+    """Read and check these folders (a step of `progress` each): `each_event_folder`."""
+    return list(each_event_folder(folders, progress))
+
+
+def each_event_folder(folders: Sequence[Path], progress: Progress = SILENT
+                      ) -> Iterator[EventFolder]:
+    """These folders read and checked, one at a time (a step of `progress` each). A folder
+    is its event by its slug, so two folders of one slug ("Spring Forum" and
+    "spring-forum") would be saved as one event, the second overwriting the first:
+    refused, naming both."""
     seen: dict[str, Path] = {}
     for folder in folders:
         parsed = read_event_folder(folder)
@@ -361,9 +371,8 @@ def read_event_folders(folders: Sequence[Path], progress: Progress = SILENT
             raise InvalidValue(f"{folder}: the same event as {seen[slug]} (both are "
                                f"{slug!r}); rename one of the folders")
         seen[slug] = folder
-        checked.append(parsed)
         progress.advance()
-    return checked
+        yield parsed
 
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,15}://")
