@@ -485,6 +485,16 @@ def _refuse_existing(path: str) -> None:
         raise UsageError(TARGET_EXISTS.format(target=path))
 
 
+def whole_number(text: str) -> int:
+    """A whole number as typed: ASCII digits, a minus before them at most. Python's int()
+    also reads "1_0" as 10 and other scripts' digits ("١٢٣" as 123): a server id mistyped
+    so went to another server, where DEFAULT_GUILD_ID's own check refused it."""
+    digits = text.strip().removeprefix("-")
+    if not (digits.isascii() and digits.isdigit()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
+    return int(text)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, with its errors in one line like every other failure (its own print the
     usage first); the sub-commands' parsers are of this class too."""
@@ -505,15 +515,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="delete that database and the saved server first")
     sub.add_parser("reset-sync-state", help="make the next start sync the slash commands again")
     p = sub.add_parser("sync", help="register the slash commands with Discord")
-    p.add_argument("--guild", type=int, metavar="ID", help="sync to one server only (instant)")
+    p.add_argument("--guild", type=whole_number, metavar="ID",
+                   help="sync to one server only (instant)")
     p = sub.add_parser("parse", help="show what the importer reads from pages (files or URLs)")
     p.add_argument("files", nargs="+", metavar="FILE_OR_URL", help=".txt or .html, or http(s)")
     p.add_argument("--json", action="store_true", help="one JSON object per page")
     p = sub.add_parser("import", help="import an event folder (or a folder of them), or one "
                        "page file or URL as an event")
     p.add_argument("path", metavar="PATH_OR_URL")
-    p.add_argument("--guild", type=int, metavar="ID", help="the server (its id) the events "
-                   "are for; default: DEFAULT_GUILD_ID")
+    p.add_argument("--guild", type=whole_number, metavar="ID",
+                   help="the server (its id) the events are for; default: DEFAULT_GUILD_ID")
     sub.add_parser("events", help="list the events in the database")
     p = sub.add_parser("rsvps", help="list an event's RSVPs")
     # as a store can hold it (an argument not in UTF-8 comes with lone surrogates), and

@@ -190,7 +190,7 @@ def load_settings(
                                          get("DELETE_QUESTION_TIMEOUT"),
                                          DELETE_QUESTION_TIMEOUT,
                                          maximum=DELETE_QUESTION_TIMEOUT),
-        clock_boot_settling=0.0 if get("CLOCK_BOOT_SETTLING") == "0" else _seconds(
+        clock_boot_settling=0.0 if _zero(get("CLOCK_BOOT_SETTLING")) else _seconds(
             "CLOCK_BOOT_SETTLING", get("CLOCK_BOOT_SETTLING"), CLOCK_BOOT_SETTLING,
             maximum=3600),
         ready_file=_ready_file(get("READY_FILE")),
@@ -395,6 +395,15 @@ def _snowflake(name: str, value: str | None) -> int | None:
     if not (value.isascii() and value.isdigit()) or not is_discord_id(int(value)):
         raise ConfigError(f"{name}={value!r} must be a Discord id (a positive whole number)")
     return int(value)
+
+
+def _zero(value: str | None) -> bool:
+    """Whether a number of seconds is written as none at all ("0", "0.0"): for a setting
+    where 0 turns something off, which `_seconds` refuses."""
+    try:
+        return value is not None and float(value) == 0
+    except ValueError:
+        return False
 
 
 def _seconds(name: str, value: str | None, default: float, maximum: float = 300,

@@ -96,7 +96,8 @@ def test_run_refuses_a_broken_bundled_event_in_one_line(cli, tmp_path):
 @pytest.mark.parametrize(("args", "said"), [
     (("frob",), "eventbot: argument command: invalid choice: 'frob'"),
     (("rsvps",), "eventbot rsvps: the following arguments are required: EVENT"),
-    (("import", "x", "--guild", "abc"), "eventbot import: argument --guild: invalid int"),
+    (("import", "x", "--guild", "abc"),
+     "eventbot import: argument --guild: 'abc' is not a whole number"),
 ])
 def test_a_mistyped_command_line_is_one_line_and_exit_2(cli, args, said):
     proc = cli(*args, check_status=2)
@@ -680,6 +681,16 @@ def test_migrate_db_that_cannot_reach_its_target_leaves_the_source_as_it_was(cli
     proc = cli("migrate-db", "--to", "postgresql://bot@127.0.0.1:1/events", check_status=2)
     assert proc.stderr.endswith("; check --to and that the server is up\n")
     assert cli.db.read_bytes() == before
+
+
+@pytest.mark.parametrize("typed", ["1_0", "١٢٣", "１２３"])
+def test_a_server_id_typed_with_other_digits_is_refused(cli, typed):
+    """Python's int() reads "1_0" as 10 and other scripts' digits as ours: the events went
+    to a server nobody named (DEFAULT_GUILD_ID refused the same id already)."""
+    proc = cli("import", str(ANNOUNCEMENT), "--guild", typed, check_status=2)
+    assert proc.stderr == (f"eventbot import: argument --guild: {typed!r} is not a whole "
+                           "number (see eventbot import --help)\n")
+    assert not cli.db.exists()
 
 
 def test_import_needs_a_real_server_and_writes_nothing_without_one(cli):

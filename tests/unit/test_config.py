@@ -244,3 +244,5 @@ def test_the_clock_s_boot_settling_is_seconds_or_none():
     assert settings().clock_boot_settling == 900.0
     assert settings(CLOCK_BOOT_SETTLING="120").clock_boot_settling == 120.0
     assert settings(CLOCK_BOOT_SETTLING="0").clock_boot_settling == 0.0
+    # .env.example: "0: no step is believed at once", however the 0 is written
+    assert settings(CLOCK_BOOT_SETTLING="0.0").clock_boot_settling == 0.0
