@@ -457,11 +457,13 @@ async def cmd_migrate_db(settings: Settings, args: argparse.Namespace) -> int:
     if not settings.database_path.is_file():
         raise UsageError(f"{settings.database_path} does not exist: set DATABASE_PATH to "
                          "the SQLite database to copy")
-    # The target first: a --to that cannot be used (a server down, a typo) leaves the source
-    # as it was, which the bot that made it still opens.
+    # The target reached first, and changed only once the source opens: a --to that cannot
+    # be used (a server down, a typo) leaves the source as it was, which the bot that made
+    # it still opens, and a source refused (damaged, newer) leaves the target as it was.
+    await PostgresStore.reach(args.to, given_as="--to")
+    async with await open_store(settings.database_path):
+        pass  # brings the source up to this bot's schema
     async with await PostgresStore.open(args.to, given_as="--to") as target:
-        async with await open_store(settings.database_path):
-            pass  # brings the source up to this bot's schema
         with terminal_progress(f"copying into {safe_url(args.to)}") as progress:
             counts = await copy_sqlite(settings.database_path, target, progress)
     say(f"copied {settings.database_path} into {safe_url(args.to)}: "

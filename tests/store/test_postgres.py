@@ -1432,3 +1432,21 @@ async def test_a_server_away_is_said_once_while_it_lasts_and_once_when_back(
             assert said == ["the PostgreSQL server takes new connections again"]
     finally:
         await relay.down()
+
+
+async def test_migrate_db_from_a_source_it_refuses_leaves_the_target_blank(blank_url,
+                                                                          tmp_path):
+    """The target was given the bot's schema (21 tables) before the source was opened: a
+    source that is no database, or one newer than this bot, left it behind in a database
+    --to may have named by mistake."""
+    source = tmp_path / "bot.sqlite3"
+    source.write_bytes(b"not a database, " * 200)
+    done = await migrate_db(source, blank_url)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "not a SQLite database" in done.stderr, done.stderr
+    conn = await asyncpg.connect(blank_url)
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
+                                   ) == 0
+    finally:
+        await conn.close()

@@ -110,9 +110,7 @@ class PostgresStore:
         `sqlite.session.Session.trusted`). A database that cannot be used raises Unavailable
         saying which one (without its password), why, and what to check: `given_as`, the
         setting or option the URL came from."""
-        problem = url_problem(url)
-        if problem:
-            raise Unavailable(f"the PostgreSQL database URL is malformed: {problem}")
+        well_formed(url)
         pool: asyncpg.Pool | None = None
         connections = Connections()
         quiet_pool_retries()
@@ -134,6 +132,21 @@ class PostgresStore:
                 raise said from None
             raise
         return store
+
+    @staticmethod
+    async def reach(url: str, *, given_as: str = "DATABASE_URL") -> None:
+        """Connect to the database at `url` and leave it as it is: Unavailable, as `open`
+        words it, if it cannot be used. For work elsewhere that is to be done only if it
+        can (`migrate-db` brings its source up to date only then)."""
+        well_formed(url)
+        try:
+            conn = await asyncpg.connect(url, timeout=CONNECT_TIMEOUT)
+        except BaseException as exc:
+            said = unusable(exc, url, given_as, connected=False)
+            if said is not None:
+                raise said from None
+            raise
+        await conn.close()
 
     @contextlib.asynccontextmanager
     async def patient(self) -> AsyncIterator[asyncpg.Connection]:
@@ -197,6 +210,13 @@ class PostgresStore:
     async def backup(self, target: str | Path) -> None:
         raise Unavailable("the database is PostgreSQL: back it up with pg_dump "
                           "(for example `pg_dump -Fc DATABASE_URL > eventbot.dump`)")
+
+
+def well_formed(url: str) -> None:
+    """Unavailable, saying what is wrong, for a URL that cannot be a database's."""
+    problem = url_problem(url)
+    if problem:
+        raise Unavailable(f"the PostgreSQL database URL is malformed: {problem}")
 
 
 def unusable(exc: BaseException, url: str, given_as: str, *,
