@@ -271,8 +271,10 @@ def source_named(name: str) -> str:
     try:
         parts = urlsplit(name.strip())
         credentials = parts.username is not None or parts.password is not None
-    except ValueError:  # unreadable: a password may be anywhere in it
-        credentials = True
+        if parts.port is None:  # raises for a port that is no number ...
+            pass
+    except ValueError:  # ... which may be a password cut short by a '/', '?' or '#' in it
+        credentials = True  # ("https://editor:pass/word@host"): hidden as unreadable
     return without_credentials(name) if credentials else name
 
 

@@ -209,16 +209,17 @@ def _env_file(path: str | os.PathLike[str]) -> dict[str, str | None]:
     try:
         with open(path, "rb") as file:
             data = file.read(ENV_FILE_MAX_BYTES + 1)
-        text = data.decode("utf-8")
+        if len(data) > ENV_FILE_MAX_BYTES:
+            raise ConfigError(f"{name} is larger than {ENV_FILE_MAX_BYTES // 1024} KB, more "
+                              "than settings fill: is it the right file?")
+        # its line ends read as a file opened as text reads them: "\r\n" and "\r" as "\n"
+        text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
     except UnicodeDecodeError as exc:  # Latin-1, or PowerShell's UTF-16 from `echo > .env`
         raise ConfigError(f"{name} is not UTF-8 text (byte {exc.start + 1} is not "
                           "UTF-8): save it as UTF-8") from None
     except OSError as exc:  # not readable to the bot (another user's, 0600)
         raise ConfigError(f"{name} cannot be read ({exc.strerror}): make it "
                           "readable to the bot, or move it away") from None
-    if len(data) > ENV_FILE_MAX_BYTES:
-        raise ConfigError(f"{name} is larger than {ENV_FILE_MAX_BYTES // 1024} KB, more "
-                          "than settings fill: is it the right file?")
     unread = next((b.original.line for b in parse_stream(io.StringIO(text)) if b.error), None)
     if unread is not None:
         raise ConfigError(f"{name}: line {unread} cannot be read as a setting (a quote left "

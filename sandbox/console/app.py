@@ -120,7 +120,7 @@ def sandbox_made(database: Path) -> bool:
     (notes, a backup of the bot's database, a system file given by mistake) is not the
     sandbox's to delete."""
     try:
-        return database.stat().st_size == 0 or world.state_path(database).exists()
+        return database.stat().st_size == 0 or world.state_path(database).is_file()
     except FileNotFoundError:
         return True
     except OSError:  # cannot be looked at: not known to be the sandbox's

@@ -1062,7 +1062,8 @@ def test_an_env_line_that_cannot_be_read_is_refused_not_skipped(cli, tmp_path):
 def test_an_env_file_far_larger_than_settings_is_refused_at_once(cli, tmp_path):
     """Read whole by a parser whose time grows with the square of the file: 2.8 MB took 18 s
     before a command began."""
-    (tmp_path / ".env").write_text(f"NOTE={'a' * 80}\n" * 40_000)  # 3.3 MB
+    # 3.3 MB, its 65,537th byte inside a character: said too large, not "not UTF-8"
+    (tmp_path / ".env").write_text(f"NOTES={'é' * 80}\n" * 20_000, encoding="utf-8")
     proc = cli("events", check_status=2)
     assert proc.stderr.splitlines() == [
         "eventbot: .env is larger than 64 KB, more than settings fill: is it the right file?"]
@@ -1101,6 +1102,12 @@ def test_a_page_url_with_a_password_is_refused_without_showing_it(cli, command):
     assert proc.stderr.splitlines() == [
         "eventbot: https://(hidden)@events.example.org/forum: The URL has a user name or "
         "password in it; give a public page's address instead."]
+    for mark in "/?#":  # unencoded, it ends the host for a URL's readers: none is read
+        proc = cli(command, f"https://editor:s3c{mark}r3t@events.example.org/forum",
+                   check_status=2, env={"DEFAULT_GUILD_ID": "1"})
+        assert proc.stderr.splitlines() == [
+            "eventbot: https://(hidden)@events.example.org/forum: That is not a URL I can "
+            "read."]
 
 
 @pytest.mark.parametrize(("setting", "line"), [

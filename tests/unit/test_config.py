@@ -118,6 +118,15 @@ def test_quotes_in_the_env_file_are_taken_off(tmp_path):
     assert (s.database_path, s.log_level) == (Path("data/quoted.sqlite3"), "ERROR")
 
 
+def test_the_env_file_s_line_ends_are_read_as_a_text_file_s(tmp_path):
+    """Windows' and old Macs' line ends, inside a value written over two lines too."""
+    from bot.config import _env_file
+
+    env_file = tmp_path / ".env"
+    env_file.write_bytes(b'NOTE="two\r\nlines"\r\nOLD="a\rb"\rLOG_LEVEL=ERROR\r\n')
+    assert _env_file(env_file) == {"NOTE": "two\nlines", "OLD": "a\nb", "LOG_LEVEL": "ERROR"}
+
+
 def test_a_path_beginning_with_a_tilde_is_in_the_home_folder(tmp_path, monkeypatch):
     """As a shell reads it (and the sandbox already did): DATABASE_PATH=~/bot.sqlite3 made a
     folder named '~' in the working folder, holding a new, empty database."""

@@ -651,6 +651,12 @@ def test_fresh_deletes_no_file_the_sandbox_did_not_make(tmp_path, kind):
         "database: give --database another file"]
     assert target.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["precious.sqlite3"]  # no lock left
+    (tmp_path / "precious.state.json").mkdir()  # no saved server, but a folder of its name
+    proc = subprocess.run([*command, "--fresh"], cwd=tmp_path, env=cli_env(tmp_path),
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "did not make" in proc.stderr, proc.stderr
+    assert target.read_bytes() == before
+    (tmp_path / "precious.state.json").rmdir()
     if kind == "notes":
         proc = subprocess.run(command, cwd=tmp_path, env=cli_env(tmp_path),
                               stdin=subprocess.DEVNULL, capture_output=True, text=True,
