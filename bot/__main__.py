@@ -270,11 +270,10 @@ def source_named(name: str) -> str:
         return name
     try:
         parts = urlsplit(name.strip())
-        credentials = parts.username is not None or parts.password is not None
-        if parts.port is None:  # raises for a port that is no number ...
-            pass
+        _ = parts.port  # raises for a port that is no number ...
     except ValueError:  # ... which may be a password cut short by a '/', '?' or '#' in it
-        credentials = True  # ("https://editor:pass/word@host"): hidden as unreadable
+        return without_credentials(name)  # ("https://editor:pass/word@host"): unreadable
+    credentials = parts.username is not None or parts.password is not None
     return without_credentials(name) if credentials else name
 
 

@@ -131,7 +131,7 @@ class Settings:
 # The settings' file, read from the folder the bot is started in.
 ENV_FILE = ".env"
 # Its size at most: python-dotenv's reading takes time in the square of it (2.8 MB: 18 s
-# before a command began), and settings fill a few kilobytes (.env.example: 6 KB).
+# before a command began), and settings fill a few kilobytes (.env.example: 5.5 KB).
 ENV_FILE_MAX_BYTES = 64 * 1024
 
 
