@@ -479,15 +479,26 @@ async def test_waiting_for_a_line_leaves_the_event_loop_free(reader, monkeypatch
     while the console waits for the next line."""
     out, into = os.pipe()
     monkeypatch.setattr(sys, "stdin", os.fdopen(out, "r"))
-    threading.Timer(0.5, os.write, (into, b"hello\n")).start()
-    line = asyncio.ensure_future(reader(asyncio.get_running_loop())("> "))
-    ticks = 0
-    while not line.done():
-        await asyncio.sleep(0.01)
-        ticks += 1
-    assert await line == "hello"
-    assert ticks >= 10  # about 50 if nothing else ran; 1 if reading blocked the loop
-    os.close(into)
+    # The line is typed once the loop has run 20 times while the read waits: counted, not
+    # timed (a timer's line could come before a loaded machine started the read). A read
+    # that blocked the loop gets it from the timer, without those turns.
+    late = threading.Timer(5, os.write, (into, b"hello\n"))
+    late.start()
+    try:
+        line = asyncio.ensure_future(reader(asyncio.get_running_loop())("> "))
+        ticks = 0
+        while not line.done():
+            await asyncio.sleep(0.01)
+            ticks += 1
+            if ticks == 20:
+                os.write(into, b"hello\n")
+        assert await line == "hello"
+        assert ticks >= 20
+    finally:
+        late.cancel()
+        # The end of the input, always: a reader's thread left waiting on it held the
+        # file's lock, and putting stdin back (closing this file) then waited for ever.
+        os.close(into)
 
 
 # --------------------------------------------------------------------------- the command line
