@@ -47,10 +47,9 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
-from bot.errors import Unavailable
-from bot.storage import safe_url, url_problem
+from bot.storage import safe_url
 from bot.storage.postgres.session import server_away
-from bot.storage.postgres.store import CONNECT_TIMEOUT, unusable
+from bot.storage.postgres.store import CONNECT_TIMEOUT, unusable, well_formed
 from bot.tasks import woken
 
 log = logging.getLogger(__name__)
@@ -131,9 +130,7 @@ async def running_alone(url: str, token: str,
     the database at `url` while the block runs; AlreadyRunning if another process holds
     any of it. Taken before the store opens (and migrates): a refused start changes
     nothing. A database that cannot be reached raises the store's own Unavailable line."""
-    problem = url_problem(url)
-    if problem:
-        raise Unavailable(f"the PostgreSQL database URL is malformed: {problem}")
+    well_formed(url)
     claim = Claim(url, _key(token), None if shard_ids is None else tuple(shard_ids))
     try:
         conn = await _connect(url)
