@@ -38,12 +38,14 @@ def cli(tmp_path):
                EVENTS_DIR=str(ROOT / "data" / "events"))
 
     def run(*args: str, check_status: int | None = 0, database: str | None = None,
-            wrap: tuple[str, ...] = (), env: dict[str, str] | None = None
+            wrap: tuple[str, ...] = (), env: dict[str, str | None] | None = None
             ) -> subprocess.CompletedProcess:
         # No terminal on stdin, as in CI: `run` without a token would open the sandbox.
+        # A setting given as None is left out of the environment (.env then gives it).
         extra = (env or {}) | ({} if database is None else {"DATABASE_PATH": database})
+        given = {k: v for k, v in (base | extra).items() if v is not None}
         proc = subprocess.run([*wrap, sys.executable, "-m", "bot", *args], cwd=tmp_path,
-                              env=base | extra,
+                              env=given,
                               stdin=subprocess.DEVNULL, capture_output=True, text=True,
                               timeout=60)
         if check_status is not None:
@@ -1048,11 +1050,8 @@ def test_an_env_line_that_cannot_be_read_is_refused_not_skipped(cli, tmp_path):
     without the setting: this import went into a new data/eventbot.sqlite3."""
     mine = tmp_path / "mine.sqlite3"
     (tmp_path / ".env").write_text(f'LOG_LEVEL=INFO\nDATABASE_PATH="{mine}\n')
-    env = {k: v for k, v in cli.env.items() if k != "DATABASE_PATH"}
-    proc = subprocess.run([sys.executable, "-m", "bot", "import", str(SAMPLE_DIR), "--guild",
-                           "1"], cwd=tmp_path, env=env, stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 2
+    proc = cli("import", str(SAMPLE_DIR), "--guild", "1", check_status=2,
+               env={"DATABASE_PATH": None})
     assert proc.stderr.splitlines() == [
         "eventbot: .env: line 2 cannot be read as a setting (a quote left open?): write it as "
         "NAME=value"], proc.stderr
@@ -1073,11 +1072,7 @@ def test_an_env_file_far_larger_than_settings_is_refused_at_once(cli, tmp_path):
 def test_a_path_setting_holding_a_nul_is_one_line(cli, tmp_path, setting):
     """A NUL in .env's value ended in a traceback (ValueError: embedded null byte)."""
     (tmp_path / ".env").write_bytes(f"{setting}=bot\0.sqlite3\n".encode())
-    env = {k: v for k, v in cli.env.items() if k != setting}
-    proc = subprocess.run([sys.executable, "-m", "bot", "import", str(SAMPLE_DIR), "--guild",
-                           "1"], cwd=tmp_path, env=env, stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 2
+    proc = cli("import", str(SAMPLE_DIR), "--guild", "1", check_status=2, env={setting: None})
     assert proc.stderr.splitlines() == [
         f"eventbot: {setting} holds a NUL character, which no file name can hold"]
 
