@@ -9,6 +9,7 @@ import hashlib
 import itertools
 import json
 import logging
+import math
 import os
 import random
 import signal
@@ -655,14 +656,50 @@ class CommandSync(EventBot):
                 "commands needs", "nothing was synced", exc)) from None
 
 
+# The longest 429 `python -m bot sync` sleeps through; past it, the command says when to
+# try again. discord.py sleeps through any, in silence (Discord's daily limit on command
+# registrations answers with hours).
+SYNC_LIMIT_SLEPT = 30.0
+SYNC_UNANSWERED = ("Discord did not answer at {address} within {seconds:g} s (SYNC_TIMEOUT); "
+                   "the commands may not have been synced: try again")
+SYNC_LIMITED = ("Discord limits how often commands are synced: try again in {wait}; nothing "
+                "was synced")
+SYNC_FAILED = ("Discord at {address} failed the sync (HTTP {status}: {reason}); nothing was "
+               "synced: try again later")
+
+
+def _wait_said(seconds: float) -> str:
+    return f"{math.ceil(seconds / 60)} min" if seconds >= 60 else f"{math.ceil(seconds)} s"
+
+
+def _not_the_limit_raised(record: logging.LogRecord) -> bool:
+    """discord.py's warning for a 429 it raises rather than sleeps through: the sync's own
+    line (SYNC_LIMITED) says it, and a one-shot command fails in one line."""
+    return "erroring instead" not in str(record.msg)
+
+
 async def sync_commands(settings: Settings, store: Store, guild_id: int | None) -> int:
-    """`python -m bot sync`: log in over REST only, sync, and remember what was synced."""
+    """`python -m bot sync`: log in over REST only, sync, and remember what was synced.
+    Whatever Discord does, the command ends within SYNC_TIMEOUT with its one line."""
     point_at(settings)
+    discord_http = logging.getLogger("discord.http")
+    discord_http.addFilter(_not_the_limit_raised)
     async with CommandSync(settings, store) as client:
-        await log_in(client, settings, keep_trying=False)
+        client.http.max_ratelimit_timeout = SYNC_LIMIT_SLEPT
         guild = discord.Object(guild_id) if guild_id else None
         try:
-            count = await sync_tree(client.tree, guild)
+            async with asyncio.timeout(settings.sync_timeout):
+                await log_in(client, settings, keep_trying=False)
+                count = await sync_tree(client.tree, guild)
+        except TimeoutError:
+            raise Unavailable(SYNC_UNANSWERED, address=settings.discord_api_base,
+                              seconds=settings.sync_timeout) from None
+        except discord.RateLimited as exc:
+            raise Unavailable(SYNC_LIMITED, wait=_wait_said(exc.retry_after)) from None
+        except discord.DiscordServerError as exc:
+            raise Unavailable(SYNC_FAILED, address=settings.discord_api_base,
+                              status=exc.status, reason=exc.text or exc.response.reason
+                              ) from None
         except (discord.Forbidden, discord.NotFound) as exc:
             if route_missing(exc):
                 raise Unavailable(missing_said(settings.discord_api_base, COMMAND_SYNC,

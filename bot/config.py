@@ -33,6 +33,9 @@ FETCH_TIMEOUT = 10.0  # seconds for a whole page fetch, redirects included
 IMPORT_PREVIEW_TIMEOUT = 14 * 60.0
 # Seconds the Delete and Keep buttons of a /manage delete question work: the same bound.
 DELETE_QUESTION_TIMEOUT = 14 * 60.0
+# Seconds `python -m bot sync` waits for Discord in all, login included: aiohttp's own
+# bound is five minutes of silence.
+SYNC_TIMEOUT = 60.0
 # Seconds after the machine boots in which a step of its clock ahead is its clock being
 # set, trusted at once (`bot.clock`): NTP setting a host without a battery-backed clock.
 CLOCK_BOOT_SETTLING = 15 * 60.0
@@ -81,6 +84,7 @@ class Settings:
     default_guild_id: int | None = None  # where `python -m bot import` puts events by default
     import_preview_timeout: float = IMPORT_PREVIEW_TIMEOUT
     delete_question_timeout: float = DELETE_QUESTION_TIMEOUT
+    sync_timeout: float = SYNC_TIMEOUT
     clock_boot_settling: float = CLOCK_BOOT_SETTLING  # 0: no step trusted at boot
     ready_file: Path | None = None  # written once the bot is connected and ready
     # Sharding: how many shards the deployment has, and which of them this process runs
@@ -190,6 +194,7 @@ def load_settings(
                                          get("DELETE_QUESTION_TIMEOUT"),
                                          DELETE_QUESTION_TIMEOUT,
                                          maximum=DELETE_QUESTION_TIMEOUT),
+        sync_timeout=_seconds("SYNC_TIMEOUT", get("SYNC_TIMEOUT"), SYNC_TIMEOUT),
         clock_boot_settling=0.0 if _zero(get("CLOCK_BOOT_SETTLING")) else _seconds(
             "CLOCK_BOOT_SETTLING", get("CLOCK_BOOT_SETTLING"), CLOCK_BOOT_SETTLING,
             maximum=3600),

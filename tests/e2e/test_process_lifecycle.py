@@ -243,6 +243,55 @@ async def test_sync_while_discord_cannot_be_reached_is_one_line_and_exit_2(tmp_p
     assert err.startswith(f"eventbot: Discord could not be reached at {address} (")
 
 
+async def test_sync_when_discord_never_answers_is_one_line_after_sync_timeout(tmp_path):
+    """An address that takes the request and never answers (a proxy stuck upstream): the
+    command gives up after SYNC_TIMEOUT, where it waited aiohttp's five minutes in silence."""
+    async with FakeDiscord() as fake:
+        fake.add_guild("Forum")
+        fake.hold("PUT", r"^/applications/\d+/commands$", 120)
+        started = time.monotonic()
+        status, out, err = await sync({**fake.bot_env(), "SYNC_TIMEOUT": "1.5"}, tmp_path)
+        assert (status, out) == (2, ""), err
+        assert err == (f"eventbot: Discord did not answer at {fake.api_base} within 1.5 s "
+                       "(SYNC_TIMEOUT); the commands may not have been synced: try again")
+        assert time.monotonic() - started < 60
+
+
+async def test_sync_limited_for_longer_than_it_waits_is_one_line_with_the_wait(tmp_path):
+    """Discord limits how often commands are registered (a 429 on the sync): a wait of
+    minutes is said, with nothing synced, rather than slept through in silence."""
+    async with FakeDiscord() as fake:
+        fake.add_guild("Forum")
+        fake.fail("PUT", r"^/applications/\d+/commands$", status=429, retry_after=5400)
+        status, out, err = await sync(fake.bot_env(), tmp_path)
+        assert (status, out) == (2, ""), err
+        assert err == ("eventbot: Discord limits how often commands are synced: try again in "
+                       "90 min; nothing was synced")
+        assert fake.sync_count() == 0
+
+
+async def test_sync_a_short_limit_is_waited_through(tmp_path):
+    async with FakeDiscord() as fake:
+        fake.add_guild("Forum")
+        fake.fail("PUT", r"^/applications/\d+/commands$", status=429, retry_after=0.5)
+        status, out, err = await sync(fake.bot_env(), tmp_path)
+        assert status == 0, err  # discord.py's warning says it waits
+        assert err.endswith(" responded with 429. Retrying in 0.50 seconds."), err
+        assert out.startswith("synced ") and fake.sync_count() == 1
+
+
+async def test_sync_that_discord_fails_is_one_line_and_exit_2(tmp_path):
+    async with FakeDiscord() as fake:
+        fake.add_guild("Forum")
+        fake.fail("PUT", r"^/applications/\d+/commands$", status=503,
+                  message="upstream connect error")
+        status, out, err = await sync(fake.bot_env(), tmp_path)
+        assert (status, out) == (2, ""), err
+        assert err == (f"eventbot: Discord at {fake.api_base} failed the sync (HTTP 503: "
+                       "upstream connect error); nothing was synced: try again later")
+        assert fake.sync_count() == 0
+
+
 async def test_the_bot_writes_its_ready_file_once_it_is_ready_not_when_it_connects(tmp_path):
     """READY_FILE is how a supervisor (the sandbox) learns that notices and DMs go out:
     discord.py is ready only a moment (2 s) after the last GUILD_CREATE."""

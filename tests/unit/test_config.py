@@ -255,3 +255,11 @@ def test_the_clock_s_boot_settling_is_seconds_or_none():
     assert settings(CLOCK_BOOT_SETTLING="0").clock_boot_settling == 0.0
     # .env.example: "0: no step is believed at once", however the 0 is written
     assert settings(CLOCK_BOOT_SETTLING="0.0").clock_boot_settling == 0.0
+
+
+def test_the_sync_timeout_is_seconds_up_to_five_minutes():
+    assert settings().sync_timeout == 60.0
+    assert settings(SYNC_TIMEOUT="1.5").sync_timeout == 1.5
+    for value in ("0", "301", "soon", "nan"):
+        with pytest.raises(ConfigError, match="SYNC_TIMEOUT"):
+            settings(SYNC_TIMEOUT=value)
