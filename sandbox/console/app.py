@@ -76,6 +76,8 @@ def prepare_database(settings: Settings, path: Path, *, fresh: bool) -> None:
             with contextlib.suppress(FileNotFoundError):
                 Path(f"{path}{suffix}").unlink()
     path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():  # the database about to be made is the sandbox's own from now
+        world.claim(path)
     reset = subprocess.run([sys.executable, "-m", "bot", "reset-sync-state"],
                            env={**os.environ, **bot_env(settings, path)}, cwd=ROOT,
                            stdin=subprocess.DEVNULL, capture_output=True, text=True)
@@ -105,6 +107,11 @@ def sandbox_database(settings: Settings, database: Path, *, fresh: bool) -> Path
                            "--fresh deletes only a sandbox's own database: give --database "
                            "another file")
     hold(database)
+    if fresh:
+        try:
+            world.forget(database)
+        except world.WorldError as exc:
+            raise SandboxError(str(exc)) from None
     try:
         prepare_database(settings, database, fresh=fresh)
     except (OSError, SandboxError) as exc:
@@ -184,12 +191,6 @@ async def run_sandbox(settings: Settings, database: Path, *, fresh: bool = False
                            "can write") from None
     database = sandbox_database(settings, database, fresh=fresh)
     state = world.state_path(database)
-    if fresh:
-        try:
-            state.unlink(missing_ok=True)
-        except OSError as exc:  # a folder in its place, say
-            raise SandboxError(f"{state}: cannot remove the saved sandbox ({exc.strerror})"
-                               ) from None
     signals = _stop_on_signals(asyncio.get_running_loop())
     try:
         return await _sandbox(settings, database, state, interval)

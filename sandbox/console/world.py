@@ -47,6 +47,23 @@ def state_path(database: Path) -> Path:
     return database.with_suffix(".state.json")
 
 
+def claim(database: Path) -> None:
+    """Mark `database`, about to be made, as the sandbox's own (`app.sandbox_made`): an
+    empty saved server, which `load_world` takes for none. A sandbox stopped before it first
+    saves its server (Ctrl-C in its first second) leaves a database --fresh may delete."""
+    with contextlib.suppress(FileExistsError):
+        state_path(database).open("xb").close()
+
+
+def forget(database: Path) -> None:
+    """Delete the server saved beside `database` (--fresh); WorldError if it cannot be."""
+    state = state_path(database)
+    try:
+        state.unlink(missing_ok=True)
+    except OSError as exc:  # a folder in its place, say
+        raise WorldError(f"{state}: cannot remove the saved sandbox ({exc.strerror})") from None
+
+
 def new_world(fake: FakeDiscord) -> Guild:
     """A fresh Sandbox server with its two people and its roles."""
     guild = fake.add_guild("Sandbox", guild_id=GUILD_ID)
@@ -76,6 +93,8 @@ def load_world(fake: FakeDiscord, path: Path) -> Guild | None:
         return None
     except OSError as exc:
         raise WorldError(f"{path}: cannot read the saved sandbox ({exc.strerror})") from None
+    if not data:  # `claim`ed by a sandbox stopped before it saved its server
+        return None
     try:
         fake.restore_state(json.loads(data.decode("utf-8")))
     except (ValueError, RecursionError, OverflowError) as exc:  # not UTF-8, bad JSON,

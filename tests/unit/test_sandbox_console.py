@@ -9,6 +9,7 @@ import pty
 import sqlite3
 import subprocess
 import sys
+import textwrap
 import threading
 from datetime import UTC, datetime, timedelta, timezone
 from types import SimpleNamespace
@@ -750,3 +751,28 @@ def test_render_message_shows_a_select_menu_with_numbered_options():
         {"type": 3, "custom_id": "m", "placeholder": "Jump to a person", "options": [
             {"label": "Tong Zhao", "value": "0"}, {"label": "Li Bin", "value": "1"}]}]}]}
     assert render_message(message) == ["▾ Jump to a person: (1 Tong Zhao) (2 Li Bin)"]
+
+
+def test_fresh_takes_the_database_of_a_sandbox_stopped_before_it_saved_its_server(tmp_path):
+    """A sandbox stopped in its first second (Ctrl-C once its database was made, before its
+    server was first saved) left a database --fresh refused as not the sandbox's own."""
+    database = tmp_path / "s.sqlite3"
+    command = [sys.executable, "-m", "bot", "sandbox", "--database", str(database)]
+    for extra in (["--fresh"], []):  # without --fresh, the empty saved server is a new one
+        for made in tmp_path.glob("s.*"):
+            made.unlink()
+        stopped = subprocess.run([sys.executable, "-c", textwrap.dedent(f"""
+            from pathlib import Path
+            from bot.config import load_settings
+            from sandbox.console.app import sandbox_database
+            sandbox_database(load_settings(), Path({str(database)!r}), fresh=False)
+            """)], cwd=ROOT, env=cli_env(tmp_path), capture_output=True, text=True,
+            timeout=60)
+        assert stopped.returncode == 0, stopped.stderr[-2000:]
+        assert database.stat().st_size > 0  # a database, and its saved server empty
+        assert (tmp_path / "s.state.json").read_bytes() == b""
+        proc = subprocess.run([*command, *extra], cwd=tmp_path, env=cli_env(tmp_path),
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              timeout=60)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert json.loads((tmp_path / "s.state.json").read_text())["version"] == 1
