@@ -15,7 +15,14 @@ import pytest
 
 from sandbox import Attachment
 from tests.conftest import ANNOUNCEMENT
-from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_button, import_page, until_past
+from tests.e2e.conftest import (
+    OPEN_ANNOUNCEMENT,
+    edited,
+    import_button,
+    import_page,
+    until,
+    until_past,
+)
 from tests.e2e.test_bot import SAMPLE_TITLE, text_of
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -332,6 +339,44 @@ async def test_an_archived_events_seats_and_registration_stay_as_they_are(world,
     assert refused["content"] == refusal, refused["content"]
     await asyncio.sleep(1)  # a promotion's DM, a notice, would have gone out by now
     assert world.dump() == before and fake.dms(waiting) == []
+
+
+async def test_an_event_brought_back_gives_its_free_seat_to_the_waitlist(world, fake):
+    """A seat freed while the event was archived (a no-show removed once it had taken
+    place, then a later date) went to nobody: unarchived, it stayed free with a member
+    waiting, until some other change came."""
+    title = "Brought Back Forum"
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=4)
+    event_id = await world.import_event(title, capacity=1, starts_at=starts.isoformat())
+    event = str(event_id)
+    seated, waiting = world.member("bb seated"), world.member("bb waiting")
+    assert "confirmed" in (await fake.slash(world.guild, seated, "rsvp join",
+                                            event=event)).content
+    assert "waitlisted (position 1)" in (await fake.slash(world.guild, waiting, "rsvp join",
+                                                          event=event)).content
+    await asyncio.sleep(until_past(starts, 1.1))
+    # Taken place: the no-show is removed (nobody is promoted now), the event archived;
+    # then its date is found wrong, moved a week on, and the event brought back.
+    removed = await fake.slash(world.guild, world.moderator, "manage remove", event=event,
+                               member=seated)
+    assert "Removed" in removed.content, removed.content
+    archived = await fake.slash(world.guild, world.moderator, "manage archive", event=event)
+    assert "Archived" in archived.content, archived.content
+    await edited(world, event_id, {"start": (starts + timedelta(days=7)).strftime(
+        "%Y-%m-%d %H:%M")})
+    assert world.query("SELECT confirmed_count, waitlist_count FROM events WHERE id = ?",
+                       (event_id,)) == [(0, 1)]
+    back = await fake.slash(world.guild, world.moderator, "manage archive", event=event,
+                            undo=True)
+    assert "is back" in back.content, back.content
+    assert world.query("SELECT confirmed_count, waitlist_count FROM events WHERE id = ?",
+                       (event_id,)) == [(1, 0)]
+    status = await fake.slash(world.guild, waiting, "rsvp status", event=event)
+    assert "confirmed" in status.content, status.content
+    await until(lambda: any("Good news" in d["content"] for d in fake.dms(waiting)),
+                what="the promoted member's DM")
+    await asyncio.sleep(0.5)  # and one only
+    assert len([d for d in fake.dms(waiting) if "Good news" in d["content"]]) == 1
 
 
 def registration_shown(message: dict) -> str:

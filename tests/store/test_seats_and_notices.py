@@ -214,6 +214,32 @@ async def test_an_event_to_come_holding_rsvps_is_not_archived(store, clock):
                                                      (2, Status.WAITLISTED)]
 
 
+async def test_an_event_brought_back_gives_the_waitlist_the_seats_freed_meanwhile(store,
+                                                                                   clock):
+    """A seat freed while the event was archived (the no-show removed once it had taken
+    place, then a later date given) stays kept from the waitlist until the event is back;
+    then it is given, as after every change that can leave a seat free with members
+    waiting. Archived, it was not; back, it was kept free."""
+    starts = clock.now + timedelta(hours=1)
+    event = await new_event(store, capacity=1, starts_at=starts)
+    await store.join(1, event.id, 1, "m1")
+    await store.join(1, event.id, 2, "m2")
+    clock.advance(timedelta(hours=2))  # taken place: removing the no-show promotes nobody
+    await store.run(store.registrations.cancel, 1, event.id, 1, removed=True)
+    assert await store.run(store.events.set_archived, 1, event.id, True) is False
+    found = await store.run(store.events.get_event, 1, event.id)
+    await store.run(store.events.edit_event, 1, event.id, dataclasses.replace(
+        EventEdit.of(found), starts_at=starts + timedelta(days=7)))
+    await kinds(store)
+    archived = await store.run(store.events.get_event, 1, event.id)
+    assert (archived.confirmed, archived.waitlisted) == (0, 1)
+    assert await store.run(store.events.set_archived, 1, event.id, False) is True
+    back = await store.run(store.events.get_event, 1, event.id)
+    assert (back.capacity, back.confirmed, back.waitlisted) == (1, 1, 0)
+    assert (await rsvp_of(store, event.id, 2)).status is Status.CONFIRMED
+    assert "promoted" in await kinds(store)
+
+
 async def test_a_join_racing_an_archive_never_leaves_an_archived_event_to_come_held(
         store, clock):
     """The archive's check and the archive are one transaction, and a join takes the same

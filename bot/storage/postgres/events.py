@@ -512,5 +512,7 @@ class PostgresEvents(Repository):
                                  row["waitlist_count"], now)
             await conn.execute("UPDATE events SET archived = $1 WHERE id = $2",
                                archived, event_id)
+            if before and not archived:  # see the SQLite store
+                await self._registrations.fill_free_seats(conn, guild_id, event_id, now)
         return bool(before)
 

@@ -701,5 +701,8 @@ class SqliteEvents(Repository):
                 check_archivable(dt(row["over_at"]), row["confirmed_count"],
                                  row["waitlist_count"], now)
             db.execute("UPDATE events SET archived = ? WHERE id = ?", (int(archived), event_id))
+            if row["archived"] and not archived:  # seats freed meanwhile (a no-show removed,
+                # then a later date) were kept from the waitlist while it was archived
+                self._registrations.fill_free_seats(guild_id, event_id, now)
         return bool(row["archived"])
 
