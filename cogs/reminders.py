@@ -23,6 +23,9 @@ may hold that up while they cancel), and a reminder whose event has begun by the
 lost its start. One held up while its event moved (even if moved back since) is given
 back as if never claimed: the scheduler then sends what is due at the new start, once
 (`bot.storage.reminder_walk.claim_stands`).
+Discord failing a call before the DM (a 5xx, the network, Cloudflare's ban of the bot's
+address) sent nothing: the reminder is given back, and none is tried until a wait is over
+(`AWAY_WAIT_FIRST`, doubling).
 
 A member who is confirmed after an offset passed (a late join, a promotion) gets that
 reminder at once, before the start; several passed offsets make one DM, not several. A
@@ -43,14 +46,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import datetime, timedelta
 
+import aiohttp
 import discord
 from discord.ext import commands
 
 from bot.adapters.attendee_roles import AttendeeRoles
 from bot.adapters.languages import dm_language
 from bot.adapters.missing_routes import DIRECT_MESSAGES, route_missing, route_offered, say_missing
+from bot.adapters.notice_sender import refused_for_good
 from bot.adapters.owed_roles_record import GIVE_BACK_WAIT
 from bot.adapters.role_changes import mine_changed
 from bot.adapters.said_before import said_since
@@ -83,6 +89,22 @@ RETRY_AFTER = 30.0  # seconds after an unexpected failure of a round
 # claim of 100 was a window of a minute and more in which a crash lost up to 100 of them.
 # A claim costs about a millisecond (SQLite), against the second or so of its DM.
 CLAIM_BATCH = 1
+# Seconds reminders wait after Discord failed one before its DM (a 5xx, the network, a 429
+# discord.py did not wait out: Cloudflare's ban of the bot's address), doubled at each
+# failure in a row up to AWAY_WAIT_MAX, or Discord's Retry-After if longer (at most an
+# hour): the reminder is given back, and none is tried meanwhile, for each call made into
+# an outage is one more refused, and into a ban lengthens it.
+AWAY_WAIT_FIRST = 2.0
+AWAY_WAIT_MAX = 300.0
+RETRY_AFTER_MAX = 3600.0
+
+
+def retry_after_of(exc: discord.HTTPException) -> float:
+    """The seconds Discord's answer says to wait (its Retry-After header), or 0."""
+    try:
+        return max(float(exc.response.headers.get("Retry-After", 0)), 0.0)
+    except (TypeError, ValueError, AttributeError):
+        return 0.0
 
 
 class Reminders(commands.Cog):
@@ -103,6 +125,10 @@ class Reminders(commands.Cog):
         # Said once while the reads keep failing (a damaged page of the event, say, while
         # the claims go through: each round takes them again until the event begins).
         self._unread_failures = RetryLog(log)
+        # While Discord fails the calls before reminders' DMs: the time.monotonic() moment
+        # the next is tried, and the last wait (`_discord_failed`).
+        self._away_until = 0.0
+        self._away_wait = 0.0
 
     async def cog_load(self) -> None:
         await self.roles.load()
@@ -213,6 +239,10 @@ class Reminders(commands.Cog):
                 due = await self.bot.store.run(self.bot.store.reminders.next_due, now,
                                                self.roles.ending_events())
                 delay = MAX_SLEEP if due is None else (due - now).total_seconds() + 0.1
+                if (away := self._away_until - time.monotonic()) > 0:
+                    # Discord failed a reminder: the round after the wait gives it back and
+                    # tries it again (a role's end waits with it: Discord fails that too).
+                    delay = away if self._unread else max(delay, away)
                 self._failures.succeeded()
             except Exception as exc:
                 self._failures.failed(exc, "the reminder scheduler failed; retrying in %.0f s",
@@ -229,7 +259,7 @@ class Reminders(commands.Cog):
             log.debug("gave back %d reminder(s) the database could not be read for",
                       len(self._unread))
             self._unread = []
-        while True:
+        while time.monotonic() >= self._away_until:
             # At most once: the claim is committed (recorded as sent) before its DM goes
             # out. A stop meanwhile gives back the claim and any reminders not yet begun;
             # the claim is shielded, so that it is known whatever moment the stop lands.
@@ -245,6 +275,9 @@ class Reminders(commands.Cog):
             for n, due in enumerate(claimed):
                 self._unsent = claimed[n + 1:]
                 await self._remind(due)
+                if time.monotonic() < self._away_until:  # the rest wait with it
+                    self._unread += self._unsent
+                    break
             self._unsent = []
             if len(claimed) < CLAIM_BATCH:
                 if not self._unread:  # every read went through: the next failure is news
@@ -253,6 +286,7 @@ class Reminders(commands.Cog):
 
     async def _remind(self, due: DueReminder) -> None:
         user_id, event_id = due.user_id, due.event_id
+        sending = False  # once the DM is on its way, a failure may have delivered it
         try:
             # Opened over REST each time (as discord.py does for a channel it has not
             # cached): Discord then says which message the DMs end with, which discord.py's
@@ -302,12 +336,14 @@ class Reminders(commands.Cog):
                             "an older copy?); not reminded again", user_id, event_id)
                 return
             lang = await dm_language(self.bot, user_id)
+            sending = True
             await dm.send(reminder_dm(lang, event.title, starts_at, event.venue,
                                       event.starts_at if event.all_day else None),
                           allowed_mentions=NO_MENTIONS)
             route_offered(DIRECT_MESSAGES)
             log.info("reminded user %s of event %s (offsets %s min)", user_id, event_id,
                      due.minutes)
+            self._away_wait = 0.0
         except Unavailable as exc:  # before the DM (all the reads are): nothing went out
             self._unread.append(due)
             self._unread_failures.failed(
@@ -321,12 +357,33 @@ class Reminders(commands.Cog):
             if route_missing(exc):
                 say_missing(log, DIRECT_MESSAGES, "reminders are not sent", exc)
                 return
+            if not sending and not refused_for_good(exc):
+                self._discord_failed(due, f"{exc.status} {exc.text}", retry_after_of(exc))
+                return
             log.warning("could not send user %s the reminder of event %s (%s %s); reminders "
                         "are sent at most once, so it is not retried", user_id, event_id,
                         exc.status, exc.text)
-        except Exception:  # a network error must not cost the rest of the claimed batch
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            if not sending:
+                self._discord_failed(due, str(exc) or type(exc).__name__, 0.0)
+                return
+            log.warning("could not send user %s the reminder of event %s (%s); reminders are "
+                        "sent at most once, so it is not retried", user_id, event_id,
+                        str(exc) or type(exc).__name__)
+        except Exception:  # a defect must not cost the rest of the claimed batch
             log.exception("could not send user %s the reminder of event %s; reminders are "
                           "sent at most once, so it is not retried", user_id, event_id)
+
+    def _discord_failed(self, due: DueReminder, said: str, retry_after: float) -> None:
+        """Discord failed a call before the reminder's DM: nothing went out, so the
+        reminder is given back (`_unread`), and no reminder is tried for a while."""
+        self._unread.append(due)
+        self._away_wait = min(max(self._away_wait * 2, AWAY_WAIT_FIRST), AWAY_WAIT_MAX)
+        wait = max(self._away_wait, min(retry_after, RETRY_AFTER_MAX))
+        self._away_until = time.monotonic() + wait
+        log.warning("Discord failed the calls before user %s's reminder of event %s (%s); "
+                    "given back, and reminders are tried again in %.0f s", due.user_id,
+                    due.event_id, said, wait)
 
     async def _already_reminded(self, dm: discord.PartialMessageable,
                                 last_message_id: str | int | None, due: DueReminder,

@@ -25,6 +25,7 @@ class _Fault:
     message: str | None
     carried_out: bool = False
     body: Mapping[str, Any] | None = None  # fields the call's JSON body must hold (`fail`)
+    edge_ban: bool = False  # answered as Cloudflare's ban, before Discord (`fail`)
 
 
 @dataclass(slots=True)
@@ -133,6 +134,7 @@ class Faults:
         message: str | None = None,
         carried_out: bool = False,
         body: Mapping[str, Any] | None = None,
+        edge_ban: bool = False,
     ) -> None:
         """Answer the next ``count`` calls matching ``method`` ("*" for any) and
         ``path_regex`` (``re.search`` on the path after /api/v10, e.g.
@@ -151,11 +153,18 @@ class Faults:
         ``carried_out``: the call is carried out first, then answered with ``status``, as
         Discord's 500 (failed while handling it) and 504 (did not answer in time) may be:
         a client that sends it again has it done twice, unless it made it idempotent.
+
+        ``edge_ban``: a 429 as Discord's edge (Cloudflare) answers an address it banned for
+        too many invalid requests: an HTML page, without Discord's ``Via`` header or JSON
+        body, and ``Retry-After`` ``retry_after`` (default 3600) seconds. discord.py raises
+        it at once (``HTTPException``); each call made into a ban lengthens it.
         """
+        if edge_ban and status != 429:
+            raise ValueError("an edge ban is a 429")
         self._faults.append(
             _Fault(
                 method.upper(), re.compile(path_regex), status, count, retry_after, code, message,
-                carried_out, body,
+                carried_out, body, edge_ban,
             )
         )
 
@@ -178,6 +187,11 @@ class Faults:
 
     @staticmethod
     def _fault_response(fault: _Fault) -> web.Response:
+        if fault.edge_ban:
+            wait = 3600 if fault.retry_after is None else max(1, round(fault.retry_after))
+            return web.Response(status=429, content_type="text/html",
+                                text="<html><body>Error 1015: You are being rate limited"
+                                "</body></html>", headers={"Retry-After": str(wait)})
         if fault.status == 429:
             retry_after = 0.05 if fault.retry_after is None else fault.retry_after
             body = {

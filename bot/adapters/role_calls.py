@@ -24,6 +24,13 @@ log = logging.getLogger(__name__)
 UNKNOWN_ROLE = 10011  # Discord's error code: the role was deleted
 
 
+def refuses_every_call(exc: discord.HTTPException) -> bool:
+    """A 429 that reached the bot (discord.py waits out Discord's own, with its Via header:
+    this is Cloudflare's ban of the bot's address, which each call made into lengthens) or a
+    401 (the token reset or revoked): the next member's call would be refused as well."""
+    return exc.status in (401, 429)
+
+
 class RoleCalls:
     """One role given to or taken from one member, Discord's answer read. `role_gone`
     (guild id, role id) is awaited when Discord says the role was deleted."""
@@ -68,7 +75,10 @@ class RoleCalls:
                 return None
             log.info("user %s is no longer in guild %s; no role for them", user_id, guild_id)
             return True
-        except discord.HTTPException:
+        except discord.HTTPException as exc:
+            if refuses_every_call(exc):
+                self._held_off(guild_id, role_id, exc, giving=True)
+                return None
             log.exception("could not give role %s to user %s", role_id, user_id)
             return False
 
@@ -92,7 +102,10 @@ class RoleCalls:
             if exc.code == UNKNOWN_ROLE:  # deleted: nobody has it, nor is asked for it again
                 await self._role_gone(guild_id, role_id)
             return True  # (else the member left: nobody has it there)
-        except discord.HTTPException:
+        except discord.HTTPException as exc:
+            if refuses_every_call(exc):
+                self._held_off(guild_id, role_id, exc, giving=False)
+                return None
             log.exception("could not remove role %s from user %s", role_id, user_id)
             return False
 
@@ -115,6 +128,16 @@ class RoleCalls:
         log.warning("not allowed to %s role %s in guild %s (I need Manage Roles and a role "
                     "above it; %s)", "give" if giving else "remove", role_id, guild_id, why)
         self.notices.refused(guild_id, event_id, role_id, giving=giving)
+
+    @staticmethod
+    def _held_off(guild_id: int, role_id: int, exc: discord.HTTPException, *,
+                  giving: bool) -> None:
+        """Discord refuses every call for now (`refuses_every_call`): the role's other
+        members are not asked either (None: the caller stops, and tries again after a
+        wait); nothing the moderators can fix."""
+        log.warning("Discord refused %s role %s in guild %s (%s %s): it refuses every call "
+                    "for now; the role's other members wait too", "giving" if giving
+                    else "taking back", role_id, guild_id, exc.status, exc.response.reason)
 
     def _unoffered(self, guild_id: int, event_id: int, role_id: int,
                    exc: discord.HTTPException, *, giving: bool) -> None:

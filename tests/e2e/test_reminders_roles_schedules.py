@@ -966,6 +966,91 @@ async def test_a_finished_discord_event_goes_with_its_deleted_event(world, fake)
                      what="the finished Discord event deleted with its event")
 
 
+async def test_a_reminder_discord_failed_before_its_dm_is_sent_once_it_answers(world, fake):
+    """Discord fails to open the member's DM channel (503): nothing was sent, so the
+    reminder is given back and sent once Discord answers, where it was dropped for good
+    as though it might have gone out."""
+    await fake.slash(world.guild, world.moderator, "manage reminders", minutes="60")
+    try:
+        title = "Unopened DM Seminar"
+        starts = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=30)
+        event = str(await world.import_event(title, capacity=5, starts_at=starts.isoformat()))
+        member = world.member("unopened dm")
+        fake.fail("POST", r"^/users/@me/channels$", status=503, body={"recipient_id": member.id},
+                  message="upstream connect error")
+        first = len(fake.requests)
+        assert "confirmed" in (await fake.slash(world.guild, member, "rsvp join",
+                                                event=event)).content
+        dm = await fake.wait_message(fake.dm_channel(member), lambda m: title in m["content"],
+                                     timeout=15)
+        assert "Reminder" in dm["content"]
+        opens = [r.status for r in fake.requests[first:]
+                 if r.method == "POST" and r.path == "/users/@me/channels"]
+        assert opens[:2] == [503, 200], opens
+        await asyncio.sleep(1.0)
+        assert len(reminders_to(fake, member, title)) == 1
+    finally:
+        await fake.slash(world.guild, world.moderator, "manage reminders", minutes="1")
+
+
+async def test_reminders_due_in_a_ban_of_the_bots_address_wait_and_are_all_sent(world, fake):
+    """Discord's edge bans the bot's address (a 429 without Discord's headers, which
+    discord.py does not wait out) as eight reminders come due: the bot stops at the first
+    refused call, as each call made into a ban lengthens it, and sends all eight once it
+    lifts, where it made one call per member and dropped every reminder."""
+    await fake.slash(world.guild, world.moderator, "manage reminders", minutes="off")
+    try:
+        title = "Banned Reminder Summit"
+        starts = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=30)
+        event_id = await world.import_event(title, capacity=20, starts_at=starts.isoformat())
+        members = [world.member(f"banned reminded {n}") for n in range(8)]
+        for member in members:  # reminders off: none due while they join
+            await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
+        fake.fail("POST", r"^/users/@me/channels$", status=429, edge_ban=True, retry_after=3,
+                  count=1000)
+        first = len(fake.requests)
+        await fake.slash(world.guild, world.moderator, "manage reminders", minutes="60")
+        await asyncio.sleep(2.5)  # all eight due at once, within the ban's 3 s
+        banned = [r for r in fake.requests[first:] if r.path == "/users/@me/channels"]
+        assert [r.status for r in banned] == [429], [r.status for r in banned]
+        fake.clear_faults()  # the ban lifts
+        await eventually(lambda: all(reminders_to(fake, m, title) for m in members),
+                         timeout=20, what="every member reminded after the ban")
+        await asyncio.sleep(1.0)
+        assert [len(reminders_to(fake, m, title)) for m in members] == [1] * 8
+    finally:
+        await fake.slash(world.guild, world.moderator, "manage reminders", minutes="1")
+
+
+async def test_role_grants_stop_at_a_ban_of_the_bots_address_and_are_made_after_it(world,
+                                                                                   fake):
+    """`/manage role` over 25 confirmed members meets a ban of the bot's address (a 429
+    without Discord's headers) at its first grant: the others are not asked into the ban,
+    where each was (and logged with a traceback), and all are given once it lifts."""
+    guild = world.guild
+    event_id = await world.import_event("Banned Grants Forum", capacity=40)
+    members = [world.member(f"banned grant {n}") for n in range(25)]
+    for member in members:
+        await fake.slash(guild, member, "rsvp join", event=str(event_id))
+    role = await role_the_bot_may_give(world, fake, "Banned Attendee")
+    route = rf"^/guilds/{guild.id}/members/\d+/roles/{role.id}$"
+    fake.fail("PUT", route, status=429, edge_ban=True, count=1000)
+    first = len(fake.requests)
+    try:
+        reply = await fake.slash(guild, guild.owner, "manage role", role=role,
+                                 event=str(event_id))
+        assert reply.ephemeral, reply
+        await eventually(lambda: "it refuses every call for now" in world.bot.output(),
+                         what="the ban logged")
+        await asyncio.sleep(1.0)
+        puts = [r for r in fake.requests[first:] if r.method == "PUT" and "/roles/" in r.path]
+        assert len(puts) == 1, f"{len(puts)} role grants sent into the ban"
+    finally:
+        fake.clear_faults()
+    await eventually(lambda: all(role in m.roles for m in members),
+                     timeout=30, what="every member given the role after the ban")
+
+
 async def test_the_bot_logged_no_unexpected_error(world):
     output = world.bot.output()
     assert "Traceback" not in output and "ERROR" not in output, output[-3000:]
