@@ -407,6 +407,8 @@ class AnnouncementEdits:
         for channel_id, message_id, shown in messages:
             if shown == rendered or self._refused.get(message_id) == (guild_id, rendered):
                 continue
+            if message_id in self._blocked and not self._may_post(guild_id, channel_id):
+                continue  # refused, and still kept from its channel: `permissions_changed`
             message = self.bot.get_partial_messageable(channel_id).get_partial_message(message_id)
             try:
                 await message.edit(embed=embed, view=rsvp_buttons(event.id, state, lang),

@@ -447,3 +447,37 @@ async def test_roles_discord_failed_during_an_outage_are_given_and_taken_back_on
     assert world.query("SELECT attendee_role_id FROM events WHERE id = ?", (soon,)) == [
         (None,)]
     await move_role(world, mine, kept_at)
+
+
+async def test_an_announcement_hidden_from_the_bot_is_not_edited_into_a_403_at_each_change(
+        world, fake):
+    """View Channel taken from the bot in an announcement's channel (the gateway tells it):
+    one edit is refused, and the changes after it ask Discord nothing, where each new seat
+    count was one more 403 toward Discord's limit of invalid requests; given back, the
+    announcement is brought up to date."""
+    from sandbox.models import VIEW_CHANNEL
+
+    guild = world.guild
+    channel = fake.add_channel(guild, "hidden-news")
+    event_id = await world.import_event("Hidden Channel Talk", capacity=50)
+    posted = await fake.slash(guild, world.moderator, "manage announce", event=str(event_id),
+                              channel=channel)
+    assert "⚠️" not in (posted.content or ""), posted.content
+    bot_member = guild.members[fake.bot_user.id]
+    fake.set_overwrite(channel, bot_member, deny=VIEW_CHANNEL)
+    await asyncio.sleep(0.5)  # CHANNEL_UPDATE reaches the bot
+    first = len(fake.requests)
+
+    def edits() -> list[int]:
+        return [r.status for r in fake.requests[first:]
+                if r.method == "PATCH" and r.path.startswith(f"/channels/{channel.id}/")]
+    for n in range(3):
+        await fake.slash(guild, world.member(f"hidden joiner {n}"), "rsvp join",
+                         event=str(event_id))
+        await until(lambda n=n: len(edits()) == 1 or n > 0, what="the first refused edit")
+        await asyncio.sleep(2.6)  # past the edits' interval: each change its own edit
+    assert edits() == [403]
+    fake.set_overwrite(channel, bot_member)  # given back
+    await until(lambda: edits() == [403, 200], what="the announcement brought up to date")
+    [message] = fake.messages(channel)
+    assert "47 of 50 seats left" in str(message["embeds"]), message["embeds"]

@@ -1865,6 +1865,9 @@ async def test_an_announcement_refused_while_hidden_is_edited_once_the_bot_may_p
     await store.join(1, event.id, 1, "m")
     assert await cog.edits._refresh(1, event.id) is True
     assert edits == [False]
+    await store.join(1, event.id, 2, "m2")  # a new state, the channel still hidden: not
+    assert await cog.edits._refresh(1, event.id) is True  # asked (it was, at each change)
+    assert edits == [False]
     changed = (cog.on_guild_channel_update(None, SimpleNamespace(guild=server))
                if fixed_by == "a channel's overwrite" else
                cog.on_guild_role_update(None, SimpleNamespace(guild=server)))
