@@ -9,23 +9,22 @@ at most once per `MIN_GAP`. It never polls per event; the only timed wake-up bes
 the next due time is every `MAX_SLEEP` seconds, to see what other bot processes
 sharing the database changed.
 
-Reminders are delivered AT MOST ONCE: claiming a reminder records it in
-`reminders_sent` in the same transaction that finds it due, before the DM is sent.
-Each reminder is claimed just before its DM, one at a time (`CLAIM_BATCH`), so a crash
-between that commit and the DM loses that one reminder; a stop gives back a claim under
-way, and the next start sends it. It never sends one twice, whether after a restart or
-with two processes on one database (the claim is a write transaction, so only one of
-them gets it). A duplicate reminder is
-worse than a missing one here, and `/rsvp status` and the announcement still tell
-members when the event is. Members whose DMs are closed are skipped (and logged), not
-retried; so is a member who no longer holds a seat once Discord opens the DM channel (it
-may hold that up while they cancel), and a reminder whose event has begun by then, or
-lost its start. One held up while its event moved (even if moved back since) is given
-back as if never claimed: the scheduler then sends what is due at the new start, once
-(`bot.storage.reminder_walk.claim_stands`).
-Discord failing a call before the DM (a 5xx, the network, Cloudflare's ban of the bot's
-address) sent nothing: the reminder is given back, and none is tried until a wait is over
-(`AWAY_WAIT_FIRST`, doubling).
+Reminders are delivered AT MOST ONCE: claiming a reminder records it in `reminders_sent`
+in the same transaction that finds it due, before the DM is sent. Each reminder is
+claimed just before its DM, one at a time (`CLAIM_BATCH`), so a crash between that
+commit and the DM loses that one reminder; a stop gives back a claim under way, and the
+next start sends it. It never sends one twice, whether after a restart or with two
+processes on one database (the claim is a write transaction, so only one of them gets
+it). A duplicate reminder is worse than a missing one here, and `/rsvp status` and the
+announcement still tell members when the event is. Members whose DMs are closed are
+skipped (and logged), not retried; so is a member who no longer holds a seat once
+Discord opens the DM channel (it may hold that up while they cancel) or has left the
+server by then, and a reminder whose event has begun by then, or lost its start. One
+held up while its event moved (even if moved back since) is given back as if never
+claimed: the scheduler then sends what is due at the new start, once
+(`bot.storage.reminder_walk.claim_stands`). Discord failing a call before the DM (a 5xx,
+the network, Cloudflare's ban of the bot's address) sent nothing: the reminder is given
+back, and none is tried until a wait is over (`AWAY_WAIT_FIRST`, doubling).
 
 A member who is confirmed after an offset passed (a late join, a promotion) gets that
 reminder at once, before the start; several passed offsets make one DM, not several. A
@@ -56,7 +55,7 @@ from discord.ext import commands
 from bot.adapters.attendee_roles import AttendeeRoles
 from bot.adapters.languages import dm_language
 from bot.adapters.missing_routes import DIRECT_MESSAGES, route_missing, route_offered, say_missing
-from bot.adapters.notice_sender import refused_for_good
+from bot.adapters.notice_sender import has_left, refused_for_good
 from bot.adapters.owed_roles_record import GIVE_BACK_WAIT
 from bot.adapters.role_changes import mine_changed
 from bot.adapters.said_before import said_since
@@ -328,6 +327,14 @@ class Reminders(commands.Cog):
                                                   user_id, confirmed=True):
                 log.info("user %s no longer has a seat at event %s; skipped their reminder",
                          user_id, event_id)
+                return
+            try:  # a reminder to use /rsvp in a server they left (their seat stays theirs)
+                left = await has_left(self.bot, due.guild_id, user_id)
+            except discord.Forbidden:  # Discord will not say (the bot removed from it)
+                left = False
+            if left:
+                log.info("user %s left guild %s; skipped their reminder of event %s",
+                         user_id, due.guild_id, event_id)
                 return
             if await self._already_reminded(dm, opened.get("last_message_id"), due,
                                             event.title, starts_at):

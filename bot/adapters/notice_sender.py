@@ -174,7 +174,7 @@ class NoticeSender:
                 # (once the event has taken place, which Discord may have held the question
                 # up until, nobody can use the seat: the RSVP stays as the event left it)
                 try:
-                    left = await self._has_left(notice.guild_id, payload.user_id)
+                    left = await has_left(self.bot, notice.guild_id, payload.user_id)
                 except discord.Forbidden as exc:  # 50001 Missing Access: removed from it
                     log.warning("Discord would not say whether user %s is still in guild %s "
                                 "(HTTP %s, code %s: %s); their promotion DM for event %s is "
@@ -326,16 +326,6 @@ class NoticeSender:
                         notice.event_id, notice.guild_id, when_written(notice))
         return found
 
-    async def _has_left(self, guild_id: int, user_id: int) -> bool:
-        """Whether the member has left the server: Discord answers 404 Unknown Member
-        (asked over REST, which needs no members intent). Any other failure is the
-        notice's, retried as its DM's would be."""
-        try:
-            await self.bot.http.get_member(guild_id, user_id)
-        except discord.NotFound as exc:
-            return exc.code == UNKNOWN_MEMBER
-        return False
-
     def _holds(self, notice: Notice, user_id: int, seq: int | None, *,
                confirmed: bool = False) -> Callable[[], Awaitable[bool]]:
         """Whether the member still holds the RSVP the notice is about (the one with `seq`;
@@ -386,6 +376,17 @@ class NoticeSender:
                 raise
             # As for closed DMs: /rsvp status and /rsvp mine still tell them
             say_missing(log, DIRECT_MESSAGES, "members' notices by DM are not sent", exc)
+
+
+async def has_left(bot: EventBot, guild_id: int, user_id: int) -> bool:
+    """Whether the member has left the server: Discord answers 404 Unknown Member (asked
+    over REST, which needs no members intent). Any other failure is the caller's, as its
+    DM's would be."""
+    try:
+        await bot.http.get_member(guild_id, user_id)
+    except discord.NotFound as exc:
+        return exc.code == UNKNOWN_MEMBER
+    return False
 
 
 def refused_for_good(exc: discord.HTTPException) -> bool:

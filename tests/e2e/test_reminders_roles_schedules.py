@@ -1051,6 +1051,34 @@ async def test_role_grants_stop_at_a_ban_of_the_bots_address_and_are_made_after_
                      timeout=30, what="every member given the role after the ban")
 
 
+async def test_a_member_who_left_the_server_is_not_reminded_to_use_its_commands(world, fake):
+    """A confirmed member leaves the server while Discord holds their reminder's DM channel
+    up (they still share another server with the bot, so the DM would go through): the
+    reminder, which says "You're confirmed; use /rsvp cancel", is not sent to them, as a
+    promotion's DM is not. The member still there is reminded."""
+    other_guild = fake.add_guild("Other Place")
+    await fake.slash(world.guild, world.moderator, "manage reminders", minutes="60")
+    try:
+        title = "Departed Reminder Forum"
+        starts = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=30)
+        event = str(await world.import_event(title, capacity=5, starts_at=starts.isoformat()))
+        leaver, stayer = world.member("reminder leaver"), world.member("reminder stayer")
+        fake.add_member(other_guild, user=leaver.user)
+        fake.fail("POST", r"^/users/@me/channels$", status=429, retry_after=2.0,
+                  body={"recipient_id": leaver.id})
+        for member in (leaver, stayer):
+            assert "confirmed" in (await fake.slash(world.guild, member, "rsvp join",
+                                                    event=event)).content
+        fake.remove_member(world.guild, leaver)  # while the DM channel is held up
+        await fake.wait_message(fake.dm_channel(stayer), lambda m: title in m["content"],
+                                timeout=15)
+        await eventually(lambda: f"user {leaver.id} left guild" in world.bot.output(),
+                         what="the skip logged")
+        assert reminders_to(fake, leaver, title) == []
+    finally:
+        await fake.slash(world.guild, world.moderator, "manage reminders", minutes="1")
+
+
 async def test_the_bot_logged_no_unexpected_error(world):
     output = world.bot.output()
     assert "Traceback" not in output and "ERROR" not in output, output[-3000:]

@@ -746,7 +746,8 @@ def reminders_cog(store: Store, sent: list[int], stuck_at: int | None = None):
 
 def sending_reminders(store: object, sent: list[str]):
     """The reminders cog on `store`, its reminders sent for real: Discord opens each
-    member's DM channel (empty), and each DM's text goes into `sent`."""
+    member's DM channel (empty), each member is still in the server, and each DM's text
+    goes into `sent`."""
     from cogs.reminders import Reminders
 
     async def send(text: str, **_: object) -> None:
@@ -755,10 +756,14 @@ def sending_reminders(store: object, sent: list[str]):
     async def open_dm(user_id: int) -> dict:
         return {"id": str(user_id), "last_message_id": None}
 
+    async def get_member(guild_id: int, user_id: int) -> dict:
+        return {"user": {"id": str(user_id)}}
+
     async def locale_of(user_id: int) -> None:
         return None
 
-    bot = a_bot(store=store, http=SimpleNamespace(start_private_message=open_dm),
+    bot = a_bot(store=store, http=SimpleNamespace(start_private_message=open_dm,
+                                                  get_member=get_member),
                 get_partial_messageable=lambda channel_id, **_: SimpleNamespace(send=send),
                 member_locales=SimpleNamespace(locale_of=locale_of),
                 signals=SimpleNamespace(unsubscribe=lambda *args: None))
