@@ -132,18 +132,26 @@ def _other_day(text_date: str | None, read: When, zone: str | None) -> Text | No
     structured data that set its date (a JSON-LD start left stale by a reschedule): the
     structured start stands, and the text's date is quoted for the moderator to check.
     The days are compared in the server's zone, as an event's day is (a date alone is its
-    own day); a text without a date, or with the same day at another time, says nothing."""
+    own day); on the same day, a time the text gives with its zone is compared too. A text
+    without a date, or with the same day at a time of no zone, says nothing."""
     text = read_page_when(text_date, zone)
     if text.starts_at is None or read.starts_at is None:
-        return None
-    if _day(text, zone) == _day(read, zone):
         return None
     written = " ".join((text_date or "").split())
     if len(written) > MAX_QUOTED_DATE:
         written = written[:MAX_QUOTED_DATE - 1].rstrip() + "…"
-    return Text(N_("the page's text gives the date {written!r}, another day than the start "
-                   "in its structured data, which I used; check which is right, and fix it "
-                   "with /manage edit if need be"), written=written)
+    if _day(text, zone) != _day(read, zone):
+        return Text(N_("the page's text gives the date {written!r}, another day than the "
+                       "start in its structured data, which I used; check which is right, "
+                       "and fix it with /manage edit if need be"), written=written)
+    if (text.zone is not None and not (text.all_day or read.all_day)
+            and text.starts_at != read.starts_at):
+        # The text named its zone ("6:00 PM EST"), so its time is not one read in the
+        # server's: structured data a site wrote its local time into as UTC disagrees.
+        return Text(N_("the page's text gives the time {written!r}, another time than the "
+                       "start in its structured data, which I used; check which is right, "
+                       "and fix it with /manage edit if need be"), written=written)
+    return None
 
 
 def _day(when: When, zone: str | None) -> date:
@@ -462,7 +470,7 @@ async def import_page(store: Store, guild_id: int, source: PageSource, *,
     updates, which makes no new event; `followed`: the caller has its Discord event follow
     a moved start itself (both `Events.save_event`)."""
     kept = None
-    if not title and not page_title(source):  # an event it updates keeps its own title
+    if not title and keeps_event_title(source):  # an event it updates keeps its own title
         found = await store.run(store.events.imported_event_id, guild_id, source.text,
                                 source.url)
         found = updates if found is None else found  # the event it will update, if any
@@ -487,18 +495,29 @@ async def import_page(store: Store, guild_id: int, source: PageSource, *,
 def import_title(source: PageSource, title: str | None = None, kept: str | None = None
                  ) -> str:
     """The title an imported page gets: the one given, else the page's, else the title of
-    the event it updates (`kept`: a page without a title line, such as a recap, does not
-    rename its event after its file), else its name's."""
-    return validate_title(title or page_title(source) or kept or title_from_name(source.name))
+    the event it updates (`kept`: a page without a title line does not rename its event
+    after its file, and a recap, whose headline is the recap's, "Event Recap: ...", does
+    not rename the event it recaps), else its name's."""
+    own = "" if kept and keeps_event_title(source) else page_title(source)
+    return validate_title(title or own or kept or title_from_name(source.name))
+
+
+def keeps_event_title(source: PageSource) -> bool:
+    """Whether the event a page updates keeps its own title: a recap's, or a page's with
+    no title of its own."""
+    return source.page.kind == "recap" or not page_title(source)
 
 
 def page_title(source: PageSource) -> str:
     """The page's own title on one line, cut to MAX_TITLE (a page's is not the moderator's
-    to shorten); empty for a page without one."""
+    to shorten); empty for a page without one, or with one that shows nothing (a direction
+    mark alone, as a page copied from a right-to-left site may begin)."""
     found = " ".join((source.page.title or "").split())
-    if len(found) > MAX_TITLE:
-        found = found[:MAX_TITLE - 1].rstrip() + "…"
-    return found
+    return _clipped(found) if shows_something(found) else ""
+
+
+def _clipped(title: str) -> str:
+    return title if len(title) <= MAX_TITLE else title[:MAX_TITLE - 1].rstrip() + "…"
 
 
 NOT_AN_EVENT_PAGE = N_("I found no speakers, no date, no venue or registration notice and no "
@@ -520,7 +539,9 @@ def title_from_name(name: str) -> str:
     """"arctic-forum.html" or "https://example.org/events/arctic-forum" -> "Arctic Forum"."""
     stem = name.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0]
     stem = stem.rsplit(".", 1)[0] if "." in stem else stem
-    return " ".join(stem.replace("_", " ").replace("-", " ").split()).title() or "Untitled event"
+    # (a long slug is cut as a long page title is: the moderator typed neither)
+    return _clipped(" ".join(stem.replace("_", " ").replace("-", " ").split()).title()
+                    ) or "Untitled event"
 
 
 def _read_page(path: Path) -> tuple[str, Page]:

@@ -40,6 +40,7 @@ import lxml.html
 from bot.errors import InvalidValue
 from bot.i18n import N_
 from bot.pages import unicode_bom
+from bot.pages_lines import shows_something
 from bot.pages_zh import fold
 from bot.webpage_schema import SchemaEvent, schema_event
 
@@ -385,7 +386,8 @@ def _document_title(doc: lxml.html.HtmlElement) -> str | None:
     """<title> without its " - Site Name" suffix."""
     for node in doc.iter("title"):
         site = _metas(doc).get("og:site_name")
-        return _without_suffix(_clean(node.text_content()), site)[:MAX_TITLE] or None
+        found = _without_suffix(_clean(node.text_content()), site)[:MAX_TITLE]
+        return found if shows_something(found) else None
     return None
 
 
@@ -393,13 +395,13 @@ def _title(doc: lxml.html.HtmlElement) -> str | None:
     """og:title, else the first <h1> (else the JSON-LD Event's name, else <title>)."""
     metas = _metas(doc)
     title, site = metas.get("og:title"), metas.get("og:site_name")
-    if title:
+    if title and shows_something(title):  # not a direction mark alone, say
         if site and title.endswith(site) and len(title) > len(site):
             title = _without_suffix(title, site)
         return title[:MAX_TITLE]
     for h1 in doc.iter("h1"):
         heading = _clean(h1.text_content())
-        if heading:
+        if shows_something(heading):
             return heading[:MAX_TITLE]
         break
     return None

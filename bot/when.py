@@ -76,7 +76,7 @@ class When:
     note: Text | None = None
     end_note: Text | None = None
     # the zone a typed time named ("6pm EST"): an end typed with no zone of its own is read
-    # in it, not in the server's
+    # in it, not in the server's; a page's, the zone its text gave its times in
     zone: tzinfo | None = None
 
 
@@ -594,7 +594,8 @@ def _read_page_when(text: str | None, zone_name: str | None) -> When:
     if calendar_problem(starts) or (ends is not None and calendar_problem(ends)):
         # the date's year is within bounds, but its zone moves the moment out of them
         return When(note=out_of_years)
-    return When(_utc(starts), _utc(ends), note=note, end_note=end_note)
+    return When(_utc(starts), _utc(ends), note=note, end_note=end_note,
+                zone=zone if zone_match is not None else None)
 
 
 def _first_times(rest_times: str) -> tuple[re.Match[str], Clock, Clock | None] | None:

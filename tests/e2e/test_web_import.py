@@ -344,3 +344,26 @@ async def test_pages_as_sites_serve_them_import_or_say_what_to_do(world, fake, s
         assert words in reply.content and "copy its text into a .txt file" in reply.content
         assert "\n" not in reply.content, reply
     assert world.dump() == before
+
+
+async def test_a_recap_fetched_again_keeps_the_title_of_the_event_it_recaps(world, fake,
+                                                                            server):
+    """A recap added to an event with `event:` leaves the event's title; the same recap's
+    URL imported again (to take the site's corrections) updates that event, and renamed it
+    after the recap's headline, announcement, Discord event and autocomplete with it."""
+    announcement = (b"Deterrence in the Taiwan Strait Roundtable\n\n"
+                    b"October 27, 2036, 10:00 AM - 12:00 PM HST\n\nHonolulu\n\n"
+                    b"Helen Carver will moderate a discussion with Robert Kessler and "
+                    b"Mei-Ling Hsu.\n")
+    made = await import_page(fake, world.guild, world.moderator,
+                             page=Attachment("announcement.txt", announcement, "text/plain"))
+    event_id = event_id_in(made)
+    title = "Deterrence in the Taiwan Strait Roundtable"
+    recap = server.url("/recap_byline.html")
+    added = await import_page(fake, world.guild, world.moderator, url=recap,
+                              event=str(event_id))
+    assert event_id_in(added) == event_id, added.content
+    assert world.query("SELECT title FROM events WHERE id = ?", (event_id,)) == [(title,)]
+    again = await import_page(fake, world.guild, world.moderator, url=recap)
+    assert event_id_in(again) == event_id, again.content  # updated, not a second event
+    assert world.query("SELECT title FROM events WHERE id = ?", (event_id,)) == [(title,)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import html
 import json
 import os
@@ -233,3 +234,46 @@ def test_an_event_folder_may_hold_html_pages(cli, tmp_path):
     (folder / "event.toml").write_text('title = "Arctic"\ncapacity = 9\npages = ["page.html"]\n')
     out = cli("import", str(folder), "--guild", "7").stdout
     assert out.startswith("created event 1 'arctic' (4 people, 0 takeaways)")
+
+
+@pytest.mark.parametrize("invisible", ["&lrm;", "&#x202e;", "&#x2800;", "&#x115f;"])
+def test_an_og_title_that_shows_nothing_gives_way_to_the_pages_heading(cli, tmp_path,
+                                                                       invisible):
+    """An og:title of a direction mark alone (as right-to-left templates write it), a
+    braille blank or a Hangul filler shows nothing: the import was refused ("title must be
+    some text"), a title the moderator never typed, where the page's <h1> names it."""
+    page = tmp_path / "forum.html"
+    page.write_text(f'<html><head><meta property="og:title" content="{invisible}">'
+                    f"<title>Real Forum - Site</title></head><body><h1>Real Forum</h1>"
+                    f"{TITLED_BODY}</body></html>", encoding="utf-8")
+    cli("import", str(page), "--guild", "1")
+    assert event_titles(cli.db) == ["Real Forum"]
+
+
+def test_a_text_page_opening_with_a_direction_mark_is_named_after_its_file(cli, tmp_path):
+    page = tmp_path / "arctic-forum.txt"
+    page.write_text("\u200e\n\nDecember 1, 2036, 6:00 PM - 8:00 PM EST\n\nWashington, DC\n\n"
+                    "Tong Zhao will moderate a discussion with Li Bin.\n", encoding="utf-8")
+    cli("import", str(page), "--guild", "1")
+    assert event_titles(cli.db) == ["Arctic Forum"]
+
+
+def test_a_page_without_a_title_is_named_after_its_long_file_name_cut_short(cli, tmp_path):
+    """Refused as "title is longer than 200 characters", which the moderator never typed:
+    a file's (or a URL's) name is cut as a page's own long title is."""
+    slug = "-".join(["arctic-shipping-and-security-forum-on-the-northern-sea-route"] * 4)
+    page = tmp_path / f"{slug}.html"
+    page.write_text(f"<html><body>{TITLED_BODY}</body></html>", encoding="utf-8")
+    cli("import", str(page), "--guild", "1")
+    [title] = event_titles(cli.db)
+    assert len(title) <= 200 and title.startswith("Arctic Shipping And Security Forum")
+    assert title.endswith("…")
+
+
+TITLED_BODY = ("<p>Tuesday, December 1, 2026, 6:00 PM - 8:00 PM EST</p><p>Washington, DC</p>"
+               "<p>Tong Zhao will moderate a discussion with Li Bin.</p>")
+
+
+def event_titles(db) -> list[str]:
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        return [t for (t,) in conn.execute("SELECT title FROM events WHERE guild_id = 1")]

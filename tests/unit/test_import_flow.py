@@ -571,11 +571,27 @@ def test_a_web_page_whose_text_gives_another_day_than_its_json_ld_says_so_in_a_n
     # the text gives no date, or only a time
     ("2026-02-10T10:00:00-05:00", "Register by email", "America/New_York"),
     ("2026-02-10T10:00:00-05:00", "Time: 10:00 AM ET", "America/New_York"),
+    # its own zone, and the same moment
+    ("2026-02-10T10:00:00-05:00", "February 10, 2026, 11:00 PM Beijing time", "Asia/Shanghai"),
 ])
 def test_a_web_page_whose_text_gives_its_json_ld_day_or_none_has_no_note(start, line, zone):
     got = web_forum_planned(start, line, zone)
     assert got.starts_at == datetime.fromisoformat(start)
     assert got.notes == ()
+
+
+@pytest.mark.parametrize("zone", ["America/New_York", "UTC"])
+def test_a_web_page_whose_zoned_time_is_another_than_its_json_ld_says_so_in_a_note(zone):
+    """The text gives its time with its zone (6:00 PM EST, 23:00 UTC); the JSON-LD says
+    18:00 UTC, a site's local time written as UTC: it still sets the start, silently until
+    now, members told 1 PM in New York; now the preview quotes the text's time."""
+    line = "Tuesday, December 1, 2026, 6:00 PM - 8:00 PM EST"
+    got = web_forum_planned("2026-12-01T18:00:00+00:00", line, zone)
+    assert got.starts_at == datetime(2026, 12, 1, 18, tzinfo=UTC)
+    assert [str(note) for note in got.notes] == [
+        f"the page's text gives the time {line!r}, another time than the start in its "
+        "structured data, which I used; check which is right, and fix it with /manage edit "
+        "if need be"]
 
 
 @pytest.mark.parametrize(("line", "hours"), [("June 1, 2031, 6:00 PM UTC-12", -12),
