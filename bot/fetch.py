@@ -269,7 +269,7 @@ async def _refuse_turned_away(response: aiohttp.ClientResponse) -> None:
                             "browser, copy its text into a .txt file and import that file."),
                          status=response.status)
     if response.status == 429:
-        seconds = _retry_after(response.headers.get("Retry-After", ""))
+        seconds = retry_after_seconds(response.headers.get("Retry-After", ""))
         if seconds is None:
             raise FetchError(N_("The site is turning away requests for now (HTTP 429 Too Many "
                                 "Requests); wait a few minutes and try again."))
@@ -289,8 +289,9 @@ async def _opening(response: aiohttp.ClientResponse) -> bytes:
     return data
 
 
-def _retry_after(value: str) -> int | None:
-    """Retry-After's seconds from now: a number of seconds, or an HTTP date."""
+def retry_after_seconds(value: str) -> int | None:
+    """Retry-After's seconds from now: a number of seconds, or an HTTP date (None: none
+    readable, or past a day)."""
     value = value.strip()[:100]
     if value.isascii() and value.isdigit():
         seconds = int(value)

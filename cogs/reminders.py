@@ -61,6 +61,7 @@ from bot.adapters.role_changes import mine_changed
 from bot.adapters.said_before import said_since
 from bot.app import EventBot
 from bot.errors import EventNotFound, Unavailable
+from bot.fetch import retry_after_seconds
 from bot.flows import registration
 from bot.logs import RetryLog
 from bot.models import DueReminder
@@ -96,14 +97,6 @@ CLAIM_BATCH = 1
 AWAY_WAIT_FIRST = 2.0
 AWAY_WAIT_MAX = 300.0
 RETRY_AFTER_MAX = 3600.0
-
-
-def retry_after_of(exc: discord.HTTPException) -> float:
-    """The seconds Discord's answer says to wait (its Retry-After header), or 0."""
-    try:
-        return max(float(exc.response.headers.get("Retry-After", 0)), 0.0)
-    except (TypeError, ValueError, AttributeError):
-        return 0.0
 
 
 class Reminders(commands.Cog):
@@ -365,7 +358,8 @@ class Reminders(commands.Cog):
                 say_missing(log, DIRECT_MESSAGES, "reminders are not sent", exc)
                 return
             if not sending and not refused_for_good(exc):
-                self._discord_failed(due, f"{exc.status} {exc.text}", retry_after_of(exc))
+                self._discord_failed(due, f"{exc.status} {exc.text}", retry_after_seconds(
+                    exc.response.headers.get("Retry-After", "")) or 0.0)
                 return
             log.warning("could not send user %s the reminder of event %s (%s %s); reminders "
                         "are sent at most once, so it is not retried", user_id, event_id,
