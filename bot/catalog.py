@@ -137,9 +137,7 @@ def _other_day(text_date: str | None, read: When, zone: str | None) -> Text | No
     text = read_page_when(text_date, zone)
     if text.starts_at is None or read.starts_at is None:
         return None
-    written = " ".join((text_date or "").split())
-    if len(written) > MAX_QUOTED_DATE:
-        written = written[:MAX_QUOTED_DATE - 1].rstrip() + "…"
+    written = _clipped(" ".join((text_date or "").split()), MAX_QUOTED_DATE)
     if _day(text, zone) != _day(read, zone):
         return Text(N_("the page's text gives the date {written!r}, another day than the "
                        "start in its structured data, which I used; check which is right, "
@@ -516,8 +514,9 @@ def page_title(source: PageSource) -> str:
     return _clipped(found) if shows_something(found) else ""
 
 
-def _clipped(title: str) -> str:
-    return title if len(title) <= MAX_TITLE else title[:MAX_TITLE - 1].rstrip() + "…"
+def _clipped(text: str, most: int = MAX_TITLE) -> str:
+    """`text`, cut to `most` characters with an ellipsis if longer."""
+    return text if len(text) <= most else text[:most - 1].rstrip() + "…"
 
 
 NOT_AN_EVENT_PAGE = N_("I found no speakers, no date, no venue or registration notice and no "
