@@ -173,17 +173,18 @@ def rebuilt_content(slots: Iterable[Slot | None]) -> EventContent | None:
     return merged_content(slot for slot in known if slot is not None)
 
 
-def new_recaps(recap_hashes: Mapping[tuple[str, str], str | None],
-               pages: Iterable[PageContent]) -> list[bool]:
-    """For each page of an import, whether it is a recap text the event did not hold as
-    it came (`recap_hashes`: the text hash of each of its recap slots before the import,
-    which each recap of the import replaces in turn): the same recap again is no news."""
-    held = dict(recap_hashes)
+def new_recaps(recaps: Iterable[Slot | None], pages: Iterable[PageContent]) -> list[bool]:
+    """For each page of an import, whether it is the recap that brings the event its first
+    takeaways, which the channel is told of once ("The recap of … is out"). `recaps`: the
+    event's recap slots before the import. A recap the event held with takeaways, the same
+    text or an edited one (a typo fixed), in either language, told them already; so did
+    a recap slot saved before slots were kept (None), whose takeaways are not known."""
+    told = any(slot is None or any(page.takeaways for page in slot.pages) for slot in recaps)
     news = []
     for page in pages:
-        news.append(page.kind == "recap" and page.text_hash not in held.values())
-        if page.kind == "recap":
-            held[(page.kind, page.lang)] = page.text_hash
+        first = page.kind == "recap" and bool(page.takeaways) and not told
+        news.append(first)
+        told = told or first
     return news
 
 

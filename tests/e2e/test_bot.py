@@ -342,6 +342,23 @@ async def test_recap_import_attaches_and_announces_the_takeaways(world, fake):
                                  event=str(event_id))
     assert "Respective Defense Capabilities" in text_of(takeaways)
 
+    # The recap corrected and imported again: its takeaways were told, so no second notice.
+    corrected = RECAP.read_text(encoding="utf-8").replace("Uncertain Future",
+                                                          "Uncertain Futures")
+    again = await import_page(fake, world.guild, world.moderator,
+                              page=Attachment("recap.txt", corrected.encode(), "text/plain"),
+                              event=str(event_id))
+    assert "recap" in again.content.lower(), again.content
+    closed = await fake.slash(world.guild, world.moderator, "manage close",
+                              event=str(event_id))
+    assert "closed" in closed.content.lower(), closed.content
+    await fake.wait_message(channel, lambda m: "closed by a moderator" in m["content"])
+    told = [m for m in fake.messages(channel) if "recap of **Recapped Event**" in m["content"]]
+    assert len(told) == 1, [m["content"] for m in fake.messages(channel)]
+    takeaways = await fake.slash(world.guild, world.member(), "event takeaways",
+                                 event=str(event_id))
+    assert "Uncertain Futures" in text_of(takeaways)  # the correction was taken
+
 
 async def test_bad_import_input_gets_a_clear_ephemeral_error(world, fake):
     count = world.query("SELECT count(*) FROM events")[0][0]

@@ -781,6 +781,11 @@ async def test_a_recap_is_announced_when_it_reaches_an_existing_event_and_only_o
                     1, event.id, "the recap of later", recap)  # the same text again
     assert await kinds(store) == []
     await store.run(store.events.add_page, 1, event.id, "the corrected recap of later", recap)
+    assert await kinds(store) == []  # told already: a typo fixed is no news
+    bare = make_page("recap")
+    await store.run(store.events.add_page, 1, event.id, "later's recap, its takeaways gone",
+                    bare)
+    await store.run(store.events.add_page, 1, event.id, "later's recap, takeaways back", recap)
     assert await kinds(store) == ["recap"]
 
 

@@ -171,11 +171,17 @@ def test_a_slot_from_before_slots_were_kept_leaves_the_merge_as_it_was():
     assert rebuilt_content([slot, None]) is None
 
 
-def test_a_recap_is_news_only_as_a_text_the_event_did_not_hold():
+def test_a_recap_is_news_only_when_it_brings_the_event_its_first_takeaways():
     recap, other = sample("seed_recap.txt"), sample("zh_recap.txt")
-    held = {("recap", recap.lang): recap.text_hash}
-    assert new_recaps(held, [recap, other, part(ANNOUNCEMENT)]) == [False, True, False]
-    assert new_recaps({}, [recap, recap]) == [True, False]  # twice in one import
+    assert recap.takeaways and other.takeaways
+    told = filled_slots({}, [recap])[("recap", recap.lang)]
+    # held with takeaways: neither the other language's recap nor an edited text is news
+    assert new_recaps([told], [other, part(ANNOUNCEMENT)]) == [False, False]
+    assert new_recaps([], [recap, other]) == [True, False]  # two in one import: one notice
+    assert new_recaps([None], [recap]) == [False]  # a slot from before slots were kept
+    bare = dataclasses.replace(recap, takeaways=())
+    untold = filled_slots({}, [bare])[("recap", bare.lang)]
+    assert new_recaps([untold], [bare, recap]) == [False, True]
 
 
 def names(content: EventContent) -> list[str]:

@@ -74,9 +74,9 @@ class PostgresContent(Repository):
             "SELECT kind, lang, parsed, text_hash FROM pages WHERE event_id = $1", event_id)
         kept = {(row["kind"], row["lang"]): Slot.from_json(row["parsed"]) for row in rows}
         written = filled_slots(kept, added)
-        news = new_recaps({(row["kind"], row["lang"]): row["text_hash"] for row in rows
-                           if row["kind"] == "recap"}, added)
-        for (body, page), part, is_new_recap in zip(pages, added, news, strict=True):
+        news = new_recaps([slot for (kind, _), slot in kept.items() if kind == "recap"],
+                          added)
+        for (body, _), part, is_new_recap in zip(pages, added, news, strict=True):
             await conn.execute(
                 "INSERT INTO pages (event_id, kind, lang, body, text_hash, url, imported_at,"
                 " parsed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT"
@@ -85,7 +85,7 @@ class PostgresContent(Repository):
                 " imported_at = excluded.imported_at, parsed = excluded.parsed",
                 event_id, part.kind, part.lang, body, part.text_hash, url, ts(now),
                 written[(part.kind, part.lang)].to_json())
-            if announce_recap and is_new_recap and page.takeaways:
+            if announce_recap and is_new_recap:
                 await self._outbox.notify(conn, guild_id, event_id, RecapPayload(), now)
         content = rebuilt_content({**kept, **written}.values()) if added else None
         if content is None:  # no page, or slots from before they were kept: as before

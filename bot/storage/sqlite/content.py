@@ -77,8 +77,7 @@ def prepared_pages(pages: Sequence[tuple[str, Page]], rows: PageRows,
                   for (body, page), text_hash in zip(pages, hashes, strict=True))
     kept = {(kind, lang): Slot.from_json(parsed) for kind, lang, parsed, _ in rows}
     written = filled_slots(kept, added)
-    news = new_recaps({(kind, lang): text_hash for kind, lang, _, text_hash in rows
-                       if kind == "recap"}, added)
+    news = new_recaps([slot for (kind, _), slot in kept.items() if kind == "recap"], added)
     content = rebuilt_content({**kept, **written}.values()) if added else None
     return PreparedPages(event_id, rows, hashes, added,
                          tuple(written[(part.kind, part.lang)].to_json() for part in added),
@@ -142,10 +141,11 @@ class SqliteContent(Repository):
                   now: datetime, url: str | None = None, *, created: bool = False,
                   prepared: PreparedPages | None = None) -> None:
         """Store the pages, each in its slot (kind, language; `filled_slots` is the rule),
-        and merge the event's content again from all its slots. A recap with takeaways
-        is announced when it reaches an event that was already there, and only when it is
-        a new text: an event created together with its recap (the bundled sample in every
-        new server, a folder import) is not news, and neither is the same recap again.
+        and merge the event's content again from all its slots. A recap is announced when
+        it brings takeaways to an event that was already there and had none
+        (`new_recaps`): an event created together with its recap (the bundled sample in
+        every new server, a folder import) is not news, nor is a recap imported again,
+        edited or not.
         `created`: the event was created in this transaction. `prepared`: what these pages
         write, worked out before the transaction (`prepare`); worked out again here when
         it was for another event, or the event's pages have changed since."""
@@ -153,7 +153,7 @@ class SqliteContent(Repository):
         rows = () if created else self._page_rows(event_id)
         if prepared is None or not prepared.fits(None if created else event_id, rows):
             prepared = prepared_pages(pages, rows, event_id)
-        for (body, page), part, slot, is_new_recap in zip(
+        for (body, _), part, slot, is_new_recap in zip(
                 pages, prepared.added, prepared.slots, prepared.news, strict=True):
             db.execute(
                 "INSERT INTO pages (event_id, kind, lang, body, text_hash, url, imported_at,"
@@ -162,7 +162,7 @@ class SqliteContent(Repository):
                 " url = coalesce(excluded.url, url), imported_at = excluded.imported_at,"
                 " parsed = excluded.parsed",
                 (event_id, part.kind, part.lang, body, part.text_hash, url, ts(now), slot))
-            if not created and is_new_recap and page.takeaways:
+            if not created and is_new_recap:
                 self._outbox.notify(guild_id, event_id, RecapPayload(), now)
         content, size, search = prepared.content, prepared.size, prepared.search
         if content is None:  # no page, or slots from before they were kept: as before
