@@ -199,7 +199,7 @@ async def save(store: Store, changed: Changed, guild_id: int, plan: ImportPlan) 
                            page_when=facts.when, page_venue=facts.venue)
         saved, _ = await store.run(store.events.save_event, guild_id, draft,
                                    [(source.text, source.page)], url=source.url,
-                                   followed=True)
+                                   updates=target.id, followed=True)
         outcome = "added"
     else:
         # The preview said it updates this event: deleted since, Import refuses rather

@@ -95,3 +95,26 @@ async def test_an_import_told_which_event_it_updates_makes_none_anew(store):
     with pytest.raises(EventNotFound):
         await store.run(store.events.save_event,
                         1, draft, [("Here.", make_page())], new=True, updates=elsewhere.id)
+
+
+async def test_a_page_added_to_a_named_event_goes_to_that_event_not_to_its_slug(store):
+    """A page added to the event the moderator named (`/manage import event:`) is saved
+    into that event by its id: deleted meanwhile, the import is refused, and neither a new
+    event nor another event of its slug (deleted and imported again) takes the page."""
+    draft = EventDraft(slug="arctic", title="Arctic Forum", capacity=5)
+    named, _ = await store.run(store.events.save_event, 1, draft, [("Before.", make_page())])
+    recap = make_page("recap", takeaways=[("Ice", "It melts.")])
+    added, created = await store.run(store.events.save_event, 1, draft,
+                                     [("After.", recap)], updates=named.id)
+    assert not created and added.id == named.id and added.takeaways
+    await store.run(store.events.delete_event, 1, named.id)
+    with pytest.raises(EventNotFound):
+        await store.run(store.events.save_event, 1, draft, [("After.", recap)],
+                        updates=named.id)
+    assert not await store.run(store.events.has_events, 1)
+    other, _ = await store.run(store.events.save_event, 1, draft, [("Another.", make_page())])
+    assert other.slug == "arctic" and other.id != named.id
+    with pytest.raises(EventNotFound):
+        await store.run(store.events.save_event, 1, draft, [("After.", recap)],
+                        updates=named.id)
+    assert (await store.run(store.events.get_event, 1, other.id)).takeaways == ()

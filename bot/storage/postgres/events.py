@@ -163,20 +163,20 @@ class PostgresEvents(Repository):
                     followed: bool = False) -> tuple[int, bool]:
         """`save_event`'s writes, in the caller's transaction, its guild's imports locked;
         `now` None: the time once the event is this transaction's."""
-        event_id: int | None
+        event_id: int | None = None  # the event it updates, by `SqliteEvents._existing`
         if new:
             event_id = await self._content.imported_before(conn, guild_id, pages, url)
-            if event_id is None and updates is not None:
-                event_id = await conn.fetchval(
-                    "SELECT id FROM events WHERE id = $1 AND guild_id = $2", updates, guild_id)
-                if event_id is None:
-                    raise EventNotFound(updates)
-            slug = await self._free_slug(conn, guild_id, draft.slug) if event_id is None \
-                else None
-        else:
-            slug = draft.slug
+        elif updates is None:
             event_id = await conn.fetchval(
-                "SELECT id FROM events WHERE guild_id = $1 AND slug = $2", guild_id, slug)
+                "SELECT id FROM events WHERE guild_id = $1 AND slug = $2", guild_id, draft.slug)
+        if event_id is None and updates is not None:
+            event_id = await conn.fetchval(
+                "SELECT id FROM events WHERE id = $1 AND guild_id = $2", updates, guild_id)
+            if event_id is None:
+                raise EventNotFound(updates)
+        slug = draft.slug
+        if new and event_id is None:
+            slug = await self._free_slug(conn, guild_id, draft.slug)
         created = event_id is None
         if event_id is not None:  # its seats are decided at the time it is ours, not before
             await conn.execute("SELECT 1 FROM events WHERE id = $1 FOR UPDATE", event_id)

@@ -250,7 +250,9 @@ class SqliteEvents(Repository):
         imported before, whatever its text now says. With `new` and `updates`, the event
         the caller was told the import updates (an import's preview named it): when no
         event has the pages any more, that one is updated, and if it is gone, this raises
-        EventNotFound rather than make it anew (it was deleted since). RSVPs are never
+        EventNotFound rather than make it anew (it was deleted since). Without `new`,
+        `updates` is the event updated, not `draft.slug` (a page added to an event named
+        by the moderator): gone, EventNotFound, not a new event of its slug. RSVPs are never
         touched by an import; a changed capacity goes through the registration rules.
         `sample` marks an event it creates as the bundled sample. `followed`: the caller
         has the event's Discord event follow a moved start itself (`follow_change`, as the
@@ -361,16 +363,17 @@ class SqliteEvents(Repository):
                   new: bool, url: str | None, updates: int | None) -> int | None:
         """The event saving `draft` with pages of these `hashes` updates (None: it makes
         one), by `save_event`'s rules; raises EventNotFound for an `updates` gone."""
-        if not new:
+        row = None
+        if new:
+            row = self._content.imported_before(guild_id, hashes, url)
+        elif updates is None:
             row = self._one("SELECT id FROM events WHERE guild_id = ? AND slug = ?",
                             (guild_id, draft.slug))
-        else:
-            row = self._content.imported_before(guild_id, hashes, url)
-            if row is None and updates is not None:
-                row = self._one("SELECT id FROM events WHERE id = ? AND guild_id = ?",
-                                (updates, guild_id))
-                if row is None:
-                    raise EventNotFound(updates)
+        if row is None and updates is not None:
+            row = self._one("SELECT id FROM events WHERE id = ? AND guild_id = ?",
+                            (updates, guild_id))
+            if row is None:
+                raise EventNotFound(updates)
         return None if row is None else int(row["id"])
 
     def _prepare(self, guild_id: int, draft: EventDraft, pages: Sequence[tuple[str, Page]],
