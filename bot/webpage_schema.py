@@ -9,7 +9,8 @@ visible text (`completing`):
 - a start with its offset is the page's date line, whatever the text says, if it reads as
   one (a placeholder "1970-01-01T00:00:00Z" does not), with the text's end if it gives none
   (the text's own line is kept as `Page.text_date`: the importer notes another day there);
-- a start without one, or a date alone, only where the text gives no date line;
+- a start without one, or a date alone, only where the text gives no date line; one
+  that reads as no date at all ("TBA") is left out, and the moderator told (`skipped`);
 - the place's name (else its address) only where the text names no venue.
 
 Bounded: at most 20 blocks of at most 200,000 characters each are parsed, and the walk
@@ -22,12 +23,14 @@ import dataclasses
 import html
 import itertools
 import json
+import re
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import lxml.html
 
+from bot.i18n import N_, Text
 from bot.page_model import Page
 from bot.when import When, iso_span, read_page_when
 from bot.zones import MAX_UTC_OFFSET
@@ -73,14 +76,20 @@ class SchemaEvent:
             date_text = self._ended_as(exact, date_text)
         elif self.date_line is not None and date_text is None:
             date_text = self.date_line
+        skipped = page.skipped
+        if date_text == self.date_line and date_text is not None and not _reads(date_text):
+            skipped += (Text(N_("the start in the page's structured data, {written!r}, is no "
+                                "date I can read: set it with /manage edit"),
+                             written=date_text),)
+            date_text = page.date_text
         if self.place and not (location and location.strip()):
             location = self.place
-        if (date_text, location) == (page.date_text, page.location):
+        if (date_text, location, skipped) == (page.date_text, page.location, page.skipped):
             return page
         # the text's own line, kept for the importer to say when it gives another day
         text_date = page.date_text if exact is not None and date_text != page.date_text else None
         return dataclasses.replace(page, date_text=date_text, location=location,
-                                   text_date=text_date)
+                                   text_date=text_date, skipped=skipped)
 
     def _ended_as(self, exact: When, text_line: str | None) -> str | None:
         """The date line of an exact start; where it gives no end, with the end the visible
@@ -203,7 +212,33 @@ def _moment(value: object) -> str | None:
     if not isinstance(value, str):
         return None
     value = value.strip()
-    return value if 0 < len(value) <= MAX_MOMENT else None
+    return _extended(value) if 0 < len(value) <= MAX_MOMENT else None
+
+
+_ISO_BASIC = re.compile(r"(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2}(?:[.,]\d{1,9})?)?"
+                        r"(Z|[+\-]\d{2}(?:\d{2})?)?)?", re.IGNORECASE)
+
+
+def _extended(moment: str) -> str:
+    """An ISO 8601 moment in its basic form ("20261201T180000+0800", as sites that also
+    write iCalendar give it) in the extended form the date line's reading takes
+    ("2026-12-01T18:00:00+08:00"); any other value as it is."""
+    found = _ISO_BASIC.fullmatch(moment)
+    if found is None:
+        return moment
+    year, month, day, hours, minutes, seconds, offset = found.groups()
+    extended = f"{year}-{month}-{day}"
+    if hours is not None:
+        extended += f"T{hours}:{minutes}" + (f":{seconds.replace(',', '.')}" if seconds else "")
+    if offset is not None:
+        extended += offset if len(offset) != 5 else f"{offset[:3]}:{offset[3:]}"
+    return extended
+
+
+def _reads(line: str) -> bool:
+    """Whether the date line's reading makes something of `line`: a start, or a note."""
+    read = read_page_when(line, "UTC")
+    return read.starts_at is not None or read.note is not None
 
 
 def _place(value: object) -> str | None:

@@ -270,6 +270,20 @@ def test_a_page_without_a_title_is_named_after_its_long_file_name_cut_short(cli,
     assert title.endswith("…")
 
 
+@pytest.mark.parametrize(("start", "said"), [
+    ("20361201T180000+0800", "date: 2036-12-01T18:00:00+08:00"),
+    ("TBA", "skipped: the start in the page's structured data, 'TBA', is no date I can read"),
+])
+def test_a_structured_start_in_basic_form_is_read_and_one_that_is_no_date_is_said(
+        cli, tmp_path, start, said):
+    page = tmp_path / "forum.html"
+    block = json.dumps({"@type": "Event", "name": "Real Forum", "startDate": start})
+    page.write_text(f'<html><head><script type="application/ld+json">{block}</script></head>'
+                    "<body><h1>Real Forum</h1><p>Tong Zhao will moderate a discussion with "
+                    "Li Bin.</p></body></html>", encoding="utf-8")
+    assert said in cli("parse", str(page)).stdout
+
+
 TITLED_BODY = ("<p>Tuesday, December 1, 2026, 6:00 PM - 8:00 PM EST</p><p>Washington, DC</p>"
                "<p>Tong Zhao will moderate a discussion with Li Bin.</p>")
 

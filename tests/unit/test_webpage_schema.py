@@ -93,7 +93,6 @@ def test_any_structured_data_costs_bounded_time_and_gives_nothing_odd(block):
 
 @pytest.mark.parametrize("start", [
     "1970-01-01T00:00:00+00:00",  # a CMS's start for an event whose date field is empty
-    "20311201T180000-0500",  # a form the date line's reading does not take
     "2031-12-01 18:00:00 -05:00",
 ])
 def test_a_structured_start_the_date_line_cannot_read_leaves_the_texts_date(start):
@@ -194,6 +193,36 @@ def test_the_event_is_looked_for_among_a_blocks_first_5_000_values(before, found
     # the list itself, then what it holds in order: the event is the 5,000th value, or after
     page = read(page_with([0] * before + [EVENT]))
     assert page.location == ("Carnegie Endowment" if found else None)
+
+
+@pytest.mark.parametrize(("start", "end", "expected"), [
+    ("20311201T180000-0500", "20311201T200000-0500",
+     (datetime(2031, 12, 1, 23, tzinfo=UTC), datetime(2031, 12, 2, 1, tzinfo=UTC))),
+    ("20311202T0700+0800", None, (datetime(2031, 12, 1, 23, tzinfo=UTC), None)),
+    ("20311201t230000.5z", None, (datetime(2031, 12, 1, 23, tzinfo=UTC), None)),
+])
+def test_a_structured_start_in_iso_basic_form_is_read_as_the_extended_form(start, end,
+                                                                           expected):
+    """ISO 8601's basic form, as sites that also write iCalendar give their JSON-LD,
+    sets the event's moments as the extended form does, over the text's own line."""
+    page = read(page_with(EVENT | {"startDate": start, "endDate": end},
+                          "<p>December 1, 2031, 6:00 PM</p><p>Jane Doe will moderate.</p>"))
+    facts = page_facts([page], "Asia/Shanghai")
+    assert (facts.when.starts_at, facts.when.ends_at) == expected
+    assert not page.skipped
+
+
+@pytest.mark.parametrize("start", ["TBA", "2031120", "to be announced"])
+def test_a_structured_start_that_is_no_date_is_left_out_and_the_moderator_told(start):
+    """A JSON-LD start that reads as no date at all (a placeholder, a digit short of a
+    date) sets nothing, and the moderator hears of it: the page was imported silently
+    without a date, its parse showing the placeholder as the date."""
+    page = read(page_with(EVENT | {"startDate": start, "endDate": None}))
+    assert page.date_text is None
+    assert [line.message for line in page.skipped] == [
+        "the start in the page's structured data, {written!r}, is no date I can read: "
+        "set it with /manage edit"]
+    assert start in str(page.skipped[0])
 
 
 def test_a_start_written_out_in_words_up_to_40_characters_is_the_date_line():
