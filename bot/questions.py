@@ -101,7 +101,7 @@ _NOT_HAN = re.compile(f"[^{HAN}]+")
 def intents(question: str) -> list[Intent]:
     """The event facts the question asks for, in display order; [] for none. Chinese in
     traditional characters reads as in simplified ones (主講 as 主讲, 時間 as 时间)."""
-    text = question[:MAX_QUESTION].casefold()
+    text = composed(question).casefold()
     words = _WORD.findall(_HAN_RUN.sub(" ", text))
     chinese = search_text(text)  # as `han_terms` reads it
     found = {intent for intent, phrases in _CHINESE.items()
@@ -113,11 +113,17 @@ def intents(question: str) -> list[Intent]:
     return [intent for intent in Intent if intent in found]
 
 
+def composed(question: str) -> str:
+    """The question as it is read: its letters composed ("u" and a combining diaeresis as
+    "ü", one word character, as pages are written), and the full-width forms a Chinese
+    keyboard types read as their own ("ＴＨＡＡＤ？" as "THAAD?"), as typed times and
+    names are (NFKC)."""
+    return unicodedata.normalize("NFKC", question[:MAX_QUESTION])
+
+
 def _words_text(question: str) -> str:
-    """The question outside Han text, casefolded, its letters composed ("u" and a
-    combining diaeresis as "ü", one word character, as pages are written)."""
-    composed = unicodedata.normalize("NFC", question[:MAX_QUESTION])
-    return _HAN_RUN.sub(" ", composed.casefold())
+    """The question outside Han text, `composed` and casefolded."""
+    return _HAN_RUN.sub(" ", composed(question).casefold())
 
 
 def search_words(question: str) -> list[str]:

@@ -407,3 +407,18 @@ async def test_a_word_only_an_older_event_says_is_ranked_beside_newer_matches(
         [best, *_] = await store.run(store.search.ask, 1, "missile defense THAAD")
     assert best.event_title == "Older Talk", best
     assert "\x02THAAD\x03" in best.excerpt, best.excerpt
+
+
+@pytest.mark.parametrize(("typed", "plain"), [
+    ("ＴＨＡＡＤ", "THAAD"),
+    ("ＩＮＦ ｔｒｅａｔｙ", "INF treaty"),
+    ("Ｗｉｌｍｉｎｇｔｏｎ", "Wilmington"),
+])
+async def test_a_full_width_question_finds_what_its_ascii_form_finds(store, typed, plain):
+    """Full-width letters, as a Chinese keyboard types them, found nothing on either
+    backend, where the ASCII form finds the seed's takeaways and bio."""
+    await import_seed(store)
+    expected = await store.run(store.search.ask, 1, plain)
+    assert expected, plain  # the seed pages say it
+    found = await store.run(store.search.ask, 1, typed)
+    assert [p.source for p in found] == [p.source for p in expected], (typed, found)

@@ -140,3 +140,13 @@ def test_work_is_bounded_whatever_the_question():
     assert len(search_words(huge)) <= 32 and len(han_terms(huge)) <= 32
     assert len(topic_words("about " * 1_000 + "x" * MAX_QUESTION)) <= 32
     assert time.process_time() - started < 0.5
+
+
+def test_a_question_typed_in_full_width_forms_is_read_as_its_ascii_form():
+    """A Chinese keyboard types full-width Latin letters (ＴＨＡＡＤ) and marks (？): the
+    same words and facts as their ASCII forms, as typed times and names are."""
+    assert search_words("ＴＨＡＡＤ是什么") == ["thaad"]
+    assert search_words("ｗｈａｔ ｉｓ ＴＨＡＡＤ") == ["thaad"]  # stop words left out too
+    assert intents("ＲＳＶＰ？") == [Intent.REGISTRATION]
+    assert intents("ｗｈｏ　ｉｓ　ｔｈｅ　ｍｏｄｅｒａｔｏｒ") == [Intent.MODERATOR]
+    assert intents("ｗｈｅｎ ｉｓ ｉｔ") == [Intent.WHEN]

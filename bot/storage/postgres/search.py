@@ -16,7 +16,6 @@ matches a passage sharing one of its terms, as on SQLite.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 
 import asyncpg
@@ -25,7 +24,7 @@ from bot.content import EventContent
 from bot.errors import InvalidValue
 from bot.i18n import N_
 from bot.models import MATCH_END, MATCH_START, Passage
-from bot.questions import han_terms, search_words, words_and_topic
+from bot.questions import composed, han_terms, search_words, words_and_topic
 from bot.storage.postgres.migrations import (
     ACCENTED,
     COMBINING_MARKS,
@@ -67,9 +66,9 @@ class PostgresSearch(Repository):
                   limit: int = 3) -> list[Passage]:
         """The passages of the guild's events (or one event) that best match the question;
         the matched words are wrapped in MATCH_START/MATCH_END."""
-        composed = unicodedata.normalize("NFC", question)  # a mark typed apart is its letter's
-        words, terms = tsquery_text(composed.translate(UNACCENT)), han_terms(question)
-        each = term_queries(composed.translate(UNACCENT))
+        read = composed(question)  # as the SQLite search reads it (`questions.composed`)
+        words, terms = tsquery_text(read.translate(UNACCENT)), han_terms(question)
+        each = term_queries(read.translate(UNACCENT))
         if not words and not terms:
             raise InvalidValue(N_("ask with a few words about the event, e.g. "
                                   "'what did they say about missile defense?'"))
@@ -98,9 +97,9 @@ class PostgresSearch(Repository):
                 " FROM best JOIN passages p ON p.id = best.id JOIN events e ON e.id = p.event_id,"
                 "  q ORDER BY best.rank DESC, p.id",
                 words, guild_id, event_id, terms, limit, HEADLINE, RANK_NORMALISATION,
-                tsquery_text(composed), per_term(len(each[0]) + len(each[1])),
+                tsquery_text(read), per_term(len(each[0]) + len(each[1])),
                 *each[0], *each[1])
-        wanted, asked = frozenset(terms), frozenset(search_words(composed.translate(UNACCENT)))
+        wanted, asked = frozenset(terms), frozenset(search_words(read.translate(UNACCENT)))
         return [Passage(r["event_id"], r["title"], r["source"], r["text"],
                         r["excerpt"] if MATCH_START in r["excerpt"]
                         else han_excerpt(r["text"], wanted) if wanted
