@@ -683,6 +683,12 @@ def member_language(interaction: discord.Interaction) -> Language:
     return language(interaction.locale)
 
 
+def answered_privately(interaction: discord.Interaction) -> bool:
+    """Whether the command's public answer is the member's alone now (PUBLIC_REPLIES spent
+    in the channel): only they read it."""
+    return bool(interaction.extras.get(_PRIVATE_NOW, False))
+
+
 def has_user(interaction: discord.Interaction) -> bool:
     """Whether the interaction says who used it: a member in a server, a user in DMs."""
     kind = discord.User if interaction.guild_id is None else discord.Member

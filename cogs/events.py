@@ -24,7 +24,7 @@ from bot.adapters.event_option import (
     resolve_summary,
 )
 from bot.adapters.held import Held, TokenView
-from bot.adapters.languages import server_language
+from bot.adapters.languages import public_reply_language
 from bot.app import EventBot, Interaction
 from bot.calendar import event_ics
 from bot.content import people_matching, person_called
@@ -295,7 +295,8 @@ class EventCommands(commands.GroupCog, group_name="event",
     @app_commands.describe(event=EVENT_HELP)
     async def info(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
-        await respond(interaction, embed=info_embed(await server_language(interaction), found))
+        lang = await public_reply_language(interaction)
+        await respond(interaction, embed=info_embed(lang, found))
 
     @app_commands.command(name="list", description="This server's events to come: when, "
                           "seats left, open or closed",
@@ -311,8 +312,8 @@ class EventCommands(commands.GroupCog, group_name="event",
                 "No events to come. Past and archived ones: `/event list {past}:True`.",
                 past=lang.option_name("past")), ephemeral=True)
             return
-        await respond(interaction, embed=events_list_embed(await server_language(interaction),
-                                                           listings.shown, past=past,
+        lang = await public_reply_language(interaction)
+        await respond(interaction, embed=events_list_embed(lang, listings.shown, past=past,
                                                            total=listings.total))
 
     @app_commands.command(name="speakers", description="Everyone on the panel, with full bios")
@@ -342,7 +343,7 @@ class EventCommands(commands.GroupCog, group_name="event",
                               "{names}"), name=clip(name, 80), title=found.title,
                            names=member_language(interaction)._(", ").join(
                                p.name for p in found.people))
-        await send_pages(interaction, speaker_embed(await server_language(interaction), found,
+        await send_pages(interaction, speaker_embed(await public_reply_language(interaction), found,
                                                     person))
 
     @speaker.autocomplete("name")
@@ -373,7 +374,7 @@ class EventCommands(commands.GroupCog, group_name="event",
         passages = (await self.bot.store.run(self.bot.store.search.ask,
                                              guild_id_of(interaction), question, event_id)
                     if searchable(question) or not asked else [])
-        await respond(interaction, embed=answer_embed(await server_language(interaction),
+        await respond(interaction, embed=answer_embed(await public_reply_language(interaction),
                                                       question, passages, found, asked))
 
     @app_commands.command(name="calendar", description="Get the event as a calendar file (.ics)")
@@ -391,7 +392,7 @@ class EventCommands(commands.GroupCog, group_name="event",
     @app_commands.describe(event=EVENT_HELP)
     async def takeaways(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
-        await send_pages(interaction, takeaways_pages(await server_language(interaction),
+        await send_pages(interaction, takeaways_pages(await public_reply_language(interaction),
                                                       found))
 
 

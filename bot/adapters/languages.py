@@ -28,6 +28,7 @@ from bot.i18n import Language, language
 from bot.logs import RetryLog
 from bot.models import LocalePrune, SeenLocale
 from bot.tasks import stop_task
+from bot.tree import answered_privately, member_language
 
 if TYPE_CHECKING:
     # The store's type through the bot that holds it: adapters import no storage module.
@@ -250,9 +251,17 @@ def guild_locale(interaction: discord.Interaction) -> discord.Locale | None:
 
 
 async def server_language(interaction: Interaction) -> Language:
-    """The language of what the whole server reads, for a public reply."""
+    """The language of what the whole server reads."""
     return await interaction.client.languages.language(interaction.guild_id,
                                                        guild_locale(interaction))
+
+
+async def public_reply_language(interaction: Interaction) -> Language:
+    """For a command's public reply: the server's language; once the reply is the member's
+    alone (`answered_privately`), theirs, as for any reply only they read."""
+    if answered_privately(interaction):
+        return member_language(interaction)
+    return await server_language(interaction)
 
 
 async def dm_language(client: EventBot, user_id: int) -> Language:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from bot.tree import PUBLIC_REPLIES
+from tests.e2e.test_bot import text_of
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -30,3 +31,22 @@ async def test_a_member_asking_again_and_again_reads_the_answers_past_a_few_alon
     side = guild.channel("announcements")
     elsewhere = await fake.slash(guild, flooder, "event info", event=event, in_channel=side)
     assert not other.ephemeral and not elsewhere.ephemeral
+
+
+@pytest.mark.parametrize(("command", "options", "chinese"), [
+    ("event ask", {"question": "who is the moderator"}, "主持人"),
+    ("event info", {}, "报名"),
+])
+async def test_an_answer_past_the_few_public_ones_is_in_the_members_language(
+        world, fake, command, options, chinese):
+    """In an English server, a zh-CN member's public answers are in English, for the
+    channel; the ones past PUBLIC_REPLIES, which only they read, are in their language,
+    as every reply only a member reads is."""
+    event = sample_event(world)
+    member = world.member(f"zh {command}", locale="zh-CN")
+    replies = [await fake.slash(world.guild, member, command, event=event, **options)
+               for _ in range(PUBLIC_REPLIES + 1)]
+    *public, private = replies
+    assert not any(r.ephemeral for r in public) and private.ephemeral
+    assert chinese not in text_of(public[0])
+    assert chinese in text_of(private), text_of(private)
