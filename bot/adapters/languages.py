@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -86,7 +87,7 @@ class MemberLocales:
             user_id = int(user["id"])
         except (AttributeError, KeyError, TypeError, ValueError):
             return
-        if isinstance(locale, str):
+        if isinstance(locale, str) and _LOCALE.fullmatch(locale):
             self.seen(user_id, locale)
 
     def last_seen(self, user_id: int) -> str | None:
@@ -239,6 +240,12 @@ class ServerLanguages:
         gateway's guild, when this process has it."""
         guild = client.get_guild(guild_id)
         return await self.language(guild_id, guild.preferred_locale if guild else None)
+
+
+# A locale as Discord writes them ("da", "zh-CN", "es-419"): what a modified client sends
+# instead (a NUL, which PostgreSQL's text refuses, would fail its whole batch's write) is
+# not recorded.
+_LOCALE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})?")
 
 
 def guild_locale(interaction: discord.Interaction) -> discord.Locale | None:

@@ -132,6 +132,21 @@ async def test_two_processes_recording_the_same_members_at_once_both_finish(stor
         assert set((await recorded(one, users[:5])).values()) == {"en-GB"}
 
 
+@pytest.mark.parametrize("hostile", ["zh-CN\x00", "\x00", "x" * 10_000, "zh-CN; DROP"])
+async def test_a_locale_no_discord_client_sends_costs_no_other_member_their_language(
+        store, hostile):
+    """A modified client's locale (a NUL, which PostgreSQL's text refuses) is not recorded:
+    it failed the write of the whole batch, and the members seen with it got their DMs
+    (a promotion, reminders) in English until they came back."""
+    locales = MemberLocales(store)
+    locales.seen_payload({"locale": hostile, "member": {"user": {"id": "1"}}})
+    locales.seen_payload({"locale": "zh-TW", "member": {"user": {"id": "2"}}})
+    await locales.flush()
+    fresh = MemberLocales(store)  # another process, or after a restart: what is recorded
+    assert await fresh.locale_of(2) == "zh-TW"
+    assert await fresh.locale_of(1) is None
+
+
 async def test_member_locales_are_read_for_many_members_at_once(store):
     seen = {user_id: "zh-CN" if user_id % 2 else "en-GB" for user_id in range(1, 1201)}
     assert await store.run(store.settings.record_member_locales,
