@@ -80,9 +80,18 @@ FINISH_TIMEOUT = 3.0  # seconds interactions in flight get at shutdown: Discord'
 # commands unsynced until the next start, and a Discord down for longer is not pressed.
 SYNC_AT_READY_TRIES = 5
 # Gateway close codes for a shard Discord will not accept: out of range, or too few shards.
-SHARD_REFUSALS = {4010: "Discord refused SHARD_IDS/SHARD_COUNT as an invalid shard",
-                  4011: "Discord requires more shards: raise SHARD_COUNT (at most 2,500 "
-                        "servers a shard)"}
+# The gateway's close codes after which Discord documents not to reconnect, each said in
+# one line (4004, a token reset in the portal while the bot runs: `TOKEN_REFUSED`).
+GATEWAY_REFUSALS = {
+    4010: "Discord refused SHARD_IDS/SHARD_COUNT as an invalid shard",
+    4011: "Discord requires more shards: raise SHARD_COUNT (at most 2,500 servers a shard)",
+    4012: "Discord refused the gateway version this discord.py speaks: update discord.py "
+          "(pip install -U discord.py)",
+    4013: "Discord refused the gateway intents the bot asked for as invalid: update "
+          "discord.py (pip install -U discord.py)",
+    4014: "Discord refused a privileged intent the bot asked for: switch it on in the Bot "
+          "page of your application, in the developer portal",
+}
 
 
 # The gateway's close code for a token it does not take: one reset in the developer portal
@@ -553,9 +562,11 @@ async def _log_in_and_connect(client: EventBot, settings: Settings) -> None:
     await log_in(client, settings)
     try:
         await client.connect()  # reconnects by itself after a drop
+    except discord.PrivilegedIntentsRequired:  # discord.py's name for a 4014
+        raise ConfigError(GATEWAY_REFUSALS[4014]) from None
     except discord.ConnectionClosed as exc:
-        if exc.code in SHARD_REFUSALS:
-            raise ConfigError(SHARD_REFUSALS[exc.code]) from None
+        if exc.code in GATEWAY_REFUSALS:
+            raise ConfigError(GATEWAY_REFUSALS[exc.code]) from None
         if exc.code == AUTHENTICATION_FAILED:  # the token reset in the portal meanwhile
             raise ConfigError(TOKEN_REFUSED) from None
         raise

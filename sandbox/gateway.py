@@ -76,6 +76,10 @@ class Gateway:
     """One session per shard (one shard unless ``shard_count`` says otherwise); events
     queued from synchronous code."""
 
+    # A close code (and reason) Discord answers every IDENTIFY with, when set: 4012
+    # (Invalid API version), 4013 (Invalid intent(s)), 4014 (Disallowed intent(s)), ...
+    close_identify_with: tuple[int, bytes] | None = None
+
     def shard_of(self, guild_id: int | None) -> int:
         """The shard whose session gets this guild's events (DMs: shard 0)."""
         return 0 if guild_id is None else (guild_id >> 22) % self.shard_count
@@ -259,6 +263,10 @@ class Gateway:
         return None
 
     async def _identify(self, ws: web.WebSocketResponse, d: dict[str, Any]) -> None:
+        if self.close_identify_with is not None:
+            self.refused_identifies.append((d.get("shard"), self.close_identify_with[0]))
+            await ws.close(code=self.close_identify_with[0], message=self.close_identify_with[1])
+            return
         if d.get("token") != self.token:
             await ws.close(code=4004, message=b"Authentication failed.")
             return
