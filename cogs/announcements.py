@@ -68,6 +68,9 @@ class Announcements(commands.Cog):
     async def on_guild_available(self, guild: discord.Guild) -> None:
         self.lanes.channel_lane.wake.set()  # it delivers the notices held for it
         self.edits.guild_available(guild.id)  # the refreshes that waited for it
+        # A new session's GUILD_CREATE shows the server as it is now, and replays none of
+        # the channel changes made while the bot was away: one may let it post again.
+        self.edits.permissions_changed(guild.id)
 
     @commands.Cog.listener()
     async def on_guild_role_update(self, before: discord.Role, after: discord.Role) -> None:

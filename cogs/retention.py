@@ -60,6 +60,13 @@ class Retention(commands.Cog):
     def _on_guild_left(self, signal: GuildLeft) -> None:
         self._wake.set()
 
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        """Each new session's READY (a RESUME refused, a session Discord timed out) lists
+        the servers as they are now, with no GUILD_DELETE for one that removed the bot
+        meanwhile: a look at once (`note_guilds_gone`), not at the next hourly one."""
+        self._wake.set()
+
     async def _run(self) -> None:
         await self.bot.wait_until_ready()
         while True:

@@ -70,7 +70,9 @@ class WorldState:
         guild.members[self.owner.id] = Member(self.owner, guild)
         guild.members[self.bot_user.id] = Member(self.bot_user, guild, [bot_role])
         session = self._session(guild.id)
-        if session.live.is_set():
+        # (a session down but resumable gets it after its RESUME, as on Discord; a new
+        # session gets it with READY)
+        if session.live.is_set() or session.session_id is not None:
             self._queue(
                 session,
                 "GUILD_CREATE",
@@ -295,7 +297,7 @@ class WorldState:
         with the guild as it is now."""
         self.guilds[guild.id] = guild
         session = self._session(guild.id)
-        if session.live.is_set():
+        if session.live.is_set() or session.session_id is not None:  # (see add_guild)
             def payload() -> dict[str, Any]:
                 data = self._guild_payload(guild, full=True)
                 del data["unavailable"]
@@ -372,7 +374,8 @@ class WorldState:
         ``unavailable: false``, the whole guild as it is now), as on Discord."""
         self._outages.discard(guild.id)
         session = self._session(guild.id)
-        if session.live.is_set() and guild.id not in session.delivered:
+        if ((session.live.is_set() or session.session_id is not None)  # (see add_guild)
+                and guild.id not in session.delivered):
             self._queue(
                 session,
                 "GUILD_CREATE",

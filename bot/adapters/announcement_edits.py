@@ -386,7 +386,9 @@ class AnnouncementEdits:
             return True
         if out_of_server(self.bot, guild_id):
             # Discord would refuse every edit: brought up to date if the bot is invited back
-            # (`invited_back`).
+            # (`invited_back`), or when the server comes in a new session's READY, which
+            # replays no invitation (`guild_available`).
+            self._awaiting_guild.setdefault(guild_id, set()).add(event_id)
             return True
         if not_arrived(self.bot, guild_id):
             # Not arrived (yet, or again): its language is not known, so the announcement
