@@ -32,6 +32,7 @@ try:
     from bot.config import (
         ENV_FILE,
         SANDBOX_DATABASE,
+        SEPARATORS,
         ConfigError,
         Settings,
         exposed_env_file,
@@ -219,6 +220,7 @@ async def cmd_reset_sync_state(settings: Settings, args: argparse.Namespace) -> 
     from bot.app import SYNC_HASH_KEY
 
     scopes = ["global", *([str(settings.sync_guild_id)] if settings.sync_guild_id else [])]
+    require_database(settings, "the bot's database")
     async with await open_store(settings.database) as store:
         for scope in scopes:
             # an empty hash matches no command set
@@ -426,23 +428,26 @@ async def cmd_rsvps(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.database_url is not None:  # refused before the store opens: it upgrades
+        from bot.storage import POSTGRES_BACKUP
+
+        raise UsageError(POSTGRES_BACKUP)
     if not args.path:  # SQLite would take "" for a temporary database and write nothing
         raise UsageError("backup needs the name of the file to write")
+    if args.path.endswith(SEPARATORS):  # pathlib would drop it, and write a file
+        raise UsageError(f"{args.path} names a folder; name the file to write, e.g. "
+                         f"{args.path}eventbot-backup.sqlite3")
     _refuse_existing(args.path)
-    if settings.database_url is None and _is_part_of(Path(args.path), settings.database_path):
+    if _is_part_of(Path(args.path), settings.database_path):
         # SQLite deletes or rewrites these files: the backup would be lost, or damage
         # the database of a running bot
         raise UsageError(f"{args.path} is one of the database's own files; choose another "
                          "name")
     require_database(settings, "the database to back up")
-    if settings.database_url is None:
-        from bot.storage.sqlite.files import backup_as_is
+    from bot.storage.sqlite.files import backup_as_is
 
-        # as it is: not upgraded to this version's schema first, as opening the store would
-        await asyncio.to_thread(backup_as_is, settings.database_path, Path(args.path))
-    else:
-        async with await open_store(settings.database) as store:
-            await store.backup(args.path)  # refused: PostgreSQL has pg_dump
+    # as it is: not upgraded to this version's schema first, as opening the store would
+    await asyncio.to_thread(backup_as_is, settings.database_path, Path(args.path))
     say(f"backed up {settings.database_label} to {args.path}")
     return 0
 
@@ -458,6 +463,11 @@ async def cmd_migrate_db(settings: Settings, args: argparse.Namespace) -> int:
     if not settings.database_path.is_file():
         raise UsageError(f"{settings.database_path} does not exist: set DATABASE_PATH to "
                          "the SQLite database to copy")
+    from bot.storage.sqlite.running import held_by_a_bot
+
+    if held_by_a_bot(settings.database_path):
+        raise UsageError(f"a bot is running on {settings.database_path}: stop it, then copy "
+                         "the database, so that nothing it writes meanwhile is left behind")
     # The target reached first, and changed only once the source opens: a --to that cannot
     # be used (a server down, a typo) leaves the source as it was, which the bot that made
     # it still opens, and a source refused (damaged, newer) leaves the target as it was.
@@ -552,8 +562,11 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any,
 
 def fail(error: str) -> None:
     """A failure's one line on stderr. What it quotes (a page's answer, a file's name) has
-    its control characters, line breaks and bidi controls escaped, as in the log."""
-    print(f"eventbot: {one_line(error)}", file=sys.stderr)
+    its control characters, line breaks and bidi controls escaped, as in the log. With
+    stderr closed, said nowhere (the status says it failed): print() would write it to
+    stdout, into the command's output (a listing, a CSV), where a script reads data."""
+    if sys.stderr is not None:
+        print(f"eventbot: {one_line(error)}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -150,6 +150,12 @@ def load_settings(
     values: dict[str, str] = {}
     if env_file is not None and Path(env_file).is_file():
         values.update({k: v for k, v in _env_file(env_file).items() if v is not None})
+    elif env_file is not None and Path(env_file).exists():
+        # A folder (what `docker run -v ./.env:/app/.env` makes where the host has no
+        # .env) or a pipe: skipped, the bot ran on its defaults, a second database.
+        what = "a folder" if Path(env_file).is_dir() else "not a regular file"
+        raise ConfigError(f"{os.fspath(env_file)} is {what}, not a settings file: remove it, "
+                          "or make it a copy of .env.example")
     values.update(os.environ if environ is None else environ)
 
     @overload
@@ -168,7 +174,8 @@ def load_settings(
     shard_count, shard_ids = _shards(get("SHARD_COUNT"), get("SHARD_IDS"))
     return Settings(
         discord_token=_token(get("DISCORD_TOKEN")),
-        database_path=_path("DATABASE_PATH", get("DATABASE_PATH", "data/eventbot.sqlite3")),
+        database_path=_file_path("DATABASE_PATH",
+                                 get("DATABASE_PATH", "data/eventbot.sqlite3")),
         events_dir=(_existing_dir("EVENTS_DIR", events) if (events := get("EVENTS_DIR"))
                     else BUNDLED_EVENTS_DIR),
         log_level=_log_level(get("LOG_LEVEL", "INFO")),
@@ -277,6 +284,21 @@ def _token(value: str | None) -> str | None:
         raise ConfigError("DISCORD_TOKEN does not look like a bot token (copy it from the "
                           "Bot page of your application in the Discord developer portal)")
     return value
+
+
+# What ends a path that names a folder ("backups/"): pathlib drops it, and a file of the
+# name without it would be written.
+SEPARATORS = tuple(sep for sep in (os.sep, os.altsep) if sep)
+
+
+def _file_path(name: str, value: str) -> Path:
+    """A path that names a file: one ending in a separator names a folder (one that is
+    there is refused as the folder it is, where the file is opened)."""
+    path = _path(name, value)
+    if value.endswith(SEPARATORS) and not path.is_dir():
+        raise ConfigError(f"{name}={value!r} names a folder; name a file in it, e.g. "
+                          f"{value}eventbot.sqlite3")
+    return path
 
 
 def _path(name: str, value: str) -> Path:

@@ -106,6 +106,20 @@ async def postgres_database(cluster: Cluster, template: str = TEMPLATE):
         await admin.close()
 
 
+@pytest.fixture
+async def postgres_url(postgres_cluster):
+    """A new database with the bot's schema."""
+    async with postgres_database(postgres_cluster) as url:
+        yield url
+
+
+@pytest.fixture
+async def blank_url(postgres_cluster):
+    """A new, empty database (no schema yet)."""
+    async with postgres_database(postgres_cluster, "template0") as url:
+        yield url
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked sqlite_only (file corruption, PRAGMAs, VM steps, old SQLite schemas)
     run on SQLite alone."""

@@ -58,6 +58,8 @@ __all__ = ["MATCH_END", "MATCH_START", "AnnouncementMessage", "Deletion", "DueRe
 
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+POSTGRES_BACKUP = ("the database is PostgreSQL: back it up with pg_dump (for example "
+                   "`pg_dump -Fc DATABASE_URL > eventbot.dump`)")
 
 
 def is_postgres_url(location: str | Path) -> bool:

@@ -34,7 +34,6 @@ from tests.conftest import (
     execute_sql,
     make_page,
     new_event,
-    postgres_database,
     rsvp_of,
 )
 from tests.store.test_ask import (
@@ -55,20 +54,6 @@ from tests.store.test_store import (
     check_old_days_in_their_zones,
 )
 from tests.terminal import run_in_terminal
-
-
-@pytest.fixture
-async def postgres_url(postgres_cluster):
-    """A new database with the bot's schema."""
-    async with postgres_database(postgres_cluster) as url:
-        yield url
-
-
-@pytest.fixture
-async def blank_url(postgres_cluster):
-    """A new, empty database (no schema yet)."""
-    async with postgres_database(postgres_cluster, "template0") as url:
-        yield url
 
 
 async def test_a_blank_database_is_migrated_once_even_by_two_processes_at_once(blank_url):

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import asyncpg
+
 from bot.errors import Unavailable
 from bot.models import storable_text
 from bot.progress import SILENT, Progress
+from bot.storage.postgres.session import CONNECTION_ERRORS
 from bot.storage.postgres.store import PostgresStore
 from bot.storage.sqlite.session import EVENTS_WITH_TEXTS, PURGED_IDS_KEY, connect
 
@@ -74,8 +77,12 @@ async def copy_sqlite(source: Path, target: PostgresStore,
                       progress: Progress = SILENT) -> dict[str, int]:
     """Copy the (migrated) SQLite database at `source` into `target`; the rows per table.
     `progress` counts each row twice (copied, then checked) and each event re-indexed."""
-    db = connect(source, read_only=True)
+    db = connect(source, read_only=True, isolation_level=None)
     try:
+        # One read transaction: every table as of one moment. Read each in one of its own
+        # (sqlite3 begins none for a SELECT), a join committed between the events and the
+        # RSVPs gave an RSVP its event's confirmed count did not count, in both databases.
+        db.execute("BEGIN")
         rows = {table: [tuple(bool(v) if c in flags and v is not None else
                               storable_text(v) if isinstance(v, str) else v
                               for c, v in zip(columns, row, strict=True))
@@ -85,43 +92,52 @@ async def copy_sqlite(source: Path, target: PostgresStore,
                 for table, columns, flags in TABLES}
         outbox_seq = db.execute("SELECT coalesce(max(seq), 0) FROM sqlite_sequence"
                                 " WHERE name = 'outbox'").fetchone()[0]
+        db.execute("COMMIT")
     finally:
         db.close()
     repos = target.repositories
     copied = sum(len(table_rows) for table_rows in rows.values())
     progress.begin(2 * copied + len(rows["events"]))
-    async with target.patient() as conn, conn.transaction():
-        # A one-off copy waits for a lock as long as it takes, as a migration does.
-        await conn.execute("SET LOCAL lock_timeout = 0")
-        for table, columns, _ in TABLES:
-            override = " OVERRIDING SYSTEM VALUE" if table == "outbox" else ""
-            for start in range(0, len(rows[table]), COPY_CHUNK):
-                chunk = rows[table][start:start + COPY_CHUNK]
-                await conn.executemany(
-                    f"INSERT INTO {table} ({', '.join(columns)}){override} VALUES"
-                    f" ({', '.join(f'${i}' for i in range(1, len(columns) + 1))})"
-                    " ON CONFLICT DO NOTHING", chunk)
-                progress.advance(len(chunk))
-        for event_id, guild_id in await conn.fetch("SELECT id, guild_id FROM events"):
-            await repos.search.index(conn, event_id, guild_id,
-                                     await repos.content.content(conn, event_id))
-            progress.advance()
-        await conn.execute(
-            "SELECT setval(pg_get_serial_sequence('events', 'id'), greatest("
-            " (SELECT coalesce(max(id), 0) FROM events),"
-            " (SELECT coalesce(max(id), 0) FROM deleted_events),"
-            " (SELECT value::bigint FROM meta WHERE key = $1), 0) + 1, false)", PURGED_IDS_KEY)
-        await conn.execute(
-            "SELECT setval(pg_get_serial_sequence('outbox', 'id'), greatest("
-            " (SELECT coalesce(max(id), 0) FROM outbox), $1::bigint) + 1, false)", outbox_seq)
-        for table, columns, _ in TABLES:
-            there = {tuple(r) for r in await conn.fetch(
-                f"SELECT {', '.join(columns)} FROM {table}")}
-            progress.advance(len(rows[table]))
-            if there != set(rows[table]):
-                missing = len(set(rows[table]) - there)
-                raise Unavailable(
-                    f"the copy was undone: {table} in PostgreSQL would have {len(there)} rows "
-                    f"against {len(rows[table])} in {source}, {missing} of them not as in "
-                    f"{source}; the target holds other data, so copy into an empty database")
+    try:
+        async with target.patient() as conn, conn.transaction():
+            # A one-off copy waits for a lock as long as it takes, as a migration does.
+            await conn.execute("SET LOCAL lock_timeout = 0")
+            for table, columns, _ in TABLES:
+                override = " OVERRIDING SYSTEM VALUE" if table == "outbox" else ""
+                for start in range(0, len(rows[table]), COPY_CHUNK):
+                    chunk = rows[table][start:start + COPY_CHUNK]
+                    await conn.executemany(
+                        f"INSERT INTO {table} ({', '.join(columns)}){override} VALUES"
+                        f" ({', '.join(f'${i}' for i in range(1, len(columns) + 1))})"
+                        " ON CONFLICT DO NOTHING", chunk)
+                    progress.advance(len(chunk))
+            for event_id, guild_id in await conn.fetch("SELECT id, guild_id FROM events"):
+                await repos.search.index(conn, event_id, guild_id,
+                                         await repos.content.content(conn, event_id))
+                progress.advance()
+            await conn.execute(
+                "SELECT setval(pg_get_serial_sequence('events', 'id'), greatest("
+                " (SELECT coalesce(max(id), 0) FROM events),"
+                " (SELECT coalesce(max(id), 0) FROM deleted_events),"
+                " (SELECT value::bigint FROM meta WHERE key = $1), 0) + 1, false)", PURGED_IDS_KEY)
+            await conn.execute(
+                "SELECT setval(pg_get_serial_sequence('outbox', 'id'), greatest("
+                " (SELECT coalesce(max(id), 0) FROM outbox), $1::bigint) + 1, false)", outbox_seq)
+            for table, columns, _ in TABLES:
+                there = {tuple(r) for r in await conn.fetch(
+                    f"SELECT {', '.join(columns)} FROM {table}")}
+                progress.advance(len(rows[table]))
+                if there != set(rows[table]):
+                    missing = len(set(rows[table]) - there)
+                    raise Unavailable(
+                        f"the copy was undone: {table} in PostgreSQL would have {len(there)} rows "
+                        f"against {len(rows[table])} in {source}, {missing} of them not as in "
+                        f"{source}; the target holds other data, so copy into an empty database")
+    except (*CONNECTION_ERRORS, asyncpg.InterfaceError) as exc:
+        # A server restarted or a session ended mid-copy: the transaction is rolled back
+        # (or, lost as it committed, whole); a run again copies what is missing, and checks.
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise Unavailable(f"the connection to the PostgreSQL database was lost during the "
+                          f"copy ({reason}); run migrate-db again: it copies what is not "
+                          "there yet, and checks every row") from None
     return {table: len(rows[table]) for table, _, _ in TABLES}

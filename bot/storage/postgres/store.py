@@ -21,7 +21,7 @@ import asyncpg
 
 from bot.errors import Unavailable
 from bot.models import EventSummary, Joined
-from bot.storage import safe_url, url_problem
+from bot.storage import POSTGRES_BACKUP, safe_url, url_problem
 from bot.storage.postgres.content import PostgresContent
 from bot.storage.postgres.events import PostgresEvents
 from bot.storage.postgres.listener import NoticeListener
@@ -208,8 +208,7 @@ class PostgresStore:
         return await self.run(self.events.summary, guild_id, event_id)
 
     async def backup(self, target: str | Path) -> None:
-        raise Unavailable("the database is PostgreSQL: back it up with pg_dump "
-                          "(for example `pg_dump -Fc DATABASE_URL > eventbot.dump`)")
+        raise Unavailable(POSTGRES_BACKUP)
 
 
 def well_formed(url: str) -> None:
@@ -225,7 +224,10 @@ def unusable(exc: BaseException, url: str, given_as: str, *,
     names it without its password and says what to check (`given_as`: the setting or
     option the URL came from); None for an error that is not about the database."""
     if isinstance(exc, OSError | asyncpg.PostgresError | asyncpg.InterfaceError):
-        return Unavailable(f"cannot use the PostgreSQL database {safe_url(url)} ({exc}); "
+        # (a server that takes the connection and never answers: a TimeoutError, no text)
+        reason = str(exc) or ("no answer in time" if isinstance(exc, TimeoutError)
+                              else type(exc).__name__)
+        return Unavailable(f"cannot use the PostgreSQL database {safe_url(url)} ({reason}); "
                            f"check {given_as} and that the server is up")
     if isinstance(exc, ValueError) and not connected:  # asyncpg could not read the URL
         # Its message may quote the URL, password included: say what to check instead.

@@ -77,3 +77,23 @@ def running_alone(database: Path, token: str, shards: int,
         yield None
     finally:
         os.close(fd)  # releases every lock this process holds on the file
+
+
+def held_by_a_bot(database: Path) -> bool:
+    """Whether a running bot, of any token, holds its locks on the database (a one-off copy
+    of it would leave behind what that bot writes meanwhile). Only looked at: nothing is
+    held, and a database without a lock file has had no bot run on it."""
+    if fcntl is None:
+        return False
+    try:
+        fd = os.open(lock_path(database), os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB, 0, 0)  # every byte, to the end
+    except OSError:  # EAGAIN or EACCES: a bot holds one of them
+        return True
+    else:
+        return False
+    finally:
+        os.close(fd)  # (and the shared lock with it)

@@ -1,0 +1,111 @@
+"""`python -m bot` refusing, in one line, what would otherwise write to the wrong place:
+a path that names a folder, a `.env` that is no file, a database that is not there, an
+error with nowhere to go but the command's output."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT, SAMPLE_DIR
+
+GUILD = "123456789012345678"
+
+
+@pytest.fixture
+def cli(tmp_path):
+    base = {k: v for k, v in os.environ.items()
+            if not k.startswith(("DISCORD_", "DEFAULT_", "DATABASE_"))}
+    base.update(PYTHONPATH=str(ROOT), DATABASE_PATH=str(tmp_path / "bot.sqlite3"),
+                EVENTS_DIR=str(ROOT / "data" / "events"))
+
+    def run(*args: str, env: dict[str, str | None] | None = None, **options
+            ) -> subprocess.CompletedProcess:
+        given = {k: v for k, v in (base | (env or {})).items() if v is not None}
+        return subprocess.run([sys.executable, "-m", "bot", *args], cwd=tmp_path, env=given,
+                              stdin=subprocess.DEVNULL, text=True, timeout=60,
+                              **({"capture_output": True} | options))
+
+    run.db = tmp_path / "bot.sqlite3"
+    return run
+
+
+def imported(cli) -> None:
+    proc = cli("import", str(SAMPLE_DIR), "--guild", GUILD)
+    assert proc.returncode == 0, proc.stderr
+
+
+def refused_in_one_line(proc) -> bool:
+    return (proc.returncode == 2 and proc.stderr.startswith("eventbot: ")
+            and proc.stderr.count("\n") == 1)
+
+
+def test_a_backup_target_ending_in_a_slash_is_not_written_as_a_file(cli, tmp_path):
+    """pathlib drops the slash: `backup newdir/` wrote a file "newdir" and said it had
+    backed up to "newdir/"."""
+    imported(cli)
+    proc = cli("backup", "newdir/")
+    assert refused_in_one_line(proc), proc.stderr
+    assert "names a folder" in proc.stderr
+    assert not (tmp_path / "newdir").exists()
+
+
+def test_a_database_path_ending_in_a_slash_is_not_made_as_a_file(cli, tmp_path):
+    proc = cli("import", str(SAMPLE_DIR), "--guild", GUILD, env={"DATABASE_PATH": "dbfolder/"})
+    assert refused_in_one_line(proc), proc.stderr
+    assert "DATABASE_PATH='dbfolder/' names a folder" in proc.stderr
+    assert not (tmp_path / "dbfolder").exists()
+
+
+@pytest.mark.parametrize("kind", ["folder", "pipe"])
+def test_an_env_that_is_not_a_file_is_refused_in_one_line(cli, tmp_path, kind):
+    """A `.env` folder (what `docker run -v ./.env:/app/.env` makes where the host has no
+    .env) or a pipe was skipped without a word: the import went into a second database,
+    data/eventbot.sqlite3, and `run` said to copy .env.example to .env."""
+    if kind == "folder":
+        (tmp_path / ".env").mkdir()
+    else:
+        os.mkfifo(tmp_path / ".env")
+    proc = cli("import", str(SAMPLE_DIR), "--guild", GUILD, env={"DATABASE_PATH": None})
+    assert refused_in_one_line(proc), proc.stderr
+    assert ".env is" in proc.stderr and "not a settings file" in proc.stderr
+    assert not (tmp_path / "data").exists()
+
+
+def test_an_error_with_stderr_closed_does_not_go_into_the_output(cli, tmp_path):
+    """With stderr closed (a daemon, `2>&-`), the error line went to stdout: into the CSV
+    a script reads as data."""
+    imported(cli)
+    proc = cli("rsvps", "no-such-event", "--csv", capture_output=False,
+               stdout=subprocess.PIPE, preexec_fn=lambda: os.close(2))
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+
+
+def test_reset_sync_state_on_a_database_that_is_not_there_makes_none(cli, tmp_path):
+    """A mistyped DATABASE_PATH: a new database was made there, with its folders, and the
+    command said the next start syncs, while the bot's own database was left as it was."""
+    typo = tmp_path / "dta" / "eventbot.sqlite3"
+    proc = cli("reset-sync-state", env={"DATABASE_PATH": str(typo)})
+    assert refused_in_one_line(proc), proc.stderr
+    assert "does not exist" in proc.stderr
+    assert not (tmp_path / "dta").exists()
+
+
+@pytest.mark.parametrize("command", ["events", "migrate-db"])
+def test_a_postgresql_server_that_never_answers_is_named_with_a_reason(cli, command):
+    """A server that takes the connection and never answers (a firewall that drops, a
+    hung server): the line gave an empty reason, "()"."""
+    imported(cli)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        url = f"postgresql://eventbot@127.0.0.1:{silent.getsockname()[1]}/eventbot"
+        proc = (cli("events", env={"DATABASE_URL": url}) if command == "events"
+                else cli("migrate-db", "--to", url))
+    assert refused_in_one_line(proc), proc.stderr
+    assert "(no answer in time)" in proc.stderr and "()" not in proc.stderr
