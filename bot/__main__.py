@@ -17,6 +17,7 @@ try:
     import argparse
     import asyncio
     import contextlib
+    import io
     import json
     import logging
     import os
@@ -91,6 +92,15 @@ def say(text: str, end: str = "\n") -> None:
     """Print `text` on stdout, as every command's result is (`writing_output`)."""
     with writing_output():
         print(text, end=end)
+
+
+def say_records(text: str) -> None:
+    """`say` data that ends its own records (the CSV's CRLF, RFC 4180) as it is: a stdout
+    that turns each "\n" into the system's line end (Windows') made them "\r\r\n", a lone
+    CR that spreadsheets read as an empty row after each member."""
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(newline="")
+    say(text, end="")
 
 
 ADD_TOKEN = ("copy .env.example to .env and put your bot's token there (README: 'Run it in "
@@ -417,7 +427,7 @@ async def cmd_rsvps(settings: Settings, args: argparse.Namespace) -> int:
         data_in_utf8()
         if sys.stdout.isatty():  # read at a terminal, as the listing is: names `shown`
             rsvps = [replace(r, name=shown(r.name)) for r in rsvps]
-        say(attendees_csv(rsvps), end="")
+        say_records(attendees_csv(rsvps))
     else:
         if not rsvps:
             say(f"no RSVPs yet for event {event_id}")

@@ -74,6 +74,11 @@ class Event:
     # database raises it by one for each write that changes any of those (migration 24's
     # trigger), whatever writes the row: it only ever goes up.
     revision: int = 0
+    # The `.ics` file's UID, unique to this event in every database: a random one given as
+    # it is made (migration 40). Its id is not: a restored backup gives an id again, and
+    # another deployment's database has its own event of the same id in the same server.
+    # None for a row written without it (a tool's); its calendar then says it by its id.
+    calendar_uid: str | None = None
 
     @property
     def seats(self) -> Seats:

@@ -270,11 +270,11 @@ def speakers_reply(lang: Language, event: Event, owner_id: int, held: Held
     return pager.embed, pager
 
 
-def calendar_file(lang: Language, event: Event) -> bytes:
+def calendar_file(lang: Language, event: Event, most: int | None = None) -> bytes:
     """The event's `.ics`, described in two languages the member's first, as /event info
-    shows it to them."""
+    shows it to them; at most `most` bytes (`event_ics`)."""
     ordered = reader_first(lang, event.description)
-    return event_ics(dataclasses.replace(event, description=ordered))
+    return event_ics(dataclasses.replace(event, description=ordered), most=most)
 
 
 @app_commands.guild_only()
@@ -383,7 +383,8 @@ class EventCommands(commands.GroupCog, group_name="event",
         found = await resolve_event(interaction, event)
         lang = member_language(interaction)
         # A large event's file (MBs of description) takes most of a second to write.
-        data = await off_loop(calendar_file, lang, found)
+        # within the upload limit the interaction says (Discord refuses more: 413, 40005)
+        data = await off_loop(calendar_file, lang, found, interaction.filesize_limit)
         file = discord.File(io.BytesIO(data), filename=f"{found.slug}.ics")
         await respond(interaction, calendar_reply(lang, found), ephemeral=True, file=file)
 

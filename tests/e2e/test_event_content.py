@@ -7,7 +7,7 @@ from icalendar import Calendar
 
 from sandbox import Attachment
 from tests.conftest import ROOT
-from tests.e2e.conftest import import_page
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page
 from tests.e2e.test_bot import text_of
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -152,3 +152,28 @@ async def test_a_recaps_headed_paragraphs_are_its_takeaways_in_either_language(w
                                      event=str(event_id))
         heading = "Port Funding" if name == "recap.txt" else "港口资金"
         assert f"**{heading}**" in text_of(takeaways), text_of(takeaways)
+
+
+async def test_a_calendar_file_over_the_upload_limit_is_cut_to_fit(world, fake):
+    """Discord refuses an upload over the interaction's `attachment_size_limit` (413,
+    40005): the member got "Something went wrong on my side" and no file. The description
+    is cut where the file fits; the entry is otherwise whole."""
+    page = OPEN_ANNOUNCEMENT.replace(b"\n\n", b"\n\n" + b"A long description. " * 300
+                                     + b"\n\n", 1)
+    event_id = await world.import_event("Calendar Limits", capacity=5, page=page,
+                                        starts_at="2031-12-01 18:00")
+    member = world.member("calendar limit")
+    whole = await fake.slash(world.guild, member, "event calendar", event=str(event_id))
+    [(_, data)] = whole.files
+    assert len(data) > 4_000, len(data)
+    limit = fake.attachment_size_limit
+    try:
+        fake.attachment_size_limit = 4_000
+        cut = await fake.slash(world.guild, member, "event calendar", event=str(event_id))
+    finally:
+        fake.attachment_size_limit = limit
+    assert cut.ephemeral
+    [(_, small)] = cut.files
+    assert 3_000 < len(small) <= 4_000
+    [entry] = Calendar.from_ical(small).walk("VEVENT")
+    assert str(entry["summary"]) == "Calendar Limits" and "…" in str(entry["description"])

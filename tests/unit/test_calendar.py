@@ -23,7 +23,7 @@ def test_ics_has_the_event_at_the_right_instant():
     assert str(entry["location"]) == "Hall A"
     assert str(entry["url"]) == "https://example.org/e/7"
     assert "https://example.org/e/7" in str(entry["description"])
-    assert str(entry["uid"]) == "event-7-1@eventbot"
+    assert str(entry["uid"]) == "event-7-1@eventbot"  # a row without its own UID
     assert data.startswith(b"BEGIN:VCALENDAR\r\n")
 
 
@@ -71,3 +71,66 @@ def test_a_link_written_with_chinese_or_quotes_is_a_uri_in_the_file():
     assert unquote(url) == link
     [entry] = Calendar.from_ical(ics).walk("VEVENT")
     assert str(entry["description"]).endswith(link)  # as written, for people to read
+
+
+# RFC 3986's URI for an http(s) address, strictly: "%" only as an encoding, "[" and "]"
+# only around an IP literal host, one "#".
+_PCHAR = r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})"
+_HOST = r"(?:\[[0-9A-Fa-f:.]+\]|(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})*)"
+STRICT_URI = re.compile(rf"https?://{_HOST}(?::\d*)?(?:/{_PCHAR}*)*"
+                        rf"(?:\?(?:{_PCHAR}|[/?])*)?(?:#(?:{_PCHAR}|[/?])*)?")
+
+
+@pytest.mark.parametrize("link", [
+    "https://example.org/100%sure",  # a "%" that begins no encoding
+    "https://example.org/agenda#day-1#panel",  # a second "#"
+    "https://example.org/items[1]?page=[2]",  # brackets outside an IP literal
+    "https://[2001:db8::1]/talk",  # ...and inside one
+    "https://example.org/活动?名=李彬",
+])
+def test_a_link_the_bot_takes_is_a_uri_in_the_file(link):
+    """RFC 5545 §3.3.13: a URL value is a URI (RFC 3986). These links were written with a
+    lone "%", a second "#" or brackets as they were."""
+    start = datetime(2031, 12, 1, 18, tzinfo=UTC)
+    data = event_ics(event(link=link, starts_at=start, ends_at=None))
+    [entry] = Calendar.from_ical(data).walk("VEVENT")
+    url = str(entry["url"])
+    assert STRICT_URI.fullmatch(url), url
+    assert unquote(url) == link
+
+
+def test_the_file_is_a_calendar_to_import_not_a_scheduling_message():
+    """METHOD:PUBLISH made it an iTIP message (RFC 5546), which must name an ORGANIZER
+    the bot does not have."""
+    calendar = Calendar.from_ical(event_ics(event(starts_at=datetime(2031, 12, 1, tzinfo=UTC))))
+    assert "METHOD" not in calendar
+
+
+def test_an_event_with_its_own_calendar_uid_is_known_by_it():
+    start = datetime(2031, 12, 1, 18, tzinfo=UTC)
+    uid = "6f1c2f0e-3a59-4a4e-9d2b-0c1d2e3f4a5b"
+    [entry] = Calendar.from_ical(event_ics(event(starts_at=start, calendar_uid=uid))
+                                 ).walk("VEVENT")
+    assert str(entry["uid"]) == uid
+
+
+@pytest.mark.parametrize("text", ["A long description. ", "长描述，逗号；分号\\", "x\n", "😀"])
+def test_a_file_over_the_upload_limit_has_its_description_cut_to_fit(text):
+    """Discord takes uploads up to the interaction's limit (413, 40005 above it): a
+    description that makes the file longer is cut where it fits, the rest of the entry
+    whole, the link kept."""
+    start = datetime(2031, 12, 1, 18, tzinfo=UTC)
+    made = event(starts_at=start, description=text * 5_000, venue="Hall A",
+                 link="https://example.org/e/7")
+    whole = event_ics(made)
+    for most in (len(whole), len(whole) - 1, 4_000, 1_500):
+        data = event_ics(made, most=most)
+        assert len(data) <= most, (most, len(data))
+        [entry] = Calendar.from_ical(data).walk("VEVENT")
+        description = str(entry["description"])
+        assert str(entry["summary"]) == "Missile Defense" and str(entry["location"]) == "Hall A"
+        assert description.endswith("https://example.org/e/7")
+        if most < len(whole):
+            assert "…" in description and len(data) > 0.9 * most  # (cut no shorter)
+    with pytest.raises(Conflict, match="larger than Discord takes"):
+        event_ics(made, most=300)

@@ -109,3 +109,25 @@ def test_a_postgresql_server_that_never_answers_is_named_with_a_reason(cli, comm
                 else cli("migrate-db", "--to", url))
     assert refused_in_one_line(proc), proc.stderr
     assert "(no answer in time)" in proc.stderr and "()" not in proc.stderr
+
+
+def test_the_csv_keeps_its_own_record_ends_where_stdout_translates_line_ends(tmp_path,
+                                                                             monkeypatch):
+    """Records end in CRLF (RFC 4180). A stdout that turns "\\n" into CRLF, as Windows'
+    does (simulated here), made each end "\\r\\r\\n": an empty row after each member."""
+    import io
+
+    from bot.__main__ import main
+    from bot.render_replies import attendees_csv
+
+    monkeypatch.chdir(tmp_path)  # no .env here
+    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "bot.sqlite3"))
+    monkeypatch.setenv("EVENTS_DIR", str(ROOT / "data" / "events"))
+    assert main(["import", str(SAMPLE_DIR), "--guild", GUILD]) == 0
+    raw = io.BytesIO()
+    windows = io.TextIOWrapper(raw, encoding="utf-8", newline="\r\n")
+    monkeypatch.setattr(sys, "stdout", windows)
+    assert main(["rsvps", "1", "--csv"]) == 0
+    windows.flush()
+    assert raw.getvalue() == attendees_csv([]).encode()
+    assert raw.getvalue().endswith(b"\r\n") and b"\r\r\n" not in raw.getvalue()

@@ -31,7 +31,7 @@ TABLES: tuple[tuple[str, tuple[str, ...], frozenset[str]], ...] = (
                 "description", "recap_summary", "language", "translation", "off_the_record",
                 "access_notes", "scheduled_event_id", "attendee_role_id", "archived",
                 "is_sample", "start_offset", "end_offset", "created_at", "updated_at",
-                "content_bytes", "revision"),
+                "content_bytes", "revision", "calendar_uid"),
      frozenset({"all_day", "registration_open", "off_the_record", "archived", "is_sample"})),
     ("pages", ("event_id", "kind", "lang", "body", "imported_at", "text_hash", "url",
                "parsed"), frozenset()),

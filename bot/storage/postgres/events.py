@@ -290,7 +290,7 @@ class PostgresEvents(Repository):
             takeaways=await self._content.takeaways(conn, event_id),
             all_day=row["all_day"], archived=row["archived"], is_sample=row["is_sample"],
             start_offset=row["start_offset"], end_offset=row["end_offset"],
-            revision=row["revision"])
+            revision=row["revision"], calendar_uid=row["calendar_uid"])
 
     async def edit_event(self, guild_id: int, event_id: int, edit: EventEdit,
                          now: datetime | None = None, *,

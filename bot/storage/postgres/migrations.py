@@ -422,6 +422,12 @@ MIGRATIONS: dict[int, str] = {
     """,
     # 39: the promotions whose DMs are not yet sent, for the reminder walk (SQLite's 39).
     39: "CREATE INDEX outbox_promotions ON outbox (event_id, id) WHERE kind = 'promoted'",
+    # 40: each event's calendar UID, random, given as it is made (SQLite's 40).
+    40: """
+    ALTER TABLE events ADD COLUMN calendar_uid TEXT;
+    UPDATE events SET calendar_uid = 'event-' || id || '-' || guild_id || '@eventbot';
+    ALTER TABLE events ALTER COLUMN calendar_uid SET DEFAULT gen_random_uuid()::text;
+    """,
 }
 DAYS_IN_ZONES = 14  # after this one, the code fills in the all-day events' offsets
 # An upgrade from before this one ends with the code filling the search table again.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import uuid
 from collections.abc import Generator, Sequence
 from datetime import datetime
 from typing import Any
@@ -332,11 +333,11 @@ class SqliteEvents(Repository):
             closed = any(page.registration_closed for _, page in pages)
             cursor = db.execute(
                 "INSERT INTO events (id, guild_id, slug, title, capacity, registration_open,"
-                f" closed_reason, is_sample, created_at, updated_at) VALUES (({HIGHEST_EVENT_ID})"
-                " + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " closed_reason, is_sample, created_at, updated_at, calendar_uid) VALUES"
+                f" (({HIGHEST_EVENT_ID}) + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (guild_id, slug, draft.title, draft.capacity or DEFAULT_CAPACITY,
                  int(not closed), PAGE_CLOSED if closed
-                 else None, int(sample), ts(now), ts(now)))
+                 else None, int(sample), ts(now), ts(now), str(uuid.uuid4())))
             event_id = int(cursor.lastrowid or 0)
             # its texts, empty until its pages' are written over them (an update: a new
             # event's description counts a revision, as PostgreSQL's does); over any left
@@ -476,7 +477,8 @@ class SqliteEvents(Repository):
             people=people, takeaways=takeaways,
             all_day=bool(row["all_day"]), archived=bool(row["archived"]),
             is_sample=bool(row["is_sample"]), start_offset=row["start_offset"],
-            end_offset=row["end_offset"], revision=row["revision"])
+            end_offset=row["end_offset"], revision=row["revision"],
+            calendar_uid=row["calendar_uid"])
 
     def edit_event(self, guild_id: int, event_id: int, edit: EventEdit,
                    now: datetime | None = None, *,

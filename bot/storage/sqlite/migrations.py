@@ -548,6 +548,13 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE INDEX outbox_promotions ON outbox (event_id, id) WHERE kind = 'promoted';
     """,
+    # 40: each event's calendar UID (`Event.calendar_uid`), random, given as it is made
+    # (SQLite adds no column with a random default: the insert gives it). The events there
+    # keep the UID their calendar files had, so that calendars holding them update them.
+    """
+    ALTER TABLE events ADD COLUMN calendar_uid TEXT;
+    UPDATE events SET calendar_uid = 'event-' || id || '-' || guild_id || '@eventbot';
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
