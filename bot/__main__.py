@@ -230,7 +230,6 @@ async def cmd_reset_sync_state(settings: Settings, args: argparse.Namespace) -> 
     from bot.app import SYNC_HASH_KEY
 
     scopes = ["global", *([str(settings.sync_guild_id)] if settings.sync_guild_id else [])]
-    require_database(settings, "the bot's database")
     async with await open_store(settings.database) as store:
         for scope in scopes:
             # an empty hash matches no command set

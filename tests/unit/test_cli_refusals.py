@@ -1,6 +1,6 @@
 """`python -m bot` refusing, in one line, what would otherwise write to the wrong place:
-a path that names a folder, a `.env` that is no file, a database that is not there, an
-error with nowhere to go but the command's output."""
+a path that names a folder, a `.env` that is no file, an error with nowhere to go but
+the command's output."""
 
 from __future__ import annotations
 
@@ -86,16 +86,6 @@ def test_an_error_with_stderr_closed_does_not_go_into_the_output(cli, tmp_path):
     assert proc.stdout == ""
 
 
-def test_reset_sync_state_on_a_database_that_is_not_there_makes_none(cli, tmp_path):
-    """A mistyped DATABASE_PATH: a new database was made there, with its folders, and the
-    command said the next start syncs, while the bot's own database was left as it was."""
-    typo = tmp_path / "dta" / "eventbot.sqlite3"
-    proc = cli("reset-sync-state", env={"DATABASE_PATH": str(typo)})
-    assert refused_in_one_line(proc), proc.stderr
-    assert "does not exist" in proc.stderr
-    assert not (tmp_path / "dta").exists()
-
-
 @pytest.mark.parametrize("command", ["events", "migrate-db"])
 def test_a_postgresql_server_that_never_answers_is_named_with_a_reason(cli, command):
     """A server that takes the connection and never answers (a firewall that drops, a
@@ -131,3 +121,4 @@ def test_the_csv_keeps_its_own_record_ends_where_stdout_translates_line_ends(tmp
     windows.flush()
     assert raw.getvalue() == attendees_csv([]).encode()
     assert raw.getvalue().endswith(b"\r\n") and b"\r\r\n" not in raw.getvalue()
+

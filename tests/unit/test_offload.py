@@ -66,9 +66,9 @@ async def test_a_calendar_file_is_written_off_the_event_loop(monkeypatch):
     loop, every other member's interaction would wait for it."""
     written_on: list[str] = []
 
-    def recording_ics(event, now=None):
+    def recording_ics(event, now=None, most=None):
         written_on.append(threading.current_thread().name)
-        return calendar.event_ics(event, now)
+        return calendar.event_ics(event, now, most)
 
     async def found(interaction, ref):
         return event()
@@ -81,7 +81,8 @@ async def test_a_calendar_file_is_written_off_the_event_loop(monkeypatch):
     monkeypatch.setattr(events, "event_ics", recording_ics)
     monkeypatch.setattr(events, "resolve_event", found)
     monkeypatch.setattr(events, "respond", respond)
-    interaction = SimpleNamespace(locale=discord.Locale.american_english)
+    interaction = SimpleNamespace(locale=discord.Locale.american_english,
+                                  filesize_limit=10 << 20)
     await events.EventCommands.calendar.callback(SimpleNamespace(), interaction, None)
     assert written_on and written_on[0] != threading.current_thread().name
     assert sent[0].fp.read().startswith(b"BEGIN:VCALENDAR")
