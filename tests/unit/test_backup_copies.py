@@ -134,3 +134,26 @@ def test_a_backup_linked_whose_first_name_cannot_be_removed_says_it_is_whole(
     monkeypatch.undo()
     with sqlite3.connect(target) as copy:
         assert copy.execute("SELECT name FROM sqlite_master").fetchall() == [("t",)]
+
+
+@pytest.mark.parametrize("name", ["b" * 230 + ".sqlite3", "备份" * 40 + ".db"])
+def test_a_backup_into_a_long_valid_name_is_made_and_its_killed_copy_removed(tmp_path, name):
+    """A name of 230 to 255 bytes, valid, was refused "File name too long": the copy's
+    name adds 18 bytes to it, and SQLite's journal beside it 8 more. A long name's copy
+    is named by its start and a digest; a backup killed into it is cleaned up as any."""
+    assert len(os.fsencode(name)) <= 255
+    database = tmp_path / "eventbot.sqlite3"
+    with sqlite3.connect(database) as source:
+        source.execute("CREATE TABLE t (x)")
+    target = tmp_path / name
+    killed = tmp_path / f"{files._copy_prefix(target)}k1abcdef.partial"
+    assert len(os.fsencode(killed.name + "-journal")) <= 255
+    killed.write_bytes(b"\0" * 4096)
+    os.utime(killed, (time.time() - 600, time.time() - 600))
+    source = sqlite3.connect(database)
+    try:
+        files.backup_to(source, target)
+    finally:
+        source.close()
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
+        ["eventbot.sqlite3", name])

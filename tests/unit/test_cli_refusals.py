@@ -1,6 +1,6 @@
-"""`python -m bot` refusing, in one line, what would otherwise write to the wrong place:
-a path that names a folder, a `.env` that is no file, an error with nowhere to go but
-the command's output."""
+"""`python -m bot` refusing, in one line, what would otherwise write to the wrong place
+(a path that names a folder, a `.env` that is no file, an error with nowhere to go but
+the command's output), and taking what it refused wrongly (a long file name)."""
 
 from __future__ import annotations
 
@@ -122,3 +122,12 @@ def test_the_csv_keeps_its_own_record_ends_where_stdout_translates_line_ends(tmp
     assert raw.getvalue() == attendees_csv([]).encode()
     assert raw.getvalue().endswith(b"\r\n") and b"\r\r\n" not in raw.getvalue()
 
+
+def test_a_backup_into_a_long_but_valid_file_name_is_made(cli, tmp_path):
+    """Not refused: a name of 238 bytes got "File name too long", of the copy's name."""
+    imported(cli)
+    name = "b" * 230 + ".sqlite3"
+    proc = cli("backup", name)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / name).stat().st_size > 0
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import glob
+import hashlib
 import os
 import re
 import sqlite3
@@ -63,7 +64,7 @@ def backup_to(source: sqlite3.Connection, target: Path, source_path: Path | None
     fd = -1
     try:
         _remove_abandoned(target)
-        fd, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial",
+        fd, partial = tempfile.mkstemp(prefix=_copy_prefix(target), suffix=".partial",
                                        dir=target.parent)
         if fcntl is not None:
             fcntl.flock(fd, fcntl.LOCK_EX)  # (a lock of its own: SQLite's are fcntl's)
@@ -124,6 +125,25 @@ def _keep(copy: Path, target: Path) -> None:
                               "remove that name") from None
 
 
+# What a copy's name adds to its prefix: 8 characters of `mkstemp`'s, ".partial", and
+# SQLite's "-journal" beside it; with the prefix, within a file name's 255 bytes.
+_COPY_NAME_ADDS = 8 + len(".partial") + len("-journal")
+NAME_MAX = 255
+
+
+def _copy_prefix(target: Path) -> str:
+    """The start of the name a backup into `target` writes its copy under: `.NAME.`, or
+    for a long name (which would make the copy's name longer than a file system takes, and
+    a backup into a valid name fail), its first 150 bytes and a digest of the rest."""
+    prefix = f".{target.name}."
+    if len(os.fsencode(prefix)) + _COPY_NAME_ADDS <= NAME_MAX:
+        return prefix
+    short = target.name
+    while len(os.fsencode(short)) > 150:  # (by characters: no character cut in two)
+        short = short[:-1]
+    return f".{short}~{hashlib.sha256(os.fsencode(prefix)).hexdigest()[:12]}."
+
+
 # Seconds since a copy's last write before a backup that finds it unheld takes it for
 # abandoned: one made this instant may not be held yet.
 ABANDONED_AFTER = 60.0
@@ -141,8 +161,9 @@ def _remove_abandoned(target: Path) -> None:
     held the backup for good."""
     if fcntl is None:
         return
-    for partial in target.parent.glob(f".{glob.escape(target.name)}.*.partial"):
-        if not _COPY_NAME.fullmatch(partial.name[len(target.name) + 2:-len(".partial")]):
+    prefix = _copy_prefix(target)
+    for partial in target.parent.glob(f"{glob.escape(prefix)}*.partial"):
+        if not _COPY_NAME.fullmatch(partial.name[len(prefix):-len(".partial")]):
             continue
         try:
             seen = os.lstat(partial)
