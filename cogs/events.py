@@ -382,8 +382,8 @@ class EventCommands(commands.GroupCog, group_name="event",
     async def calendar(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
         lang = member_language(interaction)
-        # A large event's file (MBs of description) takes most of a second to write.
-        # within the upload limit the interaction says (Discord refuses more: 413, 40005)
+        # A large event's file (MBs of description) takes most of a second to write, cut to
+        # the upload limit the interaction says (Discord refuses more: 413, code 40005).
         data = await off_loop(calendar_file, lang, found, interaction.filesize_limit)
         file = discord.File(io.BytesIO(data), filename=f"{found.slug}.ics")
         await respond(interaction, calendar_reply(lang, found), ephemeral=True, file=file)
