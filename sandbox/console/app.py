@@ -90,7 +90,11 @@ def prepare_database(settings: Settings, path: Path, *, fresh: bool) -> None:
 
 def sandbox_database(settings: Settings, database: Path, *, fresh: bool) -> Path:
     """The database's absolute path, prepared; never the bot's own database."""
-    database = database.expanduser().resolve()
+    try:
+        database = database.expanduser().resolve()
+    except (OSError, RuntimeError) as exc:  # a loop of links; "~nosuchuser/..."
+        raise SandboxError(f"{database}: cannot use it as the sandbox database ({exc}); give "
+                           "--database a file name, e.g. data/sandbox.sqlite3") from None
     if database.is_dir():  # an empty --database names the current folder
         raise SandboxError(f"{database} is a folder; give --database a file name, e.g. "
                            "data/sandbox.sqlite3")

@@ -234,9 +234,9 @@ class Console(SlashCommands):
             raise LineError("no message with buttons shown yet (as moderator: /manage announce)")
         message, buttons = self.buttons
         self._check_seen_by(self.buttons_seen_by, "its buttons")
-        if not (arg.isascii() and arg.isdigit()) or not 1 <= int(arg) <= len(buttons):
+        if not 1 <= (picked := _number(arg)) <= len(buttons):
             raise LineError(f"click which button? 1 to {len(buttons)}, e.g. click 1")
-        button = buttons[int(arg) - 1]
+        button = buttons[picked - 1]
         if button.get("url"):
             raise LineError(f"that button is a link to {button['url']}")
         if button.get("disabled"):
@@ -251,12 +251,12 @@ class Console(SlashCommands):
                             "the bios take several pages)")
         self._check_seen_by(self.buttons_seen_by, "its menu")
         options = menus[0].get("options") or []
-        if not (arg.isascii() and arg.isdigit()) or not 1 <= int(arg) <= len(options):
+        if not 1 <= (picked := _number(arg)) <= len(options):
             raise LineError(f"choose which option? 1 to {len(options)}, e.g. choose 1")
         if menus[0].get("disabled"):
             raise LineError("that menu is disabled")
         await self._press(self.buttons[0], menus[0]["custom_id"],
-                          [options[int(arg) - 1]["value"]])
+                          [options[picked - 1]["value"]])
 
     async def _press(self, message: dict[str, Any], custom_id: str,
                      values: list[str] | None = None) -> None:
@@ -319,9 +319,10 @@ class Console(SlashCommands):
             raise LineError("no message with a file shown yet (as moderator: /manage "
                             "attendees)")
         self._check_seen_by(self.files_seen_by, "its files")
-        if arg and (not (arg.isascii() and arg.isdigit()) or not 1 <= int(arg) <= len(self.files)):
+        picked = _number(arg) if arg else 1
+        if not 1 <= picked <= len(self.files):
             raise LineError(f"show which file? 1 to {len(self.files)}, e.g. show 1")
-        name, data = self.files[int(arg or 1) - 1]
+        name, data = self.files[picked - 1]
         self.say(f"  📎 {name} ({len(data):,} bytes)")
         if b"\0" in data:
             self.say("  (not text: nothing to show)")
@@ -446,6 +447,15 @@ def form_fields(modal: dict[str, Any]) -> list[dict[str, Any]]:
 def _count(arg: str, default: int, what: str) -> int:
     if not arg:
         return default
-    if not (arg.isascii() and arg.isdigit()) or int(arg) == 0:
+    if (count := _number(arg)) < 1:
         raise LineError(f"{arg!r} is not a number of {what}")
+    return count
+
+
+def _number(arg: str) -> int:
+    """A count or a place in a list as typed: ASCII digits, at most 9 of them (Python's
+    int() refuses past 4,300 digits, and takes other scripts' digits); -1 for anything
+    else, which no list has."""
+    if not (arg.isascii() and arg.isdigit()) or len(arg) > 9:
+        return -1
     return int(arg)

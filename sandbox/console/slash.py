@@ -3,7 +3,10 @@ typed as the Discord client would send them, and autocomplete."""
 
 from __future__ import annotations
 
+import errno
 import mimetypes
+import os
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -128,13 +131,14 @@ class SlashCommands:
                 raise LineError(f"{name}: no role {value!r} in this server (?role lists them)")
             raise LineError(f"{name}: nobody called {value!r} in this server")
         if kind == 11:
-            path = Path(value).expanduser()
             limit = self.fake.attachment_size_limit  # what Discord's client uploads at most
             try:
-                with path.open("rb") as file:
-                    data = file.read(limit + 1)  # no further: /dev/zero has no end
+                path = Path(value).expanduser()
+                data = _read_upload(path, limit + 1)  # no further: /dev/zero has no end
             except OSError as exc:
                 raise LineError(f"{name}: cannot read {value} ({exc.strerror})") from None
+            except (ValueError, RuntimeError):  # a NUL in it; "~nosuchuser/..."
+                raise LineError(f"{name}: no file can be named {value!r}") from None
             if len(data) > limit:
                 raise LineError(f"{name}: {path.name} is larger than Discord uploads "
                                 f"({limit:,} bytes at most)")
@@ -157,6 +161,10 @@ class SlashCommands:
         # ("/管理 归档 撤销:True" is "/manage archive undo:True" in a zh-CN client).
         local = {local: p["name"] for p in params if (local := self._local_name(p))}
         line = parse_slash(text, [p["name"] for p in params] + list(local))
+        named = [local.get(key, key) for key in line.options]
+        if twice := next((option for option in named if named.count(option) > 1), None):
+            # (by its name and its localized one: the one typed later would win, unsaid)
+            raise LineError(f"{twice} is given twice")
         raw = {local.get(key, key): value for key, value in line.options.items()}
         options = self.typed_options(name, schema, raw)
         reply = await self._call(self.fake.slash(self.guild, self.member, name, options=options))
@@ -227,3 +235,19 @@ def fixed_choices(param: dict[str, Any], typed: str) -> list[dict[str, Any]]:
 
 def _quoted(value: str) -> str:
     return f'"{value}"' if " " in value else value
+
+
+def _read_upload(path: Path, most: int) -> bytes:
+    """At most `most` bytes of the file a member "uploads": a file, or a device that
+    answers at once (/dev/zero). A pipe or a terminal would hold the console, and the
+    local Discord on its loop, until something wrote to it: refused as no file."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not (stat.S_ISREG(mode) or (stat.S_ISCHR(mode) and not os.isatty(fd))):
+            raise OSError(errno.EINVAL, "not a file")
+        os.set_blocking(fd, True)
+        with os.fdopen(os.dup(fd), "rb") as file:
+            return file.read(most)
+    finally:
+        os.close(fd)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import os
 import sys
 import threading
@@ -22,7 +23,11 @@ CONSOLE_WORDS = ("as ", "click ", "choose ", "channel", "dms", "help", "locale "
 def terminal_reader(loop: asyncio.AbstractEventLoop) -> Callable[[str], Any]:
     """`await read(prompt)`: a line typed on the terminal (None at EOF), read with input()
     (so readline edits it) on a daemon thread: the event loop keeps serving the bot, and
-    Ctrl-C or quitting never waits for the thread."""
+    Ctrl-C or quitting never waits for the thread. A byte the terminal's encoding does not
+    read ends no session (input() raised, as at the end of input): it reaches the line
+    as an escape, which the console shows marked."""
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(errors="surrogateescape")
 
     def read(prompt: str) -> asyncio.Future[str | None]:
         future: asyncio.Future[str | None] = loop.create_future()
