@@ -275,7 +275,12 @@ def reopen(seats: Seats, waitlist: list[int], now: datetime) -> Promotions:
     # only of an event full when closed); a reopening fills the event anew when its
     # promotions take the last seat, or when it is full and that was never announced (its
     # seats were cut to the confirmed count while it was closed).
-    return Promotions(promoted, filled=seats.full and (bool(promoted) or not announced))
+    filled = seats.full and (bool(promoted) or not announced)
+    if filled:
+        # The reopening's own notice tells the channel every seat is taken: a capacity
+        # notice ("now closed") after "open again" would contradict it (`announce_fill`).
+        seats.capacity_noticed_at = now
+    return Promotions(promoted, filled=filled)
 
 
 def announce_fill(seats: Seats, now: datetime) -> bool:

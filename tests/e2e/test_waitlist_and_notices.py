@@ -191,10 +191,11 @@ async def test_churn_on_a_full_event_posts_one_capacity_notice(world, fake):
     assert len(capacity_notices(world, title)) == 1
 
 
-async def test_a_reopening_that_finds_the_seats_cut_to_full_posts_the_notice(world, fake):
+async def test_a_reopening_that_finds_the_seats_cut_to_full_says_so_once(world, fake):
     """Filled and announced, then two seats freed, closed, cut to the one seat held and
-    reopened: the event is full again, and the channel hears it a second time. Closed
-    while full and reopened, it hears nothing new."""
+    reopened: the event is full again, and the channel hears it in the reopening's notice,
+    with no "now closed" after its "open again". Closed while full and reopened, it hears
+    that it is open for the waitlist, and nothing more."""
     title = "Shrunk Colloquium"
     event = str(await world.import_event(title, capacity=3))
     a, b, c = (world.member(name) for name in ("shr1", "shr2", "shr3"))
@@ -212,14 +213,21 @@ async def test_a_reopening_that_finds_the_seats_cut_to_full_posts_the_notice(wor
     assert "now has 1 seat" in cut.content, cut
     opened = await fake.slash(world.guild, moderator, "manage open", event=event)
     assert "is open" in opened.content, opened
-    await fake.wait_message(world.guild.channel("announcements"),
-                            lambda m: len(capacity_notices(world, title)) == 2)
+    channel = world.guild.channel("announcements")
 
-    # closed while full, reopened: no news
+    def reopened_full(m) -> bool:
+        return m["content"] == (f"Registration for **{title}** is open again. All seats are "
+                                "taken: members who join now go on the waitlist.")
+
+    await fake.wait_message(channel, reopened_full)
+
+    # closed while full, reopened: open for the waitlist, as the channel is told again
     await fake.slash(world.guild, moderator, "manage close", event=event)
     await fake.slash(world.guild, moderator, "manage open", event=event)
+    await fake.wait_message(channel, lambda m: len(
+        [n for n in fake.messages(channel) if reopened_full(n)]) == 2)
     await asyncio.sleep(1.0)
-    assert len(capacity_notices(world, title)) == 2
+    assert len(capacity_notices(world, title)) == 1
 
 
 async def test_reopening_a_full_event_says_newcomers_join_the_waitlist(world, fake):

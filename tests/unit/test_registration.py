@@ -194,6 +194,20 @@ def test_reopening_an_event_whose_fill_was_never_announced_fills_it():
     assert rules.reopen(s, [], NOW).filled is True
 
 
+@pytest.mark.parametrize("cut_while_closed", [False, True])
+def test_a_reopening_that_fills_the_event_posts_no_capacity_notice_after_its_own(
+        cut_while_closed):
+    # The reopening's notice says every seat is taken; "now closed" after it would
+    # contradict it. The fill counts as told, so churn within the cool-down stays quiet.
+    s = seats(capacity=3, confirmed=1 if not cut_while_closed else 3, waitlisted=2,
+              open_=False)
+    waitlist = [] if cut_while_closed else [5, 6]
+    assert rules.reopen(s, waitlist, NOW).filled is True
+    assert s.full
+    assert rules.announce_fill(s, NOW) is False
+    assert rules.announce_fill(s, NOW + rules.CAPACITY_NOTICE_COOLDOWN) is True
+
+
 def test_closing_an_event_with_free_seats_forgets_its_last_fill():
     # Full and announced, then seats freed by cancels: the notice is stale. Cut to full
     # while closed, the reopening is a new fill; closed while full, it is not.
