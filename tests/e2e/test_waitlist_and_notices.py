@@ -230,6 +230,30 @@ async def test_a_reopening_that_finds_the_seats_cut_to_full_says_so_once(world, 
     assert len(capacity_notices(world, title)) == 1
 
 
+async def test_a_reopening_whose_promotions_fill_the_event_posts_one_notice(world, fake):
+    """Seats added while registration is closed, then /manage open: the waitlist takes
+    them and the event is full. The one reopening is one post, "open again. All seats are
+    taken", with no "now closed" after it."""
+    title = "Reopened Full Forum"
+    event = str(await world.import_event(title, capacity=1))
+    channel = world.guild.channel("announcements")
+    for name in ("reo1", "reo2"):  # one seated, one waitlisted
+        await fake.slash(world.guild, world.member(name), "rsvp join", event=event)
+    moderator = world.moderator
+    await fake.slash(world.guild, moderator, "manage close", event=event)
+    await fake.wait_message(channel, lambda m: f"**{title}** has been closed" in m["content"])
+    raised = await fake.slash(world.guild, moderator, "manage capacity", seats=2, event=event)
+    assert "now has 2 seats" in raised.content, raised
+    opened = await fake.slash(world.guild, moderator, "manage open", event=event)
+    assert "1 member moved from the waitlist" in opened.content, opened
+    await fake.wait_message(channel, lambda m: f"**{title}** is open again" in m["content"])
+    await asyncio.sleep(1.5)  # any other notice of the reopening is posted by now
+    said = [m["content"] for m in fake.messages(channel) if f"**{title}**" in m["content"]]
+    after = said[next(i for i, text in enumerate(said) if "open again" in text):]
+    assert after == [f"Registration for **{title}** is open again. All seats are taken: "
+                     "members who join now go on the waitlist."], after
+
+
 async def test_reopening_a_full_event_says_newcomers_join_the_waitlist(world, fake):
     """Closed while full and reopened: the channel hears it is open for the waitlist, not
     that it is open with "0 of 1 seat left"."""
