@@ -58,6 +58,7 @@ from bot.adapters.roles import ServerRole, attendee_role_problem, check_not_over
 from bot.adapters.rsvp_buttons import button_state
 from bot.adapters.scheduled_events import (
     plan_scheduled_event,
+    removed_on_archive,
     run_scheduled_event,
     sync_scheduled_event,
 )
@@ -566,8 +567,17 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                       undo: bool = False) -> None:
         found = await resolve_summary(interaction, event)
         guild_id = guild_id_of(interaction)
-        was = await self.bot.store.run(self.bot.store.events.set_archived,
-                                       guild_id, found.id, not undo)
+        # Held, as a deletion is: an announce in flight records the Discord event it makes
+        # before the archiving looks for one to take off the server's Events.
+        async with self.bot.event_steps.hold(found.id):
+            was = await self.bot.store.run(self.bot.store.events.set_archived,
+                                           guild_id, found.id, not undo)
+            unlisted = None
+            if not undo and not was:
+                archived = await self.bot.store.run(self.bot.store.events.get_event,
+                                                    guild_id, found.id)
+                unlisted = await removed_on_archive(self.bot, guild_id, archived,
+                                                    bot_permissions(interaction))
         self.changed(guild_id, found.id)  # its announcements' buttons follow
         lang, title = member_language(interaction), safe(found.title)
         if undo:
@@ -581,6 +591,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                            "buttons are disabled. Undo with `/manage archive {undo}:True`.",
                            title=title, past=lang.option_name("past"),
                            undo=lang.option_name("undo")))
+            if unlisted is not None:
+                text = f"{text} {lang.text(unlisted)}"
         await respond(interaction, text, ephemeral=True)
 
 

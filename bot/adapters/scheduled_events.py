@@ -438,41 +438,69 @@ async def kept_on_delete(bot: EventBot, guild_id: int, event_id: int,
     `permissions`: the bot's server-level ones (`bot_permissions`), by which Discord
     judges an external event: a channel's overwrite granting Manage Events does not count,
     and without them no request is sent that Discord would refuse."""
+    return await _take_off(bot, guild_id, event_id, permissions,
+                           "eventbot: the event was deleted", retried=True)
+
+
+async def removed_on_archive(bot: EventBot, guild_id: int, event: Event,
+                             permissions: discord.Permissions) -> Text | None:
+    """When an event is archived (its step held): archived, it is hidden and takes no
+    RSVPs, so its Discord event, to come or going on, would go on inviting members to
+    it; it is deleted (or forgotten, if gone on Discord already). That of an event over
+    is left to Discord, which ends it by itself. Returns a sentence for the moderator's
+    reply when it stays listed, or None. Brought back, the event has none until
+    /manage announce makes one."""
+    if event.is_over(bot.wall_clock.trusted()):  # (see the module: trusted, not a step)
+        return None
+    return await _take_off(bot, guild_id, event.id, permissions,
+                           "eventbot: the event was archived", retried=False)
+
+
+async def _take_off(bot: EventBot, guild_id: int, event_id: int,
+                    permissions: discord.Permissions, reason: str, *, retried: bool
+                    ) -> Text | None:
+    """Delete the event's Discord event, if it has one, and forget it; or say why it
+    stays listed. `retried`: a deletion's notice tries a failed one again; nothing else
+    does."""
     existing = await bot.store.run(bot.store.reminders.scheduled_event_id, guild_id, event_id)
     if existing is None:
         return None
     if not may_schedule(permissions):
         if await forgot_if_gone(bot, guild_id, event_id, existing):
             return None  # gone on Discord already: nothing stays listed
-        return _stays_listed(None)
+        return _stays_listed(None, retried=retried)
     try:
         # Within DELETE_WAIT: discord.py's own retries of a 500 take 25 s, which the
-        # moderator would wait out for a reply; the notice tries again without them waiting.
+        # moderator would wait out for a reply.
         async with asyncio.timeout(DELETE_WAIT):
-            refused = await delete_scheduled_event(bot, guild_id, existing)
+            refused = await delete_scheduled_event(bot, guild_id, existing, reason)
     except TimeoutError:
-        log.warning("Discord did not delete Discord event %s of guild %s within %g s; the "
-                    "deletion's notice tries again", existing, guild_id, DELETE_WAIT)
+        log.warning("Discord did not delete Discord event %s of guild %s within %g s%s",
+                    existing, guild_id, DELETE_WAIT,
+                    "; the deletion's notice tries again" if retried else "")
         # Not "stays listed": the request may have reached Discord, late to answer.
         return Text(N_("Its Discord event may still be listed: Discord did not answer my "
                        "request to delete it in time; I'll make sure it goes, and if it is "
-                       "still listed tomorrow, delete it by hand under the server's Events."))
+                       "still listed tomorrow, delete it by hand under the server's Events."
+                       )) if retried else Text(
+            N_("Its Discord event may still be listed: Discord did not answer my request to "
+               "delete it in time; if it is, delete it by hand under the server's Events."))
     if refused is not None:
-        return _stays_listed(refused)
+        return _stays_listed(refused, retried=retried)
     await bot.store.run(bot.store.reminders.set_scheduled_event_id, guild_id, event_id, None)
     return None
 
 
-def _stays_listed(refused: discord.HTTPException | None) -> Text:
-    """What the moderator who deleted an event is told when its Discord event stays
-    listed: without the permission (None, or Discord's 403), after Discord's trouble
-    (5xx, 429: the deletion's notice tries again), or refused otherwise."""
+def _stays_listed(refused: discord.HTTPException | None, *, retried: bool) -> Text:
+    """What the moderator is told when the Discord event of an event deleted or archived
+    stays listed: without the permission (None, or Discord's 403), after Discord's trouble
+    (5xx, 429: a deletion's notice tries again, `retried`), or refused otherwise."""
     if refused is None or isinstance(refused, discord.Forbidden):
         return Text(N_("Its Discord event stays listed: I need the **Manage Events** (or "
                        "**Create Events**) permission to delete it, so delete it by hand "
                        "under the server's Events."))
     reason = discord_said(refused)
-    if refused.status >= 500 or refused.status == 429:
+    if retried and (refused.status >= 500 or refused.status == 429):
         return _failing(reason)
     return Text(N_("Its Discord event stays listed: Discord refused to delete it "
                    "({refusal}), so delete it by hand under the server's Events."),

@@ -1156,6 +1156,66 @@ async def test_a_discord_event_discord_will_not_delete_is_told_to_the_moderator(
                          what="the Discord event deleted by the deletion's notice")
 
 
+async def test_archiving_an_event_takes_its_discord_event_off_the_servers_events(world, fake):
+    """Archived, an event is hidden and refuses RSVPs: its Discord event, still to come,
+    is deleted rather than left inviting members to it. Brought back, it has none until
+    /manage announce makes one."""
+    guild, title = world.guild, "Archived Ahead Forum"
+    event_id, _ = await announced_on_discord(world, fake, title)
+    archived = await fake.slash(guild, world.moderator, "manage archive", event=str(event_id))
+    assert archived.ephemeral and archived.content.startswith(f"Archived **{title}**"), archived
+    assert "Discord event" not in archived.content, archived  # nothing stays listed
+    assert listed(fake, guild, title) == []
+    joined = await fake.slash(guild, world.member("archived comer"), "rsvp join",
+                              event=str(event_id))
+    assert "archived" in joined.content, joined
+    back = await fake.slash(guild, world.moderator, "manage archive", event=str(event_id),
+                            undo=True)
+    assert "is back" in back.content, back
+    assert listed(fake, guild, title) == []
+    again = await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
+    assert "It is also in the server's Discord events." in again.content, again
+    assert len(listed(fake, guild, title)) == 1
+
+
+async def test_archiving_an_event_whose_discord_event_the_bot_cannot_delete_says_so(
+        world, fake):
+    guild, title = world.guild, "Archived Unpermitted Forum"
+    event_id, _ = await announced_on_discord(world, fake, title)
+    mine = bot_role(world)
+    saved = mine.permissions
+    await set_permissions(world, mine, saved & ~(MANAGE_EVENTS | CREATE_EVENTS))
+    try:
+        archived = await fake.slash(guild, world.moderator, "manage archive",
+                                    event=str(event_id))
+    finally:
+        await set_permissions(world, mine, saved)
+    assert archived.content.endswith(
+        "Its Discord event stays listed: I need the **Manage Events** (or **Create Events**) "
+        "permission to delete it, so delete it by hand under the server's Events."), archived
+    assert len(listed(fake, guild, title)) == 1
+
+
+async def test_archiving_an_event_over_leaves_its_discord_event_to_discord(world, fake):
+    """Discord ends an event's Discord event at its end by itself: archiving the event
+    once it is over asks Discord nothing."""
+    title = "Archived After Forum"
+    event_id, _ = await announced_on_discord(world, fake, title)
+    # The event's hours as if they had passed (Discord takes no start less than a minute
+    # ahead, so the test cannot wait for them)
+    now = int(time.time())
+    conn = sqlite3.connect(world.db_path)
+    with conn:
+        conn.execute("UPDATE events SET starts_at = ?, ends_at = ? WHERE id = ?",
+                     (now - 7200, now - 3600, event_id))
+    conn.close()
+    since = len(fake.requests)
+    archived = await fake.slash(world.guild, world.moderator, "manage archive",
+                                event=str(event_id))
+    assert archived.content.startswith(f"Archived **{title}**"), archived
+    assert scheduled_event_calls(fake, since) == []
+
+
 async def test_a_channels_overwrite_does_not_hide_that_the_discord_event_stays(world, fake):
     """The bot's role lost its event permissions, but the channel the moderator deletes in
     grants the bot Manage Events: Discord deletes an external event by the bot's
