@@ -70,21 +70,31 @@ class Announcements(commands.Cog):
         self.edits.guild_available(guild.id)  # the refreshes that waited for it
         # A new session's GUILD_CREATE shows the server as it is now, and replays none of
         # the channel changes made while the bot was away: one may let it post again.
-        self.edits.permissions_changed(guild.id)
+        self.permissions_changed(guild.id)
 
     @commands.Cog.listener()
     async def on_guild_role_update(self, before: discord.Role, after: discord.Role) -> None:
-        self.edits.permissions_changed(after.guild.id)  # (the bot's may have changed)
+        self.permissions_changed(after.guild.id)  # (the bot's may have changed)
 
     @commands.Cog.listener()
     async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
         if mine_changed(before, after):  # a role given to the bot (or taken)
-            self.edits.permissions_changed(after.guild.id)
+            self.permissions_changed(after.guild.id)
 
     @commands.Cog.listener()
     async def on_guild_channel_update(self, before: discord.abc.GuildChannel,
                                       after: discord.abc.GuildChannel) -> None:
-        self.edits.permissions_changed(after.guild.id)
+        self.permissions_changed(after.guild.id)
+
+    @commands.Cog.listener()
+    async def on_guild_channel_create(self, channel: discord.abc.GuildChannel) -> None:
+        self.permissions_changed(channel.guild.id)  # (one to post in, maybe)
+
+    def permissions_changed(self, guild_id: int) -> None:
+        """The bot may post where it could not: its refused announcements are tried again,
+        and the notices held for want of a channel (`NoticeLanes._held_back`)."""
+        self.edits.permissions_changed(guild_id)
+        self.lanes.channel_lane.wake.set()
 
     @commands.Cog.listener()
     async def on_guild_join(self, guild: discord.Guild) -> None:

@@ -47,6 +47,13 @@ async def announce_channel(bot: EventBot, guild_id: int) -> discord.TextChannel 
         guild.system_channel, guild.text_channels, can_post_embeds)
 
 
+def nowhere_to_post(bot: EventBot, guild_id: int) -> bool:
+    """Whether the guild, arrived, shows the bot no text channel it may post in, so that
+    `announce_channel` finds none whatever the setting."""
+    guild = bot.get_guild(guild_id)
+    return guild is not None and not any(map(can_post_embeds, guild.text_channels))
+
+
 def can_post_embeds(channel: discord.abc.GuildChannel | discord.Thread) -> bool:
     """Whether the bot may post an announcement (an embed) in the channel (in a thread,
     send messages in threads stands for send messages)."""

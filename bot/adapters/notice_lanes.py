@@ -39,6 +39,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 
+from bot.adapters.channels import nowhere_to_post
 from bot.adapters.notice_sender import NoticeSender, when_written
 from bot.app import EventBot, not_arrived
 from bot.errors import Unavailable
@@ -53,6 +54,10 @@ POLL_INTERVAL = 5.0  # seconds between outbox checks when nothing woke us (other
 # Notices sent to a member, not to a channel: the DM lane's; the channel lane has the rest.
 DM_NOTICES = frozenset({NoticeKind.PROMOTED, NoticeKind.CHANGED_DM, NoticeKind.CANCELLED,
                         NoticeKind.REMOVED})
+# The notices posted in the announcements channel (the others are DMs, or edit the event's
+# announcements where they are)
+POSTED_NOTICES = frozenset({NoticeKind.CAPACITY, NoticeKind.CLOSED, NoticeKind.OPENED,
+                            NoticeKind.CHANGED, NoticeKind.RECAP})
 # DMs claimed at a time, and at most in hand (waiting their member's turn or being
 # delivered): at about one a second, a claim of them all is delivered well within the
 # minute a claim lives (CLAIM_SECONDS).
@@ -216,10 +221,11 @@ class NoticeLanes:
             for notice in notices:
                 if notice.id in lane.in_hand:
                     continue  # handed out again while it waits its server's turn
-                away = self._guild_not_arrived(notice)
+                away = self._held_back(notice)
                 if away and self.sender.too_old(notice):
                     log.warning("giving up the %s notice of event %s in guild %s, written %s:"
-                                " the server is still away", notice.kind, notice.event_id,
+                                " the server is still away, or shows the bot no channel to "
+                                "post in", notice.kind, notice.event_id,
                                 notice.guild_id, when_written(notice))
                     self._held.pop(notice.id, None)
                     await self._deliver_and_ack(notice, lane, posted=True)  # (acked only)
@@ -243,7 +249,7 @@ class NoticeLanes:
                     await asyncio.wait([before])  # (its outcome is its own)
                 if any(lane.turn_of(n) == turn for n, _ in lane.interrupted):
                     return  # left claimed: after the notices of its turn the database cut short
-                if self._guild_not_arrived(notice):  # gone while it waited: held for it
+                if self._held_back(notice):  # gone while it waited: held for it
                     self._held[notice.id] = (notice, time.monotonic())
                     return
                 await self._deliver_in_order(notice, lane)
@@ -280,7 +286,7 @@ class NoticeLanes:
             # again, it holds the others no longer than from this one
             lane.stalled[key] = (notice.id, time.monotonic() + STALLED_AT_MOST)
 
-    def _guild_not_arrived(self, notice: Notice) -> bool:
+    def _held_back(self, notice: Notice) -> bool:
         """Whether the notice is for a channel of a guild Discord has not given the bot
         (yet, or again): one still on its way at start, one that Discord lists as
         unavailable, without its channels (an outage, also at start), or one that removed
@@ -289,8 +295,14 @@ class NoticeLanes:
         instead of finding no channel (or being refused) and being dropped: a deleted
         event's announcements show it cancelled once the bot is back, not a live Join
         button. Held no longer than `GIVE_UP_AFTER`, well within the retention period
-        of a server's data (`cogs.retention`)."""
-        return notice.kind not in DM_NOTICES and not_arrived(self.bot, notice.guild_id)
+        of a server's data (`cogs.retention`). So is a notice to post in the announcements
+        channel while the server shows the bot no channel to post in (all hidden from it,
+        say): it waits for one, as announcements refused do (`permissions_changed` wakes
+        the lane), rather than being dropped with no one told."""
+        if notice.kind in DM_NOTICES:
+            return False
+        return not_arrived(self.bot, notice.guild_id) or (
+            notice.kind in POSTED_NOTICES and nowhere_to_post(self.bot, notice.guild_id))
 
     def _deliver_held(self, guild_id: int | None = None, *, before: int | None = None) -> None:
         """Deliver the held notices of the guilds that have arrived (of `guild_id`'s only,
@@ -304,7 +316,7 @@ class NoticeLanes:
         for notice in sorted((n for n, _ in self._held.values()
                               if (guild_id is None or n.guild_id == guild_id)
                               and (before is None or n.id < before)), key=lambda n: n.id):
-            if self._guild_not_arrived(notice) or self._held.pop(notice.id, None) is None:
+            if self._held_back(notice) or self._held.pop(notice.id, None) is None:
                 continue  # still away, or delivered meanwhile
             if notice.id not in self.channel_lane.in_hand:
                 self._in_turn(notice, self.channel_lane)

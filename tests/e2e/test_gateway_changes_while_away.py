@@ -168,3 +168,41 @@ async def test_an_outage_across_a_new_session_holds_the_notice_and_refresh_until
     assert len([m for m in fake.messages(channel) if CAPACITY_REACHED in m["content"]
                 and f"**{title}**" in m["content"]]) == 1
     assert "Traceback" not in world.bot.output()
+
+
+@pytest.mark.parametrize("how", ["connected", "resumed", "new session"])
+async def test_a_capacity_notice_with_no_channel_to_post_in_waits_for_one(world, fake, how):
+    """The server hides every text channel from the bot (View Channel denied; while its
+    connection is down, or not). A member then takes the last seat: the "Registration is
+    now closed" notice has nowhere to go. It waits for a channel, as notices wait for a
+    server in an outage, and is posted once one is given back, not dropped."""
+    from bot.render import CAPACITY_REACHED
+    guild, title = world.guild, f"Nowhere To Post {how}"
+    event_id = await world.import_event(title, capacity=1)
+    await announce(world, event_id, title)
+    await world.past_on_ready()
+    await asyncio.sleep(2.5)  # past the edits after the announce
+    bot_member = guild.members[fake.bot_user.id]
+    # #announcements given back first: the notice goes to the first channel it may post in
+    channels = sorted((c for c in guild.channels.values() if c.type == 0),
+                      key=lambda c: c.name != "announcements")
+
+    def hide() -> None:
+        for channel in channels:
+            fake.set_overwrite(channel, bot_member, deny=VIEW_CHANNEL)
+    try:
+        if how == "connected":
+            hide()
+            await asyncio.sleep(0.5)  # the CHANNEL_UPDATEs reach the bot
+        else:
+            await away(fake, hide, resumable=how == "resumed")
+        joined = await fake.slash(guild, world.member(f"nowhere filler {how}"),
+                                  "rsvp join", event=str(event_id))
+        assert "confirmed" in joined.content, joined
+        await asyncio.sleep(2.0)  # the notice found no channel meanwhile
+    finally:
+        for channel in channels:
+            fake.set_overwrite(channel, bot_member)
+    await fake.wait_message(guild.channel("announcements"),
+                            lambda m: f"**{title}**" in m["content"]
+                            and CAPACITY_REACHED in m["content"], timeout=10)
