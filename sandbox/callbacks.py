@@ -82,13 +82,14 @@ class InteractionRoutes:
         if rtype in (6, 7) and st.message_id is None:
             raise ApiError(400, 50035, "Invalid Form Body: no message to update")
         if rtype == 4:
-            self._check_limits(limits.message_errors(data, ("data",),
-                                                     settable=limits.RESPONSE_FLAGS))
+            self._check_limits(limits.message_errors(
+                data, ("data",), settable=limits.RESPONSE_FLAGS, files=len(files)))
             self._check_not_empty(data, len(files))
         elif rtype == 7:
             clicked = self._messages.get(st.message_id)  # type: ignore[arg-type]
             flags = clicked.data["flags"] if clicked is not None else 0
-            self._check_limits(limits.message_errors(data, ("data",), flags))
+            self._check_limits(limits.message_errors(data, ("data",), flags,
+                                                     files=len(files)))
             if clicked is not None:
                 self._check_not_empty(limits.edited(clicked.data, data, len(files)))
         elif rtype == 8:
@@ -143,7 +144,8 @@ class InteractionRoutes:
     async def _followup(self, request: web.Request) -> web.StreamResponse:
         st = self._interaction(request)
         body, files = request[BODY] or {}, request[FILES]
-        self._check_limits(limits.message_errors(body, settable=limits.RESPONSE_FLAGS))
+        self._check_limits(limits.message_errors(
+            body, settable=limits.RESPONSE_FLAGS, files=len(files)))
         self._check_not_empty(body, len(files))
         if not ((st.original.data["flags"] if st.loading and st.original is not None
                  else body.get("flags") or 0) & EPHEMERAL):  # what others would see
@@ -177,7 +179,8 @@ class InteractionRoutes:
         if request.method == "DELETE":
             self._delete(record)
             return web.Response(status=204)
-        self._check_limits(limits.message_errors(request[BODY], flags=record.data["flags"]))
+        self._check_limits(limits.message_errors(
+            request[BODY], flags=record.data["flags"], files=len(request[FILES])))
         # an edit of the deferral's placeholder creates the response: it must not be empty
         self._check_not_empty(limits.edited(record.data, request[BODY], len(request[FILES])))
         if not record.data["flags"] & EPHEMERAL:  # what others would see

@@ -19,9 +19,10 @@ Error codes: where Discord's answer to a rule has been seen
 ``GUILD_SCHEDULED_EVENT_SCHEDULE_PAST``, ``NUMBER_TYPE_MIN``/``MAX`` ...), it is used as
 seen; for the rest (a link button without a url, a button with neither label nor emoji,
 min above max, options fewer than ``max_values``, ``autocomplete`` with ``choices``, flags
-a new message may not set, a modal with no input, an external event with a channel) the
-code is Discord's nearest generic one or a descriptive name, and only the status,
-``50035`` and the field's path are sure.
+a new message may not set, a modal with no input, an external event with a channel, a
+premium button's other fields or another button's ``sku_id``, content beside
+``IS_COMPONENTS_V2``, a reply to an unknown message) the code is Discord's nearest generic
+one or a descriptive name, and only the status, ``50035`` and the field's path are sure.
 
 Types: a field Discord types (per its documentation and OpenAPI spec) is refused when
 it carries another JSON type, with Discord's generic codes (``BASE_TYPE_STRING``,
@@ -48,6 +49,7 @@ command, default or in that locale (Discord's documented rule for localized opti
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -70,7 +72,9 @@ FOOTER_TEXT = 2048
 AUTHOR_NAME = 256
 EMBED_URL = 2048
 BUTTON_URL = 512
-ATTACHMENTS = 10
+ATTACHMENTS = 10  # files of a message, listed in `attachments` or not
+STICKERS = 3  # sticker_ids of a message
+EMOJI_NAME = 32  # a component's emoji: its name (required, even beside an id)
 ACTION_ROWS = 5
 V2_COMPONENTS = 40  # every component of an IS_COMPONENTS_V2 message, nested ones included
 ROW_BUTTONS = 5
@@ -97,6 +101,7 @@ COMMAND_SIZE = 4000
 CHAT_INPUT_COMMANDS = 100
 CONTEXT_MENU_COMMANDS = 5  # per type (user, message)
 MENTION_IDS = 100  # most users / roles an allowed_mentions names
+HISTORY = 100  # most messages one page of a channel's history holds (and the least, 1)
 EVENT_NAME = 100
 EVENT_DESCRIPTION = 1000
 EVENT_LOCATION = 100
@@ -253,14 +258,14 @@ def _dict(value: Any) -> Mapping[str, Any]:
 MESSAGE_FIELDS = {"content": "string", "tts": "boolean", "flags": "integer",
                   "embeds": "array", "components": "array", "attachments": "array",
                   "allowed_mentions": "object", "sticker_ids": "array",
-                  "enforce_nonce": "boolean"}
+                  "enforce_nonce": "boolean", "message_reference": "object"}
 
 
 def message_errors(payload: Mapping[str, Any] | None, prefix: Path = (), flags: int = 0,
-                   settable: int | None = None) -> Errors:
+                   settable: int | None = None, files: int = 0) -> Errors:
     """A message create or edit (channel message, interaction response, follow-up, DM);
     ``flags`` are an edited message's current flags; ``settable`` the flags a create may
-    set (None for an edit)."""
+    set (None for an edit); ``files`` the number of files the request uploads."""
     out = _Collector(prefix)
     if payload is not None and not isinstance(payload, Mapping):
         out.typed((), payload, "object")
@@ -282,13 +287,79 @@ def message_errors(payload: Mapping[str, Any] | None, prefix: Path = (), flags: 
         out.add(("embeds",), "MAX_EMBED_SIZE_EXCEEDED",
                 f"Embed size exceeds maximum size of {EMBED_TOTAL}")
     v2 = bool((_int(payload.get("flags"), 0) | flags) & IS_COMPONENTS_V2)
+    if v2:
+        _v2_only_components(out, payload)
     _components(out, _items(payload.get("components")), rows_only=not v2)
     out.length(("attachments",), payload.get("attachments"), ATTACHMENTS)
+    if payload.get("attachments") is None and files > ATTACHMENTS:
+        # Discord makes the list of the files a request leaves unlisted, and holds it to
+        # the same 10 (OpenAPI MessageCreateRequest attachments maxItems 10).
+        out.add(("attachments",), "BASE_TYPE_MAX_LENGTH",
+                f"Must be {ATTACHMENTS} or fewer in length.")
+    out.length(("sticker_ids",), payload.get("sticker_ids"), STICKERS)
+    reference = payload.get("message_reference")
+    if isinstance(reference, Mapping):
+        _reference(out, ("message_reference",), reference)
     _allowed_mentions(out, _dict(payload.get("allowed_mentions")))
     nonce = payload.get("nonce")
     if nonce is not None and not (isinstance(nonce, int | str) and len(str(nonce)) <= NONCE):
         out.add(("nonce",), "BASE_TYPE_MAX_LENGTH", f"Must be {NONCE} or fewer in length.")
     return out.errors
+
+
+# Fields a components v2 message may not carry: "When the flag IS_COMPONENTS_V2 is set,
+# the message can only contain components. Providing content, embeds, sticker_ids, poll,
+# or shared_client_theme will fail with a 400" (message.mdx, Create Message).
+V2_LEGACY_FIELDS = ("content", "embeds", "sticker_ids", "poll", "shared_client_theme")
+
+
+def history_errors(query: Mapping[str, str]) -> Errors:
+    """The query of ``GET /channels/{id}/messages``: ``limit`` "Max number of messages to
+    return (1-100)" (message.mdx, Get Channel Messages; OpenAPI minimum 1, maximum 100);
+    ``before``, ``after`` and ``around`` are snowflakes."""
+    out = _Collector()
+    limit = query.get("limit")
+    if limit is not None:
+        if limit.isascii() and limit.lstrip("-").isdigit():
+            out.number(("limit",), int(limit), 1, HISTORY)
+        else:
+            out.typed(("limit",), limit, "integer")
+    for key in ("before", "after", "around"):
+        _snowflake(out, (key,), query.get(key))
+    return out.errors
+
+
+def _reference(out: _Collector, at: Path, reference: Mapping[str, Any]) -> None:
+    """A reply's reference (OpenAPI MessageReferenceRequest): the message_id it requires
+    and the other ids are snowflakes. Whether that message exists the server checks
+    (``reference_errors``)."""
+    _typed(out, at, reference, {"fail_if_not_exists": "boolean"})
+    if reference.get("message_id") is None:
+        out.required((*at, "message_id"))
+    for key in ("message_id", "channel_id", "guild_id"):
+        _snowflake(out, (*at, key), reference.get(key))
+
+
+def reference_errors(reference: Any, exists: bool) -> Errors:
+    """A reply to a message that does not exist (``exists`` False) is refused unless the
+    reference says ``fail_if_not_exists: false`` (then it is sent as a plain message):
+    message.mdx, Message Reference: fail_if_not_exists "whether to error if the
+    referenced message doesn't exist instead of sending as a normal (non-reply) message,
+    default true"."""
+    out = _Collector()
+    if (isinstance(reference, Mapping) and not exists
+            and reference.get("fail_if_not_exists") is not False):
+        out.add(("message_reference",), "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "Unknown message")
+    return out.errors
+
+
+def _v2_only_components(out: _Collector, payload: Mapping[str, Any]) -> None:
+    """A message with IS_COMPONENTS_V2 (set now or before an edit) shows its components
+    alone; an empty value (``""``, ``[]``, ``null``) clears a field and passes."""
+    for key in V2_LEGACY_FIELDS:
+        if payload.get(key):
+            out.add((key,), "MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2",
+                    f"The '{key}' field cannot be used when using MessageFlags.IS_COMPONENTS_V2")
 
 
 def _allowed_mentions(out: _Collector, allowed: Mapping[str, Any]) -> None:
@@ -307,10 +378,25 @@ def _allowed_mentions(out: _Collector, allowed: Mapping[str, Any]) -> None:
     for key in ("users", "roles"):
         ids = _items(allowed.get(key))
         out.length((*at, key), ids, MENTION_IDS)
+        for i, item in enumerate(ids):  # (null items name nothing: Discord's spec allows them)
+            _snowflake(out, (*at, key, i), item)
         _distinct(out, (*at, key), [str(x) for x in ids])
         if key in parse and ids:
             out.add(at, "MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE",
                     f'parse:["{key}"] and {key}: [ids...] are mutually exclusive.')
+
+
+SNOWFLAKE = re.compile(r"0|[1-9][0-9]*")  # OpenAPI SnowflakeType: ^(0|[1-9][0-9]*)$
+
+
+def _snowflake(out: _Collector, at: Path, value: Any) -> None:
+    """An id: a decimal string of a 64-bit number (Discord takes an integer too, as
+    discord.py sends them); ``None`` passes."""
+    if value is None:
+        return
+    text = str(value) if _is(value, "integer") else value if isinstance(value, str) else ""
+    if not (SNOWFLAKE.fullmatch(text) and int(text) < 2**64):
+        out.add(at, "NUMBER_TYPE_COERCE", f'Value "{_shown(value)}" is not snowflake.')
 
 
 def _distinct(out: _Collector, at: Path, items: list[Any]) -> None:
@@ -569,6 +655,7 @@ def _component(out: _Collector, at: Path, comp: Mapping[str, Any]) -> None:
         out.choice((*at, "style"), comp.get("style"), BUTTON_STYLES)
         out.length((*at, "label"), comp.get("label"), BUTTON_LABEL)
         _button(out, at, comp)
+        _emoji(out, (*at, "emoji"), comp.get("emoji"))
     elif kind in SELECTS:
         out.length((*at, "placeholder"), comp.get("placeholder"), SELECT_PLACEHOLDER)
         least = out.number((*at, "min_values"), comp.get("min_values"), 0, SELECT_VALUES)
@@ -592,6 +679,7 @@ def _component(out: _Collector, at: Path, comp: Mapping[str, Any]) -> None:
                     out.length((*at, "options", k, key), option.get(key), SELECT_OPTION_TEXT, 1)
                 out.length((*at, "options", k, "description"), option.get("description"),
                            SELECT_OPTION_TEXT)
+                _emoji(out, (*at, "options", k, "emoji"), option.get("emoji"))
                 # a choice is answered by its value alone: two alike could not be told apart
                 value = option.get("value")
                 if isinstance(value, str) and value in values:  # (a list is no value: above)
@@ -605,9 +693,22 @@ def _component(out: _Collector, at: Path, comp: Mapping[str, Any]) -> None:
 
 def _button(out: _Collector, at: Path, button: Mapping[str, Any]) -> None:
     """Link buttons carry a url (http, https or discord; at most 512) and no custom_id;
-    the styles 1-4 a custom_id and no url. A button other than a premium one (which
-    shows its SKU) needs a label or an emoji: Discord will not draw a blank button."""
+    the styles 1-4 a custom_id and no url or sku_id. A premium button carries a sku_id and
+    nothing of its own to show (components reference: "Premium buttons must contain a
+    sku_id, and cannot have a custom_id, label, url, or emoji"). A button other than a
+    premium one (which shows its SKU) needs a label or an emoji: Discord will not draw a
+    blank button."""
     style = button.get("style")
+    if style == PREMIUM_BUTTON:
+        if button.get("sku_id") is None:
+            out.required((*at, "sku_id"))
+        for key in ("custom_id", "label", "url", "emoji"):
+            if button.get(key) is not None:
+                out.add((*at, key), "BUTTON_COMPONENT_PREMIUM_FIELD_INVALID",
+                        f"A premium button cannot have a {key}")
+    elif button.get("sku_id") is not None:
+        out.add((*at, "sku_id"), "BUTTON_COMPONENT_SKU_ID_INVALID",
+                "Only a premium button can have a sku_id")
     if style == LINK_BUTTON:
         if button.get("custom_id") is not None:
             _exclusive(out, (*at, "custom_id"))
@@ -624,6 +725,20 @@ def _button(out: _Collector, at: Path, button: Mapping[str, Any]) -> None:
     if style != PREMIUM_BUTTON and not button.get("label") and not button.get("emoji"):
         out.add(at, "BUTTON_COMPONENT_LABEL_OR_EMOJI_REQUIRED",
                 "A button needs a label or an emoji")
+
+
+def _emoji(out: _Collector, at: Path, emoji: Any) -> None:
+    """A component's emoji (a button's, a select option's) names itself: a unicode emoji
+    by its character, a custom one by its name beside its id (OpenAPI
+    ComponentEmojiForRequest: name required, at most 32 characters; id a snowflake)."""
+    if not isinstance(emoji, Mapping):
+        return  # absent, or not an object (refused as such)
+    name = emoji.get("name")
+    if name is None:
+        out.required((*at, "name"))
+    elif out.typed((*at, "name"), name, "string"):
+        out.length((*at, "name"), name, EMOJI_NAME)
+    _snowflake(out, (*at, "id"), emoji.get("id"))
 
 
 def _exclusive(out: _Collector, at: Path) -> None:

@@ -133,6 +133,18 @@ class RestRoutes:
         elif not perms & SEND_MESSAGES:
             raise ApiError(403, 50013, "Missing Permissions")
 
+    def _check_reference(self, channel: Channel, reference: object) -> None:
+        """A reply's message must be a message of the channel it names (default: this
+        one), and not deleted (`limits.reference_errors`)."""
+        if not isinstance(reference, dict):
+            return
+        try:
+            where = int(reference.get("channel_id") or channel.id)
+            exists = int(reference["message_id"]) in self._channel_messages.get(where, {})
+        except (KeyError, TypeError, ValueError):  # no id: refused by message_errors
+            exists = False
+        self._check_limits(limits.reference_errors(reference, exists))
+
     def _bot_may(self, channel: Channel, permission: int) -> bool:
         """Whether the bot has `permission` in `channel`, a server's (a DM's asks none)."""
         return channel.guild is None or bool(
@@ -147,8 +159,10 @@ class RestRoutes:
     async def _send_message(self, request: web.Request) -> web.Response:
         channel = self._channel(request)
         body = request[BODY] or {}
-        self._check_limits(limits.message_errors(body, settable=limits.CREATE_FLAGS))
+        self._check_limits(limits.message_errors(
+            body, settable=limits.CREATE_FLAGS, files=len(request[FILES])))
         self._check_not_empty(body, len(request[FILES]))
+        self._check_reference(channel, body.get("message_reference"))
         self._check_can_send(channel)
         self._check_can_attach(channel, len(request[FILES]))
         self._check_automod(channel.guild, body)
@@ -190,7 +204,8 @@ class RestRoutes:
         if request.method == "DELETE":
             self._delete(record)
             return web.Response(status=204)
-        self._check_limits(limits.message_errors(request[BODY], flags=record.data["flags"]))
+        self._check_limits(limits.message_errors(
+            request[BODY], flags=record.data["flags"], files=len(request[FILES])))
         self._check_not_empty(limits.edited(record.data, request[BODY], len(request[FILES])))
         self._check_can_attach(channel, len(request[FILES]))
         self._check_automod(channel.guild, request[BODY])
@@ -199,6 +214,7 @@ class RestRoutes:
 
     async def _history(self, request: web.Request) -> web.Response:
         channel = self._channel(request)
+        self._check_limits(limits.history_errors(request.query))
         if not self._bot_may(channel, READ_MESSAGE_HISTORY):
             # Not an error on Discord: without Read Message History the list is empty.
             return _json([])

@@ -10,6 +10,7 @@ callbacks and follow-ups can be sent directly.
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -193,6 +194,18 @@ async def test_allowed_mentions_follow_discords_rules(fake, http, allowed, at, c
                          "allowed_mentions", *at) == [code]
 
 
+@pytest.mark.parametrize("ids", [["not-an-id"], ["01"], ["-1"], [str(2**64)], [1.5]])
+async def test_allowed_mentions_name_users_and_roles_by_snowflake(fake, http, ids):
+    """OpenAPI MessageAllowedMentionsRequest: users and roles hold snowflakes (a decimal
+    string ^(0|[1-9][0-9]*)$; discord.py sends integers, which Discord takes too)."""
+    path = channel_path(fake)
+    for key in ("users", "roles"):
+        assert await refused(http, "POST", path, {"content": "x", "allowed_mentions": {
+            key: ids}}, "allowed_mentions", key, 0) == ["NUMBER_TYPE_COERCE"]
+    await accepted(http, "POST", path, {"content": "x", "allowed_mentions": {
+        "users": ["1", 2, None], "roles": [str(2**64 - 1)]}})
+
+
 async def test_allowed_mentions_discord_accepts(fake, http):
     path = channel_path(fake)
     hundred = [str(i) for i in range(1, 101)]
@@ -255,6 +268,56 @@ async def test_allowed_mentions_are_checked_as_discord_py_sends_them(fake, dpy):
     await send(dpy, channel.id, content="x", allowed_mentions=discord.AllowedMentions(
         everyone=False, users=[discord.Object(1)], roles=True))
     assert len(fake.messages(channel.id)) == 2
+
+
+async def test_a_message_has_at_most_3_stickers(fake, http):
+    """message.mdx, Create Message: sticker_ids "IDs of up to 3 stickers"."""
+    path = channel_path(fake)
+    assert await refused(http, "POST", path, {"content": "x", "sticker_ids": [
+        "1", "2", "3", "4"]}, "sticker_ids") == [MAX_LENGTH]
+    await accepted(http, "POST", path, {"content": "x", "sticker_ids": ["1", "2", "3"]})
+
+
+async def test_a_reply_to_an_unknown_message_is_refused_unless_it_may_go_plain(fake, http):
+    """message.mdx, Message Reference: fail_if_not_exists (default true) "whether to error
+    if the referenced message doesn't exist instead of sending as a normal (non-reply)
+    message"; message_id is a required snowflake."""
+    path = channel_path(fake)
+    made = await accepted(http, "POST", path, {"content": "first"})
+    await accepted(http, "POST", path, {"content": "re", "message_reference": {
+        "message_id": made["id"]}})
+    gone = await accepted(http, "POST", path, {"content": "gone soon"})
+    await accepted(http, "DELETE", f"{path}/{gone['id']}", None)
+    for unknown in ("12345", gone["id"]):
+        assert await refused(http, "POST", path, {"content": "x", "message_reference": {
+            "message_id": unknown}}, "message_reference") == [
+            "MESSAGE_REFERENCE_UNKNOWN_MESSAGE"]
+    elsewhere = fake.add_guild().system_channel
+    assert await refused(http, "POST", path, {"content": "x", "message_reference": {
+        "message_id": made["id"], "channel_id": str(elsewhere.id)}}, "message_reference") == [
+        "MESSAGE_REFERENCE_UNKNOWN_MESSAGE"]
+    await accepted(http, "POST", path, {"content": "plain", "message_reference": {
+        "message_id": "12345", "fail_if_not_exists": False}})
+    assert await refused(http, "POST", path, {"content": "x", "message_reference": {}},
+                         "message_reference", "message_id") == ["BASE_TYPE_REQUIRED"]
+
+
+@pytest.mark.parametrize(("query", "at", "code"), [
+    ("limit=0", "limit", "NUMBER_TYPE_MIN"),
+    ("limit=101", "limit", "NUMBER_TYPE_MAX"),
+    ("limit=500", "limit", "NUMBER_TYPE_MAX"),
+    ("limit=many", "limit", "NUMBER_TYPE_COERCE"),
+    ("before=yesterday", "before", "NUMBER_TYPE_COERCE"),
+])
+async def test_a_page_of_history_holds_1_to_100_messages(fake, http, query, at, code):
+    """message.mdx, Get Channel Messages: limit "Max number of messages to return
+    (1-100)"; before, after and around are message ids."""
+    path = channel_path(fake)
+    await accepted(http, "POST", path, {"content": "x"})
+    status, answer = await call(http, "GET", f"{path}?{query}")
+    assert status == 400 and error_at(answer, at) == [code], answer
+    for fine in ("limit=1", "limit=100", "after=0"):
+        assert len(await accepted(http, "GET", f"{path}?{fine}", None)) == 1
 
 
 async def test_edits_and_dms_are_checked_too(fake, http):
@@ -451,6 +514,43 @@ async def test_a_link_buttons_url_is_a_web_or_discord_address_of_512(fake, http,
         await accepted(http, "POST", path, {"components": [row({**link, "url": fine})]})
 
 
+async def test_a_premium_button_carries_a_sku_and_nothing_else(fake, http):
+    """components reference, Button: "Premium buttons must contain a sku_id, and cannot
+    have a custom_id, label, url, or emoji"; other buttons cannot have a sku_id."""
+    path = channel_path(fake)
+    at = ("components", 0, "components", 0)
+    premium = {"type": 2, "style": 6, "sku_id": "1379220459203072050"}
+    await accepted(http, "POST", path, {"components": [row(premium)]})
+    assert await refused(http, "POST", path, {"components": [row({"type": 2, "style": 6})]},
+                         *at, "sku_id") == ["BASE_TYPE_REQUIRED"]
+    for key, value in (("custom_id", "p"), ("label", "Buy"), ("url", "https://example.org"),
+                       ("emoji", {"name": "🎉"})):
+        assert await refused(http, "POST", path, {"components": [row({
+            **premium, key: value})]}, *at, key) == ["BUTTON_COMPONENT_PREMIUM_FIELD_INVALID"]
+    assert await refused(http, "POST", path, {"components": [row({
+        **button(), "sku_id": "1"})]}, *at, "sku_id") == ["BUTTON_COMPONENT_SKU_ID_INVALID"]
+
+
+@pytest.mark.parametrize(("emoji", "code"), [
+    ({}, "BASE_TYPE_REQUIRED"),
+    ({"id": "123"}, "BASE_TYPE_REQUIRED"),
+    ({"name": "x" * 33}, MAX_LENGTH),
+])
+async def test_a_components_emoji_has_a_name_of_32(fake, http, emoji, code):
+    """OpenAPI ComponentEmojiForRequest: name required, at most 32 characters (a custom
+    emoji's too, beside its id); on a button and on a select's option alike."""
+    path = channel_path(fake)
+    with_emoji = {**button(), "emoji": emoji}
+    assert await refused(http, "POST", path, {"components": [row(with_emoji)]},
+                         "components", 0, "components", 0, "emoji", "name") == [code]
+    select = {"type": 3, "custom_id": "s", "options": [
+        {"label": "a", "value": "a", "emoji": emoji}]}
+    assert await refused(http, "POST", path, {"components": [row(select)]}, "components", 0,
+                         "components", 0, "options", 0, "emoji", "name") == [code]
+    for fine in ({"name": "🎉"}, {"name": "x" * 32, "id": "123"}):
+        await accepted(http, "POST", path, {"components": [row({**button(), "emoji": fine})]})
+
+
 async def test_a_button_shows_a_label_or_an_emoji(fake, http):
     path = channel_path(fake)
     blank = {"type": 2, "style": 1, "custom_id": "b"}
@@ -500,6 +600,26 @@ async def test_components_sit_in_action_rows_unless_the_message_is_v2(fake, http
                          "components") == ["BASE_TYPE_MAX_LENGTH"]
 
 
+@pytest.mark.parametrize("legacy", [
+    {"content": "x"}, {"embeds": [{"title": "t"}]}, {"sticker_ids": ["1"]},
+    {"poll": {"question": {"text": "q"}, "answers": [{"poll_media": {"text": "a"}}]}},
+])
+async def test_a_components_v2_message_shows_its_components_alone(fake, http, legacy):
+    """message.mdx, Create Message: "When the flag IS_COMPONENTS_V2 is set, the message can
+    only contain components. Providing content, embeds, sticker_ids, poll, or
+    shared_client_theme will fail with a 400"; so in an edit of such a message."""
+    path = channel_path(fake)
+    text = {"type": 10, "content": "hi"}
+    made = await accepted(http, "POST", path, {"flags": 1 << 15, "components": [text]})
+    await accepted(http, "POST", path, {"flags": 1 << 15, "components": [text], "content": "",
+                                        "embeds": []})  # empty: nothing legacy to show
+    (key,) = legacy
+    code = "MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2"
+    assert await refused(http, "POST", path, {"flags": 1 << 15, "components": [text], **legacy},
+                         key) == [code]
+    assert await refused(http, "PATCH", f"{path}/{made['id']}", legacy, key) == [code]
+
+
 async def test_a_select_offers_at_least_max_values_options(fake, http):
     path = channel_path(fake)
 
@@ -541,6 +661,29 @@ async def test_a_selects_option_values_are_distinct(fake, http):
     two = {"components": [*select("a")["components"], row({
         "type": 3, "custom_id": "t", "options": [{"label": "o", "value": "a"}]})]}
     await accepted(http, "POST", path, two)
+
+
+async def test_a_message_carries_at_most_10_files_listed_or_not(fake, http):
+    """OpenAPI MessageCreateRequest attachments maxItems 10: a message carries at most ten
+    files, whether or not the request lists them in `attachments`."""
+    path = channel_path(fake)
+
+    async def upload(count: int, listed: bool) -> tuple[int, Any]:
+        payload: dict[str, Any] = {"content": "x"}
+        if listed:
+            payload["attachments"] = [{"id": i} for i in range(count)]
+        form = aiohttp.FormData()
+        form.add_field("payload_json", json.dumps(payload), content_type="application/json")
+        for i in range(count):
+            form.add_field(f"files[{i}]", b"abc", filename=f"f{i}.txt")
+        async with http.post(path.lstrip("/"), data=form) as resp:
+            return resp.status, await resp.json()
+
+    for listed in (False, True):
+        status, answer = await upload(11, listed)
+        assert status == 400 and error_at(answer, "attachments") == [MAX_LENGTH], answer
+        status, answer = await upload(10, listed)
+        assert status == 200 and len(answer["attachments"]) == 10, answer
 
 
 async def test_uploads_over_the_attachment_limit_get_413():
