@@ -592,7 +592,10 @@ def _components(out: _Collector, top: list[Any], *, rows_only: bool,
             if not _kind(out, (*at, j), comp):
                 continue
             comp = _dict(comp)
-            if comp.get("type") not in ({TEXT_INPUT, *SELECTS} if modal else {BUTTON, *SELECTS}):
+            # In a modal a row holds a text input alone (the older form of a label): a
+            # select "must be placed inside an Action Row in messages and a Label in
+            # modals" (components reference, String Select and the other selects).
+            if comp.get("type") not in ({TEXT_INPUT} if modal else {BUTTON, *SELECTS}):
                 _wrong_type(out, (*at, j))
             elif modal:
                 inputs += 1

@@ -774,6 +774,22 @@ async def test_a_label_components_text_and_description(fake, http):
     await accepted(http, "POST", path, labelled("l" * 45, "d" * 100))
 
 
+@pytest.mark.parametrize("kind", [3, 5, 6, 7, 8])
+async def test_a_modals_select_sits_in_a_label_not_in_a_row(fake, http, kind):
+    """components reference, String Select (and the user, role, mentionable and channel
+    selects): "They must be placed inside an Action Row in messages and a Label in
+    modals"."""
+    select: dict[str, Any] = {"type": kind, "custom_id": "s"}
+    if kind == 3:
+        select["options"] = [{"label": "a", "value": "a"}]
+    st = interaction(fake)
+    path = f"/interactions/{st.id}/{st.token}/callback"
+    assert await refused(http, "POST", path, modal_of(row(select)),
+                         "data", "components", 0, "components", 0) == ["COMPONENT_TYPE_INVALID"]
+    await accepted(http, "POST", path, modal_of({"type": 18, "label": "Pick",
+                                                 "component": select}))
+
+
 async def test_a_pre_filled_value_fits_its_inputs_max_length(fake, http):
     def modal(value: str) -> dict[str, Any]:
         text_input = {"type": 4, "custom_id": "venue", "style": 1, "label": "Venue",
