@@ -133,6 +133,13 @@ MODAL_TOP = (1, TEXT_DISPLAY, 18)  # an action row (of a text input), text, a la
 MODAL_INPUTS = frozenset((4, 3, 5, 6, 7, 8, FILE_UPLOAD, 21, 22, 23))
 STRING = 3  # application command option type
 SUB_COMMAND, SUB_COMMAND_GROUP = 1, 2
+OPTION_TYPES = tuple(range(1, 12))  # sub-command, group, string, ..., number, attachment
+# What options an option holds (OpenAPI ApplicationCommandSubcommandOption and
+# ...SubcommandGroupOption): a sub-command plain options only, a group sub-commands only.
+NESTED_OPTION_TYPES = {SUB_COMMAND: OPTION_TYPES[2:], SUB_COMMAND_GROUP: (SUB_COMMAND,)}
+# Where a command is offered (InteractionContextType: guild, bot DM, private channel) and
+# by which install (ApplicationIntegrationType: guild, user); each list has 1 or more.
+CONTEXTS, INTEGRATION_TYPES = (0, 1, 2), (0, 1)
 STAGE_INSTANCE, VOICE, EXTERNAL = 1, 2, 3  # scheduled event entity types
 GUILD_ONLY = 2  # the one privacy level of a scheduled event
 # Scheduled event statuses, and the changes Discord takes: once COMPLETED or CANCELED an
@@ -867,6 +874,7 @@ def commands_errors(commands: Any) -> Errors:
         kind = cmd.get("type") or 1
         per_type[kind] = per_type.get(kind, 0) + 1
         _command(out, (i,), cmd, kind)
+        _installs(out, (i,), cmd)
         key = (kind, str(cmd.get("name")))
         if key in seen:
             out.add((i, "name"), "APPLICATION_COMMANDS_DUPLICATE_NAME",
@@ -883,8 +891,24 @@ def commands_errors(commands: Any) -> Errors:
     return out.errors
 
 
-def _command(out: _Collector, at: Path, cmd: Mapping[str, Any], kind: int) -> None:
-    """A command (``kind`` 1 chat input, 2 user, 3 message) or, with kind 1, an option."""
+def _installs(out: _Collector, at: Path, cmd: Mapping[str, Any]) -> None:
+    """A command's ``contexts`` and ``integration_types``: null, or lists of at least
+    one of their values, each once (OpenAPI ApplicationCommandCreateRequest: minItems 1,
+    uniqueItems, items InteractionContextType / ApplicationIntegrationType)."""
+    for key, values in (("contexts", CONTEXTS), ("integration_types", INTEGRATION_TYPES)):
+        listed = cmd.get(key)
+        if not out.typed((*at, key), listed, "array") or listed is None:
+            continue
+        out.length((*at, key), listed, len(values), 1)
+        for k, value in enumerate(listed):
+            out.choice((*at, key, k), value, values)
+        _distinct(out, (*at, key), listed)
+
+
+def _command(out: _Collector, at: Path, cmd: Mapping[str, Any], kind: int,
+             option_type: int | None = None) -> None:
+    """A command (``kind`` 1 chat input, 2 user, 3 message) or, with kind 1, an option
+    (of ``option_type``, which says what options it may hold)."""
     name = cmd.get("name")
     names = [((*at, "name"), name)] + [
         ((*at, "name_localizations", loc), text)
@@ -915,9 +939,13 @@ def _command(out: _Collector, at: Path, cmd: Mapping[str, Any], kind: int) -> No
     out.length((*at, "options"), options, COMMAND_OPTIONS)
     _distinct_names(out, (*at, "options"), [_dict(option) for option in options])
     optional_before = False
+    nested = NESTED_OPTION_TYPES.get(option_type, OPTION_TYPES)  # (a command: any)
     for j, option in enumerate(options):
         option = _dict(option)
-        _command(out, (*at, "options", j), option, 1)
+        if option.get("type") is None:
+            out.required((*at, "options", j, "type"))
+        out.choice((*at, "options", j, "type"), option.get("type"), nested)
+        _command(out, (*at, "options", j), option, 1, option.get("type"))
         _option(out, (*at, "options", j), option)
         if option.get("type") not in (SUB_COMMAND, SUB_COMMAND_GROUP):
             if option.get("required") and optional_before:

@@ -1013,6 +1013,46 @@ async def test_required_options_come_first(fake, http):
     await accepted(http, "PUT", path, [command(options=subs)])  # sub-commands are no options
 
 
+SUB = {"type": 1, "name": "join", "description": "Join"}
+GROUP = {"type": 2, "name": "rsvp", "description": "RSVP"}
+
+
+@pytest.mark.parametrize(("options", "at", "code"), [
+    ([{**option(), "type": 99}], (0, "type"), "BASE_TYPE_CHOICES"),
+    ([{"name": "event", "description": "Which"}], (0, "type"), "BASE_TYPE_REQUIRED"),
+    ([{**SUB, "options": [{**SUB, "name": "leave"}]}], (0, "options", 0, "type"),
+     "BASE_TYPE_CHOICES"),
+    ([{**SUB, "options": [GROUP]}], (0, "options", 0, "type"), "BASE_TYPE_CHOICES"),
+    ([{**GROUP, "options": [{**GROUP, "name": "inner", "options": [SUB]}]}],
+     (0, "options", 0, "type"), "BASE_TYPE_CHOICES"),
+    ([{**GROUP, "options": [option()]}], (0, "options", 0, "type"), "BASE_TYPE_CHOICES"),
+])
+async def test_options_nest_as_discord_allows(fake, http, options, at, code):
+    """OpenAPI: an option's type (required) is ApplicationCommandOptionType, 1-11; a
+    sub-command holds plain options only, a group sub-commands only."""
+    path = f"/applications/{fake.app_id}/commands"
+    assert await refused(http, "PUT", path, [command(options=options)], 0, "options",
+                         *at) == [code]
+    nested = {**GROUP, "options": [{**SUB, "options": [option()]}]}
+    await accepted(http, "PUT", path, [command(options=[nested, {**SUB, "name": "leave"}])])
+
+
+@pytest.mark.parametrize(("field", "values"), [
+    ("contexts", [0, 1, 2]), ("integration_types", [0, 1])])
+async def test_contexts_and_integration_types_list_their_values(fake, http, field, values):
+    """OpenAPI ApplicationCommandCreateRequest: contexts (InteractionContextType 0-2) and
+    integration_types (ApplicationIntegrationType 0-1) are null or lists of at least one
+    value, each once."""
+    path = f"/applications/{fake.app_id}/commands"
+    assert await refused(http, "PUT", path, [command(**{field: [9]})], 0, field, 0) == [
+        "BASE_TYPE_CHOICES"]
+    assert await refused(http, "PUT", path, [command(**{field: []})], 0, field) == [BAD_LENGTH]
+    assert await refused(http, "PUT", path, [command(**{field: [0, 0]})], 0, field, 1) == [
+        "SET_TYPE_ALREADY_CONTAINS_VALUE"]
+    for fine in (values, values[:1], None):
+        await accepted(http, "PUT", path, [command(**{field: fine})])
+
+
 async def test_autocomplete_and_choices_exclude_each_other(fake, http):
     path = f"/applications/{fake.app_id}/commands"
     choices = [{"name": "On", "value": "on"}]
