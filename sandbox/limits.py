@@ -1035,8 +1035,9 @@ def event_errors(body: Mapping[str, Any] | None,
                 "An external event has no channel (channel_id must be null).")
     elif merged.get("entity_type") in (STAGE_INSTANCE, VOICE) and not merged.get("channel_id"):
         out.required(("channel_id",))
-    if "name" in body and body["name"] is None:
-        out.required(("name",))
+    for key in EVENT_NOT_NULL:
+        if key in body and body[key] is None:
+            out.required((key,))
     out.length(("name",), body.get("name"), EVENT_NAME, 1)
     out.length(("description",), body.get("description"), EVENT_DESCRIPTION)
     metadata = _dict(body.get("entity_metadata"))
@@ -1070,6 +1071,9 @@ def event_errors(body: Mapping[str, Any] | None,
     return out.errors
 
 
+# What an edit may not clear: OpenAPI ExternalScheduledEventPatchRequestPartial types
+# these without null (and an event without them could not be shown or begun).
+EVENT_NOT_NULL = ("name", "scheduled_start_time", "privacy_level")
 EVENT_FIELDS = {"name": "string", "description": "string", "scheduled_start_time": "string",
                 "scheduled_end_time": "string", "image": "string"}
 
@@ -1105,7 +1109,14 @@ def _moment(value: Any) -> datetime | None:
         parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
     except ValueError:
         return None
-    return parsed if parsed is not None and parsed.tzinfo is not None else None
+    return None if parsed is None else _utc(parsed)
+
+
+def _utc(parsed: datetime) -> datetime:
+    """An ISO 8601 time with its offset, or, without one (a date alone included), in
+    UTC, the zone of every time Discord gives: so it is held to the rules (not in the
+    past, the end after the start) like any other, never let through unchecked."""
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def _time(out: _Collector, key: str, value: Any) -> datetime | None:
@@ -1116,7 +1127,7 @@ def _time(out: _Collector, key: str, value: Any) -> datetime | None:
     except ValueError:
         out.add((key,), "DATE_TYPE_PARSE", f"Could not parse {value}. Should be ISO8601.")
         return None
-    return parsed if parsed.tzinfo is not None else None
+    return _utc(parsed)
 
 
 def files_too_large(files: Sequence[tuple[str, bytes]], limit: int) -> list[str]:

@@ -1156,6 +1156,36 @@ async def test_a_scheduled_event_starts_in_the_future(fake, http):
         "scheduled_start_time"]
 
 
+@pytest.mark.parametrize("start", ["2020-01-01T00:00:00", "2020-01-01"])
+async def test_a_time_without_an_offset_is_held_to_the_same_rules(fake, http, start):
+    """guild-scheduled-event.mdx: scheduled_start_time an ISO8601 timestamp, none in the
+    past. A time without an offset (a date alone too) is read as UTC, and checked as any
+    other: a start in 2020 is in the past, an end before the start refused."""
+    guild = fake.add_guild()
+    path = f"/guilds/{guild.id}/scheduled-events"
+    assert await refused(http, "POST", path, event(
+        scheduled_start_time=start, scheduled_end_time="2020-01-02T00:00:00"),
+        "scheduled_start_time") == ["GUILD_SCHEDULED_EVENT_SCHEDULE_PAST"]
+    assert await refused(http, "POST", path, event(
+        scheduled_start_time="2030-01-02T00:00:00", scheduled_end_time="2030-01-01"),
+        "scheduled_end_time") == ["GUILD_SCHEDULED_EVENT_END_BEFORE_START"]
+    await accepted(http, "POST", path, event(scheduled_start_time="2030-01-01T18:00:00",
+                                             scheduled_end_time="2030-01-01T20:00:00+00:00"))
+
+
+@pytest.mark.parametrize("field", ["name", "scheduled_start_time", "privacy_level"])
+async def test_an_edit_cannot_clear_what_an_event_needs(fake, http, field):
+    """OpenAPI ExternalScheduledEventPatchRequestPartial: name, scheduled_start_time and
+    privacy_level are not nullable."""
+    guild = fake.add_guild()
+    path = f"/guilds/{guild.id}/scheduled-events"
+    made = await accepted(http, "POST", path, event())
+    assert await refused(http, "PATCH", f"{path}/{made['id']}", {field: None}, field) == [
+        "BASE_TYPE_REQUIRED"]
+    assert fake.scheduled_events(guild)[0][field] == made[field]
+    await accepted(http, "PATCH", f"{path}/{made['id']}", {"description": None})
+
+
 async def test_an_active_scheduled_events_start_cannot_be_moved(fake, http):
     """Discord: an event going on (ACTIVE) has begun, so its start is not changed, not
     even into the future (400, 50035); its other fields are."""
