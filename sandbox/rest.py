@@ -124,14 +124,23 @@ class RestRoutes:
         if channel.type not in MESSAGE_TYPES:  # a category
             raise ApiError(400, 50008, "Cannot send messages in a non-text channel")
         if channel.is_thread:
-            if channel.archived and channel.locked:  # (a message opens no locked thread)
-                raise ApiError(400, 50083, "Thread is archived")
-            if channel.locked and not perms & MANAGE_THREADS:
-                raise ApiError(403, 160005, "Thread is locked")
+            self._check_thread_open(channel, editing=False)
             if not perms & SEND_MESSAGES_IN_THREADS:
                 raise ApiError(403, 50013, "Missing Permissions")
         elif not perms & SEND_MESSAGES:
             raise ApiError(403, 50013, "Missing Permissions")
+
+    def _check_thread_open(self, channel: Channel, *, editing: bool) -> None:
+        """Discord's rules for writing in a thread (threads.mdx, Active & Archived
+        Threads): in an archived one "users cannot edit messages" (400 50083), and a new
+        message opens it again unless it is locked; in a locked one only Manage Threads
+        may "create or update messages" (403 160005)."""
+        if not channel.is_thread:
+            return
+        if channel.archived and (editing or channel.locked):
+            raise ApiError(400, 50083, "Thread is archived")
+        if channel.locked and not self._bot_may(channel, MANAGE_THREADS):
+            raise ApiError(403, 160005, "Thread is locked")
 
     def _check_reference(self, channel: Channel, reference: object) -> None:
         """A reply's message must be a message of the channel it names (default: this
@@ -207,6 +216,7 @@ class RestRoutes:
         self._check_limits(limits.message_errors(
             request[BODY], flags=record.data["flags"], files=len(request[FILES])))
         self._check_not_empty(limits.edited(record.data, request[BODY], len(request[FILES])))
+        self._check_thread_open(channel, editing=True)
         self._check_can_attach(channel, len(request[FILES]))
         self._check_automod(channel.guild, request[BODY])
         self._edit(record, request[BODY] or {}, request[FILES])

@@ -2,9 +2,9 @@
 them, over HTTP: a message into a forum itself (40058: its posts are threads) or a
 category (50008), into an archived, locked thread (50083), or into a locked one by whom
 may not manage threads (160005); a message into an archived thread that is not locked
-opens it again, and no one uses commands in an archived one. Threads carry their parent,
-owner and metadata, and are not among a guild's channels; a channel option takes only its
-channel types."""
+opens it again, and no one uses commands or edits a message in an archived one. Threads
+carry their parent, owner and metadata, and are not among a guild's channels; a channel
+option takes only its channel types."""
 
 from __future__ import annotations
 
@@ -80,6 +80,44 @@ async def test_a_locked_thread_takes_messages_only_from_who_may_manage_threads(f
     fake.set_overwrite(general, bot, allow=MANAGE_THREADS)
     status, _ = await send(http, locked)
     assert status == 200 and len(fake.messages(locked)) == 1
+
+
+async def edit(http, channel, message) -> tuple[int, dict]:
+    return await call(http, "PATCH", f"/channels/{channel.id}/messages/{message['id']}",
+                      {"content": "edited"})
+
+
+async def test_no_message_is_edited_in_an_archived_thread(fake, guild, http):
+    """threads.mdx, Active & Archived Threads: "Users cannot edit messages ... in archived
+    threads. The only operation that should happen within an archived thread is messages
+    being deleted" (400 50083, locked or not); an edit opens no thread."""
+    thread = fake.add_thread(guild.channel("general"), "news")
+    _, first = await send(http, thread)
+    _, second = await send(http, thread)
+    for locked in (False, True):
+        fake.set_thread_state(thread, archived=True, locked=locked)
+        assert await edit(http, thread, first) == (
+            400, {"code": 50083, "message": "Thread is archived"})
+        assert thread.archived and fake.messages(thread)[0]["content"] == "hi"
+    status, _ = await call(http, "DELETE", f"/channels/{thread.id}/messages/{second['id']}")
+    assert status == 204
+    fake.set_thread_state(thread, archived=False, locked=False)
+    assert (await edit(http, thread, first))[0] == 200
+
+
+async def test_a_locked_threads_messages_are_edited_only_by_who_may_manage_threads(
+        fake, guild, http):
+    """threads.mdx: without Manage Threads, users "won't be able to create or update
+    messages in locked threads" (403 160005, as for a new message)."""
+    general = guild.channel("general")
+    thread = fake.add_thread(general, "news")
+    _, made = await send(http, thread)
+    bot = guild.members[fake.bot_user.id]
+    fake.set_overwrite(general, bot, deny=MANAGE_THREADS)
+    fake.set_thread_state(thread, archived=False, locked=True)
+    assert await edit(http, thread, made) == (403, {"code": 160005, "message": "Thread is locked"})
+    fake.set_overwrite(general, bot, allow=MANAGE_THREADS)
+    assert (await edit(http, thread, made))[0] == 200
 
 
 async def test_no_one_uses_commands_in_an_archived_thread(fake, guild):
