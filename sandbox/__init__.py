@@ -40,15 +40,22 @@ What it emulates
     * Discord's documented payload limits and rules (sandbox/limits.py), on by default:
       message content, embeds (each text, 25 fields, 10 embeds, 6,000 characters in
       total, http(s) links, images and icons), components (action rows of buttons and
-      selects unless the message is components v2, a custom_id once per message or
-      modal, link buttons with an http(s) or discord:// url of 512 and no custom_id,
-      others with a custom_id and no url, a label or an emoji on each, selects' min/max
-      values and distinct option values, text inputs' style and lengths),
-      ``allowed_mentions`` (known parse types, at most 100 ids, a type not both parsed
-      and listed), autocomplete choices, modals, application commands on sync (names,
-      descriptions, options, choices, localizations, 4,000 characters, required options
-      first, no choices with autocomplete, string length bounds), scheduled events (no
-      start in the past) and 25 MB uploads; and the form of what is sent: each field of
+      selects unless the message is components v2, which shows nothing else: no
+      content, embeds, stickers or poll; a custom_id once per message or modal, link
+      buttons with an http(s) or discord:// url of 512 and no custom_id, premium ones
+      with a sku_id and nothing else, others with a custom_id and no url, a label or an
+      emoji on each, an emoji's name of 32, selects' min/max values and distinct option
+      values, text inputs' style and lengths, a modal's selects in labels), at most 10
+      files and 3 stickers, ``allowed_mentions`` (known parse types, at most 100
+      snowflakes, a type not both parsed and listed), a reply only to a message that
+      exists (unless ``fail_if_not_exists`` is false), history pages of 1-100 messages,
+      autocomplete choices, modals, application commands on sync (names, descriptions,
+      options nested as Discord allows, choices, localizations, 4,000 characters,
+      required options first, no choices with autocomplete, string length bounds,
+      contexts and integration types), scheduled events (no start in the past, a time
+      without offset read as UTC, no edit clearing the name, start or privacy level),
+      no message edited in an archived thread or, without Manage Threads, a locked one,
+      and 10 MiB uploads; and the form of what is sent: each field of
       its JSON type, enums among their values (button styles, an event's privacy level
       and entity type), the flags a new message may carry, an embed's color and
       timestamp, where a component may sit (a modal holds an input), an autocomplete

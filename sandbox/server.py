@@ -26,6 +26,9 @@ from sandbox.rest import RestRoutes
 from sandbox.state import WorldState
 
 DISCORD_EPOCH_MS = 1_420_070_400_000
+# The most bytes a file may have in a server without boosts (reference.mdx, Uploading
+# Files: "The default limit is 10 MiB for all users"; 25 MiB until January 2025).
+DEFAULT_UPLOAD_LIMIT = 10 * 1024**2
 
 
 class FakeDiscord(
@@ -44,7 +47,7 @@ class FakeDiscord(
         heartbeat_interval: float = 41.25,
         limits: bool = True,
         rate_limits: RateLimits | None = DISCORD_RATE_LIMITS,
-        attachment_size_limit: int = 25 * 1024**2,
+        attachment_size_limit: int = DEFAULT_UPLOAD_LIMIT,
         record_requests: bool = True,
         port: int = 0,
         shard_count: int = 1,
@@ -62,9 +65,10 @@ class FakeDiscord(
         HELLO (Discord: about 41.25).
         ``limits``: refuse payloads over Discord's limits (sandbox/limits.py) with
         400 ``50035 Invalid Form Body``, and uploads over ``attachment_size_limit`` bytes
-        with 413 ``40005``. ``rate_limits``: bucket sizes and windows
-        (sandbox/ratelimits.py; ``RateLimits().scaled(0.1)`` keeps the sizes and
-        shortens the windows); None turns rate limiting off.
+        (the size each interaction tells the bot, too) with 413 ``40005``.
+        ``rate_limits``: bucket sizes and windows (sandbox/ratelimits.py;
+        ``RateLimits().scaled(0.1)`` keeps the sizes and shortens the windows); None
+        turns rate limiting off.
         ``record_requests=False`` saves memory in long benchmarks (then only calls to
         unknown routes are recorded). ``port``: where to listen on 127.0.0.1 (0: any free
         port). ``shard_count``: the shards ``GET /gateway/bot`` recommends and IDENTIFY must

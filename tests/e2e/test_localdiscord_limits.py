@@ -686,9 +686,39 @@ async def test_a_message_carries_at_most_10_files_listed_or_not(fake, http):
         assert status == 200 and len(answer["attachments"]) == 10, answer
 
 
+async def test_the_default_upload_limit_is_discords_10_mib():
+    """reference.mdx, Uploading Files: "The default limit is 10 MiB for all users" (a server
+    without boosts); interactions tell the bot the size the uploads are held to."""
+    limit = 10 * 1024**2
+    async with FakeDiscord(rate_limits=None, response_deadline=None) as fake:
+        assert fake.attachment_size_limit == limit
+        guild = fake.add_guild()
+        path = f"{fake.api_base}/channels/{guild.system_channel.id}/messages"
+        headers = {"Authorization": f"Bot {fake.token}"}
+        async with aiohttp.ClientSession(headers=headers) as session:
+            for size, status in ((limit, 200), (limit + 1, 413)):
+                form = aiohttp.FormData()
+                form.add_field("payload_json", '{"content": "file"}',
+                               content_type="application/json")
+                form.add_field("files[0]", b"x" * size, filename="big.bin")
+                async with session.post(path, data=form) as resp:
+                    assert resp.status == status
+        told: list[int] = []
+
+        async def dispatch(event: str, data: dict[str, Any], **_: Any) -> bool:
+            told.append(data["attachment_size_limit"])
+            return False  # no bot here: the interaction reaches no one
+
+        fake.dispatch = dispatch  # type: ignore[method-assign]
+        fake.register_commands([{"id": "1", "name": "ping", "description": "ping", "type": 1}])
+        with pytest.raises(TimeoutError):
+            await fake.slash(guild, fake.add_member(guild), "ping")
+        assert told == [limit]
+
+
 async def test_uploads_over_the_attachment_limit_get_413():
     async with FakeDiscord(attachment_size_limit=1000, rate_limits=None) as fake:
-        assert FakeDiscord().attachment_size_limit == 25 * 1024**2  # Discord's 25 MB
+        assert FakeDiscord().attachment_size_limit == 10 * 1024**2  # Discord's 10 MiB
         path = fake.api_base + channel_path(fake)
         headers = {"Authorization": f"Bot {fake.token}"}
         async with aiohttp.ClientSession(headers=headers) as session:
