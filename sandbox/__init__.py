@@ -71,6 +71,8 @@ What it emulates
       ``Via``), which discord.py reads and waits out. ``RateLimits().scaled(f)`` keeps
       the sizes and shortens the windows: the end-to-end fixture (tests/e2e/conftest.py)
       runs with windows a tenth as long, because the suite posts far more than a bot would.
+      An address whose requests were answered 401, 403 or 429 10,000 times in 10 minutes
+      is shut out for an hour, answered the edge's 429 (``invalid_request_limit``).
     * Distance, off by default (``set_latency``): each REST call's round trip (half before
       Discord acts on it, half on the answer's way back), each gateway event's way to the
       bot (in order; an event a call causes may come before its answer), and a share of

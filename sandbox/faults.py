@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from sandbox.plumbing import _json
+from sandbox.plumbing import _json, edge_ban
 
 
 @dataclass(slots=True)
@@ -188,10 +188,7 @@ class Faults:
     @staticmethod
     def _fault_response(fault: _Fault) -> web.Response:
         if fault.edge_ban:
-            wait = 3600 if fault.retry_after is None else max(1, round(fault.retry_after))
-            return web.Response(status=429, content_type="text/html",
-                                text="<html><body>Error 1015: You are being rate limited"
-                                "</body></html>", headers={"Retry-After": str(wait)})
+            return edge_ban(3600 if fault.retry_after is None else fault.retry_after)
         if fault.status == 429:
             retry_after = 0.05 if fault.retry_after is None else fault.retry_after
             body = {

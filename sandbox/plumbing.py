@@ -44,6 +44,15 @@ def _json(data: Any, status: int = 200, headers: Mapping[str, str] | None = None
     )
 
 
+def edge_ban(retry_after: float) -> web.Response:
+    """Discord's edge (Cloudflare) answering an address it restricted: 429 with an HTML
+    page, ``Retry-After`` and none of Discord's ``Via`` header or JSON body (discord.py
+    raises it at once instead of waiting it out)."""
+    return web.Response(status=429, content_type="text/html",
+                        text="<html><body>Error 1015: You are being rate limited"
+                        "</body></html>", headers={"Retry-After": str(max(1, round(retry_after)))})
+
+
 class _RateLimited(Exception):
     """A full bucket: answered with Discord's 429 body (and the bucket's headers)."""
 
@@ -96,6 +105,10 @@ class HttpPlumbing:
         request[BODY], request[FILES] = body, files
         fault = self._injected_fault(request.method, path, body) if self._faults else None
         response = None if fault is None or fault.carried_out else self._fault_response(fault)
+        invalid, address = self.invalid_requests, request.remote or ""
+        if invalid is not None and (left := invalid.restricted(address)) is not None:
+            response = edge_ban(left)  # (answered by the edge: neither counted nor done)
+            invalid = None
         if response is None:
             rate_headers: Mapping[str, str] = {}
             try:
@@ -130,6 +143,8 @@ class HttpPlumbing:
                 response = _json({"message": f"FakeDiscord error: {exc!r}", "code": 0}, 400)
             response.headers.update(rate_headers)
         record.status = response.status
+        if invalid is not None:
+            invalid.answered(address, response.status, response.headers.get("X-RateLimit-Scope"))
         if latency is not None:  # the answer's way back
             await asyncio.sleep(latency.answer_way())
         if ((self.omitted_fields or self.nulled_fields) and response.status < 300

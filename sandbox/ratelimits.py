@@ -15,6 +15,9 @@ channel's messages here have a bucket of their own, of the same size). It does n
 publish the sizes of the role-grant, DM-open and scheduled-event buckets; the defaults
 here are conservative guesses. Every size and window is a field of :class:`RateLimits`,
 so tests can shorten the windows.
+
+Invalid requests (:class:`InvalidRequests`): an address whose requests were answered 401,
+403 or 429 10,000 times in 10 minutes is shut out for a while, as Discord's edge does.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+from collections import deque
 from dataclasses import dataclass, field, fields, replace
 
 
@@ -156,3 +160,52 @@ class RateLimiter:
             "X-RateLimit-Reset-After": f"{reset_after:.3f}",
             "X-RateLimit-Bucket": hashlib.sha1(name.encode()).hexdigest()[:16],
         }
+
+
+# rate-limits.mdx, Invalid Request Limit: "IP addresses that make too many invalid HTTP
+# requests are automatically and temporarily restricted from accessing the Discord API.
+# Currently, this limit is 10,000 per 10 minutes. An invalid request is one that results
+# in 401, 403, or 429 statuses"; "429 errors returned with X-RateLimit-Scope: shared are
+# not counted". How long the restriction lasts Discord does not say: an hour here, what
+# its edge's Retry-After has said.
+INVALID_REQUESTS = 10_000
+INVALID_WINDOW = 600.0
+INVALID_STATUSES = frozenset((401, 403, 429))
+INVALID_BAN = 3600.0
+
+
+class InvalidRequests:
+    """Counts each address's invalid requests over the last ``window`` seconds and, at
+    ``limit``, restricts the address for ``ban`` seconds (every request then answered as
+    Discord's edge answers it, see `plumbing.edge_ban`)."""
+
+    def __init__(self, limit: int = INVALID_REQUESTS, window: float = INVALID_WINDOW,
+                 ban: float = INVALID_BAN, clock=time.monotonic) -> None:
+        self.limit, self.window, self.ban = limit, window, ban
+        self._clock = clock
+        self._seen: dict[str, deque[float]] = {}
+        self._until: dict[str, float] = {}  # address -> end of its restriction
+
+    def restricted(self, address: str) -> float | None:
+        """Seconds left of the address's restriction, or None when it has none."""
+        until = self._until.get(address)
+        if until is None:
+            return None
+        left = until - self._clock()
+        if left > 0:
+            return left
+        del self._until[address]
+        return None
+
+    def answered(self, address: str, status: int, scope: str | None = None) -> None:
+        """Count one answer to the address (only 401, 403 and 429 not of a shared bucket)."""
+        if status not in INVALID_STATUSES or (status == 429 and scope == "shared"):
+            return
+        now = self._clock()
+        seen = self._seen.setdefault(address, deque())
+        seen.append(now)
+        while seen and seen[0] <= now - self.window:
+            seen.popleft()
+        if len(seen) >= self.limit:
+            seen.clear()
+            self._until[address] = now + self.ban

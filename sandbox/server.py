@@ -21,7 +21,13 @@ from sandbox.observe import Observations, _Waiters
 from sandbox.options import CommandOptions
 from sandbox.plumbing import API_PREFIX, HttpPlumbing
 from sandbox.process import BotProcess
-from sandbox.ratelimits import DISCORD_RATE_LIMITS, RateLimiter, RateLimits
+from sandbox.ratelimits import (
+    DISCORD_RATE_LIMITS,
+    INVALID_REQUESTS,
+    InvalidRequests,
+    RateLimiter,
+    RateLimits,
+)
 from sandbox.rest import RestRoutes
 from sandbox.state import WorldState
 
@@ -48,6 +54,7 @@ class FakeDiscord(
         limits: bool = True,
         rate_limits: RateLimits | None = DISCORD_RATE_LIMITS,
         attachment_size_limit: int = DEFAULT_UPLOAD_LIMIT,
+        invalid_request_limit: int | None = INVALID_REQUESTS,
         record_requests: bool = True,
         port: int = 0,
         shard_count: int = 1,
@@ -69,6 +76,9 @@ class FakeDiscord(
         ``rate_limits``: bucket sizes and windows (sandbox/ratelimits.py;
         ``RateLimits().scaled(0.1)`` keeps the sizes and shortens the windows); None
         turns rate limiting off.
+        ``invalid_request_limit``: requests answered 401, 403 or 429 that an address may
+        make in 10 minutes before it is restricted for an hour (Discord: 10,000; every
+        request then answered 429 as Discord's edge does); None: never restricted.
         ``record_requests=False`` saves memory in long benchmarks (then only calls to
         unknown routes are recorded). ``port``: where to listen on 127.0.0.1 (0: any free
         port). ``shard_count``: the shards ``GET /gateway/bot`` recommends and IDENTIFY must
@@ -99,6 +109,8 @@ class FakeDiscord(
         self.enforce_limits = limits
         self.rate_limiter = RateLimiter(rate_limits) if rate_limits is not None else None
         self.attachment_size_limit = attachment_size_limit
+        self.invalid_requests = (InvalidRequests(invalid_request_limit)
+                                 if invalid_request_limit is not None else None)
         self.record_requests = record_requests
         self._last_snowflake = 0
         self.app_id = self._snowflake()

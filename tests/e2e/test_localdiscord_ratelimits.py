@@ -21,7 +21,8 @@ import pytest
 
 from sandbox import FakeDiscord
 from sandbox.interactions import _Interaction
-from sandbox.ratelimits import DISCORD_RATE_LIMITS, Bucket, RateLimits
+from sandbox.models import VIEW_CHANNEL
+from sandbox.ratelimits import DISCORD_RATE_LIMITS, Bucket, InvalidRequests, RateLimits
 
 FAST = DISCORD_RATE_LIMITS.scaled(0.1)  # Discord's sizes, windows a tenth as long
 PROBE_BOT = [sys.executable, str(Path(__file__).resolve().parent / "probe_bot.py")]
@@ -284,3 +285,45 @@ async def test_a_bot_bursting_12_sends_into_a_busy_channel_delivers_all(fake, ht
     assert sorted(burst) == sorted(f"burst {i}" for i in range(12))
     assert sends(fake).count(429) >= 1 and sends(fake).count(200) == 17
     assert "We are being rate limited" in bot.output()  # discord.py saw the 429 and waited
+
+
+async def test_an_address_of_too_many_invalid_requests_is_shut_out_for_a_while():
+    """rate-limits.mdx, Invalid Request Limit: an address whose requests were answered 401,
+    403 or 429 10,000 times in 10 minutes is restricted (429s of a shared bucket do not
+    count); then every request, a valid one too, meets the edge's 429 (HTML, no ``Via``:
+    discord.py raises it at once). Ten here, to keep the test short."""
+    default = FakeDiscord().invalid_requests
+    assert default is not None and default.limit == 10_000
+    async with FakeDiscord(rate_limits=None, invalid_request_limit=10) as fake:
+        guild = fake.add_guild()
+        hidden = fake.add_channel(guild, "staff")
+        fake.set_overwrite(hidden, guild.members[fake.bot_user.id], deny=VIEW_CHANNEL)
+        async with aiohttp.ClientSession(fake.api_base + "/") as anonymous:
+            for _ in range(5):
+                status, _, _ = await send(anonymous, "GET", "/users/@me")
+                assert status == 401
+        headers = {"Authorization": f"Bot {fake.token}"}
+        async with aiohttp.ClientSession(fake.api_base + "/", headers=headers) as http:
+            for _ in range(20):  # answered otherwise: not counted
+                assert (await send(http, "GET", "/channels/1/messages"))[0] == 404
+                assert (await send(http, "GET", "/users/@me"))[0] == 200
+            for _ in range(5):
+                status, _, _ = await send(http, "GET", f"/channels/{hidden.id}")
+                assert status == 403
+            async with http.get("users/@me") as resp:
+                assert resp.status == 429 and "Via" not in resp.headers
+                assert resp.content_type == "text/html"
+                assert int(resp.headers["Retry-After"]) == 3600
+    clock = [0.0]
+    invalid = InvalidRequests(limit=3, window=600, ban=60, clock=lambda: clock[0])
+    for status, scope in ((429, "shared"), (404, None), (403, None), (401, None)):
+        invalid.answered("a", status, scope)
+    clock[0] = 601.0  # the first two counted are out of the window
+    invalid.answered("a", 429, "user")
+    invalid.answered("b", 429, "global")
+    assert invalid.restricted("a") is None and invalid.restricted("b") is None
+    invalid.answered("a", 403)
+    invalid.answered("a", 401)
+    assert invalid.restricted("a") == 60 and invalid.restricted("b") is None
+    clock[0] += 60
+    assert invalid.restricted("a") is None
