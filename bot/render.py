@@ -219,7 +219,11 @@ def split_text(text: str, limit: int) -> list[str]:
         cut = text.rfind("\n", start, end)
         if cut < start + room // 2:
             cut = text.rfind(" ", start, end)
-        if cut < start + room // 2:
+        if cut < start + room // 2:  # Chinese has no spaces: after its last pause mark
+            cut = max(text.rfind(mark, start, end) for mark in _PAUSES) + 1
+        if cut < start + room // 2:  # nor that: not inside a character drawn from several
+            whole = _whole_character_end(text, end)
+            end = whole if whole > start else end
             cut = end - _dangling_escape(text[start:end])
         pieces.append(_begun_mid_line(text[start:cut].rstrip(), lead))
         found = _NON_SPACE.search(text, cut)
@@ -229,6 +233,11 @@ def split_text(text: str, limit: int) -> list[str]:
     if start < len(text):
         pieces.append(_begun_mid_line(text[start:], lead))
     return pieces
+
+
+# Where a run of Chinese (or Japanese) text pauses, a piece may end: after a full-width
+# comma, full stop, semicolon, colon, enumeration comma, or a mark ending a sentence.
+_PAUSES = "，。；：、！？"
 
 
 def _begun_mid_line(piece: str, lead: int) -> str:

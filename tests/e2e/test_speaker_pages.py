@@ -144,3 +144,53 @@ async def test_pages_turned_after_an_edit_show_the_bios_as_they_are_now(world, f
     assert gone.type == 7 and gone.message["embeds"] == [] and not gone.custom_ids()
     assert gone.message["content"] == (
         "**Third Computing Panel** was cancelled; these pages are gone.")
+
+
+SCIENTIST = "👩\u200d🔬"  # one emoji a reader sees: woman, zero-width joiner, microscope
+
+
+def chinese_page(bio: str) -> bytes:
+    return ("中美导弹防御争议\n\n中美两国专家将讨论导弹防御问题。\n\n"
+            "主持人：赵通（Tong Zhao）\n主讲人：李彬（Li Bin）\n\n"
+            f"赵通（Tong Zhao）\n\n{bio}\n\n李彬（Li Bin）\n\n李彬是高级研究员。\n").encode()
+
+
+def next_button(message: dict) -> str:
+    return next(c["custom_id"] for row in message["components"] for c in row["components"]
+                if c.get("label") == "Next")
+
+
+async def two_speaker_pages(world, fake, title: str, bio: str) -> tuple[str, str]:
+    """The descriptions of the first two pages of `/event speakers` for a page whose
+    moderator has `bio`, the second with its "(continued)" line taken off."""
+    event_id = await world.import_event(title, capacity=5, page=chinese_page(bio))
+    reader = world.member(f"reader {title}")
+    first = await fake.slash(world.guild, reader, "event speakers", event=str(event_id),
+                             timeout=3.0)
+    one = first.message["embeds"][0]["description"]
+    turned = await fake.click(world.guild, reader, first.message, next_button(first.message))
+    two = turned.message["embeds"][0]["description"]
+    head, _, body = two.partition("\n")
+    assert "(continued)" in head, two[:80]
+    return one, body
+
+
+async def test_a_bio_split_across_speaker_pages_keeps_each_emoji_whole(world, fake):
+    """A bio with no space to break at (Chinese prose, emoji) is cut where a page is full,
+    but before a character drawn from several, never inside it: page 1 ended with 👩 and
+    its joiner, page 2 opened with a lone 🔬."""
+    one, two = await two_speaker_pages(world, fake, "Emoji Bio Panel",
+                                       "赵通是研究员" + SCIENTIST * 3000)
+    for shown in (one, two):
+        assert shown.count("👩") == shown.count("\u200d") == shown.count("🔬"), (
+            repr(one[-4:]), repr(two[:4]))
+
+
+async def test_a_chinese_bio_split_across_speaker_pages_breaks_at_its_punctuation(world, fake):
+    """Chinese has no spaces: a bio goes on to the next page after a clause's "，" or
+    "。", not mid-word (page 1 ended "…研究院核政" and page 2 opened "策项目…": 政策,
+    policy, halved)."""
+    clause = "赵通是卡内基国际和平研究院核政策项目研究员，常驻北京的卡内基—清华全球政策中心。"
+    one, two = await two_speaker_pages(world, fake, "Chinese Bio Panel", clause * 150)
+    assert one.endswith(("，", "。")), repr(one[-12:])
+    assert two.startswith(("赵通是", "常驻北京")), repr(two[:12])

@@ -624,6 +624,30 @@ def test_split_text_breaks_at_a_paragraph_line_or_word_past_half_way(text, limit
     assert render.split_text(text, limit) == pieces
 
 
+@pytest.mark.parametrize(("text", "limit", "pieces"), [
+    ("研究院核政策项目，研究员", 10, ["研究院核政策项目，", "研究员"]),  # after its pause
+    ("核政策，项目研究员核政策", 10, ["核政策，项目研究员核", "政策"]),  # none past half-way
+    ("卡内基。清华全球政策中心", 10, ["卡内基。清华全球政策", "中心"]),
+    ("研究员：赵通、李彬、张", 10, ["研究员：赵通、李彬、", "张"]),
+    ("核政策 项目研究员卡内基", 10, ["核政策 项目研究员卡", "内基"]),  # a space before half
+])
+def test_split_text_breaks_chinese_after_a_pause_mark_past_half_way(text, limit, pieces):
+    assert render.split_text(text, limit) == pieces
+
+
+@pytest.mark.parametrize("drawn", ["👩‍🔬", "🇨🇳", "👍🏽", "é", "🏴󠁧󠁢"
+                                   "󠁳󠁣󠁴󠁿"])
+def test_split_text_never_cuts_a_character_drawn_from_several(drawn):
+    """A hard cut (no break, no pause mark in reach) falls before a joined emoji, a flag,
+    a skin tone or an accent that straddles it, never inside it."""
+    for before in range(1, 12):
+        text = "赵" * before + drawn * 6
+        pieces = render.split_text(text, 10)
+        assert "".join(pieces) == text, pieces
+        for piece in pieces[1:]:
+            assert piece.startswith(drawn) or not piece.startswith(drawn[1:]), pieces
+
+
 # What Discord reads as markup at a line's start only: a heading, subtext, a list item, a
 # quote, a numbered item.
 LINE_START_MARKUP = re.compile(r"^[ \t]*(?:[>#-][ \t>#]|\d+\.[ \t])", re.MULTILINE)
