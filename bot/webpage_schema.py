@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import lxml.html
 
 from bot.i18n import N_, Text
+from bot.models import storable_text
 from bot.page_model import Page
 from bot.when import When, iso_span, read_page_when
 from bot.zones import MAX_UTC_OFFSET
@@ -106,6 +107,10 @@ class SchemaEvent:
         return f"{line} – {ends.isoformat()}"
 
 
+# A JSON escape of a surrogate: half of a character, or a lone half (`schema_event`)
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
 def schema_event(doc: lxml.html.HtmlElement, title: str | None = None) -> SchemaEvent:
     """The first schema.org Event in the page's JSON-LD blocks; an empty one if none. A
     page that lists several events (its blocks' top-level Events, or an ItemList's) is
@@ -120,6 +125,10 @@ def schema_event(doc: lxml.html.HtmlElement, title: str | None = None) -> Schema
             continue
         try:
             data = json.loads(body)
+            if _SURROGATE_ESCAPE.search(body):
+                # JSON may escape half a character ("\udc00"), which no store can hold:
+                # read again with each such half as U+FFFD, as the page's text has it.
+                data = json.loads(storable_text(json.dumps(data, ensure_ascii=False)))
         except (ValueError, RecursionError):  # not JSON, or nested past Python's stack
             continue
         first = first or _first_event(data)

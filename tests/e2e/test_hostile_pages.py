@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 
+from sandbox import Attachment
+from tests.e2e.conftest import import_page
 from tests.e2e.test_bot import text_of
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -75,3 +78,29 @@ async def test_a_pages_message_formats_show_as_written(world, fake):
         for written in FORMATS:
             assert "\\" + written in text, (where, written, text)
         assert "<" not in text.replace("\\<", ""), (where, text)
+
+
+SURROGATE_PAGE = (
+    b'<html><head><title>Lighthouse Talk</title><script type="application/ld+json">'
+    b'{"@type": "Event", "name": "Lighthouse Talk", "startDate": "2031-12-01T18:00:00+00:00",'
+    b' "location": {"@type": "Place", "name": "Hall \\udc00 A"}}</script></head><body>'
+    b"<h1>Lighthouse Talk</h1><p>A talk on lighthouses.</p>"
+    b"<p>Grace Hopper will moderate a discussion with Alan Turing.</p><p>Alan Turing</p>"
+    b"<p>Alan Turing is a lighthouse keeper in Cornwall.</p></body></html>")
+
+
+async def test_a_lone_surrogate_in_a_pages_structured_data_does_not_break_the_import(
+        world, fake):
+    """JSON-LD may escape half a character ("Hall \\udc00 A"): it is read as U+FFFD, as
+    the page's text has one. It was kept as a lone surrogate, shown in the preview, and
+    Import answered "Something went wrong on my side" (no store can hold one)."""
+    reply = await import_page(fake, world.guild, world.moderator,
+                              page=Attachment("lighthouse.html", SURROGATE_PAGE, "text/html"))
+    shown = [reply.content or "", *(m.get("content") or "" for m in reply.followups)]
+    assert not any("went wrong" in text for text in shown), shown
+    found = re.search(r"\(event (\d+)\)", "\n".join(shown))
+    assert found, shown
+    info = await fake.slash(world.guild, world.member("surrogate reader"), "event info",
+                            event=found[1])
+    assert not any("\ud800" <= ch <= "\udfff" for ch in str(info.message)), info.message
+    assert "Hall \ufffd A" in str(info.message), info.message

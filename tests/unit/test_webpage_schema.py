@@ -37,6 +37,22 @@ def test_an_exact_start_is_the_pages_date_line_and_the_place_its_venue():
     assert page.location == "Carnegie Endowment"
 
 
+@pytest.mark.parametrize(("escaped", "read_as"), [
+    ("Hall \\udc00 A", "Hall \ufffd A"),  # a lone low half
+    ("Hall \\ud83d A", "Hall \ufffd A"),  # a lone high half
+    ("Hall \\ud83d\\udd2c A", "Hall \U0001f52c A"),  # a whole character, in two halves
+    ("Hall \\\\ud83d A", "Hall \\ud83d A"),  # an escaped backslash, then text
+])
+def test_a_half_character_escaped_in_structured_data_is_read_as_the_replacement_character(
+        escaped, read_as):
+    """JSON can escape half of a character, which Python reads as a lone surrogate that no
+    store can hold: the import failed when saving the event."""
+    block = json.dumps(EVENT).replace('"Carnegie Endowment"', f'"{escaped}"')
+    page = read(page_with(block))
+    assert page.location == read_as
+    page.location.encode()  # storable
+
+
 def test_the_visible_text_keeps_its_date_and_venue_over_a_start_without_an_offset():
     event = EVENT | {"startDate": "2031-12-02T09:00", "endDate": None,
                      "location": "Elsewhere Hall"}
