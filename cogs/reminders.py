@@ -207,10 +207,12 @@ class Reminders(commands.Cog):
     @commands.Cog.listener()
     async def on_guild_join(self, guild: discord.Guild) -> None:
         self.guild_arrived(guild.id)
+        await self.roles.deleted_while_away(guild)
 
     @commands.Cog.listener()
     async def on_guild_available(self, guild: discord.Guild) -> None:
         self.guild_arrived(guild.id)
+        await self.roles.deleted_while_away(guild)
 
     def guild_arrived(self, guild_id: int) -> None:
         """Invited back, or sent after an outage: the roles and the moderators' notices

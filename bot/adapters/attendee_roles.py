@@ -643,6 +643,22 @@ class AttendeeRoles:
                 or self.owed_back.owes_role(role_id)):
             await self._role_gone(role.guild.id, role_id, role.name)
 
+    async def deleted_while_away(self, guild: discord.Guild) -> None:
+        """The server as Discord sent it afresh (a new session's GUILD_CREATE, a start, an
+        invitation back) lists its roles as they are now, and nothing replays a
+        GUILD_ROLE_DELETE made while the bot was away: a role an event gives out or owes
+        back that it no longer lists was deleted meanwhile (`role_deleted`), and the
+        moderators hear it now, not when a grant happens to meet 10011 (maybe never)."""
+        if not self.bot.runs_guild(guild.id):
+            return
+        events = [event_id for event_id, gid in self._guild_of.items() if gid == guild.id]
+        roles = {self._holders[e][0] for e in events if e in self._holders}
+        roles |= {self._ending[e] for e in events if e in self._ending}
+        roles |= {role_id for e in events for role_id in self.owed_back.owed.get(e, {})}
+        for role_id in sorted(roles):
+            if guild.get_role(role_id) is None:
+                await self._role_gone(guild.id, role_id)
+
     async def _role_gone(self, guild_id: int, role_id: int, name: str | None = None) -> None:
         """The role was deleted on Discord (the gateway said so, or a call met 10011 Unknown
         Role): no event gives it out any more, as if `/manage role` had cleared it, nobody

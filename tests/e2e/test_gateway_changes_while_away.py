@@ -206,3 +206,41 @@ async def test_a_capacity_notice_with_no_channel_to_post_in_waits_for_one(world,
     await fake.wait_message(guild.channel("announcements"),
                             lambda m: f"**{title}**" in m["content"]
                             and CAPACITY_REACHED in m["content"], timeout=10)
+
+
+@pytest.mark.parametrize("how", ["resumed", "new session", "restart"])
+async def test_an_attendee_role_deleted_while_away_is_told_to_the_moderators(world, fake, how):
+    """An event's attendee role is deleted while the bot is away. Resumed, the
+    GUILD_ROLE_DELETE is replayed and the moderators hear at once that the event gives no
+    role now. On a new session or after a restart nothing replays it, but the fresh
+    GUILD_CREATE lists the server's roles without it: the moderators hear it then too, not
+    when a member's join or cancel happens to meet Discord's 10011 (maybe never)."""
+    from tests.e2e.test_guild_changes import told_of
+    from tests.e2e.test_reminders_roles_schedules import role_the_bot_may_give
+    guild = world.guild
+    role = await role_the_bot_may_give(world, fake, f"Away Attendee {how}")
+    event_id = await world.import_event(f"Role Gone Away {how}", capacity=5)
+    set_role = await fake.slash(guild, guild.owner, "manage role", role=role,
+                                event=str(event_id))
+    assert f"<@&{role.id}>" in set_role.content, set_role
+    member = world.member(f"role gone holder {how}")
+    await fake.slash(guild, member, "rsvp join", event=str(event_id))
+    await until(lambda: role in member.roles, what="the role given")
+    await world.past_on_ready()
+    if how == "restart":
+        await world.bot.stop()
+        fake.delete_role(guild, role)
+        world.start_bot()
+        await fake.wait_ready(process=world.bot)
+    else:
+        await away(fake, lambda: fake.delete_role(guild, role), resumable=how == "resumed")
+    title = f"Role Gone Away {how}"
+
+    def told() -> list[dict]:  # by the role's name where the bot saw it go, else without
+        return told_of(fake, guild, role) or [
+            m for m in fake.messages(guild.channel("announcements"))
+            if m["content"].startswith(f"The attendee role of **{title}** was deleted")]
+
+    await until(told, timeout=10, what="the moderators told the role was deleted")
+    await asyncio.sleep(1.0)
+    assert len(told()) == 1, told()  # once, though a resume also replays GUILD_CREATE
