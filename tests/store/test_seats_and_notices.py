@@ -10,6 +10,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
+import discord
 import pytest
 
 from bot.adapters import announcement_edits, notice_lanes
@@ -74,9 +75,17 @@ async def store(store_opener, tmp_path, clock):
 
 def arrived(guild_id: int) -> SimpleNamespace:
     """A bot's guild that Discord has given it (`discord.Guild`, as far as the deliverer
-    asks), whose channels the gateway has not shown."""
-    return SimpleNamespace(id=guild_id, unavailable=False, me=None,
-                           get_channel_or_thread=lambda channel_id: None)
+    asks), with a text channel the bot may post in (none other the gateway has shown)."""
+    return with_a_channel(SimpleNamespace(id=guild_id, unavailable=False, me=None,
+                                          get_channel_or_thread=lambda channel_id: None))
+
+
+def with_a_channel(guild: SimpleNamespace) -> SimpleNamespace:
+    """`guild` with a text channel the bot may post in: its channel notices are not held
+    for want of one (`NoticeLanes._held_back`)."""
+    guild.text_channels = [SimpleNamespace(guild=guild, permissions_for=lambda member:
+                                           discord.Permissions.all())]
+    return guild
 
 
 def editing_announcements(store: Store, message: type) -> Announcements:
@@ -1613,7 +1622,7 @@ def failing_the_close(posted: list[str]):
 def deliverer_of_a_server_away(store: Store, deliver) -> tuple[Announcements, SimpleNamespace]:
     """A deliverer delivering with `deliver`, and its server (guild 1), which Discord lists
     as unavailable (an outage) until the test sets it available."""
-    guild = SimpleNamespace(id=1, unavailable=True)
+    guild = with_a_channel(SimpleNamespace(id=1, unavailable=True, me=None))
     cog = Announcements(a_bot(store=store, own_shards=None, is_ready=lambda: True,
                                         get_guild=lambda guild_id: guild))
     cog.sender.deliver = deliver  # type: ignore[method-assign]
