@@ -66,10 +66,10 @@ class Announcements(commands.Cog):
 
     @commands.Cog.listener()
     async def on_guild_available(self, guild: discord.Guild) -> None:
-        self.lanes.channel_lane.wake.set()  # it delivers the notices held for it
         self.edits.guild_available(guild.id)  # the refreshes that waited for it
         # A new session's GUILD_CREATE shows the server as it is now, and replays none of
-        # the channel changes made while the bot was away: one may let it post again.
+        # the channel changes made while the bot was away: one may let it post again. (This
+        # also wakes the channel lane, which delivers the notices held for the server.)
         self.permissions_changed(guild.id)
 
     @commands.Cog.listener()
