@@ -138,6 +138,29 @@ class ManageCommands(commands.GroupCog, group_name="manage",
     async def on_guild_available(self, guild: discord.Guild) -> None:
         # at a start, or after an outage: the permission may have been given meanwhile
         await self.permission_given(guild)
+        await self.discord_language_seen(guild)  # and the server's language changed
+
+    @commands.Cog.listener()
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        await self.discord_language_seen(guild)  # (invited back: changed while out, maybe)
+
+    @commands.Cog.listener()
+    async def on_guild_update(self, before: discord.Guild, after: discord.Guild) -> None:
+        if before.preferred_locale != after.preferred_locale:
+            await self.discord_language_seen(after)
+
+    async def discord_language_seen(self, guild: discord.Guild) -> None:
+        """The server's language in Discord as the gateway shows it: when it changed since
+        the bot last saw it (`ServerLanguages.seen`), what the bot posted there in the old
+        one is shown in the new, as after `/manage language`."""
+        try:
+            before = await self.bot.languages.seen(guild.id, str(guild.preferred_locale))
+            if before is not None:
+                await self.show_in_language(guild.id, before, allowed_by(my_roles(guild)))
+        except Exception as exc:
+            log.log(logging.WARNING if isinstance(exc, Unavailable) else logging.ERROR,
+                    "could not follow the Discord language of guild %s", guild.id,
+                    exc_info=exc)
 
     @commands.Cog.listener()
     async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
@@ -301,10 +324,6 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         before = await server_language(interaction)
         if language is not None:
             await self.bot.languages.choose(guild_id, language.value)
-            # The announcements already posted are shown again in the new language.
-            for _, event_id in await self.bot.store.run(
-                    self.bot.store.notices.events_with_announcements, guild_id):
-                self.changed(guild_id, event_id)
             text = lang._("The bot's posts in this server are now in **{language}**. Replies "
                           "only a member sees stay in the language of their Discord.",
                           language=NAMES[language.value])
@@ -324,23 +343,26 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                               "another with `/manage language`.", language=NAMES[current])
         await respond(interaction, text, ephemeral=True)
         if language is not None:
-            await self.reorder_scheduled_events(interaction, before)
+            await self.show_in_language(guild_id, before, bot_permissions(interaction))
 
-    async def reorder_scheduled_events(self, interaction: Interaction, before: Language) -> None:
-        """After a change of the server's language, its Discord events described in two
-        languages show the new one first (`bot.reminders.scheduled_event_details`), as the
-        announcements do; the others are left as they are. After the reply: each is a
-        request to Discord."""
-        guild_id, store = guild_id_of(interaction), self.bot.store
-        after = await server_language(interaction)
+    async def show_in_language(self, guild_id: int, before: Language,
+                               permissions: discord.Permissions) -> None:
+        """After a change of the server's language (from `before`): the announcements
+        already posted are shown again in the new one, and its Discord events described in
+        two languages show the new one first (`bot.reminders.scheduled_event_details`);
+        the others are left as they are. After the reply: each is a request to Discord."""
+        store = self.bot.store
+        for _, event_id in await store.run(store.notices.events_with_announcements, guild_id):
+            self.changed(guild_id, event_id)
+        after = await self.bot.languages.for_guild(guild_id, self.bot)
         for event_id in await store.run(store.reminders.with_scheduled_events, guild_id):
             try:
                 event = await store.run(store.events.get_event, guild_id, event_id)
             except EventNotFound:  # deleted meanwhile
                 continue
             if reader_first(after, event.description) != reader_first(before, event.description):
-                await sync_scheduled_event(self.bot, guild_id, event,
-                                           bot_permissions(interaction), create=False)
+                await sync_scheduled_event(self.bot, guild_id, event, permissions,
+                                           create=False)
 
     @app_commands.command(name="close", description="Close registration: nobody can join")
     @app_commands.describe(event=EVENT_HELP, reason="Shown to members who try to join")

@@ -317,6 +317,14 @@ class WorldState:
             guild.system_channel = None
         self._dispatch_if(0, guild, "CHANNEL_DELETE", channel.payload())
 
+    def set_preferred_locale(self, guild: Guild, locale: str) -> None:
+        """The server's owner changes its language in Discord (Server Settings, Community
+        Overview): the bot gets GUILD_UPDATE, and interactions there carry the new
+        ``guild_locale``."""
+        _check_locale(locale)
+        guild.preferred_locale = locale
+        self._dispatch_if(0, guild, "GUILD_UPDATE", self._guild_payload(guild, full=False))
+
     def delete_role(self, guild: Guild, role: Role) -> None:
         """A moderator deletes ``role``: members lose it, the bot gets GUILD_ROLE_DELETE,
         and granting or taking it answers 404 ``10011 Unknown Role``."""

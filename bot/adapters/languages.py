@@ -214,6 +214,8 @@ class ServerLanguages:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._chosen: dict[int, str | None] = {}
+        # Each server's language in Discord as last seen (`seen`), read once per process
+        self._seen: dict[int, str | None] = {}
 
     async def chosen(self, guild_id: int) -> str | None:
         if guild_id not in self._chosen:
@@ -224,6 +226,28 @@ class ServerLanguages:
         """Read the server's choice again when next needed (the bot left it: its settings
         may be deleted before it comes back)."""
         self._chosen.pop(guild_id, None)
+        self._seen.pop(guild_id, None)
+
+    async def seen(self, guild_id: int, locale: str) -> Language | None:
+        """The server's language in Discord (its preferred locale) as the gateway shows it
+        now, at each GUILD_CREATE and GUILD_UPDATE. Returns the language the bot's posts
+        there were in until now when they should change with it: the server's Discord
+        language changed since the bot last saw it, while it was connected or away (nothing
+        replays a GUILD_UPDATE to a new session or a restarted bot), no `/manage language`
+        choice stands over it, and the bot speaks the two differently. None otherwise, or
+        the first time the server is seen."""
+        if guild_id not in self._seen:
+            recorded = await self.store.run(self.store.settings.discord_locale, guild_id)
+            self._seen.setdefault(guild_id, recorded)  # (a call meanwhile saw it first)
+        before = self._seen[guild_id]
+        if before == locale:
+            return None
+        self._seen[guild_id] = locale  # before any await: one call takes each change
+        await self.store.run(self.store.settings.set_discord_locale, guild_id, locale)
+        if before is None or await self.chosen(guild_id):
+            return None
+        shown = language(before)
+        return shown if shown.code != language(locale).code else None
 
     async def choose(self, guild_id: int, code: str | None) -> None:
         await self.store.run(self.store.settings.set_language, guild_id, code)

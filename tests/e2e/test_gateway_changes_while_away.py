@@ -244,3 +244,41 @@ async def test_an_attendee_role_deleted_while_away_is_told_to_the_moderators(wor
     await until(told, timeout=10, what="the moderators told the role was deleted")
     await asyncio.sleep(1.0)
     assert len(told()) == 1, told()  # once, though a resume also replays GUILD_CREATE
+
+
+@pytest.mark.parametrize("how", ["connected", "resumed", "new session", "restart"])
+async def test_the_servers_discord_language_changed_shows_the_bots_posts_in_it(world, fake,
+                                                                               how):
+    """A server with no `/manage language` choice changes its language in Discord from
+    English to Chinese: while the bot is connected (GUILD_UPDATE), while its connection is
+    down (replayed on a resume; only the fresh GUILD_CREATE shows it on a new session), or
+    while it is stopped. The announcement posted in English is shown in Chinese, and the
+    event's Discord event, described in both languages, now shows the Chinese first, as
+    after `/manage language`: not left in the old language until the event next changes."""
+    from tests.e2e.test_reminders_roles_schedules import bilingual_discord_event, han_first
+    guild, _, made = await bilingual_discord_event(fake, world, "en-US", f"lang {how}")
+    assert not han_first(made["description"]), made["description"][:60]
+    channel = guild.channel("announcements")
+    [posted] = [m for m in fake.messages(channel) if m["embeds"]]
+    assert registration_shown(posted) == "Open: 60 of 60 seats left", posted["embeds"]
+    await world.past_on_ready()
+
+    def change() -> None:
+        fake.set_preferred_locale(guild, "zh-CN")
+    if how == "connected":
+        change()
+    elif how == "restart":
+        await world.bot.stop()
+        change()
+        world.start_bot()
+        await fake.wait_ready(process=world.bot)
+    else:
+        await away(fake, change, resumable=how == "resumed")
+    await until(lambda: han_first(fake.scheduled_events(guild)[0]["description"]), timeout=10,
+                what="the Discord event in Chinese first")
+    await fake.wait_message(channel, lambda m: m["id"] == posted["id"] and {
+        "name": "报名", "value": "开放报名：共 60 个座位，剩余 60 个", "inline": False}
+        in m["embeds"][0]["fields"], timeout=10)
+    [now] = fake.scheduled_events(guild)
+    assert now["id"] == made["id"]
+    assert "Traceback" not in world.bot.output()

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.adapters.languages import MemberLocales, forget_member_locales
+from bot.adapters.languages import MemberLocales, ServerLanguages, forget_member_locales
 from bot.app import EventBot
 from bot.config import load_settings
 from bot.models import LocalePrune, SeenLocale
@@ -31,6 +31,29 @@ async def test_a_servers_language_is_unset_until_chosen_and_kept_per_server(stor
     assert await store.run(store.settings.timezone, 1) == "Asia/Shanghai"  # left as it was
     await store.run(store.settings.set_language, 1, None)
     assert await store.run(store.settings.language, 1) is None
+
+
+async def test_a_servers_discord_language_is_told_changed_since_last_seen_unless_chosen(store):
+    """`ServerLanguages.seen`, at each GUILD_CREATE and GUILD_UPDATE: the language the
+    bot's posts were in, when the server's Discord language changed since the bot (this
+    process, or one before it) last saw it; not when a choice of `/manage language`
+    stands over it, nor between two locales the bot speaks alike."""
+    assert await ServerLanguages(store).seen(1, "en-US") is None  # first sight: recorded
+    assert await store.run(store.settings.discord_locale, 1) == "en-US"
+    restarted = ServerLanguages(store)
+    assert await restarted.seen(1, "en-US") is None
+    shown = await restarted.seen(1, "zh-CN")
+    assert shown is not None and shown.code == "en-US"
+    assert await restarted.seen(1, "zh-CN") is None  # told once
+    was = await ServerLanguages(store).seen(1, "zh-TW")  # changed while stopped
+    assert was is not None and was.code == "zh-CN"
+    assert await ServerLanguages(store).seen(1, "ja") is not None  # to English
+    assert await ServerLanguages(store).seen(1, "fr") is None  # English again
+    await store.run(store.settings.set_language, 1, "zh-TW")
+    assert await ServerLanguages(store).seen(1, "zh-CN") is None  # the choice stands
+    assert await store.run(store.settings.discord_locale, 1) == "zh-CN"  # seen all the same
+    assert await store.run(store.settings.discord_locale, 2) is None
+    assert await store.run(store.settings.language, 1) == "zh-TW"
 
 
 async def test_the_servers_the_bot_is_in_are_kept_until_it_leaves_them(store):

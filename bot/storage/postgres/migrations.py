@@ -428,6 +428,8 @@ MIGRATIONS: dict[int, str] = {
     UPDATE events SET calendar_uid = 'event-' || id || '-' || guild_id || '@eventbot';
     ALTER TABLE events ALTER COLUMN calendar_uid SET DEFAULT gen_random_uuid()::text;
     """,
+    # 41: each server's language in Discord as the bot last saw it (SQLite's 41).
+    41: "ALTER TABLE guild_settings ADD COLUMN discord_locale TEXT",
 }
 DAYS_IN_ZONES = 14  # after this one, the code fills in the all-day events' offsets
 # An upgrade from before this one ends with the code filling the search table again.

@@ -126,6 +126,16 @@ class PostgresSettings(Repository):
         goes back to the server's preferred locale."""
         await self._upsert(guild_id, "language", code)
 
+    async def discord_locale(self, guild_id: int) -> str | None:
+        """The server's language in Discord (its preferred locale) as the bot last saw it;
+        None: not seen yet."""
+        async with self._transaction() as conn:
+            return await conn.fetchval("SELECT discord_locale FROM guild_settings"
+                                       " WHERE guild_id = $1", guild_id)
+
+    async def set_discord_locale(self, guild_id: int, locale: str) -> None:
+        await self._upsert(guild_id, "discord_locale", locale)
+
     async def member_locales(self, user_ids: Sequence[int]) -> dict[int, SeenLocale]:
         """The last client locale recorded for each of these members that has one."""
         async with self._transaction() as conn:

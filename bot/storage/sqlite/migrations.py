@@ -555,6 +555,12 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE events ADD COLUMN calendar_uid TEXT;
     UPDATE events SET calendar_uid = 'event-' || id || '-' || guild_id || '@eventbot';
     """,
+    # 41: each server's language in Discord as the bot last saw it (`ServerLanguages.seen`):
+    # one changed while the bot was away is told from the server's next GUILD_CREATE, and
+    # what the bot posted in the old one is shown again in the new.
+    """
+    ALTER TABLE guild_settings ADD COLUMN discord_locale TEXT;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

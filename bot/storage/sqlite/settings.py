@@ -169,6 +169,20 @@ class SqliteSettings(Repository):
                 " ON CONFLICT (guild_id) DO UPDATE SET language = excluded.language",
                 (guild_id, code))
 
+    def discord_locale(self, guild_id: int) -> str | None:
+        """The server's language in Discord (its preferred locale) as the bot last saw it;
+        None: not seen yet."""
+        row = self._one("SELECT discord_locale FROM guild_settings WHERE guild_id = ?",
+                        (guild_id,))
+        return None if row is None else row["discord_locale"]
+
+    def set_discord_locale(self, guild_id: int, locale: str) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO guild_settings (guild_id, discord_locale) VALUES (?, ?)"
+                " ON CONFLICT (guild_id) DO UPDATE SET discord_locale = excluded.discord_locale",
+                (guild_id, locale))
+
     def member_locales(self, user_ids: Sequence[int]) -> dict[int, SeenLocale]:
         """The last client locale recorded for each of these members that has one."""
         found: dict[int, SeenLocale] = {}
