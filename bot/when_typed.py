@@ -841,7 +841,8 @@ def _reading(written: str, zone: tzinfo, base: datetime, *, month_first: bool
 
 
 # 24:00 (or "24h00") as a clock among words: the midnight that ends the day, as in ISO 8601
-_END_OF_DAY = re.compile(r"(?<![\d:.])24(?::|\s?h\s?)00(?![\d:])", re.IGNORECASE)
+_END_OF_DAY = re.compile(r"(?<![\d:.])24(?::|\s?h\s?)00(?![\d:])|"
+                         rf"(?<![A-Za-z]){NAMED_TWELVE}midnight(?![A-Za-z])", re.IGNORECASE)
 
 
 def _h_clock(found: re.Match[str]) -> str:

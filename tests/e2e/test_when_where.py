@@ -20,7 +20,7 @@ import pytest_asyncio
 from icalendar import Calendar
 
 from sandbox import Attachment
-from tests.e2e.conftest import OPEN_ANNOUNCEMENT, edit_form, import_page, until_past
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, edit_form, edited, import_page, until_past
 from tests.e2e.test_bot import text_of
 from tests.traditional import traditional
 
@@ -215,6 +215,29 @@ async def test_a_typed_end_at_24_00_is_the_midnight_that_ends_the_day(world, fak
                                   starts_at="2036-12-01 18:00", ends_at=ends_at)
         event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
         assert event_times(world, event_id)[:3] == (start, midnight, 0)
+
+
+async def test_midnight_after_a_date_with_its_year_is_the_midnight_that_ends_the_day(
+        world, fake):
+    """"December 1 midnight" is the midnight that ends December 1, as "friday midnight"
+    and 24:00 are; the same date typed with its year must name the same moment, not the
+    midnight that begins the day, a day earlier (as an end, before the start: refused)."""
+    start = int(datetime(2036, 12, 1, 18, tzinfo=UTC).timestamp())
+    midnight = int(datetime(2036, 12, 2, tzinfo=UTC).timestamp())
+    for title, ends_at in (("Midnight Talk", "December 1 midnight"),
+                           ("Midnight Year Talk", "December 1, 2036 midnight"),
+                           ("Midnight ISO Talk", "2036-12-01 at midnight")):
+        reply = await import_page(fake, world.guild, world.moderator, capacity=5,
+                                  page=Attachment("t.txt", page(title), "text/plain"),
+                                  starts_at="2036-12-01 18:00", ends_at=ends_at)
+        found = re.search(r"\(event (\d+)\)", reply.content or "")
+        assert found, (ends_at, reply.content)
+        assert event_times(world, int(found[1]))[:3] == (start, midnight, 0), ends_at
+    # as a start, through the edit form: the day the moderator named, not the one before
+    event_id = await world.import_event("Midnight Start Talk", 5,
+                                        starts_at="2036-11-01T18:00:00+00:00")
+    await edited(world, event_id, {"start": "December 8, 2036 at midnight"})
+    assert event_times(world, event_id)[0] == int(datetime(2036, 12, 9, tzinfo=UTC).timestamp())
 
 
 async def test_a_time_line_under_the_date_or_labelled_lines_give_the_time_and_venue(world,
