@@ -107,6 +107,8 @@ class Fetched:
 def check_url(url: str | URL) -> URL:
     """A URL the bot may try to fetch, or FetchError saying what is wrong with it."""
     text = str(url).strip()
+    if text.startswith("<") and text.endswith(">"):  # a link as Discord keeps it from unfurling
+        text = text[1:-1].strip()
     if len(text) > MAX_URL_LENGTH:
         raise FetchError(N_("The URL is longer than {most:,} characters."), most=MAX_URL_LENGTH)
     try:
@@ -221,7 +223,9 @@ async def _read(url: str, target: URL, response: aiohttp.ClientResponse) -> Fetc
             raise FetchError(N_("The page answered HTTP {status} {reason}."),
                              status=response.status, reason=response.reason)
         raise FetchError(N_("The page answered HTTP {status}."), status=response.status)
-    content_type = response.content_type.lower()
+    # aiohttp calls an answer without a Content-Type application/octet-stream
+    stated = response.headers.get("Content-Type", "").strip()
+    content_type = response.content_type.lower() if stated else ""
     if content_type not in CONTENT_TYPES:
         if not content_type:
             raise FetchError(N_("The page is of no stated type, not a web page (text/html) or "

@@ -11,7 +11,14 @@ from __future__ import annotations
 from bot.errors import InvalidValue
 from bot.i18n import N_
 from bot.pages import Page, decode_page, parse_page, unicode_bom
-from bot.webpage import charset_codec, decode_html, html_to_text, is_html_name
+from bot.webpage import (
+    charset_codec,
+    check_not_garbled,
+    decode_html,
+    html_to_text,
+    is_html_document,
+    is_html_name,
+)
 
 
 def page_from_bytes(name: str, data: bytes, *, html: bool | None = None,
@@ -19,15 +26,19 @@ def page_from_bytes(name: str, data: bytes, *, html: bool | None = None,
     """A page file's (or a fetched page's) bytes -> the text the importer reads, and the
     page it reads there.
 
-    HTML (`.html`/`.htm`, or `html=True`) is turned into text by `bot.webpage`, and its
-    own title (og:title, <h1>, <title>) is the page's title however it reads; anything
-    else must be UTF-8 text, unless `charset` (a fetched page's) says otherwise.
+    HTML (`.html`/`.htm`, or `html=True`, or a file that is an HTML document whatever
+    its name or type says) is turned into text by `bot.webpage`, and its own title
+    (og:title, <h1>, <title>) is the page's title however it reads; anything else must be
+    UTF-8 text, unless `charset` (a fetched page's) says otherwise.
     """
-    if html if html is not None else is_html_name(name):
+    if (html if html is not None else is_html_name(name)) or is_html_document(data):
         web = html_to_text(decode_html(data, charset))
+        check_not_garbled(web.text, data, charset)
         return web.text, web.schema.completing(parse_page(web.text, titled=web.title is not None))
     if charset and unicode_bom(data) is None:
-        data = bytes(data).decode(charset_codec(charset), "replace").encode("utf-8")
+        decoded = bytes(data).decode(charset_codec(charset), "replace")
+        check_not_garbled(decoded, data, charset)
+        data = decoded.encode("utf-8")
     text = decode_page(data)
     if text[:200].lstrip().upper().startswith("BEGIN:VCALENDAR"):  # a calendar's lines, not
         # a page's text: read as one, it made an event named "BEGIN:VCALENDAR"

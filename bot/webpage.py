@@ -53,10 +53,14 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+# Ruby's annotations: the reading shown above a character (pinyin over 赵通), and the
+# brackets round it for a browser that cannot; the page's text is the characters alone.
+_RUBY_ANNOTATIONS = ("rt", "rp")
 # Elements whose content is never part of the event's text.
 _DROPPED_TAGS = _words(
     "head script style noscript template iframe frame frameset object embed form button "
-    "input select textarea nav footer aside svg math canvas audio video dialog menu")
+    "input select textarea nav footer aside svg math canvas audio video dialog menu"
+) | frozenset(_RUBY_ANNOTATIONS)
 # A <header> is the site's banner, unless it heads the article itself.
 _CONTENT_TAGS = frozenset(("main", "article"))
 _BLOCK_TAGS = _words(
@@ -153,6 +157,17 @@ def is_html_name(filename: str) -> bool:
     return filename.lower().endswith(HTML_SUFFIXES)
 
 
+_HTML_DOCUMENT = re.compile(rb"\s*<(?:!doctype\s+html|html)[\s>]", re.IGNORECASE)
+
+
+def is_html_document(data: bytes) -> bool:
+    """Whether the bytes open as an HTML document does (<!DOCTYPE html>, <html>): a web
+    page its server calls text/plain, or saved as .txt, is read as the page it is, not
+    as text with its markup in it."""
+    start = bytes(data[:1024])
+    return _HTML_DOCUMENT.match(start.removeprefix(b"\xef\xbb\xbf")) is not None
+
+
 def charset_codec(label: str) -> str:
     """A charset label (from a header or <meta>) -> a Python codec name, or InvalidValue.
 
@@ -204,10 +219,35 @@ def _undeclared(data: bytes) -> str:
     refused when they are many, as a page in GBK, Big5 or windows-1251 has them, since
     guessing which would save mojibake as often as text."""
     text = data.decode("utf-8", "replace")
-    if text.count("\ufffd") * 100 <= len(text):
+    if not _garbled(text):
         return text
-    raise InvalidValue(N_("The page does not say its character set and is not UTF-8, so its "
-                          "text would come out garbled; save it as UTF-8 and import that."))
+    raise InvalidValue(_UNDECLARED)
+
+
+_UNDECLARED = N_("The page does not say its character set and is not UTF-8, so its text "
+                 "would come out garbled; save it as UTF-8 and import that.")
+
+
+def _garbled(text: str) -> bool:
+    """More than a stray few of the text's characters are bytes its charset has no
+    character for (U+FFFD): 1 in 100."""
+    return text.count("\ufffd") * 100 > len(text)
+
+
+def check_not_garbled(text: str, data: bytes, declared: str | None) -> None:
+    """The text read from a page (`data`, its charset `declared` by its server, if it
+    did) is not garbled, or InvalidValue. `_undeclared` judges a whole page, markup and
+    scripts too, which are ASCII whatever the charset: a page in GBK naming no charset
+    with kilobytes of script in its head passed it. And a page can name a charset it is
+    not in (a server's default "charset=utf-8" for a page saved in GBK): a browser shows
+    it garbled, and the bot would save it so."""
+    if not _garbled(text):
+        return
+    if declared or unicode_bom(data) is not None or meta_charset(data):
+        raise InvalidValue(N_("The page's text is not in the character set the page names, "
+                              "so it would come out garbled; save it as UTF-8 and import "
+                              "that."))
+    raise InvalidValue(_UNDECLARED)
 
 
 _META_CHARSET = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.I)
@@ -373,6 +413,28 @@ def _clean(text: str) -> str:
     return _HTML_SPACE.sub(" ", text).strip(" ")
 
 
+def _shown_text(node: lxml.html.HtmlElement) -> str:
+    """The element's text as the page shows it: without ruby's annotations."""
+    if next(node.iter(*_RUBY_ANNOTATIONS), None) is None:
+        return str(node.text_content())
+    parts: list[str] = []
+    # depth first, each tail after its element's content, without recursion
+    stack: list[lxml.html.HtmlElement | str] = [node]
+    while stack:
+        top = stack.pop()
+        if isinstance(top, str):
+            parts.append(top)
+            continue
+        if top.text and isinstance(top.tag, str):  # (not a comment's)
+            parts.append(top.text)
+        for child in reversed(top):
+            if child.tail:
+                stack.append(child.tail)
+            if child.tag not in _RUBY_ANNOTATIONS:
+                stack.append(child)
+    return "".join(parts)
+
+
 def _metas(doc: lxml.html.HtmlElement) -> dict[str, str]:
     metas = {}
     for meta in doc.iter("meta"):
@@ -386,7 +448,7 @@ def _document_title(doc: lxml.html.HtmlElement) -> str | None:
     """<title> without its " - Site Name" suffix."""
     for node in doc.iter("title"):
         site = _metas(doc).get("og:site_name")
-        found = _without_suffix(_clean(node.text_content()), site)[:MAX_TITLE]
+        found = _without_suffix(_clean(_shown_text(node)), site)[:MAX_TITLE]
         return found if shows_something(found) else None
     return None
 
@@ -400,7 +462,7 @@ def _title(doc: lxml.html.HtmlElement) -> str | None:
             title = _without_suffix(title, site)
         return title[:MAX_TITLE]
     for h1 in doc.iter("h1"):
-        heading = _clean(h1.text_content())
+        heading = _clean(_shown_text(h1))
         if shows_something(heading):
             return heading[:MAX_TITLE]
         break

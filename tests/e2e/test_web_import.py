@@ -367,3 +367,100 @@ async def test_a_recap_fetched_again_keeps_the_title_of_the_event_it_recaps(worl
     again = await import_page(fake, world.guild, world.moderator, url=recap)
     assert event_id_in(again) == event_id, again.content  # updated, not a second event
     assert world.query("SELECT title FROM events WHERE id = ?", (event_id,)) == [(title,)]
+
+
+ZH_BODY = ("<p>2026-12-05 15:00</p><p>地点：北京大学国际关系学院</p><p>主持人：赵通</p>"
+           "<p>主讲人：李彬</p><h3>赵通</h3><p>赵通是卡内基国际和平研究院研究员。</p>")
+# 12 KB of inline script, as a real page's head has (analytics, a menu's code)
+INLINE_SCRIPT = "<script>" + "var a=1;" * 1_500 + "</script>"
+GBK_SCRIPTED = (f"<html><head><title>中美气候合作前景</title>{INLINE_SCRIPT}</head><body><main>"
+                f"<h1>中美气候合作前景</h1>{ZH_BODY}</main></body></html>").encode("gbk")
+UNDECLARED = "does not say its character set and is not UTF-8"
+
+
+async def test_a_gbk_page_naming_no_charset_is_refused_however_much_script_it_has(
+        world, fake, server):
+    """A page in GBK that names no charset is refused (README: "a web page that names no
+    charset ... and is not UTF-8"), as the short GBK_PAGE is. With 12 KB of inline script
+    in its head, its bytes invalid in UTF-8 were under 1% of the page, so it was read as
+    UTF-8: the preview offered to create **�����������ǰ��** at "Where: �ص㣺������...",
+    with no people, and Import saved that."""
+    server.add("/gbk-scripted.html", GBK_SCRIPTED)  # text/html, no charset anywhere
+    before = world.dump()
+    reply = await fake.slash(world.guild, world.moderator, "manage import",
+                             url=server.url("/gbk-scripted.html"))
+    assert "\ufffd" not in (reply.content or ""), reply.content
+    assert reply.content.startswith("⚠️") and UNDECLARED in reply.content, reply.content
+    assert world.dump() == before
+
+
+async def test_a_gbk_page_its_server_calls_utf_8_is_not_imported_as_replacement_characters(
+        world, fake, server):
+    """A Chinese site's server sends "charset=utf-8" for a page saved in GBK (a template's
+    default): read as UTF-8, every Chinese character is U+FFFD, and the preview offered to
+    create **�����������ǰ��** (venue "�ص㣺...", no people), which Import saved. The bot
+    refuses an undeclared page for the same rows of U+FFFD; a wrongly declared one should
+    be refused too, in one line, with nothing saved."""
+    body = GBK_SCRIPTED.replace(INLINE_SCRIPT.encode(), b"")
+    server.add("/gbk-said-utf-8.html", body, "text/html; charset=utf-8")
+    before = world.dump()
+    reply = await fake.slash(world.guild, world.moderator, "manage import",
+                             url=server.url("/gbk-said-utf-8.html"))
+    assert "\ufffd" not in (reply.content or ""), reply.content
+    assert reply.content.startswith("⚠️") and "\n" not in reply.content, reply.content
+    assert world.dump() == before
+
+
+async def test_a_name_annotated_with_ruby_is_read_as_the_page_shows_it(world, fake, server):
+    """Pinyin over a name (<ruby>赵<rt>zhào</rt>通<rt>tōng</rt></ruby>) shows 主持人：赵通
+    with the reading above it; the annotation was read into the line as text
+    ("主持人：赵zhào通tōng"), so the preview said "People: none found"."""
+    server.add("/ruby.html", (
+        "<html><head><meta charset=utf-8><title>中美关系讲座</title></head><body><main>"
+        "<h1>中美关系讲座</h1><p>2026年12月5日 下午3点</p><p>地点：北京</p>"
+        "<p>主持人：<ruby>赵<rt>zhào</rt>通<rt>tōng</rt></ruby></p></main></body></html>"))
+    preview = await fake.slash(world.guild, world.moderator, "manage import",
+                               url=server.url("/ruby.html"))
+    assert "- Moderator: 赵通" in preview.content, preview.content
+    assert "zhào" not in preview.content, preview.content
+
+
+POLAR = (b"<!DOCTYPE html>\n<html>\n<head>\n<title>Polar Talk</title>\n</head>\n<body>\n"
+         b"<h1>Polar Talk</h1>\n<p>December 2, 2031, 6:00 PM EST</p>\n"
+         b"<p>Speaker: Ines Moreau, a fellow.</p>\n</body>\n</html>\n")
+
+
+async def test_a_page_sent_without_a_content_type_is_said_to_have_none(world, fake, server):
+    """A server that sends no Content-Type: the refusal says the page has no stated type,
+    as bot.fetch means to; aiohttp gives such an answer the type application/octet-stream,
+    so the moderator read "The page is application/octet-stream", a type the page never
+    had."""
+    url = server.add_raw("/untyped", b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s"
+                         % (len(POLAR), POLAR))
+    reply = await fake.slash(world.guild, world.moderator, "manage import", url=url)
+    assert reply.content.startswith("⚠️"), reply.content
+    assert "octet-stream" not in reply.content, reply.content
+    assert "of no stated type" in reply.content, reply.content
+
+
+async def test_a_web_page_its_server_calls_text_plain_is_not_imported_as_its_markup(
+        world, fake, server):
+    """A site (or a misconfigured server) sends an HTML page as text/plain: it was read as
+    a text page, markup and all, and the preview offered to create an event titled
+    **<!DOCTYPE html>**, the tags in its text. The page should be read as the web page it
+    is (its title "Polar Talk"), or refused in one line."""
+    url = server.add("/polar-plain", POLAR, "text/plain; charset=utf-8")
+    reply = await fake.slash(world.guild, world.moderator, "manage import", url=url)
+    assert "DOCTYPE" not in reply.content and "<h1>" not in reply.content, reply.content
+    assert ("Title: **Polar Talk**" in reply.content
+            or (reply.content.startswith("⚠️") and "\n" not in reply.content)), reply.content
+
+
+async def test_a_url_written_in_angle_brackets_is_read_as_its_address(world, fake, server):
+    """Discord members write a link as <https://...> to keep it from unfurling, and paste
+    it so: it was refused with "Give the page's web address starting with http:// or
+    https://", which it does."""
+    url = server.add("/polar.html", POLAR)
+    reply = await fake.slash(world.guild, world.moderator, "manage import", url=f"<{url}>")
+    assert "starting with http://" not in reply.content, reply.content
+    assert "Title: **Polar Talk**" in reply.content, reply.content

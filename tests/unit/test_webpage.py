@@ -448,3 +448,18 @@ def test_links_styled_as_buttons_are_no_text_of_the_event():
             "</a> <a class='btn-rsvp btn' href='/rsvp'>RSVP</a><p><a class='cta' href='#live'>"
             "Watch</a></p><p>See <a href='/x' class='link'>the report</a>.</p></main>")
     assert html_to_text(html).text == "T\n\nA talk.\n\nSee the report.\n"
+
+
+@pytest.mark.parametrize(("heading", "title"), [
+    ("<ruby>漢<rt>かん</rt>字<rt>じ</rt></ruby>讲座", "漢字讲座"),
+    ("<ruby>赵<rp>(</rp><rt>zhào</rt><rp>)</rp>通</ruby> <b>on<!-- x -->line</b> talk",
+     "赵通 online talk"),
+    ("<span>Arms <ruby>控<rt>kòng</rt></ruby></span> <i>control</i>", "Arms 控 control"),
+])
+def test_ruby_annotations_are_not_read_into_the_title_or_text(heading, title):
+    """Pinyin or kana over characters (<rt>, and <rp>'s brackets) is shown above them, not
+    in the line: the title and the text are the characters alone."""
+    page = html_to_text(f"<html><body><main><h1>{heading}</h1><p>主持人：{heading}</p>"
+                        "</main></body></html>")
+    assert page.title == title
+    assert page.text == f"{title}\n\n主持人：{title}\n"
