@@ -639,6 +639,22 @@ class EventTree(app_commands.CommandTree["EventBot"]):
         self._looked_up = (data, found)
         return found
 
+    async def _call(self, interaction: discord.Interaction[EventBot]) -> None:
+        """discord.py reads a command's options (and its type) here, in the tree's own
+        task, after `guard_interactions`: an error in that reading is no AppCommandError,
+        and discord.py's invoker drops it (no answer, or a deferral never filled, and
+        "Task exception was never retrieved"). It is a payload the bot could not read."""
+        try:
+            await super()._call(interaction)
+        except app_commands.AppCommandError:
+            raise
+        except Exception as exc:
+            log.warning("ignored a malformed interaction %s: %s", interaction.id,
+                        clip(repr(exc), 200))
+            # its command is unreadable too: the error's dispatch must not read it again
+            interaction._cs_command = None  # type: ignore[attr-defined]
+            raise Unreadable("discord.py could not read the command's data") from exc
+
     async def interaction_check(self, interaction: discord.Interaction[EventBot]) -> bool:
         arrived(interaction)  # its token's time, for a question it asks (bot.adapters.held)
         command = interaction.command
@@ -652,6 +668,11 @@ class EventTree(app_commands.CommandTree["EventBot"]):
                 extras.get(_OPENS_FORM)):
             answer_in_time(interaction, public=public)
         require_user(interaction)
+        if (interaction.type is discord.InteractionType.autocomplete
+                and not _offers_autocomplete(interaction)):
+            # Focused on no option, or on one without autocomplete (a stale or modified
+            # client): discord.py would log a traceback and send nothing.
+            raise Unreadable("an autocomplete for an option that has none")
         if (interaction.guild_id is not None and interaction.is_user_integration()
                 and not interaction.is_guild_integration()):
             # A member's own install of the app, in a server that has not installed it:
@@ -675,6 +696,22 @@ class EventTree(app_commands.CommandTree["EventBot"]):
     async def on_error(self, interaction: discord.Interaction,
                        error: app_commands.AppCommandError) -> None:
         await report_error(interaction, error)
+
+
+def _offers_autocomplete(interaction: discord.Interaction) -> bool:
+    """Whether an autocomplete's focused option is one of the command's with autocomplete."""
+    command = interaction.command
+    if not isinstance(command, app_commands.Command):
+        return True  # discord.py says what is missing (a stale command)
+    data: Any = interaction.data or {}
+    options: Any = data.get("options")
+    while (isinstance(options, list) and len(options) == 1 and isinstance(options[0], dict)
+           and options[0].get("type") in (1, 2)):
+        options = options[0].get("options")
+    focused = next((o.get("name") for o in options or () if isinstance(o, dict)
+                    and o.get("focused")), None) if isinstance(options, list) else None
+    param = next((p for p in command.parameters if p.display_name == focused), None)
+    return param is not None and param.autocomplete
 
 
 def member_language(interaction: discord.Interaction) -> Language:

@@ -50,7 +50,14 @@ from bot.render import (
 )
 from bot.render_answers import answer_embed
 from bot.render_replies import LIST_LIMIT, calendar_reply, events_list_embed
-from bot.tree import PUBLIC_REPLY, before_deadline, member_language, report_error, respond
+from bot.tree import (
+    PUBLIC_REPLY,
+    Unreadable,
+    before_deadline,
+    member_language,
+    report_error,
+    respond,
+)
 
 PAGER_TIMEOUT = 14 * 60  # seconds: inside the 15 minutes an interaction token lives
 PAGER_PREFIX = "eventbot:speakers:"
@@ -225,7 +232,12 @@ class SpeakerPager(TokenView):
         await self.turn_to(interaction, lambda: self.page + 1)
 
     async def on_jump(self, interaction: Interaction) -> None:
-        person = int(self.jump.values[0])  # this click's choice, before another's arrives
+        chosen = self.jump.values  # this click's choice, before another's arrives
+        if len(chosen) != 1 or not isinstance(chosen[0], str) or not chosen[0].isascii() \
+                or not chosen[0].isdigit():
+            # the menu offers one person's number: anything else is a crafted payload
+            raise Unreadable("a choice the menu never offered")
+        person = int(chosen[0])
         await self.turn_to(interaction, lambda: next(
             (n for n, page in enumerate(self.pages) if person in page.people), self.page))
 
@@ -349,6 +361,8 @@ class EventCommands(commands.GroupCog, group_name="event",
     @speaker.autocomplete("name")
     async def speaker_name_autocomplete(self, interaction: Interaction, current: str
                                         ) -> list[app_commands.Choice[str]]:
+        if interaction.guild_id is None:  # a DM: no server's events to name people of
+            return []
         try:  # no choices, rather than choices Discord would refuse as late
             found = await before_deadline(
                 interaction, resolve_event(interaction, interaction.namespace.event))

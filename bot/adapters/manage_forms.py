@@ -25,6 +25,7 @@ from bot.registration import change_is_news
 from bot.render import clip, safe, timestamp, when_text
 from bot.signals import AttendeeRoleChanged
 from bot.tree import (
+    Unreadable,
     acknowledge_click,
     answer_in_time,
     defer,
@@ -302,6 +303,11 @@ class EditModal(discord.ui.Modal):
 
     async def on_submit(self, interaction: Interaction) -> None:
         answer_in_time(interaction)
+        if not all(isinstance(item._value, str | None) for item in (
+                self.title_input, self.start_input, self.end_input, self.venue_input,
+                self.link_input)):
+            # discord.py keeps a field's "value" as sent: a list or number is no text typed
+            raise Unreadable("a form field that is not text")
         await apply_edit(interaction, self)
 
     async def on_error(self, interaction: Interaction, error: Exception) -> None:
