@@ -73,7 +73,8 @@ class Language:
         translated `Text`: the message's own markdown stays, the text it quotes is shown
         as written."""
         fields = {key: self.text(value, escape) if isinstance(value, Text) else
-                  self.option_name(value) if isinstance(value, OptionName) else value
+                  self.option_name(value) if isinstance(value, OptionName) else
+                  self.translated(", ").join(value) if isinstance(value, Listed) else value
                   for key, value in text.fields.items()}
         message = self.translated(text.message)
         if escape is None or not fields:  # no field: the message is the bot's own words
@@ -127,7 +128,8 @@ class Text:
         self.fields = fields
 
     def __str__(self) -> str:
-        return _fill(self.message, {key: str(value) if isinstance(value, Text) else value
+        return _fill(self.message, {key: str(value) if isinstance(value, Text) else
+                                    ", ".join(value) if isinstance(value, Listed) else value
                                     for key, value in self.fields.items()})
 
     def __repr__(self) -> str:
@@ -143,6 +145,13 @@ class Text:
 class OptionName(str):
     """A field naming a slash command option (`undo` of /manage archive): `Language.text`
     shows it as the reader's client does."""
+
+    __slots__ = ()
+
+
+class Listed(tuple[str, ...]):
+    """A field listing several names: `Language.text` joins them with the reader's
+    separator (", " in English, "、" in Chinese)."""
 
     __slots__ = ()
 

@@ -208,13 +208,23 @@ _BEYOND_RADICALS = re.compile("[^\x00-\u2e7f]+")
 _BEYOND_LATIN = re.compile("[^\x00-\u2fff]+")
 
 
+# Accents on Latin (and Greek, Cyrillic) letters, which a plain keyboard leaves out
+_DIACRITICS = re.compile("[\u0300-\u036f]+")
+# Apostrophes as typed: a page's curly one (O’Neill) is a keyboard's straight one
+_APOSTROPHES = str.maketrans(dict.fromkeys("\u2019\u2018\u02bc\u2032", "'"))
+
+
 def folded(text: str) -> str:
     """`text` as names are compared: full-width letters as plain ones ("Ｌｉ Ｂｉｎ" is
-    "li bin"), and Chinese in simplified characters, whichever script a page or a member
-    writes it in (趙通 is 赵通)."""
+    "li bin"), accents and curly apostrophes as a plain keyboard types them ("José
+    O’Neill" is "jose o'neill"), and Chinese in simplified characters, whichever script a
+    page or a member writes it in (趙通 is 赵通)."""
     plain = unicodedata.normalize("NFKC", text).casefold()
     if plain.isascii():
         return plain
+    # (decomposed to take the accents off, composed again: Hangul, kana's marks)
+    plain = unicodedata.normalize("NFC", _DIACRITICS.sub("", unicodedata.normalize(
+        "NFD", plain))).translate(_APOSTROPHES)
     return _BEYOND_LATIN.sub(lambda run: run[0].translate(_SIMPLIFIED), plain)
 
 

@@ -40,6 +40,19 @@ def fold(text: str) -> str:
     return text.translate(_FOLD)
 
 
+# A year of the Minguo (民国) calendar, as Taiwan writes dates: 民國115年 is 2026 (folded
+# first: 民国)
+_MINGUO_YEAR = re.compile(r"民国\s*(\d{2,3})(?=\s*年)")
+MINGUO_FIRST_YEAR = 1911  # its year 0
+
+
+def fold_dates(text: str) -> str:
+    """`fold`, and Minguo years as the Gregorian ones ("民國115年" as " 2026年"), each in
+    its place: padded to the length it had, so that positions are kept."""
+    return _MINGUO_YEAR.sub(lambda m: str(MINGUO_FIRST_YEAR + int(m[1])).rjust(len(m[0])),
+                            fold(text))
+
+
 # Role words, longest first so "主持人" is read before "主持".
 _ROLE_WORDS = {
     "主持人": "moderator", "主持": "moderator",

@@ -68,7 +68,8 @@ _CHINESE: dict[Intent, tuple[str, ...]] = {
     Intent.WHERE: ("地点", "在哪", "哪里", "地址", "场地"),
     Intent.LANGUAGE: ("语言", "翻译", "同传", "传译", "口译", "中文", "英文", "英语"),
     Intent.OFF_THE_RECORD: ("公开", "记录", "媒体", "报道", "报导", "录音", "录像", "录影"),
-    Intent.REGISTRATION: ("报名", "名额", "座位", "注册", "门票", "满员", "候补"),
+    Intent.REGISTRATION: ("报名", "名额", "座位", "注册", "门票", "满员", "候补", "满了", "额满",
+                          "空位", "位子"),
 }
 _PHRASES: dict[Intent, frozenset[tuple[str, ...]]] = {
     intent: frozenset(tuple(phrase.split()) for phrase in phrases)

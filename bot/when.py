@@ -43,6 +43,7 @@ from bot.pages_zh import (
     NUMERAL_YEAR,
     PART_OF_DAY,
     fold,
+    fold_dates,
     minutes,
     number,
 )
@@ -429,7 +430,7 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
     if when.starts_at is None or not text:
         return when
     line = " ".join(text.split())[:300]
-    read = fold(line)
+    read = fold_dates(line)
     found = _find_days(read)
     named = named_weekdays(line)
     if found is None or found.first is None or not named:
@@ -455,7 +456,7 @@ def _read_page_when(text: str | None, zone_name: str | None) -> When:
     if not text:
         return When()
     text = " ".join(text.split())[:300]
-    read = fold(text)  # "下午3點", "12月5號", "北京時間"; what a note quotes is `text`'s
+    read = fold_dates(text)  # "下午3點", "12月5號", "北京時間"; a note quotes `text`
     found = _find_days(read)
     exact = iso_span(text, before=len(text) if found is None else found.start + 1)
     if exact is not None:  # the line's first date is an ISO moment with its offset

@@ -30,6 +30,7 @@ from bot.pages_zh import (
     NUMERAL_YEAR,
     PART_OF_DAY,
     fold,
+    fold_dates,
     number,
 )
 from bot.times import EARLIEST_YEAR, LATEST_YEAR, calendar_problem, timestamp
@@ -426,7 +427,7 @@ _ZH_WEEKDAY = re.compile(r"(下下个?|下个?|这个?|本)?\s*(?:周|星期|礼
 # this reader): "今晚" for "今天晚上"; the minutes after 点 without their 分 ("6点30");
 # "点整", "点钟" ("o'clock").
 _ZH_SHORT = re.compile(r"([今明])天?([晚早])上?")
-_ZH_RELATIVE_DAY = re.compile(r"([今明后])天")
+_ZH_RELATIVE_DAY = re.compile(r"([今明后])[天日]")  # (明日: written Chinese's 明天)
 _DAYS_FROM_TODAY = {"今": 0, "明": 1, "后": 2}
 _ZH_BARE_MINUTES = re.compile(r"(?<=[点时])(\d{1,2})(?![\d分:])")
 _ZH_OCLOCK = re.compile(r"(?<=[点时])[整钟]")
@@ -619,7 +620,7 @@ def _typed_in_chinese(text: str, today: date) -> _Typed:
     See `_Typed` for what else it says."""
     if not _HAN.search(text):
         return _Typed(text)
-    read = fold(text)  # traditional characters (點, 號, 週) as the simplified ones
+    read = fold_dates(text)  # traditional characters (點, 號, 週) as the simplified ones
     read = _ZH_SHORT.sub(lambda m: f"{m[1]}天{m[2]}上", read)
     read = _ZH_OCLOCK.sub("", _ZH_BARE_MINUTES.sub(r"\1分", read))
     impossible = dated = weekly = False

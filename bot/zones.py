@@ -29,7 +29,8 @@ from pathlib import Path
 from zoneinfo import TZPATH, ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.errors import InvalidValue
-from bot.i18n import N_, Text
+from bot.i18n import N_, Listed, Text
+from bot.pages_zh import fold
 
 DEFAULT_ZONE = "UTC"
 MAX_UTC_OFFSET = timedelta(hours=14)  # Kiribati's; "18:00-20:00" is a range, not an offset
@@ -114,6 +115,13 @@ ZONES |= {name: ZONES[abbreviation] for abbreviation, names in (
     ("台北时间", "台湾时间"), ("BEIJING TIME", "中国标准时间"), ("UTC", "协调世界时"))
     for name in names.split()}
 ZONE_NAME = "|".join(sorted((re.escape(k) for k in ZONES), key=len, reverse=True))
+# The zones Chinese readers name by a place, for /manage timezone: each "<place>时间" of
+# ZONES with one reading, as "<place>时间" and "<place>" (北京, 台北, 香港, 纽约...), and
+# Shanghai, on Beijing's clock.
+ZONES_BY_PLACE = {"上海": "Asia/Shanghai", "上海时间": "Asia/Shanghai"} | {
+    key: readings[0].home for name, readings in ZONES.items()
+    if name.endswith("时间") and len(readings) == 1
+    for key in (name, name.removesuffix("时间"))}
 OFFSET = r"(?:UTC|GMT)\s*([+\-−])\s*(\d{1,2})(?::?(\d{2}))?"
 # (?a:...): only ASCII letters match a zone's name, so "İST" is no key of ZONES
 ZONE_IN_TEXT = re.compile(rf"(?<![A-Za-z])(?:{OFFSET}|((?a:{ZONE_NAME})))(?![A-Za-z])",
@@ -378,14 +386,25 @@ def check_zone_name(name: str, now: datetime | None = None) -> str:
         raise InvalidValue(N_("{offset} is the offset of several places today ({zones}); pick "
                               "your place's zone from them"),
                            offset=unicodedata.normalize("NFKC", name)[:30],
-                           zones=", ".join(shown) + (", …" if len(on_offset) > len(shown)
-                                                     else ""))
+                           zones=Listed((*shown, "…") if len(on_offset) > len(shown)
+                                        else shown))
     folded = {z.casefold(): z for z in zone_names()}
     if name.casefold() in folded:
         return folded[name.casefold()]
+    if (placed := ZONES_BY_PLACE.get(fold("".join(name.split())))) is not None:
+        return placed
     raise InvalidValue(N_("{name!r} is not a timezone I know; pick an IANA name such as "
                           "Europe/Paris, America/Chicago or Asia/Shanghai from the list"),
                        name=name[:100])
+
+
+def zones_of_place(typed: str) -> list[str]:
+    """The zones of the places a Chinese name typed is part of ("北京" -> Asia/Shanghai),
+    in the order of ZONES_BY_PLACE, each once."""
+    typed = fold("".join(typed.split()))
+    if not typed:
+        return []
+    return list(dict.fromkeys(home for place, home in ZONES_BY_PLACE.items() if typed in place))
 
 
 def pick_reading(readings: tuple[_Reading, ...], abbreviation: str, day: date,

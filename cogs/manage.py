@@ -87,7 +87,14 @@ from bot.signals import AttendeeRoleChanged, RemindersChanged
 from bot.times import saved_times_problem
 from bot.tree import OPENS_FORM, before_deadline, defer, member_language, respond
 from bot.when import When
-from bot.zones import check_zone_name, offset_zones, server_zone, zone_label, zone_names
+from bot.zones import (
+    check_zone_name,
+    offset_zones,
+    server_zone,
+    zone_label,
+    zone_names,
+    zones_of_place,
+)
 
 log = logging.getLogger(__name__)
 
@@ -306,7 +313,9 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         names = zone_names()
         # "GMT+8" is Etc/GMT-8: offered first, so that Etc/GMT+8 (UTC−8) is not the pick;
         # "UTC+5:30", which no Etc zone is, the places on it today (Asia/Kolkata)
-        offset = list(offset_zones(current, discord.utils.utcnow()))
+        # and those of the places a Chinese name typed is part of ("北京": Asia/Shanghai)
+        offset = list(dict.fromkeys([*offset_zones(current, discord.utils.utcnow()),
+                                     *zones_of_place(current)]))
         starting = [z for z in names if z.casefold().startswith(typed) and z not in offset]
         inside = [z for z in names if typed in z.casefold() and z not in starting + offset]
         return [app_commands.Choice(name=zone_label(z), value=z)

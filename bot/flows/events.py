@@ -19,6 +19,7 @@ from bot.render import clip
 from bot.storage import Store
 
 EVENT_ID = re.compile(r"[0-9]{1,19}")
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 T = TypeVar("T")
 MAX_EVENT_ID = 2**63 - 1  # SQLite's largest integer: a bigger one overflows, not misses
 MAX_TYPED = 80  # characters of a member's text quoted back or compared with titles
@@ -209,7 +210,9 @@ class KeptTitles:
 
 def parse_event_id(text: str) -> int | None:
     """The event id `text` spells, or None: ASCII digits only (`str.isdigit` also takes
-    "²"), and within SQLite's integer range, so a lookup can only find or miss."""
+    "²"), or the full-width ones a Chinese keyboard types ("１２", as the search folds
+    them), and within SQLite's integer range, so a lookup can only find or miss."""
+    text = text.translate(_FULL_WIDTH_DIGITS)
     if not EVENT_ID.fullmatch(text):
         return None
     value = int(text)

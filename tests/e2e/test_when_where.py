@@ -1209,7 +1209,7 @@ async def test_an_offset_no_etc_zone_has_offers_and_sets_the_zones_keeping_it(wo
         refused.content
     moderator = world.member("时区版主", locale="zh-CN", manage_events=True)
     refused = await fake.slash(world.guild, moderator, "manage timezone", zone="UTC+5:30")
-    assert "UTC+5:30 是今天多个地方的时区偏移（Asia/Colombo, Asia/Kolkata）" in refused.content, \
+    assert "UTC+5:30 是今天多个地方的时区偏移（Asia/Colombo、Asia/Kolkata）" in refused.content, \
         refused.content
     reply = await fake.slash(world.guild, world.moderator, "manage timezone", zone="UTC+9:30")
     assert "Australia/Darwin" in reply.content, reply.content  # set, or named among several

@@ -1,0 +1,142 @@
+"""What members and moderators type in their own language and script, through the real bot
+process and the local Discord: each found as the same thing typed the way the bot's
+examples and English readers type it."""
+
+from __future__ import annotations
+
+import pytest
+
+from sandbox import Attachment
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT
+from tests.e2e.test_bot import text_of
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+FULL_WIDTH_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+async def test_an_event_id_typed_in_full_width_digits_names_the_event(world, fake):
+    """A Chinese keyboard in full-width mode types "１２" for 12: autocomplete offers the
+    event for it, so the same text sent as typed must name it too, not be refused."""
+    member = world.member("全角", locale="zh-CN")
+    event_id = await world.import_event("Full Width Id Talk", capacity=5)
+    typed = str(event_id).translate(FULL_WIDTH_DIGITS)
+    offered = await fake.autocomplete(world.guild, member, "event info", focused="event",
+                                      event=typed)
+    assert [c["value"] for c in offered] == [str(event_id)], offered
+    info = await fake.slash(world.guild, member, "event info", event=typed)
+    assert not (info.content or "").startswith("⚠️"), info.content
+    assert info.embeds and info.embeds[0]["title"] == "Full Width Id Talk", info
+
+
+@pytest.mark.parametrize("question", ["满了吗", "額滿了嗎", "还有空位吗", "還有位子嗎"])
+async def test_a_chinese_question_whether_the_event_is_full_is_answered_with_its_seats(
+        world, fake, question):
+    """"is it full" gets the event's registration line; the same question in Chinese (满了,
+    額滿 as Taiwan writes a full house, 空位, 位子) got no fact at all: a refusal to ask
+    with words about the event, or "nothing in the pages matches"."""
+    member = world.member(locale="zh-TW")
+    event_id = str(await world.import_event(f"Seats Question Talk {question}", capacity=5))
+    english = await fake.slash(world.guild, member, "event ask", question="is it full",
+                               event=event_id)
+    assert "5 of 5 seats left" in text_of(english), text_of(english)
+    asked = await fake.slash(world.guild, member, "event ask", question=question,
+                             event=event_id)
+    assert "5 of 5 seats left" in text_of(asked), text_of(asked)
+
+
+async def test_a_taiwanese_page_dated_in_the_minguo_calendar_gives_its_start(world, fake):
+    """Taiwan writes years in the Minguo (民國) calendar: 民國115年 is 2026. The preview
+    told the moderator the page gave no year for its date, and left the start unset."""
+    moderator = world.member("匯入者", locale="zh-TW", manage_events=True)
+    page = ("國防論壇\n\n時間：民國115年12月8日（二）下午2:00-4:00\n地點：台北\n\n".encode()
+            + OPEN_ANNOUNCEMENT)
+    preview = await fake.slash(world.guild, moderator, "manage import",
+                               page=Attachment("roc.txt", page, "text/plain"))
+    assert preview.content.startswith("公告預覽"), preview.content
+    assert "沒有年份" not in preview.content, preview.content  # it gives one: 民國115年
+    assert "未找到日期" not in preview.content, preview.content
+    assert "\n時間：<t:" in preview.content, preview.content  # 2026-12-08, 14:00 to 16:00
+
+
+@pytest.mark.parametrize("typed", ["明日下午3点", "明日晚上8點"])
+async def test_a_start_typed_with_mingri_is_read_as_tomorrow(world, fake, typed):
+    """明日 is how written Chinese (and many a notice) says tomorrow, as 明天 is: "明天下午3点"
+    was read, "明日下午3点" refused as no time at all."""
+    moderator = world.member(locale="zh-CN", manage_events=True)
+    preview = await fake.slash(world.guild, moderator, "manage import", page=Attachment(
+        "a.txt", b"Mingri Talk\n\n" + OPEN_ANNOUNCEMENT, "text/plain"), starts_at=typed)
+    assert not preview.content.startswith("⚠️"), preview.content
+    assert "<t:" in preview.content, preview.content
+
+
+ACCENTED_PAGE = """Café Diplomacy Forum
+
+José Ramírez will moderate a discussion with Zoë Müller and James O’Neill on arms control.
+
+José Ramírez
+José Ramírez is a senior fellow at the institute.
+
+Zoë Müller
+Zoë Müller is a researcher in Berlin.
+
+James O’Neill
+James O’Neill is a former diplomat.
+
+Registration is open.
+""".encode()
+
+
+async def test_accented_and_curly_quoted_names_are_found_as_a_plain_keyboard_types_them(
+        world, fake):
+    """Pages write "José Ramírez", "Zoë Müller" and "O’Neill" (a curly apostrophe); members
+    type "Jose Ramirez", "Zoe" and "O'Neill". The bot folds width, case and script (趙通
+    finds 赵通), but not accents or apostrophes: each found nobody."""
+    member = world.member("keyboard")
+    event_id = str(await world.import_event("Café Diplomacy Forum", capacity=5,
+                                            page=ACCENTED_PAGE))
+    for typed, person in (("Jose", "José Ramírez"), ("Zoe Muller", "Zoë Müller"),
+                          ("O'Neill", "James O’Neill")):
+        offered = await fake.autocomplete(world.guild, member, "event speaker",
+                                          focused="name", name=typed, event=event_id)
+        assert [c["value"] for c in offered] == [person], (typed, offered)
+    bio = await fake.slash(world.guild, member, "event speaker", name="Jose Ramirez",
+                           event=event_id)
+    assert not (bio.content or "").startswith("⚠️"), bio.content
+    events = await fake.autocomplete(world.guild, member, "rsvp join", focused="event",
+                                     event="Cafe Diplomacy")
+    assert [c["value"] for c in events] == [event_id], events
+
+
+@pytest.mark.parametrize(("typed", "zone"), [("台北", "Asia/Taipei"), ("北京", "Asia/Shanghai"),
+                                             ("上海", "Asia/Shanghai"), ("香港", "Asia/Hong_Kong")])
+async def test_a_chinese_moderator_finds_their_timezone_by_its_place(world, fake, typed, zone):
+    """/manage timezone's list is of IANA names in English: a moderator typing their city
+    in Chinese was offered nothing."""
+    moderator = world.member(locale="zh-TW", manage_events=True)
+    offered = await fake.autocomplete(world.guild, moderator, "manage timezone",
+                                      focused="zone", zone=typed)
+    assert zone in [c["value"] for c in offered], offered
+
+
+async def test_a_zone_the_bot_reads_in_typed_times_is_taken_by_manage_timezone(world, fake):
+    """"北京时间" and "台北時間" are read as zones in a typed time or a page ("晚上8点 北京时间"),
+    but /manage timezone refused them as "not a timezone I know"."""
+    moderator = world.member(locale="zh-CN", manage_events=True)
+    try:
+        for typed, zone in (("北京时间", "Asia/Shanghai"), ("台北時間", "Asia/Taipei")):
+            set_to = await fake.slash(world.guild, moderator, "manage timezone", zone=typed)
+            assert not set_to.content.startswith("⚠️"), set_to.content
+            assert f"**{zone}**" in set_to.content, set_to.content
+    finally:
+        await fake.slash(world.guild, world.moderator, "manage timezone", zone="UTC")
+
+
+async def test_the_zones_on_an_offset_are_listed_with_the_readers_separator(world, fake):
+    """The refusal of an offset several places are on listed them "Asia/Colombo,
+    Asia/Kolkata" inside a Chinese sentence, where the same catalog lists its own example
+    zones with 、."""
+    moderator = world.member(locale="zh-CN", manage_events=True)
+    refused = await fake.slash(world.guild, moderator, "manage timezone", zone="UTC+5:30")
+    assert refused.content.startswith("⚠️ UTC+5:30"), refused.content
+    assert "Asia/Colombo、Asia/Kolkata" in refused.content, refused.content
