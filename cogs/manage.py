@@ -623,7 +623,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                            title=title, past=lang.option_name("past"),
                            undo=lang.option_name("undo")))
             if unlisted is not None:
-                text = f"{text} {lang.text(unlisted)}"
+                text = lang.sentences(text, lang.text(unlisted))
         await respond(interaction, text, ephemeral=True)
 
 

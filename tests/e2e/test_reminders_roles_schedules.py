@@ -1178,21 +1178,30 @@ async def test_archiving_an_event_takes_its_discord_event_off_the_servers_events
     assert len(listed(fake, guild, title)) == 1
 
 
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
 async def test_archiving_an_event_whose_discord_event_the_bot_cannot_delete_says_so(
-        world, fake):
-    guild, title = world.guild, "Archived Unpermitted Forum"
+        world, fake, locale):
+    """The reply says the Discord event stays listed, one sentence after the other: in
+    Chinese without a space after the 。 that ends the first."""
+    guild, title = world.guild, f"Archived Unpermitted Forum {locale}"
     event_id, _ = await announced_on_discord(world, fake, title)
+    moderator = (world.moderator if locale == "en-US" else
+                 world.member("归档版主", locale=locale, manage_events=True))
     mine = bot_role(world)
     saved = mine.permissions
     await set_permissions(world, mine, saved & ~(MANAGE_EVENTS | CREATE_EVENTS))
     try:
-        archived = await fake.slash(guild, world.moderator, "manage archive",
-                                    event=str(event_id))
+        archived = await fake.slash(guild, moderator, "manage archive", event=str(event_id))
     finally:
         await set_permissions(world, mine, saved)
-    assert archived.content.endswith(
-        "Its Discord event stays listed: I need the **Manage Events** (or **Create Events**) "
-        "permission to delete it, so delete it by hand under the server's Events."), archived
+    if locale == "en-US":
+        assert archived.content.endswith(
+            "buttons are disabled. Undo with `/manage archive undo:True`. Its Discord event "
+            "stays listed: I need the **Manage Events** (or **Create Events**) permission to "
+            "delete it, so delete it by hand under the server's Events."), archived
+    else:
+        assert archived.content.startswith("已归档") and "**管理活动**" in \
+            archived.content and "。 " not in archived.content, archived.content
     assert len(listed(fake, guild, title)) == 1
 
 
