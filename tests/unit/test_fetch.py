@@ -218,3 +218,26 @@ def test_a_refused_url_is_a_marked_sentence_translated_where_shown(url, simplifi
         check_url(url)
     assert language("zh-CN").text(refused.value.text) == simplified
     assert language("en-GB").text(refused.value.text) == str(refused.value)
+
+
+async def test_a_pages_meta_refresh_is_looked_for_off_the_event_loop(server, monkeypatch):
+    """A head of 256 KB of nothing but tags takes a quarter of a second to scan for its
+    <meta> refresh, at each redirect followed: the scan runs on a worker thread, not on the
+    event loop, which answers every other member meanwhile."""
+    import threading
+
+    import bot.fetch
+    scanned_on = []
+    real = bot.fetch.meta_refresh
+
+    def recorded(body: bytes) -> str | None:
+        scanned_on.append(threading.current_thread())
+        return real(body)
+
+    monkeypatch.setattr(bot.fetch, "meta_refresh", recorded)
+    server.add("/moved-here.html", b'<html><head><meta http-equiv="refresh" '
+               b'content="0; url=/event.html"></head></html>')
+    fetched = await fetch_page(server.url("/moved-here.html"), LOCAL)
+    assert fetched.body == FORUM and str(fetched.final_url) == server.url("/event.html")
+    assert len(scanned_on) == 2  # the moved page's, then the page it moved to
+    assert threading.main_thread() not in scanned_on
