@@ -50,11 +50,8 @@ def check_option_values(interaction: discord.Interaction) -> None:
     data: Any = interaction.data
     if not isinstance(command, app_commands.Command) or not isinstance(data, dict):
         return
-    options = data.get("options")
-    while (isinstance(options, list) and len(options) == 1 and isinstance(options[0], dict)
-           and options[0].get("type") in SUB_COMMANDS):
-        options = options[0].get("options")
-    if not isinstance(options, list):
+    options = _own_options(data)
+    if options is None:
         return
     params = _parameters(command)
     resolved = data.get("resolved")
@@ -65,6 +62,30 @@ def check_option_values(interaction: discord.Interaction) -> None:
         param = params.get(str(option.get("name")))
         if param is not None and "value" in option:
             _check(param, option["value"], resolved)
+
+
+def offers_autocomplete(interaction: discord.Interaction) -> bool:
+    """Whether an autocomplete's focused option is one of the command's with autocomplete
+    (not none focused, nor one without: a stale or modified client's)."""
+    command = interaction.command
+    if not isinstance(command, app_commands.Command):
+        return True  # discord.py says what is missing (a stale command)
+    data: Any = interaction.data
+    options = _own_options(data) if isinstance(data, dict) else None
+    focused = next((o.get("name") for o in options or () if isinstance(o, dict)
+                    and o.get("focused")), None)
+    param = _parameters(command).get(str(focused)) if focused is not None else None
+    return param is not None and bool(param.autocomplete)
+
+
+def _own_options(data: dict[str, Any]) -> list[Any] | None:
+    """The options of the command an interaction's data names, within its sub-command
+    and group; None when they are not a list."""
+    options = data.get("options")
+    while (isinstance(options, list) and len(options) == 1 and isinstance(options[0], dict)
+           and options[0].get("type") in SUB_COMMANDS):
+        options = options[0].get("options")
+    return options if isinstance(options, list) else None
 
 
 # Each command's parameters by the name Discord sends: discord.py builds a new wrapper of

@@ -20,7 +20,7 @@ from discord import app_commands
 from bot.errors import HostShort, InvalidValue, UserError
 from bot.i18n import N_, Language, Text, language
 from bot.models import storable_text
-from bot.option_values import check_option_values
+from bot.option_values import check_option_values, offers_autocomplete
 from bot.recent import Allowance
 from bot.render import CONTENT, clip, safe
 
@@ -669,7 +669,7 @@ class EventTree(app_commands.CommandTree["EventBot"]):
             answer_in_time(interaction, public=public)
         require_user(interaction)
         if (interaction.type is discord.InteractionType.autocomplete
-                and not _offers_autocomplete(interaction)):
+                and not offers_autocomplete(interaction)):
             # Focused on no option, or on one without autocomplete (a stale or modified
             # client): discord.py would log a traceback and send nothing.
             raise Unreadable("an autocomplete for an option that has none")
@@ -696,22 +696,6 @@ class EventTree(app_commands.CommandTree["EventBot"]):
     async def on_error(self, interaction: discord.Interaction,
                        error: app_commands.AppCommandError) -> None:
         await report_error(interaction, error)
-
-
-def _offers_autocomplete(interaction: discord.Interaction) -> bool:
-    """Whether an autocomplete's focused option is one of the command's with autocomplete."""
-    command = interaction.command
-    if not isinstance(command, app_commands.Command):
-        return True  # discord.py says what is missing (a stale command)
-    data: Any = interaction.data or {}
-    options: Any = data.get("options")
-    while (isinstance(options, list) and len(options) == 1 and isinstance(options[0], dict)
-           and options[0].get("type") in (1, 2)):
-        options = options[0].get("options")
-    focused = next((o.get("name") for o in options or () if isinstance(o, dict)
-                    and o.get("focused")), None) if isinstance(options, list) else None
-    param = next((p for p in command.parameters if p.display_name == focused), None)
-    return param is not None and param.autocomplete
 
 
 def member_language(interaction: discord.Interaction) -> Language:
