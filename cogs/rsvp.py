@@ -5,11 +5,6 @@ registered here, at start-up, so buttons on old announcements keep working.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Coroutine
-from typing import Any
-
-import discord
 from discord import app_commands
 from discord.ext import commands
 
@@ -22,14 +17,9 @@ from bot.adapters.event_option import (
 )
 from bot.adapters.rsvp_buttons import RsvpButton, cancel_event, joining, reply_joined
 from bot.app import EventBot, Interaction
-from bot.errors import EventNotFound
 from bot.flows import registration
-from bot.render import clip
 from bot.render_replies import MY_RSVPS_SHOWN, my_rsvps_text, status_reply
-from bot.tree import Unreadable, member_language, report_error, respond
-
-RSVP_PREFIX = "eventbot:rsvp:"
-_ACTION = re.compile(r"eventbot:rsvp:(?:join|cancel):(.*)", re.DOTALL)
+from bot.tree import member_language, respond
 
 
 @app_commands.guild_only()
@@ -70,27 +60,10 @@ class RsvpCommands(commands.GroupCog, group_name="rsvp",
                                                  mine.total), ephemeral=True)
 
 
-def answer_forged(interaction: Interaction) -> Coroutine[Any, Any, None] | None:
-    """The answer to an interaction with the RSVP buttons' prefix that no RsvpButton takes
-    (its template fits no such id: 21 digits, another script's digits, another action), or
-    None for one it takes. Without it, a forged or mangled id went unanswered."""
-    data: Any = interaction.data or {}
-    custom_id = str(data.get("custom_id", ""))
-    template = RsvpButton.__discord_ui_compiled_template__
-    if interaction.type is discord.InteractionType.component and template.fullmatch(custom_id):
-        return None
-    action = _ACTION.fullmatch(custom_id)
-    if action is not None and interaction.type is discord.InteractionType.component:
-        return report_error(interaction, EventNotFound(clip(action[1], 30)))
-    return report_error(interaction, Unreadable("an RSVP button id outside its template"))
-
-
 async def setup(bot: EventBot) -> None:
     bot.add_dynamic_items(RsvpButton)
-    bot.clicks[RSVP_PREFIX] = answer_forged
     await bot.add_cog(RsvpCommands(bot))
 
 
 async def teardown(bot: EventBot) -> None:
     bot.remove_dynamic_items(RsvpButton)
-    bot.clicks.pop(RSVP_PREFIX, None)

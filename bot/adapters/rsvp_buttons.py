@@ -20,11 +20,23 @@ from bot.flows import registration
 from bot.flows.events import parse_event_id
 from bot.i18n import Language, language
 from bot.models import Event, EventSummary, Joined
-from bot.render import safe
+from bot.render import clip, safe
 from bot.render_replies import archived_line, cancel_reply, join_reply
-from bot.tree import answer_in_time, member_language, report_error, require_user, respond
+from bot.tree import (
+    Unreadable,
+    answer_in_time,
+    member_language,
+    report_error,
+    require_user,
+    respond,
+)
 
 log = logging.getLogger(__name__)
+
+# What follows the prefix of a Join or Cancel id: the action and the event's id (any text
+# here; `parse_event_id` reads it)
+_ACTION = re.compile(r"(?P<action>join|cancel):(?P<event_id>.*)", re.DOTALL)
+MAX_REF_SHOWN = 30  # characters of an id no event has, quoted back
 
 # How far Discord's clock (a message's time, in its id) and the bot's (an event's making)
 # may be apart: a message older than that before its event was made is of another event.
@@ -102,11 +114,13 @@ def lost_line(lang: Language) -> str:
 
 
 class RsvpButton(discord.ui.DynamicItem[discord.ui.Button],
-                 template=r"eventbot:rsvp:(?P<action>join|cancel):(?P<event_id>[0-9]{1,20})"):
+                 template=r"eventbot:rsvp:(?P<rest>(?s:.*))"):
     """Join or Cancel under an announcement; works for any member, across restarts.
 
-    The template takes any 64-bit number, so a forged or stale id too large for an event
-    still gets an answer ("no event …") rather than silence."""
+    The template takes every id of the prefix, so that a forged or mangled one (an event
+    id too large, another script's digits, a sign, another action) gets an answer ("no
+    event …", or "could not read") rather than silence, from the button that reads the
+    real ones: nothing else is looked up for each click."""
 
     def __init__(self, action: str, event_id: int | str, *, label: str | None = None,
                  disabled: bool = False) -> None:
@@ -122,14 +136,17 @@ class RsvpButton(discord.ui.DynamicItem[discord.ui.Button],
     @classmethod
     async def from_custom_id(cls, interaction: Interaction, item: discord.ui.Button,
                              match: re.Match[str]) -> RsvpButton:
-        return cls(match["action"], match["event_id"])
+        action = _ACTION.fullmatch(match["rest"])
+        return cls(action["action"], action["event_id"]) if action else cls("", "")
 
     async def callback(self, interaction: Interaction) -> None:
         answer_in_time(interaction)  # buttons bypass the tree: the same deadline
         try:
             require_user(interaction)
+            if self.action not in ("join", "cancel"):
+                raise Unreadable("an RSVP button id outside its template")
             if self.event_id is None:
-                raise EventNotFound(self.event_ref)
+                raise EventNotFound(clip(self.event_ref, MAX_REF_SHOWN))
             bot = interaction.client
             guild_id = guild_id_of(interaction)
             # Buttons outlive the bot's user in the server (removed, its announcements
