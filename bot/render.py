@@ -597,7 +597,17 @@ def speaker_embed(lang: Language, event: Event, person: Person) -> list[list[dis
                        [person_text(lang, person)])
 
 
-def takeaways_messages(lang: Language, event: Event) -> list[list[discord.Embed]]:
+@dataclass(frozen=True, slots=True)
+class Takeaways:
+    """The takeaways as messages. `file_name` is set when they leave part of the text out:
+    their last message then says the whole text is in that file (`takeaways_file`), which
+    goes with it."""
+
+    messages: list[list[discord.Embed]]
+    file_name: str | None = None
+
+
+def takeaways_messages(lang: Language, event: Event) -> Takeaways:
     if event.takeaways:
         # (a page's bullet with no heading of its own is its text alone)
         blocks = [f"**{safe(t.heading)}**\n{safe(t.text)}" if t.heading else safe(t.text)
@@ -606,7 +616,30 @@ def takeaways_messages(lang: Language, event: Event) -> list[list[discord.Embed]
         blocks = [safe(event.recap_summary)]
     else:
         blocks = [lang._("The key takeaways are published after the event, with its recap.")]
-    return pack_embeds(lang, lang._("Key takeaways: {title}", title=event.title), blocks)
+    name = f"{event.slug}-takeaways.txt"
+    messages, left_out = _packed(lang, lang._("Key takeaways: {title}", title=event.title),
+                                 blocks, name)
+    return Takeaways(messages, name if left_out else None)
+
+
+def takeaways_file(lang: Language, event: Event, most: int) -> bytes:
+    """The whole of the takeaways as plain UTF-8 text, as the page wrote them (a file shows
+    no Markdown and pings nobody), for the messages that leave part of them out; at most
+    `most` bytes, what Discord takes as an upload there."""
+    lines = [lang._("Key takeaways: {title}", title=event.title), ""]
+    for takeaway in event.takeaways:
+        lines += [takeaway.heading, takeaway.text, ""] if takeaway.heading else [takeaway.text, ""]
+    if not event.takeaways:
+        lines.append(event.recap_summary)
+    data = "\n".join(lines).encode("utf-8", "replace")
+    if len(data) <= most:
+        return data
+    ellipsis = "…".encode()
+    # cut at a character's start: a UTF-8 byte 10xxxxxx only continues one
+    end = max(0, most - len(ellipsis))
+    while end and data[end] & 0xC0 == 0x80:
+        end -= 1
+    return data[:end] + ellipsis
 
 
 def pack_embeds(lang: Language, title: str, blocks: Sequence[str]
@@ -614,6 +647,13 @@ def pack_embeds(lang: Language, title: str, blocks: Sequence[str]
     """Pack text blocks into embed descriptions, embeds into messages, within every limit,
     in MAX_MESSAGES messages at most: past them, a last line says how many parts are left
     out."""
+    return _packed(lang, title, blocks)[0]
+
+
+def _packed(lang: Language, title: str, blocks: Sequence[str], file_name: str | None = None
+            ) -> tuple[list[list[discord.Embed]], bool]:
+    """`pack_embeds`, and whether parts are left out; with `file_name`, its last line says
+    the whole text is in that file."""
     descriptions: list[str] = []
     current = ""
     for block in blocks:
@@ -633,7 +673,7 @@ def pack_embeds(lang: Language, title: str, blocks: Sequence[str]
               for number, text in enumerate(descriptions, start=1)]
     messages = _into_messages(embeds)
     if len(messages) <= MAX_MESSAGES:
-        return messages
+        return messages, False
     # The parts that fit in MAX_MESSAGES messages with the note after them.
     shown = sum(len(message) for message in messages[:MAX_MESSAGES])
     while True:
@@ -641,10 +681,14 @@ def pack_embeds(lang: Language, title: str, blocks: Sequence[str]
         note = discord.Embed(description=lang.ngettext(
             "{count} more part is left out: the text is too long to post in full.",
             "{count} more parts are left out: the text is too long to post in full.",
-            left, count=left), colour=COLOUR)
+            left, count=left) if file_name is None else lang.ngettext(
+            "{count} more part is left out here: the whole text is in the attached file, "
+            "{file}.",
+            "{count} more parts are left out here: the whole text is in the attached file, "
+            "{file}.", left, count=left, file=safe(file_name)), colour=COLOUR)
         messages = _into_messages([*embeds[:shown], note])
         if len(messages) <= MAX_MESSAGES:
-            return messages
+            return messages, True
         shown -= 1
 
 

@@ -46,6 +46,7 @@ from bot.render import (
     speaker_embed,
     speaker_options,
     speaker_pages,
+    takeaways_file,
     takeaways_messages,
 )
 from bot.render_answers import answer_embed
@@ -121,11 +122,15 @@ speakers_pages = RenderedOnce(speaker_pages, shows_seats=False)
 takeaways_pages = RenderedOnce(takeaways_messages, shows_seats=False)
 
 
-async def send_pages(interaction: Interaction, messages: list[list[discord.Embed]]
-                     ) -> None:
-    """Send embeds that need several messages: the reply, then follow-ups."""
-    for embeds in messages:
-        await respond(interaction, embeds=embeds)
+async def send_pages(interaction: Interaction, messages: list[list[discord.Embed]],
+                     last_file: discord.File | None = None) -> None:
+    """Send embeds that need several messages: the reply, then follow-ups; `last_file`
+    goes with the last."""
+    for number, embeds in enumerate(messages, 1):
+        if number == len(messages) and last_file is not None:
+            await respond(interaction, embeds=embeds, file=last_file)
+        else:
+            await respond(interaction, embeds=embeds)
 
 
 def pages_expired(lang: Language) -> str:
@@ -407,8 +412,13 @@ class EventCommands(commands.GroupCog, group_name="event",
     @app_commands.describe(event=EVENT_HELP)
     async def takeaways(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
-        await send_pages(interaction, takeaways_pages(await public_reply_language(interaction),
-                                                      found))
+        lang = await public_reply_language(interaction)
+        reply = takeaways_pages(lang, found)
+        file = None
+        if reply.file_name is not None:  # too long for the messages: the whole text too
+            data = await off_loop(takeaways_file, lang, found, interaction.filesize_limit)
+            file = discord.File(io.BytesIO(data), filename=reply.file_name)
+        await send_pages(interaction, reply.messages, file)
 
 
 async def setup(bot: EventBot) -> None:

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
@@ -71,7 +72,8 @@ from bot.models import (
     RefreshPayload,
     RemovedPayload,
 )
-from bot.render import change_text, takeaways_messages
+from bot.offload import off_loop
+from bot.render import change_text, takeaways_file, takeaways_messages
 from bot.render_replies import (
     cancelled_dm,
     capacity_notice,
@@ -249,8 +251,7 @@ class NoticeSender:
                 return True
             await channel.send(text, allowed_mentions=NO_MENTIONS, nonce=nonce_of(notice))
             if isinstance(payload, RecapPayload):
-                await self._send_rest(channel, takeaways_messages(lang, event), notice,
-                                      event.title)
+                await self._send_rest(channel, lang, event, notice)
             return True
         except discord.Forbidden:
             log.warning("not allowed to post the %s notice of event %s in guild %s",
@@ -333,13 +334,21 @@ class NoticeSender:
         return functools.partial(registration.still_holds, self.bot.store, notice.guild_id,
                                  notice.event_id, user_id, seq=seq, confirmed=confirmed)
 
-    async def _send_rest(self, channel: discord.TextChannel,
-                         messages: list[list[discord.Embed]], notice: Notice,
-                         title: str) -> None:
-        """The rest of a notice already begun: a failure now is logged, not retried, since
-        retrying would post its beginning again."""
+    async def _send_rest(self, channel: discord.TextChannel, lang: Language, event: Event,
+                         notice: Notice) -> None:
+        """The rest of a recap's notice already begun, its takeaways (their whole text as a
+        file with the last message, when the messages leave part out): a failure now is
+        logged, not retried, since retrying would post its beginning again."""
+        takeaways = takeaways_messages(lang, event)
         try:
-            for k, embeds in enumerate(messages, 1):
+            for k, embeds in enumerate(takeaways.messages, 1):
+                if k == len(takeaways.messages) and takeaways.file_name is not None:
+                    data = await off_loop(takeaways_file, lang, event,
+                                          channel.guild.filesize_limit)
+                    await channel.send(embeds=embeds, allowed_mentions=NO_MENTIONS,
+                                       nonce=nonce_of(notice, k), file=discord.File(
+                                           io.BytesIO(data), filename=takeaways.file_name))
+                    continue
                 await channel.send(embeds=embeds, allowed_mentions=NO_MENTIONS,
                                    nonce=nonce_of(notice, k))
         except discord.HTTPException as exc:
@@ -347,8 +356,8 @@ class NoticeSender:
                 log.exception("the takeaways of event %s were posted only in part",
                               notice.event_id)
                 return
-            self.edits.automod.blocked(notice.guild_id, channel.id, notice.event_id, title,
-                                       "recap's takeaways", exc)
+            self.edits.automod.blocked(notice.guild_id, channel.id, notice.event_id,
+                                       event.title, "recap's takeaways", exc)
 
     async def _dm(self, notice: Notice, user_id: int, text: str, *,
                   still: Callable[[], Awaitable[bool]] | None = None) -> None:

@@ -44,7 +44,7 @@ Console:
   submit NAME:VALUE  send the form the bot opened (as /manage edit does), with the
                      fields named changed and the others as shown
   show [N]           the whole of file N (1) of the last message shown with files
-                     (messages show only the first 6 lines of a .csv or .ics)
+                     (messages show only the first 6 lines of a .csv, .ics or .txt)
   channel [N]        the last N (5) messages the bot posted in the server's channels
                      (their buttons can be clicked, also after a restart)
   dms                the DMs the bot sent to whoever is typing

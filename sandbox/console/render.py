@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.logs import shown
 
-PREVIEW_LINES = 6  # first lines shown of an attached .csv or .ics
+PREVIEW_LINES = 6  # first lines shown of an attached .csv, .ics or .txt
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")
@@ -212,7 +212,7 @@ def render_message(message: dict[str, Any], files: Sequence[tuple[str, bytes]] =
             lines += _wrap("— " + render_text(embed["footer"]["text"], style), style.width, bar)
     for number, (name, data) in enumerate(files, start=1):
         lines.append(f"📎 {shown(name)} ({len(data):,} bytes)")
-        if name.lower().endswith((".csv", ".ics")):
+        if name.lower().endswith((".csv", ".ics", ".txt")):
             text = data.decode("utf-8-sig", "replace").splitlines()
             lines += [f"   {shown(row)}" for row in text[:PREVIEW_LINES]]
             if len(text) > PREVIEW_LINES:

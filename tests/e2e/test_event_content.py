@@ -177,3 +177,42 @@ async def test_a_calendar_file_over_the_upload_limit_is_cut_to_fit(world, fake):
     assert 3_000 < len(small) <= 4_000
     [entry] = Calendar.from_ical(small).walk("VEVENT")
     assert str(entry["summary"]) == "Calendar Limits" and "…" in str(entry["description"])
+
+
+async def test_takeaways_too_long_for_five_messages_come_whole_in_a_file(world, fake):
+    """A recap's takeaways past what five messages hold were cut, with a line saying how
+    many parts were left out and no way to read them. The last message now says the
+    whole text is in a file and carries it, in `/event takeaways` and in the recap's
+    notice; the file fits the upload limit Discord says."""
+    event_id = await world.import_event("Long Recap Event", capacity=5)
+    bullets = "".join(f"• Point {n}: marker-{n:02d} " + "words of the takeaway " * 180 + "\n"
+                      for n in range(1, 41))  # 40 takeaways of about 4,000 characters
+    recap = f"Long Recap\n\nThe panel met.\n\nKey Takeaways\n\n{bullets}"
+    reply = await import_page(fake, world.guild, world.moderator, page=Attachment(
+        "recap.txt", recap.encode(), "text/plain"), event=str(event_id))
+    assert "40 takeaways" in reply.content, reply.content
+    channel = world.guild.channel("announcements")
+    notice = await fake.wait_message(channel, lambda m: any(
+        "-takeaways.txt" in (e.get("description") or "") for e in m["embeds"]))
+    member = world.member("long reader")
+    takeaways = await fake.slash(world.guild, member, "event takeaways", event=str(event_id))
+    last = await takeaways.followup(4)
+    for message in (last, notice):
+        note = message["embeds"][-1]["description"]
+        assert "left out here" in note and "long-recap-event-takeaways.txt" in note, note
+        [(name, data)] = fake.files_of(message)
+        assert name == "long-recap-event-takeaways.txt"
+        text = data.decode("utf-8")
+        assert text.startswith("Key takeaways: Long Recap Event\n\nPoint 1\nmarker-01 ")
+        assert all(f"\nPoint {n}\nmarker-{n:02d} " in text for n in range(1, 41))
+        assert "\\" not in text  # the page's words, not Markdown escapes
+    assert [fake.files_of(m) for m in takeaways.followups[:3]] == [[], [], []]
+    assert takeaways.files == []
+    limit = fake.attachment_size_limit
+    try:
+        fake.attachment_size_limit = 20_000
+        cut = await fake.slash(world.guild, member, "event takeaways", event=str(event_id))
+        [(_, small)] = fake.files_of(await cut.followup(4))
+    finally:
+        fake.attachment_size_limit = limit
+    assert 19_000 < len(small) <= 20_000 and small.decode("utf-8").endswith("…")

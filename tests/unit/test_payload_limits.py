@@ -124,7 +124,7 @@ def check_event(lang: Language, event: Event) -> None:
     # /event speaker, /event takeaways and the recap notice
     for person in event.people[:1] + event.people[-1:]:
         fits_each(render.speaker_embed(lang, event, person))
-    fits_each(render.takeaways_messages(lang, event))
+    fits_each(render.takeaways_messages(lang, event).messages)
     # notices, DMs and replies
     texts = [replies.capacity_notice(lang, event),
              replies.closed_notice(lang, event, event.closed_reason),

@@ -220,18 +220,20 @@ def test_the_embed_link_is_set_only_for_an_http_url():
 def test_takeaways_or_the_recap_summary_or_a_promise():
     with_takeaways = event(takeaways=(Takeaway("One", "text one"), Takeaway("Two", "text two")),
                            has_recap=True)
-    text = render.takeaways_messages(EN, with_takeaways)[0][0].description
+    text = render.takeaways_messages(EN, with_takeaways).messages[0][0].description
     assert text.index("**One**") < text.index("**Two**")
     # a takeaway the page gave no heading of its own is its text alone, with no empty bold
     bare = event(takeaways=(Takeaway("One", "text one"), Takeaway("", "text *two*")),
                  has_recap=True)
-    text = render.takeaways_messages(EN, bare)[0][0].description
+    text = render.takeaways_messages(EN, bare).messages[0][0].description
     assert text.endswith("**One**\ntext one\n\ntext \\*two\\*") and "****" not in text
     assert answers.source_label(EN, "takeaway:") == "Takeaways"
     assert answers.source_label(EN, "takeaway:One") == "Takeaway: One"
     summary_only = event(has_recap=True, recap_summary="What was said.")
-    assert "What was said." in render.takeaways_messages(EN, summary_only)[0][0].description
-    assert "published after the event" in render.takeaways_messages(EN, event())[0][0].description
+    [[summary]] = render.takeaways_messages(EN, summary_only).messages
+    assert "What was said." in summary.description
+    [[promise]] = render.takeaways_messages(EN, event()).messages
+    assert "published after the event" in promise.description
 
 
 @pytest.mark.parametrize(("result", "words"), [
@@ -677,7 +679,8 @@ def test_a_long_bio_or_takeaway_split_mid_line_shows_no_heading_list_or_quote(ma
         words = ("word " * 1000)[:limit - before - 3] + "x"  # the marker ends the piece
         text = f"{words} {marker} " + "more words " * 50
         pages = render.speaker_pages(EN, event(people=(Person("Ann Lee", "speaker", text),)))
-        messages = render.takeaways_messages(EN, event(takeaways=(Takeaway("Trade", text),)))
+        messages = render.takeaways_messages(
+            EN, event(takeaways=(Takeaway("Trade", text),))).messages
         descriptions = [page.embed.description for page in pages] + [
             embed.description for message in messages for embed in message]
         assert len(pages) > 1 and len(descriptions) > 3
@@ -830,7 +833,7 @@ def test_change_notices_escape_title_and_venue():
 def test_takeaways_and_recap_are_escaped_title_too():
     for shown in (event(title=LOUD, takeaways=(Takeaway(LOUD, LOUD),)),
                   event(title=LOUD, has_recap=True, recap_summary=LOUD)):
-        [[embed]] = render.takeaways_messages(EN, shown)
+        [[embed]] = render.takeaways_messages(EN, shown).messages
         shown_safely(embed.title)
         description = embed.description
         shown_safely(description.replace("**", "", 2) if shown.takeaways else description)
@@ -871,3 +874,22 @@ def test_the_list_counts_the_rest_of_the_total_the_store_counted():
     assert "…and 10,005 more" in description
     whole = replies.events_list_embed(EN, shown, past=False, total=replies.LIST_LIMIT)
     assert "more" not in whole.description
+
+
+def test_takeaways_past_five_messages_name_the_file_that_holds_them_whole():
+    long = event(takeaways=tuple(Takeaway(f"Point {n}", "x *y* " * 700) for n in range(30)),
+                 has_recap=True, slug="long-one")
+    reply = render.takeaways_messages(EN, long)
+    assert len(reply.messages) == render.MAX_MESSAGES
+    assert reply.file_name == "long-one-takeaways.txt"
+    assert "attached file, long-one-takeaways.txt." in reply.messages[-1][-1].description
+    data = render.takeaways_file(EN, long, 10**6)
+    text = data.decode("utf-8")
+    assert text.count("\nPoint ") == 30 and "x *y* x" in text  # written as on the page
+    for most in (1_000, 1_001, 1_002, 1_003):  # a cut never splits a character
+        cut = render.takeaways_file(EN, event(takeaways=(Takeaway("", "观点" * 2_000),),
+                                              has_recap=True), most)
+        assert len(cut) <= most and cut.decode("utf-8").endswith("…")
+    short = render.takeaways_messages(EN, event(takeaways=(Takeaway("One", "text"),),
+                                                has_recap=True))
+    assert short.file_name is None and len(short.messages) == 1

@@ -182,6 +182,13 @@ def test_render_message_shows_embeds_fields_footer_files_and_numbered_buttons():
     assert "   user_id,name,status" in lines
     assert "   … 5 more lines (show 1 prints them all)" in lines
     assert lines[-1] == "[1 Join] [2 Cancel my RSVP (disabled)]"
+    takeaways = "Key takeaways: Talk\n\nTrade\nBoth sides spoke.\n" + "more\n" * 9
+    shown = render_message({"content": ""}, [("talk-takeaways.txt", takeaways.encode())],
+                           Style(tz=UTC))
+    assert shown[-8:] == [f"📎 talk-takeaways.txt ({len(takeaways)} bytes)",
+                          "   Key takeaways: Talk", "   ", "   Trade", "   Both sides spoke.",
+                          "   more", "   more",
+                          "   … 7 more lines (show 1 prints them all)"]
     assert all(len(line) <= 100 for line in lines)
 
 
