@@ -79,16 +79,19 @@ def person_called(people: Iterable[Person], typed: str) -> Person | None:
     """The person `typed` names: the whole name, either script of a paired one or the pair
     in either order ("李彬", "李彬（Li Bin）" for "Li Bin (李彬)"), else the first name
     holding it (an autocomplete value longer than Discord keeps reaches the bot cut
-    short). Full-width letters and brackets, as a Chinese keyboard types them, count as
-    their plain forms."""
+    short), else the name of two words in the other order: a Chinese name in pinyin is
+    written family name first or last ("Zhao Tong" for "Tong Zhao (赵通)"). Full-width
+    letters and brackets, as a Chinese keyboard types them, count as their plain forms."""
     needle = _typed_name(typed)
     if not needle:
         return None
     named = [(p, comparable(p.name)) for p in people]  # a page may keep full-width letters
     keys = name_keys(needle)
+    swapped = _swapped_keys(needle)
     return (next((p for p, name in named if name == needle), None)
             or next((p for p, name in named if keys and keys <= name_keys(name)), None)
-            or next((p for p, name in named if needle in name), None))
+            or next((p for p, name in named if needle in name), None)
+            or next((p for p, name in named if swapped and swapped <= name_keys(name)), None))
 
 
 def people_matching(people: Iterable[Person], typed: str) -> list[Person]:
@@ -96,8 +99,21 @@ def people_matching(people: Iterable[Person], typed: str) -> list[Person]:
     `person_called` finds them, or holding it; everyone while nothing is typed."""
     needle = _typed_name(typed)
     keys = name_keys(needle)
+    swapped = _swapped_keys(needle)
     return [p for p in people
-            if needle in (name := comparable(p.name)) or (keys and keys <= name_keys(name))]
+            if needle in (name := comparable(p.name))
+            or _answers_to(name_keys(name), keys, swapped)]
+
+
+def _answers_to(own: frozenset[str], *wanted: frozenset[str]) -> bool:
+    return any(keys and keys <= own for keys in wanted)
+
+
+def _swapped_keys(needle: str) -> frozenset[str]:
+    """The keys of a typed name of two words in the other order; none for another name."""
+    words = needle.split()
+    return name_keys(f"{words[1]} {words[0]}") if len(words) == 2 and "(" not in needle \
+        else frozenset()
 
 
 def _typed_name(typed: str) -> str:

@@ -8,7 +8,7 @@ import pytest
 
 from sandbox import Attachment
 from tests.e2e.conftest import OPEN_ANNOUNCEMENT
-from tests.e2e.test_bot import text_of
+from tests.e2e.test_bot import sample_event, text_of
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -106,6 +106,20 @@ async def test_accented_and_curly_quoted_names_are_found_as_a_plain_keyboard_typ
     events = await fake.autocomplete(world.guild, member, "rsvp join", focused="event",
                                      event="Cafe Diplomacy")
     assert [c["value"] for c in events] == [event_id], events
+
+
+async def test_a_pinyin_name_typed_family_name_first_finds_the_person(world, fake):
+    """Pinyin puts the family name first or last: the sample page's "Tong Zhao (赵通)" is
+    "Zhao Tong" to a Chinese reader, and that found nobody, nor did "Bin Li"."""
+    member = world.member("family name first")
+    sample = sample_event(world)
+    for typed, person in (("Zhao Tong", "Tong Zhao (赵通)"), ("bin li", "Li Bin (李彬)")):
+        offered = await fake.autocomplete(world.guild, member, "event speaker",
+                                          focused="name", name=typed, event=sample)
+        assert [c["value"] for c in offered] == [person], (typed, offered)
+        bio = await fake.slash(world.guild, member, "event speaker", name=typed,
+                               event=sample)
+        assert f"**{person}**" in text_of(bio), text_of(bio)
 
 
 @pytest.mark.parametrize(("typed", "zone"), [("台北", "Asia/Taipei"), ("北京", "Asia/Shanghai"),
