@@ -427,8 +427,13 @@ _ZH_WEEKDAY = re.compile(r"(下下个?|下个?|这个?|本)?\s*(?:周|星期|礼
 # this reader): "今晚" for "今天晚上"; the minutes after 点 without their 分 ("6点30");
 # "点整", "点钟" ("o'clock").
 _ZH_SHORT = re.compile(r"([今明])天?([晚早])上?")
-_ZH_RELATIVE_DAY = re.compile(r"([今明后])[天日]")  # (明日: written Chinese's 明天)
-_DAYS_FROM_TODAY = {"今": 0, "明": 1, "后": 2}
+_ZH_RELATIVE_DAY = re.compile(r"(大后|[今明后])[天日]")  # (明日: written Chinese's 明天)
+_DAYS_FROM_TODAY = {"今": 0, "明": 1, "后": 2, "大后": 3}
+# "3天后", "三天以后", "两周后": days or weeks from today ("12月3日后" is after a date)
+_ZH_DAYS_LATER = re.compile(rf"(?<![\d月{NUMERAL_CHARACTERS}])(\d{{1,3}}|{NUMERAL})\s*"
+                            r"(天|日|个?星期|个?礼拜|周)\s*[以之]?后")
+# "下个月8号", "本月15日": a day of this month, the next, or the one after ("下下个月")
+_ZH_MONTH_DAY = re.compile(rf"(下下个?|下个?|这个?|本)月\s*({_DAY})\s*[日号]")
 _ZH_BARE_MINUTES = re.compile(r"(?<=[点时])(\d{1,2})(?![\d分:])")
 _ZH_OCLOCK = re.compile(r"(?<=[点时])[整钟]")
 
@@ -645,6 +650,15 @@ def _typed_in_chinese(text: str, today: date) -> _Typed:
         weekly = True
         return f" {_next_weekday(today, index)} "
 
+    def later(found: re.Match[str]) -> str:
+        return day(today + timedelta(days=number(found[1]) * (1 if found[2] in "天日" else 7)))
+
+    def of_month(found: re.Match[str]) -> str:
+        months = today.month - 1 + found[1].count("下")
+        return day(_date_or_none(today.year + months // 12, months % 12 + 1, number(found[2])))
+
+    read = _ZH_DAYS_LATER.sub(later, read)
+    read = _ZH_MONTH_DAY.sub(of_month, read)
     read = _ZH_YMD.sub(lambda m: day(_date_or_none(number(m[1]), number(m[2]), number(m[3]))),
                        read)
     read = _ZH_MD.sub(lambda m: day(_next_date(today, number(m[1]), number(m[2]))), read)

@@ -70,6 +70,17 @@ async def test_a_start_typed_with_mingri_is_read_as_tomorrow(world, fake, typed)
     assert "<t:" in preview.content, preview.content
 
 
+@pytest.mark.parametrize("typed", ["大後天下午3點", "三天後晚上8點", "下個月8號下午3點"])
+async def test_a_start_typed_in_days_from_now_or_next_months_day_is_read(world, fake, typed):
+    """"大后天" (in three days), "三天后" (three days on) and "下个月8号" (the 8th of next
+    month) were refused as no time at all."""
+    moderator = world.member(locale="zh-TW", manage_events=True)
+    preview = await fake.slash(world.guild, moderator, "manage import", page=Attachment(
+        "a.txt", b"Days On Talk\n\n" + OPEN_ANNOUNCEMENT, "text/plain"), starts_at=typed)
+    assert not preview.content.startswith("⚠️"), preview.content
+    assert "<t:" in preview.content, preview.content
+
+
 ACCENTED_PAGE = """Café Diplomacy Forum
 
 José Ramírez will moderate a discussion with Zoë Müller and James O’Neill on arms control.

@@ -1399,6 +1399,13 @@ FRIDAY, SATURDAY = MONDAY + timedelta(days=4), MONDAY + timedelta(days=5)
     ("今晚8点", MONDAY, datetime(2031, 12, 1, 20)),
     ("明早9点", MONDAY, datetime(2031, 12, 2, 9)),
     ("后天晚上八点", MONDAY, datetime(2031, 12, 3, 20)),
+    ("大后天下午3点", MONDAY, datetime(2031, 12, 4, 15)),  # in three days
+    ("3天后下午3点", MONDAY, datetime(2031, 12, 4, 15)),
+    ("三天以后晚上8点", MONDAY, datetime(2031, 12, 4, 20)),
+    ("两周后下午3点", MONDAY, datetime(2031, 12, 15, 15)),
+    ("下个月8号下午3点", MONDAY, datetime(2032, 1, 8, 15)),  # January's, not December's
+    ("下月8号晚上7点", MONDAY, datetime(2032, 1, 8, 19)),
+    ("本月15号下午3点", MONDAY, datetime(2031, 12, 15, 15)),
     ("18点整", MONDAY, datetime(2031, 12, 1, 18)),
     ("下午6点钟", MONDAY, datetime(2031, 12, 1, 18)),
     ("星期5下午3点", MONDAY, datetime(2031, 12, 5, 15)),
@@ -1428,6 +1435,10 @@ def test_a_time_typed_as_chinese_keyboards_and_speakers_write_it(script, typed, 
     ("2月29日", datetime(2027, 2, 28, 10, tzinfo=SHANGHAI), datetime(2028, 2, 29)),  # a leap year's
     ("2月29日", datetime(2028, 3, 1, 10, tzinfo=SHANGHAI), datetime(2032, 2, 29)),
     ("周五", FRIDAY, datetime(2031, 12, 5)),  # today
+    ("3天后", MONDAY, datetime(2031, 12, 4)),
+    ("1个星期后", MONDAY, datetime(2031, 12, 8)),
+    ("这个月31号", MONDAY, datetime(2031, 12, 31)),
+    ("下下个月1号", MONDAY, datetime(2032, 2, 1)),
     ("星期5", MONDAY, datetime(2031, 12, 5)),
 ])
 def test_a_chinese_date_without_a_year_is_the_next_such_day_today_included(typed, now, day):
@@ -1443,6 +1454,9 @@ def test_a_chinese_date_without_a_year_is_the_next_such_day_today_included(typed
     ("十三月一日", MONDAY, "can't read"),
     ("2月30日", MONDAY, "can't read"),
     ("32号", MONDAY, "can't read"),
+    ("下个月31号", datetime(2032, 1, 10, tzinfo=SHANGHAI), "can't read"),  # no February 31
+    ("本月1号", datetime(2031, 12, 10, tzinfo=SHANGHAI), "in the past"),
+    ("12月3日后下午3点", MONDAY, "can't read"),  # after a date: not a date
     ("这周五下午6点", SATURDAY, "in the past"),  # yesterday, not next week's
     # a part of the day without its hour: no moment (it had been read as another day)
     ("2031年12月8日下午", MONDAY, "can't read"),
