@@ -434,11 +434,12 @@ READ_APART_BYTES = 100_000
 
 
 async def read_page_bytes_off_loop(name: str, data: bytes, *, html: bool | None = None,
-                                   charset: str | None = None) -> tuple[str, Page]:
+                                   charset: str | None = None, fetched: bool = False
+                                   ) -> tuple[str, Page]:
     """`page_from_bytes`, off the event loop: on a thread, or for a large page in a
     process of its own."""
     off = off_process if len(data) > READ_APART_BYTES else off_loop
-    return await off(page_from_bytes, name, data, html=html, charset=charset)
+    return await off(page_from_bytes, name, data, html=html, charset=charset, fetched=fetched)
 
 
 async def read_page_file(name: str, data: bytes) -> PageSource:
@@ -451,7 +452,7 @@ async def read_page_url(url: str, policy: FetchPolicy) -> PageSource:
     fetched = await fetch_page(url, policy)
     text, page = await read_page_bytes_off_loop(
         fetched.final_url, fetched.body, html=fetched.content_type == "text/html",
-        charset=fetched.charset)
+        charset=fetched.charset, fetched=True)
     return PageSource(text, page, fetched.final_url, str(check_url(url)))
 
 

@@ -203,8 +203,8 @@ async def _refreshed_to(fetched: Fetched, target: URL) -> URL | None:
     (a refresh to itself, or to "javascript:", leaves the page as it is). Looked for off
     the event loop: a head of 256 KB of nothing but tags takes a quarter of a second to
     scan, at each of the redirects followed."""
-    refresh = (await off_loop(meta_refresh, fetched.body) if fetched.content_type == "text/html"
-               else None)
+    refresh = (await off_loop(meta_refresh, fetched.body, fetched.charset)
+               if fetched.content_type == "text/html" else None)
     try:
         moved = None if refresh is None else _joined(target, refresh)
     except FetchError:

@@ -15,6 +15,7 @@ from bot.webpage import (
     charset_codec,
     check_not_garbled,
     decode_html,
+    decode_undeclared,
     html_to_text,
     is_html_document,
     is_html_name,
@@ -22,14 +23,16 @@ from bot.webpage import (
 
 
 def page_from_bytes(name: str, data: bytes, *, html: bool | None = None,
-                    charset: str | None = None) -> tuple[str, Page]:
+                    charset: str | None = None, fetched: bool = False) -> tuple[str, Page]:
     """A page file's (or a fetched page's) bytes -> the text the importer reads, and the
     page it reads there.
 
     HTML (`.html`/`.htm`, or `html=True`, or a file that is an HTML document whatever
     its name or type says) is turned into text by `bot.webpage`, and its own title
     (og:title, <h1>, <title>) is the page's title however it reads; anything else must be
-    UTF-8 text, unless `charset` (a fetched page's) says otherwise.
+    UTF-8 text, unless `charset` (a fetched page's) says otherwise. A `fetched` page
+    whose server names no charset is read as an HTML page naming none is: a file to save
+    as UTF-8 is no advice for a web address.
     """
     if (html if html is not None else is_html_name(name)) or is_html_document(data):
         web = html_to_text(decode_html(data, charset))
@@ -39,6 +42,8 @@ def page_from_bytes(name: str, data: bytes, *, html: bool | None = None,
         decoded = bytes(data).decode(charset_codec(charset), "replace")
         check_not_garbled(decoded, data, charset)
         data = decoded.encode("utf-8")
+    elif fetched and unicode_bom(data) is None and data:
+        data = decode_undeclared(bytes(data)).encode("utf-8")
     text = decode_page(data)
     if text[:200].lstrip().upper().startswith("BEGIN:VCALENDAR"):  # a calendar's lines, not
         # a page's text: read as one, it made an event named "BEGIN:VCALENDAR"

@@ -203,14 +203,20 @@ def decode_html(data: bytes, declared: str | None = None) -> str:
         return data[bom[1]:].decode(bom[0], "replace")
     label = declared or meta_charset(data)
     if not label:
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            return _undeclared(data)
+        return decode_undeclared(data)
     codec = charset_codec(label)
     if codec.replace("-", "_").startswith("utf_16"):  # a <meta> can't be UTF-16 (WHATWG)
         codec = "utf-8" if not declared else codec
     return data.decode(codec, "replace")
+
+
+def decode_undeclared(data: bytes) -> str:
+    """A fetched page's bytes its server names no charset for, and which have no
+    byte-order mark -> text: UTF-8, but for a stray few bytes (`_undeclared`)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return _undeclared(data)
 
 
 def _undeclared(data: bytes) -> str:
@@ -283,19 +289,32 @@ _REFRESH = re.compile(rb"""\s*(\d+)(?:\.[\d.]*)?\s*[;,\s]\s*(?:url\s*=\s*)?"""
 MAX_REFRESH_DELAY = 10
 
 
-def meta_refresh(data: bytes) -> str | None:
+def meta_refresh(data: bytes, declared: str | None = None) -> str | None:
     """Where a <meta http-equiv="refresh"> in the page's head sends a browser within
     MAX_REFRESH_DELAY seconds (a moved page's "0; url=/real"), as written, else None. A
-    refresh with no address ("390", a bot check's) reloads the same page: None."""
+    refresh with no address ("390", a bot check's) reloads the same page: None. The
+    address is read in the page's charset (`declared` by its server, else its <meta>'s),
+    as the rest of it is: a GBK page's "url=/讲座.html" names 讲座, not rows of U+FFFD."""
     for attributes in _head_metas(data):
         if attributes.get(b"http-equiv", b"").strip().lower() != b"refresh":
             continue
         found = _REFRESH.match(attributes.get(b"content", b""))
         if found and int(found.group(1)) <= MAX_REFRESH_DELAY:
             address = found.group(3).strip()
-            return address.decode("utf-8", "replace") if address else None
+            return address.decode(_address_codec(declared or meta_charset(data)), "replace") \
+                if address else None
         return None
     return None
+
+
+def _address_codec(label: str | None) -> str:
+    """The codec a page's <meta> refresh address is read in: its charset's, else UTF-8 (no
+    charset, one the bot can't read, or UTF-16, which no <meta> is in)."""
+    try:
+        codec = charset_codec(label) if label else "utf-8"
+    except InvalidValue:
+        return "utf-8"
+    return "utf-8" if codec.replace("-", "_").startswith("utf_16") else codec
 
 
 def _head_metas(data: bytes) -> Iterator[dict[bytes, bytes]]:

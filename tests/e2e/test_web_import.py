@@ -346,6 +346,25 @@ async def test_pages_as_sites_serve_them_import_or_say_what_to_do(world, fake, s
     assert world.dump() == before
 
 
+async def test_a_gbk_pages_refresh_to_a_chinese_address_is_followed_there(world, fake, server):
+    """A GBK page's <meta> refresh to "/讲座.html" was read as UTF-8: the address became
+    rows of U+FFFD, and the import was refused as a page not found. It is read in the
+    page's charset, as its server or its <meta> names it, as a browser reads it."""
+    server.add("/讲座.html", "<html><head><meta charset=utf-8><title>港口讲座</title></head>"
+               "<body><main><h1>港口讲座</h1><p>2031年12月5日 下午3点</p><p>地点：北京</p>"
+               "<p>主持人：赵通</p></main></body></html>")
+    refresh = '<html><head>{meta}<meta http-equiv="refresh" content="0; url=/讲座.html">' \
+              "</head><body></body></html>"
+    for path, body, content_type in (
+            ("/moved-gbk-meta.html", refresh.format(meta='<meta charset="gbk">'), "text/html"),
+            ("/moved-gbk-header.html", refresh.format(meta=""), "text/html; charset=gbk")):
+        server.add(path, body.encode("gbk"), content_type)
+        preview = await fake.slash(world.guild, world.moderator, "manage import",
+                                   url=server.url(path))
+        assert not preview.content.startswith("⚠️"), (path, preview.content)
+        assert "港口讲座" in preview.content, (path, preview.content)
+
+
 async def test_a_recap_fetched_again_keeps_the_title_of_the_event_it_recaps(world, fake,
                                                                             server):
     """A recap added to an event with `event:` leaves the event's title; the same recap's
@@ -409,6 +428,31 @@ async def test_a_gbk_page_its_server_calls_utf_8_is_not_imported_as_replacement_
     assert "\ufffd" not in (reply.content or ""), reply.content
     assert reply.content.startswith("⚠️") and "\n" not in reply.content, reply.content
     assert world.dump() == before
+
+
+async def test_a_text_page_naming_no_charset_is_read_as_an_html_page_naming_none_is(
+        world, fake, server):
+    """A text/plain page naming no charset was read as an uploaded file is: in GBK, it was
+    refused with "The file is not valid UTF-8 (bad byte at position 0); save it as UTF-8
+    text", about a file the moderator never had; with one stray windows-1252 quote, a
+    page an HTML page would have been read from was refused. Both are read now as an HTML
+    page naming no charset is."""
+    text = "Harbour Talk\n\n主持人：赵通\n地点：北京\n"
+    server.add("/gbk.txt", text.encode("gbk"), "text/plain")
+    before = world.dump()
+    refused = await fake.slash(world.guild, world.moderator, "manage import",
+                               url=server.url("/gbk.txt"))
+    assert refused.content.startswith("⚠️") and "\n" not in refused.content, refused.content
+    assert "does not say its character set" in refused.content, refused.content
+    assert "file is not valid UTF-8" not in refused.content, refused.content
+    assert world.dump() == before
+    stray = (text + "It\x92s open to all.\n" + "Tong Zhao is a fellow. " * 20).encode(
+        "utf-8").replace(b"\xc2\x92", b"\x92")  # one windows-1252 quote in UTF-8 text
+    server.add("/stray.txt", stray, "text/plain")
+    preview = await fake.slash(world.guild, world.moderator, "manage import",
+                               url=server.url("/stray.txt"))
+    assert not preview.content.startswith("⚠️"), preview.content
+    assert "Harbour Talk" in preview.content, preview.content
 
 
 async def test_a_name_annotated_with_ruby_is_read_as_the_page_shows_it(world, fake, server):

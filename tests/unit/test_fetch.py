@@ -230,9 +230,9 @@ async def test_a_pages_meta_refresh_is_looked_for_off_the_event_loop(server, mon
     scanned_on = []
     real = bot.fetch.meta_refresh
 
-    def recorded(body: bytes) -> str | None:
+    def recorded(body: bytes, declared: str | None = None) -> str | None:
         scanned_on.append(threading.current_thread())
-        return real(body)
+        return real(body, declared)
 
     monkeypatch.setattr(bot.fetch, "meta_refresh", recorded)
     server.add("/moved-here.html", b'<html><head><meta http-equiv="refresh" '
