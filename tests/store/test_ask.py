@@ -422,3 +422,25 @@ async def test_a_full_width_question_finds_what_its_ascii_form_finds(store, type
     assert expected, plain  # the seed pages say it
     found = await store.run(store.search.ask, 1, typed)
     assert [p.source for p in found] == [p.source for p in expected], (typed, found)
+
+
+@pytest.mark.parametrize(("question", "marked"), [
+    ("F-35", "35"), ("what did they say about the F-35?", "35"), ("B-52 bombers", "52"),
+    ("cfr", "cfr"), ("cfr.org", "cfr"), ("press@cfr.org", "press"), ("report", "report"),
+    ("Node.js", "Node"), ("86", "86"), ("annex", "annex"), ("important", "important"),
+])
+async def test_words_joined_by_punctuation_are_found_each_on_both_backends(
+        store, question, marked):
+    """A page writes words joined by ASCII punctuation: "F-35", a site, an e-mail address,
+    a path, "Node.js", "+86", a word in angle brackets. SQLite's tokenizer reads
+    each word of them, and a question finds it; PostgreSQL's parser read such runs as
+    one token ("-35", "cfr.org", an e-mail, a URL) or skipped them as markup ("<important>"),
+    and the same question found nothing on a PostgreSQL deployment."""
+    event, _ = await store.run(store.events.save_event, 1, EventDraft("p", "Talk", 5), [
+        ("page", make_page(description=(
+            "The F-35 and B-52 programs, see https://cfr.org/report?id=7 or write to "
+            "press@cfr.org; Node.js code grew 2.5 percent; call +86 25 from the "
+            "docs/annex path, the <important> part.")))])
+    found = await store.run(store.search.ask, 1, question, event.id)
+    assert [p.source for p in found] == ["page"], question
+    assert f"\x02{marked}" in found[0].excerpt, found[0].excerpt

@@ -1155,6 +1155,15 @@ async def test_search_rows_from_before_the_upgrade_keep_postgresqls_stopwords(bl
             (1, "They argued \x02against\x03 it.")]
 
 
+async def test_search_rows_from_before_the_upgrade_read_punctuation_as_spaces(blank_url):
+    # before migration 42: "F-35" was "f" and "-35", "cfr.org" one token
+    await one_passage_before(blank_url, "#$%&''(", "The F-35, as cfr.org says.")
+    async with await open_store(blank_url) as store:
+        for question in ("F-35", "cfr"):
+            found = await store.run(store.search.ask, 5, question)
+            assert [p.event_id for p in found] == [1], question
+
+
 async def test_a_database_not_in_utf8_is_refused_in_one_line(postgres_cluster):
     """Its text cannot hold Chinese pages, and migration 26's accent folding cannot run
     there: the bot says what to do instead of failing half-way through an upgrade."""

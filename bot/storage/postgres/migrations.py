@@ -38,6 +38,16 @@ def _accent_folds() -> tuple[str, str, str]:
 # tokenizer does: "Zürich" is found by "zurich", "Gurria" finds "Gurría".
 ACCENTED, UNACCENTED, COMBINING_MARKS = _accent_folds()
 FOLD_SQL = f"'{ACCENTED}{COMBINING_MARKS}', '{UNACCENTED}'"  # translate()'s last two arguments
+# ASCII punctuation, which the search rows read as spaces (migration 42): SQLite's tokenizer
+# reads a word's letters and digits alone, as a question's words are read
+# (`bot.questions.search_words`), where PostgreSQL's parser reads "F-35" as "f" and "-35",
+# "cfr.org", an e-mail address, a URL, a path or "2.5" as one token each, and "<word>" as
+# markup it skips: a question of their words found them on SQLite only.
+PUNCTUATION = "".join(ch for ch in map(chr, range(0x21, 0x7F)) if not ch.isalnum())
+# translate()'s last two arguments: accents folded, punctuation as spaces, marks dropped
+FOLD_AND_SPACE_SQL = ("'{}', '{}'".format(
+    (ACCENTED + PUNCTUATION + COMBINING_MARKS).replace("'", "''"),
+    UNACCENTED + " " * len(PUNCTUATION)))
 # The text search configuration of the search rows and questions (migration 28): PostgreSQL's
 # 'english' with its stemmer but without its stopwords, for which words a question leaves
 # out is the bot's own rule (`bot.questions.STOPWORDS`), as on SQLite, whose tokenizer
@@ -430,6 +440,16 @@ MIGRATIONS: dict[int, str] = {
     """,
     # 41: each server's language in Discord as the bot last saw it (SQLite's 41).
     41: "ALTER TABLE guild_settings ADD COLUMN discord_locale TEXT",
+    # 42: the search rows read ASCII punctuation as spaces (FOLD_AND_SPACE_SQL), so that
+    # each word of "F-35", "cfr.org" or "press@cfr.org" is found, as on SQLite (whose 42
+    # changes nothing).
+    42: f"""
+    ALTER TABLE passages DROP COLUMN words;
+    ALTER TABLE passages ADD COLUMN words TSVECTOR
+        GENERATED ALWAYS AS (to_tsvector('{SEARCH_CONFIG}',
+                                         translate(text, {FOLD_AND_SPACE_SQL}))) STORED;
+    CREATE INDEX passages_by_words ON passages USING gin (words);
+    """,
 }
 DAYS_IN_ZONES = 14  # after this one, the code fills in the all-day events' offsets
 # An upgrade from before this one ends with the code filling the search table again.
