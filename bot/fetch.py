@@ -49,6 +49,7 @@ from bot.webpage import BOT_CHECK, meta_refresh
 MAX_FETCH_BYTES = 2_000_000
 MAX_REDIRECTS = 5
 MAX_URL_LENGTH = 2000
+MAX_REASON = 60  # characters of a server's reason phrase quoted in a refusal
 CONTENT_TYPES = ("text/html", "text/plain")
 REDIRECTS = (301, 302, 303, 307, 308)
 USER_AGENT = "eventbot (imports one event page at a moderator's request)"
@@ -220,12 +221,22 @@ def _joined(base: URL, location: str) -> URL:
         raise FetchError(N_("The page redirects to an address I can't read.")) from None
 
 
+def _shown_reason(reason: str) -> str:
+    """A server's reason phrase as the refusal quotes it: its words one space apart (no tab
+    or control character), cut to MAX_REASON characters ("Network Authentication Required",
+    the longest standard one, has 31): a server may send kilobytes there."""
+    words = "".join(ch if ch.isprintable() else " " for ch in reason[:MAX_REASON * 2]).split()
+    shown = " ".join(words)
+    return shown if len(shown) <= MAX_REASON else shown[:MAX_REASON - 1].rstrip() + "…"
+
+
 async def _read(url: str, target: URL, response: aiohttp.ClientResponse) -> Fetched:
     await _refuse_turned_away(response)
     if response.status != 200:
-        if response.reason:
+        reason = _shown_reason(response.reason or "")
+        if reason:
             raise FetchError(N_("The page answered HTTP {status} {reason}."),
-                             status=response.status, reason=response.reason)
+                             status=response.status, reason=reason)
         raise FetchError(N_("The page answered HTTP {status}."), status=response.status)
     # aiohttp calls an answer without a Content-Type application/octet-stream
     stated = response.headers.get("Content-Type", "").strip()

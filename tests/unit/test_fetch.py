@@ -180,6 +180,19 @@ def test_the_default_timeout_is_10_seconds():
     assert FetchPolicy.from_settings(settings) == FetchPolicy(10.0, ())
 
 
+async def test_a_servers_long_or_odd_reason_phrase_is_cut_to_a_short_line(server):
+    """The refusal quotes the server's reason phrase ("HTTP 404 Not Found"): one of 4,000
+    characters filled the moderator's reply up to Discord's 2,000."""
+    for path, reason in (("/long-reason", b"Not Found " * 400),
+                         ("/odd-reason", b"Gone\tfor\x0bgood")):
+        server.add_raw(path, b"HTTP/1.1 404 %s\r\nContent-Length: 0\r\n\r\n" % reason)
+        with pytest.raises(FetchError) as error:
+            await fetch_page(server.url(path), LOCAL)
+        said = one_line(error)
+        assert said.startswith("The page answered HTTP 404 "), said
+        assert len(said) < 120 and "\t" not in said and "\x0b" not in said, said
+
+
 async def test_http_errors_and_unreachable_servers(server):
     with pytest.raises(FetchError) as error:
         await fetch_page(server.url("/missing.html"), LOCAL)
