@@ -15,7 +15,16 @@ from typing import Any
 from bot.errors import InvalidValue
 from bot.i18n import N_, Language, Text
 from bot.models import Event
-from bot.render import CONTENT, EMBED_TITLE, clip, reader_first, safe_clip, start_text, timestamp
+from bot.render import (
+    CONTENT,
+    EMBED_TITLE,
+    clip,
+    reader_first,
+    safe_clip,
+    start_text,
+    timestamp,
+    without_bidi_controls,
+)
 from bot.times import DEFAULT_REMINDER_MINUTES, MAX_REMINDER_MINUTES, saved_times_problem
 
 DEFAULT_MINUTES = DEFAULT_REMINDER_MINUTES
@@ -180,19 +189,22 @@ class ScheduledEventDetails:
 def scheduled_event_details(event: Event, lang: Language) -> ScheduledEventDetails:
     """The guild scheduled event of an event with no `scheduled_event_problem`, for a
     server whose language is `lang`: a description in two languages shows the server's
-    first, as `/event info` does (Discord cuts it at 1,000 characters)."""
+    first, as `/event info` does (Discord cuts it at 1,000 characters). Its text obeys no
+    bidi control, as the bot's messages don't (`safe`): an override at a title's start
+    showed its name reversed in Discord's list."""
     starts_at, ends_at = event.start_moment, event.end_moment  # an all-day one's midnights
     assert starts_at is not None
     if ends_at is None or ends_at <= starts_at:
         ends_at = starts_at + DEFAULT_DURATION
-    description = reader_first(lang, event.description)
+    description = without_bidi_controls(reader_first(lang, event.description))
     if event.link:
         description = f"{description}\n\n{event.link}".strip()
     return ScheduledEventDetails(
-        name=clip(event.title, SCHEDULED_NAME),
+        name=clip(without_bidi_controls(event.title).strip(), SCHEDULED_NAME) or event.slug,
         description=clip(description, SCHEDULED_DESCRIPTION) or None,
         start=starts_at, end=ends_at,
-        location=clip(event.venue or "Discord", SCHEDULED_LOCATION))
+        location=clip(without_bidi_controls(event.venue or "").strip() or "Discord",
+                      SCHEDULED_LOCATION))
 
 
 def scheduled_event_fields(event: Event, lang: Language) -> dict[str, Any]:

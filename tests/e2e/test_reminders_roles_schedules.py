@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.catalog import MAX_LINK, MAX_TITLE
+from bot.render import without_bidi_controls
 from sandbox import Attachment, Guild, Member
 from sandbox.models import ADMINISTRATOR
 from tests.conftest import ROOT
@@ -883,6 +884,22 @@ async def test_a_discord_event_renamed_in_discords_ui_follows_the_next_edit(worl
                 if e["name"] == "Renamed In UI Forum"]) == 1
 
 
+async def test_a_discord_events_name_and_place_obey_no_bidi_control(world, fake):
+    """A title or venue holding a right-to-left override (U+202E) showed its Discord event's
+    name or place reversed in Discord's list ("Sneaky Forum" as "muroF ykaenS"), as the
+    bot's messages never show it: the controls are left out there too."""
+    await scheduled_events_on(world, fake)
+    event_id = await world.import_event("\u202eSneaky Forum", capacity=5,
+                                        starts_at="2037-09-01T18:00:00+00:00",
+                                        venue="Hall \u2067B\u2069")
+    posted = await fake.slash(world.guild, world.moderator, "manage announce",
+                              event=str(event_id))
+    assert "Discord events" in posted.content, posted.content
+    [made] = discord_events_of(world, fake, event_id)
+    assert made["name"] == "Sneaky Forum", made["name"]
+    assert made["entity_metadata"] == {"location": "Hall B"}, made["entity_metadata"]
+
+
 @pytest.mark.parametrize("finish", ["completed", "cancelled"])
 async def test_a_discord_event_finished_on_discord_is_forgotten_once(world, fake, finish):
     """Discord ended the Discord event (an external one ends at its scheduled end), or a
@@ -1687,8 +1704,10 @@ async def test_an_event_under_way_edited_to_discords_limits_with_hostile_text(wo
     name, location = made["name"], made["entity_metadata"]["location"]
     assert 1 <= len(name) <= 100 and 1 <= len(location) <= 100, made
     assert len(made["description"]) <= 1000, len(made["description"])
-    assert name.endswith("…") and title.startswith(name[:-1].rstrip()), name
-    assert location.endswith("…") and venue.startswith(location[:-1].rstrip()), location
+    # cut as a Discord event made of the same event is, the bidi overrides left out
+    shown_title, shown_venue = without_bidi_controls(title), without_bidi_controls(venue)
+    assert name.endswith("…") and shown_title.startswith(name[:-1].rstrip()), name
+    assert location.endswith("…") and shown_venue.startswith(location[:-1].rstrip()), location
     assert made["description"].startswith("Description @everyone"), made["description"]
     # The same texts in an event to come: the Discord event its announce makes is cut alike
     twin, _ = await announced_on_discord(world, fake, "Hostile Twin Forum",
