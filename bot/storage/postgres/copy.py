@@ -2,15 +2,20 @@
 
 Everything is copied in ONE PostgreSQL transaction, rows keeping their ids; rows the
 target already has (an earlier run) are left as they are, so running it again changes
-nothing. Then each table is compared with the source's, row by row (so its count too),
-and any difference rolls the whole copy back. Search rows are rebuilt from the events'
+nothing. Then each table is compared with the source's, row by row (its count, and a
+digest of its rows that any row not as in the source changes), and any difference rolls
+the whole copy back. Both are read a chunk at a time, so a database of a million RSVPs
+takes the memory of a few chunks, not of every row. Search rows are rebuilt from the events'
 content (FTS5 rows do not transfer), and the id sequences continue past every id SQLite
 ever gave, so a deleted event's or an acknowledged notice's id is never given again.
 """
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 
@@ -80,33 +85,68 @@ async def copy_sqlite(source: Path, target: PostgresStore,
     `progress` counts each row twice (copied, then checked) and each event re-indexed."""
     db = connect(source, read_only=True, isolation_level=None)
     try:
-        # One read transaction: every table as of one moment. Read each in one of its own
-        # (sqlite3 begins none for a SELECT), a join committed between the events and the
-        # RSVPs gave an RSVP its event's confirmed count did not count, in both databases.
+        # One read transaction, held through the copy and its check: every table as of one
+        # moment, read twice alike. Read each in one of its own (sqlite3 begins none for a
+        # SELECT), a join committed between the events and the RSVPs gave an RSVP its
+        # event's confirmed count did not count, in both databases.
         db.execute("BEGIN")
-        rows = {table: [tuple(bool(v) if c in flags and v is not None else
-                              storable_text(v) if isinstance(v, str) else v
-                              for c, v in zip(columns, row, strict=True))
-                        for row in db.execute(f"SELECT {', '.join(columns)} FROM"
-                                              f" {SOURCES.get(table, table)}"
-                                              + (LEFT_OF_PURGES if table in OF_EVENTS else ""))]
-                for table, columns, flags in TABLES}
+        counts = {table: db.execute(f"SELECT count(*) FROM {_source_of(table)}").fetchone()[0]
+                  for table, _, _ in TABLES}
         outbox_seq = db.execute("SELECT coalesce(max(seq), 0) FROM sqlite_sequence"
                                 " WHERE name = 'outbox'").fetchone()[0]
+        await _copy(db, source, target, counts, outbox_seq, progress)
         db.execute("COMMIT")
     finally:
         db.close()
+    return counts
+
+
+def _source_of(table: str) -> str:
+    """Where the copy reads `table`'s rows in SQLite, after FROM."""
+    return SOURCES.get(table, table) + (LEFT_OF_PURGES if table in OF_EVENTS else "")
+
+
+def _source_chunks(db: sqlite3.Connection, table: str, columns: tuple[str, ...],
+                   flags: frozenset[str]) -> Iterator[list[tuple[Any, ...]]]:
+    """`table`'s rows in SQLite, COPY_CHUNK at a time, as PostgreSQL takes them."""
+    cursor = db.execute(f"SELECT {', '.join(columns)} FROM {_source_of(table)}")
+    while chunk := cursor.fetchmany(COPY_CHUNK):
+        yield [tuple(bool(v) if c in flags and v is not None else
+                     storable_text(v) if isinstance(v, str) else v
+                     for c, v in zip(columns, row, strict=True)) for row in chunk]
+
+
+def _digest(rows: Iterable[tuple[Any, ...]], digest: int = 0) -> int:
+    """`digest` with `rows` added: the same for the same rows in any order (equal values
+    hash alike, a PostgreSQL row as the SQLite row it was copied from)."""
+    for row in rows:
+        digest = (digest + hash(row)) & _DIGEST_MASK
+    return digest
+
+
+_DIGEST_MASK = (1 << 64) - 1
+
+
+async def _target_chunks(conn: asyncpg.Connection, table: str, columns: tuple[str, ...]
+                         ) -> AsyncIterator[list[tuple[Any, ...]]]:
+    """`table`'s rows in PostgreSQL, COPY_CHUNK at a time (a cursor: the copy's
+    transaction is open)."""
+    cursor = await conn.cursor(f"SELECT {', '.join(columns)} FROM {table}")
+    while chunk := await cursor.fetch(COPY_CHUNK):
+        yield [tuple(record) for record in chunk]
+
+
+async def _copy(db: sqlite3.Connection, source: Path, target: PostgresStore,
+                counts: dict[str, int], outbox_seq: int, progress: Progress) -> None:
     repos = target.repositories
-    copied = sum(len(table_rows) for table_rows in rows.values())
-    progress.begin(2 * copied + len(rows["events"]))
+    progress.begin(2 * sum(counts.values()) + counts["events"])
     try:
         async with target.patient() as conn, conn.transaction():
             # A one-off copy waits for a lock as long as it takes, as a migration does.
             await conn.execute("SET LOCAL lock_timeout = 0")
-            for table, columns, _ in TABLES:
+            for table, columns, flags in TABLES:
                 override = " OVERRIDING SYSTEM VALUE" if table == "outbox" else ""
-                for start in range(0, len(rows[table]), COPY_CHUNK):
-                    chunk = rows[table][start:start + COPY_CHUNK]
+                for chunk in _source_chunks(db, table, columns, flags):
                     await conn.executemany(
                         f"INSERT INTO {table} ({', '.join(columns)}){override} VALUES"
                         f" ({', '.join(f'${i}' for i in range(1, len(columns) + 1))})"
@@ -124,16 +164,23 @@ async def copy_sqlite(source: Path, target: PostgresStore,
             await conn.execute(
                 "SELECT setval(pg_get_serial_sequence('outbox', 'id'), greatest("
                 " (SELECT coalesce(max(id), 0) FROM outbox), $1::bigint) + 1, false)", outbox_seq)
-            for table, columns, _ in TABLES:
-                there = {tuple(r) for r in await conn.fetch(
-                    f"SELECT {', '.join(columns)} FROM {table}")}
-                progress.advance(len(rows[table]))
-                if there != set(rows[table]):
-                    missing = len(set(rows[table]) - there)
+            for table, columns, flags in TABLES:
+                there = here = 0
+                digest_there = digest_here = 0
+                async for chunk in _target_chunks(conn, table, columns):
+                    there += len(chunk)
+                    digest_there = _digest(chunk, digest_there)
+                for chunk in _source_chunks(db, table, columns, flags):
+                    here += len(chunk)
+                    digest_here = _digest(chunk, digest_here)
+                    progress.advance(len(chunk))
+                if (there, digest_there) != (here, digest_here):
+                    differs = ("" if there != here else
+                               f", some of them not as in {source}")
                     raise Unavailable(
-                        f"the copy was undone: {table} in PostgreSQL would have {len(there)} rows "
-                        f"against {len(rows[table])} in {source}, {missing} of them not as in "
-                        f"{source}; the target holds other data, so copy into an empty database")
+                        f"the copy was undone: {table} in PostgreSQL would have {there} rows "
+                        f"against {here} in {source}{differs}; the target holds other data, "
+                        "so copy into an empty database")
     except (*CONNECTION_ERRORS, asyncpg.InterfaceError) as exc:
         # A server restarted or a session ended mid-copy: the transaction is rolled back
         # (or, lost as it committed, whole); a run again copies what is missing, and checks.
@@ -141,4 +188,3 @@ async def copy_sqlite(source: Path, target: PostgresStore,
         raise Unavailable(f"the connection to the PostgreSQL database was lost during the "
                           f"copy ({reason}); run migrate-db again: it copies what is not "
                           "there yet, and checks every row") from None
-    return {table: len(rows[table]) for table, _, _ in TABLES}
