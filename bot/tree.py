@@ -360,6 +360,16 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
                     getattr(interaction, "channel_id", None), one_line_of(blocked))
         message = lang._("This server's AutoMod blocked what I was about to post, so it "
                          "isn't shown; its rules are under Server Settings > AutoMod.")
+    if message is None and (failed := discord_failed(error)) is not None:
+        # Discord's trouble, not a defect here: discord.py answers 500, 502 and 504 with
+        # tries of its own, and only then (or at once, for a 503) raises it. What was asked
+        # may have been done or not (a 5xx may come after Discord acted).
+        log.warning("%s (user %s) in guild %s: Discord failed a call (%s); the member is "
+                    "told to try again", _command_of(interaction),
+                    getattr(getattr(interaction, "user", None), "id", None),
+                    getattr(interaction, "guild_id", None), one_line_of(failed))
+        message = lang._("Discord failed a request of mine just now (an error on its side); "
+                         "check whether this was done, then try again in a moment.")
     if isinstance(error, STALE_COMMAND):  # the member's client, or the bot's last sync
         log.warning("interaction %s names a command this bot does not have as sent: %s",
                     getattr(interaction, "id", "?"), error)
@@ -468,6 +478,12 @@ def blocked_by_automod(error: BaseException) -> discord.HTTPException | None:
     blocked (see AUTOMOD_BLOCKED), if it is one."""
     return next((seen for seen in _wrapped(error) if isinstance(seen, discord.HTTPException)
                  and seen.code in AUTOMOD_BLOCKED), None)
+
+
+def discord_failed(error: BaseException) -> discord.DiscordServerError | None:
+    """Discord's own failure (a 5xx) that `error` is (or wraps), if it is one."""
+    return next((seen for seen in _wrapped(error)
+                 if isinstance(seen, discord.DiscordServerError)), None)
 
 
 def forgotten(error: BaseException) -> bool:

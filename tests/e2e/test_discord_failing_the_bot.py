@@ -1,0 +1,43 @@
+"""Discord failing the bot's own calls (a 5xx it answers now and then) on the paths a member
+or moderator waits on: the failure is said as Discord's, in one line, and what it cut short
+is carried out once Discord answers again, once."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+UNAVAILABLE = {"status": 503, "message": "Service Unavailable"}
+
+
+def log_since(world, start: int) -> str:
+    return world.bot.output()[start:]
+
+
+async def test_an_announce_discord_fails_is_said_as_discords_and_is_safe_to_repeat(
+        world, fake):
+    """Discord answers the announcement's post with a 503 (which discord.py does not try
+    again): the moderator is told Discord failed and to try again, not that the bot went
+    wrong, and the log has one warning, not an error with a traceback. The next announce
+    posts the event once."""
+    title = "Failed Announce Hall"
+    event_id = await world.import_event(title, capacity=5)
+    channel = world.guild.channel("announcements")
+    fake.fail("POST", rf"^/channels/{channel.id}/messages$", **UNAVAILABLE)
+    start = len(world.bot.output())
+    reply = await fake.slash(world.guild, world.moderator, "manage announce",
+                             event=str(event_id))
+    assert reply.ephemeral, reply
+    assert "on my side" not in reply.content, reply.content
+    assert "Discord" in reply.content and "try again" in reply.content, reply.content
+    out = log_since(world, start)
+    assert "Traceback" not in out and " ERROR " not in out, out
+    said = [line for line in out.splitlines() if "503" in line]
+    assert len(said) == 1 and "WARNING" in said[0] and "manage announce" in said[0], out
+    again = await fake.slash(world.guild, world.moderator, "manage announce",
+                             event=str(event_id))
+    assert "Posted" in again.content, again.content
+    posted = [m for m in fake.messages(channel)
+              if any(e.get("title") == title for e in m["embeds"])]
+    assert len(posted) == 1, posted
