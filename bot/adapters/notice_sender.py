@@ -104,6 +104,10 @@ class NoticeSender:
         # When this process started, to the second as the outbox keeps times: a notice
         # written before may have gone out already (`_said_already`).
         self._started = datetime.now(UTC).replace(microsecond=0)
+        # Notices of several messages (a recap and its takeaways) whose first messages went
+        # out before Discord failed one: how many went out, by notice id. Tried again, the
+        # notice goes on from there (`_send_rest`).
+        self._parts_posted: dict[int, int] = {}
 
     async def _follow_discord_event(self, notice: Notice, payload: RefreshPayload) -> None:
         """The event's Discord event, if it has one, follows what an import elsewhere (the
@@ -138,6 +142,12 @@ class NoticeSender:
     async def deliver(self, notice: Notice) -> bool:
         """Send one notice; False leaves it claimed, to be retried after the claim expires
         (`_failed` says which failures do)."""
+        done = await self._deliver(notice)
+        if done:
+            self._parts_posted.pop(notice.id, None)
+        return done
+
+    async def _deliver(self, notice: Notice) -> bool:
         payload = notice.payload
         if isinstance(payload, RefreshPayload):
             # An import changed the event (on the command line, say, with no Discord to
@@ -246,12 +256,13 @@ class NoticeSender:
                 text = changed_notice(lang, the_change(lang, event, payload))
             else:  # a recap
                 text = recap_notice(lang, event)
-            if self._maybe_restored(notice) and await self._said_already(
-                    notice, channel, channel.id, text):
-                return True
-            await channel.send(text, allowed_mentions=NO_MENTIONS, nonce=nonce_of(notice))
+            if notice.id not in self._parts_posted:  # (else its beginning went out already)
+                if self._maybe_restored(notice) and await self._said_already(
+                        notice, channel, channel.id, text):
+                    return True
+                await channel.send(text, allowed_mentions=NO_MENTIONS, nonce=nonce_of(notice))
             if isinstance(payload, RecapPayload):
-                await self._send_rest(channel, lang, event, notice)
+                return await self._send_rest(channel, lang, event, notice)
             return True
         except discord.Forbidden:
             log.warning("not allowed to post the %s notice of event %s in guild %s",
@@ -335,29 +346,36 @@ class NoticeSender:
                                  notice.event_id, user_id, seq=seq, confirmed=confirmed)
 
     async def _send_rest(self, channel: discord.TextChannel, lang: Language, event: Event,
-                         notice: Notice) -> None:
-        """The rest of a recap's notice already begun, its takeaways (their whole text as a
-        file with the last message, when the messages leave part out): a failure now is
-        logged, not retried, since retrying would post its beginning again."""
+                         notice: Notice) -> bool:
+        """The rest of a recap's notice whose first message went out, its takeaways (their
+        whole text as a file with the last message, when the messages leave part out),
+        each message once; as `deliver`, False leaves the notice claimed. Discord failing
+        one (a 5xx, the network) leaves it to be tried again from that message on
+        (`_parts_posted`: neither its beginning posted twice nor its rest lost; a message
+        Discord posted before failing it comes back for its nonce). Refused for good, or
+        blocked by AutoMod, the rest is not posted, said once."""
         takeaways = takeaways_messages(lang, event)
+        self._parts_posted.setdefault(notice.id, 1)
         try:
             for k, embeds in enumerate(takeaways.messages, 1):
+                if k < self._parts_posted[notice.id]:
+                    continue  # posted before Discord failed a later one
                 if k == len(takeaways.messages) and takeaways.file_name is not None:
                     data = await off_loop(takeaways_file, lang, event,
                                           channel.guild.filesize_limit)
                     await channel.send(embeds=embeds, allowed_mentions=NO_MENTIONS,
                                        nonce=nonce_of(notice, k), file=discord.File(
                                            io.BytesIO(data), filename=takeaways.file_name))
-                    continue
-                await channel.send(embeds=embeds, allowed_mentions=NO_MENTIONS,
-                                   nonce=nonce_of(notice, k))
+                else:
+                    await channel.send(embeds=embeds, allowed_mentions=NO_MENTIONS,
+                                       nonce=nonce_of(notice, k))
+                self._parts_posted[notice.id] = k + 1
         except discord.HTTPException as exc:
             if not blocked_by_automod(exc):
-                log.exception("the takeaways of event %s were posted only in part",
-                              notice.event_id)
-                return
+                return self._failed(notice, exc)
             self.edits.automod.blocked(notice.guild_id, channel.id, notice.event_id,
                                        event.title, "recap's takeaways", exc)
+        return True
 
     async def _dm(self, notice: Notice, user_id: int, text: str, *,
                   still: Callable[[], Awaitable[bool]] | None = None) -> None:

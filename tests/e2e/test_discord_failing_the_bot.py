@@ -4,7 +4,13 @@ is carried out once Discord answers again, once."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
+
+from sandbox import Attachment
+from tests.conftest import RECAP
+from tests.e2e.conftest import import_page, until
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -41,3 +47,39 @@ async def test_an_announce_discord_fails_is_said_as_discords_and_is_safe_to_repe
     posted = [m for m in fake.messages(channel)
               if any(e.get("title") == title for e in m["embeds"])]
     assert len(posted) == 1, posted
+
+
+async def test_a_recaps_takeaways_discord_fails_are_posted_once_it_answers(world, fake):
+    """The recap's notice is posted, then Discord fails its takeaways (a 503): they are
+    posted once Discord answers again, after the notice, which is not posted twice; the
+    log says it in a warning, with no traceback."""
+    title = "Failed Takeaways Forum"
+    event_id = await world.import_event(title, capacity=10)
+    channel = world.guild.channel("announcements")
+    # the takeaways go as embeds alone, with no content: the notice before them passes
+    fake.fail("POST", rf"^/channels/{channel.id}/messages$", body={"content": None},
+              **UNAVAILABLE)
+    start = len(world.bot.output())
+    reply = await import_page(fake, world.guild, world.moderator,
+                              page=Attachment("recap.txt", RECAP.read_bytes(), "text/plain"),
+                              event=str(event_id))
+    assert "Added the recap" in reply.content, reply.content
+    await until(lambda: any(r.status == 503 for r in fake.requests
+                            if r.path == f"/channels/{channel.id}/messages"),
+                what="the takeaways' post failed")
+    await asyncio.sleep(1.0)  # the deliverer's answer to it
+    world.expire_claims(event_id)  # (as a minute later)
+
+    def takeaways() -> list[dict]:
+        return [m for m in fake.messages(channel) if any(
+            "Uncertain Future" in (e.get("description") or "") for e in m["embeds"])]
+
+    await until(lambda: takeaways(), timeout=20, what="the takeaways posted")
+    await asyncio.sleep(1.0)
+    notices = [m for m in fake.messages(channel) if f"recap of **{title}**" in m["content"]]
+    assert len(notices) == 1, [m["content"] for m in fake.messages(channel)]
+    assert len(takeaways()) == 1
+    assert int(takeaways()[0]["id"]) > int(notices[0]["id"])
+    assert not world.query("SELECT 1 FROM outbox WHERE event_id = ?", (event_id,))
+    out = log_since(world, start)
+    assert "Traceback" not in out and " ERROR " not in out, out
