@@ -56,7 +56,7 @@ from bot.adapters.role_notices import RoleNotices
 from bot.adapters.role_tries import Tries, paused, refused_again, waiting
 from bot.adapters.roles import gives_moderator_powers
 from bot.adapters.roles_owed_back import RolesOwedBack
-from bot.app import EventBot, out_of_server
+from bot.app import EventBot, not_arrived, out_of_server
 from bot.errors import EventNotFound
 from bot.locks import KeyedLocks
 from bot.models import OwedChange, OwedRole, RolesToGive
@@ -129,6 +129,10 @@ class AttendeeRoles:
         # The tries of the roles Discord refused to give or take during an event, and the
         # timers that sync them again when their wait is over
         self._giving_refused: Tries[int] = {}
+        # The tries of the events whose last pass Discord failed a grant of (a 5xx): synced
+        # again after a wait (`_give_again`), though no change comes; a change meanwhile is
+        # compared at once, as ever
+        self._giving_failed: Tries[int] = {}
         self._give_again: dict[int, asyncio.TimerHandle] = {}
         self._ending: dict[int, int] = {}  # event id -> its role, being taken back at its end
         # Over events of other shards' guilds, whose processes take their roles back: not
@@ -356,6 +360,8 @@ class AttendeeRoles:
                 kept.difference_update(unsure)
                 self.owed_back.owe_after_failure(guild_id, event_id, role_id, unsure)
         self._pause_if_refused(guild_id, event_id, refused or retry_everyone)
+        if not refused and not retry_everyone:
+            self._again_if_failed(guild_id, event_id, failed)
 
     def _pause_if_refused(self, guild_id: int, event_id: int, refused: bool) -> None:
         """After a refusal, no try for the event's role until its wait is over (then one
@@ -372,6 +378,26 @@ class AttendeeRoles:
         wait = refused_again(self._giving_refused, event_id)
         log.warning("giving the role of event %s was refused or failed; trying again in %.0f s",
                     event_id, wait)
+        if (timer := self._give_again.pop(event_id, None)) is not None:
+            timer.cancel()
+        self._give_again[event_id] = asyncio.get_running_loop().call_later(
+            wait, self._sync_again, guild_id, event_id)
+
+    def _again_if_failed(self, guild_id: int, event_id: int, failed: bool) -> None:
+        """After a pass in which Discord failed a grant (a 5xx: maybe made, maybe not), one
+        more sync once a wait is over (longer after each such pass in a row), even without
+        a change: the next change alone, which may never come, left the member without the
+        role. A server Discord keeps away is synced once it arrives (`guild_arrived`)."""
+        if not failed:
+            if (self._giving_failed.pop(event_id, None) is not None
+                    and (timer := self._give_again.pop(event_id, None)) is not None):
+                timer.cancel()  # (given since: no sync needed for it)
+            return
+        if not_arrived(self.bot, guild_id):
+            return
+        wait = refused_again(self._giving_failed, event_id)
+        log.warning("Discord failed giving the role of event %s to some of its members; "
+                    "trying again in %.0f s", event_id, wait)
         if (timer := self._give_again.pop(event_id, None)) is not None:
             timer.cancel()
         self._give_again[event_id] = asyncio.get_running_loop().call_later(
@@ -440,6 +466,7 @@ class AttendeeRoles:
         """The event's grants are no longer waiting after a refusal (its role changed or
         its end took it back), nor is a sync timed for when the wait is over."""
         self._giving_refused.pop(event_id, None)
+        self._giving_failed.pop(event_id, None)
         self._regive_later.discard(event_id)
         if (timer := self._give_again.pop(event_id, None)) is not None:
             timer.cancel()

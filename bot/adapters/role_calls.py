@@ -44,8 +44,8 @@ class RoleCalls:
     async def grant(self, guild_id: int, event_id: int, user_id: int, role_id: int
                     ) -> bool | None:
         """Give the role. True: the member counts as holding it (or has left the server);
-        False: failed (a server error: maybe given), to retry after the next change (or at
-        the next start, after a stop); None: not given, and pointless to go on."""
+        False: failed (a server error: maybe given), to retry after a wait (or at the next
+        start, after a stop); None: not given, and pointless to go on."""
         if out_of_server(self.bot, guild_id):  # known already: not asked
             return None
         guild = self.bot.get_guild(guild_id)
@@ -79,7 +79,7 @@ class RoleCalls:
             if refuses_every_call(exc):
                 self._held_off(guild_id, role_id, exc, giving=True)
                 return None
-            log.exception("could not give role %s to user %s", role_id, user_id)
+            self._failed(guild_id, role_id, user_id, exc, giving=True)
             return False
 
     async def remove(self, guild_id: int, event_id: int, user_id: int, role_id: int,
@@ -106,7 +106,7 @@ class RoleCalls:
             if refuses_every_call(exc):
                 self._held_off(guild_id, role_id, exc, giving=False)
                 return None
-            log.exception("could not remove role %s from user %s", role_id, user_id)
+            self._failed(guild_id, role_id, user_id, exc, giving=False)
             return False
 
     async def _made(self, role_id: int, call: Awaitable[object]) -> None:
@@ -128,6 +128,17 @@ class RoleCalls:
         log.warning("not allowed to %s role %s in guild %s (I need Manage Roles and a role "
                     "above it; %s)", "give" if giving else "remove", role_id, guild_id, why)
         self.notices.refused(guild_id, event_id, role_id, giving=giving)
+
+    @staticmethod
+    def _failed(guild_id: int, role_id: int, user_id: int, exc: discord.HTTPException, *,
+                giving: bool) -> None:
+        """Discord failed the call (a 5xx, once discord.py's own tries are over): the
+        member may have the role or not; asked again after a wait (`False`). Discord's
+        trouble, not a defect: one line, no traceback."""
+        log.warning("Discord failed %s role %s %s user %s in guild %s (HTTP %s: %s); asked "
+                    "again after a wait", "giving" if giving else "taking back", role_id,
+                    "to" if giving else "from", user_id, guild_id, exc.status,
+                    exc.text or exc.response.reason)
 
     @staticmethod
     def _held_off(guild_id: int, role_id: int, exc: discord.HTTPException, *,

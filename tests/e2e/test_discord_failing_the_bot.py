@@ -5,12 +5,14 @@ is carried out once Discord answers again, once."""
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 
 from sandbox import Attachment
 from tests.conftest import RECAP
 from tests.e2e.conftest import import_page, until
+from tests.e2e.test_reminders_roles_schedules import role_the_bot_may_give
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -81,5 +83,26 @@ async def test_a_recaps_takeaways_discord_fails_are_posted_once_it_answers(world
     assert len(takeaways()) == 1
     assert int(takeaways()[0]["id"]) > int(notices[0]["id"])
     assert not world.query("SELECT 1 FROM outbox WHERE event_id = ?", (event_id,))
+    out = log_since(world, start)
+    assert "Traceback" not in out and " ERROR " not in out, out
+
+
+async def test_a_role_grant_discord_fails_is_made_again_without_another_change(world, fake):
+    """Discord fails giving a member the event's attendee role (a 503): the role is given
+    after a wait, though nobody else joins the event, where it waited for the event's next
+    change, which may never come; a warning says so, with no traceback."""
+    role = await role_the_bot_may_give(world, fake, "Failed Grant Attendee")
+    event_id = await world.import_event("Failed Grant Hall", capacity=10)
+    await fake.slash(world.guild, world.guild.owner, "manage role", role=role,
+                     event=str(event_id))
+    member = world.member("failed grant member")
+    route = rf"^/guilds/{world.guild.id}/members/{member.id}/roles/{role.id}$"
+    fake.fail("PUT", route, **UNAVAILABLE)
+    start = len(world.bot.output())
+    joined = await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
+    assert "confirmed" in joined.content, joined
+    await until(lambda: role in member.roles, timeout=30, what="the role given after a wait")
+    grants = [r.status for r in fake.requests if r.method == "PUT" and re.search(route, r.path)]
+    assert grants == [503, 204], grants
     out = log_since(world, start)
     assert "Traceback" not in out and " ERROR " not in out, out
