@@ -354,19 +354,21 @@ class RecapPayload:
 
 @dataclass(frozen=True, slots=True)
 class ChangedTo:
-    """The start, end and venue a change gave an event. Its notices carry them and name
-    them: delivered after later changes (Discord held them up), each still tells its own
-    change, instead of the event's latest state a second time."""
+    """The start, end, venue and title a change gave an event. Its notices carry them and
+    name them: delivered after later changes (Discord held them up), each still tells its
+    own change, instead of the event's latest state a second time."""
 
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     all_day: bool = False
     venue: str | None = None
+    title: str | None = None  # None in notices stored before it was kept: the event's own
 
     def on(self, event: Event) -> Event:
         """The event as this change left it."""
         return replace(event, starts_at=self.starts_at, ends_at=self.ends_at,
-                       all_day=self.all_day, venue=self.venue)
+                       all_day=self.all_day, venue=self.venue,
+                       title=event.title if self.title is None else self.title)
 
 
 @dataclass(frozen=True, slots=True)
@@ -374,6 +376,9 @@ class ChangedPayload:
     moved: bool = False
     venue_changed: bool = False
     to: ChangedTo | None = None  # None in notices stored before it was kept: shown as it is
+    # The title members knew the event by, when the change renamed it (the earliest of the
+    # changes folded into one notice): named beside the new one, so they know their event.
+    renamed_from: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -386,6 +391,7 @@ class ChangedDmPayload:
     # (None in notices stored before it was kept).
     seq: int | None = None
     to: ChangedTo | None = None  # as in ChangedPayload
+    renamed_from: str | None = None  # as in ChangedPayload
 
 
 @dataclass(frozen=True, slots=True)
@@ -443,9 +449,10 @@ CHANGE_KINDS = (NoticeKind.CHANGED, NoticeKind.CHANGED_DM)
 def fold_unsent(new: list[NoticePayload], unsent: list[NoticePayload]) -> list[NoticePayload]:
     """A change's notices with the event's change notices nobody has sent yet folded in:
     the channel, and each member, not yet told of an earlier change hear of both in one
-    notice, with the event as the latest change left it, instead of one per quick edit.
-    An unsent DM with nothing to fold into (a member no longer registered, or registered
-    anew since) is kept as it was, ahead of the new notices."""
+    notice, with the event as the latest change left it, instead of one per quick edit
+    (none where they undid each other's rename). An unsent DM with nothing to fold into (a
+    member no longer registered, or registered anew since) is kept as it was, ahead of the
+    new notices."""
     channel = [p for p in unsent if isinstance(p, ChangedPayload)]
     dms: dict[tuple[int, int | None], ChangedDmPayload] = {}
     for p in unsent:
@@ -461,7 +468,15 @@ def fold_unsent(new: list[NoticePayload], unsent: list[NoticePayload]) -> list[N
                 earlier_dm := dms.pop((p.user_id, p.seq), None)) is not None:
             p = _both(earlier_dm, p)
         folded.append(p)
-    return [*dms.values(), *folded]
+    return [p for p in (*dms.values(), *folded) if _tells_something(p)]
+
+
+def _tells_something(p: NoticePayload) -> bool:
+    """Whether a (folded) change notice has news: not so a rename undone before anyone
+    heard of it."""
+    if not isinstance(p, ChangedPayload | ChangedDmPayload) or p.moved or p.venue_changed:
+        return True
+    return p.renamed_from is not None and (p.to is None or p.renamed_from != p.to.title)
 
 
 _Change = TypeVar("_Change", ChangedPayload, ChangedDmPayload)
@@ -470,7 +485,9 @@ _Change = TypeVar("_Change", ChangedPayload, ChangedDmPayload)
 def _both(earlier: _Change, later: _Change) -> _Change:
     """One change notice telling of two changes: what either changed, as the later left it."""
     return replace(later, moved=earlier.moved or later.moved,
-                   venue_changed=earlier.venue_changed or later.venue_changed)
+                   venue_changed=earlier.venue_changed or later.venue_changed,
+                   renamed_from=(later.renamed_from if earlier.renamed_from is None
+                                 else earlier.renamed_from))
 
 
 @dataclass(frozen=True, slots=True)

@@ -289,10 +289,22 @@ def span_text(lang: Language, starts_at: datetime | None, ends_at: datetime | No
     return text
 
 
-def change_text(lang: Language, event: Event, moved: bool, venue_changed: bool) -> str:
+def change_text(lang: Language, event: Event, moved: bool, venue_changed: bool,
+                renamed_from: str | None = None) -> str:
     """What changed about an event, for its channel notice and the members' DMs: one whole
-    sentence per change (word order differs between languages)."""
+    sentence per change (word order differs between languages). A rename names the title
+    members knew too, so that they know the event is theirs."""
     title = f"**{safe_clip(event.title, 200)}**"
+    renamed = "" if renamed_from is None or renamed_from == event.title else lang._(
+        "{old} is now called {title}.", old=f"**{safe_clip(renamed_from, 200)}**",
+        title=title)
+    if not moved and not venue_changed:  # a rename alone (`fold_unsent` keeps no other)
+        return renamed
+    return lang.sentences(renamed, _moved_text(lang, event, moved, venue_changed, title))
+
+
+def _moved_text(lang: Language, event: Event, moved: bool, venue_changed: bool,
+                title: str) -> str:
     when = when_text(lang, event)
     venue = safe_clip(event.venue, 300) if event.venue else None
     if moved and venue_changed:

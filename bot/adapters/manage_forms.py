@@ -314,6 +314,11 @@ class EditModal(discord.ui.Modal):
         await report_error(interaction, error)
 
 
+def date_and_title(event: Event) -> tuple[object, ...]:
+    """What members hear of when an edit changes it: the start, venue and title."""
+    return event.starts_at, event.all_day, event.venue, event.title
+
+
 async def apply_edit(interaction: Interaction, modal: EditModal) -> None:
     """What the edit modal's submission does; every refusal leaves the event as it was."""
     bot = interaction.client
@@ -341,8 +346,7 @@ async def apply_edit(interaction: Interaction, modal: EditModal) -> None:
     for typed_note in modal.notes:  # "6pm CST": which CST; 01:30 as the clocks go back
         text += "\n" + lang._("Note: {note}.", note=safe(lang.text(typed_note)))
     now = discord.utils.utcnow()
-    moved = (before.starts_at, before.all_day, before.venue) != (saved.starts_at,
-                                                                saved.all_day, saved.venue)
+    moved = date_and_title(before) != date_and_title(saved)  # what members are told of
     if moved and not change_is_news(saved.seats, now):
         text += "\n" + lang._("It has taken place (or is archived), so the change is not "
                               "announced and nobody is DMed: no one's plans change.")

@@ -437,12 +437,13 @@ def nonce_of(notice: Notice, part: int = 0) -> str:
 
 
 def the_change(lang: Language, event: Event, payload: ChangedPayload | ChangedDmPayload) -> str:
-    """What a change notice says: the start or venue that change gave the event, even when
+    """What a change notice says: the start, venue or title that change gave the event, even when
     delivered after later changes (each of which has its own notice, unless the notice was
     folded into theirs before it went out: `bot.models.fold_unsent`). One stored without
     them shows the event as it is."""
     changed = event if payload.to is None else payload.to.on(event)
-    return change_text(lang, changed, payload.moved, payload.venue_changed)
+    return change_text(lang, changed, payload.moved, payload.venue_changed,
+                       payload.renamed_from)
 
 
 

@@ -61,7 +61,11 @@ async def test_a_form_opened_before_another_moderators_edit_keeps_what_it_did_no
     assert world.query("SELECT title, starts_at, venue FROM events WHERE id = ?",
                        (event_id,)) == [("Stale Form Forum (typo fixed)", june_10, "Room 2")]
     await asyncio.sleep(1.5)  # the change DMs are delivered within this
-    assert len(fake.dms(member)) == 1
+    dms = [dm["content"] for dm in fake.dms(member)]
+    may_6 = int(datetime(2031, 5, 6, 18, tzinfo=UTC).timestamp())
+    assert sum(f"<t:{june_10}:F>" in dm for dm in dms) == 1, dms  # B's move, once
+    assert not any(f"<t:{may_6}:F>" in dm for dm in dms), dms  # and no move back
+    assert sum("is now called **Stale Form Forum (typo fixed)**" in dm for dm in dms) == 1
 
 
 # -- after a restart, or once a view has gone: told so, never left unanswered -----------

@@ -528,10 +528,11 @@ async def test_an_edit_keeps_a_stored_venue_longer_than_the_form_shows(world, fa
     await fake.slash(world.guild, world.member("venue attendee"), "rsvp join",
                      event=str(event_id))
     opened = await fake.slash(world.guild, world.moderator, "manage edit", event=str(event_id))
-    done = await fake.submit_modal(opened, {"title": "Long Venue Talk, Retitled"})
+    # (a new link is no news: a new title would be, as a new venue is)
+    done = await fake.submit_modal(opened, {"link": "https://example.org/long-venue"})
     assert done.ephemeral and "I'll post the change" not in done.content, done.content
-    assert world.query("SELECT title, venue FROM events WHERE id = ?", (event_id,)) == [
-        ("Long Venue Talk, Retitled", venue)]
+    assert world.query("SELECT link, venue FROM events WHERE id = ?", (event_id,)) == [
+        ("https://example.org/long-venue", venue)]
     assert world.query("SELECT count(*) FROM outbox WHERE event_id = ? AND kind LIKE "
                        "'changed%'", (event_id,)) == [(0,)]
 

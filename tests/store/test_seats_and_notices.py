@@ -441,7 +441,7 @@ async def test_a_capacity_raise_tells_each_promoted_member_once_in_waitlist_orde
                      venue="Hall D", link=None)
     await store.run(store.events.edit_event, 1, event.id, edit)
     changed = await store.run(store.notices.claim_notices, 1000)
-    to = ChangedTo(None, None, False, "Hall D")
+    to = ChangedTo(None, None, False, "Hall D", "Event talk")
     assert [(n.kind, n.payload) for n in changed] == [
         ("changed", ChangedPayload(False, True, to)),
         *(("changed_dm", ChangedDmPayload(user, False, True, seq=seqs[user], to=to))
@@ -816,8 +816,11 @@ async def test_an_import_into_an_announced_event_asks_for_its_announcements_edit
                                                                capacity=7),
                         [("page text", make_page())])
     notices = await store.run(store.notices.claim_notices)
-    assert [(n.kind, n.event_id) for n in notices] == [("refresh", event.id)]
-    await store.run(store.notices.ack_notice, notices[0].id)
+    for notice in notices:
+        await store.run(store.notices.ack_notice, notice.id)
+    # (each rename is told in the channel too, as a new start or venue is)
+    assert [(n.kind, n.event_id) for n in notices if n.kind != "changed"] == [
+        ("refresh", event.id)]
     recap = make_page("recap", takeaways=(("Trade", "Tariffs rose."),))
     await store.run(store.events.add_page, 1, quiet.id, "the recap of quiet", recap)
     assert await kinds(store) == ["recap"]
@@ -1071,7 +1074,7 @@ async def test_change_notices_carry_what_the_change_set(store):
     edit = EventEdit(title="Event talk", starts_at=start, ends_at=start + timedelta(hours=2),
                      all_day=False, venue="Hall D", link=None)
     await store.run(store.events.edit_event, 1, event.id, edit)
-    to = ChangedTo(start, start + timedelta(hours=2), False, "Hall D")
+    to = ChangedTo(start, start + timedelta(hours=2), False, "Hall D", "Event talk")
     assert [(n.kind, n.payload.to) for n in await store.run(  # type: ignore[union-attr]
         store.notices.claim_notices)] == [("changed", to), ("changed_dm", to)]
     await store.run(store.events.save_event, 1, EventDraft(
@@ -1120,11 +1123,11 @@ async def test_quick_changes_tell_each_member_once_of_them_all(store):
     await store.join(1, event.id, 3, "m3 again")
     seqs = {user: (await rsvp_of(store, event.id, user)).seq for user in (1, 2, 3)}
     await edit("Hall D", start + timedelta(days=1))
-    to = ChangedTo(start + timedelta(days=1), None, False, "Hall D")
+    to = ChangedTo(start + timedelta(days=1), None, False, "Hall D", "Event talk")
     notices = await store.run(store.notices.claim_notices, 100)
     assert [(n.kind, n.payload) for n in notices] == [
         ("changed_dm", ChangedDmPayload(3, True, False, seq=first_seq,
-                                        to=ChangedTo(start, None, False, None))),
+                                        to=ChangedTo(start, None, False, None, "Event talk"))),
         ("changed", ChangedPayload(True, True, to)),
         ("changed_dm", ChangedDmPayload(1, True, True, seq=seqs[1], to=to)),
         ("changed_dm", ChangedDmPayload(2, True, True, seq=seqs[2], to=to)),
@@ -1908,3 +1911,34 @@ async def test_an_announcement_refused_while_hidden_is_edited_once_the_bot_may_p
     await cog.on_guild_role_update(None, SimpleNamespace(guild=server))
     await asyncio.sleep(0.05)
     assert edits == [False, True] and not cog.edits._blocked
+
+
+async def test_a_rename_is_told_by_both_names_and_one_undone_unheard_is_not(store):
+    """A new title is news as a new start or venue is: the channel and each registered
+    member hear it with the title they knew. Renamed back before those notices went out,
+    nobody is told anything; a member already sent the first hears of the way back."""
+    event = await new_event(store, capacity=5)
+    for user in (1, 2):
+        await store.join(1, event.id, user, f"m{user}")
+    await kinds(store)
+
+    async def rename(title: str) -> None:
+        await store.run(store.events.edit_event, 1, event.id, EventEdit(
+            title=title, starts_at=None, ends_at=None, all_day=False, venue=None, link=None))
+
+    await rename("Event talk, renamed")
+    notices = await store.run(store.notices.claim_notices, 100)
+    for notice in notices:
+        await store.run(store.notices.ack_notice, notice.id)
+    assert [(n.kind, n.payload.renamed_from,  # type: ignore[union-attr]
+             n.payload.to.title) for n in notices] == [  # type: ignore[union-attr]
+        (kind, "Event talk", "Event talk, renamed")
+        for kind in ("changed", "changed_dm", "changed_dm")]
+    await rename("Event talk, again")
+    sent = await store.run(store.notices.claim_notices, 1, kinds=[NoticeKind.CHANGED_DM])
+    await store.run(store.notices.ack_notice, sent[0].id)
+    await rename("Event talk, renamed")  # undone before the channel and member 2 heard
+    left = await store.run(store.notices.claim_notices, 100)
+    assert [(n.kind, n.payload.user_id, n.payload.renamed_from)  # type: ignore[union-attr]
+            for n in left] == [("changed_dm", sent[0].payload.user_id,  # type: ignore
+                                "Event talk, again")]

@@ -47,6 +47,7 @@ from bot.storage.postgres.settings import anchor_days, take_turns
 from bot.storage.protocol import SampleDrafts
 from bot.storage.sqlite.events import UPCOMING, cli_event, listing_reads, titles_of
 from bot.storage.sqlite.session import (
+    CHANGED_COLUMNS,
     SUMMARY,
     WESTMOST,
     DateAndVenue,
@@ -77,14 +78,16 @@ def postgres_listing(sql: str) -> str:
                       limit="$3")
 
 
-def change_notices(moved: bool, venue_changed: bool, to: ChangedTo,
-                   members: Sequence[asyncpg.Record], unsent: list[NoticePayload]
-                   ) -> list[NoticePayload]:
+def change_notices(moved: bool, venue_changed: bool, renamed_from: str | None,
+                   to: ChangedTo, members: Sequence[asyncpg.Record],
+                   unsent: list[NoticePayload]) -> list[NoticePayload]:
     """A change's notices: the channel's and a DM to each of `members` (user_id, seq), with
     the change notices nobody has sent yet folded in (`fold_unsent`)."""
-    new: list[NoticePayload] = [ChangedPayload(moved, venue_changed, to), *(
-        ChangedDmPayload(row["user_id"], moved, venue_changed, seq=row["seq"], to=to)
-        for row in members)]
+    new: list[NoticePayload] = [
+        ChangedPayload(moved, venue_changed, to, renamed_from=renamed_from), *(
+            ChangedDmPayload(row["user_id"], moved, venue_changed, seq=row["seq"], to=to,
+                             renamed_from=renamed_from)
+            for row in members)]
     return fold_unsent(new, unsent)
 
 
@@ -327,32 +330,34 @@ class PostgresEvents(Repository):
 
     @staticmethod
     async def _date_and_venue(conn: asyncpg.Connection, event_id: int) -> DateAndVenue:
-        row = await conn.fetchrow("SELECT starts_at, all_day, venue FROM events WHERE id = $1",
-                                  event_id)
-        return (dt(row["starts_at"]), row["all_day"]), row["venue"]
+        row = await conn.fetchrow("SELECT starts_at, all_day, venue, title FROM events"
+                                  " WHERE id = $1", event_id)
+        return (dt(row["starts_at"]), row["all_day"]), row["venue"], row["title"]
 
     async def _tell_of_change(self, conn: asyncpg.Connection, guild_id: int, event_id: int,
                               before: DateAndVenue, after: DateAndVenue, now: datetime) -> None:
-        """A new start or venue is news (`change_is_news`): one notice for the channel and
-        one DM to each member registered (confirmed, then waitlisted), in the caller's
-        transaction; when it is not, the change notices not sent yet go too (the rules of
-        `sqlite.events.SqliteEvents._tell_of_change`). A new start also moves the event's
-        reminders (`reschedule_reminders`)."""
+        """A new start, venue or title is news (`change_is_news`): one notice for the
+        channel and one DM to each member registered (confirmed, then waitlisted), in the
+        caller's transaction; when it is not, the change notices not sent yet go too (the
+        rules of `sqlite.events.SqliteEvents._tell_of_change`). A new start also moves the
+        event's reminders (`reschedule_reminders`)."""
         moved, venue_changed = before[0] != after[0], before[1] != after[1]
+        renamed_from = before[2] if before[2] != after[2] else None
         if moved:  # its reminders count back from the new start
             await self._registrations.reschedule_reminders(conn, event_id)
-        if (moved or venue_changed) and not change_is_news(
+        changed = moved or venue_changed or renamed_from is not None
+        if changed and not change_is_news(
                 await self._registrations.seats_of(conn, event_id, guild_id), now):
             await self._outbox.take_unsent(conn, event_id, CHANGE_KINDS)
-        elif moved or venue_changed:
-            to = changed_to(await conn.fetchrow("SELECT starts_at, ends_at, all_day, venue"
-                                                " FROM events WHERE id = $1", event_id))
+        elif changed:
+            to = changed_to(await conn.fetchrow(f"SELECT {CHANGED_COLUMNS} FROM events"
+                                                " WHERE id = $1", event_id))
             members = await conn.fetch("SELECT user_id, seq FROM rsvps WHERE event_id = $1"
                                        " ORDER BY status = 'waitlisted', seq", event_id)
             unsent = await self._outbox.take_unsent(conn, event_id, CHANGE_KINDS)
             told = await by_size_in_transaction(  # (0.2 s of 100,000)
-                len(members) + len(unsent), change_notices, moved, venue_changed, to, members,
-                unsent)
+                len(members) + len(unsent), change_notices, moved, venue_changed, renamed_from,
+                to, members, unsent)
             await self._outbox.notify_all(conn, guild_id, event_id, told, now)
 
     async def summary(self, guild_id: int, event_id: int) -> EventSummary:

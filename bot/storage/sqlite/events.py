@@ -48,6 +48,7 @@ from bot.storage.sqlite.outbox import SqliteOutbox
 from bot.storage.sqlite.registrations import SqliteRegistrations
 from bot.storage.sqlite.search import SqliteSearch
 from bot.storage.sqlite.session import (
+    CHANGED_COLUMNS,
     EASTMOST,
     EVENTS_WITH_TEXTS,
     HIGHEST_EVENT_ID,
@@ -511,29 +512,34 @@ class SqliteEvents(Repository):
                             (event_id,))[0])
 
     def _date_and_venue(self, event_id: int) -> DateAndVenue:
-        row = self._row("SELECT starts_at, all_day, venue FROM events WHERE id = ?", (event_id,))
-        return (dt(row[0]), bool(row[1])), row[2]
+        row = self._row("SELECT starts_at, all_day, venue, title FROM events WHERE id = ?",
+                        (event_id,))
+        return (dt(row[0]), bool(row[1])), row[2], row[3]
 
     def _tell_of_change(self, guild_id: int, event_id: int, before: DateAndVenue,
                         after: DateAndVenue, now: datetime) -> None:
-        """A new start or venue is news (`change_is_news`): one notice for the channel and
-        one DM to each member registered (confirmed, then waitlisted), in the caller's
-        transaction; when it is not, the change notices not sent yet go too (they are of an
-        event now over). A new start also moves the event's reminders
+        """A new start, venue or title is news (`change_is_news`): one notice for the
+        channel and one DM to each member registered (confirmed, then waitlisted), in the
+        caller's transaction; when it is not, the change notices not sent yet go too (they
+        are of an event now over). A new start also moves the event's reminders
         (`reschedule_reminders`)."""
         moved, venue_changed = before[0] != after[0], before[1] != after[1]
+        renamed_from = before[2] if before[2] != after[2] else None
         if moved:  # its reminders count back from the new start
             self._registrations.reschedule_reminders(event_id)
-        if (moved or venue_changed) and not change_is_news(
-                self._registrations.seats_of(event_id, guild_id), now):
+        changed = moved or venue_changed or renamed_from is not None
+        if changed and not change_is_news(self._registrations.seats_of(event_id, guild_id),
+                                          now):
             self._outbox.take_unsent(event_id, CHANGE_KINDS)
-        elif moved or venue_changed:
-            to = changed_to(self._row("SELECT starts_at, ends_at, all_day, venue FROM events"
-                                      " WHERE id = ?", (event_id,)))
-            new: list[NoticePayload] = [ChangedPayload(moved, venue_changed, to), *(
-                ChangedDmPayload(row["user_id"], moved, venue_changed, seq=row["seq"], to=to)
-                for row in self._all("SELECT user_id, seq FROM rsvps WHERE event_id = ?"
-                                     " ORDER BY status = 'waitlisted', seq", (event_id,)))]
+        elif changed:
+            to = changed_to(self._row(f"SELECT {CHANGED_COLUMNS} FROM events WHERE id = ?",
+                                      (event_id,)))
+            new: list[NoticePayload] = [
+                ChangedPayload(moved, venue_changed, to, renamed_from=renamed_from), *(
+                    ChangedDmPayload(row["user_id"], moved, venue_changed, seq=row["seq"],
+                                     to=to, renamed_from=renamed_from)
+                    for row in self._all("SELECT user_id, seq FROM rsvps WHERE event_id = ?"
+                                         " ORDER BY status = 'waitlisted', seq", (event_id,)))]
             for payload in fold_unsent(new, self._outbox.take_unsent(event_id, CHANGE_KINDS)):
                 self._outbox.notify(guild_id, event_id, payload, now)
 

@@ -85,7 +85,8 @@ def decode_payload(kind: str, text: str) -> NoticePayload:
         if values.get("to") is not None:  # what a change notice names
             to = values["to"]
             values["to"] = ChangedTo(dt(to.get("starts_at")), dt(to.get("ends_at")),
-                                     bool(to.get("all_day")), to.get("venue"))
+                                     bool(to.get("all_day")), to.get("venue"),
+                                     to.get("title"))
         return cls(**values)
     except (KeyError, TypeError, ValueError) as e:
         raise ValueError(f"unreadable {kind!r} notice payload {text!r}: {e}") from e

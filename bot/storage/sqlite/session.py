@@ -146,18 +146,20 @@ def summary_of(row: Columns) -> EventSummary:
 
 
 # What members hear of when it changes (`edit_event`, an import into an event): its start
-# (with whether it is all day) and its venue.
-DateAndVenue = tuple[tuple[datetime | None, bool], str | None]
+# (with whether it is all day), its venue and its title.
+DateAndVenue = tuple[tuple[datetime | None, bool], str | None, str]
+# The columns `changed_to` reads.
+CHANGED_COLUMNS = "starts_at, ends_at, all_day, venue, title"
 
 
 def date_and_venue(event: Event) -> DateAndVenue:
-    return (event.starts_at, event.all_day), event.venue
+    return (event.starts_at, event.all_day), event.venue, event.title
 
 
 def changed_to(row: Columns) -> ChangedTo:
     """What a change notice names, from the event's row (either backend's)."""
     return ChangedTo(dt(row["starts_at"]), dt(row["ends_at"]), bool(row["all_day"]),
-                     row["venue"])
+                     row["venue"], row["title"])
 
 
 def content_bytes(content: EventContent) -> int:

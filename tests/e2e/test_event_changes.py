@@ -1,0 +1,74 @@
+"""A moderator's changes to an event members already hold RSVPs to, through the real bot
+process: what the members, the channel and the announcement hear of them."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tests.e2e.conftest import edited, until
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+async def announced_with_two_members(world, fake, title: str, who: str, **options):
+    """The announcements channel set, an event of one seat announced, and a member
+    confirmed and one waitlisted: (channel, event id, the two members)."""
+    channel = world.guild.channel("announcements")
+    await fake.slash(world.guild, world.moderator, "manage channel", channel=channel)
+    event_id = await world.import_event(title, 1, starts_at="2037-05-06 18:00", **options)
+    members = world.member(f"{who} confirmed"), world.member(f"{who} waiting")
+    for member in members:
+        await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
+    await fake.slash(world.guild, world.moderator, "manage announce", event=str(event_id))
+    return channel, event_id, members
+
+
+def change_notices(fake, channel, title: str) -> list[str]:
+    return [m["content"] for m in fake.messages(channel)
+            if "📅" in (m["content"] or "") and title in m["content"]]
+
+
+async def test_a_rename_is_told_to_the_channel_and_each_member_once(world, fake):
+    """Members registered for "Spring Forum" hear, as of a new start or venue, that it is
+    now called something else, by both names: a DM naming only a title they never saw
+    would not tell them it is their event. Its announcement and Discord event follow."""
+    old, new = "Spring Security Forum", "Autumn Arms Control Forum"
+    channel, event_id, members = await announced_with_two_members(world, fake, old, "rename")
+    reply = await edited(world, event_id, {"title": new})
+    assert "DM its 2 registered members" in reply, reply
+    await until(lambda: change_notices(fake, channel, new), what="the channel's notice")
+    [notice] = change_notices(fake, channel, new)
+    assert old in notice, notice
+    for member in members:
+        await until(lambda m=member: [d for d in fake.dms(m) if new in d["content"]],
+                    what="the member's DM")
+    await asyncio.sleep(1.0)  # time for a second notice or DM, were one due
+    assert len(change_notices(fake, channel, new)) == 1
+    for member in members:
+        [dm] = [d["content"] for d in fake.dms(member) if "changed" in d["content"]]
+        assert old in dm and new in dm and "@" not in dm, dm
+    await until(lambda: any(e.get("title") == new for m in fake.messages(channel)
+                            for e in m["embeds"]), what="the announcement to show the name")
+    await until(lambda: [e for e in fake.scheduled_events(world.guild) if e["name"] == new],
+                what="the Discord event renamed")
+
+
+async def test_a_rename_with_a_new_start_names_the_old_title_too(world, fake):
+    old, new = "Harbour Talk", "Harbour Lecture"
+    channel, event_id, members = await announced_with_two_members(world, fake, old, "both")
+    await edited(world, event_id, {"title": new, "start": "2037-05-07 18:00"})
+    await until(lambda: change_notices(fake, channel, new), what="the channel's notice")
+    [notice] = change_notices(fake, channel, new)
+    assert old in notice and "<t:" in notice, notice
+    for member in members:
+        await until(lambda m=member: [d for d in fake.dms(m) if new in d["content"]],
+                    what="the member's DM")
+        [dm] = [d["content"] for d in fake.dms(member) if "changed" in d["content"]]
+        assert old in dm and "<t:" in dm, dm
+
+
+async def test_the_bot_logged_no_unexpected_error(world):
+    output = world.bot.output()
+    assert "Traceback" not in output and "ERROR" not in output, output[-3000:]
