@@ -469,7 +469,7 @@ async def import_page(store: Store, guild_id: int, source: PageSource, *,
     updates, which makes no new event; `followed`: the caller has its Discord event follow
     a moved start itself (both `Events.save_event`)."""
     kept = None
-    if not title and keeps_event_title(source):  # an event it updates keeps its own title
+    if not title:  # an event it updates keeps its own title (`import_title`)
         found = await store.run(store.events.imported_event_id, guild_id, source.text,
                                 source.url)
         found = updates if found is None else found  # the event it will update, if any
@@ -493,12 +493,12 @@ async def import_page(store: Store, guild_id: int, source: PageSource, *,
 
 def import_title(source: PageSource, title: str | None = None, kept: str | None = None
                  ) -> str:
-    """The title an imported page gets: the one given, else the page's, else the title of
-    the event it updates (`kept`: a page without a title line does not rename its event
-    after its file, and a recap, whose headline is the recap's, "Event Recap: ...", does
-    not rename the event it recaps), else its name's."""
-    own = "" if kept and keeps_event_title(source) else page_title(source)
-    return validate_title(title or own or kept or title_from_name(source.name))
+    """The title an imported page gets: the one given, else the title of the event it
+    updates (`kept`: as its date and venue, an event's title once set changes only when
+    the moderator says so, who may have corrected it; and a page without a title line
+    does not rename it after its file, nor a recap after its headline, "Event Recap:
+    ..."), else the page's, else its name's."""
+    return validate_title(title or kept or page_title(source) or title_from_name(source.name))
 
 
 def keeps_event_title(source: PageSource) -> bool:

@@ -21,6 +21,7 @@ from bot.adapters.held import PER_MODERATOR, Held, HeldQuestion
 from bot.adapters.manage_forms import asker_may_answer, when_where_lines
 from bot.adapters.scheduled_events import follow_change, start_moved_from
 from bot.app import Interaction
+from bot.catalog import page_title
 from bot.command_words import option_name
 from bot.flows import importing
 from bot.flows.importing import ImportPlan, ImportResult
@@ -77,6 +78,11 @@ def preview_text(plan: ImportPlan, lang: Language | None = None) -> str:
                      lang._("Note: the event already has an announcement in this page's "
                             "language; Import puts this page in its place."))
     page_says = plan.facts
+    if "title" in plan.page_differs:
+        lines.append(lang._("Note: the page now gives the title {title}; the event keeps its "
+                            "own. To take the page's, use /manage edit, or import with "
+                            "{option}:.", title=safe(clip(page_title(plan.source), 200)),
+                            option=option_name(lang.code, "title")))
     if "when" in plan.page_differs:
         lines.append(lang._("Note: the page now gives {when}; the event keeps its own date. "
                             "To take the page's, use /manage edit, or import with {starts}: "

@@ -15,9 +15,11 @@ from bot.catalog import (
     PageSource,
     import_page,
     import_title,
+    keeps_event_title,
     page_facts,
     page_problem,
     page_size_limit,
+    page_title,
     read_page_file,
     read_page_url,
     validate_title,
@@ -99,8 +101,8 @@ class ImportPlan:
     ends_at: datetime | None
     all_day: bool
     venue: str | None
-    # What the page now says that the event keeps its own of ("when", "venue"): an
-    # event's date and venue, once set, change only when the moderator says so.
+    # What the page now says that the event keeps its own of ("title", "when", "venue"):
+    # an event's title, date and venue, once set, change only when the moderator says so.
     page_differs: tuple[str, ...] = ()
     # The named event has another page of this kind and language: this one takes its place.
     replaces_page: bool = False
@@ -114,7 +116,8 @@ def plan_import(source: PageSource, facts: PageFacts, typed: Typed, capacity: in
                 title: str, target: Event | None, *, adds_to: bool,
                 zone: str | None = None) -> ImportPlan:
     """The times and venue the event will have, by the store's rule: what the moderator
-    typed wins, then what the event already has, then what the page says."""
+    typed wins, then what the event already has, then what the page says (`title` is
+    decided so already, `import_title`)."""
     page_when = facts.when
     starts: datetime | None
     if typed.starts_at is not None:
@@ -126,7 +129,10 @@ def plan_import(source: PageSource, facts: PageFacts, typed: Typed, capacity: in
     if typed.starts_at is None and typed.ends_at is not None:
         ends = typed.ends_at
     venue = typed.venue or (target.venue if target is not None else None) or facts.venue
+    page_named = "" if keeps_event_title(source) else page_title(source)
     differs = tuple(field for field, kept_over_the_page in (
+        ("title", not typed.title and target is not None and not adds_to
+         and bool(page_named) and page_named != title),
         ("when", typed.starts_at is None and not same_when(page_when, starts, all_day, zone)),
         ("venue", not typed.venue and facts.venue is not None and venue is not None
          and venue != facts.venue and has_han(venue) == has_han(facts.venue)))
@@ -204,8 +210,8 @@ async def save(store: Store, changed: Changed, guild_id: int, plan: ImportPlan) 
     else:
         # The preview said it updates this event: deleted since, Import refuses rather
         # than make it anew (its members were told it was cancelled). The title is the
-        # typed one, else the page's, else the event's as it is now (renamed since the
-        # preview, maybe), as `import_page` decides.
+        # typed one, else the event's as it is now (renamed since the preview, maybe),
+        # else the page's, as `import_page` decides.
         report = await import_page(store, guild_id, source, title=typed.title,
                                    capacity=plan.capacity, facts=facts,
                                    starts_at=typed.starts_at, all_day=typed.all_day,

@@ -4,10 +4,12 @@ process: what the members, the channel and the announcement hear of them."""
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 
-from tests.e2e.conftest import edited, until
+from sandbox import Attachment
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, edited, import_page, until
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -67,6 +69,34 @@ async def test_a_rename_with_a_new_start_names_the_old_title_too(world, fake):
                     what="the member's DM")
         [dm] = [d["content"] for d in fake.dms(member) if "changed" in d["content"]]
         assert old in dm and "<t:" in dm, dm
+
+
+async def test_a_page_imported_again_keeps_the_title_a_moderator_gave_its_event(world, fake):
+    """The moderator renamed the event by hand (and moved it to another hall); the same
+    page imported again, to take its speakers' new bios, keeps that title as it keeps the
+    hall: nothing about the event changed, so its member hears nothing. The preview says
+    the page gives another title, which the `title` option takes."""
+    page = Attachment("harbour.txt", b"Page Given Forum\n\nDecember 15, 2037, 6:00 PM - "
+                      b"8:00 PM EST\nHall P\n\n" + OPEN_ANNOUNCEMENT, "text/plain")
+    made = await import_page(fake, world.guild, world.moderator, page=page, capacity=3)
+    event_id = int(re.search(r"\(event (\d+)\)", made.content)[1])
+    member = world.member("re-import member")
+    await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
+    await edited(world, event_id, {"title": "Hand Given Forum", "venue": "Hall Q"})
+    await until(lambda: [d for d in fake.dms(member) if "Hall Q" in d["content"]],
+                what="the member told of the edit")
+    preview = await fake.slash(world.guild, world.moderator, "manage import", page=page)
+    assert "Title: **Hand Given Forum**" in preview.content, preview.content
+    assert "the page now gives the title Page Given Forum" in preview.content, preview.content
+    again = await import_page(fake, world.guild, world.moderator, page=page)
+    assert f"so I updated **Hand Given Forum** (event {event_id})" in again.content, again
+    assert world.query("SELECT title, venue FROM events WHERE id = ?", (event_id,)) == [
+        ("Hand Given Forum", "Hall Q")]
+    await asyncio.sleep(1.0)  # time for a DM, were one due
+    assert len([d for d in fake.dms(member) if "changed" in d["content"]]) == 1
+    typed = await import_page(fake, world.guild, world.moderator, page=page,
+                              title="Page Given Forum")
+    assert f"so I updated **Page Given Forum** (event {event_id})" in typed.content, typed
 
 
 async def test_the_bot_logged_no_unexpected_error(world):
