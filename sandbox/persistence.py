@@ -14,8 +14,10 @@ import base64
 import copy
 import re
 import time
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from sandbox import limits
 from sandbox.models import Channel, Guild, Member, MessageRecord, Role, User
 
 if TYPE_CHECKING:
@@ -27,6 +29,63 @@ _ATTACHMENT_URL = re.compile(r"^https?://[^/]+(/attachments/.*)$")
 
 class StateError(ValueError):
     """A saved world that cannot be loaded: not this format, or inconsistent."""
+
+
+# A saved world may have been edited by hand. What the server sends the bot from it (a
+# member's join time and timeout, a channel's overwrites, a Discord event, a user's bot
+# flag and client language) must be what Discord could send: the bot reads it as Discord's,
+# and a value Discord never writes ends it (discord.py raises on a join time that is no
+# ISO 8601 time) or passes for another ("no" taken as a true bot flag).
+
+
+def _flag(value: Any, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{what}: {value!r} is not true or false")
+    return value
+
+
+def _locale(value: Any, what: str) -> str:
+    if value not in limits.LOCALES:
+        raise ValueError(f"{what}: {value!r} is not a Discord locale")
+    return str(value)
+
+
+def _time(value: Any, what: str) -> str:
+    """An ISO 8601 time with its offset, as Discord writes every time it sends."""
+    try:
+        if datetime.fromisoformat(value).tzinfo is not None:
+            return str(value)
+    except (TypeError, ValueError):
+        pass
+    raise ValueError(f"{what}: {value!r} is not an ISO 8601 time with its offset")
+
+
+def _overwrites(value: Any, what: str) -> list[dict[str, Any]]:
+    """A channel's permission overwrites: a role's (type 0) or a member's (1), by id."""
+    overwrites = []
+    for overwrite in value:
+        if not isinstance(overwrite, dict) or overwrite.get("type") not in (0, 1) or not all(
+                isinstance(overwrite.get(key), str) and overwrite[key].isascii()
+                and overwrite[key].isdigit() for key in ("id", "allow", "deny")):
+            raise ValueError(f"{what}: {overwrite!r} is not a permission overwrite")
+        overwrites.append({key: overwrite[key] for key in ("id", "type", "allow", "deny")})
+    return overwrites
+
+
+def _scheduled_event(value: Any, guild_id: int) -> dict[str, Any]:
+    """A Discord event as the server keeps it: one Discord would have taken as it is
+    (its start then still to come), of this guild."""
+    if not isinstance(value, dict) or str(value.get("guild_id")) != str(guild_id):
+        raise ValueError(f"Discord event {value!r:.80} is not one of guild {guild_id}")
+    ever = datetime.min.replace(tzinfo=UTC)  # a start past by now was to come then
+    errors = limits.event_errors(value, now=ever)
+    for key in ("scheduled_start_time", "scheduled_end_time"):
+        if value.get(key) is not None:
+            _time(value[key], f"Discord event {value.get('id')}'s {key}")
+    if errors or int(value["id"]) <= 0:
+        raise ValueError(f"Discord event {value.get('id')}: Discord would not hold it "
+                         f"({errors!r:.200})")
+    return value
 
 
 def export_state(fake: FakeDiscord) -> dict[str, Any]:
@@ -92,14 +151,15 @@ def restore_state(fake: FakeDiscord, state: Any) -> None:
 
 def _restore(fake: FakeDiscord, state: dict[str, Any]) -> None:
     # Worlds saved before languages existed are in English.
-    users = {int(u["id"]): User(int(u["id"]), str(u["name"]), bool(u["bot"]),
-                                str(u.get("locale", "en-US")))
+    users = {int(u["id"]): User(int(u["id"]), str(u["name"]), _flag(u["bot"], f"{u['id']}'s bot"),
+                                _locale(u.get("locale", "en-US"), f"{u['id']}'s locale"))
              for u in state["users"]}
     guilds: dict[int, Guild] = {}
     channels: dict[int, Channel] = {}
     for g in state["guilds"]:
         guild = Guild(int(g["id"]), str(g["name"]), owner_id=int(g["owner_id"]),
-                      preferred_locale=str(g.get("preferred_locale", "en-US")))
+                      preferred_locale=_locale(g.get("preferred_locale", "en-US"),
+                                               f"guild {g['id']}'s preferred_locale"))
         for r in g["roles"]:
             guild.roles[int(r["id"])] = Role(
                 int(r["id"]), str(r["name"]), int(r["permissions"]), int(r["position"]),
@@ -107,11 +167,13 @@ def _restore(fake: FakeDiscord, state: dict[str, Any]) -> None:
         for c in g["channels"]:
             owner = c.get("owner_id")
             channel = Channel(int(c["id"]), str(c["name"]), guild, int(c["position"]),
-                              list(c["overwrites"]), type=int(c.get("type", 0)),
+                              _overwrites(c["overwrites"], f"channel {c['id']}'s overwrites"),
+                              type=int(c.get("type", 0)),
                               owner_id=None if owner is None else int(owner),
-                              archived=bool(c.get("archived")), locked=bool(c.get("locked")))
+                              archived=_flag(c.get("archived", False), f"{c['id']}'s archived"),
+                              locked=_flag(c.get("locked", False), f"{c['id']}'s locked"))
             if c.get("created") is not None:
-                channel.created = str(c["created"])
+                channel.created = _time(c["created"], f"channel {c['id']}'s created")
             guild.channels[channel.id] = channels[channel.id] = channel
         for c in g["channels"]:  # parents once every channel of the guild exists
             if c.get("parent_id") is not None:
@@ -119,11 +181,13 @@ def _restore(fake: FakeDiscord, state: dict[str, Any]) -> None:
         for m in g["members"]:
             user = users[int(m["user_id"])]
             until = m.get("timed_out_until")
-            guild.members[user.id] = Member(user, guild, [guild.roles[int(r)] for r in
-                                                          m["role_ids"]], str(m["joined_at"]),
-                                            None if until is None else str(until))
+            guild.members[user.id] = Member(
+                user, guild, [guild.roles[int(r)] for r in m["role_ids"]],
+                _time(m["joined_at"], f"member {user.id}'s joined_at"),
+                None if until is None else _time(until, f"member {user.id}'s timed_out_until"))
         guild.gone = {int(user_id) for user_id in g.get("gone", ())}
-        guild.scheduled_events = {int(e["id"]): e for e in g["scheduled_events"]}
+        guild.scheduled_events = {int(e["id"]): _scheduled_event(e, guild.id)
+                                  for e in g["scheduled_events"]}
         if g["system_channel_id"] is not None:
             guild.system_channel = guild.channels[int(g["system_channel_id"])]
         if guild.id not in guild.roles or guild.owner_id not in guild.members:

@@ -3,13 +3,19 @@ the console goes on, with no traceback."""
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from sandbox import FakeDiscord
+from sandbox.console import world
+from sandbox.models import SEND_MESSAGES
 from tests.e2e.test_sandbox import SAMPLE_TITLE, after, run_sandbox, sandbox_env
 
 
@@ -49,3 +55,75 @@ def test_a_line_that_is_not_utf8_at_a_terminal_is_one_line_and_the_console_goes_
     out = proc.stdout.decode("utf-8", "replace")
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert SAMPLE_TITLE in out, out[-2000:]  # the line after the bad one was run
+
+
+def _saved_sandbox(database: Path) -> Path:
+    """A saved server as the sandbox keeps it, with a member timed out, a channel's
+    permission overwrite and a Discord event in it (as /manage announce makes one)."""
+    fake = FakeDiscord()
+    guild = world.new_world(fake)
+    fake.set_overwrite(guild.channel("announcements"), guild.everyone, deny=SEND_MESSAGES)
+    state = fake.export_state()
+    member = next(m for m in state["guilds"][0]["members"]
+                  if m["user_id"] == str(world.MEMBER_ID))
+    member["timed_out_until"] = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    start = datetime.now(UTC) + timedelta(days=30)
+    state["guilds"][0]["scheduled_events"] = [{
+        "id": "200000000000000001", "guild_id": str(world.GUILD_ID), "channel_id": None,
+        "creator_id": str(fake.bot_user.id), "creator": fake.bot_user.payload(),
+        "name": "Spring Forum", "description": None, "privacy_level": 2, "entity_type": 3,
+        "entity_id": None, "entity_metadata": {"location": "Hall B"}, "image": None,
+        "scheduled_start_time": start.isoformat(),
+        "scheduled_end_time": (start + timedelta(hours=2)).isoformat(),
+        "user_count": 0, "recurrence_rule": None, "status": 1}]
+    path = world.state_path(database)
+    path.write_text(json.dumps(state), encoding="utf-8")
+    return path
+
+
+def _you(state: dict) -> dict:
+    return next(u for u in state["users"] if u["id"] == str(world.MEMBER_ID))
+
+
+def _your_membership(state: dict) -> dict:
+    return next(m for m in state["guilds"][0]["members"] if m["user_id"] == str(world.MEMBER_ID))
+
+
+HAND_EDITS = {
+    "as-saved": lambda s: None,
+    "joined-at-null": lambda s: _your_membership(s).update(joined_at=None),
+    "timeout-not-a-time": lambda s: _your_membership(s).update(timed_out_until="tomorrow"),
+    "overwrite-id-not-an-id": lambda s: s["guilds"][0]["channels"][1]["overwrites"][0].update(
+        id="everyone"),
+    "event-start-not-a-time": lambda s: s["guilds"][0]["scheduled_events"][0].update(
+        scheduled_start_time="next Friday"),
+    "bot-flag-a-word": lambda s: _you(s).update(bot="no"),
+    "locale-not-discords": lambda s: _you(s).update(locale="Chinese"),
+}
+
+
+@pytest.mark.parametrize("edit", list(HAND_EDITS))
+def test_a_hand_edited_saved_server_discord_could_not_hold_is_one_line(tmp_path, edit):
+    """A saved server edited by hand with a value Discord never sends (a member's join
+    time null, a timeout of "tomorrow", an overwrite for "everyone" instead of an id, a
+    Discord event starting "next Friday", a bot flag "no", a locale "Chinese") was
+    loaded as it stood: the local Discord sent it to the bot, which ended in a traceback
+    as it read the server (or the flag and the locale were taken as no Discord sends
+    them: "no" made "you" a bot). It is refused in one line, and kept as it was."""
+    database = tmp_path / "sandbox.sqlite3"
+    path = _saved_sandbox(database)
+    state = json.loads(path.read_text(encoding="utf-8"))
+    HAND_EDITS[edit](state)
+    path.write_text(json.dumps(state), encoding="utf-8")
+    saved = path.read_bytes()
+    proc = subprocess.run([sys.executable, "-m", "sandbox", "--database", str(database)],
+                          input="/event info\nquit\n", cwd=tmp_path, env=sandbox_env(tmp_path),
+                          capture_output=True, text=True, timeout=120)
+    if edit == "as-saved":  # the server as the sandbox saved it starts, as you left it
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        assert "(as you left it)" in proc.stdout and SAMPLE_TITLE in proc.stdout
+        return
+    assert proc.returncode == 2, (proc.stdout[-2000:], proc.stderr[-3000:])
+    told = proc.stderr.strip().splitlines()
+    assert len(told) == 1 and "cannot load the saved sandbox" in told[0], proc.stderr[-3000:]
+    assert path.read_bytes() == saved
