@@ -78,6 +78,7 @@ def prepare_database(settings: Settings, path: Path, *, fresh: bool) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():  # the database about to be made is the sandbox's own from now
         world.claim(path)
+        _check_kept_for(path)  # unless one started with it claimed the server first
     reset = subprocess.run([sys.executable, "-m", "bot", "reset-sync-state"],
                            env={**os.environ, **bot_env(settings, path)}, cwd=ROOT,
                            stdin=subprocess.DEVNULL, capture_output=True, text=True)
@@ -104,6 +105,7 @@ def sandbox_database(settings: Settings, database: Path, *, fresh: bool) -> Path
     if database == settings.database_path.expanduser().resolve():
         raise SandboxError(f"{database} is the bot's own database (DATABASE_PATH); the "
                            "sandbox needs its own: pick another --database")
+    _check_kept_for(database)
     own = sandbox_made(database)
     if fresh and not own:
         raise SandboxError(f"{database} holds something the sandbox did not make (its saved "
@@ -123,6 +125,17 @@ def sandbox_database(settings: Settings, database: Path, *, fresh: bool) -> Path
         raise SandboxError(f"{database}: cannot use it as the sandbox database ({exc})"
                            f"{advice}") from None
     return database
+
+
+def _check_kept_for(database: Path) -> None:
+    """SandboxError if the server saved beside `database` is another database's: the
+    sandbox would load that server, save its own over it, and --fresh delete it."""
+    owner = world.kept_for(database)
+    if owner is not None and owner != database.name:
+        raise SandboxError(f"{world.state_path(database)} keeps the server of the sandbox on "
+                           f"{database.with_name(owner)}, and would keep {database.name}'s "
+                           f"too; give --database a name of its own, e.g. "
+                           f"{database.with_name(database.stem + '2.sqlite3')}")
 
 
 def sandbox_made(database: Path) -> bool:
@@ -216,7 +229,7 @@ async def _sandbox(settings: Settings, database: Path, state: Path, interval: fl
             raise SandboxError(str(exc)) from None
         kept = guild is not None
         guild = guild or world.new_world(fake)
-        save = _saver(fake, state)
+        save = _saver(fake, state, database.name)
         save()
         ready = Path(tempfile.mkdtemp(prefix="sandbox-")) / "ready"
         env = {**bot_env(settings, database), "READY_FILE": str(ready)}
@@ -260,14 +273,14 @@ async def _sandbox(settings: Settings, database: Path, state: Path, interval: fl
             print("Stopped the bot.", flush=True)
 
 
-def _saver(fake: FakeDiscord, path: Path) -> Callable[[], None]:
+def _saver(fake: FakeDiscord, path: Path, database: str) -> Callable[[], None]:
     """`save()`: keep the server in `path`; a failure is told once and the sandbox goes on."""
     told = False
 
     def save() -> None:
         nonlocal told
         try:
-            world.save_world(fake, path)
+            world.save_world(fake, path, database)
         except OSError as exc:
             if not told:
                 print(f"eventbot: cannot keep the sandbox's server in {path} ({exc.strerror}); "

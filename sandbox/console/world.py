@@ -48,11 +48,27 @@ def state_path(database: Path) -> Path:
 
 
 def claim(database: Path) -> None:
-    """Mark `database`, about to be made, as the sandbox's own (`app.sandbox_made`): an
-    empty saved server, which `load_world` takes for none. A sandbox stopped before it first
-    saves its server (Ctrl-C in its first second) leaves a database --fresh may delete."""
-    with contextlib.suppress(FileExistsError):
-        state_path(database).open("xb").close()
+    """Mark `database`, about to be made, as the sandbox's own (`app.sandbox_made`): a
+    saved server that names it and holds nothing yet, which `load_world` takes for none.
+    A sandbox stopped before it first saves its server (Ctrl-C in its first second) leaves
+    a database --fresh may delete. Made at once or not at all: of two sandboxes started
+    together on names that share it, one claims it (`kept_for` tells the other)."""
+    with (contextlib.suppress(FileExistsError),
+          state_path(database).open("x", encoding="utf-8") as file):
+        file.write(json.dumps({"database": database.name}))
+
+
+def kept_for(database: Path) -> str | None:
+    """The file name of the database whose server is saved beside `database`, as the
+    saved server says; None if none is, or it does not say (saved before it did).
+    `sandbox.sqlite3`, `sandbox.db` and `sandbox` would all keep theirs in
+    `sandbox.state.json`: only one may."""
+    try:
+        saved = json.loads(state_path(database).read_bytes() or b"{}")
+    except (OSError, ValueError, RecursionError):  # load_world tells what is wrong
+        return None
+    name = saved.get("database") if isinstance(saved, dict) else None
+    return name if isinstance(name, str) else None
 
 
 def forget(database: Path) -> None:
@@ -93,10 +109,11 @@ def load_world(fake: FakeDiscord, path: Path) -> Guild | None:
         return None
     except OSError as exc:
         raise WorldError(f"{path}: cannot read the saved sandbox ({exc.strerror})") from None
-    if not data:  # `claim`ed by a sandbox stopped before it saved its server
-        return None
     try:
-        fake.restore_state(json.loads(data.decode("utf-8")))
+        saved = json.loads(data.decode("utf-8")) if data else {}
+        if isinstance(saved, dict) and saved.keys() <= {"database"}:
+            return None  # `claim`ed by a sandbox stopped before it saved its server
+        fake.restore_state(saved)
     except (ValueError, RecursionError, OverflowError) as exc:  # not UTF-8, bad JSON,
         # nested too deep, Infinity where a number goes, or StateError
         raise WorldError(f"{path}: cannot load the saved sandbox ({str(exc).splitlines()[0]}); "
@@ -109,12 +126,15 @@ def load_world(fake: FakeDiscord, path: Path) -> Guild | None:
     return guild
 
 
-def save_world(fake: FakeDiscord, path: Path) -> None:
-    """Write the server to `path` whole: a new file moved over the old one."""
+def save_world(fake: FakeDiscord, path: Path, database: str | None = None) -> None:
+    """Write the server to `path` whole: a new file moved over the old one; it names
+    the file name of its `database`, if given (`kept_for`)."""
     temporary = path.with_name(path.name + ".tmp")
+    state = fake.export_state()
+    if database is not None:
+        state["database"] = database
     try:
-        temporary.write_text(json.dumps(fake.export_state(), ensure_ascii=False),
-                             encoding="utf-8")
+        temporary.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
         os.replace(temporary, path)
     finally:
         with contextlib.suppress(FileNotFoundError):

@@ -127,3 +127,26 @@ def test_a_hand_edited_saved_server_discord_could_not_hold_is_one_line(tmp_path,
     told = proc.stderr.strip().splitlines()
     assert len(told) == 1 and "cannot load the saved sandbox" in told[0], proc.stderr[-3000:]
     assert path.read_bytes() == saved
+
+
+def test_a_database_whose_saved_server_would_be_another_sandboxs_is_refused(tmp_path):
+    """`sandbox.sqlite3` and `sandbox.db` keep their servers in the same file,
+    `sandbox.state.json`. A second sandbox on `--database sandbox.db` (to try something
+    beside the first) loaded the first one's server and saved its own over it, at once if
+    both ran; with --fresh it deleted it: the first sandbox's people and its posted
+    buttons were gone on its next start. The second is refused in one line instead."""
+    first = run_sandbox(tmp_path, ["as alice", "quit"])
+    assert first.returncode == 0, first.stderr[-3000:]
+    state = tmp_path / "sandbox.state.json"
+    saved = state.read_bytes()
+    for extra in ((), ("--fresh",)):
+        second = subprocess.run(
+            [sys.executable, "-m", "sandbox", "--database", str(tmp_path / "sandbox.db"),
+             *extra], input="as bob\nquit\n", cwd=tmp_path, env=sandbox_env(tmp_path),
+            capture_output=True, text=True, timeout=120)
+        assert second.returncode == 2, (extra, second.stdout[-2000:], second.stderr[-2000:])
+        told = second.stderr.strip().splitlines()
+        assert len(told) == 1 and "sandbox.state.json" in told[0], second.stderr[-2000:]
+        assert state.read_bytes() == saved
+    again = run_sandbox(tmp_path, ["?member", "quit"])
+    assert "member:alice" in after(again.stdout, "you> ?member\n"), again.stdout[-2000:]
