@@ -141,7 +141,11 @@ def restore_state(fake: FakeDiscord, state: Any) -> None:
     """Replace the world of a started server that no bot has connected to yet."""
     if any(s.live.is_set() or s.delivered for s in fake._shards):
         raise RuntimeError("restore the world before a bot connects")
-    if not isinstance(state, dict) or state.get("version") != VERSION:
+    version = state.get("version") if isinstance(state, dict) else None
+    if type(version) is int and version > VERSION:  # (not a bool, nor a float)
+        raise StateError(f"saved by a newer sandbox, in its format version {version}; this "
+                         f"one reads version {VERSION}: run the newer one")
+    if version != VERSION or type(version) is not int:
         raise StateError(f"not a saved local Discord (version {VERSION})")
     try:
         _restore(fake, state)

@@ -150,3 +150,23 @@ def test_a_database_whose_saved_server_would_be_another_sandboxs_is_refused(tmp_
         assert state.read_bytes() == saved
     again = run_sandbox(tmp_path, ["?member", "quit"])
     assert "member:alice" in after(again.stdout, "you> ?member\n"), again.stdout[-2000:]
+
+
+def test_a_server_saved_by_a_newer_sandbox_is_said_so_not_called_no_saved_server(tmp_path):
+    """A server saved by a newer sandbox (a later format version; run after going back
+    to an older checkout) was called "not a saved local Discord (version 1)", as if the
+    file were something else, and --fresh was the only way out offered: it deletes it."""
+    database = tmp_path / "sandbox.sqlite3"
+    path = _saved_sandbox(database)
+    state = json.loads(path.read_text(encoding="utf-8"))
+    state["version"] += 1
+    path.write_text(json.dumps(state), encoding="utf-8")
+    saved = path.read_bytes()
+    proc = subprocess.run([sys.executable, "-m", "sandbox", "--database", str(database)],
+                          input="quit\n", cwd=tmp_path, env=sandbox_env(tmp_path),
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr[-3000:]
+    told = proc.stderr.strip().splitlines()
+    assert len(told) == 1 and "newer sandbox" in told[0], told
+    assert "not a saved local Discord" not in told[0]
+    assert path.read_bytes() == saved
