@@ -229,6 +229,9 @@ async def cmd_reset_sync_state(settings: Settings, args: argparse.Namespace) -> 
     pointing the bot at another Discord, such as the sandbox's local one)."""
     from bot.app import SYNC_HASH_KEY
 
+    # A database that is not there has nothing to forget (a bot starting on it syncs), and
+    # a mistyped DATABASE_PATH made one, leaving the bot's own as it was.
+    require_database(settings, "the bot's database")
     scopes = ["global", *([str(settings.sync_guild_id)] if settings.sync_guild_id else [])]
     async with await open_store(settings.database) as store:
         for scope in scopes:

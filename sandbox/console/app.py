@@ -70,7 +70,8 @@ def bot_env(settings: Settings, database: Path) -> dict[str, str]:
 def prepare_database(settings: Settings, path: Path, *, fresh: bool) -> None:
     """Delete it if `fresh`, and make the bot sync its commands to the new local server
     (it skips syncing when the commands are unchanged since the last sync it recorded):
-    `python -m bot reset-sync-state`. OSError or SandboxError if it cannot."""
+    `python -m bot reset-sync-state`, on a database that is there. OSError or SandboxError
+    if it cannot."""
     if fresh:
         for suffix in ("", "-wal", "-shm"):
             with contextlib.suppress(FileNotFoundError):
@@ -79,6 +80,7 @@ def prepare_database(settings: Settings, path: Path, *, fresh: bool) -> None:
     if not path.exists():  # the database about to be made is the sandbox's own from now
         world.claim(path)
         _check_kept_for(path)  # unless one started with it claimed the server first
+        return  # and, new, has no sync recorded to forget (the command refuses it)
     reset = subprocess.run([sys.executable, "-m", "bot", "reset-sync-state"],
                            env={**os.environ, **bot_env(settings, path)}, cwd=ROOT,
                            stdin=subprocess.DEVNULL, capture_output=True, text=True)

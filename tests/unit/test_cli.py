@@ -398,8 +398,12 @@ def test_two_folders_of_one_slug_are_refused_not_merged_into_one_event(cli, tmp_
                                            "(both are 'spring-forum'); rename one of the folders"
 
 
-@pytest.mark.parametrize("command", [("events",), ("rsvps", "1"), ("backup", "copy.sqlite3")])
+@pytest.mark.parametrize("command", [("events",), ("rsvps", "1"), ("backup", "copy.sqlite3"),
+                                     ("reset-sync-state",)])
 def test_reading_a_database_that_is_not_there_makes_none(cli, tmp_path, command):
+    """Nor does forgetting what was synced: `reset-sync-state` with a mistyped
+    DATABASE_PATH made an empty database there (and its folder), said the next start
+    would sync, and left the bot's own database as it was."""
     typo = tmp_path / "dta" / "bot.sqlite3"
     proc = cli(*command, database=str(typo), check_status=2)
     assert proc.stderr.splitlines() == [

@@ -622,6 +622,7 @@ def test_ctrl_c_while_the_database_is_prepared_is_the_users_stop(tmp_path, monke
 
     monkeypatch.setattr(app.subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(
         a, status, "", ""))
+    (tmp_path / "s.sqlite3").touch()  # one there: a new one has no sync to forget
     with pytest.raises(KeyboardInterrupt):
         app.prepare_database(load_settings({}, env_file=None), tmp_path / "s.sqlite3",
                              fresh=False)
@@ -776,6 +777,12 @@ def test_fresh_takes_the_database_of_a_sandbox_stopped_before_it_saved_its_serve
             """)], cwd=ROOT, env=cli_env(tmp_path), capture_output=True, text=True,
             timeout=60)
         assert stopped.returncode == 0, stopped.stderr[-2000:]
+        # its bot made the database as it started (without a token, then stopped)
+        started = subprocess.run([sys.executable, "-m", "bot", "run"], cwd=tmp_path,
+                                 env=cli_env(tmp_path) | {"DATABASE_PATH": str(database)},
+                                 stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                                 timeout=60)
+        assert started.returncode == 2, started.stderr[-2000:]
         assert database.stat().st_size > 0  # a database, and its saved server empty:
         # nothing but the name of the database it is kept for
         assert json.loads((tmp_path / "s.state.json").read_text()) == {"database": "s.sqlite3"}
