@@ -21,9 +21,11 @@ try:
     import json
     import logging
     import os
+    import signal
     import sqlite3
     import subprocess
     import sys
+    import threading
     from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
     from dataclasses import dataclass, field, replace
     from pathlib import Path
@@ -456,12 +458,66 @@ async def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
         raise UsageError(f"{args.path} is one of the database's own files; choose another "
                          "name")
     require_database(settings, "the database to back up")
-    from bot.storage.sqlite.files import backup_as_is
+    from bot.storage.sqlite.files import BackupStopped, backup_as_is
 
     # as it is: not upgraded to this version's schema first, as opening the store would
-    await asyncio.to_thread(backup_as_is, settings.database_path, Path(args.path))
+    stop = threading.Event()
+    copying = asyncio.get_running_loop().run_in_executor(
+        None, backup_as_is, settings.database_path, Path(args.path), stop)
+    with stopped_by_signals() as signalled:
+        try:
+            await asyncio.shield(copying)
+        except asyncio.CancelledError:  # Ctrl-C, or a signal of `signalled`
+            stop.set()  # the copy ends within milliseconds, and is removed
+            with contextlib.suppress(BackupStopped):
+                await copying
+                # whole before it heard the stop: the backup is made, and said so
+                say(f"backed up {settings.database_label} to {args.path}")
+                return 0
+            if signalled:
+                raise Stopped(signalled[0]) from None
+            raise
     say(f"backed up {settings.database_label} to {args.path}")
     return 0
+
+
+class Stopped(Exception):
+    """A command stopped by a signal (`stopped_by_signals`) once it cleaned up: the exit
+    status is a shell's for the signal, 128 and its number."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def stopped_by_signals() -> Iterator[list[int]]:
+    """Within, a supervisor's SIGTERM, or the terminal closing (SIGHUP, unless ignored as
+    under nohup), cancels the running task as Ctrl-C does, for it to clean up (the list
+    yielded names the signal) instead of the process being killed with its work half
+    done. POSIX only: elsewhere, nothing changes."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    received: list[int] = []
+    names = [name for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    signals = [getattr(signal, name) for name in names
+               if signal.getsignal(getattr(signal, name)) is not signal.SIG_IGN]
+
+    def stop(signum: int) -> None:
+        if not received and task is not None:
+            received.append(signum)
+            task.cancel()
+
+    added = []
+    try:
+        for signum in signals:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(signum, stop, signum)
+                added.append(signum)
+        yield received
+    finally:
+        for signum in added:
+            loop.remove_signal_handler(signum)
 
 
 async def cmd_migrate_db(settings: Settings, args: argparse.Namespace) -> int:
@@ -631,6 +687,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except Stopped as exc:  # a signal, once the command cleaned up: as a shell reports it
+        return 128 + exc.signum
     except BrokenPipeError:  # the reader stopped reading (`| head`): nothing to say
         with contextlib.suppress(OSError):  # and no second error as Python flushes at exit
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -8,6 +8,9 @@ import errno
 import fcntl
 import os
 import sqlite3
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 from pathlib import Path
@@ -157,3 +160,45 @@ def test_a_backup_into_a_long_valid_name_is_made_and_its_killed_copy_removed(tmp
         source.close()
     assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
         ["eventbot.sqlite3", name])
+
+
+def test_a_backup_that_may_be_stopped_ends_while_another_connection_keeps_writing(
+        tmp_path, monkeypatch):
+    """A backup that may be stopped copies a few pages at a time; SQLite begins such a copy
+    again whenever another connection writes between two steps, unless the copy holds one
+    read of the source throughout (as it does): with a bot writing all the time, it never
+    ended. What it copies is the database as of its start."""
+    monkeypatch.setattr(files, "STOP_PAGES", 4)  # many steps, many writes between them
+    database = tmp_path / "eventbot.sqlite3"
+    with sqlite3.connect(database) as db:
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("CREATE TABLE t (n INTEGER PRIMARY KEY, b BLOB)")
+        db.executemany("INSERT INTO t (b) VALUES (zeroblob(4000))", [()] * 2000)
+    # another process, as the bot is: a thread of this one barely runs between two steps
+    writer = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sqlite3, time
+        writer = sqlite3.connect({str(database)!r}, isolation_level=None)
+        writer.execute("PRAGMA busy_timeout = 10000")
+        writer.execute("PRAGMA synchronous = OFF")
+        writer.execute("INSERT INTO t (b) VALUES (zeroblob(10))")
+        print(flush=True)
+        while True:
+            writer.execute("INSERT INTO t (b) VALUES (zeroblob(10))")
+            time.sleep(0.0001)
+        """)], stdout=subprocess.PIPE)
+    try:
+        assert writer.stdout is not None and writer.stdout.readline()  # writing
+        source = files.connect(database, isolation_level=None, check_same_thread=False)
+        backup = threading.Thread(target=files.backup_to, args=(
+            source, tmp_path / "backup.sqlite3", database, threading.Event()), daemon=True)
+        backup.start()
+        backup.join(30)
+        assert not backup.is_alive()  # (it began again at every write: for ever)
+        source.close()
+    finally:
+        writer.kill()
+        writer.wait()
+    with sqlite3.connect(tmp_path / "backup.sqlite3") as copy:
+        assert copy.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+        assert copy.execute("SELECT count(*) FROM t").fetchone()[0] >= 2000
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []

@@ -131,3 +131,49 @@ def test_a_backup_into_a_long_but_valid_file_name_is_made(cli, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / name).stat().st_size > 0
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def backing_up(cli, tmp_path, name: str) -> tuple[subprocess.Popen, float]:
+    """`backup NAME` started, and the moment its copy appeared."""
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "backup", name],
+                            cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT),
+                                               "DATABASE_PATH": str(cli.db)},
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while not list(tmp_path.glob(f".{name}.*.partial")):  # the copy under way
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.001)
+    return proc, time.monotonic()
+
+
+@pytest.mark.parametrize(("stop", "status"), [("SIGINT", 130), ("SIGTERM", 143),
+                                              ("SIGHUP", 129)])
+def test_a_backup_stopped_midway_leaves_no_copy_and_stops_at_once(cli, tmp_path, stop,
+                                                                  status):
+    """A supervisor's SIGTERM (or the terminal closing) killed a backup on the spot, and
+    its copy stayed, as big as the database, until a later backup into the same name
+    removed it; Ctrl-C waited for the whole copy, then kept it as a backup after all."""
+    import signal
+    import sqlite3
+    import time
+
+    imported(cli)
+    with sqlite3.connect(cli.db) as db:  # large enough that copying it takes a while
+        db.execute("CREATE TABLE ballast (b BLOB)")
+        db.executemany("INSERT INTO ballast VALUES (zeroblob(100000))", [()] * 4000)
+    proc, began = backing_up(cli, tmp_path, "whole.sqlite3")
+    assert proc.wait(timeout=60) == 0
+    whole = time.monotonic() - began  # copying and checking the whole database
+    (tmp_path / "whole.sqlite3").unlink()
+
+    proc, _ = backing_up(cli, tmp_path, "copy.sqlite3")
+    proc.send_signal(getattr(signal, stop))
+    sent = time.monotonic()
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == status, err
+    assert time.monotonic() - sent < whole / 2  # it stopped copying
+    assert (out, err) == ("", "")
+    assert [p.name for p in tmp_path.iterdir() if "copy" in p.name] == []  # whole or not

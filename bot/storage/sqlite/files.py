@@ -14,6 +14,7 @@ import re
 import sqlite3
 import stat
 import tempfile
+import threading
 import time
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -27,14 +28,25 @@ from bot.errors import Unavailable
 from bot.storage.sqlite.session import BUSY_TIMEOUT_MS, connect, is_damaged, is_unwritable
 
 
-def backup_as_is(path: Path, target: Path) -> None:
+class BackupStopped(Exception):
+    """A backup stopped before it was whole (`backup_to`'s `stop`): its copy is removed."""
+
+
+# Pages a backup that may be stopped copies between two looks at its stop (4 MiB of 4 KiB
+# pages, a few milliseconds), and SQLite steps between two looks while checking the copy.
+STOP_PAGES = 1024
+STOP_STEPS = 100_000
+
+
+def backup_as_is(path: Path, target: Path, stop: threading.Event | None = None) -> None:
     """`python -m bot backup`: a consistent copy of the database file at `path` as it is,
     safe while the bot runs, not upgraded first: a backup taken after installing a new
     version and before starting it is the way back to the old one, which refuses a newer
-    schema. A file that is no database raises Unavailable as opening the store would."""
+    schema. A file that is no database raises Unavailable as opening the store would.
+    `stop` set ends it (`backup_to`)."""
     source = None
     try:
-        source = connect(path)
+        source = connect(path, isolation_level=None)
         source.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         source.execute("SELECT count(*) FROM sqlite_master").fetchone()  # reads the header
     except sqlite3.Error as exc:
@@ -42,13 +54,13 @@ def backup_as_is(path: Path, target: Path) -> None:
             source.close()
         raise open_error(path, exc) from None
     try:
-        backup_to(source, target, path)
+        backup_to(source, target, path, stop)
     finally:
         source.close()
 
 
-def backup_to(source: sqlite3.Connection, target: Path, source_path: Path | None = None
-              ) -> None:
+def backup_to(source: sqlite3.Connection, target: Path, source_path: Path | None = None,
+              stop: threading.Event | None = None) -> None:
     """Copy the database of `source` (the file `source_path`, else the one it has open)
     through SQLite's online backup. It is written under a temporary name beside `target`
     and renamed when whole and sound, so a copy cut short (a full disk) never lies there
@@ -59,7 +71,12 @@ def backup_to(source: sqlite3.Connection, target: Path, source_path: Path | None
 
     The copy is held (`flock`) while it is written: one left by a backup that was killed
     (SIGKILL, a power cut) is removed by the next backup into `target`
-    (`_remove_abandoned`). A file already at `target` is never replaced (`_keep`)."""
+    (`_remove_abandoned`). A file already at `target` is never replaced (`_keep`).
+
+    With `stop`, setting it (from another thread: Ctrl-C, a supervisor's SIGTERM) ends
+    the copy, or the check, within a few milliseconds: BackupStopped, and no copy left.
+    SQLite copies in one step otherwise, and once begun, nothing ends that step: the
+    copy went on to its end, or was killed with it and left behind."""
     partial: str | None = None
     fd = -1
     try:
@@ -70,18 +87,24 @@ def backup_to(source: sqlite3.Connection, target: Path, source_path: Path | None
             fcntl.flock(fd, fcntl.LOCK_EX)  # (a lock of its own: SQLite's are fcntl's)
         dest = connect(partial)
         try:
-            source.backup(dest)
+            if stop is None:
+                source.backup(dest)
+            else:
+                _copy_until(stop, source, dest)
+                dest.set_progress_handler(stop.is_set, STOP_STEPS)  # (true: interrupted)
             sound = dest.execute("PRAGMA quick_check(1)").fetchone()[0] == "ok"
         finally:
             dest.close()
         if not sound:
             raise _source_damaged(source, source_path)
         _keep(Path(partial), target)
-    except (OSError, sqlite3.Error, Unavailable) as exc:
+    except BaseException as exc:
         if partial is not None:
             with contextlib.suppress(OSError):  # (what failed says more than this would)
                 os.remove(partial)
-        if isinstance(exc, Unavailable):
+        if stop is not None and stop.is_set() and not isinstance(exc, Unavailable):
+            raise BackupStopped from None  # (SQLite's "interrupted", or the copy's end)
+        if not isinstance(exc, (OSError, sqlite3.Error)) or isinstance(exc, Unavailable):
             raise
         if isinstance(exc, sqlite3.Error) and is_damaged(exc):  # the copy's pages: the source's
             raise _source_damaged(source, source_path) from None
@@ -91,6 +114,25 @@ def backup_to(source: sqlite3.Connection, target: Path, source_path: Path | None
     finally:
         if fd >= 0:
             os.close(fd)
+
+
+def _copy_until(stop: threading.Event, source: sqlite3.Connection,
+                dest: sqlite3.Connection) -> None:
+    """Copy `source` into `dest` STOP_PAGES at a time, BackupStopped once `stop` is set.
+    A read transaction holds the source's state from the first step to the last: without
+    it, SQLite begins the copy again whenever another connection writes between two steps,
+    and a bot writing every second kept a large database's backup beginning for ever."""
+    def step(status: int, remaining: int, total: int) -> None:
+        if stop.is_set():
+            raise BackupStopped
+
+    source.execute("BEGIN")
+    try:
+        source.execute("SELECT count(*) FROM sqlite_master").fetchone()  # the read begins
+        source.backup(dest, pages=STOP_PAGES, progress=step)
+    finally:
+        with contextlib.suppress(sqlite3.Error):  # (what failed says more than this would)
+            source.execute("COMMIT")  # nothing written: only the read ends
 
 
 TARGET_EXISTS = "{target} already exists; choose a new file name"
