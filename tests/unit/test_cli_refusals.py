@@ -134,14 +134,18 @@ def test_a_backup_into_a_long_but_valid_file_name_is_made(cli, tmp_path):
 
 
 def backing_up(cli, tmp_path, name: str) -> tuple[subprocess.Popen, float]:
-    """`backup NAME` started, and the moment its copy appeared."""
+    """`backup NAME` started, as at a terminal, and the moment its copy appeared. A suite
+    run under nohup ignores SIGHUP, which its commands inherit (the backup then rightly
+    leaves it alone): the command gets the terminal's default back."""
+    import signal
     import time
 
     proc = subprocess.Popen([sys.executable, "-m", "bot", "backup", name],
                             cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT),
                                                "DATABASE_PATH": str(cli.db)},
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_DFL))
     deadline = time.monotonic() + 30
     while not list(tmp_path.glob(f".{name}.*.partial")):  # the copy under way
         assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
