@@ -35,3 +35,14 @@ def run_in_terminal(args: list[str], *, env: dict[str, str], cwd: str | os.PathL
         if proc.poll() is None:
             proc.kill()
         os.close(main)
+
+
+def terminal_signals() -> None:
+    """In a child before it runs Python: Ctrl-C and SIGHUP at their defaults, as at a
+    terminal. A suite started in the background (`cmd &` in a script ignores SIGINT) or
+    under nohup (SIGHUP) passes that on to its commands, which then rightly leave the
+    signal alone: a test that sends one would see it ignored."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)

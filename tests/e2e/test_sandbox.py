@@ -18,6 +18,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.e2e.conftest import OPEN_ANNOUNCEMENT
+from tests.terminal import terminal_signals
 
 SAMPLE_TITLE = "U.S.-China Missile Defense Disputes"
 
@@ -204,7 +205,7 @@ def test_ctrl_c_or_a_kill_while_waiting_for_input_stops_the_bot(tmp_path, signum
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot", "sandbox", "--database", str(tmp_path / "s.sqlite3")],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        cwd=tmp_path, env=sandbox_env(tmp_path))
+        cwd=tmp_path, env=sandbox_env(tmp_path), preexec_fn=terminal_signals)
     try:
         output = read_until(proc, b"you> ")
         pid = bot_pid(output.decode())

@@ -12,6 +12,7 @@ import sys
 import pytest
 
 from tests.conftest import ROOT, SAMPLE_DIR
+from tests.terminal import terminal_signals
 
 GUILD = "123456789012345678"
 
@@ -134,10 +135,8 @@ def test_a_backup_into_a_long_but_valid_file_name_is_made(cli, tmp_path):
 
 
 def backing_up(cli, tmp_path, name: str) -> tuple[subprocess.Popen, float]:
-    """`backup NAME` started, as at a terminal, and the moment its copy appeared. A suite
-    run under nohup ignores SIGHUP, which its commands inherit (the backup then rightly
-    leaves it alone): the command gets the terminal's default back."""
-    import signal
+    """`backup NAME` started, with the signals as at a terminal (`terminal_signals`),
+    and the moment its copy appeared."""
     import time
 
     proc = subprocess.Popen([sys.executable, "-m", "bot", "backup", name],
@@ -145,7 +144,7 @@ def backing_up(cli, tmp_path, name: str) -> tuple[subprocess.Popen, float]:
                                                "DATABASE_PATH": str(cli.db)},
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_DFL))
+                            preexec_fn=terminal_signals)
     deadline = time.monotonic() + 30
     while not list(tmp_path.glob(f".{name}.*.partial")):  # the copy under way
         assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
