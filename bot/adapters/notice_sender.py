@@ -360,15 +360,13 @@ class NoticeSender:
             for k, embeds in enumerate(takeaways.messages, 1):
                 if k < self._parts_posted[notice.id]:
                     continue  # posted before Discord failed a later one
+                file: discord.File = discord.utils.MISSING  # (none)
                 if k == len(takeaways.messages) and takeaways.file_name is not None:
                     data = await off_loop(takeaways_file, lang, event,
                                           channel.guild.filesize_limit)
-                    await channel.send(embeds=embeds, allowed_mentions=NO_MENTIONS,
-                                       nonce=nonce_of(notice, k), file=discord.File(
-                                           io.BytesIO(data), filename=takeaways.file_name))
-                else:
-                    await channel.send(embeds=embeds, allowed_mentions=NO_MENTIONS,
-                                       nonce=nonce_of(notice, k))
+                    file = discord.File(io.BytesIO(data), filename=takeaways.file_name)
+                await channel.send(embeds=embeds, allowed_mentions=NO_MENTIONS,
+                                   nonce=nonce_of(notice, k), file=file)
                 self._parts_posted[notice.id] = k + 1
         except discord.HTTPException as exc:
             if not blocked_by_automod(exc):
