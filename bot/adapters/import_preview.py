@@ -77,6 +77,12 @@ def preview_text(plan: ImportPlan, lang: Language | None = None) -> str:
                             "Import puts this page in its place.") if recap else
                      lang._("Note: the event already has an announcement in this page's "
                             "language; Import puts this page in its place."))
+    if plan.recap_ahead:
+        lines.append(lang._("Note: this page is a recap, but the event is still to come "
+                            "({when}). If its date is wrong, import with {option}:, or fix "
+                            "it with /manage edit.",
+                            when=span_text(lang, plan.starts_at, plan.ends_at, plan.all_day),
+                            option=option_name(lang.code, "starts_at")))
     page_says = plan.facts
     if "title" in plan.page_differs:
         lines.append(lang._("Note: the page now gives the title {title}; the event keeps its "

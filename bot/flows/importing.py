@@ -7,7 +7,7 @@ checks pages the same way."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 from bot.catalog import (
@@ -106,6 +106,9 @@ class ImportPlan:
     page_differs: tuple[str, ...] = ()
     # The named event has another page of this kind and language: this one takes its place.
     replaces_page: bool = False
+    # A recap, for an event that starts later than the preview: the event's date or the
+    # page is wrong, and the moderator is told before the recap is out to members.
+    recap_ahead: bool = False
 
     @property
     def notes(self) -> tuple[Text, ...]:
@@ -153,7 +156,8 @@ def same_when(page: When, starts: datetime | None, all_day: bool, zone: str | No
 
 
 async def prepare(store: Store, guild_id: int, source: PageSource, zone: str, *,
-                  typed: Typed, capacity: int | None, adds_to: Event | None) -> ImportPlan:
+                  typed: Typed, capacity: int | None, adds_to: Event | None,
+                  now: datetime | None = None) -> ImportPlan:
     """The plan for a checked page: added to `adds_to` when the moderator named an event,
     else to the event that already has this page (or its URL), else a new event."""
     facts = page_facts([source.page], zone)
@@ -170,6 +174,9 @@ async def prepare(store: Store, guild_id: int, source: PageSource, zone: str, *,
         name = import_title(source, typed.title, None if target is None else target.title)
     plan = plan_import(source, facts, typed, capacity, name, target,
                        adds_to=adds_to is not None, zone=zone)
+    if (source.page.kind == "recap" and plan.starts_at is not None
+            and plan.starts_at > (now or datetime.now(UTC))):
+        plan = replace(plan, recap_ahead=True)
     if adds_to is not None and await store.run(store.events.has_other_page, guild_id,
                                                adds_to.id, source.page.kind, source.text):
         return replace(plan, replaces_page=True)

@@ -244,6 +244,27 @@ async def test_a_recap_for_an_event_deleted_since_its_preview_makes_no_new_event
     assert world.dump() == before
 
 
+AHEAD = "Note: this page is a recap, but the event is still to come ("
+
+
+async def test_a_recap_for_an_event_still_to_come_is_noted_before_import(world, fake):
+    """A recap tells the channel the event's takeaways at once: on an event still ahead,
+    its date or the page is wrong, and the preview says so before anything is told."""
+    ahead = await world.import_event("Later Forum", capacity=5, starts_at="2031-06-01 18:00")
+    recap = Attachment("recap.txt", RECAP.read_bytes(), "text/plain")
+    preview = await preview_of(world, page=recap, event=str(ahead))
+    assert AHEAD in preview.content, preview.content
+    assert "starts_at" in preview.content.split(AHEAD, 1)[1]
+
+    held = await world.import_event("Earlier Forum", capacity=5, starts_at="2021-06-01 18:00")
+    assert AHEAD not in (await preview_of(world, page=recap, event=str(held))).content
+    undated = await world.import_event("Undated Forum", capacity=5)
+    assert AHEAD not in (await preview_of(world, page=recap, event=str(undated))).content
+    # typed with the import, the start is the one the preview reads
+    assert AHEAD in (await preview_of(world, page=recap, event=str(undated),
+                                      starts_at="2031-06-01 18:00")).content
+
+
 @pytest.mark.parametrize("words", [
     b"apples bananas cherries and a few other words\n\nmore words, nothing else",
     b"root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n",
