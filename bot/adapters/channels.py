@@ -20,15 +20,17 @@ from bot.adapters.missing_routes import (
     say_missing,
 )
 from bot.adapters.rsvp_buttons import rsvp_buttons
-from bot.errors import NotAllowed
+from bot.errors import NotAllowed, NotFound
 from bot.flows.channels import choose_announce_channel
-from bot.i18n import N_, Language, Markup, Text
+from bot.i18n import N_, Language, Markup, OptionName, Text
 from bot.tree import NO_MENTIONS
 
 if TYPE_CHECKING:
     from bot.app import EventBot
 
 log = logging.getLogger(__name__)
+
+UNKNOWN_CHANNEL = 10003  # Discord's JSON error code: the channel was deleted
 
 # What `post_announcement` did: posted a message, brought the one there up to date, or
 # kept the one there as it was (the server does not offer editing messages).
@@ -124,6 +126,13 @@ async def post_announcement(bot: EventBot, event_id: int, target: discord.TextCh
                                             allowed_mentions=NO_MENTIONS)
     except discord.Forbidden:
         raise NotAllowed(cannot_post(target)) from None
+    except discord.NotFound as exc:
+        if exc.code != UNKNOWN_CHANNEL:
+            raise
+        # deleted after the bot's cache showed it, before the gateway said so
+        raise NotFound(N_("#{channel} was deleted before I could post there; pick another "
+                          "with the {option} option or /manage channel"),
+                       channel=target.name, option=OptionName("channel")) from None
     try:
         await store.run(store.notices.add_announcement_message, event_id, target.id,
                         message.id, rendered)

@@ -51,6 +51,27 @@ async def test_an_announce_discord_fails_is_said_as_discords_and_is_safe_to_repe
     assert len(posted) == 1, posted
 
 
+async def test_an_announce_into_a_channel_deleted_meanwhile_says_to_pick_another(world, fake):
+    """The announcements channel is deleted between the bot's look at it and its post
+    (Discord answers 404 Unknown Channel): the moderator is told the channel is gone and
+    how to pick another, not that the bot went wrong; nothing is recorded as posted."""
+    event_id = await world.import_event("Vanished Channel Forum", capacity=5)
+    channel = world.guild.channel("announcements")
+    fake.fail("POST", rf"^/channels/{channel.id}/messages$", status=404, code=10003,
+              message="Unknown Channel")
+    start = len(world.bot.output())
+    reply = await fake.slash(world.guild, world.moderator, "manage announce",
+                             event=str(event_id))
+    assert reply.ephemeral, reply
+    assert reply.content == ("⚠️ #announcements was deleted before I could post there; "
+                             "pick another with the channel option or /manage channel."), (
+        reply.content)
+    out = log_since(world, start)
+    assert "Traceback" not in out and " ERROR " not in out, out
+    assert world.query("SELECT COUNT(*) FROM announcement_messages WHERE event_id = ?",
+                       (event_id,)) == [(0,)]
+
+
 async def test_a_recaps_takeaways_discord_fails_are_posted_once_it_answers(world, fake):
     """The recap's notice is posted, then Discord fails its takeaways (a 503): they are
     posted once Discord answers again, after the notice, which is not posted twice; the
