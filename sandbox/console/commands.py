@@ -180,12 +180,13 @@ class Console(SlashCommands):
     def help(self) -> None:
         self.say(HELP)
         self.say("Slash commands:")
-        for name, schema in sorted(self._leaves().items()):
+        for _, schema in sorted(self._leaves().items()):
             usage = " ".join(
-                (f"{p['name']}:<{OPTION_TYPES.get(p['type'], 'value')}>" if p.get("required")
-                 else f"[{p['name']}:]") for p in schema.get("options", []))
+                (f"{self.shown(p)}:<{OPTION_TYPES.get(p['type'], 'value')}>"
+                 if p.get("required") else f"[{self.shown(p)}:]")
+                for p in schema.get("options", []))
             who = "  (Manage Events)" if schema.get("_moderators") else ""
-            self.say(f"  /{name} {usage}".rstrip() + who)
+            self.say(f"  /{' '.join(schema['_shown'])} {usage}".rstrip() + who)
             if schema.get("description"):
                 self.say(f"      {schema['description']}")
 

@@ -22,20 +22,26 @@ class SlashCommands:
     """Console's part that runs slash commands and asks the bot for choices."""
 
     def _leaves(self) -> dict[str, dict[str, Any]]:
-        """Every runnable command ("rsvp join") with its schema (options, description)."""
+        """Every runnable command ("rsvp join") with its schema (options, description), and
+        under "_shown" its words as the typer's client shows them ("管理 名额" in zh-CN)."""
         commands: dict[str, dict[str, Any]] = {}
         for command in [*self.fake.commands(), *self.fake.commands(self.guild)]:
             if command.get("type", 1) != 1:
                 continue
             moderators = command.get("default_member_permissions") not in (None, "0")
-            stack = [((command["name"],), command)]
+            stack = [((command["name"],), (self.shown(command),), command)]
             while stack:
-                words, node = stack.pop()
+                words, shown, node = stack.pop()
                 subs = [o for o in node.get("options", []) if o["type"] in (1, 2)]
                 if not subs:
-                    commands[" ".join(words)] = {**node, "_moderators": moderators}
-                stack += [((*words, s["name"]), s) for s in subs]
+                    commands[" ".join(words)] = {**node, "_moderators": moderators,
+                                                 "_shown": shown}
+                stack += [((*words, s["name"]), (*shown, self.shown(s)), s) for s in subs]
         return commands
+
+    def shown(self, node: dict[str, Any]) -> str:
+        """A command's or option's name as the typer's client shows it."""
+        return self._local_name(node) or node["name"]
 
     def _local_name(self, node: dict[str, Any]) -> str | None:
         """A command's or option's name in the typer's client language, if it has one."""
@@ -64,18 +70,28 @@ class SlashCommands:
             name = " ".join(words[:size])
             if name in leaves:
                 if size < len(words):
-                    options = " ".join(f"{p['name']}:" for p in leaves[name].get("options", []))
-                    raise LineError(f"/{name} takes options as name:value"
+                    options = " ".join(f"{self.shown(p)}:"
+                                       for p in leaves[name].get("options", []))
+                    raise LineError(f"/{' '.join(leaves[name]['_shown'])} takes options as "
+                                    "name:value"
                                     + (f" ({options})" if options else " (it has none)"))
                 return name, leaves[name]
-        prefix = " ".join(words) + " "
-        subs = sorted({n[len(prefix):].split()[0] for n in leaves if n.startswith(prefix)})
+
+        def named_at(depth: int, under: Sequence[str]) -> tuple[tuple[str, ...], list[str]]:
+            """The shown words of `under` (registered words), and the sorted shown names
+            of the commands or groups at `depth` below them."""
+            paths = [(n.split(), leaf["_shown"]) for n, leaf in leaves.items()
+                     if n.split()[:depth] == list(under)]
+            return (tuple(paths[0][1][:depth]) if paths else tuple(under),
+                    sorted({shown[depth] for _, shown in paths}))
+
+        shown, subs = named_at(len(words), words)
         if subs:
-            raise LineError(f"/{' '.join(words)} needs one of: {', '.join(subs)}")
-        tops = sorted({n.split()[0] for n in leaves})
-        if words[0] in tops:
-            subs = sorted(n.split()[1] for n in leaves if n.split()[0] == words[0])
-            raise LineError(f"/{words[0]} has no {words[1]!r}; it has: {', '.join(subs)}")
+            raise LineError(f"/{' '.join(shown)} needs one of: {', '.join(subs)}")
+        shown, subs = named_at(1, words[:1])
+        if subs:
+            raise LineError(f"/{shown[0]} has no {words[1]!r}; it has: {', '.join(subs)}")
+        tops = named_at(0, ())[1]
         raise LineError(f"unknown command /{words[0]}; the bot has "
                         + ", ".join(f"/{t}" for t in tops) + " (help lists them)")
 
@@ -83,18 +99,20 @@ class SlashCommands:
                       raw: dict[str, str]) -> dict[str, Any]:
         """The options as the Discord client would send them, typed by the command's schema."""
         params = {p["name"]: p for p in schema.get("options", [])}
+        command = " ".join(schema.get("_shown", (name,)))
         unknown = sorted(set(raw) - params.keys())
         if unknown:
-            known = ", ".join(f"{p}:" for p in params) or "none"
-            raise LineError(f"/{name} has no option {unknown[0]}: (it has {known})")
+            known = ", ".join(f"{self.shown(p)}:" for p in params.values()) or "none"
+            raise LineError(f"/{command} has no option {unknown[0]}: (it has {known})")
         missing = [p for p, param in params.items() if param.get("required") and p not in raw]
         if missing:
-            raise LineError(f"/{name} needs {missing[0]}:"
-                            f"<{OPTION_TYPES.get(params[missing[0]]['type'], 'value')}>")
+            param = params[missing[0]]
+            raise LineError(f"/{command} needs {self.shown(param)}:"
+                            f"<{OPTION_TYPES.get(param['type'], 'value')}>")
         return {key: self._value(params[key], value) for key, value in raw.items()}
 
     def _value(self, param: dict[str, Any], value: str) -> Any:
-        name, kind = param["name"], param["type"]
+        name, kind = self.shown(param), param["type"]
         if kind in (4, 10):
             try:
                 number: float = int(value) if kind == 4 else float(value)

@@ -310,7 +310,8 @@ async def test_options_are_typed_by_the_commands_schema(console, tmp_path):
     assert announce["channel"].name == "announcements"
 
 
-async def test_a_client_in_chinese_types_the_localized_names_as_discord_takes_them(console):
+async def test_a_client_in_chinese_types_the_localized_names_as_discord_takes_them(console,
+                                                                                 capsys):
     """The bot names commands and options as a Chinese client shows them; typed so, they
     work, as they do in Discord, and so do the registered names."""
     def named(name: str, zh: str, **rest):
@@ -327,9 +328,24 @@ async def test_a_client_in_chinese_types_the_localized_names_as_discord_takes_th
         with pytest.raises(LineError, match="stop here"):
             await console.handle(line)
         assert console.fake.calls[-1] == ("manage capacity", sent)
+    # what is refused is named as that client shows it
+    for line, said in (("/管理", "/管理 needs one of: 名额"),
+                       ("/管理 删除", "/管理 has no '删除'; it has: 名额"),
+                       ("/管理 名额 40",
+                        r"/管理 名额 takes options as name:value \(座位数: 活动:\)"),
+                       ("/管理 名额", "/管理 名额 needs 座位数:<whole number>"),
+                       ("/管理 名额 座位数:0", "座位数 must be between 1 and 500"),
+                       ("/manage capacity x:1", r"/管理 名额 has no option x: \(it has 座位数:, "
+                                                r"活动:\)")):
+        with pytest.raises(LineError, match=f"^{said}"):
+            await console.handle(line)
+    console.help()
+    assert "/管理 名额 座位数:<whole number> [活动:]" in capsys.readouterr().out
     await console.handle("locale en-US")  # another client shows, and takes, English only
     with pytest.raises(LineError, match="unknown command /管理"):
         await console.handle("/管理 名额 座位数:40")
+    with pytest.raises(LineError, match=r"^/manage has no 'delete'; it has: capacity"):
+        await console.handle("/manage delete")
 
 
 async def test_values_discord_s_client_would_not_send_are_refused_in_one_line(console,
