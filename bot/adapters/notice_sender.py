@@ -3,7 +3,9 @@ announcements channel, a DM to a member, a refresh or the cancelled look of the 
 announcements), and whether Discord's answer ends it.
 
 What Discord refuses for good (a 4xx other than 429: sending the same request again
-would be refused again) ends the notice, with one warning. Other failures (5xx, a 429
+would be refused again) ends the notice, with one warning; but a post the bot was not
+allowed to make (403) is tried again, as the permission was taken before the gateway told
+the bot, which then holds the notice until it has a channel. Other failures (5xx, a 429
 discord.py did not wait out, the network) leave it claimed, to be tried again once the
 claim expires, until it is `GIVE_UP_AFTER` old (the notices after it wait meanwhile:
 `bot.adapters.notice_lanes`).
@@ -264,10 +266,12 @@ class NoticeSender:
             if isinstance(payload, RecapPayload):
                 return await self._send_rest(channel, lang, event, notice)
             return True
-        except discord.Forbidden:
-            log.warning("not allowed to post the %s notice of event %s in guild %s",
-                        notice.kind, event.id, notice.guild_id)
-            return True
+        except discord.Forbidden as exc:
+            # The bot's cache showed the channel open to it: the permission (or the bot
+            # itself) was taken away before the gateway said so. Tried again, by then the
+            # channel is known shut and the notice waits for one (`_held_back`), or goes to
+            # the channel the server now gives, rather than being lost.
+            return self._failed(notice, exc, for_good=False)
         except discord.HTTPException as exc:
             if blocked_by_automod(exc) and channel is not None:
                 self.edits.automod.blocked(notice.guild_id, channel.id, event.id, event.title,
@@ -275,11 +279,14 @@ class NoticeSender:
                 return True
             return self._failed(notice, exc)
 
-    def _failed(self, notice: Notice, exc: discord.HTTPException) -> bool:
+    def _failed(self, notice: Notice, exc: discord.HTTPException, *,
+                for_good: bool | None = None) -> bool:
         """Whether a notice Discord did not take is done with (see the module's docstring):
-        one warning line each time, not a traceback, which would say nothing more."""
+        one warning line each time, not a traceback, which would say nothing more.
+        `for_good`: whether the refusal ends it, where the caller knows (else by its
+        status, `refused_for_good`)."""
         said = f"HTTP {exc.status}, code {exc.code}: {exc.text or 'no message'}"
-        if refused_for_good(exc):
+        if refused_for_good(exc) if for_good is None else for_good:
             log.warning("Discord refused the %s notice of event %s in guild %s (%s); "
                         "not sending it again", notice.kind, notice.event_id,
                         notice.guild_id, said)

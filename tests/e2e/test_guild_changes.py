@@ -481,3 +481,34 @@ async def test_an_announcement_hidden_from_the_bot_is_not_edited_into_a_403_at_e
     await until(lambda: edits() == [403, 200], what="the announcement brought up to date")
     [message] = fake.messages(channel)
     assert "47 of 50 seats left" in str(message["embeds"]), message["embeds"]
+
+
+async def test_a_notice_refused_before_the_gateway_tells_of_it_waits_for_the_channel(
+        world, fake):
+    """View Channel is taken from the bot in the announcements channel, and Discord refuses
+    the close's notice there (403) before its CHANNEL_UPDATE reaches the bot, whose cache
+    still shows the channel open to it: the notice is not dropped, but tried again, and
+    posted once the channel is given back."""
+    from sandbox.models import VIEW_CHANNEL
+
+    guild = world.guild
+    channel = guild.channel("announcements")
+    title = "Late Gateway Forum"
+    event_id = await world.import_event(title, capacity=5)
+    bot_member = guild.members[fake.bot_user.id]
+    # denied on Discord, the gateway's word of it not sent yet
+    channel.overwrites.append({"id": str(bot_member.id), "type": 1, "allow": "0",
+                               "deny": str(VIEW_CHANNEL)})
+    first = len(fake.requests)
+    await fake.slash(guild, world.moderator, "manage close", event=str(event_id))
+
+    def posts() -> list[int]:
+        return [r.status for r in fake.requests[first:]
+                if r.method == "POST" and r.path == f"/channels/{channel.id}/messages"]
+    await until(lambda: posts() == [403], what="the notice refused")
+    await asyncio.sleep(1.0)  # the deliverer's answer to it
+    fake.set_overwrite(channel, bot_member)  # given back (the gateway says so)
+    world.expire_claims(event_id)  # (as a minute later)
+    said = f"Registration for **{title}** has been closed by a moderator."
+    await until(lambda: any(m["content"] == said for m in fake.messages(channel)),
+                timeout=20, what="the close's notice posted")
