@@ -28,6 +28,7 @@ try:
     import threading
     from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
     from dataclasses import dataclass, field, replace
+    from datetime import UTC, datetime
     from pathlib import Path
     from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -410,9 +411,13 @@ async def cmd_events(settings: Settings, args: argparse.Namespace) -> int:
     require_database(settings, "the bot's database")
     async with await open_store(settings.database) as store:
         rows = await store.run(store.events.all_events)
+        now = datetime.now(UTC)
         for guild_id, event_id, slug, title in rows:
             event = await store.run(store.events.get_event, guild_id, event_id)
-            state = "open" if event.registration_open else "closed"
+            # as /event list says it: an archived event or one over takes no RSVPs, open
+            # or not
+            state = ("archived" if event.archived else "over" if event.is_over(now)
+                     else "open" if event.registration_open else "closed")
             say(f"{event_id}\t{guild_id}\t{slug}\t{event.confirmed}/{event.capacity} "
                 f"confirmed, {event.waitlisted} waitlisted, {state}\t{shown(title)}")
         if not rows:

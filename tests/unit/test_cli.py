@@ -321,6 +321,28 @@ def test_import_events_and_rsvps(cli, tmp_path):
     assert rows == [["user_id", "name", "status", "position", "joined_at"]]
 
 
+def test_events_says_which_events_are_over_or_archived_as_event_list_does(cli, tmp_path):
+    """An event that has taken place or is archived takes no RSVPs: `events` says so, as
+    `/event list` and the announcement's buttons do, not "open"."""
+    for slug, starts, ends in (("done", "2001-03-01T18:00:00+00:00", None),
+                               ("ended", "2001-03-02T18:00:00+00:00", "2001-03-02T20:00:00+00:00"),
+                               ("coming", "2099-03-01T18:00:00+00:00", None),
+                               ("hidden", "2099-04-01T18:00:00+00:00", None)):
+        folder = tmp_path / "events" / slug
+        shutil.copytree(SAMPLE_DIR, folder)
+        end = f'ends_at = "{ends}"\n' if ends else ""
+        (folder / "event.toml").write_text(
+            f'title = "{slug}"\ncapacity = 5\nstarts_at = "{starts}"\n{end}'
+            'pages = ["announcement.txt"]\n')
+    cli("import", str(tmp_path / "events"), "--guild", "123")
+    with sqlite3.connect(cli.db) as db:
+        db.execute("UPDATE events SET registration_open = 1")
+        db.execute("UPDATE events SET archived = 1 WHERE slug = 'hidden'")
+    rows = [line.split("\t") for line in cli("events").stdout.splitlines()]
+    states = {row[2]: row[3].rsplit(", ", 1)[1] for row in rows}
+    assert states == {"done": "over", "ended": "over", "coming": "open", "hidden": "archived"}
+
+
 def test_listings_show_titles_and_names_without_their_control_characters(cli, tmp_path):
     """`events` and `rsvps` print titles (a moderator types them in Discord, or in an
     event.toml) and members' names at the operator's terminal: an escape sequence in one
