@@ -8,6 +8,7 @@ Not an extension (it has no `setup`); the cogs import it.
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import UTC, tzinfo
@@ -132,10 +133,19 @@ async def _event_choices(interaction: Interaction, current: str
     offered = await index.search(current, archived=command in ARCHIVED_OFFERED, limit=MAX_CHOICES)
     zone = server_zone(await store.run(store.settings.timezone, interaction.guild_id))
     names = [choice_name(listing, zone) for listing in offered]
-    repeated = {name for name, count in Counter(names).items() if count > 1}
+    read = [as_read(name) for name in names]
+    repeated = {name for name, count in Counter(read).items() if count > 1}
     return [app_commands.Choice(name=choice_name(listing, zone, with_id=True)
-                                if name in repeated else name, value=str(listing.id))
-            for listing, name in zip(offered, names, strict=True)]
+                                if seen in repeated else name, value=str(listing.id))
+            for listing, name, seen in zip(offered, names, read, strict=True)]
+
+
+def as_read(name: str) -> str:
+    """A choice's name as a member reads it: two that differ only in how a letter is
+    encoded (é composed, or e and an accent: pages from other systems) or by an invisible
+    character (a zero-width space from a web page) look the same in the list."""
+    composed = unicodedata.normalize("NFC", name)
+    return "".join(ch for ch in composed if unicodedata.category(ch) != "Cf")
 
 
 def choice_name(listing: EventListing | EventTitle, zone: tzinfo, *, with_id: bool = False) -> str:
