@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
+from collections.abc import Iterable
 
 from bot.pages_names import search_text
 from bot.pages_zh import HAN
@@ -97,6 +98,12 @@ _ABOUT = frozenset(["about", "regarding", "concerning"])
 _WORD = re.compile(r"\w[\w\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]*")
 _HAN_RUN = re.compile(f"[{HAN}]+")
 _NOT_HAN = re.compile(f"[^{HAN}]+")
+_ONE_HAN = re.compile(f"[{HAN}]")
+# A page's word as a question's are read: letters and digits, Han text apart (a Chinese
+# page writes "部署THAAD系统", "2019年" with no space between).
+_PAGE_WORD = re.compile(f"[^\\W_{HAN}]+")
+# Full-width letters and digits, as a Chinese keyboard types them ("ＴＨＡＡＤ", "２０１９")
+_FULL_WIDTH = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 
 
 def intents(question: str) -> list[Intent]:
@@ -182,3 +189,46 @@ def han_index(passage: str) -> list[str]:
     simplified characters (`search_text`), whichever script the page is written in."""
     return han_bigrams(search_text(passage))
 
+
+
+def hidden_words(passage: str) -> list[str]:
+    """The words of a passage that a search tokenizer reading it as written does not see as
+    a question's words are read (`search_words`): those written against Han text with no
+    space between ("部署THAAD系统", "2019年"), which it reads as one word with the Han
+    characters, and those in full-width letters or digits ("ＴＨＡＡＤ"), which it reads as
+    letters other than a question's; each as a question's word (NFKC: "THAAD"). The search
+    index keeps them beside the passage, so that a question finds them."""
+    if passage.isascii():
+        return []
+    found = []
+    for word in _PAGE_WORD.finditer(passage):
+        start, end = word.span()
+        if ((start and _ONE_HAN.match(passage, start - 1)) or _ONE_HAN.match(passage, end)
+                or _FULL_WIDTH.search(word[0])):
+            found.append(unicodedata.normalize("NFKC", word[0]))
+    return found
+
+
+def plain_word(word: str) -> str:
+    """A word as the search compares it: in its compatibility form (full-width letters as
+    their own), without accents, casefolded ("Ｚürich" as "zurich")."""
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def word_hits(text: str, words: Iterable[str]) -> list[tuple[int, int]]:
+    """Where `text` has one of a question's `words` (`search_words`), as (start, end), its
+    words read as the search reads them (Han text apart, full-width letters as their own,
+    accents aside: `plain_word`), for an excerpt to mark those its search tokenizer did not
+    ("THAAD" of "部署THAAD系统", "Zürich" asked as "zurich"). A word matches when one of the
+    two, compared, opens the other and is four letters or more, as the stemmers take
+    "cafes" for "Café"."""
+    wanted = {plain_word(word) for word in words}
+    hits = []
+    for word in _PAGE_WORD.finditer(text):
+        plain = plain_word(word[0])
+        if any(plain == asked or (len(min(plain, asked, key=len)) >= 4
+                                  and (plain.startswith(asked) or asked.startswith(plain)))
+               for asked in wanted):
+            hits.append(word.span())
+    return hits

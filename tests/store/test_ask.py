@@ -444,3 +444,49 @@ async def test_words_joined_by_punctuation_are_found_each_on_both_backends(
     found = await store.run(store.search.ask, 1, question, event.id)
     assert [p.source for p in found] == ["page"], question
     assert f"\x02{marked}" in found[0].excerpt, found[0].excerpt
+
+
+# A Chinese page writes Latin names, acronyms and numbers against its characters with no
+# space between, and sometimes in full-width letters and digits, as a Chinese keyboard
+# types them.
+GLUED_PAGE = ("中国反对在韩国部署THAAD系统，并关注Aegis和SM-3拦截弹。2019年美国发布了报告。"
+              "他说ＰＡＣ－３不够，日本也考虑采购ＴＨＡＡＤ。")
+
+
+@pytest.mark.parametrize(("question", "marked"), [
+    ("THAAD", "THAAD"), ("what did they say about thaad?", "THAAD"), ("Aegis", "Aegis"),
+    ("SM-3 interceptors", "SM"), ("2019", "2019"), ("PAC-3", "ＰＡＣ"),
+    ("ＴＨＡＡＤ", "ＴＨＡＡＤ"), ("Pac", "ＰＡＣ"), ("THAAD 报告", "THAAD"),
+])
+async def test_latin_words_a_chinese_page_writes_against_its_characters_are_found(
+        store, question, marked):
+    """Both backends read "部署THAAD系统" as one word, and full-width "ＴＨＡＡＤ" as other
+    letters than "THAAD": a member asking about THAAD, Aegis or 2019 was told nothing on
+    the server's pages matched, on SQLite and on PostgreSQL, whichever way they typed it.
+    Found now, and marked in the excerpt as the page writes it."""
+    event, _ = await store.run(store.events.save_event, 1, EventDraft("g", "Talk", 5), [
+        ("page", make_page(description=GLUED_PAGE))])
+    found = await store.run(store.search.ask, 1, question, event.id)
+    assert [p.source for p in found] == ["page"], question
+    assert f"\x02{marked}\x03" in found[0].excerpt, found[0].excerpt
+
+
+@pytest.mark.sqlite_only
+async def test_search_rows_from_before_the_upgrade_find_the_latin_words_of_chinese_text(
+        store_opener, tmp_path):
+    """An event indexed before the upgrade: its rows are made again, and its glued words
+    found."""
+    path = tmp_path / "glued.sqlite3"
+    async with await store_opener(path) as store:
+        await store.run(store.events.save_event, 1, EventDraft("g", "Talk", 5), [
+            ("page", make_page(description=GLUED_PAGE))])
+        version = await store.run(store.schema.schema_version)
+    conn = sqlite3.connect(path)
+    with conn:  # the rows as an older bot made them: no terms but the text's own
+        conn.execute("UPDATE passages SET han = ''")
+        conn.execute(f"PRAGMA user_version = {version - 1}")
+    conn.close()
+    async with await store_opener(path) as store:
+        [found] = await store.run(store.search.ask, 1, "THAAD")
+        assert "\x02THAAD\x03" in found.excerpt, found.excerpt
+        [found] = await store.run(store.search.ask, 1, "拦截弹")  # its Chinese terms too

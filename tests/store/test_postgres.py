@@ -1164,6 +1164,17 @@ async def test_search_rows_from_before_the_upgrade_read_punctuation_as_spaces(bl
             assert [p.event_id for p in found] == [1], question
 
 
+async def test_search_rows_from_before_the_upgrade_find_the_latin_words_of_chinese_text(
+        blank_url):
+    # before migration 43: "部署THAAD系统" was one token, "ＴＨＡＡＤ" other letters
+    await one_passage_before(blank_url, "regexp_replace(text",
+                             "中国反对部署THAAD系统，日本考虑采购ＰＡＣ３。")
+    async with await open_store(blank_url) as store:
+        for question in ("THAAD", "PAC3"):
+            found = await store.run(store.search.ask, 5, question)
+            assert [p.event_id for p in found] == [1], question
+
+
 async def test_a_database_not_in_utf8_is_refused_in_one_line(postgres_cluster):
     """Its text cannot hold Chinese pages, and migration 26's accent folding cannot run
     there: the bot says what to do instead of failing half-way through an upgrade."""

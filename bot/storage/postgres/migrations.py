@@ -48,6 +48,18 @@ PUNCTUATION = "".join(ch for ch in map(chr, range(0x21, 0x7F)) if not ch.isalnum
 FOLD_AND_SPACE_SQL = ("'{}', '{}'".format(
     (ACCENTED + PUNCTUATION + COMBINING_MARKS).replace("'", "''"),
     UNACCENTED + " " * len(PUNCTUATION)))
+# Full-width forms (U+FF01 to U+FF5E, as a Chinese keyboard types them): letters and digits
+# read as their own, the rest as spaces, as ASCII punctuation is (migration 43).
+FULL_WIDTH = "".join(map(chr, range(0xFF01, 0xFF5F)))
+_WIDE_AS = "".join(chr(code - 0xFEE0) if chr(code - 0xFEE0).isalnum() else " "
+                   for code in range(0xFF01, 0xFF5F))
+# translate()'s last two arguments: as FOLD_AND_SPACE_SQL, and full-width forms folded
+FOLD_WIDE_SQL = ("'{}', '{}'".format(
+    (ACCENTED + PUNCTUATION + FULL_WIDTH + COMBINING_MARKS).replace("'", "''"),
+    UNACCENTED + " " * len(PUNCTUATION) + _WIDE_AS))
+# Han characters (`bot.pages_zh.HAN` as migration 43 reads them, which the search rows'
+# words leave to their `han` terms), for a regular expression's brackets
+HAN_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # The text search configuration of the search rows and questions (migration 28): PostgreSQL's
 # 'english' with its stemmer but without its stopwords, for which words a question leaves
 # out is the bot's own rule (`bot.questions.STOPWORDS`), as on SQLite, whose tokenizer
@@ -448,6 +460,17 @@ MIGRATIONS: dict[int, str] = {
     ALTER TABLE passages ADD COLUMN words TSVECTOR
         GENERATED ALWAYS AS (to_tsvector('{SEARCH_CONFIG}',
                                          translate(text, {FOLD_AND_SPACE_SQL}))) STORED;
+    CREATE INDEX passages_by_words ON passages USING gin (words);
+    """,
+    # 43: the search rows read Han text as spaces (it is searched by the `han` terms) and
+    # full-width letters and digits as their own (FOLD_WIDE_SQL), so that the words a
+    # Chinese page writes against its characters ("部署THAAD系统", which the parser read as
+    # one token) or in full width ("ＴＨＡＡＤ") are found, as on SQLite (43).
+    43: f"""
+    ALTER TABLE passages DROP COLUMN words;
+    ALTER TABLE passages ADD COLUMN words TSVECTOR
+        GENERATED ALWAYS AS (to_tsvector('{SEARCH_CONFIG}', translate(
+            regexp_replace(text, '[{HAN_RANGES}]', ' ', 'g'), {FOLD_WIDE_SQL}))) STORED;
     CREATE INDEX passages_by_words ON passages USING gin (words);
     """,
 }

@@ -10,12 +10,13 @@ folded (a generated tsvector with a GIN index; "ambiguity" finds "ambiguities" a
 proportion to the text that matched); excerpts come from `ts_headline`, built only for
 the rows kept. Han text has no spaces, so each passage also keeps its two-character terms
 in simplified characters (`han_index`, GIN indexed): a Chinese question in either script
-matches a passage sharing one of its terms, as on SQLite.
+matches a passage sharing one of its terms, as on SQLite. The tsvector reads Han text as
+spaces and full-width letters and digits as their own (migration 43), so that the words
+a Chinese page writes against its characters ("部署THAAD系统") or in full width are found.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 import asyncpg
@@ -32,12 +33,7 @@ from bot.storage.postgres.migrations import (
     UNACCENTED,
 )
 from bot.storage.postgres.session import Repository
-from bot.storage.sqlite.search import (
-    han_excerpt,
-    marked_excerpt,
-    per_term,
-    search_rows,
-)
+from bot.storage.sqlite.search import marked_or, per_term, search_rows
 
 # ts_rank_cd's normalisation 1 (rank / (1 + log of the passage's length)) comes closest to
 # SQLite's BM25 on the bundled event: the same best passage for 18 of 20 sample questions,
@@ -48,7 +44,6 @@ HEADLINE = (f"StartSel={MATCH_START}, StopSel={MATCH_END}, MaxWords=48, MinWords
             " ShortWord=0, HighlightAll=false")
 # A question's words fold their accents as the rows' words do (migration 26).
 UNACCENT = str.maketrans(ACCENTED, UNACCENTED, COMBINING_MARKS)
-_WORD = re.compile(r"\w+")
 
 
 class PostgresSearch(Repository):
@@ -101,25 +96,12 @@ class PostgresSearch(Repository):
                 *each[0], *each[1])
         wanted, asked = frozenset(terms), frozenset(search_words(read.translate(UNACCENT)))
         return [Passage(r["event_id"], r["title"], r["source"], r["text"],
+                        # `ts_headline` reads the text as written, where the search reads
+                        # it folded: a word asked without its accents ("zurich" for
+                        # "Zürich"), or written against Han text, is marked here
                         r["excerpt"] if MATCH_START in r["excerpt"]
-                        else han_excerpt(r["text"], wanted) if wanted
-                        else marked_excerpt(r["text"], _accented_hits(r["text"], asked)))
+                        else marked_or(r["excerpt"], r["text"], wanted, asked))
                 for r in rows]
-
-
-def _accented_hits(text: str, asked: frozenset[str]) -> list[tuple[int, int]]:
-    """Where the passage has a word asked without its accents ("zurich" for "Zürich"),
-    which `ts_headline` does not mark: it reads the text as written, where the search
-    reads it folded. A word matches when one of the two, folded, opens the other and is
-    four letters or more ("cafes" and "Café", as the stemmer takes them)."""
-    hits = []
-    for word in _WORD.finditer(text):
-        plain = word.group().translate(UNACCENT).casefold()
-        if any(plain == wanted or (len(min(plain, wanted, key=len)) >= 4
-                                   and (plain.startswith(wanted) or wanted.startswith(plain)))
-               for wanted in asked):
-            hits.append(word.span())
-    return hits
 
 
 def tsquery_text(question: str) -> str:

@@ -565,10 +565,22 @@ MIGRATIONS: tuple[str, ...] = (
     # this one on, as SQLite's tokenizer always has ("F-35" is "f" and "35"); the number
     # keeps the two backends' versions in step.
     "SELECT 1",
+    # 43: the search rows keep, beside their Han terms, the words of their text that the
+    # tokenizer reads otherwise than a question's (`bot.questions.hidden_words`): written
+    # against Han text ("部署THAAD系统" is one token to it) or in full-width letters
+    # ("ＴＨＡＡＤ"). The table is made anew, and the code fills it again (PASSAGES_REBUILT).
+    """
+    DROP TABLE passages;
+    CREATE VIRTUAL TABLE passages USING fts5 (
+        text, han, scope, event_id UNINDEXED, source UNINDEXED,
+        tokenize = 'porter unicode61 remove_diacritics 2'
+    );
+    INSERT INTO passages (passages, rank) VALUES ('rank', 'bm25(1.0, 1.0, 0.0)');
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
 # An upgrade from before this migration ends with the code filling the search table
-# again: what its rows hold changed here (and at 10).
-PASSAGES_REBUILT = 25
+# again: what its rows hold changed here (and at 10 and 25).
+PASSAGES_REBUILT = 43
 DAYS_IN_ZONES = 14  # after this one, the code fills in the all-day events' offsets

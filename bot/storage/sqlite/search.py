@@ -11,7 +11,14 @@ from bot.errors import InvalidValue
 from bot.i18n import N_
 from bot.models import MATCH_END, MATCH_START, Passage
 from bot.pages_names import search_text
-from bot.questions import han_index, han_terms, words_and_topic
+from bot.questions import (
+    han_index,
+    han_terms,
+    hidden_words,
+    search_words,
+    word_hits,
+    words_and_topic,
+)
 from bot.storage.sqlite.session import Repository
 
 # Search rows are at most this long, and each text (a description, a bio...) gives at
@@ -42,7 +49,11 @@ ASKED_TABLES = (
     " content = 'asked_rows', content_rowid = 'id',"
     " tokenize = 'porter unicode61 remove_diacritics 2')",
 )
-HAN_EXCERPT = 160  # characters of a passage shown around its first Chinese match
+# The columns a question's words are looked for in: the passage, and the words of it its
+# tokenizer reads otherwise, kept beside its Han terms (`bot.questions.hidden_words`:
+# "THAAD" of "部署THAAD系统", "ＴＨＡＡＤ").
+WORD_COLUMNS = "{text han}"
+HAN_EXCERPT = 160  # characters of a passage shown around its first match marked here
 _WORD = re.compile(r"\S+")
 # Texts up to this long keep their search rows in a small cache: the sample events say the
 # same in every new server, and splitting them was 40% of saving one there.
@@ -69,7 +80,8 @@ class SqliteSearch(Repository):
         scope = f"{guild_tag(guild_id)} {event_tag(event_id)}"
         db.executemany(
             "INSERT INTO passages (text, han, scope, event_id, source) VALUES (?, ?, ?, ?, ?)",
-            [(passage, " ".join(han), scope, event_id, source) for passage, han, source in rows])
+            [(passage, " ".join([*han, *hidden_words(passage)]), scope, event_id, source)
+             for passage, han, source in rows])
 
     def ask(self, guild_id: int, question: str, event_id: int | None = None,
             limit: int = 3) -> list[Passage]:
@@ -83,7 +95,7 @@ class SqliteSearch(Repository):
         if not words and not han:
             raise InvalidValue(N_("ask with a few words about the event, e.g. "
                                   "'what did they say about missile defense?'"))
-        match = " OR ".join(([f"text : ({words})"] if words else [])
+        match = " OR ".join(([f"{WORD_COLUMNS} : ({words})"] if words else [])
                             + ([f"han : ({han})"] if han else []))
         # Each term's newest matches in scope (`per_term`), found in rowid order (FTS5
         # stops at the limit), are copied to tables of this connection's own and ranked
@@ -112,10 +124,10 @@ class SqliteSearch(Repository):
                 " JOIN events e ON e.id = r.event_id"
                 " WHERE asked MATCH ? AND e.guild_id = ? ORDER BY asked.rank LIMIT ?",
                 (match, guild_id, limit))
-        terms = frozenset(han_terms(question))
+        terms, asked = frozenset(han_terms(question)), search_words(question)
         return [Passage(r["event_id"], r["title"], r["source"], r["text"],
-                        r["excerpt"] if MATCH_START in r["excerpt"] or not terms
-                        else han_excerpt(r["text"], terms))
+                        r["excerpt"] if MATCH_START in r["excerpt"]
+                        else marked_or(r["excerpt"], r["text"], terms, asked))
                 for r in rows]
 
     def unindex_event(self, event_id: int) -> None:
@@ -145,7 +157,7 @@ def term_matches(question: str) -> list[str]:
     two-character Han term."""
     words, topic = words_and_topic(question)
     required = f" AND ({any_of(topic)})" if topic else ""
-    return ([f'text : ("{word}"{required})' for word in words]
+    return ([f'{WORD_COLUMNS} : ("{word}"{required})' for word in words]
             + [f'han : "{term}"' for term in han_terms(question)])
 
 
@@ -216,15 +228,22 @@ def split_passages(text: str, most: int | None = None) -> list[str]:
     return list(passages)[:most]
 
 
-def han_excerpt(text: str, terms: frozenset[str]) -> str:
-    """The stretch of a passage around its first two-character term of `terms` (in
-    simplified characters, as `han_terms` gives them), every such term in it marked,
-    whichever script the passage is in. FTS5's snippet marks tokens, and a run of Han text
-    is one token to it, so Chinese matches are marked here (a passage is at most
-    PASSAGE_CHARS)."""
+def han_hits(text: str, terms: frozenset[str]) -> list[tuple[int, int]]:
+    """Where `text` has one of the two-character `terms` (in simplified characters, as
+    `han_terms` gives them), as (start, end), whichever script it is in. FTS5's snippet
+    marks tokens, and a run of Han text is one token to it, so Chinese matches are marked
+    here (a passage is at most PASSAGE_CHARS)."""
     plain = search_text(text)  # the same length: positions in it are positions in `text`
-    return marked_excerpt(text, [(i, i + 2) for i in range(len(plain) - 1)
-                                 if plain[i:i + 2] in terms])
+    return [(i, i + 2) for i in range(len(plain) - 1) if plain[i:i + 2] in terms]
+
+
+def marked_or(shown: str, text: str, terms: frozenset[str], words: Iterable[str]) -> str:
+    """The excerpt of a passage whose excerpt from the search (`shown`) marks nothing: the
+    stretch around the first of its Han `terms` or `words` asked (`word_hits`: those its
+    tokenizer did not read as asked, such as "THAAD" in "部署THAAD系统"), each marked; `shown`
+    where it has none of them."""
+    hits = sorted([*han_hits(text, terms), *word_hits(text, words)])
+    return marked_excerpt(text, hits) if hits else shown
 
 
 def marked_excerpt(text: str, hits: list[tuple[int, int]]) -> str:
