@@ -61,6 +61,11 @@ discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
 EXTENSIONS = ("cogs.events", "cogs.rsvp", "cogs.manage", "cogs.announcements", "cogs.reminders",
               "cogs.retention")
 SYNC_HASH_KEY = "commands_hash"
+# The meta key of the wall clock's looks kept for later processes (`WallClock.kept_in`), and
+# how often a running process keeps its own: a step ahead is known for one against any look
+# kept before it, however old (within `clock.KEPT_FOR`).
+CLOCK_KEY = "wall_clock"
+CLOCK_KEPT_EVERY = 300.0
 # Servers given the sample events in one database call at start: enough that they share
 # a commit, few enough (about 50 ms here) that a command's database call waiting behind
 # one batch still answers well within Discord's 3 s.
@@ -161,6 +166,7 @@ class EventBot(commands.Bot):
         # with READY, and the commands are synced then, once (`_sync_at_ready`)
         self.application_unknown = False
         self._sync_at_ready_task: asyncio.Task[None] | None = None
+        self._clock_task: asyncio.Task[None] | None = None  # `_keep_clock`
         self._closing = False
 
     @property
@@ -198,6 +204,9 @@ class EventBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         pace_session(self.http, self.pace)  # (the session is made at each login)
+        if self._clock_task is None:  # before anything goes by the clock (the cogs' tasks)
+            await self._resume_clock()
+            self._clock_task = asyncio.create_task(self._keep_clock(), name="clock-keeper")
         if self._set_up_task is None:  # setup_hook runs again when a login is retried
             self._set_up_task = asyncio.create_task(self._set_up_queued_guilds(),
                                                     name="guild-set-up")
@@ -214,6 +223,32 @@ class EventBot(commands.Bot):
         # walk all of it every few thousand interactions, only walk what came after.
         gc.collect()
         gc.freeze()
+
+    async def _resume_clock(self) -> None:
+        """Started while the wall clock is stepped ahead of the time that passed since an
+        earlier process of this machine's boot looked at it: that step is not trusted here
+        either (`WallClock.resume`)."""
+        try:
+            self.wall_clock.resume(await self.store.run(self.store.settings.get_meta,
+                                                        CLOCK_KEY))
+        except Exception:  # the first look stands, as without a kept one
+            log.exception("could not read the wall clock's look kept by an earlier process")
+
+    async def _keep_clock(self) -> None:
+        """Keep the wall clock's last sound look in the database every CLOCK_KEPT_EVERY
+        seconds, for the processes started after this one (`_resume_clock`)."""
+        store = self.store
+        while True:
+            try:
+                kept = self.wall_clock.kept_in(await store.run(store.settings.get_meta,
+                                                               CLOCK_KEY))
+                if kept is None:  # a machine without a boot id: nothing to resume from
+                    return
+                await store.run(store.settings.set_meta, CLOCK_KEY, kept)
+            except Exception as exc:
+                log.warning("could not keep the wall clock's look in the database (%s); "
+                            "trying again in %.0f s", exc, CLOCK_KEPT_EVERY)
+            await asyncio.sleep(CLOCK_KEPT_EVERY)
 
     async def load_commands(self) -> None:
         """The cogs, and the translator that gives their commands each shipped language's
@@ -331,7 +366,7 @@ class EventBot(commands.Bot):
 
     async def close(self) -> None:
         self._closing = True
-        for task in (self._set_up_task, self._sync_at_ready_task):
+        for task in (self._set_up_task, self._sync_at_ready_task, self._clock_task):
             if task is not None and not task.done():
                 await stop_task(task)
         await super().close()

@@ -394,3 +394,33 @@ async def test_a_removal_and_a_deletion_during_a_step_forward_tell_the_members(w
         step_clock("+0")
     assert [m for m in fake.dms(seated) if "removed your RSVP" in m["content"]
             and title in m["content"]], world.bot.describe()
+
+
+async def test_a_restart_during_a_step_forward_sends_no_reminder_early(world, fake):
+    """A member is confirmed for an event three days away. The wall clock steps 50 hours
+    ahead, and the bot is restarted meanwhile (a deploy, a crash, an operator who saw the
+    clock wrong): the new process, on the same machine, sends no reminder two days early
+    either, nor records one as sent; once the clock is set right, the reminder waits for
+    its time. Before, the new process took its first look at the clock as sound, and the
+    day-before reminder went out at once, never at its time."""
+    guild, title = world.guild, "Reminder Across A Restart"
+    event_id = await world.import_event(title, capacity=5, starts_at=in_hours(72))
+    member = world.member("reminded across a restart")
+    joined = await fake.slash(guild, member, "rsvp join", event=str(event_id))
+    assert "confirmed" in joined.content, joined
+    try:
+        step_clock("+50h")
+        await wake_the_scheduler(world, fake, "restart step waker")
+        await world.restart_bot()
+        await wake_the_scheduler(world, fake, "restarted step waker")
+        with pytest.raises(AssertionError):  # (a reminder sent would end the wait)
+            await until(lambda: reminders_to(fake, member, title), timeout=3.0)
+        assert world.query("SELECT count(*) FROM reminders_sent WHERE event_id = ?",
+                           (event_id,)) == [(0,)]
+    finally:
+        step_clock("+0")
+    await wake_the_scheduler(world, fake, "restart set right waker")
+    await asyncio.sleep(1.0)
+    assert reminders_to(fake, member, title) == [], world.bot.describe()
+    assert world.query("SELECT count(*) FROM reminders_sent WHERE event_id = ?",
+                       (event_id,)) == [(0,)]
