@@ -192,12 +192,14 @@ class World:
     def dump(self) -> list[str]:
         """The whole database as SQL, to compare before and after a refused command; the
         members' client languages, which every interaction may record, are left out, with
-        the commit stamp their writes leave (`bot.storage.sqlite.session.COMMIT_STAMP`)."""
+        the commit stamp their writes leave (`bot.storage.sqlite.session.COMMIT_STAMP`), and
+        the wall clock's look a running bot keeps (`bot.app.CLOCK_KEY`)."""
         conn = sqlite3.connect(self.db_path)
         try:
             return [line for line in conn.iterdump()
                     if not line.startswith(('INSERT INTO "member_locales"',
-                                            """INSERT INTO "meta" VALUES('commit_stamp',"""))]
+                                            """INSERT INTO "meta" VALUES('commit_stamp',""",
+                                            """INSERT INTO "meta" VALUES('wall_clock',"""))]
         finally:
             conn.close()
 
