@@ -205,7 +205,8 @@ class EditModal(discord.ui.Modal):
     """`/manage edit`: the event's title, start, end, venue and link, filled in as they
     are. An emptied end, venue or link clears it; an emptied title or start is refused.
     A field left as shown keeps the event's value at submission (even a time in the past:
-    a recap's date), which another moderator may have changed since the form opened.
+    a recap's date), which another moderator may have changed since the form opened; an
+    end left as shown moves with a start moved, the event keeping its length.
 
     Each form has a custom id of its own: discord.py holds one form per custom id, so two
     moderators' forms for one event would share one, and one submission would be read by
@@ -271,10 +272,12 @@ class EditModal(discord.ui.Modal):
         typed = self.end_input.value.strip()
         if typed == self.shown_end and self.start_kept():
             return current.ends_at
-        if (typed == self.shown_end and start.all_day and current.all_day
+        if (typed == self.shown_end and start.all_day == current.all_day
                 and start.starts_at is not None and current.starts_at is not None
                 and current.ends_at is not None):
-            # An all-day event shows no end: moved, it keeps its number of days.
+            # Moved with its end left as shown, it keeps its length, as in a calendar:
+            # the end shown is the old one (a timed event moved a day sooner would last
+            # 26 hours), and an all-day event shows none (it keeps its number of days).
             return start.starts_at + (current.ends_at - current.starts_at)
         if not typed:
             if start.all_day and start.starts_at is not None:

@@ -731,6 +731,25 @@ async def test_a_multi_day_event_moved_with_the_form_keeps_its_number_of_days(wo
     assert "Tuesday, May 13, 2031 – Thursday, May 15, 2031" in info, info
 
 
+async def test_a_timed_event_moved_with_the_form_keeps_its_length(world, fake):
+    """A two-hour event moved a day sooner, its end left as the form shows it, stays two
+    hours long, as a calendar's does (it used to keep its old end: 26 hours, joinable
+    until then); an end typed anew is the one taken."""
+    event_id = await world.import_event("Moved Evening Talk", capacity=5,
+                                        starts_at="2031-05-06 18:00", ends_at="2031-05-06 20:00")
+    first, ends, all_day = event_times(world, event_id)[:3]
+    assert all_day == 0 and ends - first == 2 * 3600
+    opened = await fake.slash(world.guild, world.moderator, "manage edit", event=str(event_id))
+    moved = await fake.submit_modal(opened, {"start": "2031-05-05 18:00"})
+    assert moved.ephemeral and "Updated **Moved Evening Talk**" in moved.content, moved.content
+    starts, ends, _ = event_times(world, event_id)[:3]
+    assert starts == first - 86400 and ends - starts == 2 * 3600
+    opened = await fake.slash(world.guild, world.moderator, "manage edit", event=str(event_id))
+    await fake.submit_modal(opened, {"start": "2031-05-05 17:00", "end": "2031-05-05 21:00"})
+    starts, ends, _ = event_times(world, event_id)[:3]
+    assert ends - starts == 4 * 3600
+
+
 async def test_a_pages_run_of_days_is_not_over_on_its_second_day(world, fake):
     """A page's "June 1, 2026 - June 3, 2026" is a three-day event, not its first day alone
     (which was over, refusing joins, on the second). Yesterday to tomorrow in UTC: whatever
