@@ -24,6 +24,20 @@ class RegistrationChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class ConfirmedAgain:
+    """A member already confirmed asked for their seat again (Join, `/rsvp join`), holding
+    the roles `role_ids` as their interaction shows them: one who left the server and came
+    back has none of their roles, the event's attendee role included, which the bot still
+    counts them as holding (it hears of no member leaving or joining). Emitted only for
+    a join that changed nothing, not on the hot path of a new seat."""
+
+    guild_id: int
+    event_id: int
+    user_id: int
+    role_ids: frozenset[int]
+
+
+@dataclass(frozen=True, slots=True)
 class PromotionTold:
     """A member's promotion notice is done with (its DM sent, or given up): their reminder,
     which waits for it (`bot.storage.reminder_walk.PROMOTION_FIRST`), is due now."""

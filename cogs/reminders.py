@@ -68,6 +68,7 @@ from bot.models import DueReminder
 from bot.reminders import is_reminder_of, reminder_dm
 from bot.signals import (
     AttendeeRoleChanged,
+    ConfirmedAgain,
     GuildDataDeleted,
     PromotionTold,
     RegistrationChanged,
@@ -128,6 +129,7 @@ class Reminders(commands.Cog):
         self.bot.signals.subscribe(AttendeeRoleChanged, self._on_attendee_role_changed)
         self.bot.signals.subscribe(RemindersChanged, self._on_reminders_changed)
         self.bot.signals.subscribe(PromotionTold, self._on_promotion_told)
+        self.bot.signals.subscribe(ConfirmedAgain, self._on_confirmed_again)
         self.bot.signals.subscribe(GuildDataDeleted, self._on_guild_data_deleted)
         self._scheduler = asyncio.create_task(self._run(), name="reminders")
 
@@ -136,6 +138,7 @@ class Reminders(commands.Cog):
         self.bot.signals.unsubscribe(AttendeeRoleChanged, self._on_attendee_role_changed)
         self.bot.signals.unsubscribe(RemindersChanged, self._on_reminders_changed)
         self.bot.signals.unsubscribe(PromotionTold, self._on_promotion_told)
+        self.bot.signals.unsubscribe(ConfirmedAgain, self._on_confirmed_again)
         self.bot.signals.unsubscribe(GuildDataDeleted, self._on_guild_data_deleted)
         unsynced = self.roles.unsynced()  # before the syncs under way end: they are cut short
         if self._scheduler is not None:
@@ -185,6 +188,10 @@ class Reminders(commands.Cog):
 
     def _on_promotion_told(self, signal: PromotionTold) -> None:
         self._wake.set()  # the promoted member's reminder waited for that DM
+
+    def _on_confirmed_again(self, signal: ConfirmedAgain) -> None:
+        self.roles.confirmed_again(signal.guild_id, signal.event_id, signal.user_id,
+                                   signal.role_ids)
 
     def _on_guild_data_deleted(self, signal: GuildDataDeleted) -> None:
         """The server's events are gone, and with them all the roles know of them."""

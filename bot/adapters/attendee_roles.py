@@ -167,6 +167,19 @@ class AttendeeRoles:
         if key not in self._syncers:
             self._syncers[key] = asyncio.create_task(self._sync_loop(key))
 
+    def confirmed_again(self, guild_id: int, event_id: int, user_id: int,
+                        role_ids: frozenset[int]) -> None:
+        """A confirmed member asked for their seat again, holding `role_ids`: one counted
+        as holding the event's role who does not (they left the server and came back, and
+        Discord gave them none of their roles back; the bot hears of no member coming or
+        going) is given it again by the next sync, as a grant not known to have gone
+        through is (`_ungiven`). Nothing is asked of Discord for one who holds it."""
+        held = self._holders.get(event_id)
+        if held is None or held[0] in role_ids or user_id not in held[1]:
+            return
+        self._ungiven.setdefault(event_id, set()).add(user_id)
+        self.registration_changed(guild_id, event_id)
+
     def role_changed(self, guild_id: int, event_id: int) -> None:
         """`/manage role` set, changed, repeated or cleared the role, or the event was
         deleted: compared at once, even while grants wait after a refusal."""

@@ -20,8 +20,10 @@ from bot.flows import registration
 from bot.flows.events import parse_event_id
 from bot.i18n import Language, language
 from bot.models import Event, EventSummary, Joined
+from bot.registration import JoinOutcome
 from bot.render import clip, safe
 from bot.render_replies import archived_line, cancel_reply, join_reply
+from bot.signals import ConfirmedAgain
 from bot.tree import (
     Unreadable,
     answer_in_time,
@@ -55,9 +57,17 @@ async def joining(interaction: Interaction, event_id: int) -> Joined:
     """The member's join of the event: the join itself reads the event (EventNotFound
     outside this server; an archived one refuses it), so it needs no lookup first."""
     bot = interaction.client
-    return await registration.join(bot.store, bot.registration_changed,
-                                   guild_id_of(interaction), event_id, interaction.user.id,
-                                   interaction.user.display_name)
+    guild_id = guild_id_of(interaction)
+    member = interaction.user
+    joined = await registration.join(bot.store, bot.registration_changed, guild_id, event_id,
+                                     member.id, member.display_name)
+    if (joined.result.outcome is JoinOutcome.ALREADY_CONFIRMED
+            and isinstance(member, discord.Member)):
+        # Pressed again by a confirmed member: the roles they hold now say whether they
+        # came back to the server without the event's attendee role (`ConfirmedAgain`).
+        bot.signals.emit(ConfirmedAgain(guild_id, event_id, member.id,
+                                        frozenset(role.id for role in member.roles)))
+    return joined
 
 
 async def reply_joined(interaction: Interaction, joined: Joined) -> None:

@@ -1,0 +1,47 @@
+"""Members leaving the server and coming back, and the bot removed from it and invited
+back, while they hold RSVPs: through the real bot process."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import until
+from tests.e2e.test_reminders_roles_schedules import role_the_bot_may_give
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+async def test_a_confirmed_member_back_in_the_server_gets_the_role_again_on_joining(
+        world, fake):
+    """A confirmed member leaves the server (their seat stays theirs) and comes back:
+    Discord gives a member who comes back none of their roles, so they are without the
+    event's attendee role (and the channel it opens to them). Pressing Join again, as a
+    member who finds it missing does, gives it back; the reply still says they are
+    confirmed, and nobody else's role is asked for again."""
+    guild = world.guild
+    role = await role_the_bot_may_give(world, fake, "Attendee Back Again")
+    event_id = await world.import_event("Homecoming Dialogue", capacity=3)
+    await fake.slash(guild, guild.owner, "manage role", role=role, event=str(event_id))
+    member, other = world.member("homecomer"), world.member("stayer")
+    for m in (member, other):
+        joined = await fake.slash(guild, m, "rsvp join", event=str(event_id))
+        assert "confirmed" in joined.content, joined
+    await until(lambda: role in member.roles and role in other.roles, what="the roles given")
+
+    fake.remove_member(guild, member)
+    back = fake.add_member(guild, user=member.user)
+    assert role not in back.roles  # as on Discord: a member who comes back has no roles
+    first = len(fake.requests)
+    again = await fake.slash(guild, back, "rsvp join", event=str(event_id))
+    assert again.ephemeral and "already confirmed" in again.content, again
+    await until(lambda: role in back.roles, what="the role given again")
+    grants = [r.path for r in fake.requests[first:] if r.method == "PUT" and "/roles/" in r.path]
+    assert grants == [f"/guilds/{guild.id}/members/{back.id}/roles/{role.id}"], grants
+    assert world.query("SELECT user_id, status FROM rsvps WHERE event_id = ? ORDER BY seq",
+                       (event_id,)) == [(member.id, "confirmed"), (other.id, "confirmed")]
+
+    # Joining again with the role there asks Discord nothing.
+    first = len(fake.requests)
+    again = await fake.slash(guild, back, "rsvp join", event=str(event_id))
+    assert "already confirmed" in again.content, again
+    assert not [r for r in fake.requests[first:] if "/roles/" in r.path]
