@@ -12,7 +12,8 @@ claim expires, until it is `GIVE_UP_AFTER` old (the notices after it wait meanwh
 
 A promotion's DM first asks Discord whether the member is still in the server: one who
 left is passed over, their seat going on to the next on the waitlist
-(`registration.pass_on_departed_seat`).
+(`registration.pass_on_departed_seat`). A DM for a member of a server that removed the bot
+waits for it to be invited back.
 
 A notice written before this process started may be one a database restored from an
 older copy brought back after it went out (the copy was taken between its writing and
@@ -54,7 +55,7 @@ from bot.adapters.missing_routes import (
 from bot.adapters.role_changes import allowed_by, my_roles
 from bot.adapters.said_before import HistoryHidden, said_since
 from bot.adapters.scheduled_events import follow_change, start_on_discord
-from bot.app import EventBot
+from bot.app import EventBot, out_of_server
 from bot.errors import EventNotFound
 from bot.flows import registration
 from bot.i18n import Language, language
@@ -93,6 +94,9 @@ if TYPE_CHECKING:
     from bot.adapters.announcement_edits import AnnouncementEdits
 
 log = logging.getLogger(__name__)
+# The notices DMed to one member: they wait for a server that removed the bot to invite it
+# back
+MEMBER_DMS = (PromotedPayload, RemovedPayload, ChangedDmPayload, CancelledPayload)
 UNKNOWN_MEMBER = 10007  # Discord's error code: not (or no longer) a member of the server
 
 
@@ -161,6 +165,12 @@ class NoticeSender:
             self.bot.registration_changed(notice.guild_id, notice.event_id)
             await self._follow_discord_event(notice, payload)
             return True
+        if isinstance(payload, MEMBER_DMS) and out_of_server(self.bot, notice.guild_id):
+            # Its members may still use the bot's commands there; Discord will not say
+            # whether they are still members, and lets the bot DM only those it shares a
+            # server with: the DM waits for the bot to be invited back, as the server's
+            # channel notices do.
+            return self._waits(notice, "the bot is still out of the server")
         if isinstance(payload, CancelledPayload | DeletedPayload):  # the event is gone:
             try:                                                    # the payload says all
                 if isinstance(payload, CancelledPayload):
@@ -190,11 +200,10 @@ class NoticeSender:
                 try:
                     left = await has_left(self.bot, notice.guild_id, payload.user_id)
                 except discord.Forbidden as exc:  # 50001 Missing Access: removed from it
-                    log.warning("Discord would not say whether user %s is still in guild %s "
-                                "(HTTP %s, code %s: %s); their promotion DM for event %s is "
-                                "not sent", payload.user_id, notice.guild_id, exc.status,
-                                exc.code, exc.text or "no message", event.id)
-                    return True
+                    log.info("Discord would not say whether user %s is still in guild %s "
+                             "(HTTP %s, code %s: %s)", payload.user_id, notice.guild_id,
+                             exc.status, exc.code, exc.text or "no message")
+                    return self._waits(notice, "the bot is still out of the server")
                 if left and not event.is_over(self.bot.wall_clock.trusted()):
                     if await registration.pass_on_departed_seat(
                             self.bot.store, self.bot.registration_changed, notice.guild_id,
@@ -278,6 +287,16 @@ class NoticeSender:
                                            f"{notice.kind} notice", exc)
                 return True
             return self._failed(notice, exc)
+
+    def _waits(self, notice: Notice, why: str) -> bool:
+        """Whether a notice that cannot go out yet is done with: left claimed (False), it
+        is tried again once its claim expires, until `GIVE_UP_AFTER` after it was written;
+        then given up, with a warning saying `why`."""
+        if not self.too_old(notice):
+            return False
+        log.warning("giving up the %s notice of event %s in guild %s, written %s: %s",
+                    notice.kind, notice.event_id, notice.guild_id, when_written(notice), why)
+        return True
 
     def _failed(self, notice: Notice, exc: discord.HTTPException, *,
                 for_good: bool | None = None) -> bool:

@@ -3,6 +3,8 @@ back, while they hold RSVPs: through the real bot process."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from tests.e2e.conftest import until
@@ -45,3 +47,35 @@ async def test_a_confirmed_member_back_in_the_server_gets_the_role_again_on_join
     again = await fake.slash(guild, back, "rsvp join", event=str(event_id))
     assert "already confirmed" in again.content, again
     assert not [r for r in fake.requests[first:] if "/roles/" in r.path]
+
+
+async def test_a_member_promoted_while_the_bot_is_out_of_the_server_hears_once_it_is_back(
+        world, fake):
+    """The bot is removed from the server, whose members still use its commands: a seat
+    freed meanwhile goes to the first on the waitlist, but the bot can neither ask Discord
+    whether they are still a member nor DM them. The DM waits for the bot to be invited
+    back (as the channel's notices do) instead of being dropped at once, and then tells
+    them of their seat."""
+    guild, title = world.guild, "Absent Host Seminar"
+    event_id = await world.import_event(title, capacity=1)
+    holder, waiting = world.member("aho holder"), world.member("aho waiting")
+    for member in (holder, waiting):
+        await fake.slash(guild, member, "rsvp join", event=str(event_id))
+    fake.remove_bot(guild)
+    await until(lambda: world.query("SELECT 1 FROM guild_settings WHERE guild_id = ?"
+                                    " AND left_at IS NOT NULL", (guild.id,)), what="the kick")
+    cancelled = await fake.slash(guild, holder, "rsvp cancel", event=str(event_id))
+    assert "gone to the next member on the waitlist" in cancelled.content, cancelled
+    await asyncio.sleep(2.0)
+    assert [m for m in fake.dms(waiting) if title in m["content"]] == []
+    assert world.query("SELECT kind FROM outbox WHERE event_id = ?",
+                       (event_id,)) == [("promoted",)]
+
+    fake.rejoin(guild)
+    world.expire_claims(event_id)  # handed out again at once, not after its claim's minute
+    dm = await fake.wait_message(fake.dm_channel(waiting), lambda m: title in m["content"],
+                                 timeout=15)
+    assert "now confirmed" in dm["content"], dm
+    await until(lambda: not world.query("SELECT 1 FROM outbox WHERE event_id = ?",
+                                        (event_id,)), what="the notice done with")
+    assert len([m for m in fake.dms(waiting) if title in m["content"]]) == 1
