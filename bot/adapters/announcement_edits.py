@@ -39,7 +39,8 @@ from bot.app import EventBot, not_arrived, out_of_server
 from bot.errors import EventNotFound, Unavailable
 from bot.locks import KeyedLocks
 from bot.logs import RetryLog
-from bot.models import DeletedPayload, Event
+from bot.models import GIVE_UP_AFTER, DeletedPayload, Event
+from bot.recent import Recent
 from bot.render import event_embed
 from bot.render_replies import cancelled_embed
 from bot.tree import NO_MENTIONS, blocked_by_automod
@@ -126,6 +127,14 @@ class AnnouncementEdits:
         self._invitations: dict[int, asyncio.Task[None]] = {}
         # Posts the servers' AutoMod blocked, these edits and the channel notices: said once
         self.automod = AutoModRefusals(bot)
+        # Announcements of deleted events that Discord refused to show cancelled while the
+        # bot could not post in their channel (View Channel taken away, say): their notice
+        # waits (`end_announcements`), and asks Discord again only once the bot may post
+        # there. And the Discord events of deleted events, once deleted: not asked for
+        # again when the notice is delivered again for its announcements. (Remembered as
+        # long as a notice is tried.)
+        self._cancel_refused: Recent[int] = Recent(GIVE_UP_AFTER.total_seconds())
+        self._discord_events_gone: Recent[int] = Recent(GIVE_UP_AFTER.total_seconds())
 
     def tasks(self) -> list[asyncio.Task[None]]:
         """The edits under way, the refreshes after an invitation back still looking
@@ -254,10 +263,15 @@ class AnnouncementEdits:
                               "refresh", refresh)
 
     async def end_announcements(self, guild_id: int, event_id: int,
-                                 deleted: DeletedPayload) -> None:
+                                 deleted: DeletedPayload) -> bool:
         """A deleted event: its announcements say it was cancelled (or had taken place),
         with their buttons disabled, and its Discord event goes. Each step may be done
-        again harmlessly."""
+        again harmlessly. False when an announcement is left to show so once the bot may
+        post in its channel again: Discord refused the edit while the gateway shows the bot
+        kept from the channel (View Channel taken away, say), which a moderator may give
+        back; until then it is not asked again. (Refused while it may post there, the
+        message is no longer the bot's to edit.)"""
+        waiting = False
         lang = await self.bot.languages.for_guild(guild_id, self.bot)
         embed = cancelled_embed(lang, deleted.title, deleted.taken_place)
         async with self._editing.hold((guild_id, event_id)):
@@ -269,6 +283,11 @@ class AnnouncementEdits:
                 self._refused.pop(message_id, None)
                 self._blocked.pop(message_id, None)
             for channel_id, message_id in deleted.messages:
+                if message_id in self._cancel_refused and not self._may_post(guild_id,
+                                                                             channel_id):
+                    waiting = True  # still kept from its channel: no call
+                    continue
+                self._cancel_refused.discard(message_id)
                 message = self.bot.get_partial_messageable(channel_id).get_partial_message(
                     message_id)
                 try:
@@ -280,7 +299,10 @@ class AnnouncementEdits:
                         say_missing(log, MESSAGE_EDITS, ANNOUNCEMENTS_AS_THEY_WERE, exc)
                     # else deleted: nothing left to disable
                 except discord.Forbidden:
-                    pass  # no longer ours to edit: nothing left to disable
+                    if not self._may_post(guild_id, channel_id):
+                        self._cancel_refused.note(message_id)
+                        waiting = True  # shown cancelled once the bot may post there
+                    # else no longer ours to edit: nothing left to disable
                 except discord.HTTPException as exc:
                     if not refused_for_good(exc):
                         raise  # Discord's trouble: the whole notice is tried again
@@ -290,14 +312,16 @@ class AnnouncementEdits:
                                 event_id, exc.status, exc.code, exc.text)
                 else:
                     route_offered(MESSAGE_EDITS)
-        if deleted.scheduled_event_id:
-            refused = await delete_scheduled_event(self.bot, guild_id,
-                                                   deleted.scheduled_event_id)
+        if (listed := deleted.scheduled_event_id) and listed not in self._discord_events_gone:
+            refused = await delete_scheduled_event(self.bot, guild_id, listed)
             if refused is not None and (refused.status >= 500 or refused.status == 429):
                 # Discord's trouble, past discord.py's own retries, not a refusal: the
                 # notice is delivered again, once its claim expires, or the Discord event
                 # would stay listed for good (its id goes with the event's row)
                 raise refused
+            if waiting:
+                self._discord_events_gone.note(listed)
+        return not waiting
 
     async def _edit_loop(self, key: tuple[int, int],
                          refreshed: asyncio.Event | None = None) -> None:

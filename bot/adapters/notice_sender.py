@@ -176,8 +176,12 @@ class NoticeSender:
                 if isinstance(payload, CancelledPayload):
                     lang = await dm_language(self.bot, payload.user_id)
                     await self._dm(notice, payload.user_id, cancelled_dm(lang, payload.title))
-                else:
-                    await self.edits.end_announcements(notice.guild_id, notice.event_id, payload)
+                elif not await self.edits.end_announcements(notice.guild_id, notice.event_id,
+                                                             payload):
+                    # an announcement left showing it open, in a channel the bot is kept
+                    # from: shown cancelled once a moderator lets the bot post there again
+                    return self._waits(notice, "the bot may still not post in the channel "
+                                               "of its announcements")
                 return True
             except discord.HTTPException as exc:
                 return self._failed(notice, exc)

@@ -7,7 +7,8 @@ import asyncio
 
 import pytest
 
-from tests.e2e.conftest import until
+from sandbox.models import VIEW_CHANNEL
+from tests.e2e.conftest import delete_event, until
 from tests.e2e.test_reminders_roles_schedules import role_the_bot_may_give
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -79,3 +80,45 @@ async def test_a_member_promoted_while_the_bot_is_out_of_the_server_hears_once_i
     await until(lambda: not world.query("SELECT 1 FROM outbox WHERE event_id = ?",
                                         (event_id,)), what="the notice done with")
     assert len([m for m in fake.dms(waiting) if title in m["content"]]) == 1
+
+
+async def test_an_event_deleted_while_its_channel_is_hidden_from_the_bot_shows_cancelled_after(
+        world, fake):
+    """View Channel is taken from the bot in an announcement's channel (a moderator tidying
+    permissions), and meanwhile the event is deleted: Discord refuses the edit that shows it
+    cancelled. Once the channel is given back, the announcement says it was cancelled, its
+    buttons disabled, rather than showing the seats of an event that no longer exists with
+    a live Join button for good; and while it stays hidden, the bot does not ask Discord
+    again and again."""
+    guild, title = world.guild, "Vanished Venue Forum"
+    channel = fake.add_channel(guild, "vanished-news")
+    event_id = await world.import_event(title, capacity=5)
+    posted = await fake.slash(guild, world.moderator, "manage announce", event=str(event_id),
+                              channel=channel)
+    assert "Posted" in posted.content, posted
+    [message] = fake.messages(channel)
+    bot_member = guild.members[fake.bot_user.id]
+    fake.set_overwrite(channel, bot_member, deny=VIEW_CHANNEL)
+    await asyncio.sleep(0.5)  # CHANNEL_UPDATE reaches the bot
+    first = len(fake.requests)
+
+    def edits() -> list[int]:
+        return [r.status for r in fake.requests[first:]
+                if r.method == "PATCH" and r.path == f"/channels/{channel.id}/messages/"
+                f"{message['id']}"]
+
+    await delete_event(world, world.moderator, event_id)
+    await until(lambda: edits() == [403], what="the refused edit")
+    world.expire_claims(event_id)  # handed out again, as after its claim's minute
+    await asyncio.sleep(5.5)  # past the lanes' poll
+    assert edits() == [403]  # hidden still: not asked again
+
+    fake.set_overwrite(channel, bot_member)  # given back
+    world.expire_claims(event_id)
+    await until(lambda: edits() == [403, 200], timeout=15,
+                what="the announcement shown cancelled")
+    [shown] = fake.messages(channel)
+    assert f"Cancelled: {title}" in str(shown["embeds"]), shown["embeds"]
+    assert all(c.get("disabled") for row in shown["components"] for c in row["components"])
+    await until(lambda: not world.query("SELECT 1 FROM outbox WHERE event_id = ?",
+                                        (event_id,)), what="the notice done with")
