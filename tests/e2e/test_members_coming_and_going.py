@@ -69,8 +69,9 @@ async def test_a_member_promoted_while_the_bot_is_out_of_the_server_hears_once_i
     assert "gone to the next member on the waitlist" in cancelled.content, cancelled
     await asyncio.sleep(2.0)
     assert [m for m in fake.dms(waiting) if title in m["content"]] == []
-    assert world.query("SELECT kind FROM outbox WHERE event_id = ?",
-                       (event_id,)) == [("promoted",)]
+    # (the seats' notice of the joins before the kick may be held for the server too)
+    assert ("promoted",) in world.query("SELECT kind FROM outbox WHERE event_id = ?",
+                                        (event_id,))
 
     fake.rejoin(guild)
     world.expire_claims(event_id)  # handed out again at once, not after its claim's minute
