@@ -205,8 +205,9 @@ class NoticeSender:
                     left = await has_left(self.bot, notice.guild_id, payload.user_id)
                 except discord.Forbidden as exc:  # 50001 Missing Access: removed from it
                     log.info("Discord would not say whether user %s is still in guild %s "
-                             "(HTTP %s, code %s: %s)", payload.user_id, notice.guild_id,
-                             exc.status, exc.code, exc.text or "no message")
+                             "(HTTP %s, code %s: %s); their promotion DM for event %s waits "
+                             "for the bot to be back there", payload.user_id, notice.guild_id,
+                             exc.status, exc.code, exc.text or "no message", event.id)
                     return self._waits(notice, "the bot is still out of the server")
                 if left and not event.is_over(self.bot.wall_clock.trusted()):
                     if await registration.pass_on_departed_seat(

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
@@ -14,6 +15,7 @@ import discord
 import pytest
 
 from bot.adapters import announcement_edits, notice_lanes
+from bot.clock import WallClock
 from bot.errors import Conflict, DatabaseBusy
 from bot.models import (
     CancelledPayload,
@@ -88,9 +90,22 @@ def with_a_channel(guild: SimpleNamespace) -> SimpleNamespace:
     return guild
 
 
-def editing_announcements(store: Store, message: type) -> Announcements:
-    """The deliverer of a bot in its server, in English, whose announcement messages are
-    instances of `message` (their `edit` is what Discord does with an edit)."""
+def postable(guild_id: int) -> SimpleNamespace:
+    """`arrived`, with every channel the bot is asked about known and open to it, as the
+    gateway shows it."""
+    guild = arrived(guild_id)
+    guild.me = SimpleNamespace(id=99)
+    channel = SimpleNamespace(guild=guild,
+                              permissions_for=lambda member: discord.Permissions.all())
+    guild.get_channel_or_thread = lambda channel_id: channel
+    return guild
+
+
+def editing_announcements(store: Store, message: type,
+                          guild: Callable[[int], SimpleNamespace] = arrived) -> Announcements:
+    """The deliverer of a bot in its server (`guild`, as the gateway shows it), in English,
+    whose announcement messages are instances of `message` (their `edit` is what Discord
+    does with an edit)."""
     from bot.i18n import language
 
     async def for_guild(guild_id: int, client: object):
@@ -98,7 +113,7 @@ def editing_announcements(store: Store, message: type) -> Announcements:
 
     return Announcements(a_bot(  # type: ignore[arg-type]
         store=store, languages=SimpleNamespace(for_guild=for_guild),
-        is_ready=lambda: True, get_guild=arrived,
+        is_ready=lambda: True, get_guild=guild,
         get_partial_messageable=lambda channel_id: SimpleNamespace(
             get_partial_message=lambda message_id: message())))
 
@@ -1263,18 +1278,20 @@ async def test_a_seat_given_up_before_its_promotion_dm_goes_out_gets_no_dm(store
     async def get_member(guild_id: int, user_id: int) -> dict:  # still in the server
         return {"user": {"id": str(user_id)}}
 
-    cog = Announcements(a_bot(store=store,
-                                        member_locales=SimpleNamespace(locale_of=locale_of),
-                                        http=SimpleNamespace(get_member=get_member)))
+    cog = Announcements(a_bot(store=store, is_ready=lambda: True, get_guild=arrived,
+                              member_locales=SimpleNamespace(locale_of=locale_of),
+                              http=SimpleNamespace(get_member=get_member)))
     cog.sender._dm = dm  # type: ignore[method-assign]
     await store.run(store.registrations.cancel, 1, event.id, 2)
     assert await cog.sender.deliver(promoted) is True and sent == []
 
 
-async def test_a_promotion_met_by_the_bot_out_of_its_server_logs_what_happened(store, caplog):
-    """The bot was removed from the server before a promotion's DM went out: Discord
-    refuses to say whether the member is still there (403 Missing Access). The log says
-    so, not that the bot may not post in a channel, which it never tried."""
+async def test_a_promotion_met_by_the_bot_out_of_its_server_logs_what_happened(store, caplog,
+                                                                               clock):
+    """The bot was removed from the server before a promotion's DM went out, and before the
+    gateway said so: Discord refuses to say whether the member is still there (403 Missing
+    Access). The log says so, not that the bot may not post in a channel, which it never
+    tried; the DM waits for the bot to be invited back, and is given up after a day."""
     import discord
 
     event, promoted = await promotion_due(store)
@@ -1287,14 +1304,22 @@ async def test_a_promotion_met_by_the_bot_out_of_its_server_logs_what_happened(s
         raise discord.Forbidden(SimpleNamespace(status=403, reason="Forbidden"),
                                 {"code": 50001, "message": "Missing Access"})
 
-    cog = Announcements(a_bot(store=store, http=SimpleNamespace(get_member=get_member)))
+    cog = Announcements(a_bot(store=store, is_ready=lambda: True, get_guild=arrived,
+                              http=SimpleNamespace(get_member=get_member)))
     cog.sender._dm = dm  # type: ignore[method-assign]
     with caplog.at_level("INFO", logger="bot.adapters.notice_sender"):
-        assert await cog.sender.deliver(promoted) is True
+        assert await cog.sender.deliver(promoted) is False  # it waits
     said = [r.getMessage() for r in caplog.records if r.name == "bot.adapters.notice_sender"]
     assert len(said) == 1 and sent == [], said
     assert "post" not in said[0] and "user 2" in said[0] and "50001" in said[0], said
     assert "guild 1" in said[0] and f"event {event.id}" in said[0], said
+    caplog.clear()
+    cog.sender.bot.wall_clock = WallClock(wall=lambda: (clock.now + timedelta(days=2))
+                                          .timestamp())
+    with caplog.at_level("INFO", logger="bot.adapters.notice_sender"):
+        assert await cog.sender.deliver(promoted) is True  # a day on: given up
+    said = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(said) == 1 and "giving up" in said[0] and sent == [], said
 
 
 async def test_changes_to_an_event_never_announced_read_and_render_nothing(store):
@@ -1491,8 +1516,10 @@ async def test_the_announcement_editor_keeps_nothing_per_event_once_it_is_done(s
 async def test_a_deleted_event_leaves_no_refresh_timer_nor_refusal_behind(store):
     """An announced event that ends months ahead has a refresh timed for its end, and a
     message Discord would not let the bot edit is remembered with what it refused. Its
-    deletion ends both, not the day it would have ended: events come and go for months."""
-    cog = editing_announcements(store, NotEditable)
+    deletion ends both, not the day it would have ended: events come and go for months.
+    (Refused while the gateway shows the channel open to the bot, the message is no longer
+    the bot's to show cancelled: the deletion's notice is done.)"""
+    cog = editing_announcements(store, NotEditable, guild=postable)
     starts = datetime.now(UTC) + timedelta(days=90)
     for n in range(20):
         event = await new_event(store, capacity=5, starts_at=starts, slug=f"talk-{n}")
