@@ -384,17 +384,13 @@ class AttendeeRoles:
             self._giving_refused.pop(event_id, None)
             return
         if out_of_server(self.bot, guild_id):
-            if (timer := self._give_again.pop(event_id, None)) is not None:
-                timer.cancel()
+            self._cancel_sync_again(event_id)
             paused(self._giving_refused, event_id)
             return
         wait = refused_again(self._giving_refused, event_id)
         log.warning("giving the role of event %s was refused or failed; trying again in %.0f s",
                     event_id, wait)
-        if (timer := self._give_again.pop(event_id, None)) is not None:
-            timer.cancel()
-        self._give_again[event_id] = asyncio.get_running_loop().call_later(
-            wait, self._sync_again, guild_id, event_id)
+        self._sync_again_after(guild_id, event_id, wait)
 
     def _again_if_failed(self, guild_id: int, event_id: int, failed: bool) -> None:
         """After a pass in which Discord failed a grant (a 5xx: maybe made, maybe not), one
@@ -402,19 +398,26 @@ class AttendeeRoles:
         a change: the next change alone, which may never come, left the member without the
         role. A server Discord keeps away is synced once it arrives (`guild_arrived`)."""
         if not failed:
-            if (self._giving_failed.pop(event_id, None) is not None
-                    and (timer := self._give_again.pop(event_id, None)) is not None):
-                timer.cancel()  # (given since: no sync needed for it)
+            if self._giving_failed.pop(event_id, None) is not None:
+                self._cancel_sync_again(event_id)  # (given since: no sync needed for it)
             return
         if not_arrived(self.bot, guild_id):
             return
         wait = refused_again(self._giving_failed, event_id)
         log.warning("Discord failed giving the role of event %s to some of its members; "
                     "trying again in %.0f s", event_id, wait)
-        if (timer := self._give_again.pop(event_id, None)) is not None:
-            timer.cancel()
+        self._sync_again_after(guild_id, event_id, wait)
+
+    def _sync_again_after(self, guild_id: int, event_id: int, wait: float) -> None:
+        """One sync of the event's roles `wait` seconds from now, in place of any timed
+        before (`_sync_again`)."""
+        self._cancel_sync_again(event_id)
         self._give_again[event_id] = asyncio.get_running_loop().call_later(
             wait, self._sync_again, guild_id, event_id)
+
+    def _cancel_sync_again(self, event_id: int) -> None:
+        if (timer := self._give_again.pop(event_id, None)) is not None:
+            timer.cancel()
 
     def guild_arrived(self, guild_id: int) -> None:
         """Invited back, or sent by Discord after an outage (or at start, having been
@@ -481,8 +484,7 @@ class AttendeeRoles:
         self._giving_refused.pop(event_id, None)
         self._giving_failed.pop(event_id, None)
         self._regive_later.discard(event_id)
-        if (timer := self._give_again.pop(event_id, None)) is not None:
-            timer.cancel()
+        self._cancel_sync_again(event_id)
 
     def _sync_again(self, guild_id: int, event_id: int) -> None:
         self._give_again.pop(event_id, None)
