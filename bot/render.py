@@ -8,6 +8,7 @@ never cut mid-word when a boundary is near, never allowed to crash a reply.
 from __future__ import annotations
 
 import functools
+import io
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -652,6 +653,11 @@ def takeaways_file(lang: Language, event: Event, most: int) -> bytes:
     while end and data[end] & 0xC0 == 0x80:
         end -= 1
     return data[:end] + ellipsis
+
+
+def takeaways_upload(lang: Language, event: Event, name: str, most: int) -> discord.File:
+    """`takeaways_file` as the file `name` that goes with the takeaways' last message."""
+    return discord.File(io.BytesIO(takeaways_file(lang, event, most)), filename=name)
 
 
 def pack_embeds(lang: Language, title: str, blocks: Sequence[str]

@@ -46,8 +46,8 @@ from bot.render import (
     speaker_embed,
     speaker_options,
     speaker_pages,
-    takeaways_file,
     takeaways_messages,
+    takeaways_upload,
 )
 from bot.render_answers import answer_embed
 from bot.render_replies import LIST_LIMIT, calendar_reply, events_list_embed
@@ -416,8 +416,8 @@ class EventCommands(commands.GroupCog, group_name="event",
         reply = takeaways_pages(lang, found)
         file = None
         if reply.file_name is not None:  # too long for the messages: the whole text too
-            data = await off_loop(takeaways_file, lang, found, interaction.filesize_limit)
-            file = discord.File(io.BytesIO(data), filename=reply.file_name)
+            file = await off_loop(takeaways_upload, lang, found, reply.file_name,
+                                  interaction.filesize_limit)
         await send_pages(interaction, reply.messages, file)
 
 

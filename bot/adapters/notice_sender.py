@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import io
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
@@ -76,7 +75,7 @@ from bot.models import (
     RemovedPayload,
 )
 from bot.offload import off_loop
-from bot.render import change_text, takeaways_file, takeaways_messages
+from bot.render import change_text, takeaways_messages, takeaways_upload
 from bot.render_replies import (
     cancelled_dm,
     capacity_notice,
@@ -315,10 +314,7 @@ class NoticeSender:
                         "not sending it again", notice.kind, notice.event_id,
                         notice.guild_id, said)
             return True
-        if self.too_old(notice):
-            log.warning("giving up the %s notice of event %s in guild %s, written %s: "
-                        "Discord still fails it (%s)", notice.kind, notice.event_id,
-                        notice.guild_id, when_written(notice), said)
+        if self._waits(notice, f"Discord still fails it ({said})"):
             return True
         log.warning("Discord failed the %s notice of event %s in guild %s (%s); "
                     "trying again in a minute", notice.kind, notice.event_id,
@@ -393,9 +389,8 @@ class NoticeSender:
                     continue  # posted before Discord failed a later one
                 file: discord.File = discord.utils.MISSING  # (none)
                 if k == len(takeaways.messages) and takeaways.file_name is not None:
-                    data = await off_loop(takeaways_file, lang, event,
+                    file = await off_loop(takeaways_upload, lang, event, takeaways.file_name,
                                           channel.guild.filesize_limit)
-                    file = discord.File(io.BytesIO(data), filename=takeaways.file_name)
                 await channel.send(embeds=embeds, allowed_mentions=NO_MENTIONS,
                                    nonce=nonce_of(notice, k), file=file)
                 self._parts_posted[notice.id] = k + 1
