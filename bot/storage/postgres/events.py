@@ -14,9 +14,6 @@ from bot.errors import EventChanged, EventNotFound, ItemRefused, UserError
 from bot.models import (
     CHANGE_KINDS,
     CancelledPayload,
-    ChangedDmPayload,
-    ChangedPayload,
-    ChangedTo,
     DeletedEvent,
     DeletedPayload,
     Deletion,
@@ -27,8 +24,6 @@ from bot.models import (
     EventRef,
     EventSummary,
     EventTitles,
-    NoticePayload,
-    fold_unsent,
 )
 from bot.offload import by_size, by_size_in_transaction
 from bot.page_model import Page
@@ -51,6 +46,7 @@ from bot.storage.sqlite.session import (
     SUMMARY,
     WESTMOST,
     DateAndVenue,
+    change_notices,
     changed_to,
     date_and_venue,
     dt,
@@ -76,19 +72,6 @@ def postgres_listing(sql: str) -> str:
     return sql.format(order=LISTING_ORDER.replace("$3", "$2"),
                       over=f"coalesce({OVER_AT} <= $2, false)", recent="", bound="$4::bigint",
                       limit="$3")
-
-
-def change_notices(moved: bool, venue_changed: bool, renamed_from: str | None,
-                   to: ChangedTo, members: Sequence[asyncpg.Record],
-                   unsent: list[NoticePayload]) -> list[NoticePayload]:
-    """A change's notices: the channel's and a DM to each of `members` (user_id, seq), with
-    the change notices nobody has sent yet folded in (`fold_unsent`)."""
-    new: list[NoticePayload] = [
-        ChangedPayload(moved, venue_changed, to, renamed_from=renamed_from), *(
-            ChangedDmPayload(row["user_id"], moved, venue_changed, seq=row["seq"], to=to,
-                             renamed_from=renamed_from)
-            for row in members)]
-    return fold_unsent(new, unsent)
 
 
 def cancel_notices(title: str, members: Sequence[asyncpg.Record]) -> list[CancelledPayload]:

@@ -15,8 +15,6 @@ from bot.i18n import N_
 from bot.models import (
     CHANGE_KINDS,
     CancelledPayload,
-    ChangedDmPayload,
-    ChangedPayload,
     DeletedEvent,
     DeletedPayload,
     Deletion,
@@ -29,10 +27,8 @@ from bot.models import (
     EventSummary,
     EventTitle,
     EventTitles,
-    NoticePayload,
     Person,
     Takeaway,
-    fold_unsent,
 )
 from bot.page_model import Page
 from bot.registration import (
@@ -59,6 +55,7 @@ from bot.storage.sqlite.session import (
     DateAndVenue,
     Repository,
     Session,
+    change_notices,
     changed_to,
     date_and_venue,
     dt,
@@ -534,13 +531,11 @@ class SqliteEvents(Repository):
         elif changed:
             to = changed_to(self._row(f"SELECT {CHANGED_COLUMNS} FROM events WHERE id = ?",
                                       (event_id,)))
-            new: list[NoticePayload] = [
-                ChangedPayload(moved, venue_changed, to, renamed_from=renamed_from), *(
-                    ChangedDmPayload(row["user_id"], moved, venue_changed, seq=row["seq"],
-                                     to=to, renamed_from=renamed_from)
-                    for row in self._all("SELECT user_id, seq FROM rsvps WHERE event_id = ?"
-                                         " ORDER BY status = 'waitlisted', seq", (event_id,)))]
-            for payload in fold_unsent(new, self._outbox.take_unsent(event_id, CHANGE_KINDS)):
+            members = self._all("SELECT user_id, seq FROM rsvps WHERE event_id = ?"
+                                " ORDER BY status = 'waitlisted', seq", (event_id,))
+            unsent = self._outbox.take_unsent(event_id, CHANGE_KINDS)
+            for payload in change_notices(moved, venue_changed, renamed_from, to, members,
+                                          unsent):
                 self._outbox.notify(guild_id, event_id, payload, now)
 
     def summary(self, guild_id: int, event_id: int) -> EventSummary:

@@ -22,7 +22,15 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.errors import DatabaseGone, DatabaseUnwritable
 from bot.logs import Outage
-from bot.models import ChangedTo, Event, EventSummary
+from bot.models import (
+    ChangedDmPayload,
+    ChangedPayload,
+    ChangedTo,
+    Event,
+    EventSummary,
+    NoticePayload,
+    fold_unsent,
+)
 from bot.storage.sqlite.commits import SharedFile
 from bot.storage.sqlite.members import commit_counter, counter_after
 from bot.zones import day_offsets
@@ -154,6 +162,20 @@ CHANGED_COLUMNS = "starts_at, ends_at, all_day, venue, title"
 
 def date_and_venue(event: Event) -> DateAndVenue:
     return (event.starts_at, event.all_day), event.venue, event.title
+
+
+def change_notices(moved: bool, venue_changed: bool, renamed_from: str | None,
+                   to: ChangedTo, members: Iterable[Columns],
+                   unsent: list[NoticePayload]) -> list[NoticePayload]:
+    """A change's notices (either backend's): the channel's and a DM to each of `members`
+    (user_id, seq), with the change notices nobody has sent yet folded in
+    (`fold_unsent`)."""
+    new: list[NoticePayload] = [
+        ChangedPayload(moved, venue_changed, to, renamed_from=renamed_from), *(
+            ChangedDmPayload(row["user_id"], moved, venue_changed, seq=row["seq"], to=to,
+                             renamed_from=renamed_from)
+            for row in members)]
+    return fold_unsent(new, unsent)
 
 
 def changed_to(row: Columns) -> ChangedTo:
