@@ -156,8 +156,7 @@ def same_when(page: When, starts: datetime | None, all_day: bool, zone: str | No
 
 
 async def prepare(store: Store, guild_id: int, source: PageSource, zone: str, *,
-                  typed: Typed, capacity: int | None, adds_to: Event | None,
-                  now: datetime | None = None) -> ImportPlan:
+                  typed: Typed, capacity: int | None, adds_to: Event | None) -> ImportPlan:
     """The plan for a checked page: added to `adds_to` when the moderator named an event,
     else to the event that already has this page (or its URL), else a new event."""
     facts = page_facts([source.page], zone)
@@ -175,7 +174,7 @@ async def prepare(store: Store, guild_id: int, source: PageSource, zone: str, *,
     plan = plan_import(source, facts, typed, capacity, name, target,
                        adds_to=adds_to is not None, zone=zone)
     if (source.page.kind == "recap" and plan.starts_at is not None
-            and plan.starts_at > (now or datetime.now(UTC))):
+            and plan.starts_at > datetime.now(UTC)):
         plan = replace(plan, recap_ahead=True)
     if adds_to is not None and await store.run(store.events.has_other_page, guild_id,
                                                adds_to.id, source.page.kind, source.text):
