@@ -467,9 +467,11 @@ async def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
 
     # as it is: not upgraded to this version's schema first, as opening the store would
     stop = threading.Event()
-    copying = asyncio.get_running_loop().run_in_executor(
-        None, backup_as_is, settings.database_path, Path(args.path), stop)
+    # The signals heard before the copy begins: its file may appear before the thread
+    # that writes it lets this one go on, and a SIGTERM then killed the backup on the spot.
     with stopped_by_signals() as signalled:
+        copying = asyncio.get_running_loop().run_in_executor(
+            None, backup_as_is, settings.database_path, Path(args.path), stop)
         try:
             await asyncio.shield(copying)
         except asyncio.CancelledError:  # Ctrl-C, or a signal of `signalled`
