@@ -7,6 +7,7 @@ tested without Discord or a database.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -54,6 +55,10 @@ _HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {
 # scheduled-events and the catalogs' word for "off": 关闭, 關閉): the word they read.
 _OFF = frozenset(("off", "none", "0", "no", "关闭", "關閉"))
 
+# "1,440": a comma grouping thousands, or two reminders (1 and 440 minutes)? Only the
+# ASCII comma groups thousands; "1，440" and "1、440" are lists as a Chinese keyboard types them.
+_GROUPED = re.compile(r"(?<![\d,])(\d{1,2}),(\d{3})(?![\d])")
+
 
 def parse_minutes(text: str) -> tuple[int, ...]:
     """`/manage reminders`: "1440,60" -> (1440, 60); "off" (or "none", "0") -> ().
@@ -64,6 +69,13 @@ def parse_minutes(text: str) -> tuple[int, ...]:
     cleaned = text.translate(_HALF_WIDTH).strip().casefold()
     if cleaned in _OFF:
         return ()
+    grouped = _GROUPED.search(text.strip())
+    if grouped is not None and int(whole := "".join(grouped.groups())) <= MAX_MINUTES:
+        raise InvalidValue(N_("{typed} could be {whole} minutes or two reminders, {first} and "
+                              "{second} minutes before: write {whole} without the comma, or "
+                              "put a space after the comma for two"),
+                           typed=grouped.group(), whole=int(whole),
+                           first=int(grouped.group(1)), second=int(grouped.group(2)))
     parts = [p.strip() for p in cleaned.replace(";", ",").replace(" ", ",").split(",")]
     parts = [p for p in parts if p]
     if not parts:

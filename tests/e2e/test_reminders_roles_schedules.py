@@ -133,7 +133,9 @@ async def test_manage_reminders_refuses_bad_offsets_with_a_clear_error(world, fa
                          ("60,-5", "not a whole number of minutes"),
                          ("1.5", "not a whole number of minutes"),
                          ("1,2,3,4,5,6", "at most 5 reminders"),
-                         (",", "give the minutes")]:
+                         (",", "give the minutes"),
+                         # thousands grouped, or 1 and 440 minutes? (it was taken for these)
+                         ("1,440", "could be 1440 minutes or two reminders")]:
         reply = await fake.slash(world.guild, world.moderator, "manage reminders", minutes=given)
         assert reply.ephemeral and words in reply.content.casefold(), (given, reply.content)
     assert reminder_minutes(world) == before  # nothing refused was stored

@@ -46,6 +46,8 @@ def event(**changes) -> Event:
     ("off", ()), (" OFF ", ()), ("none", ()), ("0", ()),
     ("1440，60", (1440, 60)), ("１４４０、６０", (1440, 60)), ("60；1440\u30005", (1440, 60, 5)),
     ("ＯＦＦ", ()), ("关闭", ()), (" 關閉 ", ()),  # "off" as a Chinese client reads it
+    ("1, 440", (440, 1)), ("60,120", (120, 60)), ("1440,060", (1440, 60)),
+    ("1，440", (440, 1)), ("1、440", (440, 1)),  # a Chinese keyboard's list, never grouping
 ])
 def test_parse_minutes(text, expected):
     assert parse_minutes(text) == expected
@@ -56,6 +58,9 @@ def test_parse_minutes(text, expected):
     ("1.5", "not a whole number"), ("60,0", "not a whole number"), ("²", "not a whole number"),
     ("٣", "not a whole number"),
     ("1,2,3,4,5,6", "at most 5"), (",", "give the minutes"), ("", "give the minutes"),
+    # a comma that may group thousands: "1,440" was taken for 1 and 440 minutes
+    ("1,440", "1,440 could be 1440 minutes or two reminders, 1 and 440"),
+    ("1,440,60", "could be 1440 minutes"), ("60 10,080", "could be 10080 minutes"),
 ])
 def test_parse_minutes_refuses(text, words):
     with pytest.raises(InvalidValue, match=words):
