@@ -583,6 +583,15 @@ def whole_number(text: str) -> int:
     return int(text)
 
 
+def named(text: str) -> str:
+    """A file, folder or URL as given: an empty one (a script's unset variable, `import
+    "$FOLDER"`) is refused. Path("") is the current folder: `import` imported every event
+    folder under it into the server, and `parse` called it a folder."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("is empty: give a file, a folder or a URL")
+    return text
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, with its errors in one line like every other failure (its own print the
     usage first); the sub-commands' parsers are of this class too."""
@@ -606,11 +615,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--guild", type=whole_number, metavar="ID",
                    help="sync to one server only (instant)")
     p = sub.add_parser("parse", help="show what the importer reads from pages (files or URLs)")
-    p.add_argument("files", nargs="+", metavar="FILE_OR_URL", help=".txt or .html, or http(s)")
+    p.add_argument("files", nargs="+", metavar="FILE_OR_URL", type=named,
+                   help=".txt or .html, or http(s)")
     p.add_argument("--json", action="store_true", help="one JSON object per page")
     p = sub.add_parser("import", help="import an event folder (or a folder of them), or one "
                        "page file or URL as an event")
-    p.add_argument("path", metavar="PATH_OR_URL")
+    p.add_argument("path", metavar="PATH_OR_URL", type=named)
     p.add_argument("--guild", type=whole_number, metavar="ID",
                    help="the server (its id) the events are for; default: DEFAULT_GUILD_ID")
     sub.add_parser("events", help="list the events in the database")

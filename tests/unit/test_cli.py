@@ -1690,3 +1690,21 @@ def test_a_closed_output_is_one_line_before_any_work(cli, tmp_path):
                              timeout=60)
     assert sandbox.returncode == 2 and sandbox.stderr.startswith(
         "eventbot: the output is closed"), sandbox.stderr
+
+
+@pytest.mark.parametrize("given", ["", "  "])
+def test_an_empty_path_imports_or_parses_nothing_and_says_so_in_one_line(cli, tmp_path, given):
+    """`import "$FOLDER"` with the variable unset gave an empty path, which is the current
+    folder: every event folder under it was imported into the server, without a word of
+    what had happened. `parse ""` called it a folder."""
+    shutil.copytree(SAMPLE_DIR, tmp_path / "spring-forum")  # in the folder it runs in
+    for args in (("import", given, "--guild", "1"), ("parse", given),
+                 ("parse", str(ANNOUNCEMENT), given)):
+        proc = cli(*args, check_status=2)
+        assert proc.stderr == (f"eventbot {args[0]}: argument FILE_OR_URL: is empty: give a file,"
+                               f" a folder or a URL (see eventbot {args[0]} --help)\n"
+                               if args[0] == "parse" else
+                               "eventbot import: argument PATH_OR_URL: is empty: give a file, a "
+                               "folder or a URL (see eventbot import --help)\n"), proc.stderr
+        assert proc.stdout == ""
+    assert no_events(cli)
