@@ -312,3 +312,47 @@ def test_the_edit_race_refusal_reads_wholly_in_the_moderators_language():
     assert said["en-US"] == said["en-GB"] == (
         "Another moderator changed this event while your edit was being saved, so it was "
         "not saved; run /manage edit again.")
+
+
+# What a message's own markdown is made of, as Discord reads it: bold, italics, strike,
+# spoilers, code spans, mentions and timestamps (<@1>, <t:1:F>), masked links, web
+# addresses, line breaks and the markers that begin a line (quotes, lists, headings).
+_MARKUP = re.compile(r"\*\*|__|~~|\|\||`|<[@#&:tT/][^>\s]*>|\]\(|"
+                     r"https?://[\w-]+\.[^\s)）。，、]*[\w/]|\n|^(?:> |[-•*] |#+ )", re.M)
+
+
+def markup(text: str) -> list[str]:
+    """The markdown a message is written with, its commands aside (a translation names them
+    as the reader's client lists them), in order of kind."""
+    return sorted(_MARKUP.findall(text))
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_translations_keep_every_markdown_mark_mention_and_link_of_the_english(code):
+    """Every entry of every catalog keeps the bold, code spans, mentions, links and line
+    breaks its English has, no more, no fewer: a permission's name the English shows in
+    bold ("the **Manage Roles** permission") was shown in plain quotes in Chinese in some
+    messages and in bold in others, and a lost or added `**` or backtick would turn the
+    rest of the reply bold or into code."""
+    wrong = []
+    for domain in ("messages", "commands"):
+        with catalog_path(code, domain).open("rb") as f:
+            catalog = read_po(f, locale=code.replace("-", "_"))
+        for message in catalog:
+            if not message.id:
+                continue
+            ids = message.id if isinstance(message.id, tuple) else (message.id,)
+            translations = (message.string if isinstance(message.string, tuple)
+                            else (message.string,))
+            expected = markup(ids[-1])
+            for text in translations:
+                if text and markup(text) != expected:
+                    wrong.append((domain, ids[0], text, expected, markup(text)))
+    assert not wrong, "\n".join(map(str, wrong))
+
+
+def test_the_markdown_check_sees_the_marks_it_compares():
+    # the check passes vacuously on a pattern that finds nothing
+    assert markup("**A** `b` <@1> <t:5:F> [x](https://a.org/b) c\n> d") == sorted(
+        ["**", "**", "`", "`", "<@1>", "<t:5:F>", "](", "https://a.org/b", "\n", "> "])
+    assert markup("with http:// or https://.") == []
