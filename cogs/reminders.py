@@ -344,7 +344,7 @@ class Reminders(commands.Cog):
                             "though the database has no record of it (was it restored from "
                             "an older copy?); not reminded again", user_id, event_id)
                 return
-            lang = await dm_language(self.bot, user_id)
+            lang = await dm_language(self.bot, user_id, due.guild_id)
             sending = True
             await dm.send(reminder_dm(lang, event.title, starts_at, event.venue,
                                       event.starts_at if event.all_day else None),

@@ -2,9 +2,10 @@
 
 What only one member reads (ephemeral replies, DMs) is in their Discord client's
 language: the interaction's locale, or for a DM sent outside an interaction (reminders,
-promotions) the locale last seen from them. What everyone reads (public replies, channel
-posts, announcements) is in the server's language: the one `/manage language` chose,
-else the server's preferred locale when the bot speaks it, else English.
+promotions) the locale last seen from them (the server's language when none is
+recorded). What everyone reads (public replies, channel posts, announcements) is in the
+server's language: the one `/manage language` chose, else the server's preferred locale
+when the bot speaks it, else English.
 
 Members' locales are recorded off the reply path: an interaction only updates a dict
 (and queues a write when the locale differs from the one last seen), and a background
@@ -295,6 +296,12 @@ async def public_reply_language(interaction: Interaction) -> Language:
     return await server_language(interaction)
 
 
-async def dm_language(client: EventBot, user_id: int) -> Language:
-    """For a DM sent outside an interaction: the member's client language as last seen."""
-    return language(await client.member_locales.locale_of(user_id))
+async def dm_language(client: EventBot, user_id: int, guild_id: int) -> Language:
+    """For a DM sent outside an interaction about an event of server `guild_id`: the
+    member's client language as last seen; where none is recorded (a member who joined
+    before the bot recorded languages, or whose record was lost), the server's, the best
+    guess of what they read, rather than English."""
+    locale = await client.member_locales.locale_of(user_id)
+    if locale is None:
+        return await client.languages.for_guild(guild_id, client)
+    return language(locale)

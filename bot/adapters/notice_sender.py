@@ -173,7 +173,7 @@ class NoticeSender:
         if isinstance(payload, CancelledPayload | DeletedPayload):  # the event is gone:
             try:                                                    # the payload says all
                 if isinstance(payload, CancelledPayload):
-                    lang = await dm_language(self.bot, payload.user_id)
+                    lang = await dm_language(self.bot, payload.user_id, notice.guild_id)
                     await self._dm(notice, payload.user_id, cancelled_dm(lang, payload.title))
                 elif not await self.edits.end_announcements(notice.guild_id, notice.event_id,
                                                              payload):
@@ -219,7 +219,7 @@ class NoticeSender:
                 # Delivered late (Discord was away), the seat may have been given up since,
                 # or given up and taken anew: that seat was no promotion, and its reply said
                 # so. Or the event may have taken place meanwhile: no news any more.
-                lang = await dm_language(self.bot, payload.user_id)
+                lang = await dm_language(self.bot, payload.user_id, notice.guild_id)
                 holds = self._holds(notice, payload.user_id, payload.seq, confirmed=True)
 
                 async def news() -> bool:
@@ -230,7 +230,7 @@ class NoticeSender:
             if isinstance(payload, RemovedPayload):
                 # Delivered late, the member may have joined again since: then they know.
                 # Or the event may have taken place meanwhile: no news any more.
-                lang = await dm_language(self.bot, payload.user_id)
+                lang = await dm_language(self.bot, payload.user_id, notice.guild_id)
                 holds = self._holds(notice, payload.user_id, None)
 
                 async def not_back() -> bool:
@@ -241,7 +241,7 @@ class NoticeSender:
             if isinstance(payload, ChangedDmPayload):
                 # Delivered late, the member may have cancelled since (no registration left
                 # to stay as it was), or joined anew after the change, knowing of it.
-                lang = await dm_language(self.bot, payload.user_id)
+                lang = await dm_language(self.bot, payload.user_id, notice.guild_id)
                 change = the_change(lang, event, payload)
                 await self._dm(notice, payload.user_id, changed_dm(lang, change),
                                still=self._holds(notice, payload.user_id, payload.seq))

@@ -6,6 +6,7 @@ read the settled English texts."""
 from __future__ import annotations
 
 import re
+import sqlite3
 
 import pytest
 
@@ -202,6 +203,30 @@ async def test_a_dm_outside_an_interaction_is_in_the_members_last_language(world
     assert world.query("SELECT locale FROM member_locales WHERE user_id = ?",
                        (waiting.id,)) == [("zh-TW",)]
     await fake.slash(world.guild, seated, "rsvp cancel", event=event)
+    dm = await fake.wait_message(fake.dm_channel(waiting), lambda m: title in m["content"])
+    assert dm["content"].startswith("好消息"), dm
+
+
+async def test_a_dm_to_a_member_whose_language_was_never_recorded_is_in_the_servers(
+        world, fake):
+    """A member who joined before the bot recorded members' languages (a database of an
+    earlier version), or whose record was lost, got their promotion DM in English in a
+    Chinese server: the bot fell back to its source language, not to the server's."""
+    guild, moderator = await chinese_server(world, "候补席")
+    title = "Unrecorded Forum"
+    event = await new_event(fake, guild, moderator, title, capacity=1)
+    seated = fake.add_member(guild, "seated2")
+    waiting = fake.add_member(guild, "候补", locale="zh-CN")
+    await fake.slash(guild, seated, "rsvp join", event=event)
+    await fake.slash(guild, waiting, "rsvp join", event=event)
+    await world.bot.stop()  # (writes the languages it saw)
+    conn = sqlite3.connect(world.db_path)
+    with conn:
+        conn.execute("DELETE FROM member_locales WHERE user_id = ?", (waiting.id,))
+    conn.close()
+    world.start_bot()
+    await fake.wait_ready(process=world.bot)
+    await fake.slash(guild, seated, "rsvp cancel", event=event)
     dm = await fake.wait_message(fake.dm_channel(waiting), lambda m: title in m["content"])
     assert dm["content"].startswith("好消息"), dm
 
