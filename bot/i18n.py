@@ -198,12 +198,19 @@ def _fill(text: str, fields: dict[str, object]) -> str:
     return text.format(**fields) if fields else text
 
 
-@functools.cache
 def language(locale: object = SOURCE, domain: str = "messages") -> Language:
     """The catalog for a Discord locale (see `shipped`), loaded once. `domain`: "messages",
     what the bot says, or "commands", the slash commands' names and descriptions as the
-    member's client shows them (bot/command_words.py)."""
-    code = shipped(locale)
+    member's client shows them (bot/command_words.py).
+
+    Kept by the shipped language, not by the locale as given: a payload's locale may be
+    any value (one Discord does not list, or a list, which cannot be a key), and each
+    different one would otherwise be kept for good."""
+    return _language(shipped(locale), domain)
+
+
+@functools.cache
+def _language(code: str, domain: str) -> Language:
     if code == SOURCE:
         return Language(code, gettext.NullTranslations())
     return Language(code, compile_catalog(catalog_path(code, domain), code))

@@ -174,3 +174,35 @@ async def test_a_forged_rsvp_button_id_is_answered_not_left_to_fail(world, fake,
                              forged=True, timeout=5)
     assert reply.ephemeral and reply.content, reply
     assert content(world) == before
+
+
+# -- locales Discord does not have, or that are no locale at all ----------------------
+
+def locales_as(locale, guild_locale) -> callable:
+    """A slash command's `mutate`: the member's and the server's locale as given."""
+    def swap(payload: dict) -> None:
+        payload["locale"], payload["guild_locale"] = locale, guild_locale
+        payload["guild"]["locale"] = guild_locale
+    return swap
+
+
+@pytest.mark.parametrize(("locale", "guild_locale"), [
+    ("zh-HK", ["zh-CN"]), ("xx-" + "y" * 500, {"zh": "CN"}), ("zh-HK", "zh-HK")])
+async def test_a_locale_discord_does_not_have_is_answered_in_english(world, fake, locale,
+                                                                   guild_locale):
+    """A client's locale or a server's that Discord does not list ("zh-HK"), or a server's
+    locale that is not a string at all: the bot answers in English. A list or an object as
+    `guild_locale` made every command's reply fail ("Something went wrong", with a
+    traceback logged as the bot's error), since the bot's catalogs were looked up by it."""
+    event_id = await world.import_event(f"Locale Forum {len(locale)} {guild_locale!r}",
+                                        capacity=5)
+    member = world.member()
+    since = len(world.bot.output())
+    info = await fake.slash(world.guild, member, "event info", event=str(event_id),
+                            mutate=locales_as(locale, guild_locale), timeout=5)
+    assert info.embeds and "Registration" in {f["name"] for f in info.embeds[0]["fields"]}, info
+    joined = await fake.slash(world.guild, member, "rsvp join", event=str(event_id),
+                              mutate=locales_as(locale, guild_locale), timeout=5)
+    assert joined.ephemeral and joined.content.startswith("You're confirmed for"), joined
+    await asyncio.sleep(0.2)
+    clean(world.bot.output()[since:])
