@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from bot.content import slot_of
 from bot.errors import EventNotFound, InvalidValue, ItemRefused
@@ -536,8 +536,13 @@ def page_problem(page: Page) -> str | None:
 
 
 def title_from_name(name: str) -> str:
-    """"arctic-forum.html" or "https://example.org/events/arctic-forum" -> "Arctic Forum"."""
+    """"arctic-forum.html" or "https://example.org/events/arctic-forum" -> "Arctic Forum".
+    A URL's name is read as a browser shows it, its escapes undone ("/%E8%AE%B2%E5%BA%A7"
+    is "讲座", "Arctic%20Forum" "Arctic Forum"), a control character it escapes a space."""
     stem = name.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0]
+    if is_url(name):
+        stem = "".join(ch if ch.isprintable() else " "
+                       for ch in unquote(stem.split("#", 1)[0], errors="replace"))
     stem = stem.rsplit(".", 1)[0] if "." in stem else stem
     # (a long slug is cut as a long page title is: the moderator typed neither)
     return _clipped(" ".join(stem.replace("_", " ").replace("-", " ").split()).title()

@@ -508,3 +508,27 @@ async def test_a_url_written_in_angle_brackets_is_read_as_its_address(world, fak
     reply = await fake.slash(world.guild, world.moderator, "manage import", url=f"<{url}>")
     assert "starting with http://" not in reply.content, reply.content
     assert "Title: **Polar Talk**" in reply.content, reply.content
+
+
+UNTITLED = ("<html><body><main><p>December {day}, 2031, 6:00 PM EST</p><p>Washington, DC</p>"
+            "<p>Speaker: Ines Moreau, a fellow.</p></main></body></html>")
+
+
+async def test_a_page_without_a_title_is_named_after_its_address_as_a_browser_shows_it(
+        world, fake, server):
+    """A page with no title of its own is named after the last part of its address. That
+    part was taken as sent on the wire: a page at "/讲座预告.html" made an event called
+    "%E8%Ae%B2%E5%Ba%A7%E9%A2%84%E5%91%8A" (its escapes even title-cased), one at
+    "/Arctic Forum.html" "Arctic%20Forum"; and an escaped control character ("%07", "%1B") went
+    into the title as it is."""
+    for day, (path, title) in enumerate((("/讲座预告.html", "讲座预告"),
+                                         ("/Arctic Forum.html", "Arctic Forum"),
+                                         ("/polar%07talk%1B.html", "Polar Talk")), start=3):
+        url = server.add(path.replace("%07", "\x07").replace("%1B", "\x1b"),
+                         UNTITLED.format(day=day))
+        reply = await import_page(fake, world.guild, world.moderator,
+                                  url=url if "%" not in path else server.url(path))
+        assert reply.ephemeral and f"Created **{title}**" in reply.content, (path, reply)
+        [(stored,)] = world.query("SELECT title FROM events WHERE id = ?",
+                                  (event_id_in(reply),))
+        assert stored == title
