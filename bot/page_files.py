@@ -32,8 +32,11 @@ def page_from_bytes(name: str, data: bytes, *, html: bool | None = None,
     (og:title, <h1>, <title>) is the page's title however it reads; anything else must be
     UTF-8 text, unless `charset` (a fetched page's) says otherwise. A `fetched` page
     whose server names no charset is read as an HTML page naming none is: a file to save
-    as UTF-8 is no advice for a web address.
+    as UTF-8 is no advice for a web address. A file that opens as a PDF, an image or an
+    office document does (`check_not_a_document`) is refused as what it is, whatever its
+    name or its server's Content-Type says.
     """
+    check_not_a_document(data)
     if (html if html is not None else is_html_name(name)) or is_html_document(data):
         web = html_to_text(decode_html(data, charset))
         check_not_garbled(web.text, data, charset)
@@ -51,3 +54,32 @@ def page_from_bytes(name: str, data: bytes, *, html: bool | None = None,
                               "import the event's web page instead, or its text in a .txt "
                               "file."))
     return text, parse_page(text)
+
+
+# How the files a moderator may give for an event's page open, whatever their name or
+# their server's Content-Type says (the signatures WHATWG's MIME sniffing reads). None of
+# them can open a text or web page: each begins with bytes or words no page begins with.
+_PDF = (b"%PDF-",)
+_IMAGES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"II*\x00",
+           b"MM\x00*", b"\x00\x00\x01\x00")
+_DOCUMENTS = (b"PK\x03\x04",  # .docx, .xlsx, .pptx, .odt, .zip
+              b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",  # .doc, .xls, .ppt
+              b"{\\rtf", b"\x1f\x8b", b"7z\xbc\xaf\x27\x1c", b"Rar!\x1a\x07")
+
+
+def check_not_a_document(data: bytes) -> None:
+    """InvalidValue naming what the bytes are, when they are a PDF, an image or an office
+    document (or an archive): read as a page's text, each was refused as text in the
+    wrong character set, advice that does not fit a PDF flyer."""
+    head = bytes(data[:16])
+    if head.startswith(_PDF):
+        raise InvalidValue(N_("This is a PDF document, not a web page or a text file; open "
+                              "it, copy its text into a .txt file and import that file."))
+    if head.startswith(_IMAGES) or (head.startswith(b"RIFF") and head[8:12] == b"WEBP"):
+        raise InvalidValue(N_("This is an image, not a web page or a text file; copy its text "
+                              "into a .txt file (type it out if need be) and import that "
+                              "file."))
+    if head.startswith(_DOCUMENTS):
+        raise InvalidValue(N_("This is a Word or other office document, or an archive, not a "
+                              "web page or a text file; open it, copy its text into a .txt "
+                              "file and import that file."))

@@ -364,7 +364,7 @@ async def test_bad_import_input_gets_a_clear_ephemeral_error(world, fake):
     count = world.query("SELECT count(*) FROM events")[0][0]
     cases = [
         (Attachment("empty.txt", b""), {}, "empty"),
-        (Attachment("photo.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), {}, "binary"),
+        (Attachment("photo.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), {}, "an image"),
         (Attachment("latin1.txt", "Café résumé".encode("latin-1")), {}, "UTF-8"),
         (Attachment("ok.txt", OPEN_PAGE), {"starts_at": "someday maybe"}, "friday 6pm"),
         (Attachment("ok.txt", OPEN_PAGE), {"event": "no such event"}, "No event in this server"),

@@ -504,7 +504,7 @@ async def test_hostile_attachments_get_a_clear_ephemeral_error_and_change_nothin
         (Attachment("blank.txt", b" \n\t\n  ", "text/plain"), "empty"),
         (Attachment("dots.txt", b"... --- !!! 123 456", "text/plain"), "no readable text"),
         (Attachment("photo.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)),
-                    "image/png"), "binary"),
+                    "image/png"), "This is an image"),
         # read through its byte-order mark, and found to say nothing of an event
         (Attachment("utf16.txt", "A page about security.".encode("utf-16"), "text/plain"),
          "doesn't look like an event page"),

@@ -532,3 +532,42 @@ async def test_a_page_without_a_title_is_named_after_its_address_as_a_browser_sh
         [(stored,)] = world.query("SELECT title FROM events WHERE id = ?",
                                   (event_id_in(reply),))
         assert stored == title
+
+
+# What sites and moderators give for a page that is no page: the first bytes each such file
+# opens with, then a little of what follows (a PDF's objects, an image's binary data).
+PDF = (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Title (Arctic Forum) /CreationDate "
+       b"(D:20311201180000Z) >>\nendobj\n2 0 obj\n<< /Length 48 >>\nstream\nBT /F1 12 Tf "
+       b"(December 1, 2031, 6:00 PM) Tj ET\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n"
+       b"%%EOF\n")
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 8
+DOCX = b"PK\x03\x04\x14\x00\x06\x00\x08\x00[Content_Types].xml" + bytes(range(256)) * 8
+
+
+async def test_a_pdf_image_or_document_given_as_a_page_is_named_for_what_it_is(world, fake,
+                                                                              server):
+    """A PDF, an image or a Word document served as text/html or text/plain (a site's
+    wrong Content-Type), or uploaded as the page: each was refused as text in the wrong
+    character set ("save it as UTF-8 and import that", "bad byte at position 11"), or
+    as a file that "looks binary", advice that does not fit a PDF flyer. The refusal now
+    says what the file is and what to do, in one line, and nothing is saved."""
+    before = world.dump()
+    cases = [
+        ({"url": server.add("/flyer", PDF, "text/html")}, "This is a PDF document"),
+        ({"url": server.add("/flyer-2", PDF, "text/plain; charset=iso-8859-1")},
+         "This is a PDF document"),
+        ({"page": Attachment("flyer.pdf", PDF, "application/pdf")}, "This is a PDF document"),
+        ({"page": Attachment("flyer.html", PDF, "text/html")}, "This is a PDF document"),
+        ({"url": server.add("/poster", PNG, "text/html; charset=utf-8")}, "This is an image"),
+        ({"page": Attachment("poster.jpg", JPEG, "image/jpeg")}, "This is an image"),
+        ({"url": server.add("/programme", DOCX, "text/plain")}, "This is a Word"),
+        ({"page": Attachment("programme.docx", DOCX, "application/octet-stream")},
+         "This is a Word"),
+    ]
+    for options, words in cases:
+        reply = await import_page(fake, world.guild, world.moderator, **options)
+        assert reply.ephemeral and reply.content.startswith("⚠️"), (options, reply)
+        assert words in reply.content and "\n" not in reply.content, (options, reply.content)
+        assert "copy its text into a .txt file" in reply.content, (options, reply.content)
+    assert world.dump() == before
