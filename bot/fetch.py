@@ -28,16 +28,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email.utils
+import functools
 import ipaddress
 import math
 import re
 import socket
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
-from aiohttp.resolver import DefaultResolver
 from yarl import URL
 
 from bot.config import FETCH_TIMEOUT, Network, Settings
@@ -133,12 +134,56 @@ def check_url(url: str | URL) -> URL:
     return parsed.with_fragment(None)
 
 
+LOOKUP_THREADS = 4  # host names of pages looked up at once; more wait for one of these
+
+
+@functools.cache
+def _lookup_threads() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=LOOKUP_THREADS, thread_name_prefix="page-lookup")
+
+
+class _PageHostResolver(AbstractResolver):
+    """aiohttp's threaded resolver, on threads of its own. A name whose name servers never
+    answer holds its thread until the system's resolver gives up, long after the fetch was
+    refused as late (a thread cannot be cancelled). On the event loop's default executor,
+    which also looks up Discord's hosts for discord.py, a few such URLs left the bot unable
+    to reach Discord meanwhile; here they only wait for one another."""
+
+    async def resolve(self, host: str, port: int = 0,
+                      family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
+        lookup = functools.partial(socket.getaddrinfo, host, port, family,
+                                   socket.SOCK_STREAM, 0, socket.AI_ADDRCONFIG)
+        infos = await asyncio.get_running_loop().run_in_executor(_lookup_threads(), lookup)
+        found: list[ResolveResult] = []
+        for kind, _, proto, _, address in infos:
+            if kind == socket.AF_INET6:
+                if len(address) < 3:  # IPv6 not supported by this Python
+                    continue
+                if address[3]:  # a link-local address's zone, written out (no lookup)
+                    numeric = socket.NI_NUMERICHOST | socket.NI_NUMERICSERV
+                    shown, _port = socket.getnameinfo(address[:4], numeric)
+                    found.append(ResolveResult(hostname=host, host=shown, port=int(_port),
+                                               family=kind, proto=proto,
+                                               flags=socket.AI_NUMERICHOST
+                                               | socket.AI_NUMERICSERV))
+                    continue
+            found.append(ResolveResult(hostname=host, host=str(address[0]), port=int(address[1]),
+                                       family=kind, proto=proto,
+                                       flags=socket.AI_NUMERICHOST | socket.AI_NUMERICSERV))
+        if not found:
+            raise OSError(None, "DNS lookup failed")
+        return found
+
+    async def close(self) -> None:
+        pass
+
+
 class _CheckedResolver(AbstractResolver):
     """Resolves like the default resolver, and refuses a host with any non-public address."""
 
     def __init__(self, policy: FetchPolicy, inner: AbstractResolver | None = None) -> None:
         self._policy = policy
-        self._inner = inner or DefaultResolver()
+        self._inner = inner or _PageHostResolver()
 
     async def resolve(self, host: str, port: int = 0,
                       family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:

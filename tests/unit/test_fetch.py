@@ -254,3 +254,40 @@ async def test_a_pages_meta_refresh_is_looked_for_off_the_event_loop(server, mon
     assert fetched.body == FORUM and str(fetched.final_url) == server.url("/event.html")
     assert len(scanned_on) == 2  # the moved page's, then the page it moved to
     assert threading.main_thread() not in scanned_on
+
+
+async def test_page_hosts_whose_lookups_hang_leave_the_bots_own_lookups_free(monkeypatch):
+    """A host name whose name servers never answer holds the thread that looks it up until
+    the system's resolver gives up, long after the fetch was refused as late. Page hosts
+    were looked up on the event loop's default executor, which also looks up Discord's own
+    hosts (discord.py's connections, its gateway's on a reconnect): a moderator importing a
+    few such URLs left the bot unable to reach Discord until those lookups ended. They
+    now wait among themselves, and the bot's own lookups go through at once."""
+    import threading
+
+    released = threading.Event()
+    hanging = threading.Semaphore(0)
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, *args, **kwargs):
+        if isinstance(host, str) and host.endswith(".stalled.example"):
+            hanging.release()
+            released.wait(60)  # a name server that never answers
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    loop = asyncio.get_running_loop()
+    try:
+        # more lookups than the default executor ever has threads (32 at most)
+        fetches = [fetch_page(f"http://event{n}.stalled.example/talk", FetchPolicy(0.5))
+                   for n in range(40)]
+        for refused in await asyncio.gather(*fetches, return_exceptions=True):
+            assert isinstance(refused, FetchError), refused
+            assert "did not arrive within 0.5 seconds" in str(refused)
+        assert hanging.acquire(timeout=10)  # lookups are still hanging
+        # a lookup such as discord.py makes for discord.com, through the default executor
+        found = await asyncio.wait_for(loop.getaddrinfo("localhost", 443), timeout=20)
+        assert found
+    finally:
+        released.set()
