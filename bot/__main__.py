@@ -282,11 +282,12 @@ def source_named(name: str) -> str:
     from urllib.parse import urlsplit
 
     from bot.catalog import is_url
+    from bot.fetch import typed_url
 
     if not is_url(name):
         return name
     try:
-        parts = urlsplit(name.strip())
+        parts = urlsplit(typed_url(name))
         _ = parts.port  # raises for a port that is no number ...
     except ValueError:  # ... which may be a password cut short by a '/', '?' or '#' in it
         return without_credentials(name)  # ("https://editor:pass/word@host"): unreadable

@@ -33,7 +33,7 @@ from urllib.parse import unquote, urlsplit
 
 from bot.content import slot_of
 from bot.errors import EventNotFound, InvalidValue, ItemRefused
-from bot.fetch import FetchPolicy, check_url, fetch_page
+from bot.fetch import FetchPolicy, check_url, fetch_page, typed_url
 from bot.i18n import N_, Text
 from bot.models import Event, EventDraft
 from bot.offload import off_loop, off_process
@@ -386,7 +386,7 @@ _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,15}://")
 
 def is_url(value: str) -> bool:
     """Is this an address ("https://...", or "ftp://...", to be refused as one), not a path?"""
-    return bool(_SCHEME.match(value.strip()))
+    return bool(_SCHEME.match(typed_url(value)))
 
 
 def page_size_limit(name: str) -> int:

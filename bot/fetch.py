@@ -107,11 +107,18 @@ class Fetched:
     body: bytes
 
 
+def typed_url(value: str) -> str:
+    """An address as typed or pasted, without the space around it and the angle brackets
+    of a link as Discord keeps it from unfurling ("<https://…>")."""
+    text = value.strip()
+    if text.startswith("<") and text.endswith(">"):
+        text = text[1:-1].strip()
+    return text
+
+
 def check_url(url: str | URL) -> URL:
     """A URL the bot may try to fetch, or FetchError saying what is wrong with it."""
-    text = str(url).strip()
-    if text.startswith("<") and text.endswith(">"):  # a link as Discord keeps it from unfurling
-        text = text[1:-1].strip()
+    text = typed_url(str(url))
     if len(text) > MAX_URL_LENGTH:
         raise FetchError(N_("The URL is longer than {most:,} characters."), most=MAX_URL_LENGTH)
     try:

@@ -291,3 +291,21 @@ TITLED_BODY = ("<p>Tuesday, December 1, 2026, 6:00 PM - 8:00 PM EST</p><p>Washin
 def event_titles(db) -> list[str]:
     with contextlib.closing(sqlite3.connect(db)) as conn:
         return [t for (t,) in conn.execute("SELECT title FROM events WHERE guild_id = 1")]
+
+
+def test_a_url_in_angle_brackets_is_read_as_its_address_and_its_password_kept_hidden(
+        cli, server):
+    """A link copied from Discord comes as "<https://…>" (kept from unfurling), which
+    /manage import reads as its address. The command line took it for a file's name:
+    "cannot read it (No such file or directory)", and, for one with a user name and
+    password in it, printed the password back to the terminal (and to a CI log)."""
+    url = server.url("/forum_cards.html")
+    bracketed = cli("parse", f"<{url}>", "--json", **ALLOW_LOCAL)
+    assert parsed(bracketed) == parsed(cli("parse", url, "--json", **ALLOW_LOCAL))
+    secret = f"<http://editor:s3cret@127.0.0.1:{server.port}/forum_cards.html>"
+    for command in (("parse", secret), ("import", secret, "--guild", "7")):
+        proc = cli(*command, status=2, **ALLOW_LOCAL)
+        assert "user name or password" in proc.stderr and proc.stderr.count("\n") == 1
+        assert "s3cret" not in proc.stderr and "editor" not in proc.stderr, proc.stderr
+        assert proc.stdout == ""
+    assert not cli.db.exists()
