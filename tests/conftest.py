@@ -282,6 +282,16 @@ async def purged(store: Store, guild_id: int, left_by: datetime) -> bool:
     return done
 
 
+def english_servers() -> SimpleNamespace:
+    """A stand-in bot's `languages`: every server reads English (`for_guild`)."""
+    from bot.i18n import language
+
+    async def for_guild(guild_id: int, client: object):
+        return language("en-US")
+
+    return SimpleNamespace(for_guild=for_guild)
+
+
 def a_bot(**parts: object) -> SimpleNamespace:
     """A stand-in bot for a cog under test: the parts of the bot the test's cog uses, and
     the wall clock every cog may read."""

@@ -25,6 +25,7 @@ from bot.storage.reminder_walk import PROMOTION_FIRST
 from tests.conftest import (
     a_bot,
     archived_holding_rsvps,
+    english_servers,
     execute_sql,
     joins_held,
     make_page,
@@ -766,6 +767,7 @@ def sending_reminders(store: object, sent: list[str]):
                                                   get_member=get_member),
                 get_partial_messageable=lambda channel_id, **_: SimpleNamespace(send=send),
                 member_locales=SimpleNamespace(locale_of=locale_of),
+                languages=english_servers(),
                 signals=SimpleNamespace(unsubscribe=lambda *args: None))
     bot.dm_channels = DmChannels(bot)
     return Reminders(bot)

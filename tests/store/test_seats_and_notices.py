@@ -43,6 +43,7 @@ from cogs.announcements import Announcements
 from tests.conftest import (
     a_bot,
     archived_holding_rsvps,
+    english_servers,
     execute_sql,
     joins_held,
     make_page,
@@ -106,13 +107,8 @@ def editing_announcements(store: Store, message: type,
     """The deliverer of a bot in its server (`guild`, as the gateway shows it), in English,
     whose announcement messages are instances of `message` (their `edit` is what Discord
     does with an edit)."""
-    from bot.i18n import language
-
-    async def for_guild(guild_id: int, client: object):
-        return language("en-US")
-
     return Announcements(a_bot(  # type: ignore[arg-type]
-        store=store, languages=SimpleNamespace(for_guild=for_guild),
+        store=store, languages=english_servers(),
         is_ready=lambda: True, get_guild=guild,
         get_partial_messageable=lambda channel_id: SimpleNamespace(
             get_partial_message=lambda message_id: message())))
@@ -1280,6 +1276,7 @@ async def test_a_seat_given_up_before_its_promotion_dm_goes_out_gets_no_dm(store
 
     cog = Announcements(a_bot(store=store, is_ready=lambda: True, get_guild=arrived,
                               member_locales=SimpleNamespace(locale_of=locale_of),
+                              languages=english_servers(),
                               http=SimpleNamespace(get_member=get_member)))
     cog.sender._dm = dm  # type: ignore[method-assign]
     await store.run(store.registrations.cancel, 1, event.id, 2)
