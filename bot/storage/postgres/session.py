@@ -114,12 +114,21 @@ def login_refused(exc: BaseException) -> bool:
     return isinstance(exc, asyncpg.InvalidAuthorizationSpecificationError)  # 28P01 is one
 
 
+def database_missing(exc: BaseException) -> bool:
+    """Whether the server refused a new connection because the bot's database does not
+    exist (SQLSTATE 3D000): dropped or renamed under the running bot. Connections to it
+    were ended with it; new ones are accepted again once it is back under its name."""
+    return isinstance(exc, asyncpg.InvalidCatalogNameError)
+
+
 def server_away(exc: BaseException) -> bool:
     """Whether `exc` says the server is away or refuses connections for now (restarting,
-    the network cut, no connection slot free, the bot's login refused, no answer in time),
-    as opposed to a request it refused: what a connection of the bot's own (the claim's,
-    the LISTEN one) waits out by trying again, without a traceback per try."""
-    return lost_connection(exc) or no_slot_free(exc) or login_refused(exc)
+    the network cut, no connection slot free, the bot's login refused, its database gone,
+    no answer in time), as opposed to a request it refused: what a connection of the
+    bot's own (the claim's, the LISTEN one) waits out by trying again, without a traceback
+    per try."""
+    return (lost_connection(exc) or no_slot_free(exc) or login_refused(exc)
+            or database_missing(exc))
 
 
 async def to_the_end(step: Awaitable[T]) -> T:
@@ -170,6 +179,8 @@ class Connections:
     - no connection slot free (`no_slot_free`): "the database is busy";
     - the bot's login refused (`login_refused`): "the database can't be reached", and the
       operator is told what to set;
+    - the bot's database gone (`database_missing`): "the database can't be reached", and
+      the operator is told to put it back;
     - the server away (`lost_connection`: stopped, restarting, the network cut): "the
       database can't be reached".
     A request on a connection the pool already holds is not refused at all."""
@@ -194,6 +205,14 @@ class Connections:
                 " work is retried, until it is accepted again; set DATABASE_URL to the role's"
                 " password (or the password back), or let the role log in",
                 getattr(exc, "sqlstate", "?"), exc)
+            return Unavailable(DATABASE_AWAY)
+        if database_missing(exc):
+            self._outage.began(
+                "missing", "PostgreSQL says the bot's database does not exist (%s: %s): it was "
+                "dropped or renamed under the running bot; requests are answered 'the database"
+                " can't be reached', and background work is retried, until it is back under "
+                "its name: restore it from a backup, or set DATABASE_URL to where it went and "
+                "restart the bot", getattr(exc, "sqlstate", "?"), exc)
             return Unavailable(DATABASE_AWAY)
         return None
 
