@@ -184,6 +184,45 @@ async def test_a_migration_waits_for_another_past_the_statements_timeout(blank_u
         await other.close()
 
 
+async def test_a_start_waits_for_another_migration_past_a_statement_timeout_of_the_database(
+        blank_url):
+    """The database's admin set a statement_timeout on it (ALTER DATABASE ... SET
+    statement_timeout), as many do to keep a runaway query short: a request's statement
+    is held to it, but a migration, which may rightly take long, is not. Before, a shard
+    process starting while another migrated waited for the migration lock only that long,
+    and its start failed ("canceling statement due to statement timeout"), as would any
+    step of a migration or of `migrate-db` taking longer."""
+    from bot.storage.postgres.migrate import MIGRATION_LOCK
+
+    other = await asyncpg.connect(blank_url)
+    try:
+        name = await other.fetchval("SELECT current_database()")
+        await other.execute(f'ALTER DATABASE "{name}" SET statement_timeout = 200')
+        async with other.transaction():
+            await other.execute("SET LOCAL statement_timeout = 0")
+            await other.execute("SELECT pg_advisory_xact_lock(hashtext($1))", MIGRATION_LOCK)
+            opening = asyncio.ensure_future(open_store(blank_url))
+            while not await other.fetchval(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                    " AND NOT granted"):
+                assert not opening.done(), opening.exception()
+                await asyncio.sleep(0.02)
+            await asyncio.sleep(0.6)  # past the database's statement_timeout
+        async with await asyncio.wait_for(opening, 30) as store:
+            assert await store.run(store.schema.schema_version) == SCHEMA_VERSION
+            # Requests are still held to the admin's timeout.
+            with pytest.raises(DatabaseBusy):
+                await store.run(execute_sql_slowly, store)
+    finally:
+        await other.close()
+
+
+async def execute_sql_slowly(store) -> None:
+    """A request's statement that runs past a 200 ms statement_timeout."""
+    async with store.repositories.events._transaction() as conn:
+        await conn.execute("SELECT pg_sleep(1)")
+
+
 def join_from_a_process(url: str, event_id: int, users: list[int], start, answers) -> None:
     """One bot process: its own store; once every process is ready, its joins in bursts
     of five (so the processes' transactions interleave); what each member was told goes

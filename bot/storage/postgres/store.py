@@ -63,6 +63,7 @@ POOL_SIZE = 10  # connections per process; PostgreSQL allows 100 by default
 # Discord's 3 s to answer, not a missed deadline.
 CONNECT_TIMEOUT = 2.0
 JOIN_BATCH = 500  # joins decided in one transaction at most
+NO_STATEMENT_TIMEOUT = {"statement_timeout": "0"}  # (`PostgresStore.patient`)
 
 
 class PostgresRepositories:
@@ -152,9 +153,11 @@ class PostgresStore:
     async def patient(self) -> AsyncIterator[asyncpg.Connection]:
         """A connection of its own whose statements wait for the server as long as it
         takes (the pool's give up after ANSWER_WITHIN), for work that may rightly take
-        longer than a request: a migration, the copy of a whole database."""
+        longer than a request: a migration, the copy of a whole database. So a
+        statement_timeout the database's admin set for its clients (ALTER DATABASE or
+        ROLE ... SET), which requests are held to, does not hold them either."""
         conn = await asyncpg.connect(self._url, timeout=CONNECT_TIMEOUT,
-                                     server_settings=WAIT_FOR_LOCKS)
+                                     server_settings={**WAIT_FOR_LOCKS, **NO_STATEMENT_TIMEOUT})
         try:
             yield conn
         finally:
