@@ -1494,3 +1494,37 @@ async def test_migrate_db_from_a_source_it_refuses_leaves_the_target_blank(blank
                                    ) == 0
     finally:
         await conn.close()
+
+
+async def test_a_lock_held_on_one_events_row_holds_up_no_join_of_another_event(postgres_url):
+    """Another client holds one event's row (a tool's open transaction, another process's
+    long change of that event): only joins of that event wait for it. Before, every join of
+    the process shared its one batch at a time: a join of any other event, on any server,
+    batched with one of the held event waited for the lock with it and was refused as busy
+    when the wait ran out, and each one after it waited behind that batch. Joins of the
+    held event keep their order: the first to ask gets the seat, whenever the lock goes."""
+    async with await open_store(postgres_url) as store:
+        held = await new_event(store, capacity=1, slug="held")
+        other = await new_event(store, guild_id=2, capacity=5, slug="other")
+        holder = await asyncpg.connect(postgres_url)
+        try:
+            async with holder.transaction():
+                await holder.execute("SELECT 1 FROM events WHERE id = $1 FOR UPDATE", held.id)
+                # Asked in one turn of the loop: one batch.
+                first = asyncio.ensure_future(store.join(1, held.id, 1, "first"))
+                together = asyncio.ensure_future(store.join(2, other.id, 2, "together"))
+                done = await asyncio.wait_for(together, 30)
+                assert done.result.outcome is JoinOutcome.CONFIRMED
+                assert not first.done()  # still waiting for the held row
+                second = asyncio.ensure_future(store.join(1, held.id, 3, "second"))
+                after = await asyncio.wait_for(store.join(2, other.id, 4, "after"), 30)
+                assert after.result.outcome is JoinOutcome.CONFIRMED
+                assert not first.done() and not second.done()
+            answers = await asyncio.wait_for(asyncio.gather(first, second), 30)
+            later = await store.join(1, held.id, 5, "later")
+        finally:
+            await holder.close()
+        assert [a.result.outcome for a in answers] == [JoinOutcome.CONFIRMED,
+                                                       JoinOutcome.WAITLISTED]
+        assert (later.result.outcome, later.result.position) == (JoinOutcome.WAITLISTED, 2)
+        assert (await rsvp_of(store, other.id, 2, guild_id=2)).status is Status.CONFIRMED

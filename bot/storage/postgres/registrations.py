@@ -93,6 +93,15 @@ WAITLIST_PLACES = (
     " WHERE seq = ANY($2::bigint[])")
 
 
+class RowHeld(Exception):
+    """A join left undecided by `join_batch(skip_held=True)`: another transaction holds
+    its event's row."""
+
+    def __init__(self, event_id: int) -> None:
+        super().__init__(event_id)
+        self.event_id = event_id
+
+
 class PostgresRegistrations(Repository):
     def __init__(self, db: Database, outbox: PostgresOutbox) -> None:
         super().__init__(db)
@@ -116,11 +125,16 @@ class PostgresRegistrations(Repository):
             seats.closed_reason, ts(seats.capacity_noticed_at), ts(now), event_id)
 
     async def join_batch(self, batch: Sequence[JoinRequest],
-                         conn: asyncpg.Connection | None = None) -> list[Joined | Exception]:
+                         conn: asyncpg.Connection | None = None, *,
+                         skip_held: bool = False) -> list[Joined | Exception]:
         """Decide (guild, event, user, name) joins in arrival order, in one transaction
         (on `conn`, else a pooled connection) that holds the lock of every event it
         touches (see the module's docstring). Five round trips when nobody is promoted
-        and no notice is due: BEGIN, the locks, the stored RSVPs, the writes, COMMIT."""
+        and no notice is due: BEGIN, the locks, the stored RSVPs, the writes, COMMIT.
+
+        With `skip_held`, an event whose row another transaction holds is not waited for:
+        its joins are left undecided, each result a RowHeld, for the caller to make once
+        the row is free; the others do not wait with them."""
         async with self._transaction(conn) as conn:
             # Only the events asked for in their own server are locked and read: a join
             # naming another server's event finds nothing, and touches nothing.
@@ -128,7 +142,16 @@ class PostgresRegistrations(Repository):
             rows = await conn.fetch(
                 f"SELECT {SUMMARY}, guild_id, next_seq, {SEATS} FROM events"
                 " WHERE (id, guild_id) IN (SELECT * FROM unnest($1::bigint[], $2::bigint[]))"
-                " ORDER BY id FOR UPDATE", *columns(asked, 2))
+                f" ORDER BY id FOR UPDATE{' SKIP LOCKED' if skip_held else ''}",
+                *columns(asked, 2))
+            held: set[tuple[int, int]] = set()
+            if skip_held and len(rows) < len(asked):  # held elsewhere, or no such event
+                locked = {r["id"] for r in rows}
+                missing = [pair for pair in asked if pair[0] not in locked]
+                held = {(r["id"], r["guild_id"]) for r in await conn.fetch(
+                    "SELECT id, guild_id FROM events WHERE (id, guild_id) IN"
+                    " (SELECT * FROM unnest($1::bigint[], $2::bigint[]))",
+                    *columns(missing, 2))}
             # The time is read once the locks are held: joins from other processes are
             # then stamped in the order they were decided, as their positions are.
             now = self._clock()
@@ -148,6 +171,9 @@ class PostgresRegistrations(Repository):
             inserts: list[tuple[int, int, str, str, int, int | None]] = []
             notices: list[tuple[int, int, str, str, int | None]] = []
             for guild_id, event_id, user_id, name in batch:
+                if (event_id, guild_id) in held:
+                    results.append(RowHeld(event_id))
+                    continue
                 if event_id not in events or events[event_id][0] != guild_id:
                     results.append(EventNotFound(event_id))
                     continue

@@ -27,7 +27,7 @@ from bot.storage.postgres.events import PostgresEvents
 from bot.storage.postgres.listener import NoticeListener
 from bot.storage.postgres.migrate import PostgresMigrator
 from bot.storage.postgres.outbox import PostgresOutbox
-from bot.storage.postgres.registrations import PostgresRegistrations
+from bot.storage.postgres.registrations import PostgresRegistrations, RowHeld
 from bot.storage.postgres.reminders import PostgresReminders
 from bot.storage.postgres.search import PostgresSearch
 from bot.storage.postgres.session import (
@@ -50,7 +50,14 @@ from bot.storage.protocol import (
     Schema,
     Search,
 )
-from bot.storage.sqlite.joins import Pending, give_up, settle, shutting_down, still_wanted
+from bot.storage.sqlite.joins import (
+    Pending,
+    Queued,
+    give_up,
+    settle,
+    shutting_down,
+    still_wanted,
+)
 from bot.storage.sqlite.registrations import JoinRequest
 from bot.storage.sqlite.session import utcnow
 
@@ -272,7 +279,13 @@ class JoinBatcher:
 
     Batches run one at a time, on one pooled connection kept for them: taking one from the
     pool per batch and giving it back costs a reset (a round trip) per batch. A connection
-    that breaks is given back and the next batch takes another."""
+    that breaks is given back and the next batch takes another.
+
+    A batch does not wait for an event whose row another transaction holds (a tool's, or
+    another process's long change of it): its joins, and those of the event asked for
+    after them, queue for it alone (`_held`), decided in arrival order on a pooled
+    connection that waits for the row as any request does, while joins of every other
+    event go on."""
 
     def __init__(self, registrations: PostgresRegistrations, pool: asyncpg.Pool,
                  connections: Connections) -> None:
@@ -283,6 +296,10 @@ class JoinBatcher:
         self._pending: Pending = []
         self._writer: asyncio.Task[None] | None = None
         self._closed = False
+        # Per event whose row another transaction held: the joins waiting for it, in
+        # arrival order (an event is here while its `_wait_for_row` runs), and those tasks.
+        self._held: dict[int, Pending] = {}
+        self._waiting: set[asyncio.Task[None]] = set()
 
     async def join(self, request: JoinRequest) -> Joined:
         if self._closed:
@@ -300,12 +317,16 @@ class JoinBatcher:
         if self._writer is not None:
             # Shielded: a close that is cancelled still lets the joins under way be answered.
             await asyncio.shield(asyncio.gather(self._writer, return_exceptions=True))
+        if self._waiting:
+            await asyncio.shield(asyncio.gather(*self._waiting, return_exceptions=True))
         await self._give_back()
 
     async def _write(self) -> None:
         while self._pending:
             batch = still_wanted(self._pending[:JOIN_BATCH])
             del self._pending[:JOIN_BATCH]
+            if self._held:  # behind the joins already waiting for their event's row
+                batch = [entry for entry in batch if not self._queued_for_row(entry)]
             if not batch:
                 continue
             requests = [entry[0] for entry in batch]
@@ -316,14 +337,58 @@ class JoinBatcher:
             except asyncio.CancelledError:  # the loop is going away: no waiter is left hanging
                 give_up(batch + self._pending)
                 raise
-            settle(batch, results)
+            for entry, result in zip(batch, results, strict=True):
+                if isinstance(result, RowHeld):
+                    self._wait_for_row(result.event_id, entry)
+            settle(*_decided(batch, results))
+
+    def _queued_for_row(self, entry: Queued) -> bool:
+        """Queue the join behind those waiting for its event's row, if any are."""
+        waiting = self._held.get(entry[0][1])
+        if waiting is None:
+            return False
+        waiting.append(entry)
+        return True
+
+    def _wait_for_row(self, event_id: int, entry: Queued) -> None:
+        if not self._queued_for_row(entry):
+            self._held[event_id] = [entry]
+            task = asyncio.create_task(self._when_row_free(event_id))
+            self._waiting.add(task)
+            task.add_done_callback(self._waiting.discard)
+
+    async def _when_row_free(self, event_id: int) -> None:
+        """Decide the joins waiting for the event's row, in arrival order, each batch on a
+        pooled connection that waits for the row (up to lock_timeout, then refused as busy,
+        as any request); done when none is left."""
+        waiting = self._held[event_id]
+        try:
+            while waiting:
+                batch = still_wanted(waiting[:JOIN_BATCH])
+                del waiting[:JOIN_BATCH]
+                if not batch:
+                    continue
+                requests = [entry[0] for entry in batch]
+                try:
+                    with operation(self._registrations.join_batch):
+                        results = await once_more_if_rolled_back(
+                            functools.partial(self._registrations.join_batch, requests))
+                except Exception as exc:  # nothing was committed; every waiter learns of it
+                    results = [exc] * len(batch)
+                except asyncio.CancelledError:
+                    give_up(batch + waiting)
+                    raise
+                settle(batch, results)
+        finally:
+            del self._held[event_id]
 
     async def _decide(self, requests: list[JoinRequest]) -> list[Joined | Exception]:
         try:
             if self._conn is None:
                 self._conn = await self._acquire()
             with operation(self._registrations.join_batch):
-                return await self._registrations.join_batch(requests, self._conn)
+                return await self._registrations.join_batch(requests, self._conn,
+                                                            skip_held=True)
         except Exception:
             # The connection may be broken, or already taken back by the pool (the
             # server ended it): the next batch takes a fresh one.
@@ -349,3 +414,14 @@ class JoinBatcher:
                 await self._pool.release(conn)
             except Exception as exc:  # broken, or the pool took it back already
                 log.debug("the joins' PostgreSQL connection was not given back: %r", exc)
+
+
+def _decided(batch: Pending, results: list[Joined | Exception]
+             ) -> tuple[Pending, list[Joined | Exception]]:
+    """The joins of `batch` decided, and their results: not those left waiting for a row
+    another transaction held (RowHeld)."""
+    if not any(isinstance(result, RowHeld) for result in results):
+        return batch, results
+    kept = [(entry, result) for entry, result in zip(batch, results, strict=True)
+            if not isinstance(result, RowHeld)]
+    return [entry for entry, _ in kept], [result for _, result in kept]
