@@ -58,3 +58,36 @@ async def test_a_database_dropped_under_the_bot_is_can_t_be_reached_said_once(
         assert len(said) == 1 and name in said[0], said
         assert "password" not in said[0]
         assert await bot.stop() == 0, bot.output()
+
+
+async def test_an_idle_session_timeout_on_the_database_ends_none_of_the_bots_connections(
+        tmp_path, postgres_cluster):
+    """The database's admin ended idle sessions after a while (ALTER DATABASE ... SET
+    idle_session_timeout), as managed servers often do to reap forgotten clients. The
+    bot's own connections sit idle by design: the one holding its claim on the token,
+    the LISTEN one, its pool's. Before, each was ended every time it sat idle that long:
+    the log said the claim was lost, the LISTEN connection lost, the database lost, over
+    and over while all was well, and the claim was let go each time, for a moment
+    another start could take it in. Now the bot's sessions are not held to it."""
+    async with postgres_database(postgres_cluster) as url, \
+            FakeDiscord(shard_count=2) as fake:
+        name = url.rsplit("/", 1)[1]
+        admin = await asyncpg.connect(postgres_cluster.url())
+        try:
+            await admin.execute(f"ALTER DATABASE {name} SET idle_session_timeout = 1000")
+        finally:
+            await admin.close()
+        d = ShardDeployment(fake, tmp_path, {
+            "DATABASE_URL": url, "DATABASE_PATH": str(tmp_path / "unused.sqlite3")})
+        bot = await d.start(0)
+        guild = d.guilds[0][0]
+        event_id = await d.open_event(guild, "Quiet Hall", capacity=5)
+        for _ in range(2):
+            await asyncio.sleep(2.5)  # idle past the timeout
+            reply = await fake.slash(guild, fake.add_member(guild), "rsvp join",
+                                     event=str(event_id))
+            assert "You're confirmed" in (reply.content or ""), reply.content
+        output = bot.output()
+        lost = [line for line in output.splitlines() if "lost" in line]
+        assert lost == [], output
+        assert await bot.stop() == 0, bot.output()

@@ -11,7 +11,13 @@ from typing import Any
 
 import asyncpg
 
-from bot.storage.postgres.session import NOTICES_CHANNEL, Connections, lost_connection, server_away
+from bot.storage.postgres.session import (
+    NOTICES_CHANNEL,
+    Connections,
+    keep_open,
+    lost_connection,
+    server_away,
+)
 
 log = logging.getLogger(__name__)
 FIRST_RETRY = 0.1  # seconds before the first reconnection attempt; doubled after each failure
@@ -40,6 +46,7 @@ class NoticeListener:
     async def _connect(self) -> None:
         conn = await asyncpg.connect(self._url, timeout=self._timeout)
         try:
+            await keep_open(conn)
             await conn.add_listener(NOTICES_CHANNEL, self._notified)
         except BaseException:
             conn.terminate()

@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 import asyncpg
 
 from bot.storage import safe_url
-from bot.storage.postgres.session import server_away
+from bot.storage.postgres.session import keep_open, server_away
 from bot.storage.postgres.store import CONNECT_TIMEOUT, unusable, well_formed
 from bot.tasks import woken
 
@@ -88,9 +88,15 @@ class Claim:
 
 async def _connect(url: str) -> asyncpg.Connection:
     idle, interval, count = KEEPALIVE
-    return await asyncpg.connect(url, timeout=CONNECT_TIMEOUT, server_settings={
+    conn = await asyncpg.connect(url, timeout=CONNECT_TIMEOUT, server_settings={
         "tcp_keepalives_idle": str(idle), "tcp_keepalives_interval": str(interval),
         "tcp_keepalives_count": str(count), "application_name": "eventbot (running)"})
+    try:
+        await keep_open(conn)
+    except BaseException:
+        conn.terminate()
+        raise
+    return conn
 
 
 async def _take(conn: asyncpg.Connection, claim: Claim) -> bool:

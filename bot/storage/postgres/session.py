@@ -56,6 +56,28 @@ DATABASE_AWAY_SAVING = N_("the database stopped answering as this was being save
 # a transaction left open by a tool or a stuck process must not hold members' requests,
 # and the pool's connections, for ever.
 WAIT_FOR_LOCKS = {"lock_timeout": f"{BUSY_TIMEOUT_MS}ms"}
+# PostgreSQL 14 and later may end a session idle that long (idle_session_timeout, which a
+# database's admin may set for its clients, to reap forgotten ones). The bot's own sit
+# idle by design: the claim's, the LISTEN one, its pool's between requests (the pool
+# itself closes those idle past its own limit). Each ended so would be said lost, the
+# claim let go for a moment, and the pool renewed, every time the bot is quiet that long.
+KEEP_OPEN = {"idle_session_timeout": "0"}
+
+
+def kept_open(conn: asyncpg.Connection) -> dict[str, str]:
+    """The settings (`KEEP_OPEN`) that keep a session of the bot's own open while it is
+    idle, on `conn`'s server: none before PostgreSQL 14, which refuses a connection that
+    names a setting it does not have."""
+    return KEEP_OPEN if conn.get_server_version().major >= 14 else {}
+
+
+async def keep_open(conn: asyncpg.Connection) -> None:
+    """Keep `conn`, a connection of the bot's own never given back to a pool (whose reset
+    would undo it), open while it is idle (`kept_open`)."""
+    for name, value in kept_open(conn).items():
+        await conn.execute(f"SET {name} = '{value}'")
+
+
 # Seconds a statement on a pooled connection waits for the server's answer (asyncpg's
 # command_timeout), after which the connection is given up as lost: a server that stops
 # answering without closing the connection (frozen, or the network dropping packets

@@ -36,6 +36,7 @@ from bot.storage.postgres.session import (
     Connections,
     Database,
     DatabaseAway,
+    kept_open,
     lost_connection,
     operation,
     quiet_pool_retries,
@@ -123,13 +124,14 @@ class PostgresStore:
         connections = Connections()
         quiet_pool_retries()
         try:
-            pool = await asyncpg.create_pool(url, min_size=1, max_size=POOL_SIZE,
-                                             timeout=CONNECT_TIMEOUT, init=connections.connected,
-                                             server_settings=WAIT_FOR_LOCKS,
-                                             command_timeout=ANSWER_WITHIN)
-            repos = PostgresRepositories(Database(pool, clock, trusted, connections))
-            store = cls(pool, url, repos)
-            async with store.patient() as conn:
+            async with patient(url) as conn:  # first: the pool's settings need its version
+                pool = await asyncpg.create_pool(
+                    url, min_size=1, max_size=POOL_SIZE, timeout=CONNECT_TIMEOUT,
+                    init=connections.connected,
+                    server_settings={**WAIT_FOR_LOCKS, **kept_open(conn)},
+                    command_timeout=ANSWER_WITHIN)
+                repos = PostgresRepositories(Database(pool, clock, trusted, connections))
+                store = cls(pool, url, repos)
                 await repos.schema.migrate(repos.content, repos.search, conn)
             await store._listener.start()
         except BaseException as exc:
@@ -156,19 +158,10 @@ class PostgresStore:
             raise
         await conn.close()
 
-    @contextlib.asynccontextmanager
-    async def patient(self) -> AsyncIterator[asyncpg.Connection]:
-        """A connection of its own whose statements wait for the server as long as it
-        takes (the pool's give up after ANSWER_WITHIN), for work that may rightly take
-        longer than a request: a migration, the copy of a whole database. So a
-        statement_timeout the database's admin set for its clients (ALTER DATABASE or
-        ROLE ... SET), which requests are held to, does not hold them either."""
-        conn = await asyncpg.connect(self._url, timeout=CONNECT_TIMEOUT,
-                                     server_settings={**WAIT_FOR_LOCKS, **NO_STATEMENT_TIMEOUT})
-        try:
-            yield conn
-        finally:
-            await conn.close()
+    def patient(self) -> contextlib.AbstractAsyncContextManager[asyncpg.Connection]:
+        """A connection of its own for work that may rightly take longer than a request
+        (`patient`)."""
+        return patient(self._url)
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -219,6 +212,21 @@ class PostgresStore:
 
     async def backup(self, target: str | Path) -> None:
         raise Unavailable(POSTGRES_BACKUP)
+
+
+@contextlib.asynccontextmanager
+async def patient(url: str) -> AsyncIterator[asyncpg.Connection]:
+    """A connection of its own whose statements wait for the server as long as it takes
+    (the pool's give up after ANSWER_WITHIN), for work that may rightly take longer than a
+    request: a migration, the copy of a whole database. So a statement_timeout the
+    database's admin set for its clients (ALTER DATABASE or ROLE ... SET), which requests
+    are held to, does not hold them either."""
+    conn = await asyncpg.connect(url, timeout=CONNECT_TIMEOUT,
+                                 server_settings={**WAIT_FOR_LOCKS, **NO_STATEMENT_TIMEOUT})
+    try:
+        yield conn
+    finally:
+        await conn.close()
 
 
 def well_formed(url: str) -> None:
