@@ -122,6 +122,23 @@ ZONES_BY_PLACE = {"上海": "Asia/Shanghai", "上海时间": "Asia/Shanghai"} | 
     key: readings[0].home for name, readings in ZONES.items()
     if name.endswith("时间") and len(readings) == 1
     for key in (name, name.removesuffix("时间"))}
+# Cities a moderator types for /manage timezone, each as its own zone: the "<place>时间"
+# above name a reading, so that 柏林 gave Europe/Paris (CET's home: the same clock, but
+# not the zone named), and a city no reading names gave nothing. Simplified, as `fold`
+# reads them; Taiwan's own names where they are other words (雪梨, 杜拜).
+_CITIES = {
+    "Europe/Berlin": "柏林", "Europe/Brussels": "布鲁塞尔", "Europe/Rome": "罗马",
+    "Europe/Madrid": "马德里", "Europe/Moscow": "莫斯科", "Europe/Zurich": "日内瓦 苏黎世",
+    "Asia/Macau": "澳门", "Asia/Kolkata": "新德里 德里 孟买", "Asia/Bangkok": "曼谷",
+    "Asia/Ho_Chi_Minh": "河内 胡志明市", "Asia/Kuala_Lumpur": "吉隆坡",
+    "Asia/Jakarta": "雅加达", "Asia/Manila": "马尼拉", "Asia/Dubai": "迪拜 杜拜",
+    "Australia/Sydney": "悉尼 雪梨", "Australia/Melbourne": "墨尔本",
+    "America/Vancouver": "温哥华", "America/Toronto": "多伦多",
+    "America/New_York": "波士顿", "America/Los_Angeles": "西雅图",
+    "Asia/Shanghai": "广州 深圳 成都 武汉 杭州 南京 天津 西安",
+}
+ZONES_BY_PLACE |= {key: zone for zone, names in _CITIES.items() for name in names.split()
+                   for key in (name, f"{name}时间")}
 OFFSET = r"(?:UTC|GMT)\s*([+\-−])\s*(\d{1,2})(?::?(\d{2}))?"
 # (?a:...): only ASCII letters match a zone's name, so "İST" is no key of ZONES
 ZONE_IN_TEXT = re.compile(rf"(?<![A-Za-z])(?:{OFFSET}|((?a:{ZONE_NAME})))(?![A-Za-z])",
@@ -400,11 +417,14 @@ def check_zone_name(name: str, now: datetime | None = None) -> str:
 
 def zones_of_place(typed: str) -> list[str]:
     """The zones of the places a Chinese name typed is part of ("北京" -> Asia/Shanghai),
-    in the order of ZONES_BY_PLACE, each once."""
+    each once: the place typed whole first, then those it begins, then the rest ("德里":
+    Delhi's, then Madrid's, 马德里), each in the order of ZONES_BY_PLACE."""
     typed = fold("".join(typed.split()))
     if not typed:
         return []
-    return list(dict.fromkeys(home for place, home in ZONES_BY_PLACE.items() if typed in place))
+    places = sorted((place for place in ZONES_BY_PLACE if typed in place),
+                    key=lambda place: (place != typed, not place.startswith(typed)))
+    return list(dict.fromkeys(ZONES_BY_PLACE[place] for place in places))
 
 
 def pick_reading(readings: tuple[_Reading, ...], abbreviation: str, day: date,

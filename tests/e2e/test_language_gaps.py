@@ -134,14 +134,19 @@ async def test_a_pinyin_name_typed_family_name_first_finds_the_person(world, fak
 
 
 @pytest.mark.parametrize(("typed", "zone"), [("台北", "Asia/Taipei"), ("北京", "Asia/Shanghai"),
-                                             ("上海", "Asia/Shanghai"), ("香港", "Asia/Hong_Kong")])
+                                             ("上海", "Asia/Shanghai"), ("香港", "Asia/Hong_Kong"),
+                                             ("柏林", "Europe/Berlin"),
+                                             ("雪梨", "Australia/Sydney"),
+                                             ("溫哥華", "America/Vancouver"),
+                                             ("廣州", "Asia/Shanghai"), ("德里", "Asia/Kolkata")])
 async def test_a_chinese_moderator_finds_their_timezone_by_its_place(world, fake, typed, zone):
     """/manage timezone's list is of IANA names in English: a moderator typing their city
-    in Chinese was offered nothing."""
+    in Chinese was offered nothing; 柏林 was offered Europe/Paris (CET's home) alone, and
+    温哥华, 悉尼, 广州 nothing. The place typed whole comes first ("德里" is also in 马德里)."""
     moderator = world.member(locale="zh-TW", manage_events=True)
     offered = await fake.autocomplete(world.guild, moderator, "manage timezone",
                                       focused="zone", zone=typed)
-    assert zone in [c["value"] for c in offered], offered
+    assert [c["value"] for c in offered][:1] == [zone], offered
 
 
 async def test_a_zone_the_bot_reads_in_typed_times_is_taken_by_manage_timezone(world, fake):
@@ -149,7 +154,8 @@ async def test_a_zone_the_bot_reads_in_typed_times_is_taken_by_manage_timezone(w
     but /manage timezone refused them as "not a timezone I know"."""
     moderator = world.member(locale="zh-CN", manage_events=True)
     try:
-        for typed, zone in (("北京时间", "Asia/Shanghai"), ("台北時間", "Asia/Taipei")):
+        for typed, zone in (("北京时间", "Asia/Shanghai"), ("台北時間", "Asia/Taipei"),
+                            ("柏林", "Europe/Berlin"), ("墨爾本", "Australia/Melbourne")):
             set_to = await fake.slash(world.guild, moderator, "manage timezone", zone=typed)
             assert not set_to.content.startswith("⚠️"), set_to.content
             assert f"**{zone}**" in set_to.content, set_to.content
