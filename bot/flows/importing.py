@@ -79,10 +79,11 @@ class Typed:
 def typed_values(start: When, end: When, venue: str | None,
                  title: str | None = None) -> Typed:
     """The typed start and end (an all-day end ends with its day), the venue, its
-    spaces tidied (one that shows nothing is none), the title, and what to say of how the
-    times were read."""
+    spaces tidied (one that shows nothing is none), the title, checked as an event's is
+    (refused now, before the page is downloaded or fetched and read), and what to say of
+    how the times were read."""
     return Typed(start.starts_at, start.all_day, end.ends_at if end.all_day else end.starts_at,
-                 validate_venue(venue), title or None,
+                 validate_venue(venue), validate_title(title) if title else None,
                  tuple(note for note in (start.note, end.note) if note is not None))
 
 

@@ -318,3 +318,20 @@ async def test_a_preview_from_before_a_restart_says_it_expired(world, fake):
     await late.wait(lambda r: r.content == EXPIRED and not r.custom_ids())
     await asyncio.sleep(0.2)
     assert world.dump() == before
+
+
+async def test_a_title_that_cannot_be_an_events_is_refused_before_the_page_is_read(world, fake):
+    """The `title` option had no length of its own, unlike `venue`: Discord took a title
+    of any length, and the bot downloaded and read the page (a slow site's, a large file)
+    before it refused the title as too long; one of spaces alone was refused as late. Now
+    Discord's client takes no more than an event's title can be, and a title that shows
+    nothing is refused before the page is asked for: here, a page no longer there."""
+    before = world.dump()
+    with pytest.raises(ValueError, match="option 'title' takes 1 to 200 characters"):
+        await fake.slash(world.guild, world.moderator, "manage import",
+                         page=page("Long Title Forum"), title="T" * 201)
+    refused = await fake.slash(world.guild, world.moderator, "manage import",
+                               page=page("Blank Title Forum"), title="   ",
+                               mutate=file_gone)
+    assert refused.ephemeral and refused.content == "⚠️ Title must be some text.", refused
+    assert world.dump() == before

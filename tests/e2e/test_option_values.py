@@ -41,8 +41,8 @@ CASES = [
      "⚠️ The url option can't be empty."),
     ("manage import", {"url": "https://example.com", "capacity": 3}, "capacity", -3,
      "⚠️ The capacity option takes a number from 1 to 100,000."),
-    ("manage import", {"url": "https://example.com"}, "title", "t" * 6001,
-     "⚠️ The title option takes at most 6,000 characters."),
+    ("manage import", {"url": "https://example.com"}, "title", "t" * 201,
+     "⚠️ The title option takes at most 200 characters."),
     ("manage role", {}, "clear", "yes", "⚠️ The clear option takes True or False."),
     ("manage role", {"role": "@everyone"}, "role", "123",
      "⚠️ The role option takes a role of this server: pick one from the list."),
@@ -91,9 +91,9 @@ async def test_the_local_discord_refuses_values_outside_an_options_bounds(world,
                              event=event)
     with pytest.raises(ValueError, match="'question' takes 1 to 300 characters, not 301"):
         await fake.slash(world.guild, world.member("asker"), "event ask", question="w" * 301)
-    with pytest.raises(ValueError, match="'title' takes 0 to 6000 characters, not 6001"):
+    with pytest.raises(ValueError, match="'title' takes 1 to 200 characters, not 201"):
         await fake.slash(world.guild, world.moderator, "manage import",
-                         url="https://example.com", title="t" * 6001)
+                         url="https://example.com", title="t" * 201)
     # and takes the values at the bounds
     reply = await fake.slash(world.guild, world.moderator, "manage capacity", seats=100_000,
                              event=event)

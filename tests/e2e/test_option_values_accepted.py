@@ -63,7 +63,7 @@ def cases(world) -> list[tuple[str, dict]]:
         ("rsvp mine", {}),
         ("manage import", {"page": Attachment("p.txt", b"Talk\n\n" + OPEN_ANNOUNCEMENT,
                                               "text/plain"),
-                           "title": "t" * 6000, "starts_at": "2030-06-01 18:00",
+                           "title": "t" * 200, "starts_at": "2030-06-01 18:00",
                            "ends_at": "2030-06-01 20:00", "capacity": 100_000,
                            "venue": "v" * 200}),
         ("manage import", {"url": "https://example.invalid/" + "x" * 1976, "capacity": 1}),
