@@ -4,6 +4,7 @@ shows (help, as NAME, click, show, channel, dms, log, and what the bot posts by 
 from __future__ import annotations
 
 import asyncio
+import copy
 import os
 import shutil
 import sys
@@ -25,6 +26,7 @@ MODERATOR_FLAG = "--moderator"
 SETTLE = 0.25  # seconds of quiet after a command before the console prompts again
 MAX_SETTLE = 3.0
 MAX_SAID = 300  # characters of a refusal shown
+GONE = "that button is no longer on the message (it was answered, or it expired)"
 
 HELP = """\
 Slash commands are typed as in Discord: /command sub-command name:value ...
@@ -65,7 +67,10 @@ class Console(SlashCommands):
         self.fake, self.guild, self.people, self.bot = fake, guild, people, bot
         self.interactive, self.save = interactive, save
         self.persona = "you"
-        self.buttons: tuple[dict[str, Any], list[dict[str, Any]]] | None = None
+        # The last message shown with buttons or a menu: the message (the local Discord's
+        # own, which the bot's edits change), how it was shown (its header, and its
+        # components as they were then: the numbers typed refer to those).
+        self.buttons: tuple[dict[str, Any], str, list[Any]] | None = None
         self.files: list[tuple[str, bytes]] = []  # of the last message shown with files
         # Who alone could see the message they are on (a reply "only you can see", a DM):
         # nobody else can press its buttons or open its files, as in Discord.
@@ -105,7 +110,8 @@ class Console(SlashCommands):
         if files:
             self.files, self.files_seen_by = files, self.persona if private else None
         if buttons_of(message) or menus_of(message):
-            self.buttons = (message, buttons_of(message))
+            self.buttons = (message, header,
+                            copy.deepcopy(message.get("components") or []))
             self.buttons_seen_by = self.persona if private else None
 
     # -- the loop ----------------------------------------------------------------
@@ -233,8 +239,9 @@ class Console(SlashCommands):
     async def click(self, arg: str) -> None:
         if self.buttons is None:
             raise LineError("no message with buttons shown yet (as moderator: /manage announce)")
-        message, buttons = self.buttons
         self._check_seen_by(self.buttons_seen_by, "its buttons")
+        message = self._as_shown()
+        buttons = buttons_of(message)
         if not 1 <= (picked := _number(arg)) <= len(buttons):
             raise LineError(f"click which button? 1 to {len(buttons)}, e.g. click 1")
         button = buttons[picked - 1]
@@ -246,11 +253,12 @@ class Console(SlashCommands):
 
     async def choose(self, arg: str) -> None:
         """Pick an option of the select menu (the speakers' "Jump to a person")."""
-        menus = menus_of(self.buttons[0]) if self.buttons is not None else []
-        if self.buttons is None or not menus:
+        if self.buttons is not None:
+            self._check_seen_by(self.buttons_seen_by, "its menu")
+        menus = menus_of(self._as_shown()) if self.buttons is not None else []
+        if not menus:
             raise LineError("no message with a menu shown yet (/event speakers has one when "
                             "the bios take several pages)")
-        self._check_seen_by(self.buttons_seen_by, "its menu")
         options = menus[0].get("options") or []
         if not 1 <= (picked := _number(arg)) <= len(options):
             raise LineError(f"choose which option? 1 to {len(options)}, e.g. choose 1")
@@ -258,6 +266,29 @@ class Console(SlashCommands):
             raise LineError("that menu is disabled")
         await self._press(self.buttons[0], menus[0]["custom_id"],
                           [options[picked - 1]["value"]])
+
+    def _as_shown(self) -> dict[str, Any]:
+        """The message whose buttons and menu `click` and `choose` use, if it is still as it
+        was shown. A member's Discord shows a message as the bot last edited it: if the bot
+        has since changed its buttons (disabled them, relabelled them, taken them off) it is
+        shown again as it is now, to be clicked by those numbers; if the bot deleted it,
+        it is gone, as in Discord. LineError either way."""
+        assert self.buttons is not None
+        message, header, components = self.buttons
+        try:
+            gone = self.fake.message_record(message).deleted is not None
+        except KeyError:  # not one the local Discord keeps: nothing to compare it with
+            gone = False
+        if gone:
+            self.buttons = None
+            raise LineError("the bot has deleted that message: its buttons are gone with it")
+        if (message.get("components") or []) != components:
+            if not (buttons_of(message) or menus_of(message)):
+                raise LineError(GONE)
+            self.show(header, message)
+            raise LineError("the bot changed that message's buttons since it was shown: here "
+                            "it is as it is now; click by these numbers")
+        return message
 
     async def _press(self, message: dict[str, Any], custom_id: str,
                      values: list[str] | None = None) -> None:
@@ -270,8 +301,7 @@ class Console(SlashCommands):
         except LineError as exc:
             if "has no component" not in str(exc):
                 raise
-            raise LineError("that button is no longer on the message (it was answered, or "
-                            "it expired)") from None
+            raise LineError(GONE) from None
         await self.show_reply(reply)
 
     def show_form(self, reply: Reply) -> None:

@@ -8,6 +8,7 @@ import os
 import pty
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pytest
 from sandbox import FakeDiscord
 from sandbox.console import world
 from sandbox.models import SEND_MESSAGES
-from tests.e2e.test_sandbox import SAMPLE_TITLE, after, run_sandbox, sandbox_env
+from tests.e2e.test_sandbox import SAMPLE_TITLE, after, read_until, run_sandbox, sandbox_env
 
 
 @pytest.mark.parametrize("line", ["/manage import page:a\0b.txt",
@@ -170,3 +171,51 @@ def test_a_server_saved_by_a_newer_sandbox_is_said_so_not_called_no_saved_server
     assert len(told) == 1 and "newer sandbox" in told[0], told
     assert "not a saved local Discord" not in told[0]
     assert path.read_bytes() == saved
+
+
+def _typed(proc: subprocess.Popen, line: str, prompt: bytes = b"moderator> ") -> str:
+    """Type `line` into the running console; what it printed for it, up to the next
+    prompt."""
+    proc.stdin.write(line.encode() + b"\n")
+    proc.stdin.flush()
+    return read_until(proc, prompt).decode("utf-8", "replace")
+
+
+def test_click_on_a_message_the_bot_has_since_edited_uses_its_buttons_as_they_are_now(
+        tmp_path):
+    """`click N` pressed button N of the message as the console had shown it, even after
+    the bot had edited the message: archiving an event disables its announcement's
+    buttons a moment later, yet `click 1` on the announcement shown before still pressed
+    Join, which no member's Discord could (it shows the button disabled), and the bot
+    answered as if it had been. The console now shows the message as it is now and says
+    so, and the click is not sent."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sandbox", "--database", str(tmp_path / "s.sqlite3")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=tmp_path, env=sandbox_env(tmp_path))
+    state = tmp_path / "s.state.json"
+
+    def join_disabled() -> bool:
+        messages = json.loads(state.read_text(encoding="utf-8"))["messages"]
+        return any(c.get("label") == "Join" and c.get("disabled")
+                   for m in messages for row in m["data"].get("components") or ()
+                   for c in row.get("components") or ())
+
+    try:
+        read_until(proc, b"you> ")
+        for line in ("as moderator", "/manage open event:1"):
+            _typed(proc, line)
+        assert "[1 Join] [2 Cancel my RSVP]" in _typed(proc, "/manage announce event:1")
+        assert "Archived" in _typed(proc, "/manage archive event:1")
+        deadline = time.monotonic() + 30
+        while not join_disabled() and time.monotonic() < deadline:
+            _typed(proc, "locale")  # waiting a moment, as a person would, looking at nothing
+        assert join_disabled(), "the announcement's buttons were never disabled"
+        clicked = _typed(proc, "click 1")
+        _typed(proc, "quit", b"Stopped the bot.\n")
+    finally:
+        proc.kill()
+        proc.communicate()
+    assert "is archived: it no longer takes RSVPs" not in clicked, clicked  # never asked
+    assert "[1 Join (disabled)] [2 Cancel my RSVP (disabled)]" in clicked, clicked
+    assert clicked.splitlines()[-2].startswith("  ! the bot changed that message"), clicked
