@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import mimetypes
 import os
+import re
 import stat
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,6 +15,8 @@ from typing import Any
 from sandbox import Attachment
 from sandbox.console.parsing import LineError, parse_slash
 
+_WHOLE = re.compile(r"-?[0-9]+")
+_DECIMAL = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 OPTION_TYPES = {3: "text", 4: "whole number", 5: "true/false", 6: "member", 7: "channel",
                 8: "role", 9: "member or role", 10: "number", 11: "file"}
 
@@ -114,11 +117,12 @@ class SlashCommands:
     def _value(self, param: dict[str, Any], value: str) -> Any:
         name, kind = self.shown(param), param["type"]
         if kind in (4, 10):
-            try:
-                number: float = int(value) if kind == 4 else float(value)
-            except ValueError:
-                raise LineError(f"{name}: {value!r} is not a "
-                                f"{OPTION_TYPES[kind]}") from None
+            # as Discord's client reads a number: ASCII digits, a minus, a decimal point;
+            # not what Python's int() and float() also take ("5_0" for 50, "٣" for 3,
+            # "nan", "inf"), which it would not send
+            if not (_WHOLE if kind == 4 else _DECIMAL).fullmatch(value) or len(value) > 30:
+                raise LineError(f"{name}: {value[:40]!r} is not a {OPTION_TYPES[kind]}")
+            number: float = int(value) if kind == 4 else float(value)
             low, high = param.get("min_value"), param.get("max_value")
             if (low is not None and number < low) or (high is not None and number > high):
                 raise LineError(f"{name} must be between {low} and {high}")

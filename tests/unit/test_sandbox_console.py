@@ -807,3 +807,14 @@ def test_fresh_takes_the_database_of_a_sandbox_stopped_before_it_saved_its_serve
                               timeout=60)
         assert proc.returncode == 0, proc.stderr[-2000:]
         assert json.loads((tmp_path / "s.state.json").read_text())["version"] == 1
+
+
+@pytest.mark.parametrize("seats", ["5_0", "٣", "１２", "1_000", " 4 2", "nan", "1e3", "+-3",
+                                   "9" * 5000])
+async def test_a_whole_number_is_typed_as_discords_client_reads_one(console, seats):
+    """Python's int() reads "5_0" as 50, "٣" (an Arabic-Indic three) as 3 and full-width
+    "１２" as 12: `/manage capacity seats:5_0` set 50 seats, which no Discord client would
+    send for what was typed. Only ASCII digits (with a minus) are a whole number."""
+    with pytest.raises(LineError, match=r"^seats: '.*' is not a whole number$"):
+        await console.handle(f'/manage capacity seats:"{seats}"')
+    assert console.fake.calls == []  # nothing reached the bot
