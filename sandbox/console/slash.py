@@ -8,13 +8,14 @@ import mimetypes
 import os
 import re
 import stat
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sandbox import Attachment
+from sandbox import Attachment, Channel, Member, Role
 from sandbox.console.parsing import LineError, parse_slash
 
+_Named = TypeVar("_Named", Channel, Role, Member)
 _WHOLE = re.compile(r"-?[0-9]+")
 _DECIMAL = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 OPTION_TYPES = {3: "text", 4: "whole number", 5: "true/false", 6: "member", 7: "channel",
@@ -133,22 +134,17 @@ class SlashCommands:
                 raise LineError(f"{name}: true or false")
             return flag in ("true", "yes")
         if kind == 7:
-            wanted = value.lstrip("#")
-            for channel in self.guild.channels.values():
-                if wanted in (channel.name, str(channel.id)):
-                    return channel
+            found = _picked(value.lstrip("#"), self.guild.channels.values())
+            if found is not None:
+                return found
             names = ", ".join(f"#{c.name}" for c in self.guild.channels.values())
             raise LineError(f"{name}: no channel {value!r} here ({names})")
         if kind in (6, 8, 9):  # a member, a role, or either: as Discord's picker offers them
             wanted = value.lstrip("@")
-            if kind != 6:
-                for role in self.guild.roles.values():
-                    if wanted in (role.name, str(role.id)):
-                        return role
-            if kind != 8:
-                for member in self.guild.members.values():
-                    if wanted in (member.name, str(member.id)):
-                        return member
+            if kind != 6 and (role := _picked(wanted, self.guild.roles.values())) is not None:
+                return role
+            if kind != 8 and (member := _picked(wanted, self.guild.members.values())) is not None:
+                return member
             if kind == 8:
                 raise LineError(f"{name}: no role {value!r} in this server (?role lists them)")
             raise LineError(f"{name}: nobody called {value!r} in this server")
@@ -253,6 +249,18 @@ def fixed_choices(param: dict[str, Any], typed: str) -> list[dict[str, Any]]:
     wanted = typed.casefold()
     return [c for c in param.get("choices", [])
             if wanted in c["name"].casefold() or str(c["value"]).casefold().startswith(wanted)]
+
+
+def _picked(wanted: str, among: Iterable[_Named]) -> _Named | None:
+    """The channel, role or member named `wanted` (or with that id), as Discord's picker
+    finds it whatever the case typed ("attendee" for the role Attendee); of several that
+    differ only by case, the one typed exactly, or none."""
+    candidates = list(among)
+    exact = next((c for c in candidates if wanted in (c.name, str(c.id))), None)
+    if exact is not None:
+        return exact
+    folded = [c for c in candidates if c.name.casefold() == wanted.casefold()]
+    return folded[0] if len(folded) == 1 else None
 
 
 def _quoted(value: str) -> str:

@@ -818,3 +818,21 @@ async def test_a_whole_number_is_typed_as_discords_client_reads_one(console, sea
     with pytest.raises(LineError, match=r"^seats: '.*' is not a whole number$"):
         await console.handle(f'/manage capacity seats:"{seats}"')
     assert console.fake.calls == []  # nothing reached the bot
+
+
+async def test_a_role_channel_or_member_is_picked_whatever_the_case_typed(console):
+    """`/manage role role:attendee` was refused ("no role 'attendee'"), and so were
+    `channel:#Announcements` and `member:Moderator`, though the role is Attendee and
+    Discord's picker finds them whatever the case typed. Of two that differ only by case,
+    the one typed exactly is taken, and with neither typed exactly, none."""
+    console.fake.add_role(console.guild, "attendee")  # beside Attendee
+    console.fake.add_role(console.guild, "Guest")
+    for line in ("/manage role role:GUEST", "/manage role role:attendee",
+                 "/manage role role:Attendee", "/manage announce channel:#Announcements"):
+        with pytest.raises(LineError, match="stop here"):
+            await console.handle(line)
+    picked = [options for _, options in console.fake.calls]
+    assert [p["role"].name for p in picked[:3]] == ["Guest", "attendee", "Attendee"]
+    assert picked[3]["channel"] is console.guild.channel("announcements")
+    with pytest.raises(LineError, match="no role 'ATTENDEE'"):
+        await console.handle("/manage role role:ATTENDEE")
