@@ -90,6 +90,18 @@ async def _make_template(cluster: Cluster) -> None:
         pass
 
 
+async def set_on_database(cluster: Cluster, url: str, setting: str, value: str) -> None:
+    """As the database's admin: `ALTER DATABASE ... SET setting = value` on the database
+    at `url`, for the sessions opened from now on."""
+    import asyncpg
+
+    admin = await asyncpg.connect(cluster.url())
+    try:
+        await admin.execute(f'ALTER DATABASE "{url.rsplit("/", 1)[1]}" SET {setting} = {value}')
+    finally:
+        await admin.close()
+
+
 @contextlib.asynccontextmanager
 async def postgres_database(cluster: Cluster, template: str = TEMPLATE):
     """The URL of a new database made from `template` (the bot's schema; "template0" for

@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 
 from sandbox import FakeDiscord
-from tests.conftest import postgres_database
+from tests.conftest import postgres_database, set_on_database
 from tests.e2e.shards import ShardDeployment
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
@@ -71,12 +71,7 @@ async def test_an_idle_session_timeout_on_the_database_ends_none_of_the_bots_con
     another start could take it in. Now the bot's sessions are not held to it."""
     async with postgres_database(postgres_cluster) as url, \
             FakeDiscord(shard_count=2) as fake:
-        name = url.rsplit("/", 1)[1]
-        admin = await asyncpg.connect(postgres_cluster.url())
-        try:
-            await admin.execute(f"ALTER DATABASE {name} SET idle_session_timeout = 1000")
-        finally:
-            await admin.close()
+        await set_on_database(postgres_cluster, url, "idle_session_timeout", "1000")
         d = ShardDeployment(fake, tmp_path, {
             "DATABASE_URL": url, "DATABASE_PATH": str(tmp_path / "unused.sqlite3")})
         bot = await d.start(0)

@@ -35,6 +35,7 @@ from tests.conftest import (
     make_page,
     new_event,
     rsvp_of,
+    set_on_database,
 )
 from tests.store.test_ask import (
     OLD_EVENT,
@@ -159,6 +160,17 @@ async def test_a_server_that_stops_answering_holds_a_request_seconds_not_for_eve
         await store.close()
 
 
+async def opening_behind_a_lock(other: asyncpg.Connection, url: str) -> asyncio.Future:
+    """A store opening at `url`, once it waits for an advisory lock (the migration's)
+    that `other` holds."""
+    opening = asyncio.ensure_future(open_store(url))
+    while not await other.fetchval("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                                   " AND NOT granted"):
+        assert not opening.done(), opening.exception()
+        await asyncio.sleep(0.02)
+    return opening
+
+
 async def test_a_migration_waits_for_another_past_the_statements_timeout(blank_url,
                                                                           monkeypatch):
     """Another process's migration (holding the migration lock) may rightly take longer
@@ -171,12 +183,7 @@ async def test_a_migration_waits_for_another_past_the_statements_timeout(blank_u
     try:
         async with other.transaction():
             await other.execute("SELECT pg_advisory_xact_lock(hashtext($1))", MIGRATION_LOCK)
-            opening = asyncio.ensure_future(open_store(blank_url))
-            while not await other.fetchval(
-                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
-                    " AND NOT granted"):
-                assert not opening.done(), opening.exception()
-                await asyncio.sleep(0.02)
+            opening = await opening_behind_a_lock(other, blank_url)
             await asyncio.sleep(0.4)  # past the timeout of a request's statement
         async with await opening as store:
             assert await store.run(store.schema.schema_version) == SCHEMA_VERSION
@@ -201,12 +208,7 @@ async def test_a_start_waits_for_another_migration_past_a_statement_timeout_of_t
         async with other.transaction():
             await other.execute("SET LOCAL statement_timeout = 0")
             await other.execute("SELECT pg_advisory_xact_lock(hashtext($1))", MIGRATION_LOCK)
-            opening = asyncio.ensure_future(open_store(blank_url))
-            while not await other.fetchval(
-                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
-                    " AND NOT granted"):
-                assert not opening.done(), opening.exception()
-                await asyncio.sleep(0.02)
+            opening = await opening_behind_a_lock(other, blank_url)
             await asyncio.sleep(0.6)  # past the database's statement_timeout
         async with await asyncio.wait_for(opening, 30) as store:
             assert await store.run(store.schema.schema_version) == SCHEMA_VERSION
@@ -407,12 +409,7 @@ async def test_migrate_db_into_a_database_with_other_events_changes_nothing(post
 async def log_every_statement(cluster, url: str) -> ServerLog:
     """The server logs every statement of the database at `url` in sessions opened from
     now on (a store opened afterwards); the log to read them in."""
-    database = url.rsplit("/", 1)[1]
-    admin = await asyncpg.connect(cluster.url())
-    try:
-        await admin.execute(f"ALTER DATABASE {database} SET log_statement = 'all'")
-    finally:
-        await admin.close()
+    await set_on_database(cluster, url, "log_statement", "'all'")
     return ServerLog(cluster.root / "log")
 
 

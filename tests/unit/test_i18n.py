@@ -327,6 +327,19 @@ def markup(text: str) -> list[str]:
     return sorted(_MARKUP.findall(text))
 
 
+def translated_entries(code: str):
+    """(domain, its ids, its translations) of every entry of both catalogs of `code`."""
+    for domain in ("messages", "commands"):
+        with catalog_path(code, domain).open("rb") as f:
+            catalog = read_po(f, locale=code.replace("-", "_"))
+        for message in catalog:
+            if not message.id:
+                continue
+            ids = message.id if isinstance(message.id, tuple) else (message.id,)
+            yield domain, ids, (message.string if isinstance(message.string, tuple)
+                                else (message.string,))
+
+
 @pytest.mark.parametrize("code", TRANSLATED)
 def test_translations_keep_every_markdown_mark_mention_and_link_of_the_english(code):
     """Every entry of every catalog keeps the bold, code spans, mentions, links and line
@@ -335,19 +348,11 @@ def test_translations_keep_every_markdown_mark_mention_and_link_of_the_english(c
     messages and in bold in others, and a lost or added `**` or backtick would turn the
     rest of the reply bold or into code."""
     wrong = []
-    for domain in ("messages", "commands"):
-        with catalog_path(code, domain).open("rb") as f:
-            catalog = read_po(f, locale=code.replace("-", "_"))
-        for message in catalog:
-            if not message.id:
-                continue
-            ids = message.id if isinstance(message.id, tuple) else (message.id,)
-            translations = (message.string if isinstance(message.string, tuple)
-                            else (message.string,))
-            expected = markup(ids[-1])
-            for text in translations:
-                if text and markup(text) != expected:
-                    wrong.append((domain, ids[0], text, expected, markup(text)))
+    for domain, ids, translations in translated_entries(code):
+        expected = markup(ids[-1])
+        for text in translations:
+            if text and markup(text) != expected:
+                wrong.append((domain, ids[0], text, expected, markup(text)))
     assert not wrong, "\n".join(map(str, wrong))
 
 
@@ -377,18 +382,10 @@ def test_every_chinese_entry_is_written_in_its_own_script_and_quotation_marks(co
     other_script = {c for c, forms in other.items() if c not in forms}
     other_quotes = "“”" if code == "zh-TW" else "「」"
     wrong = []
-    for domain in ("messages", "commands"):
-        with catalog_path(code, domain).open("rb") as f:
-            catalog = read_po(f, locale=code.replace("-", "_"))
-        for message in catalog:
-            if not message.id:
-                continue
-            ids = message.id if isinstance(message.id, tuple) else (message.id,)
-            translations = (message.string if isinstance(message.string, tuple)
-                            else (message.string,))
-            for text in translations:
-                # (an id may quote a name in both scripts, "趙通 finds 赵通")
-                marks = {c for c in text if c in other_script or c in other_quotes}
-                if marks - set("".join(ids)):
-                    wrong.append((domain, ids[0], text, "".join(sorted(marks))))
+    for domain, ids, translations in translated_entries(code):
+        for text in translations:
+            # (an id may quote a name in both scripts, "趙通 finds 赵通")
+            marks = {c for c in text if c in other_script or c in other_quotes}
+            if marks - set("".join(ids)):
+                wrong.append((domain, ids[0], text, "".join(sorted(marks))))
     assert other_script and not wrong, "\n".join(map(str, wrong))
