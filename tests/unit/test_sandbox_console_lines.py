@@ -86,7 +86,7 @@ async def test_a_number_of_5000_digits_is_one_line(console, line):  # noqa: F811
     message = {"id": "1", "channel_id": "1", "guild_id": "1",
                "components": [{"type": 1, "components": [button]},
                               {"type": 1, "components": [menu]}]}
-    console.buttons = (message, [button])
+    console.buttons = (message, "", message["components"])  # as shown: unchanged since
     if line.startswith("log"):
         console.bot.output = lambda: "a line\n"
     with pytest.raises(LineError) as caught:
