@@ -449,24 +449,42 @@ async def test_roles_discord_failed_during_an_outage_are_given_and_taken_back_on
     await move_role(world, mine, kept_at)
 
 
+class HiddenAnnouncement(NamedTuple):
+    event_id: int
+    channel: object  # its own channel, which the bot may no longer see
+    message: dict  # the announcement
+    bot_member: object
+    first: int  # the first of the requests made since the channel was hidden
+
+
+async def announced_then_hidden(world, fake, title: str, channel_name: str,
+                                capacity: int) -> HiddenAnnouncement:
+    """An event announced in a channel of its own, then View Channel taken from the bot
+    there (the gateway tells it)."""
+    from sandbox.models import VIEW_CHANNEL
+
+    guild = world.guild
+    channel = fake.add_channel(guild, channel_name)
+    event_id = await world.import_event(title, capacity=capacity)
+    posted = await fake.slash(guild, world.moderator, "manage announce", event=str(event_id),
+                              channel=channel)
+    assert "Posted" in posted.content and "⚠️" not in posted.content, posted.content
+    [message] = fake.messages(channel)
+    bot_member = guild.members[fake.bot_user.id]
+    fake.set_overwrite(channel, bot_member, deny=VIEW_CHANNEL)
+    await asyncio.sleep(0.5)  # CHANNEL_UPDATE reaches the bot
+    return HiddenAnnouncement(event_id, channel, message, bot_member, len(fake.requests))
+
+
 async def test_an_announcement_hidden_from_the_bot_is_not_edited_into_a_403_at_each_change(
         world, fake):
     """View Channel taken from the bot in an announcement's channel (the gateway tells it):
     one edit is refused, and the changes after it ask Discord nothing, where each new seat
     count was one more 403 toward Discord's limit of invalid requests; given back, the
     announcement is brought up to date."""
-    from sandbox.models import VIEW_CHANNEL
-
     guild = world.guild
-    channel = fake.add_channel(guild, "hidden-news")
-    event_id = await world.import_event("Hidden Channel Talk", capacity=50)
-    posted = await fake.slash(guild, world.moderator, "manage announce", event=str(event_id),
-                              channel=channel)
-    assert "⚠️" not in (posted.content or ""), posted.content
-    bot_member = guild.members[fake.bot_user.id]
-    fake.set_overwrite(channel, bot_member, deny=VIEW_CHANNEL)
-    await asyncio.sleep(0.5)  # CHANNEL_UPDATE reaches the bot
-    first = len(fake.requests)
+    event_id, channel, _, bot_member, first = await announced_then_hidden(
+        world, fake, "Hidden Channel Talk", "hidden-news", capacity=50)
 
     def edits() -> list[int]:
         return [r.status for r in fake.requests[first:]

@@ -7,8 +7,8 @@ import asyncio
 
 import pytest
 
-from sandbox.models import VIEW_CHANNEL
 from tests.e2e.conftest import delete_event, until
+from tests.e2e.test_guild_changes import announced_then_hidden
 from tests.e2e.test_reminders_roles_schedules import role_the_bot_may_give
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -91,17 +91,9 @@ async def test_an_event_deleted_while_its_channel_is_hidden_from_the_bot_shows_c
     buttons disabled, rather than showing the seats of an event that no longer exists with
     a live Join button for good; and while it stays hidden, the bot does not ask Discord
     again and again."""
-    guild, title = world.guild, "Vanished Venue Forum"
-    channel = fake.add_channel(guild, "vanished-news")
-    event_id = await world.import_event(title, capacity=5)
-    posted = await fake.slash(guild, world.moderator, "manage announce", event=str(event_id),
-                              channel=channel)
-    assert "Posted" in posted.content, posted
-    [message] = fake.messages(channel)
-    bot_member = guild.members[fake.bot_user.id]
-    fake.set_overwrite(channel, bot_member, deny=VIEW_CHANNEL)
-    await asyncio.sleep(0.5)  # CHANNEL_UPDATE reaches the bot
-    first = len(fake.requests)
+    title = "Vanished Venue Forum"
+    event_id, channel, message, bot_member, first = await announced_then_hidden(
+        world, fake, title, "vanished-news", capacity=5)
 
     def edits() -> list[int]:
         return [r.status for r in fake.requests[first:]

@@ -207,6 +207,31 @@ async def wake_the_scheduler(world, fake, name: str) -> None:
     assert "confirmed" in joined.content, joined
 
 
+async def confirmed_three_days_ahead(world, fake, title: str, name: str) -> tuple[int, object]:
+    """An event three days away (its day-before reminder due in two days), and a member
+    called `name` confirmed for it."""
+    event_id = await world.import_event(title, capacity=5, starts_at=in_hours(72))
+    member = world.member(name)
+    joined = await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
+    assert "confirmed" in joined.content, joined
+    return event_id, member
+
+
+async def no_reminder_within_3_s(fake, member, title: str) -> None:
+    with pytest.raises(AssertionError):  # (a reminder sent would end the wait)
+        await until(lambda: reminders_to(fake, member, title), timeout=3.0)
+
+
+async def none_sent_once_set_right(world, fake, member, title: str, event_id: int,
+                                   waker: str) -> None:
+    """The clock set right, the scheduler looks: still no reminder, none recorded sent."""
+    await wake_the_scheduler(world, fake, waker)
+    await asyncio.sleep(1.0)
+    assert reminders_to(fake, member, title) == [], world.bot.describe()
+    assert world.query("SELECT count(*) FROM reminders_sent WHERE event_id = ?",
+                       (event_id,)) == [(0,)]
+
+
 async def test_a_step_forward_past_an_events_end_then_back_takes_no_attendee_role(
         world, fake):
     """A member holds the attendee role of an event two hours away. The wall clock steps a
@@ -241,23 +266,17 @@ async def test_a_step_forward_past_a_reminder_then_back_sends_it_no_earlier(worl
     in two days. The wall clock steps 50 hours ahead, the scheduler looks, and the clock is
     set right: no reminder has gone out, and none is recorded as sent (it goes at its
     time). Before, it went out at that look, two days early, and never at its time."""
-    guild, title = world.guild, "Reminder Across A Step"
-    event_id = await world.import_event(title, capacity=5, starts_at=in_hours(72))
-    member = world.member("reminded across a step")
-    joined = await fake.slash(guild, member, "rsvp join", event=str(event_id))
-    assert "confirmed" in joined.content, joined
+    title = "Reminder Across A Step"
+    event_id, member = await confirmed_three_days_ahead(world, fake, title,
+                                                        "reminded across a step")
     try:
         step_clock("+50h")
         await wake_the_scheduler(world, fake, "reminder waker")
-        with pytest.raises(AssertionError):  # (a reminder sent would end the wait)
-            await until(lambda: reminders_to(fake, member, title), timeout=3.0)
+        await no_reminder_within_3_s(fake, member, title)
     finally:
         step_clock("+0")
-    await wake_the_scheduler(world, fake, "second reminder waker")
-    await asyncio.sleep(1.0)
-    assert reminders_to(fake, member, title) == [], world.bot.describe()
-    assert world.query("SELECT count(*) FROM reminders_sent WHERE event_id = ?",
-                       (event_id,)) == [(0,)]
+    await none_sent_once_set_right(world, fake, member, title, event_id,
+                                   "second reminder waker")
 
 
 async def test_an_announcement_shown_over_by_a_step_forward_is_open_again_once_set_right(
@@ -403,24 +422,18 @@ async def test_a_restart_during_a_step_forward_sends_no_reminder_early(world, fa
     either, nor records one as sent; once the clock is set right, the reminder waits for
     its time. Before, the new process took its first look at the clock as sound, and the
     day-before reminder went out at once, never at its time."""
-    guild, title = world.guild, "Reminder Across A Restart"
-    event_id = await world.import_event(title, capacity=5, starts_at=in_hours(72))
-    member = world.member("reminded across a restart")
-    joined = await fake.slash(guild, member, "rsvp join", event=str(event_id))
-    assert "confirmed" in joined.content, joined
+    title = "Reminder Across A Restart"
+    event_id, member = await confirmed_three_days_ahead(world, fake, title,
+                                                        "reminded across a restart")
     try:
         step_clock("+50h")
         await wake_the_scheduler(world, fake, "restart step waker")
         await world.restart_bot()
         await wake_the_scheduler(world, fake, "restarted step waker")
-        with pytest.raises(AssertionError):  # (a reminder sent would end the wait)
-            await until(lambda: reminders_to(fake, member, title), timeout=3.0)
+        await no_reminder_within_3_s(fake, member, title)
         assert world.query("SELECT count(*) FROM reminders_sent WHERE event_id = ?",
                            (event_id,)) == [(0,)]
     finally:
         step_clock("+0")
-    await wake_the_scheduler(world, fake, "restart set right waker")
-    await asyncio.sleep(1.0)
-    assert reminders_to(fake, member, title) == [], world.bot.describe()
-    assert world.query("SELECT count(*) FROM reminders_sent WHERE event_id = ?",
-                       (event_id,)) == [(0,)]
+    await none_sent_once_set_right(world, fake, member, title, event_id,
+                                   "restart set right waker")

@@ -707,8 +707,7 @@ async def test_an_all_day_event_ends_with_a_date_not_a_time(world, fake):
         reply = text_of(await fake.slash(world.guild, member, command))
         line = next(line for line in reply.splitlines() if "Two Day Forum" in line)
         assert date in line and "<t:" not in line, line
-    opened = await fake.slash(world.guild, world.moderator, "manage edit", event=str(event_id))
-    refused = await fake.submit_modal(opened, {"end": "2031-06-02 17:00"})
+    refused = await edit_form(world, event_id, {"end": "2031-06-02 17:00"})
     assert refused.ephemeral and "ends with a date" in refused.content, refused.content
     assert event_times(world, event_id) == saved
 
@@ -720,8 +719,7 @@ async def test_a_multi_day_event_moved_with_the_form_keeps_its_number_of_days(wo
                                         ends_at="2031-05-08")
     starts, ends, all_day = event_times(world, event_id)[:3]
     assert all_day == 1 and ends - starts == 3 * 86400
-    opened = await fake.slash(world.guild, world.moderator, "manage edit", event=str(event_id))
-    moved = await fake.submit_modal(opened, {"start": "2031-05-13"})
+    moved = await edit_form(world, event_id, {"start": "2031-05-13"})
     assert moved.ephemeral and "Updated **Three Day Summit**" in moved.content, moved.content
     starts, ends, all_day = event_times(world, event_id)[:3]
     assert all_day == 1 and ends - starts == 3 * 86400
@@ -739,13 +737,11 @@ async def test_a_timed_event_moved_with_the_form_keeps_its_length(world, fake):
                                         starts_at="2031-05-06 18:00", ends_at="2031-05-06 20:00")
     first, ends, all_day = event_times(world, event_id)[:3]
     assert all_day == 0 and ends - first == 2 * 3600
-    opened = await fake.slash(world.guild, world.moderator, "manage edit", event=str(event_id))
-    moved = await fake.submit_modal(opened, {"start": "2031-05-05 18:00"})
+    moved = await edit_form(world, event_id, {"start": "2031-05-05 18:00"})
     assert moved.ephemeral and "Updated **Moved Evening Talk**" in moved.content, moved.content
     starts, ends, _ = event_times(world, event_id)[:3]
     assert starts == first - 86400 and ends - starts == 2 * 3600
-    opened = await fake.slash(world.guild, world.moderator, "manage edit", event=str(event_id))
-    await fake.submit_modal(opened, {"start": "2031-05-05 17:00", "end": "2031-05-05 21:00"})
+    await edited(world, event_id, {"start": "2031-05-05 17:00", "end": "2031-05-05 21:00"})
     starts, ends, _ = event_times(world, event_id)[:3]
     assert ends - starts == 4 * 3600
 
