@@ -28,12 +28,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email.utils
-import functools
 import ipaddress
 import math
 import re
 import socket
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -44,7 +42,7 @@ from yarl import URL
 from bot.config import FETCH_TIMEOUT, Network, Settings
 from bot.errors import InvalidValue
 from bot.i18n import N_, Text
-from bot.offload import off_loop
+from bot.offload import off_loop, off_loop_waiting
 from bot.webpage import BOT_CHECK, meta_refresh
 
 MAX_FETCH_BYTES = 2_000_000
@@ -141,26 +139,15 @@ def check_url(url: str | URL) -> URL:
     return parsed.with_fragment(None)
 
 
-LOOKUP_THREADS = 4  # host names of pages looked up at once; more wait for one of these
-
-
-@functools.cache
-def _lookup_threads() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=LOOKUP_THREADS, thread_name_prefix="page-lookup")
-
-
 class _PageHostResolver(AbstractResolver):
-    """aiohttp's threaded resolver, on threads of its own. A name whose name servers never
-    answer holds its thread until the system's resolver gives up, long after the fetch was
-    refused as late (a thread cannot be cancelled). On the event loop's default executor,
-    which also looks up Discord's hosts for discord.py, a few such URLs left the bot unable
-    to reach Discord meanwhile; here they only wait for one another."""
+    """aiohttp's threaded resolver, on threads of its own (`off_loop_waiting`): a name whose
+    name servers never answer holds its thread long after the fetch was refused as late,
+    and must not hold those discord.py looks up Discord's hosts on."""
 
     async def resolve(self, host: str, port: int = 0,
                       family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
-        lookup = functools.partial(socket.getaddrinfo, host, port, family,
-                                   socket.SOCK_STREAM, 0, socket.AI_ADDRCONFIG)
-        infos = await asyncio.get_running_loop().run_in_executor(_lookup_threads(), lookup)
+        infos = await off_loop_waiting(socket.getaddrinfo, host, port, family,
+                                       socket.SOCK_STREAM, 0, socket.AI_ADDRCONFIG)
         found: list[ResolveResult] = []
         for kind, _, proto, _, address in infos:
             if kind == socket.AF_INET6:

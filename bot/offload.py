@@ -40,6 +40,7 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 HEAVY_THREADS = 2  # one per core of a small machine; more would only share the GIL
+WAITING_THREADS = 4  # calls waiting on the outside world at once (`off_loop_waiting`)
 # Items of per-item Python work (rows made into objects, titles compared) done on the
 # event loop: about a millisecond at most; more go to the heavy-work threads.
 ON_LOOP_ITEMS = 200
@@ -60,10 +61,10 @@ class ProcessFailed(RuntimeError):
     ended without an answer: killed, out of memory); a bug, or the machine's limits."""
 
 
-def _executor(name: str) -> ThreadPoolExecutor:
+def _executor(name: str, threads: int = HEAVY_THREADS) -> ThreadPoolExecutor:
     with _lock:
         if name not in _executors:
-            _executors[name] = ThreadPoolExecutor(max_workers=HEAVY_THREADS,
+            _executors[name] = ThreadPoolExecutor(max_workers=threads,
                                                   thread_name_prefix=name)
         return _executors[name]
 
@@ -93,6 +94,16 @@ async def off_loop_in_transaction(fn: Callable[P, T], /, *args: P.args,
     Only work bounded by what one transaction reads (a fraction of a second for 100,000
     members) runs here."""
     return await _run_on(_executor("held"), fn, *args, **kwargs)
+
+
+async def off_loop_waiting(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+    """`fn(*args, **kwargs)` on threads of their own (WAITING_THREADS), for a call that may
+    wait long on the outside world, which no thread can cancel: a page host's name whose
+    name servers never answer holds its thread until the system's resolver gives up. On
+    the event loop's default executor, where discord.py looks up Discord's hosts, a few
+    such calls left the bot unable to reach Discord meanwhile; here they only wait for one
+    another."""
+    return await _run_on(_executor("waiting", WAITING_THREADS), fn, *args, **kwargs)
 
 
 async def by_size(items: int, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
