@@ -337,14 +337,7 @@ class JoinBatcher:
                 batch = [entry for entry in batch if not self._queued_for_row(entry)]
             if not batch:
                 continue
-            requests = [entry[0] for entry in batch]
-            try:
-                results = await once_more_if_rolled_back(functools.partial(self._decide, requests))
-            except Exception as exc:  # nothing was committed; every waiter learns of it
-                results = [exc] * len(batch)
-            except asyncio.CancelledError:  # the loop is going away: no waiter is left hanging
-                give_up(batch + self._pending)
-                raise
+            results = await _results(batch, self._decide, self._pending)
             for entry, result in zip(batch, results, strict=True):
                 if isinstance(result, RowHeld):
                     self._wait_for_row(result.event_id, entry)
@@ -376,19 +369,14 @@ class JoinBatcher:
                 del waiting[:JOIN_BATCH]
                 if not batch:
                     continue
-                requests = [entry[0] for entry in batch]
-                try:
-                    with operation(self._registrations.join_batch):
-                        results = await once_more_if_rolled_back(
-                            functools.partial(self._registrations.join_batch, requests))
-                except Exception as exc:  # nothing was committed; every waiter learns of it
-                    results = [exc] * len(batch)
-                except asyncio.CancelledError:
-                    give_up(batch + waiting)
-                    raise
-                settle(batch, results)
+                settle(batch, await _results(batch, self._decide_once_free, waiting))
         finally:
             del self._held[event_id]
+
+    async def _decide_once_free(self, requests: list[JoinRequest]) -> list[Joined | Exception]:
+        """The joins decided on a pooled connection, once their events' rows are free."""
+        with operation(self._registrations.join_batch):
+            return await self._registrations.join_batch(requests)
 
     async def _decide(self, requests: list[JoinRequest]) -> list[Joined | Exception]:
         try:
@@ -422,6 +410,22 @@ class JoinBatcher:
                 await self._pool.release(conn)
             except Exception as exc:  # broken, or the pool took it back already
                 log.debug("the joins' PostgreSQL connection was not given back: %r", exc)
+
+
+async def _results(batch: Pending,
+                   decide: Callable[[list[JoinRequest]], Awaitable[list[Joined | Exception]]],
+                   rest: Pending) -> list[Joined | Exception]:
+    """`decide`'s results for the joins of `batch` (once more if it was rolled back); its
+    error, nothing having been committed, as each one's; cancelled (the loop is going
+    away), every waiter of `batch` and of `rest` given up, none left hanging."""
+    requests = [entry[0] for entry in batch]
+    try:
+        return await once_more_if_rolled_back(functools.partial(decide, requests))
+    except Exception as exc:
+        return [exc] * len(batch)
+    except asyncio.CancelledError:
+        give_up(batch + rest)
+        raise
 
 
 def _decided(batch: Pending, results: list[Joined | Exception]
