@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 
 from sandbox import FakeDiscord
-from tests.conftest import postgres_database, set_on_database
+from tests.conftest import TEMPLATE, postgres_database, set_on_database
 from tests.e2e.shards import ShardDeployment
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
@@ -36,28 +36,84 @@ async def test_a_database_dropped_under_the_bot_is_can_t_be_reached_said_once(
         event_id = await d.open_event(guild, "Dropped Hall", capacity=5)
         reply = await fake.slash(guild, fake.add_member(guild), "rsvp join", event=str(event_id))
         assert "You're confirmed" in (reply.content or ""), reply.content
-        name = url.rsplit("/", 1)[1]
-        admin = await asyncpg.connect(postgres_cluster.url())
-        try:
-            await admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
-        finally:
-            await admin.close()
-        late = fake.add_member(guild)
-        for _ in range(3):
-            reply = await fake.slash(guild, late, "rsvp join", event=str(event_id))
-            assert reply.ephemeral and reply.content == CANT_BE_REACHED, reply.content
-        # The background connections' retries meanwhile (the LISTEN one's every 2 s at most,
-        # the claim's backing off to 10 s).
-        deadline = time.monotonic() + 12
-        while time.monotonic() < deadline:
-            assert bot.running, bot.describe()
-            await asyncio.sleep(0.5)
-        output = bot.output()
-        assert "Traceback" not in output, output
+        name = await drop_database(postgres_cluster, url)
+        output = await refused_for_a_while(fake, bot, guild, event_id)
         said = [line for line in output.splitlines() if "does not exist" in line]
         assert len(said) == 1 and name in said[0], said
         assert "password" not in said[0]
         assert await bot.stop() == 0, bot.output()
+
+
+async def test_a_database_recreated_empty_under_the_bot_is_can_t_be_reached_said_once(
+        tmp_path, postgres_cluster):
+    """The bot's database dropped and created again empty while it runs (a clean-up
+    script, a restore begun with `createdb`): connections are made, but every statement
+    fails with 42P01 "relation does not exist". Before, members were told "Something went
+    wrong on my side", with a traceback logged for each request and for every round of
+    the background work. Now they are told the database can't be reached, and the log
+    says once that the bot's tables are missing and what to do; and once that they are
+    back, when the database is restored."""
+    async with postgres_database(postgres_cluster) as url, \
+            FakeDiscord(shard_count=2) as fake:
+        d = ShardDeployment(fake, tmp_path, {
+            "DATABASE_URL": url, "DATABASE_PATH": str(tmp_path / "unused.sqlite3")})
+        bot = await d.start(0)
+        guild = d.guilds[0][0]
+        event_id = await d.open_event(guild, "Emptied Hall", capacity=5)
+        await recreate_database(postgres_cluster, url, "template0")
+        output = await refused_for_a_while(fake, bot, guild, event_id)
+        said = [line for line in output.splitlines() if "tables are missing" in line]
+        assert len(said) == 1 and "restart" in said[0], said
+        # restored (the schema alone, as a backup of it would bring it back)
+        await recreate_database(postgres_cluster, url, TEMPLATE)
+        deadline = time.monotonic() + 30
+        while True:
+            reply = await fake.slash(guild, fake.add_member(guild), "event list")
+            if reply.content != CANT_BE_REACHED or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.5)
+        assert reply.content != CANT_BE_REACHED and "went wrong" not in (reply.content or "")
+        assert "the bot's tables are back" in bot.output(), bot.describe()
+        assert await bot.stop() == 0, bot.output()
+
+
+async def recreate_database(cluster, url: str, template: str) -> None:
+    """Drop the database at `url` and create it again from `template`."""
+    name = await drop_database(cluster, url)
+    admin = await asyncpg.connect(cluster.url())
+    try:
+        await admin.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+    finally:
+        await admin.close()
+
+
+async def drop_database(cluster, url: str) -> str:
+    """Drop the database at `url` under whoever is connected to it; its name."""
+    name = url.rsplit("/", 1)[1]
+    admin = await asyncpg.connect(cluster.url())
+    try:
+        await admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    finally:
+        await admin.close()
+    return name
+
+
+async def refused_for_a_while(fake, bot, guild, event_id: int) -> str:
+    """A new member's joins and reads are each refused as "can't be reached", and the bot
+    goes on running through its background work's retries meanwhile (the LISTEN
+    connection's every 2 s at most, the claim's backing off to 10 s), logging no
+    traceback; its output."""
+    late = fake.add_member(guild)
+    for command in ("rsvp join", "rsvp join", "event info", "rsvp join"):
+        reply = await fake.slash(guild, late, command, event=str(event_id))
+        assert reply.ephemeral and reply.content == CANT_BE_REACHED, (command, reply.content)
+    deadline = time.monotonic() + 12
+    while time.monotonic() < deadline:
+        assert bot.running, bot.describe()
+        await asyncio.sleep(0.5)
+    output = bot.output()
+    assert "Traceback" not in output, output
+    return output
 
 
 async def test_an_idle_session_timeout_on_the_database_ends_none_of_the_bots_connections(

@@ -143,14 +143,22 @@ def database_missing(exc: BaseException) -> bool:
     return isinstance(exc, asyncpg.InvalidCatalogNameError)
 
 
+def tables_missing(exc: BaseException) -> bool:
+    """Whether a statement failed because a table of the bot's is not there (SQLSTATE
+    42P01): its database was dropped and created again empty under the running bot (a
+    clean-up script, a restore begun with `createdb`). Every request fails so until the
+    tables are back: restored from a backup, or made by the bot's next start."""
+    return isinstance(exc, asyncpg.UndefinedTableError)
+
+
 def server_away(exc: BaseException) -> bool:
     """Whether `exc` says the server is away or refuses connections for now (restarting,
-    the network cut, no connection slot free, the bot's login refused, its database gone,
-    no answer in time), as opposed to a request it refused: what a connection of the
-    bot's own (the claim's, the LISTEN one) waits out by trying again, without a traceback
-    per try."""
+    the network cut, no connection slot free, the bot's login refused, its database gone
+    or emptied, no answer in time), as opposed to a request it refused: what a connection
+    of the bot's own (the claim's, the LISTEN one) waits out by trying again, without a
+    traceback per try."""
     return (lost_connection(exc) or no_slot_free(exc) or login_refused(exc)
-            or database_missing(exc))
+            or database_missing(exc) or tables_missing(exc))
 
 
 async def to_the_end(step: Awaitable[T]) -> T:
@@ -203,16 +211,22 @@ class Connections:
       operator is told what to set;
     - the bot's database gone (`database_missing`): "the database can't be reached", and
       the operator is told to put it back;
+    - its tables gone (`tables_missing`): "the database can't be reached", and the
+      operator is told to restore them or restart the bot;
     - the server away (`lost_connection`: stopped, restarting, the network cut): "the
       database can't be reached".
     A request on a connection the pool already holds is not refused at all."""
 
     def __init__(self) -> None:
         self._outage = Outage(log)
+        # Not ended by a new connection, which is made to the emptied database all the
+        # same: by a transaction committed (`answered`).
+        self._emptied = Outage(log)
 
     def refused(self, exc: BaseException) -> Unavailable | None:
-        """What a member is told of `exc`, raised while making a new connection, when the
-        server refused it for a while (no slot free, the login refused); None otherwise."""
+        """What a member is told of `exc`, raised while making a new connection or by a
+        statement, when the server refuses it for a while (no slot free, the login refused,
+        the database or its tables gone); None otherwise."""
         if no_slot_free(exc):
             self._outage.began(
                 "slots", "the PostgreSQL server has no connection slot free (%s: %s): requests"
@@ -236,6 +250,14 @@ class Connections:
                 "its name: restore it from a backup, or set DATABASE_URL to where it went and "
                 "restart the bot", getattr(exc, "sqlstate", "?"), exc)
             return Unavailable(DATABASE_AWAY)
+        if tables_missing(exc):
+            self._emptied.began(
+                "tables", "the bot's tables are missing from its PostgreSQL database (%s: %s):"
+                " it was emptied, or dropped and created again, under the running bot; "
+                "requests are answered 'the database can't be reached', and background work"
+                " is retried, until they are back: restore them from a backup, or restart "
+                "the bot to make them anew (empty)", getattr(exc, "sqlstate", "?"), exc)
+            return Unavailable(DATABASE_AWAY)
         return None
 
     def lost(self, exc: BaseException) -> None:
@@ -248,6 +270,11 @@ class Connections:
     async def connected(self, conn: asyncpg.Connection | None = None) -> None:
         if self._outage.lasting:
             self._outage.ended("the PostgreSQL server takes new connections again")
+
+    def answered(self) -> None:
+        """A transaction was committed: the bot's tables are there."""
+        if self._emptied.lasting:
+            self._emptied.ended("the bot's tables are back in its PostgreSQL database")
 
 
 class _KnownPoolRetries(logging.Filter):
@@ -337,6 +364,7 @@ class Repository:
                     give_up_if_unanswered(used, exc)
                     raise
                 committed = True
+                self._db.connections.answered()
         except asyncio.CancelledError as cancelled:
             # The caller stopped waiting, and a lost connection came with it (`to_the_end`
             # chains it): the pool's other connections are renewed all the same.
