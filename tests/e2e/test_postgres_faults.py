@@ -29,11 +29,7 @@ async def test_a_database_dropped_under_the_bot_is_can_t_be_reached_said_once(
     without a traceback; the bot goes on running."""
     async with postgres_database(postgres_cluster) as url, \
             FakeDiscord(shard_count=2) as fake:
-        d = ShardDeployment(fake, tmp_path, {
-            "DATABASE_URL": url, "DATABASE_PATH": str(tmp_path / "unused.sqlite3")})
-        bot = await d.start(0)
-        guild = d.guilds[0][0]
-        event_id = await d.open_event(guild, "Dropped Hall", capacity=5)
+        bot, guild, event_id = await started_with_an_event(fake, tmp_path, url, "Dropped Hall")
         reply = await fake.slash(guild, fake.add_member(guild), "rsvp join", event=str(event_id))
         assert "You're confirmed" in (reply.content or ""), reply.content
         name = await drop_database(postgres_cluster, url)
@@ -55,11 +51,7 @@ async def test_a_database_recreated_empty_under_the_bot_is_can_t_be_reached_said
     back, when the database is restored."""
     async with postgres_database(postgres_cluster) as url, \
             FakeDiscord(shard_count=2) as fake:
-        d = ShardDeployment(fake, tmp_path, {
-            "DATABASE_URL": url, "DATABASE_PATH": str(tmp_path / "unused.sqlite3")})
-        bot = await d.start(0)
-        guild = d.guilds[0][0]
-        event_id = await d.open_event(guild, "Emptied Hall", capacity=5)
+        bot, guild, event_id = await started_with_an_event(fake, tmp_path, url, "Emptied Hall")
         await recreate_database(postgres_cluster, url, "template0")
         output = await refused_for_a_while(fake, bot, guild, event_id)
         said = [line for line in output.splitlines() if "tables are missing" in line]
@@ -75,6 +67,16 @@ async def test_a_database_recreated_empty_under_the_bot_is_can_t_be_reached_said
         assert reply.content != CANT_BE_REACHED and "went wrong" not in (reply.content or "")
         assert "the bot's tables are back" in bot.output(), bot.describe()
         assert await bot.stop() == 0, bot.output()
+
+
+async def started_with_an_event(fake, tmp_path, url: str, title: str):
+    """Shard 0 of two started on the database at `url`, with an open event of 5 seats in
+    its first server: the bot, that server, the event's id."""
+    d = ShardDeployment(fake, tmp_path, {
+        "DATABASE_URL": url, "DATABASE_PATH": str(tmp_path / "unused.sqlite3")})
+    bot = await d.start(0)
+    guild = d.guilds[0][0]
+    return bot, guild, await d.open_event(guild, title, capacity=5)
 
 
 async def recreate_database(cluster, url: str, template: str) -> None:
@@ -128,11 +130,7 @@ async def test_an_idle_session_timeout_on_the_database_ends_none_of_the_bots_con
     async with postgres_database(postgres_cluster) as url, \
             FakeDiscord(shard_count=2) as fake:
         await set_on_database(postgres_cluster, url, "idle_session_timeout", "1000")
-        d = ShardDeployment(fake, tmp_path, {
-            "DATABASE_URL": url, "DATABASE_PATH": str(tmp_path / "unused.sqlite3")})
-        bot = await d.start(0)
-        guild = d.guilds[0][0]
-        event_id = await d.open_event(guild, "Quiet Hall", capacity=5)
+        bot, guild, event_id = await started_with_an_event(fake, tmp_path, url, "Quiet Hall")
         for _ in range(2):
             await asyncio.sleep(2.5)  # idle past the timeout
             reply = await fake.slash(guild, fake.add_member(guild), "rsvp join",
