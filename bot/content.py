@@ -27,13 +27,15 @@ class PageContent:
     people: tuple[Person, ...] = ()
     takeaways: tuple[Takeaway, ...] = ()
     text_hash: str = ""
+    # whether the page said registration has closed (None: kept before this was)
+    registration_closed: bool | None = None
 
     @classmethod
     def of(cls, page: Page, body: str, text_hash: str = "") -> PageContent:
         """What `page`, read from `body`, gives the content of its slot (`slot_of`)."""
         return cls(*slot_of(page.kind, body), page.description, page.off_the_record,
                    page.access_notes, page.language, page.translation, page.people,
-                   page.takeaways, text_hash)
+                   page.takeaways, text_hash, page.registration_closed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +55,8 @@ class Slot:
         return json.dumps({"first": self.first, "last": self.last, "pages": [
             [p.kind, p.lang, p.description, p.off_the_record, p.access_notes, p.language,
              p.translation, [[x.name, x.role, x.bio] for x in p.people],
-             [[t.heading, t.text] for t in p.takeaways], p.text_hash] for p in self.pages]},
+             [[t.heading, t.text] for t in p.takeaways], p.text_hash, p.registration_closed]
+            for p in self.pages]},
             ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
@@ -65,9 +68,10 @@ class Slot:
             pages = tuple(
                 PageContent(kind, lang, description, bool(off), tuple(notes), language,
                             translation, tuple(Person(*person) for person in people),
-                            tuple(Takeaway(*point) for point in points), str(text_hash))
+                            tuple(Takeaway(*point) for point in points), str(text_hash),
+                            None if not closed or closed[0] is None else bool(closed[0]))
                 for kind, lang, description, off, notes, language, translation, people,
-                points, text_hash in kept["pages"])
+                points, text_hash, *closed in kept["pages"])
             if not pages:  # a slot holds a page at least
                 return None
             return cls(int(kept["first"]), int(kept["last"]), pages)
@@ -202,6 +206,18 @@ def new_recaps(recaps: Iterable[Slot | None], pages: Iterable[PageContent]) -> l
         news.append(first)
         told = told or first
     return news
+
+
+def newly_closed(kept: Mapping[tuple[str, str], Slot | None],
+                 pages: Iterable[PageContent]) -> bool:
+    """Whether an import of `pages` into an event whose slots are `kept` brings the news
+    that registration has closed: a page saying so (an edited page, or one in another
+    language) where none of the event's pages did. Not when one did already, or may have
+    (a slot kept before this was noted): a moderator who reopened registration since is
+    not overruled by the same news imported again."""
+    return (any(page.registration_closed for page in pages)
+            and all(slot is not None and all(p.registration_closed is False for p in slot.pages)
+                    for slot in kept.values()))
 
 
 def merged_people(people: tuple[Person, ...], incoming: Iterable[Person]

@@ -259,6 +259,16 @@ def close(seats: Seats, reason: str | None, now: datetime) -> None:
     seats.closed_reason = reason
 
 
+def close_for_page(seats: Seats, now: datetime) -> bool:
+    """An imported page brings the news that registration has closed (`content.newly_closed`):
+    closed as a moderator would close it, if it is open and the event has not taken place;
+    whether it was."""
+    if seats.archived or not seats.registration_open or seats.has_taken_place(now):
+        return False
+    close(seats, PAGE_CLOSED, now)
+    return True
+
+
 def reopen(seats: Seats, waitlist: list[int], now: datetime) -> Promotions:
     """A moderator reopens registration; free seats go to the waitlist first."""
     check_not_archived(seats.archived)

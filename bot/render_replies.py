@@ -15,6 +15,7 @@ from bot.i18n import Language
 from bot.models import Event, EventListing, MyRsvp, Rsvp
 from bot.registration import (
     ARCHIVED,
+    PAGE_CLOSED,
     CancelOutcome,
     CancelResult,
     JoinOutcome,
@@ -170,6 +171,9 @@ def changed_dm(lang: Language, change: str) -> str:
 
 def closed_notice(lang: Language, event: Event, reason: str | None) -> str:
     title = f"**{safe_clip(event.title, EMBED_TITLE)}**"
+    if reason == PAGE_CLOSED:  # (an imported page said so: `registration.close_for_page`)
+        return lang._("Registration for {title} is now closed, as its event page says.",
+                      title=title)
     if reason:
         return lang._("Registration for {title} has been closed by a moderator: {reason}",
                       title=title, reason=closed_reason_text(lang, reason, 1000))

@@ -16,6 +16,7 @@ from tests.e2e.conftest import (
     delete_event,
     import_button,
     import_page,
+    until,
 )
 from tests.pageserver import WEB_PAGES, PageServer
 
@@ -335,3 +336,33 @@ async def test_a_title_that_cannot_be_an_events_is_refused_before_the_page_is_re
                                mutate=file_gone)
     assert refused.ephemeral and refused.content == "⚠️ Title must be some text.", refused
     assert world.dump() == before
+
+
+async def test_a_page_edited_to_say_registration_has_closed_closes_it_once(world, fake):
+    """The organisers close registration on their page, and a moderator imports the page
+    again: registration closes in the server as it does for an event first imported from
+    such a page, and the channel is told why. Before, the import saved the page and left
+    registration open. Reopened by a moderator afterwards, it stays open when the same
+    page is imported again: that news was heard already."""
+    title = "Closing Forum"
+    event_id = await world.import_event(title, capacity=5)
+    closed_page = page(title, OPEN_ANNOUNCEMENT + b"\n\nRegistration is now closed.")
+    done = await import_page(fake, world.guild, world.moderator, page=closed_page,
+                             event=str(event_id))
+    assert f"Added the announcement to **{title}** (event {event_id})" in done.content
+    assert "registration closed." in done.content, done.content
+    refused = await fake.slash(world.guild, world.member(), "rsvp join", event=str(event_id))
+    assert ("registration is closed: the event page says registration has closed"
+            in refused.content), refused.content
+    channel = world.guild.channel("announcements")
+    said = f"Registration for **{title}** is now closed, as its event page says."
+    await until(lambda: any(m["content"] == said for m in fake.messages(channel)),
+                what="the closing's notice posted")
+
+    await fake.slash(world.guild, world.moderator, "manage open", event=str(event_id))
+    again = await import_page(fake, world.guild, world.moderator, page=closed_page,
+                              event=str(event_id))
+    assert "registration open." in again.content, again.content
+    joined = await fake.slash(world.guild, world.member(), "rsvp join", event=str(event_id))
+    assert "You're confirmed" in joined.content, joined.content
+    assert sum(m["content"] == said for m in fake.messages(channel)) == 1

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from bot.errors import Conflict, DatabaseBusy, Unavailable
-from bot.models import CapacityPayload, EventEdit, PromotedPayload
+from bot.models import CapacityPayload, ClosedPayload, EventEdit, PromotedPayload
 from bot.pages import Person, parse_page
-from bot.registration import ARCHIVED, JoinOutcome, Status
+from bot.registration import ARCHIVED, PAGE_CLOSED, JoinOutcome, Status
 from bot.storage import EventDraft, EventNotFound, open_store, utcnow
 from bot.storage.postgres import store as postgres_store
 from bot.storage.sqlite import migrate as sqlite_migrate
@@ -185,6 +185,32 @@ async def test_an_imported_page_that_says_closed_starts_closed(store):
     event = await new_event(store, registration_closed=True)
     assert not event.registration_open
     assert (await store.join(1, event.id, 1, "m")).result.outcome is JoinOutcome.CLOSED
+
+
+async def test_a_page_edited_to_say_closed_closes_an_open_event_once(store):
+    """The rule `content.newly_closed` on each backend: an edited page saying registration
+    has closed closes it, and the channel hears why; reopened, the same page imported
+    again, or a second language's page saying so too, leaves it open. A recap saying so
+    (added to the event, `add_page`) is news where no page said it."""
+    event = await new_event(store, capacity=3)
+    await store.run(store.notices.claim_notices)
+    draft = EventDraft(slug="talk", title=event.title, capacity=3)
+    closing = make_page(description="Registration has closed.", registration_closed=True)
+    saved, _ = await store.run(store.events.save_event, 1, draft, [("closed text", closing)])
+    assert not saved.registration_open and saved.closed_reason == PAGE_CLOSED
+    notices = await store.run(store.notices.claim_notices)
+    assert [(n.kind, n.payload) for n in notices] == [
+        ("closed", ClosedPayload(PAGE_CLOSED, None))]
+    await store.run(store.registrations.open_registration, 1, event.id, by=99)
+    zh = replace(closing, language="Chinese")
+    for body, page in (("closed text", closing), ("报名已截止。", zh)):
+        saved, _ = await store.run(store.events.save_event, 1, draft, [(body, page)])
+        assert saved.registration_open, body
+
+    other = await new_event(store, slug="other", capacity=3)
+    recap = make_page("recap", registration_closed=True)
+    assert not (await store.run(store.events.add_page, 1, other.id, "recap text",
+                                recap)).registration_open
 
 
 async def test_reimport_updates_in_place_and_keeps_rsvps(store):

@@ -22,6 +22,7 @@ from bot.content import (
     filled_slots,
     merged_content,
     new_recaps,
+    newly_closed,
     people_matching,
     person_called,
     rebuilt_content,
@@ -85,6 +86,29 @@ def test_what_a_slots_pages_give_is_kept_whole_as_json():
     odd = PageContent("recap", "zh", 'say "hi"\n', True, ("a\\b",), "Chinese", None, (), (),
                       "h")
     assert Slot.from_json(Slot(1, 1, (odd,)).to_json()) == Slot(1, 1, (odd,))
+
+
+def test_whether_a_page_said_registration_has_closed_is_kept_and_unknown_before_it_was():
+    closed = PageContent("announcement", "en", "Closed.", text_hash="h",
+                         registration_closed=True)
+    assert Slot.from_json(Slot(1, 1, (closed,)).to_json()) == Slot(1, 1, (closed,))
+    # as a slot was written before the flag was kept: not known either way
+    before = '{"first":1,"last":1,"pages":[["announcement","en","",false,[],null,null,[],[],"h"]]}'
+    assert Slot.from_json(before).pages[0].registration_closed is None
+
+
+def test_registration_closes_on_a_page_only_where_no_page_said_so_or_may_have():
+    said_open = PageContent("announcement", "en", text_hash="a", registration_closed=False)
+    closing = PageContent("announcement", "en", text_hash="b", registration_closed=True)
+    zh_closing = dataclasses.replace(closing, lang="zh", text_hash="c")
+    assert newly_closed({("announcement", "en"): Slot(1, 1, (said_open,))}, [closing])
+    assert newly_closed({("announcement", "en"): Slot(1, 1, (said_open,))}, [zh_closing])
+    assert not newly_closed({("announcement", "en"): Slot(1, 1, (said_open,))}, [said_open])
+    assert not newly_closed({("announcement", "en"): Slot(1, 1, (closing,))}, [closing])
+    assert not newly_closed({("announcement", "en"): Slot(1, 1, (closing,))}, [zh_closing])
+    unknown = dataclasses.replace(said_open, registration_closed=None)
+    assert not newly_closed({("announcement", "en"): Slot(1, 1, (unknown,))}, [closing])
+    assert not newly_closed({("announcement", "en"): None}, [closing])
 
 
 @pytest.mark.parametrize("stored", [None, "", "null", "{}", "[1, 2]", '{"pages": []}',

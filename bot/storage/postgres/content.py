@@ -15,6 +15,7 @@ from bot.content import (
     Slot,
     filled_slots,
     new_recaps,
+    newly_closed,
     rebuilt_content,
     replaces_other_pages,
     slot_of,
@@ -64,9 +65,10 @@ class PostgresContent(Repository):
 
     async def add_pages(self, conn: asyncpg.Connection, event_id: int, guild_id: int,
                         pages: Iterable[tuple[str, Page]], now: datetime,
-                        url: str | None = None, *, announce_recap: bool = True) -> None:
+                        url: str | None = None, *, announce_recap: bool = True) -> bool:
         """Store the pages, each in its slot, and merge the event's content again from all
-        its slots (the rules of `sqlite.content.SqliteContent.add_pages`)."""
+        its slots (the rules of `sqlite.content.SqliteContent.add_pages`); whether they
+        bring the news that registration has closed."""
         pages = list(pages)
         added = [PageContent.of(page, body, page_hash(body))
                  for body, page in pages]
@@ -107,6 +109,7 @@ class PostgresContent(Repository):
             "INSERT INTO takeaways (event_id, position, heading, text) VALUES ($1, $2, $3, $4)",
             [(event_id, i, t.heading, t.text) for i, t in enumerate(content.takeaways)])
         await self._search.index(conn, event_id, guild_id, content)
+        return newly_closed(kept, added)
 
     async def content(self, conn: asyncpg.Connection, event_id: int) -> EventContent:
         row = await conn.fetchrow(

@@ -185,8 +185,9 @@ class PostgresEvents(Repository):
         if before is not None:
             await self._tell_of_change(conn, guild_id, event_id, before,
                                        await self._date_and_venue(conn, event_id), now)
-        await self._content.add_pages(conn, event_id, guild_id, pages, now, url,
-                                      announce_recap=not created)
+        if await self._content.add_pages(conn, event_id, guild_id, pages, now, url,
+                                         announce_recap=not created) and not created:
+            await self._registrations.close_for_page(conn, guild_id, event_id, now)
         if not created:  # (its Discord event follows a move from `started`, if any)
             moved = started != await self._start_moment(conn, event_id)
             await self._outbox.refresh_announcements(conn, guild_id, event_id, now,
@@ -212,7 +213,8 @@ class PostgresEvents(Repository):
         now = now or self._clock()
         async with self._transaction() as conn:
             await self._registrations.seats_of(conn, event_id, guild_id)
-            await self._content.add_pages(conn, event_id, guild_id, [(body, page)], now)
+            if await self._content.add_pages(conn, event_id, guild_id, [(body, page)], now):
+                await self._registrations.close_for_page(conn, guild_id, event_id, now)
             await self._outbox.refresh_announcements(conn, guild_id, event_id, now)
             return await self._get_event(conn, guild_id, event_id)
 

@@ -38,6 +38,7 @@ from bot.models import (
 )
 from bot.registration import (
     ARCHIVED,
+    PAGE_CLOSED,
     Existing,
     JoinOutcome,
     JoinResult,
@@ -328,8 +329,21 @@ class PostgresRegistrations(Repository):
             seats = await self.seats_of(conn, event_id, guild_id)
             now = self._clock()  # once the event is ours: a wait for it counts
             rules.close(seats, reason, now)
-            await self.save_seats(conn, event_id, seats, now)
-            await self._outbox.notify(conn, guild_id, event_id, ClosedPayload(reason, by), now)
+            await self._save_closed(conn, guild_id, event_id, seats,
+                                    ClosedPayload(reason, by), now)
+
+    async def close_for_page(self, conn: asyncpg.Connection, guild_id: int, event_id: int,
+                             now: datetime) -> None:
+        """`SqliteRegistrations.close_for_page`, in the caller's transaction."""
+        seats = await self.seats_of(conn, event_id, guild_id)
+        if rules.close_for_page(seats, now):
+            await self._save_closed(conn, guild_id, event_id, seats,
+                                    ClosedPayload(PAGE_CLOSED, None), now)
+
+    async def _save_closed(self, conn: asyncpg.Connection, guild_id: int, event_id: int,
+                           seats: Seats, told: ClosedPayload, now: datetime) -> None:
+        await self.save_seats(conn, event_id, seats, now)
+        await self._outbox.notify(conn, guild_id, event_id, told, now)
 
     async def open_registration(self, guild_id: int, event_id: int, by: int | None = None
                                 ) -> Promotions:

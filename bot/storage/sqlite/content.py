@@ -16,6 +16,7 @@ from bot.content import (
     Slot,
     filled_slots,
     new_recaps,
+    newly_closed,
     rebuilt_content,
     replaces_other_pages,
     slot_of,
@@ -42,8 +43,9 @@ PageRows = tuple[tuple[Any, ...], ...]
 class PreparedPages:
     """What saving an import's pages into an event writes, worked out from the event's
     page rows as they were (`rows`): the pages' hashes and their slots' content (`added`),
-    the slots' JSON written with each page, whether each is a new recap, the event's
-    content merged again (None: a slot from before slots were kept, merged from the event
+    the slots' JSON written with each page, whether each is a new recap, whether they
+    bring the news that registration has closed (`newly_closed`), the event's content
+    merged again (None: a slot from before slots were kept, merged from the event
     as it stands, in the transaction) and its search rows. Splitting a long page's text
     and building the rows took seconds for a folder of large events, all of them holding
     the write lock; worked out before it, only the writes hold it."""
@@ -54,6 +56,7 @@ class PreparedPages:
     added: tuple[PageContent, ...]
     slots: tuple[str, ...]
     news: tuple[bool, ...]
+    closes: bool
     content: EventContent | None
     size: int  # the content's `content_bytes`
     search: tuple[SearchRow, ...]
@@ -81,7 +84,8 @@ def prepared_pages(pages: Sequence[tuple[str, Page]], rows: PageRows,
     content = rebuilt_content({**kept, **written}.values()) if added else None
     return PreparedPages(event_id, rows, hashes, added,
                          tuple(written[(part.kind, part.lang)].to_json() for part in added),
-                         tuple(news), content, 0 if content is None else content_bytes(content),
+                         tuple(news), newly_closed(kept, added), content,
+                         0 if content is None else content_bytes(content),
                          () if content is None else tuple(search_rows(content)))
 
 
@@ -139,7 +143,7 @@ class SqliteContent(Repository):
 
     def add_pages(self, event_id: int, guild_id: int, pages: Sequence[tuple[str, Page]],
                   now: datetime, url: str | None = None, *, created: bool = False,
-                  prepared: PreparedPages | None = None) -> None:
+                  prepared: PreparedPages | None = None) -> bool:
         """Store the pages, each in its slot (kind, language; `filled_slots` is the rule),
         and merge the event's content again from all its slots. A recap is announced when
         it brings takeaways to an event that was already there and had none
@@ -148,7 +152,8 @@ class SqliteContent(Repository):
         edited or not.
         `created`: the event was created in this transaction. `prepared`: what these pages
         write, worked out before the transaction (`prepare`); worked out again here when
-        it was for another event, or the event's pages have changed since."""
+        it was for another event, or the event's pages have changed since. Whether they
+        bring the news that registration has closed (`newly_closed`)."""
         db = self._conn
         rows = () if created else self._page_rows(event_id)
         if prepared is None or not prepared.fits(None if created else event_id, rows):
@@ -190,6 +195,7 @@ class SqliteContent(Repository):
             "INSERT INTO takeaways (event_id, position, heading, text) VALUES (?, ?, ?, ?)",
             [(event_id, i, t.heading, t.text) for i, t in enumerate(content.takeaways)])
         self._search.index_rows(event_id, guild_id, search, fresh=created)
+        return prepared.closes
 
     def content(self, event_id: int) -> EventContent:
         row = self._row(

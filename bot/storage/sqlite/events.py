@@ -350,8 +350,9 @@ class SqliteEvents(Repository):
         self._apply_draft(event_id, guild_id, draft, now)
         if before is not None:
             self._tell_of_change(guild_id, event_id, before, self._date_and_venue(event_id), now)
-        self._content.add_pages(event_id, guild_id, pages, now, url, created=created,
-                                prepared=prepared)
+        if self._content.add_pages(event_id, guild_id, pages, now, url, created=created,
+                                   prepared=prepared) and not created:
+            self._registrations.close_for_page(guild_id, event_id, now)
         if not created:  # (its Discord event follows a move from `started`, if any)
             moved = started != self._start_moment(event_id)
             self._outbox.refresh_announcements(guild_id, event_id, now,
@@ -400,7 +401,8 @@ class SqliteEvents(Repository):
         now = now or self._clock()
         with self._transaction():
             self._registrations.seats_of(event_id, guild_id)
-            self._content.add_pages(event_id, guild_id, [(body, page)], now)
+            if self._content.add_pages(event_id, guild_id, [(body, page)], now):
+                self._registrations.close_for_page(guild_id, event_id, now)
             self._outbox.refresh_announcements(guild_id, event_id, now)
         return self.get_event(guild_id, event_id)
 

@@ -29,6 +29,7 @@ from bot.models import (
 )
 from bot.registration import (
     ARCHIVED,
+    PAGE_CLOSED,
     Existing,
     JoinOutcome,
     JoinResult,
@@ -388,8 +389,19 @@ class SqliteRegistrations(Repository):
             now = self._clock()
             seats = self.seats_of(event_id, guild_id)
             rules.close(seats, reason, now)
-            self.save_seats(event_id, seats, now)
-            self._outbox.notify(guild_id, event_id, ClosedPayload(reason, by), now)
+            self._save_closed(guild_id, event_id, seats, ClosedPayload(reason, by), now)
+
+    def close_for_page(self, guild_id: int, event_id: int, now: datetime) -> None:
+        """Inside the caller's transaction: an imported page says registration has closed
+        (`rules.close_for_page`)."""
+        seats = self.seats_of(event_id, guild_id)
+        if rules.close_for_page(seats, now):
+            self._save_closed(guild_id, event_id, seats, ClosedPayload(PAGE_CLOSED, None), now)
+
+    def _save_closed(self, guild_id: int, event_id: int, seats: Seats, told: ClosedPayload,
+                     now: datetime) -> None:
+        self.save_seats(event_id, seats, now)
+        self._outbox.notify(guild_id, event_id, told, now)
 
     def open_registration(self, guild_id: int, event_id: int, by: int | None = None
                           ) -> Promotions:
