@@ -216,9 +216,16 @@ def attendees_upload(rsvps: Iterable[Rsvp], name: str, limit: int) -> tuple[str,
     return (f"{name}.zip", packed.getvalue()) if packed.tell() <= limit else None
 
 
+# What spreadsheets read as a formula's start: the full-width forms too, which they take
+# for the ASCII ones.
+FORMULA_STARTS = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
+
+
 def _csv_safe(text: str) -> str:
-    """Spreadsheets run cells starting with these as formulas; a quote keeps them text."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """Spreadsheets run cells starting with these as formulas, after trimming the spaces
+    before them (" =1+1"); a quote keeps them text."""
+    formula = text[:1] in FORMULA_STARTS or text.lstrip()[:1] in FORMULA_STARTS
+    return "'" + text if formula else text
 
 
 # -- lists and an event's end ----------------------------------------------------------
