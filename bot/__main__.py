@@ -45,7 +45,13 @@ try:
         without_credentials,
     )
     from bot.descriptors import gateways_of, raise_soft_limit, say_limit
-    from bot.errors import DatabaseUnreadable, DatabaseUnwritable, InvalidValue, UserError
+    from bot.errors import (
+        DatabaseUnreadable,
+        DatabaseUnwritable,
+        EventNotFound,
+        InvalidValue,
+        UserError,
+    )
     from bot.logs import configure_logging, one_line, shown, shown_json
     from bot.models import Rsvp, is_discord_id, storable_text
     from bot.progress import (
@@ -415,7 +421,10 @@ async def cmd_events(settings: Settings, args: argparse.Namespace) -> int:
         rows = await store.run(store.events.all_events)
         now = datetime.now(UTC)
         for guild_id, event_id, slug, title in rows:
-            event = await store.run(store.events.get_event, guild_id, event_id)
+            try:
+                event = await store.run(store.events.get_event, guild_id, event_id)
+            except EventNotFound:  # deleted (/manage delete) since the list was read
+                continue
             # as /event list says it: an archived event or one over takes no RSVPs, open
             # or not
             state = ("archived" if event.archived else "over" if event.is_over(now)
