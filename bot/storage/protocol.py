@@ -235,7 +235,8 @@ class Store(Protocol):
     def attendees(self, event_id: int) -> AsyncGenerator[list[Rsvp], None]:
         """An event's export (`/manage attendees`, `rsvps`): `Registrations.attendees`,
         a chunk at a time, all as of one moment, read without holding up the store's
-        other work; closed by the caller (`contextlib.aclosing`)."""
+        other work (EventNotFound when the event is not there at that moment); closed by
+        the caller (`contextlib.aclosing`)."""
         ...
     async def backup(self, target: str | Path) -> None: ...
     async def close(self) -> None: ...

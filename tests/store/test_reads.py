@@ -956,3 +956,16 @@ async def test_an_export_reads_one_moment_while_members_join_and_read_beside_it(
     assert listed[-1].name == f"member {total}"
     now = await store.run(store.registrations.attendees, event.id)  # as it is now
     assert [r.user_id for r in now[:2]] == [2, 3] and now[seats - 1].user_id == seats + 1
+
+
+async def test_the_export_of_an_event_deleted_meanwhile_says_it_is_gone(store):
+    """An event deleted between the moderator naming it and its export being read (another
+    moderator's /manage delete) is not exported as an event nobody joined ("0 confirmed,
+    0 waitlisted", an empty list): the export's snapshot has no such event, and says so."""
+    event = await new_event(store, capacity=5)
+    await store.join(1, event.id, 7, "m")
+    await store.run(store.events.delete_event, 1, event.id)
+    with pytest.raises(EventNotFound):
+        async with contextlib.aclosing(store.attendees(event.id)) as chunks:
+            async for _ in chunks:
+                pass

@@ -444,6 +444,9 @@ class PostgresRegistrations(Repository):
         write, so that only a chunk is held in memory at a time. The caller closes it
         (`aclosing`) when it stops before the end."""
         async with self._transaction(snapshot=True) as conn:
+            # deleted since it was named: gone, not an event nobody joined
+            if await conn.fetchval("SELECT 1 FROM events WHERE id = $1", event_id) is None:
+                raise EventNotFound(event_id)
             cursor = await conn.cursor(ATTENDEES, event_id)
             rows = AttendeeRows()
             while chunk := await cursor.fetch(ATTENDEE_ROWS):

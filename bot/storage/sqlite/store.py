@@ -739,6 +739,9 @@ def _read_attendees(path: Path, event_id: int) -> sqlite3.Cursor:
         conn.execute(f"PRAGMA cache_size = -{EXPORT_CACHE_KIB}")
         conn.row_factory = sqlite3.Row
         conn.execute("BEGIN")  # one snapshot, from its first read to the last
+        # deleted since it was named: gone, not an event nobody joined
+        if conn.execute("SELECT 1 FROM events WHERE id = ?", (event_id,)).fetchone() is None:
+            raise EventNotFound(event_id)
         return conn.execute(ATTENDEES, (event_id,))
     except BaseException:
         conn.close()
