@@ -25,6 +25,7 @@ try:
     import sqlite3
     import subprocess
     import sys
+    import tempfile
     import threading
     from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
     from dataclasses import dataclass, field, replace
@@ -44,9 +45,15 @@ try:
         without_credentials,
     )
     from bot.descriptors import gateways_of, raise_soft_limit, say_limit
-    from bot.errors import DatabaseUnreadable, DatabaseUnwritable, InvalidValue, UserError
+    from bot.errors import (
+        DatabaseUnreadable,
+        DatabaseUnwritable,
+        EventNotFound,
+        InvalidValue,
+        UserError,
+    )
     from bot.logs import configure_logging, one_line, shown, shown_json
-    from bot.models import is_discord_id, storable_text
+    from bot.models import Rsvp, is_discord_id, storable_text
     from bot.progress import (
         OUTPUT_CLOSED,
         data_in_utf8,
@@ -414,7 +421,10 @@ async def cmd_events(settings: Settings, args: argparse.Namespace) -> int:
         rows = await store.run(store.events.all_events)
         now = datetime.now(UTC)
         for guild_id, event_id, slug, title in rows:
-            event = await store.run(store.events.get_event, guild_id, event_id)
+            try:
+                event = await store.run(store.events.get_event, guild_id, event_id)
+            except EventNotFound:  # deleted (/manage delete) since the list was read
+                continue
             # as /event list says it: an archived event or one over takes no RSVPs, open
             # or not
             state = ("archived" if event.archived else "over" if event.is_over(now)
@@ -428,23 +438,49 @@ async def cmd_events(settings: Settings, args: argparse.Namespace) -> int:
 
 async def cmd_rsvps(settings: Settings, args: argparse.Namespace) -> int:
     require_database(settings, "the bot's database")
-    async with await open_store(settings.database) as store:
-        _, event_id = await store.run(store.events.find_event, args.event)
-        rsvps = await store.run(store.registrations.attendees, event_id)
-    if args.csv:
+    at_terminal = sys.stdout.isatty()  # read there, as the listing is: names `shown`
+    # The list is read whole, as of one moment (`Store.attendees`), into memory, or past
+    # LISTED_IN_MEMORY into a temporary file, and only then written out: a reader slower
+    # than the read (a pager) never keeps it open, nor does a read that fails midway
+    # leave half a list.
+    with tempfile.SpooledTemporaryFile(LISTED_IN_MEMORY, "w+", encoding="utf-8",
+                                       newline="") as listed:
+        async with await open_store(settings.database) as store:
+            _, event_id = await store.run(store.events.find_event, args.event)
+            async with contextlib.aclosing(store.attendees(event_id)) as chunks:
+                async for rsvps in chunks:
+                    listed.write(rsvps_listed(rsvps, csv=args.csv, at_terminal=at_terminal))
+        empty = listed.tell() == 0
+        listed.seek(0)
+        if args.csv:
+            from bot.render_replies import attendees_csv
+
+            data_in_utf8()
+            say_records(attendees_csv(()))
+        elif empty:
+            say(f"no RSVPs yet for event {event_id}")
+        while text := listed.read(LISTED_IN_MEMORY):
+            if args.csv:
+                say_records(text)
+            else:
+                say(text, end="")
+    return 0
+
+
+LISTED_IN_MEMORY = 1 << 20  # characters of `rsvps`' output held in memory at most
+
+
+def rsvps_listed(rsvps: list[Rsvp], *, csv: bool, at_terminal: bool) -> str:
+    """`rsvps`' lines for these RSVPs: CSV records, or the listing's. Names read at a
+    terminal are `shown`, in the CSV as in the listing."""
+    if csv:
         from bot.render_replies import attendees_csv
 
-        data_in_utf8()
-        if sys.stdout.isatty():  # read at a terminal, as the listing is: names `shown`
+        if at_terminal:
             rsvps = [replace(r, name=shown(r.name)) for r in rsvps]
-        say_records(attendees_csv(rsvps))
-    else:
-        if not rsvps:
-            say(f"no RSVPs yet for event {event_id}")
-        for r in rsvps:
-            where = r.status.value + (f" #{r.position}" if r.position else "")
-            say(f"{r.user_id}\t{where}\t{r.joined_at.isoformat()}\t{shown(r.name)}")
-    return 0
+        return attendees_csv(rsvps, header=False)
+    return "".join(f"{r.user_id}\t{r.status.value + (f' #{r.position}' if r.position else '')}"
+                   f"\t{r.joined_at.isoformat()}\t{shown(r.name)}\n" for r in rsvps)
 
 
 async def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ import csv
 import io
 import zipfile
 from collections.abc import Iterable, Sequence
+from typing import IO
 
 import discord
 
@@ -21,6 +22,7 @@ from bot.registration import (
     JoinOutcome,
     JoinResult,
     Promotions,
+    Status,
 )
 from bot.render import (
     CAPACITY_REACHED,
@@ -194,35 +196,91 @@ def recap_notice(lang: Language, event: Event) -> str:
                   title=f"**{safe_clip(event.title, EMBED_TITLE)}**")
 
 
-def attendees_csv(rsvps: Iterable[Rsvp]) -> str:
+def attendees_csv(rsvps: Iterable[Rsvp], *, header: bool = True) -> str:
+    """The RSVPs as CSV records, after the header line unless `header` is false (a list
+    written a chunk at a time)."""
     out = io.StringIO()
     # CRLF, as RFC 4180 ends a record: the writer then quotes a field holding a lone CR,
     # which spreadsheets also take for a row's end (it quotes LF whatever the line end is).
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["user_id", "name", "status", "position", "joined_at"])
+    if header:
+        writer.writerow(["user_id", "name", "status", "position", "joined_at"])
     for r in rsvps:
         writer.writerow([r.user_id, _csv_safe(r.name), r.status.value,
                          r.position if r.position is not None else "", r.joined_at.isoformat()])
     return out.getvalue()
 
 
-def attendees_upload(rsvps: Iterable[Rsvp], name: str, limit: int) -> tuple[str, bytes] | None:
-    """The RSVPs as a file Discord will take (at most `limit` bytes): `name`.csv, or zipped
-    when the CSV is larger (`name`.zip); None when even the zip is too large. The file
-    starts with a byte-order mark: without it, Excel, which moderators open it with, reads
-    UTF-8 as the system's code page and garbles every Chinese name."""
-    data = attendees_csv(rsvps).encode("utf-8-sig")
-    if len(data) <= limit:
-        return f"{name}.csv", data
-    packed = io.BytesIO()
-    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(f"{name}.csv", data)
-    return (f"{name}.zip", packed.getvalue()) if packed.tell() <= limit else None
+class AttendeesUpload:
+    """The RSVPs as a file Discord will take (at most `limit` bytes), written as they are
+    read (`add`): `name`.csv, or zipped when the CSV is larger (`name`.zip); `file()` is
+    None when even the zip is too large. Nothing past the limit is kept, so an event of
+    any size costs at most a file of `limit` bytes, zipped and not. The file starts with a
+    byte-order mark: without it, Excel, which moderators open it with, reads UTF-8 as the
+    system's code page and garbles every Chinese name."""
+
+    def __init__(self, name: str, limit: int) -> None:
+        self.name = name
+        self.limit = limit
+        self.count = self.confirmed = 0  # of the RSVPs added
+        self._csv: io.BytesIO | None = io.BytesIO()
+        self._csv.write(attendees_csv(()).encode("utf-8-sig"))
+        self._packed: io.BytesIO | None = None  # the zip, once the CSV outgrew the limit
+        self._archive: zipfile.ZipFile | None = None
+        self._inner: IO[bytes] | None = None  # the CSV inside the zip, being written
+        self._too_large = False
+
+    def add(self, rsvps: Sequence[Rsvp]) -> None:
+        self.count += len(rsvps)
+        self.confirmed += sum(1 for rsvp in rsvps if rsvp.status is Status.CONFIRMED)
+        if self._too_large:  # only counted
+            return
+        data = attendees_csv(rsvps, header=False).encode("utf-8")
+        if self._csv is not None:
+            if self._csv.tell() + len(data) <= self.limit:
+                self._csv.write(data)
+                return
+            self._packed = io.BytesIO()
+            self._archive = zipfile.ZipFile(self._packed, "w", zipfile.ZIP_DEFLATED)
+            self._inner = self._archive.open(f"{self.name}.csv", "w")
+            self._inner.write(self._csv.getvalue())
+            self._csv = None
+        assert self._inner is not None and self._packed is not None
+        self._inner.write(data)
+        if self._packed.tell() > self.limit:
+            self._drop()
+
+    def file(self) -> tuple[str, bytes] | None:
+        """The file's name and bytes, once every RSVP is added; None when too large."""
+        if self._csv is not None:
+            return f"{self.name}.csv", self._csv.getvalue()
+        if self._too_large or self._inner is None or self._archive is None:
+            return None
+        self._inner.close()
+        self._archive.close()
+        assert self._packed is not None
+        packed = self._packed.getvalue()
+        return (f"{self.name}.zip", packed) if len(packed) <= self.limit else None
+
+    def _drop(self) -> None:
+        """Too large even zipped: what was written is let go."""
+        self._too_large = True
+        if self._inner is not None and self._archive is not None:  # (left open, the
+            self._inner.close()  # archive would complain as it is collected)
+            self._archive.close()
+        self._csv = self._packed = self._archive = self._inner = None
+
+
+# What spreadsheets read as a formula's start: the full-width forms too, which they take
+# for the ASCII ones.
+FORMULA_STARTS = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
 
 
 def _csv_safe(text: str) -> str:
-    """Spreadsheets run cells starting with these as formulas; a quote keeps them text."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """Spreadsheets run cells starting with these as formulas, after trimming the spaces
+    before them (" =1+1"); a quote keeps them text."""
+    formula = text[:1] in FORMULA_STARTS or text.lstrip()[:1] in FORMULA_STARTS
+    return "'" + text if formula else text
 
 
 # -- lists and an event's end ----------------------------------------------------------

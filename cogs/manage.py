@@ -8,6 +8,7 @@ on every call, against the member's server-level permissions.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
 from collections.abc import Callable
@@ -79,10 +80,10 @@ from bot.flows import importing, registration
 from bot.i18n import N_, NAMES, SHIPPED, Language, OptionName, Text, language, shipped
 from bot.models import Event
 from bot.offload import off_loop
-from bot.registration import MAX_CAPACITY, Status, check_capacity, check_not_archived
+from bot.registration import MAX_CAPACITY, check_capacity, check_not_archived
 from bot.reminders import minutes_text, parse_minutes
 from bot.render import clip, event_embed, reader_first, safe
-from bot.render_replies import attendees_upload, deletion_question, promoted_note, removed_reply
+from bot.render_replies import AttendeesUpload, deletion_question, promoted_note, removed_reply
 from bot.signals import AttendeeRoleChanged, RemindersChanged
 from bot.times import saved_times_problem
 from bot.tree import OPENS_FORM, before_deadline, defer, member_language, respond
@@ -493,19 +494,22 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         found = await resolve_event(interaction, event)
         # A large event's list takes a while to read and pack: answer within 3 s first.
         await defer(interaction)
-        rows = await self.bot.store.run(self.bot.store.registrations.attendees, found.id)
-        upload = await off_loop(attendees_upload, rows, f"{found.slug}-attendees",
-                                interaction.filesize_limit)
-        if upload is None:
+        # Read as of one moment beside the other members' requests, and written into the
+        # file a chunk at a time (`Store.attendees`).
+        upload = AttendeesUpload(f"{found.slug}-attendees", interaction.filesize_limit)
+        async with contextlib.aclosing(self.bot.store.attendees(found.id)) as chunks:
+            async for chunk in chunks:
+                await off_loop(upload.add, chunk)
+        attached = await off_loop(upload.file)
+        if attached is None:
             raise NotAllowed(N_("the list of {count:,} RSVPs is too large to upload here, even "
                                 "zipped; on the bot's machine, `python -m bot rsvps {event} "
-                                "--csv` writes it"), count=len(rows), event=found.id)
-        filename, data = upload
+                                "--csv` writes it"), count=upload.count, event=found.id)
+        filename, data = attached
         # Counted from the list sent, which joins since the event was read have changed.
-        confirmed = sum(1 for rsvp in rows if rsvp.status is Status.CONFIRMED)
         await respond(interaction, member_language(interaction)._(
             "{confirmed} confirmed, {waitlisted} waitlisted for **{title}**.",
-            confirmed=f"{confirmed:,}", waitlisted=f"{len(rows) - confirmed:,}",
+            confirmed=f"{upload.confirmed:,}", waitlisted=f"{upload.count - upload.confirmed:,}",
             title=safe(found.title)),
             ephemeral=True, file=discord.File(io.BytesIO(data), filename=filename))
 

@@ -3,15 +3,17 @@
 Repositories are plain synchronous objects; a backend runs each call as one unit
 off the event loop through `Store.run` (`await store.run(store.registrations.cancel,
 guild_id, event_id, user_id)`), and each write is one transaction that also queues its
-notices. Only joins, the hot path, have their own entry (`Store.join`), so a backend
-may batch them. A second backend (PostgreSQL) implements these same protocols and runs
-the same store tests (tests/store, through the `store` fixture).
+notices. Joins, the hot path, have their own entry (`Store.join`), so a backend may
+batch them, and so has an event's RSVP export (`Store.attendees`), so a backend may read
+it beside the other calls, a chunk at a time. A second backend (PostgreSQL) implements
+these same protocols and runs the same store tests (tests/store, through the `store`
+fixture).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import ParamSpec, Protocol, TypeVar
@@ -230,6 +232,12 @@ class Store(Protocol):
     async def join(self, guild_id: int, event_id: int, user_id: int,
                    name: str) -> Joined: ...
     async def summary(self, guild_id: int, event_id: int) -> EventSummary: ...
+    def attendees(self, event_id: int) -> AsyncGenerator[list[Rsvp], None]:
+        """An event's export (`/manage attendees`, `rsvps`): `Registrations.attendees`,
+        a chunk at a time, all as of one moment, read without holding up the store's
+        other work (EventNotFound when the event is not there at that moment); closed by
+        the caller (`contextlib.aclosing`)."""
+        ...
     async def backup(self, target: str | Path) -> None: ...
     async def close(self) -> None: ...
     async def __aenter__(self) -> Store: ...

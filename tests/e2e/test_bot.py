@@ -280,6 +280,23 @@ async def test_attendees_csv(world, fake):
     assert (rows[0]["name"], rows[1]["name"]) == ("'=cmd|evil", "赵通")
 
 
+async def test_attendees_csv_defuses_formulas_behind_spaces_and_in_full_width(world, fake):
+    # Spreadsheets trim a cell's leading spaces, and read the full-width ＝ ＋ － ＠ as
+    # their ASCII forms, before deciding it is a formula.
+    event_id = await world.import_event("Formula Names", capacity=10)
+    names = [" =1+1", "\u3000+SUM(A1)", "\u00a0-2+3", "＝HYPERLINK(\"x\")", "＋1", "－1",
+             "＠SUM(A1)", "Plain - Name", "a=b"]
+    for name in names:
+        joined = await fake.slash(world.guild, world.member(name), "rsvp join",
+                                  event=str(event_id))
+        assert "You're confirmed" in joined.content, joined.content
+    reply = await fake.slash(world.guild, world.moderator, "manage attendees", event=str(event_id))
+    [(_, data)] = reply.files
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert [r["name"] for r in rows] == [
+        *("'" + name for name in names[:7]), "Plain - Name", "a=b"]
+
+
 async def test_names_and_typed_text_no_store_can_hold_are_kept_as_text(world, fake):
     # A NUL (PostgreSQL's text takes none) and a lone surrogate (no UTF encodes one) in a
     # member's name or typed text: each stored without them, and the others' joins stand.

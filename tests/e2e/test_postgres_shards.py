@@ -9,6 +9,8 @@ happens, what a member was told is what the database holds, and the bot recovers
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import re
 import time
 from collections import Counter
@@ -109,6 +111,27 @@ async def deployment(tmp_path, postgres_cluster):
     async with postgres_database(postgres_cluster) as url, \
             FakeDiscord(shard_count=2) as fake:
         yield Deployment(fake, tmp_path, url)
+
+
+async def test_the_attendee_list_on_postgresql_is_the_one_members_were_told(deployment):
+    """`/manage attendees` on PostgreSQL reads its list through a cursor of a snapshot
+    transaction (`PostgresRegistrations.attendees_read`): the CSV a moderator gets has
+    every member as they were told, the waitlist numbered from 1."""
+    d, fake = deployment, deployment.fake
+    await d.start(0)
+    guild = d.guilds[0][0]
+    event_id = await d.open_event(guild, "Listed Hall", capacity=2)
+    members = [fake.add_member(guild, f"名字 {n}, \"{n}\"") for n in range(5)]
+    said = [await d.until_answered(guild, m, event_id) for m in members]
+    assert said == ["confirmed", "confirmed", "waitlisted 1", "waitlisted 2", "waitlisted 3"]
+    moderator = fake.add_member(guild, "lister", manage_events=True)
+    reply = await fake.slash(guild, moderator, "manage attendees", event=str(event_id))
+    assert reply.content.startswith("2 confirmed, 3 waitlisted"), reply.content
+    [(_, data)] = reply.files
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert [(r["user_id"], r["name"], r["status"], r["position"]) for r in rows] == [
+        (str(m.id), m.name, *told.split()[:1], *(told.split()[1:] or [""]))
+        for m, told in zip(members, said, strict=True)]
 
 
 async def test_2000_members_on_two_shard_processes_give_exact_counts(deployment):

@@ -4,6 +4,7 @@ never show what another connection or process has since changed."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import json
 import sqlite3
@@ -26,7 +27,11 @@ from bot.storage.sqlite import joins as joins_module
 from bot.storage.sqlite import store as sqlite_store
 from bot.storage.sqlite.content import SqliteContent
 from bot.storage.sqlite.migrations import MIGRATIONS as SQLITE_MIGRATIONS
-from bot.storage.sqlite.registrations import PROMOTION_ROWS, SqliteRegistrations
+from bot.storage.sqlite.registrations import (
+    ATTENDEE_ROWS,
+    PROMOTION_ROWS,
+    SqliteRegistrations,
+)
 from bot.storage.sqlite.repositories import SqliteRepositories
 from bot.storage.sqlite.session import (
     EVENTS_WITH_TEXTS,
@@ -917,3 +922,50 @@ async def test_the_first_listings_match_the_whole_order_over_random_servers(stor
                     assert got == (whole[:limit], len(whole)), (zone, at, past, limit)
                     cases += 1
     assert cases > 150
+
+
+async def test_an_export_reads_one_moment_while_members_join_and_read_beside_it(store):
+    """An event's RSVP export (`/manage attendees`, `python -m bot rsvps`) reads its list in
+    one read transaction of its own, a chunk at a time: held open mid-way, another event's
+    join and a read of the database thread's are answered meanwhile, and the list is still
+    the one moment it began at. The member promoted meanwhile is listed once, as they were
+    then (a list read in pages at different moments lost them between two pages)."""
+    seats, total = ATTENDEE_ROWS, ATTENDEE_ROWS * 2 + 500  # three chunks
+    event = await new_event(store, capacity=seats)
+    other = await new_event(store, slug="other", capacity=5)
+    for first in range(1, total + 1, 500):
+        await asyncio.gather(*(store.join(1, event.id, user, f"member {user}")
+                               for user in range(first, first + 500)))
+    async with contextlib.aclosing(store.attendees(event.id)) as chunks:
+        listed = await anext(chunks)
+        assert len(listed) == ATTENDEE_ROWS
+        # the export's read held open: a member gives up their seat, one joins another event
+        cancelled = await asyncio.wait_for(
+            store.run(store.registrations.cancel, 1, event.id, 1), 30)
+        assert cancelled.promotions.promoted == (seats + 1,)
+        joined = await asyncio.wait_for(store.join(1, other.id, total + 1, "late"), 30)
+        assert joined.result.outcome is JoinOutcome.CONFIRMED
+        mine = await asyncio.wait_for(store.run(store.registrations.my_rsvps, 1, seats + 1), 30)
+        assert [r.status for r in mine.shown] == [Status.CONFIRMED]
+        async for chunk in chunks:
+            listed += chunk
+    assert [r.user_id for r in listed] == list(range(1, total + 1))
+    assert [(r.status, r.position) for r in listed] == [
+        *((Status.CONFIRMED, None) for _ in range(seats)),
+        *((Status.WAITLISTED, n) for n in range(1, total - seats + 1))]
+    assert listed[-1].name == f"member {total}"
+    now = await store.run(store.registrations.attendees, event.id)  # as it is now
+    assert [r.user_id for r in now[:2]] == [2, 3] and now[seats - 1].user_id == seats + 1
+
+
+async def test_the_export_of_an_event_deleted_meanwhile_says_it_is_gone(store):
+    """An event deleted between the moderator naming it and its export being read (another
+    moderator's /manage delete) is not exported as an event nobody joined ("0 confirmed,
+    0 waitlisted", an empty list): the export's snapshot has no such event, and says so."""
+    event = await new_event(store, capacity=5)
+    await store.join(1, event.id, 7, "m")
+    await store.run(store.events.delete_event, 1, event.id)
+    with pytest.raises(EventNotFound):
+        async with contextlib.aclosing(store.attendees(event.id)) as chunks:
+            async for _ in chunks:
+                pass

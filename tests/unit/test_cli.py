@@ -343,6 +343,37 @@ def test_events_says_which_events_are_over_or_archived_as_event_list_does(cli, t
     assert states == {"done": "over", "ended": "over", "coming": "open", "hidden": "archived"}
 
 
+def test_events_leaves_out_an_event_deleted_while_it_lists_them(cli):
+    """A moderator deletes an event (`/manage delete`) while `events` lists them, after it
+    read which events there are: the event is no longer there, and the listing goes on
+    without it, not ending halfway in an error that blames the event's id."""
+    cli("import", str(SAMPLE_DIR), "--guild", "123")
+    count = 3000  # each a line: far more than a pipe holds
+    with sqlite3.connect(cli.db) as db:
+        db.execute("WITH RECURSIVE n(i) AS (SELECT 2 UNION ALL SELECT i + 1 FROM n"
+                   f" WHERE i < {count}) INSERT INTO events (id, guild_id, slug, title, capacity,"
+                   " created_at, updated_at) SELECT i, 123, 'event-' || i, 'Event ' || i, 5, 0, 0"
+                   " FROM n")
+    env = {k: v for k, v in cli.env.items() if v is not None}
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "events"], cwd=cli.db.parent,
+                            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        # Until the 100th line is read, the listing waits for the pipe, which holds some
+        # hundreds of lines: it is far from the last event, and has read which there are.
+        first = [proc.stdout.readline() for _ in range(100)]
+        with sqlite3.connect(cli.db) as db:
+            db.execute("DELETE FROM events WHERE id = ?", (count,))
+        rest = proc.stdout.read()  # (after what `readline` read ahead of it)
+        errors = proc.stderr.read()
+        proc.wait(timeout=60)
+    finally:
+        proc.kill()
+    assert (proc.returncode, errors) == (0, "")
+    ids = [int(line.split("\t")[0]) for line in [*first, *rest.splitlines()]]
+    assert ids == list(range(1, count))
+
+
 def test_listings_show_titles_and_names_without_their_control_characters(cli, tmp_path):
     """`events` and `rsvps` print titles (a moderator types them in Discord, or in an
     event.toml) and members' names at the operator's terminal: an escape sequence in one

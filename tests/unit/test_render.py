@@ -2,6 +2,7 @@ import csv
 import io
 import itertools
 import re
+import zipfile
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -276,6 +277,33 @@ def test_a_carriage_return_in_a_name_stays_inside_its_quoted_cell():
     text = replies.attendees_csv([Rsvp(1, name, Status.CONFIRMED, None, joined)])
     rows = list(csv.reader(io.StringIO(text, newline="")))
     assert [row[:2] for row in rows] == [["user_id", "name"], ["1", name]]
+
+
+def test_an_upload_written_a_chunk_at_a_time_is_the_whole_list_zipped_or_refused():
+    """`AttendeesUpload` turns to a zip midway through the chunks once the CSV outgrows
+    the limit: the zip holds the same CSV, byte for byte, as the list written whole; past
+    the limit even zipped it is refused, and still counts every RSVP."""
+    joined = datetime(2026, 11, 1, tzinfo=UTC)
+    rsvps = [Rsvp(n, f"成员 {n} 😀", Status.WAITLISTED if n > 100 else Status.CONFIRMED,
+                  n - 100 if n > 100 else None, joined + timedelta(seconds=n))
+             for n in range(1, 3001)]
+    whole = replies.attendees_csv(rsvps).encode("utf-8-sig")
+
+    def written(limit: int) -> tuple[replies.AttendeesUpload, tuple[str, bytes] | None]:
+        upload = replies.AttendeesUpload("talk-attendees", limit)
+        for first in range(0, len(rsvps), 1000):
+            upload.add(rsvps[first:first + 1000])
+        return upload, upload.file()
+
+    upload, file = written(len(whole))
+    assert file == ("talk-attendees.csv", whole)
+    upload, file = written(len(whole) // 2)  # past the first chunk's CSV
+    assert file is not None and file[0] == "talk-attendees.zip" and len(file[1]) <= len(whole) // 2
+    with zipfile.ZipFile(io.BytesIO(file[1])) as archive:
+        assert archive.namelist() == ["talk-attendees.csv"]
+        assert archive.read("talk-attendees.csv") == whole
+    upload, file = written(2_000)
+    assert file is None and (upload.count, upload.confirmed) == (3000, 100)
 
 
 def test_split_and_clip_respect_limits():

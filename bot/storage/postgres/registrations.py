@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import AsyncGenerator, Sequence
 from datetime import UTC, datetime
 
 import asyncpg
@@ -49,7 +49,13 @@ from bot.registration import (
 from bot.storage.postgres.outbox import PostgresOutbox
 from bot.storage.postgres.session import OVER_AT, Database, Repository, over_at
 from bot.storage.sqlite.outbox import encode_payload
-from bot.storage.sqlite.registrations import JoinRequest, counter_values, counters
+from bot.storage.sqlite.registrations import (
+    ATTENDEE_ROWS,
+    AttendeeRows,
+    JoinRequest,
+    counter_values,
+    counters,
+)
 from bot.storage.sqlite.session import (
     SUMMARY,
     dt,
@@ -80,6 +86,11 @@ POSITION = f"CASE WHEN r.status = 'waitlisted' THEN {waitlist_to('r.event_id', '
 MEMBER_RSVP = (f"SELECT {summary_columns('e')}, r.user_id, r.display_name, r.status, r.seq,"
                f" r.joined_at, {POSITION} AS position FROM events e LEFT JOIN rsvps r"
                " ON r.event_id = e.id AND r.user_id = $1 WHERE e.id = $2 AND e.guild_id = $3")
+
+
+# `sqlite.registrations.ATTENDEES`: in the order of the index (event_id, status, seq).
+ATTENDEES = ("SELECT user_id, display_name, status, seq, joined_at FROM rsvps"
+             " WHERE event_id = $1 ORDER BY status, seq")
 
 
 # The waitlist positions of members of one event asking to join again ($1: the event,
@@ -436,17 +447,24 @@ class PostgresRegistrations(Repository):
                     datetime.fromtimestamp(row["joined_at"], UTC), row["seq"])
 
     async def attendees(self, event_id: int) -> list[Rsvp]:
-        """Everyone registered: confirmed first, then the waitlist, each in arrival order."""
+        """Everyone registered: confirmed first, then the waitlist, each in arrival order
+        (an export reads them a chunk at a time: `attendees_read`)."""
         async with self._transaction() as conn:
-            rows = await conn.fetch(
-                "SELECT user_id, display_name, status, seq, joined_at FROM rsvps"
-                " WHERE event_id = $1 ORDER BY status = 'waitlisted', seq", event_id)
-            result = []
-            position = 0
-            for row in rows:
-                position += row["status"] == "waitlisted"
-                result.append(await self._rsvp(conn, event_id, row, position or None))
-        return result
+            return AttendeeRows().rsvps(await conn.fetch(ATTENDEES, event_id))
+
+    async def attendees_read(self, event_id: int) -> AsyncGenerator[list[Rsvp], None]:
+        """`attendees`, ATTENDEE_ROWS at a time, all as of one moment: a cursor in a
+        REPEATABLE READ READ ONLY transaction of a pooled connection, which holds up no
+        write, so that only a chunk is held in memory at a time. The caller closes it
+        (`aclosing`) when it stops before the end."""
+        async with self._transaction(snapshot=True) as conn:
+            # deleted since it was named: gone, not an event nobody joined
+            if await conn.fetchval("SELECT 1 FROM events WHERE id = $1", event_id) is None:
+                raise EventNotFound(event_id)
+            cursor = await conn.cursor(ATTENDEES, event_id)
+            rows = AttendeeRows()
+            while chunk := await cursor.fetch(ATTENDEE_ROWS):
+                yield rows.rsvps(chunk)
 
     async def my_rsvps(self, guild_id: int, user_id: int, now: datetime | None = None,
                        limit: int | None = None) -> MyRsvps:

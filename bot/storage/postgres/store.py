@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import functools
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import ParamSpec, TypeVar, cast
@@ -20,7 +20,7 @@ from typing import ParamSpec, TypeVar, cast
 import asyncpg
 
 from bot.errors import Unavailable
-from bot.models import EventSummary, Joined
+from bot.models import EventSummary, Joined, Rsvp
 from bot.storage import POSTGRES_BACKUP, safe_url, url_problem
 from bot.storage.postgres.content import PostgresContent
 from bot.storage.postgres.events import PostgresEvents
@@ -209,6 +209,11 @@ class PostgresStore:
     async def summary(self, guild_id: int, event_id: int) -> EventSummary:
         """The event's id, title and start; raises EventNotFound outside its guild."""
         return await self.run(self.events.summary, guild_id, event_id)
+
+    def attendees(self, event_id: int) -> AsyncGenerator[list[Rsvp], None]:
+        """The event's RSVPs, a chunk at a time, as of one moment
+        (`PostgresRegistrations.attendees_read`)."""
+        return self._repos.registrations.attendees_read(event_id)
 
     async def backup(self, target: str | Path) -> None:
         raise Unavailable(POSTGRES_BACKUP)

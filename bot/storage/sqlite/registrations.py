@@ -8,7 +8,7 @@ import json
 import sqlite3
 from array import array
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -42,6 +42,7 @@ from bot.storage.sqlite.outbox import SqliteOutbox, encode_payload
 from bot.storage.sqlite.session import (
     OVER_AT,
     SUMMARY,
+    Columns,
     Repository,
     Session,
     TooLongForTheLoop,
@@ -63,6 +64,34 @@ MEMBER_RSVP = (f"SELECT {summary_columns('e')}, e.waitlist_departures,"
                " r.user_id, r.display_name, r.status, r.seq, r.joined_at FROM events e"
                " LEFT JOIN rsvps r ON r.event_id = e.id AND r.user_id = ?"
                " WHERE e.id = ? AND e.guild_id = ?")
+
+
+# An event's RSVPs, confirmed first, then the waitlist, each in arrival order: the order
+# of the index (event_id, status, seq), 'confirmed' before 'waitlisted', so the rows come
+# as they are fetched, never sorted all at once first.
+ATTENDEES = ("SELECT user_id, display_name, status, seq, joined_at FROM rsvps"
+             " WHERE event_id = ? ORDER BY status, seq")
+ATTENDEE_ROWS = 1000  # RSVPs an export reads and hands on at a time
+
+
+class AttendeeRows:
+    """ATTENDEES' rows as RSVPs, read in order a chunk at a time, each waitlisted
+    member's position counted along: the rows ahead of them are all the waitlist ahead."""
+
+    def __init__(self) -> None:
+        self.waitlisted = 0
+
+    def rsvps(self, rows: Iterable[Columns]) -> list[Rsvp]:
+        result = []
+        for row in rows:
+            status = Status(row["status"])
+            position = None
+            if status is Status.WAITLISTED:
+                self.waitlisted += 1
+                position = self.waitlisted
+            result.append(Rsvp(row["user_id"], row["display_name"], status, position,
+                               datetime.fromtimestamp(row["joined_at"], UTC), row["seq"]))
+        return result
 
 
 # What a join reads of its events (`JoinTarget`), completed by `(?, ?, ...)`.
@@ -557,16 +586,9 @@ class SqliteRegistrations(Repository):
                     datetime.fromtimestamp(row["joined_at"], UTC), row["seq"])
 
     def attendees(self, event_id: int) -> list[Rsvp]:
-        """Everyone registered: confirmed first, then the waitlist, each in arrival order."""
-        rows = self._all(
-            "SELECT user_id, display_name, status, seq, joined_at FROM rsvps WHERE event_id = ?"
-            " ORDER BY status = 'waitlisted', seq", (event_id,))
-        result = []
-        position = 0
-        for row in rows:
-            position += row["status"] == "waitlisted"
-            result.append(self._rsvp(event_id, row, position or None))
-        return result
+        """Everyone registered: confirmed first, then the waitlist, each in arrival order
+        (an export reads them beside the database thread: `SqliteStore.attendees`)."""
+        return AttendeeRows().rsvps(self._all(ATTENDEES, (event_id,)))
 
     def my_rsvps(self, guild_id: int, user_id: int, now: datetime | None = None,
                  limit: int | None = None) -> MyRsvps:

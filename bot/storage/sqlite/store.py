@@ -27,7 +27,7 @@ import functools
 import logging
 import sqlite3
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import AsyncGenerator, Callable, Hashable
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn, ParamSpec, TypeVar
@@ -55,7 +55,12 @@ from bot.storage.sqlite.members import (
     commit_counter,
     counter_after,
 )
-from bot.storage.sqlite.registrations import JoinRequest
+from bot.storage.sqlite.registrations import (
+    ATTENDEE_ROWS,
+    ATTENDEES,
+    AttendeeRows,
+    JoinRequest,
+)
 from bot.storage.sqlite.repositories import SqliteRepositories
 from bot.storage.sqlite.session import (
     TooLongForTheLoop,
@@ -94,12 +99,14 @@ LOCKED_WAIT_MS = 100
 # on the database thread ask for (`SqliteStore._watch_log`): SQLite's own automatic
 # checkpoint comes every 1,000 pages.
 CHECKPOINT_BYTES = 4 * 1024 * 1024
+EXPORT_CACHE_KIB = 2 * 1024  # pages an RSVP export's connection keeps (`_read_attendees`)
 
 
 class SqliteStore:
     def __init__(self, thread: DatabaseThread, repos: SqliteRepositories,
-                 loop_repos: SqliteRepositories, commits: Commits) -> None:
+                 loop_repos: SqliteRepositories, commits: Commits, path: Path) -> None:
         self._thread = thread  # the database thread
+        self._path = path  # the database file, absolute: exports open it again
         self._closed = False
         self._closer: asyncio.Task[None] | None = None  # the close under way, once asked for
         self._repos = repos  # used only on the database thread, through `run`
@@ -215,7 +222,8 @@ class SqliteStore:
             # after both connections have opened the database in WAL mode: its wal-index
             commits = Commits.of(loop_conn)
             repos.session.writes.watch(path, commits.database, commits.descriptor())
-            return cls(thread, repos, SqliteRepositories(loop_conn, clock, trusted), commits)
+            return cls(thread, repos, SqliteRepositories(loop_conn, clock, trusted), commits,
+                       path.absolute())
         except BaseException as exc:
             loop_conn.close()
             thread.stop()
@@ -686,10 +694,64 @@ class SqliteStore:
         raises EventNotFound outside its guild."""
         return await self.run(self.events.summary, guild_id, event_id)
 
+    async def attendees(self, event_id: int) -> AsyncGenerator[list[Rsvp], None]:
+        """The event's RSVPs as `registrations.attendees` lists them, ATTENDEE_ROWS at a
+        time, all as of one moment: read in one read transaction of a connection and a
+        thread of their own, so that no member's request waits behind the database
+        thread meanwhile (under WAL the read holds up no write, nor a write it), and only
+        a chunk is held in memory at a time. The caller closes it (`aclosing`) when it
+        stops before the end."""
+        if self._closed:
+            raise shutting_down()
+        reader = DatabaseThread()
+        cursor: sqlite3.Cursor | None = None
+        try:
+            cursor = await reader.call(functools.partial(
+                _read_attendees, self._path, event_id))
+            rows = AttendeeRows()
+            while chunk := await reader.call(functools.partial(cursor.fetchmany,
+                                                               ATTENDEE_ROWS)):
+                yield rows.rsvps(chunk)
+        except sqlite3.OperationalError as exc:
+            if is_busy(exc):  # another process held the database past BUSY_TIMEOUT_MS
+                raise DatabaseBusy() from exc
+            self._refuse(exc, [])
+        except sqlite3.DatabaseError as exc:
+            self._refuse(exc, [])
+        finally:
+            if cursor is not None:  # the read transaction ends with its connection
+                reader.call(cursor.connection.close).add_done_callback(_closed_reader)
+            reader.stop()  # once what was queued has run
+
     async def backup(self, target: str | Path) -> None:
         """A consistent copy of the live database (`backup_to`); a target that cannot be
         written raises Unavailable saying why."""
         await self.run(backup_to, self._repos.session.conn, Path(target))
+
+
+def _read_attendees(path: Path, event_id: int) -> sqlite3.Cursor:
+    """A connection of its own to the database at `path`, in a read transaction, reading
+    the event's RSVPs (`SqliteStore.attendees`): its cursor, to fetch from."""
+    conn = connect(path, isolation_level=None)
+    try:
+        configure(conn)
+        # read once, in order: SQLite's own 2 MB of pages kept is plenty, not the bot's 16
+        conn.execute(f"PRAGMA cache_size = -{EXPORT_CACHE_KIB}")
+        conn.row_factory = sqlite3.Row
+        conn.execute("BEGIN")  # one snapshot, from its first read to the last
+        # deleted since it was named: gone, not an event nobody joined
+        if conn.execute("SELECT 1 FROM events WHERE id = ?", (event_id,)).fetchone() is None:
+            raise EventNotFound(event_id)
+        return conn.execute(ATTENDEES, (event_id,))
+    except BaseException:
+        conn.close()
+        raise
+
+
+def _closed_reader(future: asyncio.Future[None]) -> None:
+    """The export's connection, closed after its last read, which nobody awaits."""
+    if not future.cancelled() and (exc := future.exception()) is not None:
+        log.warning("closing the connection of an RSVP export failed: %s", exc)
 
 
 def _forgotten(future: asyncio.Future[None]) -> None:
