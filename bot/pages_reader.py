@@ -100,6 +100,11 @@ _ROSTER_START = re.compile(
 _ROSTER_AND = re.compile(r"(?:and|&) +")
 _CLEANUP = {cp: " " for cp in (*range(32), *range(127, 160))} | dict.fromkeys(
     map(ord, "\u200b\u2060\ufeff\u00ad"))  # control characters -> space; invisible ones dropped
+# Direction marks, embeddings, overrides and isolates, as a page copied from a right-to-left
+# site or a word processor carries them around names: invisible, and no part of a name (a
+# name line "<RLM>Li Bin" was read as no name at all, and the person was lost).
+_CLEANUP |= dict.fromkeys((0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F),
+                           *range(0x2066, 0x206A)))
 
 
 def _tongue(par: str) -> bool | None:
