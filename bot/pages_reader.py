@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from bot import pages_zh
+from bot.characters import whole_character_end
 from bot.i18n import N_, Text
 from bot.page_model import Page, Person, Takeaway
 from bot.pages_header import (
@@ -725,8 +726,9 @@ class _Reader(HeaderReading, NoticeReading):
             self._skip(self.paras[last])
 
     def _skip(self, par: str) -> None:
-        """Say that paragraph `par` was imported nowhere (its opening, quoted)."""
-        excerpt = f"{par[:60]}{'…' if len(par) > 60 else ''}"
+        """Say that paragraph `par` was imported nowhere (its opening, quoted, up to a
+        whole character: not half a flag or a joined emoji)."""
+        excerpt = par if len(par) <= 60 else f"{par[:whole_character_end(par, 60)]}…"
         self.skipped.append(Text(N_('skipped paragraph: "{text}"'), text=excerpt))
 
     def _headed_takeaway(self, i: int, start: int) -> int:
