@@ -206,6 +206,22 @@ def test_parse_shows_each_takeaway_by_its_heading_or_else_its_text(cli, tmp_path
         "  takeaway: Both sides should establish a regular dialogue mechanism on…"]
 
 
+def test_parse_shows_a_takeaways_text_cut_between_whole_characters(cli, tmp_path):
+    """A takeaway with no heading is shown by its opening, cut before the character that
+    would not fit whole: cut at 59 code points, a run of flags ended with half of one (a
+    lone regional indicator, shown as a letter in a box)."""
+    flags = "\U0001f1e8\U0001f1f3" * 40
+    page = tmp_path / "recap.txt"
+    page.write_text("Dialogue Recap\n\nThe Center hosted a dialogue.\n\nKey Takeaways\n\n"
+                    f"• Funding: Ports need federal money.\n• Flags {flags} flew.\n",
+                    encoding="utf-8")
+    lines = cli("parse", str(page)).stdout.splitlines()
+    [shown] = [line for line in lines if line.startswith("  takeaway: Flags ")]
+    kept = shown.removeprefix("  takeaway: Flags ").removesuffix("…")
+    assert shown.endswith("…") and kept == flags[:len(kept)] and len(kept) % 2 == 0, ascii(
+        kept[-3:])
+
+
 def test_parse_keeps_a_venue_written_in_the_other_language(cli, tmp_path):
     """"北京" under an English page's date is its venue, not the title of a Chinese version."""
     page = tmp_path / "event.txt"
