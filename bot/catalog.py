@@ -122,7 +122,8 @@ def page_facts(pages: list[Page] | tuple[Page, ...], zone: str | None) -> PageFa
             break
     venue = next((p.location.strip() for p in ordered if p.location and p.location.strip()),
                  None)
-    return PageFacts(when, venue[:MAX_TITLE] if venue else None, tuple(notes))
+    # (a venue past MAX_TITLE, from a page's structured data, is cut as a long title is)
+    return PageFacts(when, _clipped(venue) if venue else None, tuple(notes))
 
 
 MAX_QUOTED_DATE = 100

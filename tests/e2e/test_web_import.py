@@ -210,6 +210,26 @@ async def test_a_pages_structured_event_gives_the_time_its_text_leaves_without_a
                                                    "Carnegie Endowment, Washington, DC")]
 
 
+async def test_a_structured_venue_past_200_characters_is_cut_between_whole_characters(
+        world, fake, server):
+    """A JSON-LD place named at length, in flags: the venue is cut to the bot's 200
+    characters before the first flag that would not fit whole, with an ellipsis, as a long
+    title is. It was cut at 200 code points with nothing to say so, a lone regional
+    indicator (a letter in a box) at its end."""
+    place = "Hall " + FLAG * 120
+    data = GRAIN_EVENT.replace('"Grain Corridors"', '"Flag Hall Forum"').replace(
+        '"Carnegie Endowment, Washington, DC"', f'"{place}"')
+    page = structured_page("Monday, December 1, 2031, 6:00 PM", data)
+    server.add("/flag-hall.html", page.replace("Grain Corridors<", "Flag Hall Forum<"))
+    reply = await import_page(fake, world.guild, world.moderator,
+                              url=server.url("/flag-hall.html"))
+    [(venue,)] = world.query("SELECT venue FROM events WHERE id = ?", (event_id_in(reply),))
+    kept = venue.removesuffix("…")
+    assert len(venue) <= 200 and kept != venue, ascii(venue[-4:])
+    assert kept.startswith("Hall ") and kept[5:] == FLAG * ((len(kept) - 5) // 2), ascii(
+        venue[-4:])
+
+
 async def test_a_structured_end_day_after_the_start_ends_the_event_with_that_day(
         world, fake, server):
     """JSON-LD "endDate": "2031-12-03" for a start on December 1 at 6 PM (-05:00): the
