@@ -142,7 +142,20 @@ def clip(text: str, limit: int) -> str:
     space = cut.rfind(" ")
     if space > limit * 0.6:
         cut = cut[:space]
+    elif (address := _address_cut_at(text, len(cut))) > limit * 0.6:
+        cut = cut[:address]  # (Chinese: no space before it, and nothing it ends at)
     return cut[:len(cut) - _dangling_escape(cut)].rstrip() + "…"
+
+
+def _address_cut_at(text: str, end: int) -> int:
+    """Where the web address that `text[:end]` ends inside begins, else -1: a link cut
+    short is still a link, to another page."""
+    if _URL_END.match(text, end):
+        return -1  # (the address, if any, ends there whole)
+    starts = [found.start() for found in _URL_START.finditer(text, 0, end)]
+    if not starts or _URL_END.search(text, starts[-1], end):
+        return -1
+    return starts[-1]
 
 
 def _dangling_escape(piece: str) -> int:
