@@ -132,18 +132,22 @@ def _escape_line_start(match: re.Match[str]) -> str:
 
 
 def clip(text: str, limit: int) -> str:
-    """Shorten to `limit` characters at a word boundary, marking the cut; never inside a
-    character drawn from several (a flag, an accent, an emoji with its skin tone)."""
+    """Shorten to `limit` characters at a word boundary (in Chinese, after a pause mark),
+    marking the cut; never inside a character drawn from several (a flag, an accent, an
+    emoji with its skin tone)."""
     if len(text) <= limit:
         return text
     if limit <= 0:
         return ""
     cut = text[:whole_character_end(text, limit - 1)]
     space = cut.rfind(" ")
+    pause = max(cut.rfind(mark) for mark in _PAUSES) + 1  # Chinese has no spaces
     if space > limit * 0.6:
         cut = cut[:space]
+    elif pause > limit * 0.6:
+        cut = cut[:pause]
     elif (address := _address_cut_at(text, len(cut))) > limit * 0.6:
-        cut = cut[:address]  # (Chinese: no space before it, and nothing it ends at)
+        cut = cut[:address]  # (nothing to cut at near it: before it, not inside)
     return cut[:len(cut) - _dangling_escape(cut)].rstrip() + "…"
 
 

@@ -233,3 +233,16 @@ async def test_a_description_cut_for_event_info_leaves_no_link_cut_short(world, 
     shown = reply.message["embeds"][0]["description"]
     assert shown.endswith("…") and "两国专家" in shown, shown[-80:]
     assert "https" not in shown or url in shown, shown[-80:]
+
+
+async def test_a_chinese_description_cut_for_event_info_ends_at_its_punctuation(world, fake):
+    """A Chinese description longer than `/event info` shows is cut after a clause's "，"
+    or "。" near the limit, as a speaker's bio is split across pages, not mid-word: it
+    ended "…核政策项目研…", 研究员 (researcher) halved."""
+    clause = "赵通是卡内基国际和平研究院核政策项目研究员，常驻北京的卡内基—清华全球政策中心。"
+    page = "中美导弹防御论坛\n\n" + clause * 100 + "\n\n主持人：赵通\n"
+    event_id = await world.import_event("Clause Cut Forum", capacity=5, page=page.encode())
+    reply = await fake.slash(world.guild, world.member("clause reader"), "event info",
+                             event=str(event_id))
+    shown = reply.message["embeds"][0]["description"]
+    assert len(shown) > 2000 and shown.endswith(("，…", "。…")), shown[-20:]
