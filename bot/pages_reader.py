@@ -106,6 +106,11 @@ _CLEANUP = {cp: " " for cp in (*range(32), *range(127, 160))} | dict.fromkeys(
 # name line "<RLM>Li Bin" was read as no name at all, and the person was lost).
 _CLEANUP |= dict.fromkeys((0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F),
                            *range(0x2066, 0x206A)))
+# So are the invisible separators and operators (U+2061-2064, U+180E) a site's editor
+# may leave there. A joiner (ZWJ, ZWNJ) at a word's edge joins nothing and shows nothing;
+# between two characters (an emoji's) it is kept.
+_CLEANUP |= dict.fromkeys((0x180E, *range(0x2061, 0x2065)))
+_EDGE_JOINERS = re.compile(r"(?<!\S)[\u200c\u200d]+|[\u200c\u200d]+(?!\S)")
 
 
 def _tongue(par: str) -> bool | None:
@@ -309,7 +314,8 @@ _PROSE_END = re.compile(r"[.!?][\"”’')]*$")
 def _paragraphs(text: str) -> list[tuple[str, str]]:
     """(normalised, verbatim) for every non-empty line."""
     lines = unicodedata.normalize("NFC", text).splitlines()
-    pairs = ((" ".join(line.translate(_CLEANUP).split()), line.strip()) for line in lines)
+    pairs = ((" ".join(_EDGE_JOINERS.sub("", line.translate(_CLEANUP)).split()), line.strip())
+             for line in lines)
     return [(norm, raw) for norm, raw in pairs if norm]
 
 

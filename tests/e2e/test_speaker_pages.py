@@ -216,3 +216,28 @@ async def test_a_speaker_whose_name_carries_a_direction_mark_is_listed(world, fa
     assert "Li Bin is a senior fellow" in description, description
     assert world.query("SELECT name FROM people WHERE event_id = ? AND role = 'speaker'",
                        (event_id,)) == [("Li Bin",)]
+
+
+FAMILY = "\U0001f469\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"
+
+
+# A joiner or separator left at a name's edge, as a page copied from a word processor or
+# a site's editor may carry it: it joins nothing, and shows nothing.
+@pytest.mark.parametrize(("before", "after"), [("", "\u200d"), ("\u200d", ""), ("", "\u200c"),
+                                               ("\u2063", "")])
+async def test_a_speaker_whose_name_carries_a_stray_joiner_is_listed(world, fake, before,
+                                                                     after):
+    """A name line "Li Bin<ZWJ>" was no name: it and its bio were skipped as paragraphs not
+    understood, and Li Bin was missing from `/event speakers`. A joiner between two
+    characters (an emoji's, in the page's title) joins them still."""
+    title = f"Joined Names {FAMILY} {ord(before or after):x}"
+    text = ANNOUNCEMENT.read_text(encoding="utf-8").replace("Li Bin", f"{before}Li Bin{after}")
+    reply = await import_page(fake, world.guild, world.moderator, capacity=5, page=Attachment(
+        "joined.txt", f"{title}\n\n{text}".encode(), "text/plain"))
+    event_id = int(reply.content.split("(event ")[1].split(")")[0])
+    assert world.query("SELECT title FROM events WHERE id = ?", (event_id,)) == [(title,)]
+    shown = await fake.slash(world.guild, world.member(f"joined reader {ord(before or after)}"),
+                             "event speakers", event=str(event_id), timeout=3.0)
+    assert "**Li Bin** · Speaker\n" in shown.message["embeds"][0]["description"]
+    assert world.query("SELECT name FROM people WHERE event_id = ? AND role = 'speaker'",
+                       (event_id,)) == [("Li Bin",)]
