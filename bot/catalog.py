@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
 
+from bot.characters import whole_character_end
 from bot.content import slot_of
 from bot.errors import EventNotFound, InvalidValue, ItemRefused
 from bot.fetch import FetchPolicy, check_url, fetch_page, typed_url
@@ -121,7 +122,8 @@ def page_facts(pages: list[Page] | tuple[Page, ...], zone: str | None) -> PageFa
             break
     venue = next((p.location.strip() for p in ordered if p.location and p.location.strip()),
                  None)
-    return PageFacts(when, venue[:MAX_TITLE] if venue else None, tuple(notes))
+    # (a venue past MAX_TITLE, from a page's structured data, is cut as a long title is)
+    return PageFacts(when, _clipped(venue) if venue else None, tuple(notes))
 
 
 MAX_QUOTED_DATE = 100
@@ -516,8 +518,11 @@ def page_title(source: PageSource) -> str:
 
 
 def _clipped(text: str, most: int = MAX_TITLE) -> str:
-    """`text`, cut to `most` characters with an ellipsis if longer."""
-    return text if len(text) <= most else text[:most - 1].rstrip() + "…"
+    """`text`, cut to `most` characters with an ellipsis if longer; never inside a
+    character drawn from several (a joined emoji, a flag, an accent)."""
+    if len(text) <= most:
+        return text
+    return text[:whole_character_end(text, most - 1)].rstrip() + "…"
 
 
 NOT_AN_EVENT_PAGE = N_("I found no speakers, no date, no venue or registration notice and no "

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from bot import pages_zh
+from bot.characters import whole_character_end
 from bot.i18n import N_, Text
 from bot.page_model import Page, Person, Takeaway
 from bot.pages_header import (
@@ -100,6 +101,16 @@ _ROSTER_START = re.compile(
 _ROSTER_AND = re.compile(r"(?:and|&) +")
 _CLEANUP = {cp: " " for cp in (*range(32), *range(127, 160))} | dict.fromkeys(
     map(ord, "\u200b\u2060\ufeff\u00ad"))  # control characters -> space; invisible ones dropped
+# Direction marks, embeddings, overrides and isolates, as a page copied from a right-to-left
+# site or a word processor carries them around names: invisible, and no part of a name (a
+# name line "<RLM>Li Bin" was read as no name at all, and the person was lost).
+_CLEANUP |= dict.fromkeys((0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F),
+                           *range(0x2066, 0x206A)))
+# So are the invisible separators and operators (U+2061-2064, U+180E) a site's editor
+# may leave there. A joiner (ZWJ, ZWNJ) at a word's edge joins nothing and shows nothing;
+# between two characters (an emoji's) it is kept.
+_CLEANUP |= dict.fromkeys((0x180E, *range(0x2061, 0x2065)))
+_EDGE_JOINERS = re.compile(r"(?<!\S)[\u200c\u200d]+|[\u200c\u200d]+(?!\S)")
 
 
 def _tongue(par: str) -> bool | None:
@@ -303,7 +314,8 @@ _PROSE_END = re.compile(r"[.!?][\"”’')]*$")
 def _paragraphs(text: str) -> list[tuple[str, str]]:
     """(normalised, verbatim) for every non-empty line."""
     lines = unicodedata.normalize("NFC", text).splitlines()
-    pairs = ((" ".join(line.translate(_CLEANUP).split()), line.strip()) for line in lines)
+    pairs = ((" ".join(_EDGE_JOINERS.sub("", line.translate(_CLEANUP)).split()), line.strip())
+             for line in lines)
     return [(norm, raw) for norm, raw in pairs if norm]
 
 
@@ -720,8 +732,9 @@ class _Reader(HeaderReading, NoticeReading):
             self._skip(self.paras[last])
 
     def _skip(self, par: str) -> None:
-        """Say that paragraph `par` was imported nowhere (its opening, quoted)."""
-        excerpt = f"{par[:60]}{'…' if len(par) > 60 else ''}"
+        """Say that paragraph `par` was imported nowhere (its opening, quoted, up to a
+        whole character: not half a flag or a joined emoji)."""
+        excerpt = par if len(par) <= 60 else f"{par[:whole_character_end(par, 60)]}…"
         self.skipped.append(Text(N_('skipped paragraph: "{text}"'), text=excerpt))
 
     def _headed_takeaway(self, i: int, start: int) -> int:

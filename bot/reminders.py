@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.catalog import MAX_LINK
 from bot.errors import InvalidValue
 from bot.i18n import N_, Language, Text
 from bot.models import Event
@@ -208,12 +209,15 @@ def scheduled_event_details(event: Event, lang: Language) -> ScheduledEventDetai
     assert starts_at is not None
     if ends_at is None or ends_at <= starts_at:
         ends_at = starts_at + DEFAULT_DURATION
-    description = without_bidi_controls(reader_first(lang, event.description))
-    if event.link:
-        description = f"{description}\n\n{event.link}".strip()
+    # The link is kept whole and the description gets the room it leaves: cut after the
+    # link was added, a long description (most pages') left it out, or cut it in half.
+    # (a link is at most MAX_LINK, 500; one longer, from a tool's row, is left out)
+    link = f"\n\n{event.link}" if event.link and len(event.link) <= MAX_LINK else ""
+    description = clip(without_bidi_controls(reader_first(lang, event.description)).strip(),
+                       SCHEDULED_DESCRIPTION - len(link))
     return ScheduledEventDetails(
         name=clip(without_bidi_controls(event.title).strip(), SCHEDULED_NAME) or event.slug,
-        description=clip(description, SCHEDULED_DESCRIPTION) or None,
+        description=(description + link).strip() or None,
         start=starts_at, end=ends_at,
         location=clip(without_bidi_controls(event.venue or "").strip() or "Discord",
                       SCHEDULED_LOCATION))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import io
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -22,6 +21,7 @@ from babel.dates import format_date
 from discord.utils import escape_mentions
 
 from bot.catalog import validate_link
+from bot.characters import whole_character_end
 from bot.errors import InvalidValue
 from bot.i18n import N_, Language, commands_named
 from bot.models import Event
@@ -132,45 +132,34 @@ def _escape_line_start(match: re.Match[str]) -> str:
 
 
 def clip(text: str, limit: int) -> str:
-    """Shorten to `limit` characters at a word boundary, marking the cut; never inside a
-    character drawn from several (a flag, an accent, an emoji with its skin tone)."""
+    """Shorten to `limit` characters at a word boundary (in Chinese, after a pause mark),
+    marking the cut; never inside a character drawn from several (a flag, an accent, an
+    emoji with its skin tone)."""
     if len(text) <= limit:
         return text
     if limit <= 0:
         return ""
-    cut = text[:_whole_character_end(text, limit - 1)]
+    cut = text[:whole_character_end(text, limit - 1)]
     space = cut.rfind(" ")
+    pause = max(cut.rfind(mark) for mark in _PAUSES) + 1  # Chinese has no spaces
     if space > limit * 0.6:
         cut = cut[:space]
+    elif pause > limit * 0.6:
+        cut = cut[:pause]
+    elif (address := _address_cut_at(text, len(cut))) > limit * 0.6:
+        cut = cut[:address]  # (nothing to cut at near it: before it, not inside)
     return cut[:len(cut) - _dangling_escape(cut)].rstrip() + "…"
 
 
-# What joins the code point before it into one drawn character: combining marks (Mn, Me,
-# Mc), the zero-width joiner and what follows it, variation selectors, skin tones, and the
-# tags of a subdivision's flag.
-_JOINERS = frozenset(("\u200d", *map(chr, (*range(0xFE00, 0xFE10), *range(0x1F3FB, 0x1F400),
-                                            *range(0xE0020, 0xE0080), *range(0xE0100, 0xE01F0)))))
-_JOINED_AT_MOST = 32  # code points stepped back over to find a character's start
-_REGIONAL = range(0x1F1E6, 0x1F200)  # a flag is two regional indicators
-
-
-def _whole_character_end(text: str, end: int) -> int:
-    """`end`, or where the character drawn across it begins: `text[:end]` splits no
-    flag, accent or joined emoji. A run of joining marks longer than _JOINED_AT_MOST (no
-    character a reader sees) is cut anyway, so the cost stays bounded."""
-    start = end
-    while start > 0 and end - start < _JOINED_AT_MOST and (
-            text[start] in _JOINERS or text[start - 1] == "\u200d"
-            or unicodedata.category(text[start]) in ("Mn", "Me", "Mc")):
-        start -= 1
-    if end - start >= _JOINED_AT_MOST:
-        return end
-    if ord(text[start]) in _REGIONAL:  # the second of a pair when an odd run is before it
-        before = start  # (a run of flags is read whole: at most `end`, the limit)
-        while before > 0 and ord(text[before - 1]) in _REGIONAL:
-            before -= 1
-        start -= (start - before) % 2
-    return start
+def _address_cut_at(text: str, end: int) -> int:
+    """Where the web address that `text[:end]` ends inside begins, else -1: a link cut
+    short is still a link, to another page."""
+    if _URL_END.match(text, end):
+        return -1  # (the address, if any, ends there whole)
+    starts = [found.start() for found in _URL_START.finditer(text, 0, end)]
+    if not starts or _URL_END.search(text, starts[-1], end):
+        return -1
+    return starts[-1]
 
 
 def _dangling_escape(piece: str) -> int:
@@ -223,7 +212,7 @@ def split_text(text: str, limit: int) -> list[str]:
         if cut < start + room // 2:  # Chinese has no spaces: after its last pause mark
             cut = max(text.rfind(mark, start, end) for mark in _PAUSES) + 1
         if cut < start + room // 2:  # nor that: not inside a character drawn from several
-            whole = _whole_character_end(text, end)
+            whole = whole_character_end(text, end)
             end = whole if whole > start else end
             cut = end - _dangling_escape(text[start:end])
         pieces.append(_begun_mid_line(text[start:cut].rstrip(), lead))

@@ -216,3 +216,33 @@ async def test_takeaways_too_long_for_five_messages_come_whole_in_a_file(world, 
     finally:
         fake.attachment_size_limit = limit
     assert 19_000 < len(small) <= 20_000 and small.decode("utf-8").endswith("…")
+
+
+async def test_a_description_cut_for_event_info_leaves_no_link_cut_short(world, fake):
+    """A Chinese page (no spaces to cut at) whose registration link, on a line of its own,
+    runs across the 2,500 characters of the description `/event info` shows: the cut
+    comes before the link. It came inside it, and Discord made a link of what was left,
+    "https://example.org/events/2037/05/missil…", which leads to no page."""
+    url = "https://example.org/events/2037/05/missile-defense?register=discord"
+    page = ("中美导弹防御论坛\n\n" + ("中美两国专家将讨论导弹防御问题，" * 200)[:2420]
+            + f"。\n\n请于五月一日前通过以下链接报名，名额有限，先到先得，额满即止：{url}"
+            "\n\n会议以中文进行，提供英文同声传译。\n\n主持人：赵通\n")
+    event_id = await world.import_event("Link Cut Forum", capacity=5, page=page.encode())
+    reply = await fake.slash(world.guild, world.member("link reader"), "event info",
+                             event=str(event_id))
+    shown = reply.message["embeds"][0]["description"]
+    assert shown.endswith("…") and "两国专家" in shown, shown[-80:]
+    assert "https" not in shown or url in shown, shown[-80:]
+
+
+async def test_a_chinese_description_cut_for_event_info_ends_at_its_punctuation(world, fake):
+    """A Chinese description longer than `/event info` shows is cut after a clause's "，"
+    or "。" near the limit, as a speaker's bio is split across pages, not mid-word: it
+    ended "…核政策项目研…", 研究员 (researcher) halved."""
+    clause = "赵通是卡内基国际和平研究院核政策项目研究员，常驻北京的卡内基—清华全球政策中心。"
+    page = "中美导弹防御论坛\n\n" + clause * 100 + "\n\n主持人：赵通\n"
+    event_id = await world.import_event("Clause Cut Forum", capacity=5, page=page.encode())
+    reply = await fake.slash(world.guild, world.member("clause reader"), "event info",
+                             event=str(event_id))
+    shown = reply.message["embeds"][0]["description"]
+    assert len(shown) > 2000 and shown.endswith(("，…", "。…")), shown[-20:]

@@ -134,6 +134,21 @@ async def test_the_lines_skipped_are_listed_in_the_moderators_language(world, fa
     assert done.content.splitlines()[-2:] == listed, done.content
 
 
+async def test_a_skipped_paragraph_is_quoted_up_to_a_whole_character(world, fake):
+    """A paragraph the importer did not understand is quoted by its opening 60
+    characters: cut there, a line of flags ended with half a flag, a lone regional
+    indicator (a letter in a box), before the ellipsis. It ends before the flag that
+    would not fit whole."""
+    flags = "\U0001f1e8\U0001f1f3" * 40
+    text = ANNOUNCEMENT.read_text(encoding="utf-8") + f"\nNote {flags}\n"
+    preview = await fake.slash(world.guild, world.moderator, "manage import",
+                               page=Attachment("flags.txt", text.encode(), "text/plain"))
+    quoted = preview.content.splitlines()[-1]
+    assert quoted.startswith('- skipped paragraph: "Note ') and quoted.endswith('…"'), quoted
+    shown = quoted.removeprefix('- skipped paragraph: "Note ').removesuffix('…"')
+    assert shown and shown == flags[:len(shown)] and len(shown) % 2 == 0, ascii(shown[-3:])
+
+
 def file_gone(payload: dict) -> None:
     """The attachment's address on Discord's file host answers 404 (the file gone)."""
     for attachment in payload["data"]["resolved"]["attachments"].values():

@@ -564,8 +564,9 @@ async def test_hostile_text_is_stored_literally_shown_safely_and_pings_nobody(wo
         "Ada O'Neil\n\n"
         f"Ada O'Neil is a professor; ' OR 1=1 -- is her favourite string. {pings}\n")
     # Titles, reasons and member names are kept as typed; page text goes through the
-    # importer, which drops only the invisible U+200B, U+2060, U+FEFF and U+00AD (by design,
-    # bot/pages.py), so the stored people are compared with what parse_page reads.
+    # importer, which drops only the invisible U+200B, U+2060, U+FEFF and U+00AD and the
+    # direction controls (by design, bot/pages_reader.py), so the stored people are
+    # compared with what parse_page reads.
     title = f"@everyone <@&{role.id}> **Loud** \u202eevil\u202c z\u200bw ''; DROP TABLE events;--"
     imported = await import_page(fake, world.guild, world.moderator, title=title,
                                 capacity=1, page=Attachment("p.txt", page.encode(), "text/plain"))

@@ -902,6 +902,26 @@ async def test_a_discord_events_name_and_place_obey_no_bidi_control(world, fake)
     assert made["entity_metadata"] == {"location": "Hall B"}, made["entity_metadata"]
 
 
+async def test_a_discord_events_description_keeps_the_events_link_whole(world, fake):
+    """The event's page describes it at length, as most pages do (the sample's description
+    alone is over Discord's 1,000 characters); a moderator gives it its web page's link
+    with `/manage edit` and announces it. The Discord event shows the link, whole: the
+    description was cut to 1,000 after the link was added, which left the link out (or,
+    past a description with few spaces, cut it in half, a link to no page)."""
+    await scheduled_events_on(world, fake)
+    event_id = await world.import_event("Linked Forum", capacity=5,
+                                        starts_at="2037-09-02T18:00:00+00:00")
+    link = "https://example.org/events/2037/09/linked-forum?" + "x" * 300
+    await edited(world, event_id, {"link": link})
+    posted = await fake.slash(world.guild, world.moderator, "manage announce",
+                              event=str(event_id))
+    assert "Discord events" in posted.content, posted.content
+    [made] = discord_events_of(world, fake, event_id)
+    description = made["description"]
+    assert len(description) <= 1000 and description.endswith(f"\n\n{link}"), description
+    assert description.startswith("Given the difficulty"), description
+
+
 @pytest.mark.parametrize("finish", ["completed", "cancelled"])
 async def test_a_discord_event_finished_on_discord_is_forgotten_once(world, fake, finish):
     """Discord ended the Discord event (an external one ends at its scheduled end), or a

@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from sandbox import Attachment
+from tests.conftest import ANNOUNCEMENT
 from tests.e2e.conftest import import_page
 from tests.limits import problems
 
@@ -194,3 +195,49 @@ async def test_a_chinese_bio_split_across_speaker_pages_breaks_at_its_punctuatio
     one, two = await two_speaker_pages(world, fake, "Chinese Bio Panel", clause * 150)
     assert one.endswith(("，", "。")), repr(one[-12:])
     assert two.startswith(("赵通是", "常驻北京")), repr(two[:12])
+
+
+# Direction marks before a name, and embeddings or isolates around it (with their end).
+@pytest.mark.parametrize(("before", "after"), [("\u200f", ""), ("\u200e", ""),
+                                               ("\u202b", "\u202c"), ("\u2067", "\u2069")])
+async def test_a_speaker_whose_name_carries_a_direction_mark_is_listed(world, fake, before,
+                                                                       after):
+    """A page copied from a right-to-left site (or a word processor) carries invisible
+    direction marks and embeddings around its names. The person is read as any other:
+    a name line "<RLM>Li Bin" and its bio were skipped as paragraphs not understood, and
+    Li Bin was missing from `/event speakers`, though the moderator's line names him."""
+    text = ANNOUNCEMENT.read_text(encoding="utf-8").replace("Li Bin", f"{before}Li Bin{after}")
+    event_id = await world.import_event(f"Marked Names {ord(before):x}", capacity=5,
+                                        page=text.encode())
+    shown = await fake.slash(world.guild, world.member(f"reader {ord(before):x}"),
+                             "event speakers", event=str(event_id), timeout=3.0)
+    description = shown.message["embeds"][0]["description"]
+    assert "**Li Bin** · Speaker\n" in description, description
+    assert "Li Bin is a senior fellow" in description, description
+    assert world.query("SELECT name FROM people WHERE event_id = ? AND role = 'speaker'",
+                       (event_id,)) == [("Li Bin",)]
+
+
+FAMILY = "\U0001f469\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"
+
+
+# A joiner or separator left at a name's edge, as a page copied from a word processor or
+# a site's editor may carry it: it joins nothing, and shows nothing.
+@pytest.mark.parametrize(("before", "after"), [("", "\u200d"), ("\u200d", ""), ("", "\u200c"),
+                                               ("\u2063", "")])
+async def test_a_speaker_whose_name_carries_a_stray_joiner_is_listed(world, fake, before,
+                                                                     after):
+    """A name line "Li Bin<ZWJ>" was no name: it and its bio were skipped as paragraphs not
+    understood, and Li Bin was missing from `/event speakers`. A joiner between two
+    characters (an emoji's, in the page's title) joins them still."""
+    title = f"Joined Names {FAMILY} {ord(before or after):x}"
+    text = ANNOUNCEMENT.read_text(encoding="utf-8").replace("Li Bin", f"{before}Li Bin{after}")
+    reply = await import_page(fake, world.guild, world.moderator, capacity=5, page=Attachment(
+        "joined.txt", f"{title}\n\n{text}".encode(), "text/plain"))
+    event_id = int(reply.content.split("(event ")[1].split(")")[0])
+    assert world.query("SELECT title FROM events WHERE id = ?", (event_id,)) == [(title,)]
+    shown = await fake.slash(world.guild, world.member(f"joined reader {ord(before or after)}"),
+                             "event speakers", event=str(event_id), timeout=3.0)
+    assert "**Li Bin** · Speaker\n" in shown.message["embeds"][0]["description"]
+    assert world.query("SELECT name FROM people WHERE event_id = ? AND role = 'speaker'",
+                       (event_id,)) == [("Li Bin",)]

@@ -98,6 +98,32 @@ async def test_a_web_pages_own_title_is_its_title_however_long_or_it_ends(world,
     assert venue == "Washington, DC"
 
 
+FAMILY, FLAG = "\U0001f469\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466", "\U0001f1e8\U0001f1f3"
+
+
+@pytest.mark.parametrize(("path", "drawn"), [("/families.html", FAMILY), ("/flags.html", FLAG)])
+async def test_a_long_web_title_is_cut_between_whole_characters(world, fake, server, path,
+                                                                drawn):
+    """A page's <h1> of emoji past the bot's 200 characters: each drawn from several code
+    points (a family joined by zero-width joiners, a flag of two regional indicators).
+    The event's title is cut before the first that does not fit whole, never inside one:
+    cut at 199 code points, it ended with half a family (two women, a dangling joiner) or
+    half a flag (a lone letter C in a box)."""
+    heading = "Forum " + drawn * (250 // len(drawn))
+    html = (f"<html><head><title>x</title></head><body><main><h1>{heading}</h1>"
+            "<p>December 1, 2031, 6:00 PM - 8:00 PM EST</p><p>Washington, DC</p>"
+            "<h2>Speakers</h2><div><h4>Jane Doe</h4>"
+            "<p>Jane Doe is a senior fellow at the institute.</p></div></main></body></html>")
+    server.add(path, html.encode())
+    reply = await import_page(fake, world.guild, world.moderator, url=server.url(path))
+    assert reply.ephemeral and "(event " in reply.content, reply
+    [(title,)] = world.query("SELECT title FROM events WHERE id = ?", (event_id_in(reply),))
+    kept = title.removesuffix("…")
+    assert len(title) <= 200 and kept != title, title
+    assert kept.startswith("Forum ") and kept[len("Forum "):] == drawn * (
+        (len(kept) - len("Forum ")) // len(drawn)), ascii(title[-12:])
+
+
 def dated_page(date: str, venue: str) -> str:
     return (f"<html><head><title>Grain Corridors</title></head><body><main>"
             f"<h1>Grain Corridors</h1><p>{date}, 6:00 PM - 8:00 PM EST</p><p>{venue}</p>"
@@ -182,6 +208,26 @@ async def test_a_pages_structured_event_gives_the_time_its_text_leaves_without_a
     assert world.query("SELECT starts_at, ends_at, venue FROM events WHERE id = ?",
                        (event_id_in(reply),)) == [(1953932400, 1953939600,
                                                    "Carnegie Endowment, Washington, DC")]
+
+
+async def test_a_structured_venue_past_200_characters_is_cut_between_whole_characters(
+        world, fake, server):
+    """A JSON-LD place named at length, in flags: the venue is cut to the bot's 200
+    characters before the first flag that would not fit whole, with an ellipsis, as a long
+    title is. It was cut at 200 code points with nothing to say so, a lone regional
+    indicator (a letter in a box) at its end."""
+    place = "Hall " + FLAG * 120
+    data = GRAIN_EVENT.replace('"Grain Corridors"', '"Flag Hall Forum"').replace(
+        '"Carnegie Endowment, Washington, DC"', f'"{place}"')
+    page = structured_page("Monday, December 1, 2031, 6:00 PM", data)
+    server.add("/flag-hall.html", page.replace("Grain Corridors<", "Flag Hall Forum<"))
+    reply = await import_page(fake, world.guild, world.moderator,
+                              url=server.url("/flag-hall.html"))
+    [(venue,)] = world.query("SELECT venue FROM events WHERE id = ?", (event_id_in(reply),))
+    kept = venue.removesuffix("…")
+    assert len(venue) <= 200 and kept != venue, ascii(venue[-4:])
+    assert kept.startswith("Hall ") and kept[5:] == FLAG * ((len(kept) - 5) // 2), ascii(
+        venue[-4:])
 
 
 async def test_a_structured_end_day_after_the_start_ends_the_event_with_that_day(

@@ -1,0 +1,33 @@
+"""Where text may be cut: never inside a character drawn from several code points. Pure,
+for the page importer and the bot's replies alike (`bot.render.clip`, `bot.catalog`)."""
+
+from __future__ import annotations
+
+import unicodedata
+
+# What joins the code point before it into one drawn character: combining marks (Mn, Me,
+# Mc), the zero-width joiner and what follows it, variation selectors, skin tones, and the
+# tags of a subdivision's flag.
+_JOINERS = frozenset(("\u200d", *map(chr, (*range(0xFE00, 0xFE10), *range(0x1F3FB, 0x1F400),
+                                            *range(0xE0020, 0xE0080), *range(0xE0100, 0xE01F0)))))
+_JOINED_AT_MOST = 32  # code points stepped back over to find a character's start
+_REGIONAL = range(0x1F1E6, 0x1F200)  # a flag is two regional indicators
+
+
+def whole_character_end(text: str, end: int) -> int:
+    """`end`, or where the character drawn across it begins: `text[:end]` splits no
+    flag, accent or joined emoji. A run of joining marks longer than _JOINED_AT_MOST (no
+    character a reader sees) is cut anyway, so the cost stays bounded."""
+    start = end
+    while start > 0 and end - start < _JOINED_AT_MOST and (
+            text[start] in _JOINERS or text[start - 1] == "\u200d"
+            or unicodedata.category(text[start]) in ("Mn", "Me", "Mc")):
+        start -= 1
+    if end - start >= _JOINED_AT_MOST:
+        return end
+    if ord(text[start]) in _REGIONAL:  # the second of a pair when an odd run is before it
+        before = start  # (a run of flags is read whole: at most `end`, the limit)
+        while before > 0 and ord(text[before - 1]) in _REGIONAL:
+            before -= 1
+        start -= (start - before) % 2
+    return start
