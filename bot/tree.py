@@ -14,6 +14,7 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import aiohttp
 import discord
 from discord import app_commands
 
@@ -379,6 +380,17 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
         (shortages if isinstance(shortages, Shortages) else Shortages()).note(
             short, _command_of(interaction))
         message = _sentence(HostShort().text, lang)
+    if message is None and (lost := discord_unreachable(error)) is not None:
+        # The connection to Discord failed (reset, or closed before its answer): the
+        # network's trouble or Discord's, not a defect here, and discord.py does not try
+        # again. As after a 5xx, what was asked may have been done or not.
+        log.warning("%s (user %s) in guild %s: could not reach Discord (%s); the member is "
+                    "told to try again", _command_of(interaction),
+                    getattr(getattr(interaction, "user", None), "id", None),
+                    getattr(interaction, "guild_id", None),
+                    " ".join(f"{type(lost).__name__}: {lost}".split()).rstrip(": "))
+        message = lang._("I couldn't reach Discord just now (the connection failed); check "
+                         "whether this was done, then try again in a moment.")
     if message is None:
         log.error("unexpected error in %s (user %s, guild %s)", _command_of(interaction),
                   getattr(getattr(interaction, "user", None), "id", None),
@@ -484,6 +496,14 @@ def discord_failed(error: BaseException) -> discord.DiscordServerError | None:
     """Discord's own failure (a 5xx) that `error` is (or wraps), if it is one."""
     return next((seen for seen in _wrapped(error)
                  if isinstance(seen, discord.DiscordServerError)), None)
+
+
+def discord_unreachable(error: BaseException) -> aiohttp.ClientConnectionError | None:
+    """The failed connection to Discord (reset, closed before its answer, not made) that
+    `error` is (or wraps), if it is one; one the host's limits failed (`shortage_of`) is
+    the host's, not the network's."""
+    return next((seen for seen in _wrapped(error)
+                 if isinstance(seen, aiohttp.ClientConnectionError)), None)
 
 
 def forgotten(error: BaseException) -> bool:

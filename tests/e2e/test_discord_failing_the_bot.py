@@ -51,6 +51,35 @@ async def test_an_announce_discord_fails_is_said_as_discords_and_is_safe_to_repe
     assert len(posted) == 1, posted
 
 
+async def test_an_announce_whose_connection_drops_is_said_as_unreachable_and_safe_to_repeat(
+        world, fake):
+    """The connection carrying the announcement's post closes without an answer (a reset,
+    a proxy dropping it), after Discord posted it: the moderator is told Discord could not
+    be reached and to check and try again, not that the bot went wrong, and the log has one
+    warning, not an error with a traceback. The next announce finds the post (its nonce)
+    and posts the event once."""
+    title = "Dropped Announce Hall"
+    event_id = await world.import_event(title, capacity=5)
+    channel = world.guild.channel("announcements")
+    fake.fail("POST", rf"^/channels/{channel.id}/messages$", disconnect=True, carried_out=True)
+    start = len(world.bot.output())
+    reply = await fake.slash(world.guild, world.moderator, "manage announce",
+                             event=str(event_id))
+    assert reply.ephemeral, reply
+    assert "on my side" not in reply.content, reply.content
+    assert "reach Discord" in reply.content and "try again" in reply.content, reply.content
+    out = log_since(world, start)
+    assert "Traceback" not in out and " ERROR " not in out, out
+    said = [line for line in out.splitlines() if "could not reach Discord" in line]
+    assert len(said) == 1 and "WARNING" in said[0] and "manage announce" in said[0], out
+    again = await fake.slash(world.guild, world.moderator, "manage announce",
+                             event=str(event_id))
+    assert "Posted" in again.content, again.content
+    posted = [m for m in fake.messages(channel)
+              if any(e.get("title") == title for e in m["embeds"])]
+    assert len(posted) == 1, posted
+
+
 async def test_an_announce_into_a_channel_deleted_meanwhile_says_to_pick_another(world, fake):
     """The announcements channel is deleted between the bot's look at it and its post
     (Discord answers 404 Unknown Channel): the moderator is told the channel is gone and
