@@ -41,6 +41,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import discord
 
 from bot.adapters.channels import announce_channel
@@ -147,7 +148,18 @@ class NoticeSender:
     async def deliver(self, notice: Notice) -> bool:
         """Send one notice; False leaves it claimed, to be retried after the claim expires
         (`_failed` says which failures do)."""
-        done = await self._deliver(notice)
+        try:
+            done = await self._deliver(notice)
+        except aiohttp.ClientConnectionError as exc:
+            # The connection failed (reset, or closed before Discord's answer): as after a
+            # 5xx, left claimed, and the notices after it wait for it; Discord may have
+            # posted it, which its nonce then gives back.
+            said = " ".join(f"{type(exc).__name__}: {exc}".split()).rstrip(": ")
+            done = self._waits(notice, f"Discord still cannot be reached ({said})")
+            if not done:
+                log.warning("could not reach Discord for the %s notice of event %s in guild "
+                            "%s (%s); trying again in a minute", notice.kind,
+                            notice.event_id, notice.guild_id, said)
         if done:
             self._parts_posted.pop(notice.id, None)
         return done

@@ -87,6 +87,43 @@ async def test_a_notice_met_by_a_401_is_kept_for_a_good_token(world, fake):
                        (event_id,)) == [(1,)]
 
 
+async def test_a_notice_whose_connection_drops_is_tried_again_before_the_events_next(
+        world, fake):
+    """The connection carrying the capacity notice's post closes without an answer (a
+    reset, a proxy dropping it): as after Discord's 5xx, the notice is tried again, said
+    in one warning line and not as a defect, and the event's next notice (registration
+    open again) waits for it, so that the channel does not say last that the seats ran
+    out."""
+    title = "Dropped Notice Hall"
+    event_id = await world.import_event(title, capacity=1)
+    channel = world.guild.channel("announcements")
+    posts = rf"^/channels/{channel.id}/messages$"
+    fake.fail("POST", posts, disconnect=True)
+    first, log_start = len(fake.requests), len(world.bot.output())
+    joined = await fake.slash(world.guild, world.member("dropped filler"), "rsvp join",
+                              event=str(event_id))
+    assert "confirmed" in joined.content, joined
+    await until(lambda: any(r.status == 444 for r in fake.requests[first:]),
+                what="the dropped post")
+    raised = await fake.slash(world.guild, world.moderator, "manage capacity", seats=2,
+                              event=str(event_id))
+    assert "2 seats" in raised.content, raised
+
+    def said() -> list[str]:
+        return [m["content"] for m in fake.messages(channel) if f"**{title}**" in m["content"]]
+
+    await asyncio.sleep(1.5)  # the open notice would be posted by now, were it not held
+    assert said() == [], said()
+    out = log_since(world, log_start)
+    assert "Traceback" not in out and " ERROR " not in out, out
+    warnings = [line for line in out.splitlines() if "could not reach Discord" in line]
+    assert len(warnings) == 1 and "capacity notice" in warnings[0], out
+    assert f"event {event_id}" in warnings[0] and "WARNING" in warnings[0], warnings
+    world.expire_claims(event_id)  # its claim expired: tried again, then the next
+    await eventually(lambda: len(said()) == 2, timeout=20, what="both notices posted")
+    assert CAPACITY_REACHED in said()[0] and CAPACITY_REACHED not in said()[1], said()
+
+
 async def test_a_promotion_dm_discord_refuses_to_open_is_tried_once_and_dropped(world, fake):
     title = "Refused DM Hall"
     event_id = await world.import_event(title, capacity=1)
