@@ -156,3 +156,27 @@ async def test_a_role_grant_discord_fails_is_made_again_without_another_change(w
     assert grants == [503, 204], grants
     out = log_since(world, start)
     assert "Traceback" not in out and " ERROR " not in out, out
+
+
+async def test_a_role_grant_whose_connection_drops_is_made_again_without_another_change(
+        world, fake):
+    """The connection carrying a member's attendee role grant closes without an answer (a
+    reset, a proxy dropping it): as after Discord's 5xx, the role is given after a wait,
+    though nobody else joins the event, and a warning says so, with no traceback."""
+    role = await role_the_bot_may_give(world, fake, "Dropped Grant Attendee")
+    event_id = await world.import_event("Dropped Grant Hall", capacity=10)
+    await fake.slash(world.guild, world.guild.owner, "manage role", role=role,
+                     event=str(event_id))
+    member = world.member("dropped grant member")
+    route = rf"^/guilds/{world.guild.id}/members/{member.id}/roles/{role.id}$"
+    fake.fail("PUT", route, disconnect=True, count=2)  # (aiohttp itself tries a PUT twice)
+    start = len(world.bot.output())
+    joined = await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
+    assert "confirmed" in joined.content, joined
+    await until(lambda: role in member.roles, timeout=30, what="the role given after a wait")
+    grants = [r.status for r in fake.requests if r.method == "PUT" and re.search(route, r.path)]
+    assert grants == [444, 444, 204], grants
+    out = log_since(world, start)
+    assert "Traceback" not in out and " ERROR " not in out, out
+    said = [line for line in out.splitlines() if "could not reach Discord" in line]
+    assert len(said) == 1 and "WARNING" in said[0] and str(role.id) in said[0], out[-3000:]
