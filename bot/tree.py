@@ -20,6 +20,7 @@ from discord import app_commands
 
 from bot.errors import HostShort, InvalidValue, UserError
 from bot.i18n import N_, Language, Text, language
+from bot.logs import error_line
 from bot.models import storable_text
 from bot.option_values import check_option_values, offers_autocomplete
 from bot.recent import Allowance
@@ -388,7 +389,7 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
                     "told to try again", _command_of(interaction),
                     getattr(getattr(interaction, "user", None), "id", None),
                     getattr(interaction, "guild_id", None),
-                    " ".join(f"{type(lost).__name__}: {lost}".split()).rstrip(": "))
+                    error_line(lost))
         message = lang._("I couldn't reach Discord just now (the connection failed); check "
                          "whether this was done, then try again in a moment.")
     if message is None:

@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TypeVar
 
+import aiohttp
 import discord
 
 from bot.adapters.automod_refusals import AutoModRefusals
@@ -38,7 +39,7 @@ from bot.adapters.scheduled_events import delete_scheduled_event
 from bot.app import EventBot, not_arrived, out_of_server
 from bot.errors import EventNotFound, Unavailable
 from bot.locks import KeyedLocks
-from bot.logs import RetryLog
+from bot.logs import RetryLog, error_line
 from bot.models import GIVE_UP_AFTER, DeletedPayload, Event
 from bot.recent import Recent
 from bot.render import event_embed
@@ -464,6 +465,12 @@ class AnnouncementEdits:
                     continue
                 log.warning("Discord refused to edit the announcement %s of event %s (%s %s); "
                             "trying again later", message_id, event_id, exc.status, exc.code)
+                complete = False
+                continue
+            except aiohttp.ClientConnectionError as exc:  # (reset, or closed before the answer)
+                log.warning("could not reach Discord to edit the announcement %s of event %s "
+                            "(%s); trying again later", message_id, event_id,
+                            error_line(exc))
                 complete = False
                 continue
             self._refused.pop(message_id, None)

@@ -59,6 +59,7 @@ from bot.app import EventBot, out_of_server
 from bot.errors import EventNotFound
 from bot.flows import registration
 from bot.i18n import Language, language
+from bot.logs import error_line
 from bot.models import (
     GIVE_UP_AFTER,
     CancelledPayload,
@@ -154,7 +155,7 @@ class NoticeSender:
             # The connection failed (reset, or closed before Discord's answer): as after a
             # 5xx, left claimed, and the notices after it wait for it; Discord may have
             # posted it, which its nonce then gives back.
-            said = " ".join(f"{type(exc).__name__}: {exc}".split()).rstrip(": ")
+            said = error_line(exc)
             done = self._waits(notice, f"Discord still cannot be reached ({said})")
             if not done:
                 log.warning("could not reach Discord for the %s notice of event %s in guild "

@@ -19,6 +19,7 @@ from bot.adapters.missing_routes import MEMBER_ROLES, route_missing, route_offer
 from bot.adapters.role_notices import RoleNotices
 from bot.adapters.roles import gives_moderator_powers
 from bot.app import EventBot, out_of_server
+from bot.logs import error_line
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +150,7 @@ class RoleCalls:
             said = exc.text or exc.response.reason
         else:
             failed = "could not reach Discord for %s role %s %s user %s in guild %s (%s)"
-            said = " ".join(f"{type(exc).__name__}: {exc}".split()).rstrip(": ")
+            said = error_line(exc)
         log.warning(failed + "; asked again after a wait", "giving" if giving else
                     "taking back", role_id, "to" if giving else "from", user_id, guild_id,
                     said)

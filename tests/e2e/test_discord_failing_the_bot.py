@@ -180,3 +180,32 @@ async def test_a_role_grant_whose_connection_drops_is_made_again_without_another
     assert "Traceback" not in out and " ERROR " not in out, out
     said = [line for line in out.splitlines() if "could not reach Discord" in line]
     assert len(said) == 1 and "WARNING" in said[0] and str(role.id) in said[0], out[-3000:]
+
+
+async def test_an_announcement_refresh_whose_connection_drops_is_made_after_a_wait(
+        world, fake):
+    """The connection carrying an announcement's refresh (a member joined) closes without
+    an answer: the refresh is made again after a wait, and the log says so in one warning,
+    not as a defect with a traceback."""
+    title = "Dropped Refresh Hall"
+    event_id = await world.import_event(title, capacity=5)
+    channel = world.guild.channel("announcements")
+    posted = await fake.slash(world.guild, world.moderator, "manage announce",
+                              event=str(event_id))
+    assert "Posted" in posted.content, posted.content
+    [message] = [m for m in fake.messages(channel)
+                 if any(e.get("title") == title for e in m["embeds"])]
+    edits = rf"^/channels/{channel.id}/messages/{message['id']}$"
+    fake.fail("PATCH", edits, disconnect=True)
+    start = len(world.bot.output())
+    joined = await fake.slash(world.guild, world.member("dropped refresh member"), "rsvp join",
+                              event=str(event_id))
+    assert "confirmed" in joined.content, joined
+    await fake.wait_message(channel, lambda m: m["id"] == message["id"]
+                            and "4 of 5 seats left" in str(m["embeds"]), timeout=20)
+    tries = [r.status for r in fake.requests if r.method == "PATCH" and re.search(edits, r.path)]
+    assert tries == [444, 200], tries
+    out = log_since(world, start)
+    assert "Traceback" not in out and " ERROR " not in out, out
+    said = [line for line in out.splitlines() if "could not reach Discord" in line]
+    assert len(said) == 1 and "WARNING" in said[0] and str(message["id"]) in said[0], out
