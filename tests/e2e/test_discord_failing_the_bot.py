@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 
 import pytest
 
@@ -78,6 +79,35 @@ async def test_an_announce_whose_connection_drops_is_said_as_unreachable_and_saf
     posted = [m for m in fake.messages(channel)
               if any(e.get("title") == title for e in m["embeds"])]
     assert len(posted) == 1, posted
+
+
+@pytest.mark.parametrize("limited", [
+    {"edge_ban": True, "retry_after": 1800},  # Cloudflare's ban: discord.py raises it at once
+    {"retry_after": 0.2, "count": 5},  # Discord's 429s, past discord.py's five tries
+], ids=["edge ban", "429 storm"])
+async def test_an_announce_discord_rate_limits_says_when_to_try_again(world, fake, limited):
+    """Discord holds the announcement's post back with a 429 that reaches the bot: the
+    moderator is told Discord is limiting the bot's requests and when to try again (by its
+    Retry-After, as a Discord timestamp each client shows in its own words), not that the
+    bot went wrong; the log has one warning, not an error with a traceback."""
+    event_id = await world.import_event(f"Rate Limited Hall {limited}", capacity=5)
+    channel = world.guild.channel("announcements")
+    fake.fail("POST", rf"^/channels/{channel.id}/messages$", status=429, **limited)
+    start, asked = len(world.bot.output()), time.time()
+    reply = await fake.slash(world.guild, world.moderator, "manage announce",
+                             event=str(event_id))
+    assert reply.ephemeral, reply
+    assert "on my side" not in reply.content, reply.content
+    assert "limiting my requests" in reply.content and "try again" in reply.content, (
+        reply.content)
+    when = re.search(r"<t:(\d+):R>", reply.content)
+    assert when, reply.content
+    retry_after = max(1, round(limited["retry_after"]))  # (the Retry-After header)
+    assert asked + retry_after - 2 <= int(when[1]) <= time.time() + retry_after + 1, when
+    out = log_since(world, start)
+    assert "Traceback" not in out and " ERROR " not in out, out
+    said = [line for line in out.splitlines() if "rate-limited" in line]
+    assert len(said) == 1 and "WARNING" in said[0] and "manage announce" in said[0], out
 
 
 async def test_an_announce_into_a_channel_deleted_meanwhile_says_to_pick_another(world, fake):
