@@ -434,6 +434,9 @@ class AnnouncementEdits:
         for channel_id, message_id, shown in messages:
             if shown == rendered or self._refused.get(message_id) == (guild_id, rendered):
                 continue
+            if self.bot.discord_limit.holds():  # tried again after the loop's wait
+                complete = False
+                break
             if message_id in self._blocked and not self._may_post(guild_id, channel_id):
                 continue  # refused, and still kept from its channel: `permissions_changed`
             message = self.bot.get_partial_messageable(channel_id).get_partial_message(message_id)
@@ -465,6 +468,7 @@ class AnnouncementEdits:
                     continue
                 log.warning("Discord refused to edit the announcement %s of event %s (%s %s); "
                             "trying again later", message_id, event_id, exc.status, exc.code)
+                self.bot.discord_limit.note(exc, f"the announcement {message_id}'s refresh")
                 complete = False
                 continue
             except aiohttp.ClientConnectionError as exc:  # (reset, or closed before the answer)

@@ -37,7 +37,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
-import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -58,7 +57,6 @@ from bot.adapters.said_before import HistoryHidden, said_since
 from bot.adapters.scheduled_events import follow_change, start_on_discord
 from bot.app import EventBot, out_of_server
 from bot.errors import EventNotFound
-from bot.fetch import retry_after_seconds
 from bot.flows import registration
 from bot.i18n import Language, language
 from bot.logs import error_line, one_line
@@ -101,8 +99,6 @@ log = logging.getLogger(__name__)
 # back
 MEMBER_DMS = (PromotedPayload, RemovedPayload, ChangedDmPayload, CancelledPayload)
 UNKNOWN_MEMBER = 10007  # Discord's error code: not (or no longer) a member of the server
-# Seconds no notice is tried after a 429 that reached the bot without a Retry-After.
-LIMITED_WAIT = 60.0
 
 
 class NoticeSender:
@@ -119,10 +115,6 @@ class NoticeSender:
         # out before Discord failed one: how many went out, by notice id. Tried again, the
         # notice goes on from there (`_send_rest`).
         self._parts_posted: dict[int, int] = {}
-        # Until when (time.monotonic()) no notice is tried: a 429 reached the bot, past
-        # discord.py's waits (Cloudflare's ban of its address, which each call made into
-        # lengthens, or five in a row), and its Retry-After said to wait so long.
-        self._limited_until = 0.0
 
     async def _follow_discord_event(self, notice: Notice, payload: RefreshPayload) -> None:
         """The event's Discord event, if it has one, follows what an import elsewhere (the
@@ -156,9 +148,10 @@ class NoticeSender:
 
     async def deliver(self, notice: Notice) -> bool:
         """Send one notice; False leaves it claimed, to be retried after the claim expires
-        (`_failed` says which failures do). While Discord limits the bot (`_limited`), no
-        call is made: the notice waits, as after a failure."""
-        if time.monotonic() < self._limited_until:
+        (`_failed` says which failures do). While Discord limits the bot
+        (`bot.adapters.discord_limit`), no call is made: the notice waits, as after a
+        failure."""
+        if self.bot.discord_limit.holds():
             return self._waits(notice, "Discord still limits the bot's requests")
         try:
             done = await self._deliver(notice)
@@ -333,8 +326,7 @@ class NoticeSender:
         `for_good`: whether the refusal ends it, where the caller knows (else by its
         status, `refused_for_good`)."""
         said = f"HTTP {exc.status}, code {exc.code}: {one_line(exc.text or 'no message', 200)}"
-        if exc.status == 429:
-            self._limited(exc)
+        self.bot.discord_limit.note(exc, f"the {notice.kind} notice of event {notice.event_id}")
         if refused_for_good(exc) if for_good is None else for_good:
             log.warning("Discord refused the %s notice of event %s in guild %s (%s); "
                         "not sending it again", notice.kind, notice.event_id,
@@ -346,19 +338,6 @@ class NoticeSender:
                     "trying again in a minute", notice.kind, notice.event_id,
                     notice.guild_id, said)
         return False
-
-    def _limited(self, exc: discord.HTTPException) -> None:
-        """A 429 reached the bot: no notice is tried until its Retry-After has passed (a
-        minute when it gives none), said once."""
-        wait = retry_after_seconds(exc.response.headers.get("Retry-After", ""))
-        until = time.monotonic() + (LIMITED_WAIT if wait is None else wait)
-        if until > self._limited_until:
-            if time.monotonic() >= self._limited_until:
-                log.warning("Discord rate-limited a notice past discord.py's own waits "
-                            "(Retry-After %s); no notice is tried for %.0f s",
-                            "none" if wait is None else f"{wait} s",
-                            until - time.monotonic())
-            self._limited_until = until
 
     def too_old(self, notice: Notice) -> bool:
         """Whether the notice is past `GIVE_UP_AFTER` (given up, if it cannot go out now),

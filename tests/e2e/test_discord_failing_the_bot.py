@@ -239,3 +239,41 @@ async def test_an_announcement_refresh_whose_connection_drops_is_made_after_a_wa
     assert "Traceback" not in out and " ERROR " not in out, out
     said = [line for line in out.splitlines() if "could not reach Discord" in line]
     assert len(said) == 1 and "WARNING" in said[0] and str(message["id"]) in said[0], out
+
+
+async def test_an_announcement_refresh_met_by_a_ban_is_not_tried_again_until_it_lifts(
+        world, fake):
+    """Discord's edge bans the bot's address (a 429 without Discord's headers, which
+    discord.py does not wait out) as an announcement is refreshed after a join: no edit is
+    tried again until the ban's Retry-After has passed, as each call made into a ban
+    lengthens it (where the refresh was tried again after 4 s, 8 s, ... all through it),
+    and the announcement shows the join once it has."""
+    title = "Banned Refresh Hall"
+    event_id = await world.import_event(title, capacity=5)
+    channel = world.guild.channel("announcements")
+    posted = await fake.slash(world.guild, world.moderator, "manage announce",
+                              event=str(event_id))
+    assert "Posted" in posted.content, posted.content
+    [message] = [m for m in fake.messages(channel)
+                 if any(e.get("title") == title for e in m["embeds"])]
+    edits = rf"^/channels/{channel.id}/messages/{message['id']}$"
+    fake.fail("PATCH", edits, status=429, edge_ban=True, retry_after=15, count=1000)
+    first = len(fake.requests)
+
+    def tried() -> list[int]:
+        return [r.status for r in fake.requests[first:]
+                if r.method == "PATCH" and re.search(edits, r.path)]
+
+    loop = asyncio.get_running_loop()
+    joined = await fake.slash(world.guild, world.member("banned refresh member"), "rsvp join",
+                              event=str(event_id))
+    assert "confirmed" in joined.content, joined
+    await until(lambda: tried(), what="the refresh tried")
+    banned_at = loop.time()
+    await asyncio.sleep(13.0)  # the refresh's retries after 4 s and 8 s more, in the ban
+    assert tried() == [429], tried()
+    fake.clear_faults()  # the ban lifts, and its 15 s are over
+    await asyncio.sleep(max(0.0, banned_at + 16.0 - loop.time()))
+    await fake.wait_message(channel, lambda m: m["id"] == message["id"]
+                            and "4 of 5 seats left" in str(m["embeds"]), timeout=40)
+    assert tried()[-1] == 200 and tried().count(429) == 1, tried()
