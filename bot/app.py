@@ -25,6 +25,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapters.callback_answers import accept_bodiless_callback_answers
+from bot.adapters.discord_limit import DiscordLimit
 from bot.adapters.dm_channels import DmChannels
 from bot.adapters.global_pace import pace_for, pace_session
 from bot.adapters.languages import MemberLocales, ServerLanguages
@@ -129,6 +130,8 @@ class EventBot(commands.Bot):
         # under Discord's global limit of requests by itself, not by its 429s
         self.pace = pace_for(settings)
         self.dm_channels = DmChannels(self)  # opened one at a time
+        # A 429 that reached the bot (a ban of its address): background calls wait it out
+        self.discord_limit = DiscordLimit()
         self.settings = settings
         self.store = store
         # Handlers of clicks and form submissions by custom-id prefix, for those no view of

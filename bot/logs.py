@@ -62,6 +62,12 @@ def one_line(text: str, limit: int = MESSAGE_CHARS, *, total: int | None = None)
     return f"{escaped[:limit]}… (clipped: {total} characters in all)"
 
 
+def error_line(error: BaseException) -> str:
+    """An expected error (a connection to Discord failed) as a warning says it: its type
+    and message on one line."""
+    return " ".join(f"{type(error).__name__}: {error}".split()).rstrip(": ")
+
+
 def shown(text: str, *, lines: bool = False) -> str:
     """Text the bot did not write (a title, a member's name, a page's lines) as it is shown
     at an operator's terminal, on the command line and in the sandbox: its control

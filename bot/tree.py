@@ -12,17 +12,22 @@ import errno
 import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import aiohttp
 import discord
 from discord import app_commands
 
 from bot.errors import HostShort, InvalidValue, UserError
+from bot.fetch import retry_after_seconds
 from bot.i18n import N_, Language, Text, language
+from bot.logs import error_line, one_line
 from bot.models import storable_text
 from bot.option_values import check_option_values, offers_autocomplete
 from bot.recent import Allowance
 from bot.render import CONTENT, clip, safe
+from bot.times import timestamp
 
 if TYPE_CHECKING:
     from bot.app import EventBot
@@ -67,6 +72,9 @@ DEFER_AFTER = 2.0
 SOONEST_DEFER = 0.5
 # Discord's time for an interaction's first response (then "Unknown interaction").
 FIRST_RESPONSE_WITHIN = 3.0
+# Seconds a member is told to wait after Discord's 429 that says not how long (no
+# Retry-After): Discord's rate-limit windows are seconds to a minute.
+LIMITED_WAIT = 60
 # A command's `extras`: its answer is for the whole channel (deferred publicly), or its
 # first response is a form (which cannot follow a deferral).
 _PUBLIC_REPLY, _OPENS_FORM = "eventbot:public_reply", "eventbot:opens_form"
@@ -379,6 +387,33 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
         (shortages if isinstance(shortages, Shortages) else Shortages()).note(
             short, _command_of(interaction))
         message = _sentence(HostShort().text, lang)
+    if message is None and (limited := discord_limited(error)) is not None:
+        # A 429 discord.py did not wait out: five in a row (a limit shared with others),
+        # or Cloudflare's ban of the bot's address after too many invalid requests, which
+        # it raises at once. Not a defect here (that call was not made; steps before it may
+        # have been): the member is told when Discord says to try again (its Retry-After;
+        # a minute when it says nothing).
+        wait = retry_after_seconds(limited.response.headers.get("Retry-After", ""))
+        again = datetime.now(UTC) + timedelta(seconds=LIMITED_WAIT if wait is None else wait)
+        log.warning("%s (user %s) in guild %s: Discord rate-limited a call past discord.py's "
+                    "own waits (HTTP 429, Retry-After %s: %s); the member is told to try "
+                    "again then", _command_of(interaction),
+                    getattr(getattr(interaction, "user", None), "id", None),
+                    getattr(interaction, "guild_id", None),
+                    "none" if wait is None else f"{wait} s", one_line(limited.text, 200))
+        message = lang._("Discord is limiting my requests right now; check whether this was "
+                         "done, then try again {when}.", when=timestamp(again, "R"))
+    if message is None and (lost := discord_unreachable(error)) is not None:
+        # The connection to Discord failed (reset, or closed before its answer): the
+        # network's trouble or Discord's, not a defect here, and discord.py does not try
+        # again. As after a 5xx, what was asked may have been done or not.
+        log.warning("%s (user %s) in guild %s: could not reach Discord (%s); the member is "
+                    "told to try again", _command_of(interaction),
+                    getattr(getattr(interaction, "user", None), "id", None),
+                    getattr(interaction, "guild_id", None),
+                    error_line(lost))
+        message = lang._("I couldn't reach Discord just now (the connection failed); check "
+                         "whether this was done, then try again in a moment.")
     if message is None:
         log.error("unexpected error in %s (user %s, guild %s)", _command_of(interaction),
                   getattr(getattr(interaction, "user", None), "id", None),
@@ -484,6 +519,21 @@ def discord_failed(error: BaseException) -> discord.DiscordServerError | None:
     """Discord's own failure (a 5xx) that `error` is (or wraps), if it is one."""
     return next((seen for seen in _wrapped(error)
                  if isinstance(seen, discord.DiscordServerError)), None)
+
+
+def discord_limited(error: BaseException) -> discord.HTTPException | None:
+    """The 429 that `error` is (or wraps) and reached the bot (see `report_error`), if it
+    is one."""
+    return next((seen for seen in _wrapped(error)
+                 if isinstance(seen, discord.HTTPException) and seen.status == 429), None)
+
+
+def discord_unreachable(error: BaseException) -> aiohttp.ClientConnectionError | None:
+    """The failed connection to Discord (reset, closed before its answer, not made) that
+    `error` is (or wraps), if it is one; one the host's limits failed (`shortage_of`) is
+    the host's, not the network's."""
+    return next((seen for seen in _wrapped(error)
+                 if isinstance(seen, aiohttp.ClientConnectionError)), None)
 
 
 def forgotten(error: BaseException) -> bool:

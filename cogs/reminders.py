@@ -63,7 +63,7 @@ from bot.app import EventBot
 from bot.errors import EventNotFound, Unavailable
 from bot.fetch import retry_after_seconds
 from bot.flows import registration
-from bot.logs import RetryLog
+from bot.logs import RetryLog, one_line
 from bot.models import DueReminder
 from bot.reminders import is_reminder_of, reminder_dm
 from bot.signals import (
@@ -366,9 +366,12 @@ class Reminders(commands.Cog):
             if route_missing(exc):
                 say_missing(log, DIRECT_MESSAGES, "reminders are not sent", exc)
                 return
-            if not sending and not refused_for_good(exc):
-                self._discord_failed(due, f"{exc.status} {exc.text}", retry_after_seconds(
-                    exc.response.headers.get("Retry-After", "")) or 0.0)
+            # A 429 (one discord.py did not wait out: a ban of the bot's address) says the
+            # call was not made: nothing went out, even of the DM itself.
+            if (not sending or exc.status == 429) and not refused_for_good(exc):
+                self._discord_failed(due, f"{exc.status} {one_line(exc.text, 200)}",
+                                     retry_after_seconds(
+                                         exc.response.headers.get("Retry-After", "")) or 0.0)
                 return
             log.warning("could not send user %s the reminder of event %s (%s %s); reminders "
                         "are sent at most once, so it is not retried", user_id, event_id,
@@ -385,13 +388,14 @@ class Reminders(commands.Cog):
                           "sent at most once, so it is not retried", user_id, event_id)
 
     def _discord_failed(self, due: DueReminder, said: str, retry_after: float) -> None:
-        """Discord failed a call before the reminder's DM: nothing went out, so the
-        reminder is given back (`_unread`), and no reminder is tried for a while."""
+        """Discord failed a call before the reminder's DM, or refused the DM itself with a
+        429: nothing went out, so the reminder is given back (`_unread`), and no reminder
+        is tried for a while."""
         self._unread.append(due)
         self._away_wait = min(max(self._away_wait * 2, AWAY_WAIT_FIRST), AWAY_WAIT_MAX)
         wait = max(self._away_wait, min(retry_after, RETRY_AFTER_MAX))
         self._away_until = time.monotonic() + wait
-        log.warning("Discord failed the calls before user %s's reminder of event %s (%s); "
+        log.warning("Discord failed the calls for user %s's reminder of event %s (%s); "
                     "given back, and reminders are tried again in %.0f s", due.user_id,
                     due.event_id, said, wait)
 

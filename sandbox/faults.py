@@ -26,6 +26,7 @@ class _Fault:
     carried_out: bool = False
     body: Mapping[str, Any] | None = None  # fields the call's JSON body must hold (`fail`)
     edge_ban: bool = False  # answered as Cloudflare's ban, before Discord (`fail`)
+    disconnect: bool = False  # the connection closed instead of an answer (`fail`)
 
 
 @dataclass(slots=True)
@@ -60,6 +61,10 @@ class Latency:
     def event_way(self) -> float:
         return self.rng.uniform(*self.gateway)
 
+
+# The status a call answered by closing its connection is recorded with (`fail`'s
+# ``disconnect``): nginx's "closed without a response"; nothing reaches the caller.
+DISCONNECTED = 444
 
 _Rule = TypeVar("_Rule", _Fault, _Hold)
 
@@ -135,6 +140,7 @@ class Faults:
         carried_out: bool = False,
         body: Mapping[str, Any] | None = None,
         edge_ban: bool = False,
+        disconnect: bool = False,
     ) -> None:
         """Answer the next ``count`` calls matching ``method`` ("*" for any) and
         ``path_regex`` (``re.search`` on the path after /api/v10, e.g.
@@ -158,13 +164,20 @@ class Faults:
         too many invalid requests: an HTML page, without Discord's ``Via`` header or JSON
         body, and ``Retry-After`` ``retry_after`` (default 3600) seconds. discord.py raises
         it at once (``HTTPException``); each call made into a ban lengthens it.
+
+        ``disconnect``: no answer at all, the connection closed instead (a reset, a proxy or
+        load balancer dropping it), before the call is carried out or, with
+        ``carried_out``, after; ``status`` is then not used. discord.py retries only
+        resets reported with Windows' and BSD's errno, so the caller meets aiohttp's error.
         """
         if edge_ban and status != 429:
             raise ValueError("an edge ban is a 429")
+        if edge_ban and disconnect:
+            raise ValueError("an edge ban is an answer")
         self._faults.append(
             _Fault(
                 method.upper(), re.compile(path_regex), status, count, retry_after, code, message,
-                carried_out, body, edge_ban,
+                carried_out, body, edge_ban, disconnect,
             )
         )
 
@@ -186,7 +199,12 @@ class Faults:
         return _take(self._faults, method, path, body)
 
     @staticmethod
-    def _fault_response(fault: _Fault) -> web.Response:
+    def _fault_response(fault: _Fault, request: web.Request) -> web.Response:
+        if fault.disconnect:
+            if request.transport is not None:
+                request.transport.abort()
+            # never sent: recorded as nginx's 444, "closed without a response"
+            return web.Response(status=DISCONNECTED)
         if fault.edge_ban:
             return edge_ban(3600 if fault.retry_after is None else fault.retry_after)
         if fault.status == 429:

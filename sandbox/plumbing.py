@@ -104,7 +104,8 @@ class HttpPlumbing:
             self.requests.append(record)
         request[BODY], request[FILES] = body, files
         fault = self._injected_fault(request.method, path, body) if self._faults else None
-        response = None if fault is None or fault.carried_out else self._fault_response(fault)
+        response = (None if fault is None or fault.carried_out
+                    else self._fault_response(fault, request))
         invalid, address = self.invalid_requests, request.remote or ""
         if invalid is not None and (left := invalid.restricted(address)) is not None:
             response = edge_ban(left)  # (answered by the edge: neither counted nor done)
@@ -131,7 +132,7 @@ class HttpPlumbing:
                     raise ApiError(413, 40005, "Request entity too large")
                 response = await handler(request)
                 if fault is not None:  # done, and answered with an error (FakeDiscord.fail)
-                    response = self._fault_response(fault)
+                    response = self._fault_response(fault, request)
                 if self._holds and (held := self._held_for(request.method, path)):
                     await asyncio.sleep(held)  # done, and answered late (FakeDiscord.hold)
             except _RateLimited as exc:

@@ -14,6 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from bot.adapters.discord_limit import DiscordLimit
 from bot.clock import WallClock
 from bot.pages import Page, Person, Takeaway
 from bot.storage import EventDraft, Store, open_store
@@ -306,5 +307,5 @@ def english_servers() -> SimpleNamespace:
 
 def a_bot(**parts: object) -> SimpleNamespace:
     """A stand-in bot for a cog under test: the parts of the bot the test's cog uses, and
-    the wall clock every cog may read."""
-    return SimpleNamespace(wall_clock=WallClock(), **parts)
+    the wall clock and Discord's limit on background calls every cog may read."""
+    return SimpleNamespace(wall_clock=WallClock(), discord_limit=DiscordLimit(), **parts)

@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TypeVar
 
+import aiohttp
 import discord
 
 from bot.adapters.automod_refusals import AutoModRefusals
@@ -38,7 +39,7 @@ from bot.adapters.scheduled_events import delete_scheduled_event
 from bot.app import EventBot, not_arrived, out_of_server
 from bot.errors import EventNotFound, Unavailable
 from bot.locks import KeyedLocks
-from bot.logs import RetryLog
+from bot.logs import RetryLog, error_line
 from bot.models import GIVE_UP_AFTER, DeletedPayload, Event
 from bot.recent import Recent
 from bot.render import event_embed
@@ -433,6 +434,9 @@ class AnnouncementEdits:
         for channel_id, message_id, shown in messages:
             if shown == rendered or self._refused.get(message_id) == (guild_id, rendered):
                 continue
+            if self.bot.discord_limit.holds():  # tried again after the loop's wait
+                complete = False
+                break
             if message_id in self._blocked and not self._may_post(guild_id, channel_id):
                 continue  # refused, and still kept from its channel: `permissions_changed`
             message = self.bot.get_partial_messageable(channel_id).get_partial_message(message_id)
@@ -464,6 +468,13 @@ class AnnouncementEdits:
                     continue
                 log.warning("Discord refused to edit the announcement %s of event %s (%s %s); "
                             "trying again later", message_id, event_id, exc.status, exc.code)
+                self.bot.discord_limit.note(exc, f"the announcement {message_id}'s refresh")
+                complete = False
+                continue
+            except aiohttp.ClientConnectionError as exc:  # (reset, or closed before the answer)
+                log.warning("could not reach Discord to edit the announcement %s of event %s "
+                            "(%s); trying again later", message_id, event_id,
+                            error_line(exc))
                 complete = False
                 continue
             self._refused.pop(message_id, None)

@@ -41,6 +41,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import discord
 
 from bot.adapters.channels import announce_channel
@@ -58,6 +59,7 @@ from bot.app import EventBot, out_of_server
 from bot.errors import EventNotFound
 from bot.flows import registration
 from bot.i18n import Language, language
+from bot.logs import error_line, one_line
 from bot.models import (
     GIVE_UP_AFTER,
     CancelledPayload,
@@ -146,8 +148,23 @@ class NoticeSender:
 
     async def deliver(self, notice: Notice) -> bool:
         """Send one notice; False leaves it claimed, to be retried after the claim expires
-        (`_failed` says which failures do)."""
-        done = await self._deliver(notice)
+        (`_failed` says which failures do). While Discord limits the bot
+        (`bot.adapters.discord_limit`), no call is made: the notice waits, as after a
+        failure."""
+        if self.bot.discord_limit.holds():
+            return self._waits(notice, "Discord still limits the bot's requests")
+        try:
+            done = await self._deliver(notice)
+        except aiohttp.ClientConnectionError as exc:
+            # The connection failed (reset, or closed before Discord's answer): as after a
+            # 5xx, left claimed, and the notices after it wait for it; Discord may have
+            # posted it, which its nonce then gives back.
+            said = error_line(exc)
+            done = self._waits(notice, f"Discord still cannot be reached ({said})")
+            if not done:
+                log.warning("could not reach Discord for the %s notice of event %s in guild "
+                            "%s (%s); trying again in a minute", notice.kind,
+                            notice.event_id, notice.guild_id, said)
         if done:
             self._parts_posted.pop(notice.id, None)
         return done
@@ -308,7 +325,8 @@ class NoticeSender:
         one warning line each time, not a traceback, which would say nothing more.
         `for_good`: whether the refusal ends it, where the caller knows (else by its
         status, `refused_for_good`)."""
-        said = f"HTTP {exc.status}, code {exc.code}: {exc.text or 'no message'}"
+        said = f"HTTP {exc.status}, code {exc.code}: {one_line(exc.text or 'no message', 200)}"
+        self.bot.discord_limit.note(exc, f"the {notice.kind} notice of event {notice.event_id}")
         if refused_for_good(exc) if for_good is None else for_good:
             log.warning("Discord refused the %s notice of event %s in guild %s (%s); "
                         "not sending it again", notice.kind, notice.event_id,

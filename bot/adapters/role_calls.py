@@ -12,12 +12,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
+import aiohttp
 import discord
 
 from bot.adapters.missing_routes import MEMBER_ROLES, route_missing, route_offered, say_missing
 from bot.adapters.role_notices import RoleNotices
 from bot.adapters.roles import gives_moderator_powers
 from bot.app import EventBot, out_of_server
+from bot.logs import error_line
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +83,9 @@ class RoleCalls:
                 return None
             self._failed(guild_id, role_id, user_id, exc, giving=True)
             return False
+        except aiohttp.ClientConnectionError as exc:  # (reset, or closed before the answer)
+            self._failed(guild_id, role_id, user_id, exc, giving=True)
+            return False
 
     async def remove(self, guild_id: int, event_id: int, user_id: int, role_id: int,
                      why: str) -> bool | None:
@@ -108,6 +113,9 @@ class RoleCalls:
                 return None
             self._failed(guild_id, role_id, user_id, exc, giving=False)
             return False
+        except aiohttp.ClientConnectionError as exc:  # (reset, or closed before the answer)
+            self._failed(guild_id, role_id, user_id, exc, giving=False)
+            return False
 
     async def _made(self, role_id: int, call: Awaitable[object]) -> None:
         """Make the call; once Discord took it, the role works (again): a refusal is news,
@@ -130,15 +138,22 @@ class RoleCalls:
         self.notices.refused(guild_id, event_id, role_id, giving=giving)
 
     @staticmethod
-    def _failed(guild_id: int, role_id: int, user_id: int, exc: discord.HTTPException, *,
+    def _failed(guild_id: int, role_id: int, user_id: int,
+                exc: discord.HTTPException | aiohttp.ClientConnectionError, *,
                 giving: bool) -> None:
-        """Discord failed the call (a 5xx, once discord.py's own tries are over): the
-        member may have the role or not; asked again after a wait (`False`). Discord's
-        trouble, not a defect: one line, no traceback."""
-        log.warning("Discord failed %s role %s %s user %s in guild %s (HTTP %s: %s); asked "
-                    "again after a wait", "giving" if giving else "taking back", role_id,
-                    "to" if giving else "from", user_id, guild_id, exc.status,
-                    exc.text or exc.response.reason)
+        """Discord failed the call (a 5xx, once discord.py's own tries are over), or the
+        connection to it failed: the member may have the role or not; asked again after a
+        wait (`False`). Discord's trouble or the network's, not a defect: one line, no
+        traceback."""
+        if isinstance(exc, discord.HTTPException):
+            failed = f"Discord failed %s role %s %s user %s in guild %s (HTTP {exc.status}: %s)"
+            said = exc.text or exc.response.reason
+        else:
+            failed = "could not reach Discord for %s role %s %s user %s in guild %s (%s)"
+            said = error_line(exc)
+        log.warning(failed + "; asked again after a wait", "giving" if giving else
+                    "taking back", role_id, "to" if giving else "from", user_id, guild_id,
+                    said)
 
     @staticmethod
     def _held_off(guild_id: int, role_id: int, exc: discord.HTTPException, *,

@@ -13,7 +13,7 @@ import pytest
 from bot.render import CAPACITY_REACHED
 from sandbox import Attachment, FakeDiscord, Guild, Member
 from sandbox.ratelimits import DISCORD_RATE_LIMITS, EXEMPT_FROM_GLOBAL
-from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page, until
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, delete_event, import_page, until
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 # Discord's own windows: one DM channel opened a second, as Discord lets a bot.
@@ -85,6 +85,84 @@ async def test_a_notice_met_by_a_401_is_kept_for_a_good_token(world, fake):
     await asyncio.sleep(1.0)  # the deliverer's answer to it
     assert world.query("SELECT count(*) FROM outbox WHERE event_id = ? AND kind = 'capacity'",
                        (event_id,)) == [(1,)]
+
+
+async def test_a_notice_whose_connection_drops_is_tried_again_before_the_events_next(
+        world, fake):
+    """The connection carrying the capacity notice's post closes without an answer (a
+    reset, a proxy dropping it): as after Discord's 5xx, the notice is tried again, said
+    in one warning line and not as a defect, and the event's next notice (registration
+    open again) waits for it, so that the channel does not say last that the seats ran
+    out."""
+    title = "Dropped Notice Hall"
+    event_id = await world.import_event(title, capacity=1)
+    channel = world.guild.channel("announcements")
+    posts = rf"^/channels/{channel.id}/messages$"
+    fake.fail("POST", posts, disconnect=True)
+    first, log_start = len(fake.requests), len(world.bot.output())
+    joined = await fake.slash(world.guild, world.member("dropped filler"), "rsvp join",
+                              event=str(event_id))
+    assert "confirmed" in joined.content, joined
+    await until(lambda: any(r.status == 444 for r in fake.requests[first:]),
+                what="the dropped post")
+    raised = await fake.slash(world.guild, world.moderator, "manage capacity", seats=2,
+                              event=str(event_id))
+    assert "2 seats" in raised.content, raised
+
+    def said() -> list[str]:
+        return [m["content"] for m in fake.messages(channel) if f"**{title}**" in m["content"]]
+
+    await asyncio.sleep(1.5)  # the open notice would be posted by now, were it not held
+    assert said() == [], said()
+    out = log_since(world, log_start)
+    assert "Traceback" not in out and " ERROR " not in out, out
+    warnings = [line for line in out.splitlines() if "could not reach Discord" in line]
+    assert len(warnings) == 1 and "capacity notice" in warnings[0], out
+    assert f"event {event_id}" in warnings[0] and "WARNING" in warnings[0], warnings
+    world.expire_claims(event_id)  # its claim expired: tried again, then the next
+    await eventually(lambda: len(said()) == 2, timeout=20, what="both notices posted")
+    assert CAPACITY_REACHED in said()[0] and CAPACITY_REACHED not in said()[1], said()
+
+
+async def test_notices_met_by_a_ban_of_the_bots_address_wait_for_it_and_all_go_out(
+        world, fake):
+    """Discord's edge bans the bot's address (a 429 without Discord's headers, which
+    discord.py does not wait out) as a deleted event's members are DMed: the DMs under way
+    meet it once each, and then no notice is tried again until its Retry-After has passed,
+    as each call made into a ban lengthens it (where each was tried again at every claim's
+    expiry, a minute apart, all day); once it lifts, every member gets their DM, once."""
+    event_id = await world.import_event("Banned Notices Hall", capacity=20)
+    members = [world.member(f"banned notice {n}") for n in range(6)]
+    for member in members:
+        reply = await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
+        assert "confirmed" in reply.content, reply
+    await eventually(lambda: not world.query("SELECT 1 FROM outbox WHERE event_id = ?",
+                                             (event_id,)), what="the join notices done")
+    fake.fail("POST", r"^/users/@me/channels$", status=429, edge_ban=True, retry_after=20,
+              count=1000)
+    first = len(fake.requests)
+
+    def opens() -> list[int]:
+        return [r.status for r in fake.requests[first:] if r.path == "/users/@me/channels"]
+
+    loop = asyncio.get_running_loop()
+    await delete_event(world, world.moderator, event_id)
+    await eventually(lambda: opens(), what="the first DM tried")
+    banned_at = loop.time()
+    await eventually(lambda: len(opens()) >= len(members), what="each DM under way tried")
+    await asyncio.sleep(0.5)
+    tried = len(opens())
+    assert tried <= len(members), opens()
+    world.expire_claims(event_id)  # a minute on: the claims expire, within the ban's 20 s
+    await asyncio.sleep(6.0)  # the lanes' next look at the outbox (every 5 s)
+    assert len(opens()) == tried, f"{len(opens()) - tried} more DM channels opened in the ban"
+    fake.clear_faults()  # the ban lifts, and its 20 s are over
+    await asyncio.sleep(max(0.0, banned_at + 21.0 - loop.time()))
+    world.expire_claims(event_id)
+    await eventually(lambda: all(fake.dms(m) for m in members), timeout=20,
+                     what="every member DMed once the ban is over")
+    await asyncio.sleep(1.0)
+    assert [len(fake.dms(m)) for m in members] == [1] * len(members)
 
 
 async def test_a_promotion_dm_discord_refuses_to_open_is_tried_once_and_dropped(world, fake):

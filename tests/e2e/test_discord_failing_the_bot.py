@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 
 import pytest
 
@@ -49,6 +50,64 @@ async def test_an_announce_discord_fails_is_said_as_discords_and_is_safe_to_repe
     posted = [m for m in fake.messages(channel)
               if any(e.get("title") == title for e in m["embeds"])]
     assert len(posted) == 1, posted
+
+
+async def test_an_announce_whose_connection_drops_is_said_as_unreachable_and_safe_to_repeat(
+        world, fake):
+    """The connection carrying the announcement's post closes without an answer (a reset,
+    a proxy dropping it), after Discord posted it: the moderator is told Discord could not
+    be reached and to check and try again, not that the bot went wrong, and the log has one
+    warning, not an error with a traceback. The next announce finds the post (its nonce)
+    and posts the event once."""
+    title = "Dropped Announce Hall"
+    event_id = await world.import_event(title, capacity=5)
+    channel = world.guild.channel("announcements")
+    fake.fail("POST", rf"^/channels/{channel.id}/messages$", disconnect=True, carried_out=True)
+    start = len(world.bot.output())
+    reply = await fake.slash(world.guild, world.moderator, "manage announce",
+                             event=str(event_id))
+    assert reply.ephemeral, reply
+    assert "on my side" not in reply.content, reply.content
+    assert "reach Discord" in reply.content and "try again" in reply.content, reply.content
+    out = log_since(world, start)
+    assert "Traceback" not in out and " ERROR " not in out, out
+    said = [line for line in out.splitlines() if "could not reach Discord" in line]
+    assert len(said) == 1 and "WARNING" in said[0] and "manage announce" in said[0], out
+    again = await fake.slash(world.guild, world.moderator, "manage announce",
+                             event=str(event_id))
+    assert "Posted" in again.content, again.content
+    posted = [m for m in fake.messages(channel)
+              if any(e.get("title") == title for e in m["embeds"])]
+    assert len(posted) == 1, posted
+
+
+@pytest.mark.parametrize("limited", [
+    {"edge_ban": True, "retry_after": 1800},  # Cloudflare's ban: discord.py raises it at once
+    {"retry_after": 0.2, "count": 5},  # Discord's 429s, past discord.py's five tries
+], ids=["edge ban", "429 storm"])
+async def test_an_announce_discord_rate_limits_says_when_to_try_again(world, fake, limited):
+    """Discord holds the announcement's post back with a 429 that reaches the bot: the
+    moderator is told Discord is limiting the bot's requests and when to try again (by its
+    Retry-After, as a Discord timestamp each client shows in its own words), not that the
+    bot went wrong; the log has one warning, not an error with a traceback."""
+    event_id = await world.import_event(f"Rate Limited Hall {limited}", capacity=5)
+    channel = world.guild.channel("announcements")
+    fake.fail("POST", rf"^/channels/{channel.id}/messages$", status=429, **limited)
+    start, asked = len(world.bot.output()), time.time()
+    reply = await fake.slash(world.guild, world.moderator, "manage announce",
+                             event=str(event_id))
+    assert reply.ephemeral, reply
+    assert "on my side" not in reply.content, reply.content
+    assert "limiting my requests" in reply.content and "try again" in reply.content, (
+        reply.content)
+    when = re.search(r"<t:(\d+):R>", reply.content)
+    assert when, reply.content
+    retry_after = max(1, round(limited["retry_after"]))  # (the Retry-After header)
+    assert asked + retry_after - 2 <= int(when[1]) <= time.time() + retry_after + 1, when
+    out = log_since(world, start)
+    assert "Traceback" not in out and " ERROR " not in out, out
+    said = [line for line in out.splitlines() if "rate-limited" in line]
+    assert len(said) == 1 and "WARNING" in said[0] and "manage announce" in said[0], out
 
 
 async def test_an_announce_into_a_channel_deleted_meanwhile_says_to_pick_another(world, fake):
@@ -127,3 +186,94 @@ async def test_a_role_grant_discord_fails_is_made_again_without_another_change(w
     assert grants == [503, 204], grants
     out = log_since(world, start)
     assert "Traceback" not in out and " ERROR " not in out, out
+
+
+async def test_a_role_grant_whose_connection_drops_is_made_again_without_another_change(
+        world, fake):
+    """The connection carrying a member's attendee role grant closes without an answer (a
+    reset, a proxy dropping it): as after Discord's 5xx, the role is given after a wait,
+    though nobody else joins the event, and a warning says so, with no traceback."""
+    role = await role_the_bot_may_give(world, fake, "Dropped Grant Attendee")
+    event_id = await world.import_event("Dropped Grant Hall", capacity=10)
+    await fake.slash(world.guild, world.guild.owner, "manage role", role=role,
+                     event=str(event_id))
+    member = world.member("dropped grant member")
+    route = rf"^/guilds/{world.guild.id}/members/{member.id}/roles/{role.id}$"
+    fake.fail("PUT", route, disconnect=True, count=2)  # (aiohttp itself tries a PUT twice)
+    start = len(world.bot.output())
+    joined = await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
+    assert "confirmed" in joined.content, joined
+    await until(lambda: role in member.roles, timeout=30, what="the role given after a wait")
+    grants = [r.status for r in fake.requests if r.method == "PUT" and re.search(route, r.path)]
+    assert grants == [444, 444, 204], grants
+    out = log_since(world, start)
+    assert "Traceback" not in out and " ERROR " not in out, out
+    said = [line for line in out.splitlines() if "could not reach Discord" in line]
+    assert len(said) == 1 and "WARNING" in said[0] and str(role.id) in said[0], out[-3000:]
+
+
+async def test_an_announcement_refresh_whose_connection_drops_is_made_after_a_wait(
+        world, fake):
+    """The connection carrying an announcement's refresh (a member joined) closes without
+    an answer: the refresh is made again after a wait, and the log says so in one warning,
+    not as a defect with a traceback."""
+    title = "Dropped Refresh Hall"
+    event_id = await world.import_event(title, capacity=5)
+    channel = world.guild.channel("announcements")
+    posted = await fake.slash(world.guild, world.moderator, "manage announce",
+                              event=str(event_id))
+    assert "Posted" in posted.content, posted.content
+    [message] = [m for m in fake.messages(channel)
+                 if any(e.get("title") == title for e in m["embeds"])]
+    edits = rf"^/channels/{channel.id}/messages/{message['id']}$"
+    fake.fail("PATCH", edits, disconnect=True)
+    start = len(world.bot.output())
+    joined = await fake.slash(world.guild, world.member("dropped refresh member"), "rsvp join",
+                              event=str(event_id))
+    assert "confirmed" in joined.content, joined
+    await fake.wait_message(channel, lambda m: m["id"] == message["id"]
+                            and "4 of 5 seats left" in str(m["embeds"]), timeout=20)
+    tries = [r.status for r in fake.requests if r.method == "PATCH" and re.search(edits, r.path)]
+    assert tries == [444, 200], tries
+    out = log_since(world, start)
+    assert "Traceback" not in out and " ERROR " not in out, out
+    said = [line for line in out.splitlines() if "could not reach Discord" in line]
+    assert len(said) == 1 and "WARNING" in said[0] and str(message["id"]) in said[0], out
+
+
+async def test_an_announcement_refresh_met_by_a_ban_is_not_tried_again_until_it_lifts(
+        world, fake):
+    """Discord's edge bans the bot's address (a 429 without Discord's headers, which
+    discord.py does not wait out) as an announcement is refreshed after a join: no edit is
+    tried again until the ban's Retry-After has passed, as each call made into a ban
+    lengthens it (where the refresh was tried again after 4 s, 8 s, ... all through it),
+    and the announcement shows the join once it has."""
+    title = "Banned Refresh Hall"
+    event_id = await world.import_event(title, capacity=5)
+    channel = world.guild.channel("announcements")
+    posted = await fake.slash(world.guild, world.moderator, "manage announce",
+                              event=str(event_id))
+    assert "Posted" in posted.content, posted.content
+    [message] = [m for m in fake.messages(channel)
+                 if any(e.get("title") == title for e in m["embeds"])]
+    edits = rf"^/channels/{channel.id}/messages/{message['id']}$"
+    fake.fail("PATCH", edits, status=429, edge_ban=True, retry_after=15, count=1000)
+    first = len(fake.requests)
+
+    def tried() -> list[int]:
+        return [r.status for r in fake.requests[first:]
+                if r.method == "PATCH" and re.search(edits, r.path)]
+
+    loop = asyncio.get_running_loop()
+    joined = await fake.slash(world.guild, world.member("banned refresh member"), "rsvp join",
+                              event=str(event_id))
+    assert "confirmed" in joined.content, joined
+    await until(lambda: tried(), what="the refresh tried")
+    banned_at = loop.time()
+    await asyncio.sleep(13.0)  # the refresh's retries after 4 s and 8 s more, in the ban
+    assert tried() == [429], tried()
+    fake.clear_faults()  # the ban lifts, and its 15 s are over
+    await asyncio.sleep(max(0.0, banned_at + 16.0 - loop.time()))
+    await fake.wait_message(channel, lambda m: m["id"] == message["id"]
+                            and "4 of 5 seats left" in str(m["embeds"]), timeout=40)
+    assert tried()[-1] == 200 and tried().count(429) == 1, tried()

@@ -1400,6 +1400,21 @@ async def test_a_held_call_is_carried_out_and_answered_late(fake, http):
     assert asyncio.get_running_loop().time() - started >= 0.5
 
 
+async def test_a_dropped_call_closes_its_connection_done_or_not(fake, http):
+    """`fail(disconnect=True)`: no answer, the connection closed (aiohttp's
+    ServerDisconnectedError for the caller); with `carried_out`, after the call was done."""
+    path = channel_path(fake)
+    channel = int(path.split("/")[2])
+    fake.fail("POST", r"/messages$", disconnect=True)
+    fake.fail("POST", r"/messages$", disconnect=True, carried_out=True)
+    for content in ("dropped", "done, then dropped"):
+        with pytest.raises(aiohttp.ServerDisconnectedError):
+            await call(http, "POST", path, {"content": content})
+    assert [m["content"] for m in fake.messages(channel)] == ["done, then dropped"]
+    assert [r.status for r in fake.requests if r.path == path][-2:] == [444, 444]
+    await accepted(http, "POST", path, {"content": "answered"})  # a new connection
+
+
 async def test_a_fault_on_a_body_field_meets_only_the_calls_that_carry_it(fake, http):
     """`fail(body=...)` answers only the calls whose JSON body holds the fields (a snowflake
     as a number or a string alike): one member's DM channel failed to open while another's,

@@ -1061,6 +1061,34 @@ async def test_reminders_due_in_a_ban_of_the_bots_address_wait_and_are_all_sent(
         await fake.slash(world.guild, world.moderator, "manage reminders", minutes="1")
 
 
+async def test_a_reminder_whose_dm_a_ban_refuses_is_sent_after_the_ban(world, fake):
+    """Discord's edge bans the bot's address between opening a member's DM channel and
+    sending the reminder (a 429 without Discord's headers, which discord.py does not wait
+    out): a 429 says the DM was not sent, so the reminder is given back and sent once the
+    ban lifts, where it was dropped as one that may have gone out."""
+    await fake.slash(world.guild, world.moderator, "manage reminders", minutes="off")
+    try:
+        title = "Banned Send Summit"
+        starts = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=30)
+        event_id = await world.import_event(title, capacity=20, starts_at=starts.isoformat())
+        member = world.member("banned send reminded")
+        await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
+        sends = rf"^/channels/{fake.dm_channel(member).id}/messages$"
+        fake.fail("POST", sends, status=429, edge_ban=True, retry_after=2)
+        first = len(fake.requests)
+        await fake.slash(world.guild, world.moderator, "manage reminders", minutes="60")
+        await eventually(lambda: reminders_to(fake, member, title), timeout=20,
+                         what="the reminder sent after the ban")
+        await asyncio.sleep(1.0)
+        assert len(reminders_to(fake, member, title)) == 1
+        tried = [r.status for r in fake.requests[first:]
+                 if r.method == "POST" and re.search(sends, r.path)]
+        assert tried == [429, 200], tried
+    finally:
+        fake.clear_faults()
+        await fake.slash(world.guild, world.moderator, "manage reminders", minutes="1")
+
+
 async def test_role_grants_stop_at_a_ban_of_the_bots_address_and_are_made_after_it(world,
                                                                                    fake):
     """`/manage role` over 25 confirmed members meets a ban of the bot's address (a 429
