@@ -284,6 +284,9 @@ class Reminders(commands.Cog):
                 if not self._unread:  # every read went through: the next failure is news
                     self._unread_failures.succeeded()
                 return
+            # A burst lasts minutes (Discord opens about a DM channel a second): a role
+            # whose event ends meanwhile is taken back at its end, not after the burst.
+            await self.roles.end_past_roles()
 
     async def _remind(self, due: DueReminder) -> None:
         user_id, event_id = due.user_id, due.event_id
