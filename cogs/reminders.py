@@ -46,7 +46,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 import discord
@@ -122,6 +122,9 @@ class Reminders(commands.Cog):
         # the next is tried, and the last wait (`_discord_failed`).
         self._away_until = 0.0
         self._away_wait = 0.0
+        # A reminder due before this process started may be one a restored database no
+        # longer knows was sent (`_already_reminded`); one due since was claimed here first.
+        self._started = datetime.now(UTC)
 
     async def cog_load(self) -> None:
         await self.roles.load()
@@ -284,6 +287,9 @@ class Reminders(commands.Cog):
                 if not self._unread:  # every read went through: the next failure is news
                     self._unread_failures.succeeded()
                 return
+            # A burst lasts minutes (Discord opens about a DM channel a second): a role
+            # whose event ends meanwhile is taken back at its end, not after the burst.
+            await self.roles.end_past_roles()
 
     async def _remind(self, due: DueReminder) -> None:
         user_id, event_id = due.user_id, due.event_id
@@ -407,8 +413,13 @@ class Reminders(commands.Cog):
         know of, as after a restore from a copy taken before it went out. Only a DM channel
         with a message since then (Discord's `last_message_id` as the channel was opened for
         this reminder) is read, at most `said_before.LOOKBACK` messages of it: a reminder
-        sent as it comes due usually costs no read. Unreadable: not known to be sent."""
+        sent as it comes due usually costs no read. Only a reminder due before this process
+        started may be such a one: another server's event of the same title and start (the
+        same page imported there) has its own reminder, which the DMs cannot tell from
+        this one. Unreadable: not known to be sent."""
         since = starts_at - timedelta(minutes=min(due.minutes))
+        if since >= self._started:
+            return False
         try:
             return await said_since(self.bot, dm, last_message_id, since,
                                     lambda text: is_reminder_of(text, title, starts_at))

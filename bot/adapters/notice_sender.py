@@ -21,7 +21,9 @@ its acknowledgement): before it is posted, the channel (or DM) Discord gives wit
 latest message says whether the bot wrote there since the notice was written, and only
 then are the first few messages since read for the same text (`bot.adapters.said_before`);
 one found is logged once instead of posted again. The nonce does not stop it: Discord
-remembers one a few minutes. A notice written since the start costs no such look.
+remembers one a few minutes. So is a member's DM this process tried before: Discord may
+have posted it and answered with an error, and an outage outlast the nonce. A notice
+written since the start, on its first try, costs no such look.
 
 A deleted event's notices carry what they need (its title, its messages), since the
 event is gone when they are delivered: one DM per member it had, and its announcements
@@ -115,6 +117,10 @@ class NoticeSender:
         # out before Discord failed one: how many went out, by notice id. Tried again, the
         # notice goes on from there (`_send_rest`).
         self._parts_posted: dict[int, int] = {}
+        # Notices tried by this process and not done with: Discord may have carried out a
+        # DM it answered with an error (a 500, a 504), and it remembers a nonce only a few
+        # minutes, fewer than an outage may last (`_may_have_gone_out`).
+        self._tried: set[int] = set()
 
     async def _follow_discord_event(self, notice: Notice, payload: RefreshPayload) -> None:
         """The event's Discord event, if it has one, follows what an import elsewhere (the
@@ -158,15 +164,21 @@ class NoticeSender:
         except aiohttp.ClientConnectionError as exc:
             # The connection failed (reset, or closed before Discord's answer): as after a
             # 5xx, left claimed, and the notices after it wait for it; Discord may have
-            # posted it, which its nonce then gives back.
+            # posted it, which its nonce, or a look in the member's DMs, then gives back.
             said = error_line(exc)
             done = self._waits(notice, f"Discord still cannot be reached ({said})")
             if not done:
                 log.warning("could not reach Discord for the %s notice of event %s in guild "
                             "%s (%s); trying again in a minute", notice.kind,
                             notice.event_id, notice.guild_id, said)
+        except BaseException:
+            self._tried.add(notice.id)
+            raise
         if done:
             self._parts_posted.pop(notice.id, None)
+            self._tried.discard(notice.id)
+        else:
+            self._tried.add(notice.id)
         return done
 
     async def _deliver(self, notice: Notice) -> bool:
@@ -351,6 +363,13 @@ class NoticeSender:
         went out after the copy a restored database was taken from (`_said_already`)."""
         return notice.queued_at is not None and notice.queued_at < self._started
 
+    def _may_have_gone_out(self, notice: Notice) -> bool:
+        """Whether a member's DM may have gone out already (`_said_already`): restored, or
+        tried here before, when Discord may have posted it and then failed, and forgotten
+        its nonce by now."""
+        return self._maybe_restored(notice) or (notice.queued_at is not None
+                                                and notice.id in self._tried)
+
     async def _said_already(self, notice: Notice, channel: discord.abc.Messageable,
                             opened: Mapping[str, Any] | int, text: str) -> bool:
         """Whether `text`, the notice's message, is in `channel` already, posted by the bot
@@ -378,9 +397,11 @@ class NoticeSender:
             return False
         if found:
             log.warning("the %s notice of event %s in guild %s, written %s, was already sent, "
-                        "as its channel shows, though the database still held it (was it "
-                        "restored from an older copy?); not sent again", notice.kind,
-                        notice.event_id, notice.guild_id, when_written(notice))
+                        "as its channel shows, though the database still held it (%s); not "
+                        "sent again", notice.kind, notice.event_id, notice.guild_id,
+                        when_written(notice),
+                        "Discord posted it, then failed" if notice.id in self._tried
+                        else "was it restored from an older copy?")
         return found
 
     def _holds(self, notice: Notice, user_id: int, seq: int | None, *,
@@ -424,7 +445,7 @@ class NoticeSender:
         """One DM, sent in turn with the others (discord.py waits out a 429); with `still`,
         only if it holds once Discord has opened the DM channel, which a 429 may hold up."""
         try:
-            restored = self._maybe_restored(notice)
+            restored = self._may_have_gone_out(notice)
             if restored:  # opened over REST: Discord says which message the DMs end with
                 opened = await self.bot.dm_channels.opened(user_id)
                 dm: discord.abc.Messageable = self.bot.get_partial_messageable(

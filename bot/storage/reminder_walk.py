@@ -50,6 +50,12 @@ REMIND_BEFORE_START = 60  # seconds: a reminder waiting for a promotion's DM goe
 PROMOTIONS_UNSENT = ("SELECT event_id, payload, created_at FROM outbox"
                      f" WHERE kind = '{NoticeKind.PROMOTED.value}' AND created_at > {{since}}"
                      f" AND event_id IN ({{events}}) ORDER BY id LIMIT {WALK_CHUNK}")
+# The event `e`'s reminder cursor (`reminder_cursors` as `c`) and the seq of its last
+# confirmed member (an index seek on rsvps_queue), read with each offset come due
+# (`open_windows`).
+CURSOR_AND_LAST = ("c.due_at AS cursor_due, c.through_seq AS cursor_through,"
+                   " coalesce((SELECT max(r.seq) FROM rsvps r WHERE r.event_id = e.id"
+                   " AND r.status = 'confirmed'), 0) AS last_seq")
 # What waits for a promotion's DM: by user id, (until when, the RSVP's seq it is about).
 Held = dict[int, tuple[int, int | None]]
 
@@ -132,6 +138,7 @@ class ReminderWindow:
     offsets: tuple[tuple[int, int], ...]  # (minutes, due at) of each offset come due
     now: int  # when the window was read: a claim of its reminders records this time
     day: int | None = None  # an all-day event's date, as midnight UTC of it
+    cursor: tuple[int, int] | None = None  # the event's, (due at, seq), as stored
 
     @property
     def latest_due(self) -> int:
@@ -154,10 +161,23 @@ class ReminderWindow:
                            None if self.day is None else datetime.fromtimestamp(self.day, UTC))
 
 
+def open_windows(offsets_come_due: str) -> str:
+    """The query of the windows with members to walk, in the claims' order, from a
+    backend's query of the offsets come due of the events not yet begun (one row each,
+    with CURSOR_AND_LAST). A window whose cursor is for its latest due time and past its
+    last confirmed member has nobody to find: it is left out, so that the events whose
+    members were all reminded, hundreds maybe until they begin, cost a claim (one before
+    each reminder's DM) nothing each."""
+    return ("SELECT * FROM (SELECT w.*, max(w.due_at) OVER (PARTITION BY w.event_id)"
+            f" AS latest_due FROM ({offsets_come_due}) w) v"
+            " WHERE v.cursor_due IS NULL OR v.cursor_due <> v.latest_due"
+            " OR v.last_seq > v.cursor_through ORDER BY v.starts_at, v.event_id, v.minutes DESC")
+
+
 def reminder_windows(rows: Iterable[Any], now: int) -> list[ReminderWindow]:
-    """Windows from rows of (guild_id, event_id, title, starts_at, venue, day, minutes,
-    due_at), one per offset come due, ordered by start then event, read at `now`; in the
-    order of the claims (`in_turn`)."""
+    """Windows from rows of `open_windows` (guild_id, event_id, title, starts_at, venue,
+    day, minutes, due_at, cursor_due, cursor_through, ...), one per offset come due,
+    ordered by start then event, read at `now`; in the order of the claims (`in_turn`)."""
     grouped: dict[int, list[Any]] = {}
     for row in rows:
         grouped.setdefault(row["event_id"], []).append(row)
@@ -167,7 +187,9 @@ def reminder_windows(rows: Iterable[Any], now: int) -> list[ReminderWindow]:
         windows.append(ReminderWindow(first["guild_id"], event_id, first["title"],
                                       first["starts_at"], first["venue"],
                                       tuple((r["minutes"], r["due_at"]) for r in group), now,
-                                      first["day"]))
+                                      first["day"],
+                                      None if first["cursor_due"] is None else
+                                      (first["cursor_due"], first["cursor_through"])))
     return in_turn(windows)
 
 
@@ -252,10 +274,10 @@ class Walk:
         return until if until > self.window.now else None
 
 
-def start_walk(window: ReminderWindow, cursor: tuple[int, int] | None, room: int,
-               held: Held | None = None) -> Walk:
-    """A walk from the window's cursor, (due at, seq) as stored, if it is for the window's
-    latest due time; else from the first member. `held`: the window's members whose
-    reminder waits for their promotion's DM (`promotions_unsent`)."""
+def start_walk(window: ReminderWindow, room: int, held: Held | None = None) -> Walk:
+    """A walk from the window's cursor if it is for the window's latest due time; else from
+    the first member. `held`: the window's members whose reminder waits for their
+    promotion's DM (`promotions_unsent`)."""
+    cursor = window.cursor
     start = cursor[1] if cursor is not None and cursor[0] == window.latest_due else 0
     return Walk(window, start, room, after=start, held=held or {})

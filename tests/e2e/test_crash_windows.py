@@ -69,6 +69,41 @@ async def test_a_reminder_dm_discord_carried_out_before_its_500_arrives_once(wor
     assert len([m for m in fake.dms(member) if title in m["content"]]) == 1
 
 
+async def test_a_promotion_dm_discord_carried_out_is_not_sent_again_once_it_forgot_the_nonce(
+        world, fake):
+    """Discord posts a member's promotion DM and answers 500, as it keeps answering for a
+    while (discord.py's own tries fail too): the notice is tried again a minute later, by
+    when Discord may have forgotten its nonce (it remembers one a few minutes). The member
+    still gets one DM telling them of their seat, not two."""
+    title = "Outage Seat Forum"
+    event_id = str(await world.import_event(title, capacity=1))
+    holder, waiter = world.member("outage seat holder"), world.member("outage seat waiter")
+    for member in (holder, waiter):
+        await fake.slash(world.guild, member, "rsvp join", event=event_id)
+    dms = fake.dm_channel(waiter)
+    route = rf"^/channels/{dms.id}/messages$"
+    fake.fail("POST", route, status=500, carried_out=True, count=5)  # discord.py tries 5 times
+
+    def told() -> list[dict]:
+        return [m for m in fake.dms(waiter) if title in m["content"]]
+
+    def tries() -> int:
+        return sum(r.method == "POST" and r.path == f"/channels/{dms.id}/messages"
+                   for r in fake.requests)
+
+    assert "cancelled" in (await fake.slash(world.guild, holder, "rsvp cancel",
+                                            event=event_id)).content
+    await eventually(lambda: tries() == 5, timeout=40, what="discord.py's tries, each a 500")
+    assert len(told()) == 1  # the first was carried out; the rest were the same nonce
+    fake.nonces_forgotten()  # minutes on: Discord no longer knows the nonce
+    await eventually(lambda: "trying again in a minute" in world.bot.output(), timeout=10,
+                     what="the notice left to be tried again")
+    await eventually(lambda: world.query("SELECT count(*) FROM outbox WHERE event_id = ?",
+                                         (int(event_id),)) == [(0,)],
+                     timeout=90, what="the notice done with")
+    assert len(told()) == 1, [m["content"] for m in told()]
+
+
 async def test_an_announcement_discord_carried_out_before_its_500_is_posted_once(world, fake):
     """discord.py sends a message again after a 500: the announcement must not be posted
     twice, the second copy showing a seat count nothing keeps current."""

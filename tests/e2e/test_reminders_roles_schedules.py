@@ -563,6 +563,45 @@ async def test_a_role_given_to_an_event_with_members_is_taken_back_at_its_start(
                      what="the role taken back at the start")
 
 
+async def test_a_role_is_taken_back_at_its_events_start_during_a_burst_of_reminders(
+        world, fake):
+    """Reminders of a big event fall due together, and Discord lets the bot open about a
+    DM channel a second: the burst lasts minutes. An event ending meanwhile has its
+    attendee role taken back at its end, not once the last reminder of the burst is out."""
+    guild = world.guild
+    await fake.slash(guild, world.moderator, "manage reminders", minutes="60")
+    try:
+        attendee = await role_the_bot_may_give(world, fake, "Attendee amid a burst")
+        ending = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=12)
+        short = await world.import_event("Ends Amid Reminders", capacity=5,
+                                         starts_at=ending.isoformat())
+        holder = world.member("holder amid a burst")
+        await fake.slash(guild, world.guild.owner, "manage role", role=attendee,
+                         event=str(short))
+        await fake.slash(guild, holder, "rsvp join", event=str(short))
+        await eventually(lambda: attendee in holder.roles, what="the role on joining")
+        await fake.wait_message(fake.dm_channel(holder),  # its own reminder, due at once
+                                lambda m: "Ends Amid Reminders" in m["content"], timeout=15)
+
+        title = "Big Burst Forum"
+        starts = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=30)
+        big = str(await world.import_event(title, capacity=30, starts_at=starts.isoformat()))
+        crowd = [world.member(f"burst member {n}") for n in range(20)]
+        fake.hold("POST", r"^/users/@me/channels$", 1.0, count=len(crowd))  # a second each
+        for member in crowd:
+            await fake.slash(guild, member, "rsvp join", event=big)
+
+        await eventually(lambda: attendee not in holder.roles,
+                         timeout=ending.timestamp() - time.time() + 3,
+                         what="the role taken back at the event's start")
+        reminded = sum(1 for member in crowd if reminders_to(fake, member, title))
+        assert reminded < len(crowd)  # the burst goes on
+        await eventually(lambda: all(reminders_to(fake, member, title) for member in crowd),
+                         timeout=40, what="every member of the burst reminded")
+    finally:
+        await fake.slash(guild, world.moderator, "manage reminders", minutes="1")
+
+
 async def test_a_role_discord_refuses_to_take_back_is_taken_back_on_a_later_try(world, fake):
     attendee = await role_the_bot_may_give(world, fake, "Attendee who is hard to unseat")
     starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=6)

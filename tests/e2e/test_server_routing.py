@@ -58,3 +58,39 @@ async def test_a_member_confirmed_for_two_events_at_one_start_gets_both_reminder
     finally:  # the default again, for the module's other tests
         for guild, moderator in ((world.guild, world.moderator), (other, there)):
             await fake.slash(guild, moderator, "manage reminders", minutes="1440,60")
+
+
+async def test_a_member_of_two_servers_is_reminded_of_each_ones_event_of_one_title(world, fake):
+    """Two servers import the same page (one talk, its title and start alike in both):
+    the member confirmed in both gets each server's reminder, not the first one only, the
+    second taken for it as if a restored database had forgotten it was sent."""
+    other, there, _ = await two_servers(world, fake, "Twinland")
+    for guild, moderator in ((world.guild, world.moderator), (other, there)):
+        await fake.slash(guild, moderator, "manage reminders", minutes="1")
+    try:
+        starts = (datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=65)).isoformat()
+        title = "Routing Twin Talk"
+        ids = [await world.import_event(title, capacity=5, starts_at=starts),
+               await import_there(fake, other, there, title, starts_at=starts)]
+        member = world.member("twin goer")
+        member_there = fake.add_member(other, user=member.user)
+        for who, event_id in zip((member, member_there), ids, strict=True):
+            joined = await fake.slash(who.guild, who, "rsvp join", event=str(event_id))
+            assert "confirmed" in joined.content, joined.content
+        await fake.wait_message(fake.dm_channel(member), lambda m: title in m["content"]
+                                and "Reminder" in m["content"], timeout=20)
+        await eventually_reminded(fake, member, title, 2)
+        assert "already reminded" not in world.bot.output()
+    finally:  # the default again, for the module's other tests
+        for guild, moderator in ((world.guild, world.moderator), (other, there)):
+            await fake.slash(guild, moderator, "manage reminders", minutes="1440,60")
+
+
+async def eventually_reminded(fake, member, title: str, times: int) -> None:
+    """`member` has `times` reminders of `title`, within 10 s, and no more a second on."""
+    for _ in range(100):
+        if len(reminders_to(fake, member, title)) >= times:
+            break
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(1.0)
+    assert len(reminders_to(fake, member, title)) == times, reminders_to(fake, member, title)

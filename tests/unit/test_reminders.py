@@ -220,14 +220,14 @@ def test_a_walk_that_passed_over_a_member_reads_no_further_chunk():
     now = 1_000_000
     window = ReminderWindow(1, 2, "Talk", now + 1800, None, ((60, now - 1800),), now)
     rows = [{"user_id": u, "seq": u, "last_sent": -1} for u in range(1, WALK_CHUNK + 1)]
-    free = start_walk(window, None, room=2 * WALK_CHUNK)
+    free = start_walk(window, room=2 * WALK_CHUNK)
     free.take(rows)
     assert not free.done and free.through == WALK_CHUNK  # the next chunk is read
-    walk = start_walk(window, None, room=2 * WALK_CHUNK, held={5: (now + 300, 5)})
+    walk = start_walk(window, room=2 * WALK_CHUNK, held={5: (now + 300, 5)})
     walk.take(rows)
     assert walk.done and walk.through == 4 and len(walk.found) == WALK_CHUNK - 1
     assert (walk.held_until, walk.next_at) == (now + 300, now - 1800)
     # a notice about another RSVP of theirs (a seat given up and taken anew) holds nobody
-    other = start_walk(window, None, room=2 * WALK_CHUNK, held={5: (now + 300, 3)})
+    other = start_walk(window, room=2 * WALK_CHUNK, held={5: (now + 300, 3)})
     other.take(rows)
     assert other.held_from is None and len(other.found) == WALK_CHUNK

@@ -22,6 +22,7 @@ from bot.models import (
 from bot.storage.postgres.registrations import PostgresRegistrations
 from bot.storage.postgres.session import OVER_AT, Database, Repository
 from bot.storage.reminder_walk import (
+    CURSOR_AND_LAST,
     LOOKAHEAD,
     PROMOTION_FIRST,
     PROMOTIONS_UNSENT,
@@ -31,6 +32,7 @@ from bot.storage.reminder_walk import (
     claim_stands,
     given_back,
     members_by_event,
+    open_windows,
     promotions_unsent,
     reminder_windows,
     sent_rows,
@@ -58,15 +60,16 @@ _OFFSETS = """
         CROSS JOIN LATERAL unnest(string_to_array(coalesce(g.reminder_minutes, $1), ',')
                                   ::bigint[]) AS o (minutes)"""
 
-# The offsets come due of every event not yet begun (`sqlite.reminders`); $1, $2 as above.
-_WINDOWS = f"""
+# The offsets come due of every event not yet begun, of the windows with members to walk
+# (`sqlite.reminders`); $1, $2 as above.
+_WINDOWS = open_windows(f"""
     SELECT e.guild_id, e.id AS event_id, e.title, {BEGINS} AS starts_at, e.venue,
            CASE WHEN e.all_day THEN e.starts_at END AS day,
-           o.minutes, {BEGINS} - o.minutes * 60 AS due_at
+           o.minutes, {BEGINS} - o.minutes * 60 AS due_at, {CURSOR_AND_LAST}
     """ + _OFFSETS + f"""
+    LEFT JOIN reminder_cursors c ON c.event_id = e.id
     WHERE {BEGINS} > $2 AND {BEGINS} <= $2 + {WINDOW} AND {BEGINS} - o.minutes * 60 <= $2
-      AND NOT e.archived AND g.left_at IS NULL
-    ORDER BY starts_at, e.id, o.minutes DESC"""
+      AND NOT e.archived AND g.left_at IS NULL""")
 
 _MEMBERS = (
     "SELECT r.user_id, r.seq, coalesce((SELECT max(s.sent_at) FROM reminders_sent s"
@@ -186,10 +189,7 @@ class PostgresReminders(Repository):
         for window in windows:
             if room <= 0:
                 break
-            cursor = await conn.fetchrow("SELECT due_at, through_seq FROM reminder_cursors"
-                                         " WHERE event_id = $1", window.event_id)
-            walk = start_walk(window, None if cursor is None else tuple(cursor), room,
-                              held.get(window.event_id))
+            walk = start_walk(window, room, held.get(window.event_id))
             while not walk.done:
                 walk.take(await conn.fetch(_MEMBERS, window.event_id, walk.after, WALK_CHUNK))
             walks.append(walk)

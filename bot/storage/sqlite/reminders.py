@@ -28,6 +28,7 @@ from bot.models import (
     RolesToGive,
 )
 from bot.storage.reminder_walk import (
+    CURSOR_AND_LAST,
     LOOKAHEAD,
     PROMOTION_FIRST,
     PROMOTIONS_UNSENT,
@@ -37,6 +38,7 @@ from bot.storage.reminder_walk import (
     claim_stands,
     given_back,
     members_by_event,
+    open_windows,
     promotions_unsent,
     reminder_windows,
     sent_rows,
@@ -72,17 +74,18 @@ class SqliteReminders(Repository):
             LEFT JOIN guild_settings g ON g.guild_id = e.guild_id
             JOIN json_each('[' || coalesce(g.reminder_minutes, :default) || ']') o"""
 
-    # The offsets come due of every event not yet begun: one row each, claims' order. An
-    # archived event reminds nobody (it takes no RSVPs, not even a cancel), nor an event of
-    # a server that removed the bot (its data waits out the retention, `cogs.retention`).
-    _WINDOWS = f"""
+    # The offsets come due of every event not yet begun, of the windows with members to
+    # walk: one row each, claims' order (`reminder_walk.open_windows`). An archived event
+    # reminds nobody (it takes no RSVPs, not even a cancel), nor an event of a server that
+    # removed the bot (its data waits out the retention, `cogs.retention`).
+    _WINDOWS = open_windows(f"""
         SELECT e.guild_id, e.id AS event_id, e.title, {BEGINS} AS starts_at, e.venue,
                CASE WHEN e.all_day THEN e.starts_at END AS day,
-               o.value AS minutes, {BEGINS} - o.value * 60 AS due_at
+               o.value AS minutes, {BEGINS} - o.value * 60 AS due_at, {CURSOR_AND_LAST}
         """ + _OFFSETS + f"""
+        LEFT JOIN reminder_cursors c ON c.event_id = e.id
         WHERE {BEGINS} > :now AND {BEGINS} <= :now + {WINDOW}
-          AND {BEGINS} - o.value * 60 <= :now AND NOT e.archived AND g.left_at IS NULL
-        ORDER BY starts_at, e.id, o.value DESC"""
+          AND {BEGINS} - o.value * 60 <= :now AND NOT e.archived AND g.left_at IS NULL""")
 
     # An event's confirmed members past a seq, in arrival order, with their last reminder.
     _MEMBERS = (
@@ -184,10 +187,7 @@ class SqliteReminders(Repository):
         for window in windows:
             if room <= 0:
                 break
-            cursor = self._one("SELECT due_at, through_seq FROM reminder_cursors"
-                               " WHERE event_id = ?", (window.event_id,))
-            walk = start_walk(window, None if cursor is None else tuple(cursor), room,
-                              held.get(window.event_id))
+            walk = start_walk(window, room, held.get(window.event_id))
             while not walk.done:
                 walk.take(self._all(self._MEMBERS, (window.event_id, walk.after, WALK_CHUNK)))
             walks.append(walk)
