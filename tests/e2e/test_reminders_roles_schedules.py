@@ -1444,8 +1444,9 @@ def han_first(text: str) -> bool:
 
 async def bilingual_discord_event(fake, world, preferred: str, moderator_name: str,
                                   **member) -> tuple[Guild, Member, dict]:
-    """A new server with an event imported from the bundled English and Chinese pages and
-    announced: the server, its moderator and the event's Discord event as made."""
+    """A new server with an event imported from the bundled English and Chinese pages,
+    each without its line saying registration has closed (an open event), and announced:
+    the server, its moderator and the event's Discord event as made."""
     guild = fake.add_guild(f"{moderator_name}'s server", preferred_locale=preferred)
     moderator = fake.add_member(guild, moderator_name, manage_events=True, **member)
     await fake.wait_ready(process=world.bot)
@@ -1454,8 +1455,10 @@ async def bilingual_discord_event(fake, world, preferred: str, moderator_name: s
         "en.txt", b"Missile Talk\n\n" + OPEN_ANNOUNCEMENT, "text/plain"),
         title="Missile Talk", capacity=60, starts_at="2031-06-01 18:00")
     event = re.search(r"(?:event|活动) (\d+)", english.content)[1]
-    await import_page(fake, guild, moderator, event=event, page=Attachment(
-        "zh.txt", (sample / "announcement.zh.txt").read_bytes(), "text/plain"))
+    chinese = (sample / "announcement.zh.txt").read_text(encoding="utf-8")
+    await import_page(fake, guild, moderator, event=event, page=Attachment("zh.txt", "\n".join(
+        line for line in chinese.splitlines() if "报名已截止" not in line).encode(),
+        "text/plain"))
     announced = await fake.slash(guild, moderator, "manage announce", event=event)
     assert "Discord" in announced.content, announced.content
     await eventually(lambda: fake.scheduled_events(guild), what="the Discord event")
