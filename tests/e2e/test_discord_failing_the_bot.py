@@ -31,25 +31,9 @@ async def test_an_announce_discord_fails_is_said_as_discords_and_is_safe_to_repe
     wrong, and the log has one warning, not an error with a traceback. The next announce
     posts the event once."""
     title = "Failed Announce Hall"
-    event_id = await world.import_event(title, capacity=5)
-    channel = world.guild.channel("announcements")
-    fake.fail("POST", rf"^/channels/{channel.id}/messages$", **UNAVAILABLE)
-    start = len(world.bot.output())
-    reply = await fake.slash(world.guild, world.moderator, "manage announce",
-                             event=str(event_id))
-    assert reply.ephemeral, reply
-    assert "on my side" not in reply.content, reply.content
+    event_id, reply = await announce_failing(world, fake, title, "503", **UNAVAILABLE)
     assert "Discord" in reply.content and "try again" in reply.content, reply.content
-    out = log_since(world, start)
-    assert "Traceback" not in out and " ERROR " not in out, out
-    said = [line for line in out.splitlines() if "503" in line]
-    assert len(said) == 1 and "WARNING" in said[0] and "manage announce" in said[0], out
-    again = await fake.slash(world.guild, world.moderator, "manage announce",
-                             event=str(event_id))
-    assert "Posted" in again.content, again.content
-    posted = [m for m in fake.messages(channel)
-              if any(e.get("title") == title for e in m["embeds"])]
-    assert len(posted) == 1, posted
+    await posted_once_again(world, fake, title, event_id)
 
 
 async def test_an_announce_whose_connection_drops_is_said_as_unreachable_and_safe_to_repeat(
@@ -60,23 +44,49 @@ async def test_an_announce_whose_connection_drops_is_said_as_unreachable_and_saf
     warning, not an error with a traceback. The next announce finds the post (its nonce)
     and posts the event once."""
     title = "Dropped Announce Hall"
+    event_id, reply = await announce_failing(world, fake, title, "could not reach Discord",
+                                             disconnect=True, carried_out=True)
+    assert "reach Discord" in reply.content and "try again" in reply.content, reply.content
+    await posted_once_again(world, fake, title, event_id)
+
+
+async def announced(world, fake, title: str):
+    """A new event `title`, announced: its id, the announcements channel, the post."""
     event_id = await world.import_event(title, capacity=5)
     channel = world.guild.channel("announcements")
-    fake.fail("POST", rf"^/channels/{channel.id}/messages$", disconnect=True, carried_out=True)
+    posted = await fake.slash(world.guild, world.moderator, "manage announce",
+                              event=str(event_id))
+    assert "Posted" in posted.content, posted.content
+    [message] = [m for m in fake.messages(channel)
+                 if any(e.get("title") == title for e in m["embeds"])]
+    return event_id, channel, message
+
+
+async def announce_failing(world, fake, title: str, logged: str, **failure):
+    """A new event `title` announced while its post fails with `failure`: answered as
+    Discord's failure, only to the moderator, not as the bot's; logged as one warning
+    holding `logged`, with no error or traceback. The event's id and the reply."""
+    event_id = await world.import_event(title, capacity=5)
+    channel = world.guild.channel("announcements")
+    fake.fail("POST", rf"^/channels/{channel.id}/messages$", **failure)
     start = len(world.bot.output())
     reply = await fake.slash(world.guild, world.moderator, "manage announce",
                              event=str(event_id))
     assert reply.ephemeral, reply
     assert "on my side" not in reply.content, reply.content
-    assert "reach Discord" in reply.content and "try again" in reply.content, reply.content
     out = log_since(world, start)
     assert "Traceback" not in out and " ERROR " not in out, out
-    said = [line for line in out.splitlines() if "could not reach Discord" in line]
+    said = [line for line in out.splitlines() if logged in line]
     assert len(said) == 1 and "WARNING" in said[0] and "manage announce" in said[0], out
+    return event_id, reply
+
+
+async def posted_once_again(world, fake, title: str, event_id: int) -> None:
+    """Announced again, the event is posted, and once in all."""
     again = await fake.slash(world.guild, world.moderator, "manage announce",
                              event=str(event_id))
     assert "Posted" in again.content, again.content
-    posted = [m for m in fake.messages(channel)
+    posted = [m for m in fake.messages(world.guild.channel("announcements"))
               if any(e.get("title") == title for e in m["embeds"])]
     assert len(posted) == 1, posted
 
@@ -90,24 +100,15 @@ async def test_an_announce_discord_rate_limits_says_when_to_try_again(world, fak
     moderator is told Discord is limiting the bot's requests and when to try again (by its
     Retry-After, as a Discord timestamp each client shows in its own words), not that the
     bot went wrong; the log has one warning, not an error with a traceback."""
-    event_id = await world.import_event(f"Rate Limited Hall {limited}", capacity=5)
-    channel = world.guild.channel("announcements")
-    fake.fail("POST", rf"^/channels/{channel.id}/messages$", status=429, **limited)
-    start, asked = len(world.bot.output()), time.time()
-    reply = await fake.slash(world.guild, world.moderator, "manage announce",
-                             event=str(event_id))
-    assert reply.ephemeral, reply
-    assert "on my side" not in reply.content, reply.content
+    asked = time.time()
+    _, reply = await announce_failing(world, fake, f"Rate Limited Hall {limited}",
+                                      "rate-limited", status=429, **limited)
     assert "limiting my requests" in reply.content and "try again" in reply.content, (
         reply.content)
     when = re.search(r"<t:(\d+):R>", reply.content)
     assert when, reply.content
     retry_after = max(1, round(limited["retry_after"]))  # (the Retry-After header)
     assert asked + retry_after - 2 <= int(when[1]) <= time.time() + retry_after + 1, when
-    out = log_since(world, start)
-    assert "Traceback" not in out and " ERROR " not in out, out
-    said = [line for line in out.splitlines() if "rate-limited" in line]
-    assert len(said) == 1 and "WARNING" in said[0] and "manage announce" in said[0], out
 
 
 async def test_an_announce_into_a_channel_deleted_meanwhile_says_to_pick_another(world, fake):
@@ -218,13 +219,7 @@ async def test_an_announcement_refresh_whose_connection_drops_is_made_after_a_wa
     an answer: the refresh is made again after a wait, and the log says so in one warning,
     not as a defect with a traceback."""
     title = "Dropped Refresh Hall"
-    event_id = await world.import_event(title, capacity=5)
-    channel = world.guild.channel("announcements")
-    posted = await fake.slash(world.guild, world.moderator, "manage announce",
-                              event=str(event_id))
-    assert "Posted" in posted.content, posted.content
-    [message] = [m for m in fake.messages(channel)
-                 if any(e.get("title") == title for e in m["embeds"])]
+    event_id, channel, message = await announced(world, fake, title)
     edits = rf"^/channels/{channel.id}/messages/{message['id']}$"
     fake.fail("PATCH", edits, disconnect=True)
     start = len(world.bot.output())
@@ -249,13 +244,7 @@ async def test_an_announcement_refresh_met_by_a_ban_is_not_tried_again_until_it_
     lengthens it (where the refresh was tried again after 4 s, 8 s, ... all through it),
     and the announcement shows the join once it has."""
     title = "Banned Refresh Hall"
-    event_id = await world.import_event(title, capacity=5)
-    channel = world.guild.channel("announcements")
-    posted = await fake.slash(world.guild, world.moderator, "manage announce",
-                              event=str(event_id))
-    assert "Posted" in posted.content, posted.content
-    [message] = [m for m in fake.messages(channel)
-                 if any(e.get("title") == title for e in m["embeds"])]
+    event_id, channel, message = await announced(world, fake, title)
     edits = rf"^/channels/{channel.id}/messages/{message['id']}$"
     fake.fail("PATCH", edits, status=429, edge_ban=True, retry_after=15, count=1000)
     first = len(fake.requests)
