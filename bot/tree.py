@@ -19,8 +19,8 @@ import aiohttp
 import discord
 from discord import app_commands
 
+from bot.adapters.discord_limit import LIMITED_WAIT, retry_after
 from bot.errors import HostShort, InvalidValue, UserError
-from bot.fetch import retry_after_seconds
 from bot.i18n import N_, Language, Text, language
 from bot.logs import error_line, one_line
 from bot.models import storable_text
@@ -72,9 +72,6 @@ DEFER_AFTER = 2.0
 SOONEST_DEFER = 0.5
 # Discord's time for an interaction's first response (then "Unknown interaction").
 FIRST_RESPONSE_WITHIN = 3.0
-# Seconds a member is told to wait after Discord's 429 that says not how long (no
-# Retry-After): Discord's rate-limit windows are seconds to a minute.
-LIMITED_WAIT = 60
 # A command's `extras`: its answer is for the whole channel (deferred publicly), or its
 # first response is a form (which cannot follow a deferral).
 _PUBLIC_REPLY, _OPENS_FORM = "eventbot:public_reply", "eventbot:opens_form"
@@ -393,7 +390,7 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
         # it raises at once. Not a defect here (that call was not made; steps before it may
         # have been): the member is told when Discord says to try again (its Retry-After;
         # a minute when it says nothing).
-        wait = retry_after_seconds(limited.response.headers.get("Retry-After", ""))
+        wait = retry_after(limited)
         again = datetime.now(UTC) + timedelta(seconds=LIMITED_WAIT if wait is None else wait)
         log.warning("%s (user %s) in guild %s: Discord rate-limited a call past discord.py's "
                     "own waits (HTTP 429, Retry-After %s: %s); the member is told to try "

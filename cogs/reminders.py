@@ -53,6 +53,7 @@ import discord
 from discord.ext import commands
 
 from bot.adapters.attendee_roles import AttendeeRoles
+from bot.adapters.discord_limit import retry_after
 from bot.adapters.languages import dm_language
 from bot.adapters.missing_routes import DIRECT_MESSAGES, route_missing, route_offered, say_missing
 from bot.adapters.notice_sender import has_left, refused_for_good
@@ -61,7 +62,6 @@ from bot.adapters.role_changes import mine_changed
 from bot.adapters.said_before import said_since
 from bot.app import EventBot
 from bot.errors import EventNotFound, Unavailable
-from bot.fetch import retry_after_seconds
 from bot.flows import registration
 from bot.logs import RetryLog, one_line
 from bot.models import DueReminder
@@ -376,8 +376,7 @@ class Reminders(commands.Cog):
             # call was not made: nothing went out, even of the DM itself.
             if (not sending or exc.status == 429) and not refused_for_good(exc):
                 self._discord_failed(due, f"{exc.status} {one_line(exc.text, 200)}",
-                                     retry_after_seconds(
-                                         exc.response.headers.get("Retry-After", "")) or 0.0)
+                                     retry_after(exc) or 0.0)
                 return
             log.warning("could not send user %s the reminder of event %s (%s %s); reminders "
                         "are sent at most once, so it is not retried", user_id, event_id,

@@ -20,8 +20,15 @@ from bot.logs import one_line
 
 log = logging.getLogger(__name__)
 
-# Seconds the background work waits after a 429 that gives no Retry-After.
+# Seconds to wait after a 429 that gives no Retry-After: Discord's rate-limit windows are
+# seconds to a minute.
 LIMITED_WAIT = 60.0
+
+
+def retry_after(refused: discord.HTTPException) -> int | None:
+    """The seconds Discord's answer (a 429) says to wait (`retry_after_seconds`); None when
+    it says nothing readable."""
+    return retry_after_seconds(refused.response.headers.get("Retry-After", ""))
 
 
 class DiscordLimit:
@@ -42,7 +49,7 @@ class DiscordLimit:
         minute when it gives none); the log says so once it begins."""
         if refused.status != 429:
             return
-        wait = retry_after_seconds(refused.response.headers.get("Retry-After", ""))
+        wait = retry_after(refused)
         now = self._clock()
         until = now + (LIMITED_WAIT if wait is None else wait)
         if until <= self._until:
