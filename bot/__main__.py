@@ -33,7 +33,7 @@ try:
     from pathlib import Path
     from typing import TYPE_CHECKING, Any, NoReturn
 
-    from bot.characters import whole_character_end
+    from bot.characters import clipped
     from bot.clock import wall_clock_for
     from bot.config import (
         ENV_FILE,
@@ -323,9 +323,7 @@ def cmd_parse(settings: Settings | None, args: argparse.Namespace) -> int:
             say(f"  {person.role}: {shown(person.name)}")
         for takeaway in page.takeaways:
             # (one with no heading of its own by the start of its text)
-            text = takeaway.text  # (cut before a flag or joined emoji that would not fit)
-            opening = text if len(text) <= 60 else (
-                text[:whole_character_end(text, 59)].rstrip() + "…")
+            opening = clipped(takeaway.text, 60)  # (never inside a flag or joined emoji)
             say(f"  takeaway: {shown(takeaway.heading or opening)}")
         notes = [n for n, on in (("off the record", page.off_the_record),
                                  ("registration closed", page.registration_closed)) if on]

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
 
-from bot.characters import whole_character_end
+from bot.characters import clipped
 from bot.content import slot_of
 from bot.errors import EventNotFound, InvalidValue, ItemRefused
 from bot.fetch import FetchPolicy, check_url, fetch_page, typed_url
@@ -123,7 +123,7 @@ def page_facts(pages: list[Page] | tuple[Page, ...], zone: str | None) -> PageFa
     venue = next((p.location.strip() for p in ordered if p.location and p.location.strip()),
                  None)
     # (a venue past MAX_TITLE, from a page's structured data, is cut as a long title is)
-    return PageFacts(when, _clipped(venue) if venue else None, tuple(notes))
+    return PageFacts(when, clipped(venue, MAX_TITLE) if venue else None, tuple(notes))
 
 
 MAX_QUOTED_DATE = 100
@@ -139,7 +139,7 @@ def _other_day(text_date: str | None, read: When, zone: str | None) -> Text | No
     text = read_page_when(text_date, zone)
     if text.starts_at is None or read.starts_at is None:
         return None
-    written = _clipped(" ".join((text_date or "").split()), MAX_QUOTED_DATE)
+    written = clipped(" ".join((text_date or "").split()), MAX_QUOTED_DATE)
     if _day(text, zone) != _day(read, zone):
         return Text(N_("the page's text gives the date {written!r}, another day than the "
                        "start in its structured data, which I used; check which is right, "
@@ -514,15 +514,7 @@ def page_title(source: PageSource) -> str:
     to shorten); empty for a page without one, or with one that shows nothing (a direction
     mark alone, as a page copied from a right-to-left site may begin)."""
     found = " ".join((source.page.title or "").split())
-    return _clipped(found) if shows_something(found) else ""
-
-
-def _clipped(text: str, most: int = MAX_TITLE) -> str:
-    """`text`, cut to `most` characters with an ellipsis if longer; never inside a
-    character drawn from several (a joined emoji, a flag, an accent)."""
-    if len(text) <= most:
-        return text
-    return text[:whole_character_end(text, most - 1)].rstrip() + "…"
+    return clipped(found, MAX_TITLE) if shows_something(found) else ""
 
 
 NOT_AN_EVENT_PAGE = N_("I found no speakers, no date, no venue or registration notice and no "
@@ -550,8 +542,8 @@ def title_from_name(name: str) -> str:
                        for ch in unquote(stem.split("#", 1)[0], errors="replace"))
     stem = stem.rsplit(".", 1)[0] if "." in stem else stem
     # (a long slug is cut as a long page title is: the moderator typed neither)
-    return _clipped(" ".join(stem.replace("_", " ").replace("-", " ").split()).title()
-                    ) or "Untitled event"
+    return clipped(" ".join(stem.replace("_", " ").replace("-", " ").split()).title(),
+                   MAX_TITLE) or "Untitled event"
 
 
 def _read_page(path: Path) -> tuple[str, Page]:

@@ -14,6 +14,14 @@ _JOINED_AT_MOST = 32  # code points stepped back over to find a character's star
 _REGIONAL = range(0x1F1E6, 0x1F200)  # a flag is two regional indicators
 
 
+def clipped(text: str, most: int) -> str:
+    """`text`, cut to `most` characters with an ellipsis if longer; never inside a
+    character drawn from several (a joined emoji, a flag, an accent)."""
+    if len(text) <= most:
+        return text
+    return text[:whole_character_end(text, most - 1)].rstrip() + "…"
+
+
 def whole_character_end(text: str, end: int) -> int:
     """`end`, or where the character drawn across it begins: `text[:end]` splits no
     flag, accent or joined emoji. A run of joining marks longer than _JOINED_AT_MOST (no
