@@ -265,6 +265,12 @@ async def rsvp_of(store: Store, event_id: int, user_id: int, guild_id: int = 1):
     return rsvp
 
 
+async def attendees_of(store: Store, event_id: int) -> list:
+    """Everyone registered for the event, as its export lists them (`Store.attendees`)."""
+    async with contextlib.aclosing(store.attendees(event_id)) as chunks:
+        return [rsvp async for chunk in chunks for rsvp in chunk]
+
+
 def sqlite_before(path: Path, marker: str) -> sqlite3.Connection:
     """A SQLite database at `path` as the bot left it before the migration whose SQL holds
     `marker`, opened for the test to fill in (and commit)."""

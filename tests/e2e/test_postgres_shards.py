@@ -21,7 +21,7 @@ import pytest
 
 from bot.storage import open_store
 from sandbox import FakeDiscord, Guild, Member
-from tests.conftest import postgres_database
+from tests.conftest import attendees_of, postgres_database
 from tests.e2e.shards import GUILDS_PER_SHARD, ShardDeployment
 from tests.postgres_cluster import Cluster
 
@@ -80,7 +80,7 @@ class Deployment(ShardDeployment):
         assert len(stored) == len(members)
         assert Counter(stored.values()) == {"confirmed": seats, "waitlisted": len(members) - seats}
         async with await open_store(self.url) as store:
-            attendees = await store.run(store.registrations.attendees, event_id)
+            attendees = await attendees_of(store, event_id)
         assert [a.position for a in attendees if a.position is not None] == list(
             range(1, len(members) - seats + 1))
         assert tuple(counts) == (seats, len(members) - seats)

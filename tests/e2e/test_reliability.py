@@ -34,7 +34,7 @@ from bot.storage.sqlite.migrations import MIGRATIONS, SCHEMA_VERSION
 from bot.storage.sqlite.session import EVENTS_WITH_TEXTS
 from sandbox import Attachment, FakeDiscord
 from sandbox.interactions import APPLICATION_COMMAND
-from tests.conftest import ROOT
+from tests.conftest import ROOT, attendees_of
 from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page, sent_as
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -935,8 +935,7 @@ async def test_a_schema_v1_database_opens_with_the_current_bot_without_loss(tmp_
             event = await store.run(store.events.get_event, guild.id, 7)
             assert (event.title, event.capacity, event.confirmed, event.waitlisted) == (
                 "An Old Talk", 1, 1, 1)
-            assert [a.user_id for a in await store.run(store.registrations.attendees,
-                                                       7)] == [confirmed.id, waiting.id]
+            assert [a.user_id for a in await attendees_of(store, 7)] == [confirmed.id, waiting.id]
             # A later save keeps the RSVPs (what an import after the upgrade does).
             await store.run(store.events.save_event,
                             guild.id, EventDraft(slug="old-talk", title="An Old Talk"),

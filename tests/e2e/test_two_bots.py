@@ -20,7 +20,7 @@ from bot.registration import Status
 from bot.render import CAPACITY_REACHED
 from bot.storage import open_store
 from sandbox import Attachment, FakeDiscord, Guild, Member, User
-from tests.conftest import ROOT, postgres_database
+from tests.conftest import ROOT, attendees_of, postgres_database
 from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
@@ -91,7 +91,7 @@ async def test_1000_members_on_two_bot_processes_never_overbook(tmp_path, shared
         assert (confirmed, waitlisted) == (100, list(range(1, 901)))
         async with await open_store(database) as store:
             event = await store.run(store.events.get_event, GUILD_ID, event_id)
-            attendees = await store.run(store.registrations.attendees, event_id)
+            attendees = await attendees_of(store, event_id)
         assert sum(a.status is Status.CONFIRMED for a in attendees) == 100
         assert [a.position for a in attendees if a.status is Status.WAITLISTED] == list(
             range(1, 901))

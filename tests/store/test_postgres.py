@@ -31,6 +31,7 @@ from bot.storage.postgres.settings import take_turns
 from bot.zones import day_offsets
 from tests.conftest import (
     ROOT,
+    attendees_of,
     execute_sql,
     make_page,
     new_event,
@@ -257,7 +258,7 @@ async def test_500_joins_on_50_seats_from_4_processes(postgres_url):
         assert proc.exitcode == 0
     async with await open_store(postgres_url) as store:
         saved = await store.run(store.events.get_event, 1, event.id)
-        attendees = await store.run(store.registrations.attendees, event.id)
+        attendees = await attendees_of(store, event.id)
         notices = await store.run(store.notices.claim_notices)
     assert (saved.confirmed, saved.waitlisted) == (50, 450)
     assert sum(a.status is Status.CONFIRMED for a in attendees) == 50
@@ -333,7 +334,7 @@ async def test_migrate_db_copies_everything_once_and_ids_are_never_given_again(
         assert [p.source for p in await new.run(new.search.ask, 5, "THAAD")] == expected_answer
         assert (await new.run(new.events.get_event, 5, seed.id)).title == seed.title
         assert await new.run(new.events.deleted_event, 5, gone.id) == DeletedEvent(gone.title)
-        attendees = await new.run(new.registrations.attendees, small.id)
+        attendees = await attendees_of(new, small.id)
         assert [(a.user_id, a.status, a.position) for a in attendees] == [
             (1, Status.CONFIRMED, None), (2, Status.WAITLISTED, 1), (3, Status.WAITLISTED, 2)]
         assert [a.name for a in attendees] == ["member 1", "member 2", "member 3"]

@@ -40,7 +40,7 @@ from bot.storage.sqlite.session import (
     content_bytes,
 )
 from bot.storage.sqlite.store import LOOP_ROW_BUDGET
-from tests.conftest import execute_sql, make_page, new_event, rsvp_of
+from tests.conftest import attendees_of, execute_sql, make_page, new_event, rsvp_of
 
 
 @pytest.mark.sqlite_only  # PostgreSQL has a pool of connections, not one database thread
@@ -954,7 +954,7 @@ async def test_an_export_reads_one_moment_while_members_join_and_read_beside_it(
         *((Status.CONFIRMED, None) for _ in range(seats)),
         *((Status.WAITLISTED, n) for n in range(1, total - seats + 1))]
     assert listed[-1].name == f"member {total}"
-    now = await store.run(store.registrations.attendees, event.id)  # as it is now
+    now = await attendees_of(store, event.id)  # as it is now
     assert [r.user_id for r in now[:2]] == [2, 3] and now[seats - 1].user_id == seats + 1
 
 

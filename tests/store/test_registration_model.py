@@ -51,7 +51,7 @@ from bot.registration import (
     Status,
 )
 from bot.storage import Store, open_store, utcnow
-from tests.conftest import execute_sql, make_page, postgres_database
+from tests.conftest import attendees_of, execute_sql, make_page, postgres_database
 
 MEMBERS = st.sampled_from(range(1, 5))
 PROCESS = st.sampled_from([0, 1])  # which of the two stores a step goes through
@@ -469,7 +469,7 @@ class RegistrationMachine(RuleBasedStateMachine):
         assert {u: seq for u, _, seq in rows} == m.seqs
         # what members and moderators read: confirmed first, then the waitlist, each in
         # arrival order
-        attendees = self.run(store.run(store.registrations.attendees, eid))
+        attendees = self.run(attendees_of(store, eid))
         assert [(a.user_id, a.status, a.position, a.seq) for a in attendees] == [
             (u, Status.CONFIRMED, None, m.seqs[u]) for u in sorted(m.confirmed, key=m.seqs.get)
         ] + [(u, Status.WAITLISTED, i, m.seqs[u]) for i, u in enumerate(m.waitlist, 1)]

@@ -43,6 +43,7 @@ from cogs.announcements import Announcements
 from tests.conftest import (
     a_bot,
     archived_holding_rsvps,
+    attendees_of,
     english_servers,
     execute_sql,
     joins_held,
@@ -229,9 +230,8 @@ async def test_an_event_to_come_holding_rsvps_is_not_archived(store, clock):
     await archived_holding_rsvps(store, undated.id)  # as an earlier bot archived it
     assert await store.run(store.events.set_archived, 1, undated.id, True) is True
     assert await store.run(store.events.set_archived, 1, undated.id, False) is True
-    assert [(r.user_id, r.status) for r in await store.run(
-        store.registrations.attendees, held.id)] == [(1, Status.CONFIRMED),
-                                                     (2, Status.WAITLISTED)]
+    assert [(r.user_id, r.status) for r in await attendees_of(store, held.id)] == [
+        (1, Status.CONFIRMED), (2, Status.WAITLISTED)]
 
 
 async def test_an_event_brought_back_gives_the_waitlist_the_seats_freed_meanwhile(store,
@@ -366,7 +366,7 @@ async def test_a_join_gives_free_seats_to_the_waitlist_before_the_newcomer(store
     assert (waiting.outcome, waiting.position) == (JoinOutcome.ALREADY_WAITLISTED, 1)
     saved = await store.run(store.events.get_event, 1, event.id)
     assert (saved.confirmed, saved.waitlisted) == (3, 2)
-    attendees = await store.run(store.registrations.attendees, event.id)
+    attendees = await attendees_of(store, event.id)
     assert [(r.user_id, r.status, r.position) for r in attendees] == [
         (3, Status.CONFIRMED, None), (4, Status.CONFIRMED, None), (5, Status.CONFIRMED, None),
         (6, Status.WAITLISTED, 1), (7, Status.WAITLISTED, 2)]
@@ -385,7 +385,7 @@ async def test_the_head_of_the_waitlist_asking_first_in_a_burst_hears_of_their_s
     assert (second.outcome, second.position) == (JoinOutcome.ALREADY_WAITLISTED, 1)
     assert (newcomer.outcome, newcomer.position) == (JoinOutcome.WAITLISTED, 3)
     assert [(r.user_id, r.status, r.position)
-            for r in await store.run(store.registrations.attendees, event.id)] == [
+            for r in await attendees_of(store, event.id)] == [
         (2, Status.CONFIRMED, None), (3, Status.CONFIRMED, None),
         (4, Status.WAITLISTED, 1), (5, Status.WAITLISTED, 2), (6, Status.WAITLISTED, 3)]
     assert "promoted" not in await kinds(store)  # 3 was told in the reply: no DM as well
@@ -421,8 +421,8 @@ async def test_repeat_joins_in_a_burst_hear_their_places_as_of_their_turn(store,
         (waiting, 5, ()),
         (waiting, 3, ()),
         (confirmed, None, ())]
-    assert [(r.user_id, r.position) for r in await store.run(
-        store.registrations.attendees, event.id) if r.status is Status.WAITLISTED] == [
+    assert [(r.user_id, r.position) for r in await attendees_of(store, event.id)
+            if r.status is Status.WAITLISTED] == [
         (6, 1), (7, 2), (8, 3), (9, 4), (20, 5)]
     assert [(await rsvp_of(store, other.id, user)).position for user in (103, 108, 200)] == [
         2, 7, 10]
@@ -584,8 +584,7 @@ async def test_a_zone_where_the_day_is_not_over_gives_its_free_seats_to_the_wait
     await store.run(store.settings.set_timezone, 1, "Pacific/Pago_Pago")  # UTC-11
     moved = await store.run(store.events.get_event, 1, event.id)
     assert (moved.confirmed, moved.waitlisted) == (4, 1)
-    assert [(r.user_id, r.status) for r in await store.run(
-        store.registrations.attendees, event.id)] == [
+    assert [(r.user_id, r.status) for r in await attendees_of(store, event.id)] == [
         (1, Status.CONFIRMED), (2, Status.CONFIRMED), (3, Status.CONFIRMED),
         (4, Status.CONFIRMED), (5, Status.WAITLISTED)]
     assert sorted(await kinds(store)) == ["capacity", "promoted", "promoted"]

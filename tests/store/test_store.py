@@ -30,6 +30,7 @@ from bot.storage.sqlite.migrations import SCHEMA_VERSION
 from tests.conftest import (
     ROOT,
     archived_holding_rsvps,
+    attendees_of,
     execute_sql,
     joins_held,
     make_page,
@@ -79,7 +80,7 @@ async def test_500_concurrent_joins_on_50_seats(store):
     assert await store.run(store.notices.count_notices, "capacity") == 1
     saved = await store.run(store.events.get_event, 1, event.id)
     assert (saved.confirmed, saved.waitlisted) == (50, 450)
-    attendees = await store.run(store.registrations.attendees, event.id)
+    attendees = await attendees_of(store, event.id)
     assert [a.user_id for a in attendees] == list(range(1, 501))
     assert [a.position for a in attendees[50:53]] == [1, 2, 3]
 
@@ -92,7 +93,7 @@ async def test_joining_twice_in_one_burst_counts_once(store):
         JoinOutcome.CONFIRMED, JoinOutcome.WAITLISTED,
         JoinOutcome.ALREADY_CONFIRMED, JoinOutcome.ALREADY_WAITLISTED]
     assert results[3].position == 1
-    assert len(await store.run(store.registrations.attendees, event.id)) == 2
+    assert len(await attendees_of(store, event.id)) == 2
 
 
 async def test_a_join_names_the_event_as_its_transaction_read_it(store_opener, tmp_path):
@@ -692,7 +693,7 @@ async def test_backup_is_a_consistent_copy(store_opener, store, tmp_path):
     await store.backup(target)
     async with await store_opener(target) as copy:
         assert (await copy.run(copy.events.get_event, 1, event.id)).confirmed == 5
-        assert len(await copy.run(copy.registrations.attendees, event.id)) == 5
+        assert len(await attendees_of(copy, event.id)) == 5
 
 
 HAMMER = textwrap.dedent("""
@@ -721,7 +722,7 @@ async def test_two_processes_hammering_one_file_never_overbook(store_opener, tmp
         assert await asyncio.wait_for(proc.wait(), 120) == 0
     async with await store_opener(path) as store:
         saved = await store.run(store.events.get_event, 1, event.id)
-        attendees = await store.run(store.registrations.attendees, event.id)
+        attendees = await attendees_of(store, event.id)
         assert await store.run(store.notices.count_notices, "capacity") == 1
     assert (saved.confirmed, saved.waitlisted) == (100, 500)
     assert sum(a.status is Status.CONFIRMED for a in attendees) == 100
@@ -1529,7 +1530,7 @@ async def test_closing_commits_the_joins_already_asked_for(store_opener, tmp_pat
     with pytest.raises(Exception, match="shutting down"):
         await store.join(1, event.id, 3, "m")
     async with await store_opener(path) as reopened:
-        assert len(await reopened.run(reopened.registrations.attendees, event.id)) == 2
+        assert len(await attendees_of(reopened, event.id)) == 2
 
 
 async def test_reopening_a_full_event_does_not_announce_capacity_again(store):

@@ -446,17 +446,11 @@ class PostgresRegistrations(Repository):
                     position if status is Status.WAITLISTED else None,
                     datetime.fromtimestamp(row["joined_at"], UTC), row["seq"])
 
-    async def attendees(self, event_id: int) -> list[Rsvp]:
-        """Everyone registered: confirmed first, then the waitlist, each in arrival order
-        (an export reads them a chunk at a time: `attendees_read`)."""
-        async with self._transaction() as conn:
-            return AttendeeRows().rsvps(await conn.fetch(ATTENDEES, event_id))
-
     async def attendees_read(self, event_id: int) -> AsyncGenerator[list[Rsvp], None]:
-        """`attendees`, ATTENDEE_ROWS at a time, all as of one moment: a cursor in a
-        REPEATABLE READ READ ONLY transaction of a pooled connection, which holds up no
-        write, so that only a chunk is held in memory at a time. The caller closes it
-        (`aclosing`) when it stops before the end."""
+        """Everyone registered (`Store.attendees`), ATTENDEE_ROWS at a time, all as of one
+        moment: a cursor in a REPEATABLE READ READ ONLY transaction of a pooled
+        connection, which holds up no write, so that only a chunk is held in memory at a
+        time. The caller closes it (`aclosing`) when it stops before the end."""
         async with self._transaction(snapshot=True) as conn:
             # deleted since it was named: gone, not an event nobody joined
             if await conn.fetchval("SELECT 1 FROM events WHERE id = $1", event_id) is None:

@@ -585,11 +585,6 @@ class SqliteRegistrations(Repository):
                     position if status is Status.WAITLISTED else None,
                     datetime.fromtimestamp(row["joined_at"], UTC), row["seq"])
 
-    def attendees(self, event_id: int) -> list[Rsvp]:
-        """Everyone registered: confirmed first, then the waitlist, each in arrival order
-        (an export reads them beside the database thread: `SqliteStore.attendees`)."""
-        return AttendeeRows().rsvps(self._all(ATTENDEES, (event_id,)))
-
     def my_rsvps(self, guild_id: int, user_id: int, now: datetime | None = None,
                  limit: int | None = None) -> MyRsvps:
         """The member's first `limit` RSVPs in the guild (all without one): events to come

@@ -695,7 +695,7 @@ class SqliteStore:
         return await self.run(self.events.summary, guild_id, event_id)
 
     async def attendees(self, event_id: int) -> AsyncGenerator[list[Rsvp], None]:
-        """The event's RSVPs as `registrations.attendees` lists them, ATTENDEE_ROWS at a
+        """The event's RSVPs as `Store.attendees` lists them, ATTENDEE_ROWS at a
         time, all as of one moment: read in one read transaction of a connection and a
         thread of their own, so that no member's request waits behind the database
         thread meanwhile (under WAL the read holds up no write, nor a write it), and only
