@@ -301,7 +301,7 @@ class NoticeSender:
             else:  # a recap
                 text = recap_notice(lang, event)
             if notice.id not in self._parts_posted:  # (else its beginning went out already)
-                if self._maybe_restored(notice) and await self._said_already(
+                if self._may_have_gone_out(notice) and await self._said_already(
                         notice, channel, channel.id, text):
                     return True
                 await channel.send(text, allowed_mentions=NO_MENTIONS, nonce=nonce_of(notice))
@@ -364,9 +364,9 @@ class NoticeSender:
         return notice.queued_at is not None and notice.queued_at < self._started
 
     def _may_have_gone_out(self, notice: Notice) -> bool:
-        """Whether a member's DM may have gone out already (`_said_already`): restored, or
-        tried here before, when Discord may have posted it and then failed, and forgotten
-        its nonce by now."""
+        """Whether a notice's message (a member's DM, or the beginning of a channel's) may
+        have gone out already (`_said_already`): restored, or tried here before, when
+        Discord may have posted it and then failed, and forgotten its nonce by now."""
         return self._maybe_restored(notice) or (notice.queued_at is not None
                                                 and notice.id in self._tried)
 

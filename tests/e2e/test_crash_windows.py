@@ -104,6 +104,44 @@ async def test_a_promotion_dm_discord_carried_out_is_not_sent_again_once_it_forg
     assert len(told()) == 1, [m["content"] for m in told()]
 
 
+async def test_a_seats_full_notice_discord_carried_out_is_not_posted_again_once_it_forgot_the_nonce(
+        world, fake):
+    """As for a member's DM: Discord posts the channel's notice that seats ran out and
+    answers 500 to each of discord.py's tries; the notice is tried again a minute later,
+    once Discord has forgotten its nonce. The channel still reads it once."""
+    title = "Outage Full Forum"
+    event_id = str(await world.import_event(title, capacity=1))
+    notices = world.guild.channel("announcements")
+    route = rf"^/channels/{notices.id}/messages$"
+    fake.fail("POST", route, status=500, carried_out=True, count=5)  # discord.py tries 5 times
+
+    def said() -> list[dict]:
+        return [m for m in fake.messages(notices)
+                if title in m["content"] and "reached venue capacity" in m["content"]]
+
+    def posts() -> int:
+        return sum(r.method == "POST" and r.path == f"/channels/{notices.id}/messages"
+                   for r in fake.requests)
+
+    before = posts()  # (the channel's notices of other events)
+
+    def tries() -> int:
+        return posts() - before
+
+    joined = await fake.slash(world.guild, world.member("outage full seat"), "rsvp join",
+                              event=event_id)
+    assert "confirmed" in joined.content, joined.content
+    await eventually(lambda: tries() == 5, timeout=40, what="discord.py's tries, each a 500")
+    assert len(said()) == 1  # the first was carried out; the rest were the same nonce
+    fake.nonces_forgotten()  # minutes on: Discord no longer knows the nonce
+    await eventually(lambda: f"capacity notice of event {event_id} " in world.bot.output(),
+                     timeout=10, what="the notice left to be tried again")
+    await eventually(lambda: world.query("SELECT count(*) FROM outbox WHERE event_id = ?",
+                                         (int(event_id),)) == [(0,)],
+                     timeout=90, what="the notice done with")
+    assert len(said()) == 1, [m["content"] for m in said()]
+
+
 async def test_an_announcement_discord_carried_out_before_its_500_is_posted_once(world, fake):
     """discord.py sends a message again after a 500: the announcement must not be posted
     twice, the second copy showing a seat count nothing keeps current."""
