@@ -33,6 +33,7 @@ from typing import NamedTuple
 from bot.i18n import N_, Text
 from bot.pages_zh import (
     EVENING,
+    HOUR_NUMERAL,
     MINUTES,
     MORNING,
     NIGHT,
@@ -152,7 +153,7 @@ NAMED_TWELVE = r"(?:12(?:\s*[:.]\s*00)?\s*)?"
 _NAMED_HOUR = (rf"(?<![A-Za-z]){NAMED_TWELVE}(?:noon|mid-?day|midnight)(?![A-Za-z])"
                rf"|(?<=中午)(?!\s*(?:\d|{NUMERAL}))")
 CLOCK = (rf"({PART_OF_DAY})?"
-          rf"\s*({_NAMED_HOUR}|\d{{1,2}}|(?:{NUMERAL})(?=\s*(?:点|时(?!间))))"
+          rf"\s*({_NAMED_HOUR}|\d{{1,2}}|(?:{HOUR_NUMERAL})(?=\s*(?:点|时(?!间))))"
           rf"(?:(?:\s*[:.：]\s*|[hH](?=\d{{2}}(?!\d)))(\d{{2}})|\s*([点时])({MINUTES})?)?"
           r"\s*(a\.?m\.?|p\.?m\.?)?")
 # A Chinese page writes a range as often with a full-width dash ("19:00－21:00") or 到 as

@@ -38,6 +38,8 @@ def utc(*args: int) -> datetime:
     ("2026年12月1日 下午6点半 北京时间", None, utc(2026, 12, 1, 10, 30), None),
     ("2026年12月1日 下午6點半 北京時間", None, utc(2026, 12, 1, 10, 30), None),  # traditional
     ("2026年12月8日 凌晨0点30分", "Asia/Shanghai", utc(2026, 12, 7, 16, 30), None),
+    ("2026年12月8日 零点", "Asia/Shanghai", utc(2026, 12, 7, 16), None),  # not a date alone
+    ("2026年12月7日 22:00-零点", "Asia/Shanghai", utc(2026, 12, 7, 14), utc(2026, 12, 7, 16)),
     ("2026年12月8日 傍晚6点", "Asia/Shanghai", utc(2026, 12, 8, 10), None),
     ("2026年12月5日（週六）下午3點30分至5點", "Asia/Taipei", utc(2026, 12, 5, 7, 30),
      utc(2026, 12, 5, 9)),
@@ -1392,6 +1394,8 @@ FRIDAY, SATURDAY = MONDAY + timedelta(days=4), MONDAY + timedelta(days=5)
     ("12月8日深夜11点", MONDAY, datetime(2031, 12, 8, 23)),
     ("凌晨1点", MONDAY, datetime(2031, 12, 2, 1)),
     ("明天凌晨0点30分", MONDAY, datetime(2031, 12, 2, 0, 30)),
+    ("12月8日零点", MONDAY, datetime(2031, 12, 8, 0)),  # midnight as 零点 ("zero o'clock")
+    ("明天零点30分", MONDAY, datetime(2031, 12, 2, 0, 30)),
     ("晚上12点 UTC", MONDAY, datetime(2031, 12, 2, 8)),  # the next midnight, in UTC
     ("傍晚6点", MONDAY, datetime(2031, 12, 1, 18)),
     ("8号下午3点", MONDAY, datetime(2031, 12, 8, 15)),  # the 8th, not in eight days
