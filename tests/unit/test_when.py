@@ -767,6 +767,44 @@ def test_a_line_of_days_each_with_its_own_session_ends_with_the_last_days(
         start, end, False, None, None)
 
 
+@pytest.mark.parametrize(("line", "zone", "start", "end"), [
+    ("2027年3月12日 上午9:00-12:00，下午14:00-17:00", "Asia/Shanghai", utc(2027, 3, 12, 1),
+     utc(2027, 3, 12, 9)),
+    ("2027年3月12日 上午9点至12点，下午2点至5点", "Asia/Shanghai", utc(2027, 3, 12, 1),
+     utc(2027, 3, 12, 9)),
+    ("March 12, 2027, 9:00 AM-12:00 PM and 2:00-5:00 PM", "UTC", utc(2027, 3, 12, 9),
+     utc(2027, 3, 12, 17)),
+    ("March 12, 2027, 9:00-12:00, 14:00-17:00 EST", "UTC", utc(2027, 3, 12, 14),
+     utc(2027, 3, 12, 22)),
+    # three sessions, then the next day's
+    ("2027年3月12日 9:00-10:00，11:00-12:00，14:00-15:00", "Asia/Shanghai",
+     utc(2027, 3, 12, 1), utc(2027, 3, 12, 7)),
+    ("2027年3月12日 上午9:00-12:00，下午14:00-17:00；3月13日 上午9:00-12:00", "Asia/Shanghai",
+     utc(2027, 3, 12, 1), utc(2027, 3, 13, 4)),
+])
+def test_a_days_later_sessions_are_the_events_until_the_last_ends(line, zone, start, end):
+    """A day of a morning and an afternoon session is not over at noon."""
+    when = read_page_when(line, zone)
+    assert (when.starts_at, when.ends_at, when.all_day, when.note, when.end_note) == (
+        start, end, False, None, None)
+
+
+@pytest.mark.parametrize("rest", [
+    "（茶歇 16:00-16:30）",  # in brackets: an aside
+    "（签到 13:30-14:00）",
+    "；咨询电话 9:00-17:00",  # hours of something else, before the event's end
+    "，15:00-15:30 茶歇",  # within the event
+])
+def test_other_hours_on_a_days_line_are_no_session_after_it(rest):
+    when = read_page_when(f"2027年3月12日 14:00-16:00{rest}", "Asia/Shanghai")
+    assert (when.starts_at, when.ends_at) == (utc(2027, 3, 12, 6), utc(2027, 3, 12, 8))
+
+
+def test_the_same_hours_on_another_clock_are_no_session_after_them():
+    when = read_page_when("2027年3月12日 伦敦时间 6:00-8:00，北京时间 14:00-16:00", "UTC")
+    assert (when.starts_at, when.ends_at) == (utc(2027, 3, 12, 6), utc(2027, 3, 12, 8))
+
+
 @pytest.mark.parametrize("later", [
     "3月13日（周六）",  # a day without a session of its own
     "3月13日（周六）12:00-9:00",  # a session that ends before it starts
