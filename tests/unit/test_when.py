@@ -2630,6 +2630,26 @@ def test_a_time_shown_twice_is_said_which_it_is(typed, page, zone):
         assert "2027-11-07 01:30 comes twice in America/New_York" in str(when.note), when.note
 
 
+@pytest.mark.parametrize(("line", "zone", "ends", "said"), [
+    ("November 6, 2027, 11:00 PM - 1:30 AM", "America/New_York", utc(2027, 11, 7, 5, 30),
+     "2027-11-07 01:30 comes twice in America/New_York as the clocks go back; I read it as "
+     "the first (UTC−4), not the second (UTC−5)"),
+    ("2027年10月30日 晚上11点至次日凌晨2点半", "Europe/Berlin", utc(2027, 10, 31, 0, 30),
+     "2027-10-31 02:30 comes twice in Europe/Berlin as the clocks go back; I read it as "
+     "the first (UTC+2), not the second (UTC+1)"),
+])
+def test_a_page_end_shown_twice_is_said_which_it_is(line, zone, ends, said):
+    """As a typed end is: the moderator is told the event may end an hour later."""
+    when = read_page_when(line, zone)
+    assert (when.ends_at, str(when.note), when.end_note) == (ends, said, None)
+
+
+def test_a_page_end_at_its_own_offset_on_the_night_the_clocks_go_back_says_nothing():
+    when = read_page_when("November 7, 2027, 1:00 AM - 1:30 AM EST", "UTC")  # the second
+    assert (when.starts_at, when.ends_at, when.note) == (
+        utc(2027, 11, 7, 6), utc(2027, 11, 7, 6, 30), None)
+
+
 @pytest.mark.parametrize(("typed", "page"), [
     ("July 10 2027 6pm CST", "July 10, 2027, 6:00 PM CST"),
     ("July 10 2027 6pm (CST)", "2027-07-10T18:00 CST")])
