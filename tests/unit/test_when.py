@@ -702,6 +702,22 @@ def test_a_page_minute_past_59_is_no_time_of_day_not_the_hours_last_minute():
     assert str(when.note) == "the page's time '18:75' is not a time of day"
 
 
+@pytest.mark.parametrize("script", [str, traditional], ids=["simplified", "traditional"])
+@pytest.mark.parametrize(("line", "start", "end"), [
+    ("2026年12月8日 下午3点30", utc(2026, 12, 8, 7, 30), None),  # minutes without their 分
+    ("2026年12月8日 下午3点30-5点", utc(2026, 12, 8, 7, 30), utc(2026, 12, 8, 9)),
+    ("2026年12月8日 15时30至17时05", utc(2026, 12, 8, 7, 30), utc(2026, 12, 8, 9, 5)),
+    ("2026年12月8日 晚上11点-次日凌晨0点30", utc(2026, 12, 8, 15), utc(2026, 12, 8, 16, 30)),
+    ("2026年12月8日 下午3点，12月10日报名截止", utc(2026, 12, 8, 7), None),
+    ("2026年12月8日 下午3点12月10日报名截止", utc(2026, 12, 8, 7), None),  # a date, no minutes
+])
+def test_a_pages_minutes_after_the_hour_without_their_fen_are_its_minutes(script, line, start,
+                                                                          end):
+    """As a typed time's are ("下午6点45"): not dropped, the range after them not lost."""
+    when = read_page_when(script(line), "Asia/Shanghai")
+    assert (when.starts_at, when.ends_at, when.note, when.end_note) == (start, end, None, None)
+
+
 @pytest.mark.parametrize("rest", ["（星期二）", "星期二", "第一时间公布", "三人出席"])
 def test_chinese_numerals_that_are_no_time_of_day_leave_an_all_day_date(rest):
     when = read_page_when(f"2026年12月1日 {rest}", "Asia/Shanghai")
