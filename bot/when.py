@@ -746,8 +746,8 @@ def _day_and_hour(clock: Clock, meridiem: str | None) -> tuple[int, int] | None:
     ISO 8601 (`_from_iso`), and the night's hours after it go on from 24 (`read_clock`)."""
     if (clock.hour, clock.minute, clock.meridiem) == (24, 0, None) or clock.night:
         return (1, clock.hour - 24) if clock.minute <= 59 else None
-    if clock.meridiem is None and clock.hour > 12:  # "中午12:00-14:00": 14 has no half to share
-        meridiem = None
+    if clock.meridiem is None and (clock.hour > 12 or clock.hour == 0):
+        meridiem = None  # "中午12:00-14:00", "0点至凌晨2点": 14 and 0 have no half to share
     hour = hour_24h(clock, meridiem)
     return None if hour is None or clock.minute > 59 else (0, hour)
 

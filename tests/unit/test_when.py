@@ -718,6 +718,19 @@ def test_a_pages_minutes_after_the_hour_without_their_fen_are_its_minutes(script
     assert (when.starts_at, when.ends_at, when.note, when.end_note) == (start, end, None, None)
 
 
+@pytest.mark.parametrize(("line", "zone", "start", "end"), [
+    ("2026年12月8日 0点至凌晨2点", "Asia/Shanghai", utc(2026, 12, 7, 16), utc(2026, 12, 7, 18)),
+    ("2026年12月8日 零点至凌晨2点", "Asia/Shanghai", utc(2026, 12, 7, 16), utc(2026, 12, 7, 18)),
+    ("December 8, 2026, 00:00-02:00 AM", "UTC", utc(2026, 12, 8), utc(2026, 12, 8, 2)),
+])
+def test_a_start_at_hour_nought_is_midnight_whatever_half_its_end_is_in(line, zone, start,
+                                                                         end):
+    """0 o'clock is the 24-hour clock's: the end's "AM" (凌晨) is no half of the day it could
+    share, as it is for "14:00-5 PM"."""
+    when = read_page_when(line, zone)
+    assert (when.starts_at, when.ends_at, when.note, when.end_note) == (start, end, None, None)
+
+
 @pytest.mark.parametrize("rest", ["（星期二）", "星期二", "第一时间公布", "三人出席"])
 def test_chinese_numerals_that_are_no_time_of_day_leave_an_all_day_date(rest):
     when = read_page_when(f"2026年12月1日 {rest}", "Asia/Shanghai")
