@@ -9,6 +9,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from icalendar import Calendar, vText
 from icalendar import Event as CalendarEvent
 
+from bot.characters import whole_character_end
 from bot.errors import Conflict
 from bot.i18n import N_
 from bot.models import Event
@@ -55,11 +56,19 @@ def event_ics(event: Event, now: datetime | None = None, most: int | None = None
         raise Conflict(N_("the calendar file of {title} is larger than Discord takes as an "
                           "upload here"), title=event.title)
     kept = _longest_within(event.description, room)
-    cut = _calendar(event, now, event.description[:kept].rstrip() + "…")
+    cut = _calendar(event, now, _cut(event.description, kept))
     while len(cut) > most and kept:  # (the folds' estimate is an upper bound: not met)
         kept -= max(1, len(cut) - most)
-        cut = _calendar(event, now, event.description[:max(kept, 0)].rstrip() + "…")
+        cut = _calendar(event, now, _cut(event.description, max(kept, 0)))
     return cut
+
+
+def _cut(text: str, end: int) -> str:
+    """`text` up to `end`, or to the start of the character drawn across it (a flag, an
+    accent, a joined emoji: never half of one), with an ellipsis."""
+    if end < len(text):
+        end = whole_character_end(text, end)
+    return text[:end].rstrip() + "…"
 
 
 def _longest_within(text: str, room: int) -> int:

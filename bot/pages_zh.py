@@ -160,8 +160,11 @@ DATE = (r"(?:(?:\d{4} *年 *)?\d{1,2} *月 *\d{1,2} *(?:[-–—~～−－至到
 # A number up to 99 in Chinese numerals: "三", "两", "十二", "二十五", "零五" (in "三点零五分").
 NUMERAL = r"[一二三四五六七八九两]?十[一二三四五六七八九]?|[零〇]?[一二三四五六七八九两]"
 NUMERAL_CHARACTERS = "零〇一二三四五六七八九十廿卅两"  # of NUMERAL and the date's numerals
-# What follows the hour's 点: "半", "一刻", "三刻", "15分", "十五分".
-MINUTES = rf"半|[一三]刻|(?:\d{{1,2}}|{NUMERAL})分"
+# An hour in numerals: a NUMERAL, or nought alone, as midnight is written ("零点", "零时")
+HOUR_NUMERAL = rf"{NUMERAL}|[零〇]"
+# What follows the hour's 点: "半", "一刻", "三刻", "15分", "十五分", and digits without their
+# 分 ("3点30", as a typed time's too); not those of a date after it ("3点12月10日").
+MINUTES = rf"半|[一三]刻|(?:\d{{1,2}}|{NUMERAL})分|\d{{1,2}}(?![\d:：分刻月日号])"
 # The parts of the day written before an hour: "下午3点", and on posters the short "晚7点"
 # (evening) and "早8点" (morning).
 MORNING = ("上午", "早上", "早晨", "凌晨", "早")
@@ -172,7 +175,7 @@ NIGHT = ("晚上", "晚间", "晚", "夜里", "夜间", "深夜", "半夜", "午
 # longest first: a regular expression takes the first alternative that matches ("晚上")
 PART_OF_DAY = "|".join(sorted((*MORNING, "中午", *EVENING), key=len, reverse=True))
 TIME = re.compile(rf"(?:{PART_OF_DAY})? *"
-                  rf"(?:\d{{1,2}}[:：]\d\d|(?:\d{{1,2}}|{NUMERAL})[点时](?:{MINUTES})?)")
+                  rf"(?:\d{{1,2}}[:：]\d\d|(?:\d{{1,2}}|{HOUR_NUMERAL})[点时](?:{MINUTES})?)")
 NUMBERED = r"[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十]{1,3}[）)]|\d{1,2}[、．]"
 
 # Notices: registration closed, off the record, language, translation, other access notes.
@@ -307,7 +310,9 @@ def number(written: str) -> int:
 
 
 def minutes(written: str) -> int:
-    """The minutes MINUTES gives: "半" 30, "一刻" 15, "十五分" 15."""
+    """The minutes MINUTES gives: "半" 30, "一刻" 15, "十五分" 15, "15" 15."""
+    if written.isdecimal():
+        return int(written)
     if written == "半":
         return 30
     if written.endswith("刻"):

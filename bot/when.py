@@ -33,6 +33,7 @@ from typing import NamedTuple
 from bot.i18n import N_, Text
 from bot.pages_zh import (
     EVENING,
+    HOUR_NUMERAL,
     MINUTES,
     MORNING,
     NIGHT,
@@ -152,7 +153,7 @@ NAMED_TWELVE = r"(?:12(?:\s*[:.]\s*00)?\s*)?"
 _NAMED_HOUR = (rf"(?<![A-Za-z]){NAMED_TWELVE}(?:noon|mid-?day|midnight)(?![A-Za-z])"
                rf"|(?<=中午)(?!\s*(?:\d|{NUMERAL}))")
 CLOCK = (rf"({PART_OF_DAY})?"
-          rf"\s*({_NAMED_HOUR}|\d{{1,2}}|(?:{NUMERAL})(?=\s*(?:点|时(?!间))))"
+          rf"\s*({_NAMED_HOUR}|\d{{1,2}}|(?:{HOUR_NUMERAL})(?=\s*(?:点|时(?!间))))"
           rf"(?:(?:\s*[:.：]\s*|[hH](?=\d{{2}}(?!\d)))(\d{{2}})|\s*([点时])({MINUTES})?)?"
           r"\s*(a\.?m\.?|p\.?m\.?)?")
 # A Chinese page writes a range as often with a full-width dash ("19:00－21:00") or 到 as
@@ -566,7 +567,16 @@ def _read_page_when(text: str | None, zone_name: str | None) -> When:
     if clocks_skip(starts) is not None:
         return When(note=_start_skipped(starts))
     note = said_of_start(starts, note)  # EST in July; 01:30 as the clocks go back
-    later = (_later_sessions(read, found.end + part.start + chosen.end(), day, starts.date())
+    at = found.end + part.start + chosen.end() if chosen is not None else 0
+    if (chosen is not None and found.last is None and not own_clocks and not next_day
+            and end_hour is not None and end_note is None
+            and (end_days, end_hour, end_minute) > (start_days, start_hour, start_minute)
+            and (same_day := _same_day_sessions(rest_times[chosen.end():],
+                                                (end_days, end_hour, end_minute))) is not None):
+        # the event is over when the day's last session is, not its first ("上午…，下午…")
+        (end_days, end_hour, end_minute), written_to = same_day
+        at += written_to
+    later = (_later_sessions(read, at, day, starts.date())
              if chosen is not None and found.last is None and not own_clocks
              and end_note is None else [])
     if later:  # the event is over when its last day's session is, not after its first day's
@@ -666,6 +676,14 @@ def _session_end(times: re.Match[str], start: Clock, end: Clock | None
                  ) -> tuple[int, int, int] | None:
     """A later day's session's end (days after that day, hour, minute), read as the first
     day's is; None when it has none, or one not after its start on that day."""
+    session = _session(times, start, end)
+    return None if session is None else session[1]
+
+
+def _session(times: re.Match[str], start: Clock, end: Clock | None
+             ) -> tuple[tuple[int, int, int], tuple[int, int, int]] | None:
+    """A session's start and end (each days after its day, hour, minute), as `_session_end`
+    reads them."""
     if end is None or _NEXT_DAY.search(times[0]):
         return None
     start_at, end_at = _day_and_hour(start, end.meridiem), _day_and_hour(end, start.meridiem)
@@ -675,8 +693,32 @@ def _session_end(times: re.Match[str], start: Clock, end: Clock | None
     if (end_days, end_hour, end.minute) <= (start_days, start_hour, start.minute):
         start_hour, end_hour = _halves_apart(start.meridiem, end.meridiem, start_days,
                                              start_hour, end_hour)
-    ends = (end_days, end_hour, end.minute)
-    return ends if ends > (start_days, start_hour, start.minute) else None
+    starts, ends = (start_days, start_hour, start.minute), (end_days, end_hour, end.minute)
+    return (starts, ends) if ends > starts else None
+
+
+def _same_day_sessions(times_text: str, after: tuple[int, int, int]
+                       ) -> tuple[tuple[int, int, int], int] | None:
+    """The end of the last of the sessions a date line writes after its first on the same
+    day ("上午9:00-12:00，下午14:00-17:00", "9:00 AM-12:00 PM and 2:00-5:00 PM"), from `after`
+    (the first's end), and where it is written in `times_text`: each a range that begins
+    when the one before has ended, outside brackets, up to the first that is none (hours
+    of something else: "咨询电话 9:00-17:00"; an aside: "（茶歇 16:00-16:30）"). None without
+    one."""
+    last, written_to = None, 0
+    for times in _TIMES.finditer(times_text):
+        before = times_text[:times.start()]
+        if (before.count("(") + before.count("（") > before.count(")") + before.count("）")
+                or ZONE_IN_TEXT.search(before, written_to)):  # "北京时间…，伦敦时间…": the same
+            break
+        groups = times.groups()
+        start, end = read_clock(groups[:_CLOCK_GROUPS]), read_clock(groups[_CLOCK_GROUPS:])
+        session = _session(times, start, end) if start is not None else None
+        if session is None or session[0] < after:
+            break
+        after, written_to = session[1], times.end()
+        last = (after, written_to)
+    return last
 
 
 def _clock_span(times: re.Match[str], first_group: int) -> tuple[int, int]:
@@ -704,8 +746,8 @@ def _day_and_hour(clock: Clock, meridiem: str | None) -> tuple[int, int] | None:
     ISO 8601 (`_from_iso`), and the night's hours after it go on from 24 (`read_clock`)."""
     if (clock.hour, clock.minute, clock.meridiem) == (24, 0, None) or clock.night:
         return (1, clock.hour - 24) if clock.minute <= 59 else None
-    if clock.meridiem is None and clock.hour > 12:  # "中午12:00-14:00": 14 has no half to share
-        meridiem = None
+    if clock.meridiem is None and (clock.hour > 12 or clock.hour == 0):
+        meridiem = None  # "中午12:00-14:00", "0点至凌晨2点": 14 and 0 have no half to share
     hour = hour_24h(clock, meridiem)
     return None if hour is None or clock.minute > 59 else (0, hour)
 

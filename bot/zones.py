@@ -302,11 +302,16 @@ def said_of_page_end(starts: datetime, ends: datetime, note: Text | None) -> Tex
     """What to say of a page's end (`ends`, in the zone it was read in), after `note`, what
     was said of its start: that its seasonal abbreviation was read on its home's clock, not
     at its own offset, where the start was not ("March 14, 2027, 1:00 AM - 3:00 AM EST", the
-    night New York's clocks go forward: 3:00 AM is EDT's), as a typed end's is said."""
+    night New York's clocks go forward: 3:00 AM is EDT's); else of an end shown twice, which
+    one it is (`clocks_repeat`): each as a typed end's is said."""
     zone = ends.tzinfo
     if not isinstance(zone, _HomeClock) or zone.written is None or (
             ends.utcoffset() == zone.written or starts.utcoffset() != zone.written):
-        return note  # (a start in the other season already says it of the day)
+        # (a start in the other season already says it of the day)
+        if (repeated := clocks_repeat(ends)) is None:
+            return note
+        return repeated if note is None else Text(N_("{first}; {second}"), first=note,
+                                                  second=repeated)
     season = Text(N_("the page's {abbreviation} is {written}, but {home} is on {local} at its "
                      "end; I read the end {time} on its clock ({local}), not at {written}. "
                      "If {written} was meant, set the end with /manage edit"),

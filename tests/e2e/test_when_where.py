@@ -86,6 +86,22 @@ async def test_the_pages_date_time_zone_and_place_become_the_events(world, fake)
     assert scheduled["entity_metadata"] == {"location": "Washington, DC"}
 
 
+async def test_a_day_of_two_sessions_ends_with_the_afternoons(world, fake):
+    """A workshop's morning and afternoon on one line: over when the afternoon is, in the
+    calendar file too, not at noon."""
+    await in_shanghai(world, fake)
+    reply = await import_page(fake, world.guild, world.moderator, capacity=5, page=Attachment(
+        "workshop.txt", page("两场工作坊", "2036年12月15日 上午9:00-12:00，下午14:00-17:00"),
+        "text/plain"))
+    event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+    start = datetime(2036, 12, 15, 9, tzinfo=SHANGHAI)
+    end = datetime(2036, 12, 15, 17, tzinfo=SHANGHAI)
+    assert event_times(world, event_id)[:2] == (int(start.timestamp()), int(end.timestamp()))
+    ics = await fake.slash(world.guild, world.member(), "event calendar", event=str(event_id))
+    [entry] = Calendar.from_ical(ics.files[0][1]).walk("VEVENT")
+    assert (entry.decoded("dtstart"), entry.decoded("dtend")) == (start, end)
+
+
 async def test_page_dates_without_a_time_a_year_or_a_settled_zone(world, fake):
     all_day = await world.import_event("Recap Day", 5, page("Recap Day", "Fri. October 28th, 2016"))
     day = datetime(2016, 10, 28, tzinfo=UTC)

@@ -134,3 +134,15 @@ def test_a_file_over_the_upload_limit_has_its_description_cut_to_fit(text):
             assert "…" in description and len(data) > 0.9 * most  # (cut no shorter)
     with pytest.raises(Conflict, match="larger than Discord takes"):
         event_ics(made, most=300)
+
+
+@pytest.mark.parametrize("text", ["🇨🇳", "e\u0301", "👩\u200d💻", "👍🏽"])
+def test_a_description_cut_to_fit_keeps_each_character_whole(text):
+    """A flag, an accented letter, a joined or toned emoji is one character a reader sees:
+    the cut comes before it or after it, never between its code points."""
+    made = event(starts_at=datetime(2031, 12, 1, 18, tzinfo=UTC), description=text * 3_000,
+                 link=None)
+    whole = len(event_ics(made))
+    for most in range(whole // 2, whole // 2 + 40):
+        kept = text_value(event_ics(made, most=most), "DESCRIPTION")
+        assert kept.endswith("…") and len(kept[:-1]) % len(text) == 0, (most, kept[-6:])

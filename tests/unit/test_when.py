@@ -38,6 +38,8 @@ def utc(*args: int) -> datetime:
     ("2026年12月1日 下午6点半 北京时间", None, utc(2026, 12, 1, 10, 30), None),
     ("2026年12月1日 下午6點半 北京時間", None, utc(2026, 12, 1, 10, 30), None),  # traditional
     ("2026年12月8日 凌晨0点30分", "Asia/Shanghai", utc(2026, 12, 7, 16, 30), None),
+    ("2026年12月8日 零点", "Asia/Shanghai", utc(2026, 12, 7, 16), None),  # not a date alone
+    ("2026年12月7日 22:00-零点", "Asia/Shanghai", utc(2026, 12, 7, 14), utc(2026, 12, 7, 16)),
     ("2026年12月8日 傍晚6点", "Asia/Shanghai", utc(2026, 12, 8, 10), None),
     ("2026年12月5日（週六）下午3點30分至5點", "Asia/Taipei", utc(2026, 12, 5, 7, 30),
      utc(2026, 12, 5, 9)),
@@ -700,6 +702,35 @@ def test_a_page_minute_past_59_is_no_time_of_day_not_the_hours_last_minute():
     assert str(when.note) == "the page's time '18:75' is not a time of day"
 
 
+@pytest.mark.parametrize("script", [str, traditional], ids=["simplified", "traditional"])
+@pytest.mark.parametrize(("line", "start", "end"), [
+    ("2026年12月8日 下午3点30", utc(2026, 12, 8, 7, 30), None),  # minutes without their 分
+    ("2026年12月8日 下午3点30-5点", utc(2026, 12, 8, 7, 30), utc(2026, 12, 8, 9)),
+    ("2026年12月8日 15时30至17时05", utc(2026, 12, 8, 7, 30), utc(2026, 12, 8, 9, 5)),
+    ("2026年12月8日 晚上11点-次日凌晨0点30", utc(2026, 12, 8, 15), utc(2026, 12, 8, 16, 30)),
+    ("2026年12月8日 下午3点，12月10日报名截止", utc(2026, 12, 8, 7), None),
+    ("2026年12月8日 下午3点12月10日报名截止", utc(2026, 12, 8, 7), None),  # a date, no minutes
+])
+def test_a_pages_minutes_after_the_hour_without_their_fen_are_its_minutes(script, line, start,
+                                                                          end):
+    """As a typed time's are ("下午6点45"): not dropped, the range after them not lost."""
+    when = read_page_when(script(line), "Asia/Shanghai")
+    assert (when.starts_at, when.ends_at, when.note, when.end_note) == (start, end, None, None)
+
+
+@pytest.mark.parametrize(("line", "zone", "start", "end"), [
+    ("2026年12月8日 0点至凌晨2点", "Asia/Shanghai", utc(2026, 12, 7, 16), utc(2026, 12, 7, 18)),
+    ("2026年12月8日 零点至凌晨2点", "Asia/Shanghai", utc(2026, 12, 7, 16), utc(2026, 12, 7, 18)),
+    ("December 8, 2026, 00:00-02:00 AM", "UTC", utc(2026, 12, 8), utc(2026, 12, 8, 2)),
+])
+def test_a_start_at_hour_nought_is_midnight_whatever_half_its_end_is_in(line, zone, start,
+                                                                         end):
+    """0 o'clock is the 24-hour clock's: the end's "AM" (凌晨) is no half of the day it could
+    share, as it is for "14:00-5 PM"."""
+    when = read_page_when(line, zone)
+    assert (when.starts_at, when.ends_at, when.note, when.end_note) == (start, end, None, None)
+
+
 @pytest.mark.parametrize("rest", ["（星期二）", "星期二", "第一时间公布", "三人出席"])
 def test_chinese_numerals_that_are_no_time_of_day_leave_an_all_day_date(rest):
     when = read_page_when(f"2026年12月1日 {rest}", "Asia/Shanghai")
@@ -763,6 +794,44 @@ def test_a_line_of_days_each_with_its_own_session_ends_with_the_last_days(
     when = read_page_when(line, zone)
     assert (when.starts_at, when.ends_at, when.all_day, when.note, when.end_note) == (
         start, end, False, None, None)
+
+
+@pytest.mark.parametrize(("line", "zone", "start", "end"), [
+    ("2027年3月12日 上午9:00-12:00，下午14:00-17:00", "Asia/Shanghai", utc(2027, 3, 12, 1),
+     utc(2027, 3, 12, 9)),
+    ("2027年3月12日 上午9点至12点，下午2点至5点", "Asia/Shanghai", utc(2027, 3, 12, 1),
+     utc(2027, 3, 12, 9)),
+    ("March 12, 2027, 9:00 AM-12:00 PM and 2:00-5:00 PM", "UTC", utc(2027, 3, 12, 9),
+     utc(2027, 3, 12, 17)),
+    ("March 12, 2027, 9:00-12:00, 14:00-17:00 EST", "UTC", utc(2027, 3, 12, 14),
+     utc(2027, 3, 12, 22)),
+    # three sessions, then the next day's
+    ("2027年3月12日 9:00-10:00，11:00-12:00，14:00-15:00", "Asia/Shanghai",
+     utc(2027, 3, 12, 1), utc(2027, 3, 12, 7)),
+    ("2027年3月12日 上午9:00-12:00，下午14:00-17:00；3月13日 上午9:00-12:00", "Asia/Shanghai",
+     utc(2027, 3, 12, 1), utc(2027, 3, 13, 4)),
+])
+def test_a_days_later_sessions_are_the_events_until_the_last_ends(line, zone, start, end):
+    """A day of a morning and an afternoon session is not over at noon."""
+    when = read_page_when(line, zone)
+    assert (when.starts_at, when.ends_at, when.all_day, when.note, when.end_note) == (
+        start, end, False, None, None)
+
+
+@pytest.mark.parametrize("rest", [
+    "（茶歇 16:00-16:30）",  # in brackets: an aside
+    "（签到 13:30-14:00）",
+    "；咨询电话 9:00-17:00",  # hours of something else, before the event's end
+    "，15:00-15:30 茶歇",  # within the event
+])
+def test_other_hours_on_a_days_line_are_no_session_after_it(rest):
+    when = read_page_when(f"2027年3月12日 14:00-16:00{rest}", "Asia/Shanghai")
+    assert (when.starts_at, when.ends_at) == (utc(2027, 3, 12, 6), utc(2027, 3, 12, 8))
+
+
+def test_the_same_hours_on_another_clock_are_no_session_after_them():
+    when = read_page_when("2027年3月12日 伦敦时间 6:00-8:00，北京时间 14:00-16:00", "UTC")
+    assert (when.starts_at, when.ends_at) == (utc(2027, 3, 12, 6), utc(2027, 3, 12, 8))
 
 
 @pytest.mark.parametrize("later", [
@@ -1392,6 +1461,8 @@ FRIDAY, SATURDAY = MONDAY + timedelta(days=4), MONDAY + timedelta(days=5)
     ("12月8日深夜11点", MONDAY, datetime(2031, 12, 8, 23)),
     ("凌晨1点", MONDAY, datetime(2031, 12, 2, 1)),
     ("明天凌晨0点30分", MONDAY, datetime(2031, 12, 2, 0, 30)),
+    ("12月8日零点", MONDAY, datetime(2031, 12, 8, 0)),  # midnight as 零点 ("zero o'clock")
+    ("明天零点30分", MONDAY, datetime(2031, 12, 2, 0, 30)),
     ("晚上12点 UTC", MONDAY, datetime(2031, 12, 2, 8)),  # the next midnight, in UTC
     ("傍晚6点", MONDAY, datetime(2031, 12, 1, 18)),
     ("8号下午3点", MONDAY, datetime(2031, 12, 8, 15)),  # the 8th, not in eight days
@@ -2586,6 +2657,26 @@ def test_a_time_shown_twice_is_said_which_it_is(typed, page, zone):
         # (an aware time of a fold compares unequal across zones: its instant is compared)
         assert when.starts_at.timestamp() == utc(2027, 11, 7, 5, 30).timestamp()
         assert "2027-11-07 01:30 comes twice in America/New_York" in str(when.note), when.note
+
+
+@pytest.mark.parametrize(("line", "zone", "ends", "said"), [
+    ("November 6, 2027, 11:00 PM - 1:30 AM", "America/New_York", utc(2027, 11, 7, 5, 30),
+     "2027-11-07 01:30 comes twice in America/New_York as the clocks go back; I read it as "
+     "the first (UTC−4), not the second (UTC−5)"),
+    ("2027年10月30日 晚上11点至次日凌晨2点半", "Europe/Berlin", utc(2027, 10, 31, 0, 30),
+     "2027-10-31 02:30 comes twice in Europe/Berlin as the clocks go back; I read it as "
+     "the first (UTC+2), not the second (UTC+1)"),
+])
+def test_a_page_end_shown_twice_is_said_which_it_is(line, zone, ends, said):
+    """As a typed end is: the moderator is told the event may end an hour later."""
+    when = read_page_when(line, zone)
+    assert (when.ends_at, str(when.note), when.end_note) == (ends, said, None)
+
+
+def test_a_page_end_at_its_own_offset_on_the_night_the_clocks_go_back_says_nothing():
+    when = read_page_when("November 7, 2027, 1:00 AM - 1:30 AM EST", "UTC")  # the second
+    assert (when.starts_at, when.ends_at, when.note) == (
+        utc(2027, 11, 7, 6), utc(2027, 11, 7, 6, 30), None)
 
 
 @pytest.mark.parametrize(("typed", "page"), [
