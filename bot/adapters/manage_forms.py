@@ -34,7 +34,7 @@ from bot.tree import (
     respond,
 )
 from bot.when import When
-from bot.when_typed import is_iso, parse_typed
+from bot.when_typed import TYPED_EXAMPLE, is_iso, parse_typed
 from bot.zones import server_zone
 
 if TYPE_CHECKING:
@@ -262,8 +262,9 @@ class EditModal(discord.ui.Modal):
             return When(current.starts_at, None, all_day=current.all_day)
         typed = self.start_input.value.strip()
         if not typed:
-            raise InvalidValue(N_("the start can't be empty; type one such as \"friday 6pm\" "
-                                  "or \"2026-12-01 18:00\""))
+            # (the examples every other refusal of a typed time gives, in the member's words)
+            raise InvalidValue(N_("the start can't be empty; type one such as {example}"),
+                               example=TYPED_EXAMPLE)
         start = await typed_time(typed, self.zone, Text(N_("the start")))
         self.notes += [start.note] if start.note is not None else []
         return start
