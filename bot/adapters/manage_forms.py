@@ -35,7 +35,7 @@ from bot.tree import (
 )
 from bot.when import When
 from bot.when_typed import TYPED_EXAMPLE, is_iso, parse_typed
-from bot.zones import server_zone
+from bot.zones import server_zone, zone_label
 
 if TYPE_CHECKING:
     from bot.app import Interaction
@@ -228,7 +228,8 @@ class EditModal(discord.ui.Modal):
             label=lang._("Title"), custom_id="title", default=self.shown_title,
             max_length=MAX_TITLE)
         self.start_input: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
-            label=clip(lang._("Start ({zone})", zone=zone), 45), custom_id="start",
+            # (an Etc/GMT zone's name reads as the opposite offset: it is shown beside it)
+            label=clip(lang._("Start ({zone})", zone=zone_label(zone)), 45), custom_id="start",
             default=self.shown_start, required=bool(self.shown_start),  # none yet: may stay so
             placeholder=lang._("friday 6pm, Dec 1 18:00, 2026-12-01 18:00"), max_length=100)
         self.end_input: discord.ui.TextInput[EditModal] = discord.ui.TextInput(

@@ -283,6 +283,23 @@ async def test_a_zone_typed_as_an_offset_is_that_offset_not_its_posix_mirror(wor
     await fake.slash(world.guild, world.moderator, "manage timezone", zone="UTC")
 
 
+async def test_the_edit_forms_start_says_the_offset_of_an_etc_zone(world, fake):
+    """"UTC+8" sets a server to Etc/GMT-8, whose name reads as the opposite offset: the
+    edit form's start was labelled "Start (Etc/GMT-8)", asking a moderator in Beijing for
+    times in what reads as UTC−8. It says the zone's offset, as the zones offered do."""
+    await fake.slash(world.guild, world.moderator, "manage timezone", zone="UTC+8")
+    try:
+        event_id = await world.import_event("Etc Zone Label Talk", 5,
+                                            starts_at="2037-05-06 18:00")
+        for moderator in (world.moderator, world.member(locale="zh-TW", manage_events=True)):
+            form = await fake.slash(world.guild, moderator, "manage edit", event=str(event_id))
+            [start] = [c for row in form.modal["components"] for c in row["components"]
+                       if c["custom_id"] == "start"]
+            assert "UTC+08:00" in start["label"] and len(start["label"]) <= 45, start
+    finally:
+        await fake.slash(world.guild, world.moderator, "manage timezone", zone="UTC")
+
+
 async def test_times_are_typed_in_the_servers_timezone(world, fake):
     choices = await fake.autocomplete(world.guild, world.moderator, "manage timezone",
                                       focused="zone", zone="asia/sha")
