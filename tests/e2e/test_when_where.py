@@ -300,6 +300,21 @@ async def test_the_edit_forms_start_says_the_offset_of_an_etc_zone(world, fake):
         await fake.slash(world.guild, world.moderator, "manage timezone", zone="UTC")
 
 
+async def test_a_typed_time_refused_as_past_says_the_offset_of_an_etc_zone(world, fake):
+    """A time typed for today that has gone by was refused as "2026-12-07 00:00
+    (Etc/GMT-8), in the past" in a server set with "UTC+8": a moderator reads that zone
+    as UTC−8. The refusal says the zone's offset, as the zones offered do."""
+    await fake.slash(world.guild, world.moderator, "manage timezone", zone="UTC+8")
+    try:
+        event_id = await world.import_event("Etc Zone Past Talk", 5,
+                                            starts_at="2037-05-06 18:00")
+        refused = await edit_form(world, event_id, {"start": "today 00:00"})
+        assert refused.ephemeral and "in the past" in refused.content, refused.content
+        assert "(Etc/GMT-8 (UTC+08:00))" in refused.content, refused.content
+    finally:
+        await fake.slash(world.guild, world.moderator, "manage timezone", zone="UTC")
+
+
 async def test_times_are_typed_in_the_servers_timezone(world, fake):
     choices = await fake.autocomplete(world.guild, world.moderator, "manage timezone",
                                       focused="zone", zone="asia/sha")
