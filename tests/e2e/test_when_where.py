@@ -262,7 +262,7 @@ async def test_a_zone_typed_as_an_offset_is_that_offset_not_its_posix_mirror(wor
     """An operator in Beijing types "GMT+8": the list offered Etc/GMT+8, which is POSIX's
     UTC−8 (its sign is the other way round), so a pick set the server 16 hours off.
     "UTC+8" and "GMT+8" now offer and set the zone of UTC+08:00, and every Etc/GMT zone
-    offered says its offset."""
+    offered says its offset, as the reply that sets it does."""
     for typed in ("GMT+8", "utc+8", "UTC+08:00"):
         choices = await fake.autocomplete(world.guild, world.moderator, "manage timezone",
                                           focused="zone", zone=typed)
@@ -273,7 +273,7 @@ async def test_a_zone_typed_as_an_offset_is_that_offset_not_its_posix_mirror(wor
         assert all(c["value"] != "Etc/GMT+8" or "UTC−08:00" in c["name"] for c in choices)
     for typed in ("GMT+8", "UTC+8"):  # typed and sent without picking from the list
         reply = await fake.slash(world.guild, world.moderator, "manage timezone", zone=typed)
-        assert "**Etc/GMT-8**" in reply.content, reply.content
+        assert "**Etc/GMT-8 (UTC+08:00)**" in reply.content, reply.content
         now = datetime.now(UTC) + timedelta(hours=8)
         assert f"{now:%H:%M}" in reply.content or f"{now - timedelta(minutes=1):%H:%M}" in (
             reply.content), reply.content
@@ -1250,7 +1250,7 @@ async def test_an_offset_no_etc_zone_has_offers_and_sets_the_zones_keeping_it(wo
     assert "**Asia/Kathmandu**" in reply.content, reply.content
     for typed in ("ＵＴＣ＋８", "utc +8"):
         reply = await fake.slash(world.guild, world.moderator, "manage timezone", zone=typed)
-        assert "**Etc/GMT-8**" in reply.content, reply.content
+        assert "**Etc/GMT-8 (UTC+08:00)**" in reply.content, reply.content
     refused = await fake.slash(world.guild, world.moderator, "manage timezone", zone="UTC+5:30")
     assert refused.ephemeral and len(refused.content.splitlines()) == 1, refused.content
     assert "Asia/Kolkata" in refused.content and "Asia/Colombo" in refused.content, \
