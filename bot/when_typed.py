@@ -64,6 +64,7 @@ from bot.zones import (
     pick_reading,
     said_of_start,
     server_zone,
+    zone_label,
     zone_name_of,
     zone_of_offset,
 )
@@ -370,8 +371,9 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
     if year_unsaid and last_moment <= base:
         # a date typed is a date; a time, in the zone it was read in, named as the server
         # chose it (an abbreviation such as CST means several zones)
+        # (an Etc/GMT zone with its offset beside it: its name reads as the opposite one)
         shown = (f"{value:%Y-%m-%d}" if all_day
-                 else f"{value:%Y-%m-%d %H:%M} ({getattr(zone, 'key', 'UTC')})")
+                 else f"{value:%Y-%m-%d %H:%M} ({zone_label(getattr(zone, 'key', 'UTC'))})")
         if after is not None:
             raise InvalidValue(N_("{name} {written!r} would be {shown}, before the start; type a "
                                   "later time, or give the year, e.g. {example}"), name=name,

@@ -306,7 +306,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         now = discord.utils.utcnow().astimezone(server_zone(name))
         await respond(interaction, member_language(interaction)._(
             "Times typed here are now read in **{zone}** (it is {time} there now); pages that "
-            "give no zone too.", zone=name, time=f"{now:%H:%M}"), ephemeral=True)
+            "give no zone too.", zone=zone_label(name), time=f"{now:%H:%M}"), ephemeral=True)
 
     @timezone.autocomplete("zone")
     async def timezone_autocomplete(self, interaction: Interaction,

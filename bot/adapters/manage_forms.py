@@ -34,8 +34,8 @@ from bot.tree import (
     respond,
 )
 from bot.when import When
-from bot.when_typed import is_iso, parse_typed
-from bot.zones import server_zone
+from bot.when_typed import TYPED_EXAMPLE, is_iso, parse_typed
+from bot.zones import server_zone, zone_label
 
 if TYPE_CHECKING:
     from bot.app import Interaction
@@ -228,7 +228,8 @@ class EditModal(discord.ui.Modal):
             label=lang._("Title"), custom_id="title", default=self.shown_title,
             max_length=MAX_TITLE)
         self.start_input: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
-            label=clip(lang._("Start ({zone})", zone=zone), 45), custom_id="start",
+            # (an Etc/GMT zone's name reads as the opposite offset: it is shown beside it)
+            label=clip(lang._("Start ({zone})", zone=zone_label(zone)), 45), custom_id="start",
             default=self.shown_start, required=bool(self.shown_start),  # none yet: may stay so
             placeholder=lang._("friday 6pm, Dec 1 18:00, 2026-12-01 18:00"), max_length=100)
         self.end_input: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
@@ -262,8 +263,9 @@ class EditModal(discord.ui.Modal):
             return When(current.starts_at, None, all_day=current.all_day)
         typed = self.start_input.value.strip()
         if not typed:
-            raise InvalidValue(N_("the start can't be empty; type one such as \"friday 6pm\" "
-                                  "or \"2026-12-01 18:00\""))
+            # (the examples every other refusal of a typed time gives, in the member's words)
+            raise InvalidValue(N_("the start can't be empty; type one such as {example}"),
+                               example=TYPED_EXAMPLE)
         start = await typed_time(typed, self.zone, Text(N_("the start")))
         self.notes += [start.note] if start.note is not None else []
         return start

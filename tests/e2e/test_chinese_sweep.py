@@ -301,6 +301,8 @@ async def run_sweep(world, code: str) -> Sweep:
     bad = await slash(moderator, "manage edit", event=event)
     seen.reply("edit refused", await fake.submit_modal(bad, {start: "whenever"}))
     seen.theirs.append("whenever")
+    emptied = await slash(moderator, "manage edit", event=event)
+    seen.reply("edit start emptied", await fake.submit_modal(emptied, {start: ""}))
     await fake.wait_message(fake.dm_channel(second), lambda m: "Sweep" in m["content"]
                             and len(fake.dms(second)) > 1, timeout=10)
 

@@ -278,7 +278,7 @@ async def test_a_zone_typed_as_an_offset_is_that_offset_not_its_posix_mirror(wor
     """An operator in Beijing types "GMT+8": the list offered Etc/GMT+8, which is POSIX's
     UTC−8 (its sign is the other way round), so a pick set the server 16 hours off.
     "UTC+8" and "GMT+8" now offer and set the zone of UTC+08:00, and every Etc/GMT zone
-    offered says its offset."""
+    offered says its offset, as the reply that sets it does."""
     for typed in ("GMT+8", "utc+8", "UTC+08:00"):
         choices = await fake.autocomplete(world.guild, world.moderator, "manage timezone",
                                           focused="zone", zone=typed)
@@ -289,7 +289,7 @@ async def test_a_zone_typed_as_an_offset_is_that_offset_not_its_posix_mirror(wor
         assert all(c["value"] != "Etc/GMT+8" or "UTC−08:00" in c["name"] for c in choices)
     for typed in ("GMT+8", "UTC+8"):  # typed and sent without picking from the list
         reply = await fake.slash(world.guild, world.moderator, "manage timezone", zone=typed)
-        assert "**Etc/GMT-8**" in reply.content, reply.content
+        assert "**Etc/GMT-8 (UTC+08:00)**" in reply.content, reply.content
         now = datetime.now(UTC) + timedelta(hours=8)
         assert f"{now:%H:%M}" in reply.content or f"{now - timedelta(minutes=1):%H:%M}" in (
             reply.content), reply.content
@@ -297,6 +297,38 @@ async def test_a_zone_typed_as_an_offset_is_that_offset_not_its_posix_mirror(wor
         reply = await fake.slash(world.guild, world.moderator, "manage timezone", zone=typed)
         assert reply.ephemeral and "not a timezone" in reply.content, reply.content
     await fake.slash(world.guild, world.moderator, "manage timezone", zone="UTC")
+
+
+async def test_the_edit_forms_start_says_the_offset_of_an_etc_zone(world, fake):
+    """"UTC+8" sets a server to Etc/GMT-8, whose name reads as the opposite offset: the
+    edit form's start was labelled "Start (Etc/GMT-8)", asking a moderator in Beijing for
+    times in what reads as UTC−8. It says the zone's offset, as the zones offered do."""
+    await fake.slash(world.guild, world.moderator, "manage timezone", zone="UTC+8")
+    try:
+        event_id = await world.import_event("Etc Zone Label Talk", 5,
+                                            starts_at="2037-05-06 18:00")
+        for moderator in (world.moderator, world.member(locale="zh-TW", manage_events=True)):
+            form = await fake.slash(world.guild, moderator, "manage edit", event=str(event_id))
+            [start] = [c for row in form.modal["components"] for c in row["components"]
+                       if c["custom_id"] == "start"]
+            assert "UTC+08:00" in start["label"] and len(start["label"]) <= 45, start
+    finally:
+        await fake.slash(world.guild, world.moderator, "manage timezone", zone="UTC")
+
+
+async def test_a_typed_time_refused_as_past_says_the_offset_of_an_etc_zone(world, fake):
+    """A time typed for today that has gone by was refused as "2026-12-07 00:00
+    (Etc/GMT-8), in the past" in a server set with "UTC+8": a moderator reads that zone
+    as UTC−8. The refusal says the zone's offset, as the zones offered do."""
+    await fake.slash(world.guild, world.moderator, "manage timezone", zone="UTC+8")
+    try:
+        event_id = await world.import_event("Etc Zone Past Talk", 5,
+                                            starts_at="2037-05-06 18:00")
+        refused = await edit_form(world, event_id, {"start": "today 00:00"})
+        assert refused.ephemeral and "in the past" in refused.content, refused.content
+        assert "(Etc/GMT-8 (UTC+08:00))" in refused.content, refused.content
+    finally:
+        await fake.slash(world.guild, world.moderator, "manage timezone", zone="UTC")
 
 
 async def test_times_are_typed_in_the_servers_timezone(world, fake):
@@ -1234,7 +1266,7 @@ async def test_an_offset_no_etc_zone_has_offers_and_sets_the_zones_keeping_it(wo
     assert "**Asia/Kathmandu**" in reply.content, reply.content
     for typed in ("ＵＴＣ＋８", "utc +8"):
         reply = await fake.slash(world.guild, world.moderator, "manage timezone", zone=typed)
-        assert "**Etc/GMT-8**" in reply.content, reply.content
+        assert "**Etc/GMT-8 (UTC+08:00)**" in reply.content, reply.content
     refused = await fake.slash(world.guild, world.moderator, "manage timezone", zone="UTC+5:30")
     assert refused.ephemeral and len(refused.content.splitlines()) == 1, refused.content
     assert "Asia/Kolkata" in refused.content and "Asia/Colombo" in refused.content, \
