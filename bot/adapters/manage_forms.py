@@ -336,6 +336,15 @@ async def apply_edit(interaction: Interaction, modal: EditModal) -> None:
                                     modal.event.id)
         modal.notes = []  # (read again with the event as it is now)
         edit = await modal.edit_of(event)
+        if edit == EventEdit.of(event):
+            # sent as shown (or typed anew to the same): nothing is written, nobody told,
+            # and neither the announcements nor the Discord event are edited
+            lang = member_language(interaction)
+            text = lang._("Nothing changed: **{title}** (event {id}) stays as it was.",
+                          title=safe(event.title), id=event.id)
+            await respond(interaction, clip(text + "\n" + when_where_lines(event, lang), 1900),
+                          ephemeral=True)
+            return
         await defer(interaction)
         try:
             before, saved = await bot.store.run(bot.store.events.edit_event, event.guild_id,

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from sandbox import Attachment
-from tests.e2e.conftest import OPEN_ANNOUNCEMENT, edited, import_page, until
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, edit_form, edited, import_page, until
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -97,6 +97,35 @@ async def test_a_page_imported_again_keeps_the_title_a_moderator_gave_its_event(
     typed = await import_page(fake, world.guild, world.moderator, page=page,
                               title="Page Given Forum")
     assert f"so I updated **Page Given Forum** (event {event_id})" in typed.content, typed
+
+
+async def test_a_form_sent_as_shown_changes_nothing_and_says_so(world, fake):
+    """The edit form sent back as it was shown, or with a field typed anew to what it
+    holds, writes nothing: the moderator is told nothing changed, and nobody else hears of
+    it, neither the channel, nor the members, nor the Discord event."""
+    _, event_id, members = await announced_with_two_members(
+        world, fake, "Unchanged Form Forum", "unchanged")
+    await until(lambda: [e for e in fake.scheduled_events(world.guild)
+                         if e["name"] == "Unchanged Form Forum"], what="the Discord event")
+    stored = world.query("SELECT title, starts_at, ends_at, venue, link, updated_at"
+                         " FROM events WHERE id = ?", (event_id,))
+    calls = -1
+    while calls != len(fake.requests):  # the announcement's refreshes after the joins
+        calls = len(fake.requests)
+        await asyncio.sleep(1.5)
+    for values in ({}, {"title": "Unchanged Form Forum"}):
+        reply = await edit_form(world, event_id, values)
+        assert reply.ephemeral and reply.content.startswith(
+            "Nothing changed: **Unchanged Form Forum** (event "), reply.content
+    await asyncio.sleep(1.0)  # time for a notice, a DM or an edit, were one due
+    assert world.query("SELECT title, starts_at, ends_at, venue, link, updated_at"
+                       " FROM events WHERE id = ?", (event_id,)) == stored
+    assert world.query("SELECT count(*) FROM outbox WHERE event_id = ?", (event_id,)) == [(0,)]
+    # the only calls since are the two forms and their answers
+    assert [r.path for r in fake.requests[calls:] if r.method in ("PATCH", "POST")
+            and "/interactions/" not in r.path and "/webhooks/" not in r.path] == []
+    for member in members:
+        assert not [d for d in fake.dms(member) if "changed" in d["content"]]
 
 
 async def test_the_bot_logged_no_unexpected_error(world):
