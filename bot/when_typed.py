@@ -368,6 +368,11 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
                               "e.g. {example}"), name=name, written=written,
                            shown=f"{value:%Y-%m-%d}", days=MAX_RANGE_DAYS,
                            example=TYPED_EXAMPLE)
+    if year_unsaid and after is not None and last_moment == after:
+        # the start's own moment: no year makes it an end (as `check_order` says of one
+        # typed with its year)
+        raise InvalidValue(N_("the end ({end}) must come after the start ({start})"),
+                           end=Markup(timestamp(value)), start=Markup(timestamp(after)))
     if year_unsaid and last_moment <= base:
         # a date typed is a date; a time, in the zone it was read in, named as the server
         # chose it (an abbreviation such as CST means several zones)

@@ -324,6 +324,12 @@ def date_and_title(event: Event) -> tuple[object, ...]:
     return event.starts_at, event.all_day, event.venue, event.title
 
 
+def typed_notes(lang: Language, notes: list[Text]) -> str:
+    """What the reply says of the times as typed ("6pm CST": which CST; 01:30 as the
+    clocks go back), a line each."""
+    return "".join("\n" + lang._("Note: {note}.", note=safe(lang.text(note))) for note in notes)
+
+
 async def apply_edit(interaction: Interaction, modal: EditModal) -> None:
     """What the edit modal's submission does; every refusal leaves the event as it was."""
     bot = interaction.client
@@ -342,8 +348,8 @@ async def apply_edit(interaction: Interaction, modal: EditModal) -> None:
             lang = member_language(interaction)
             text = lang._("Nothing changed: **{title}** (event {id}) stays as it was.",
                           title=safe(event.title), id=event.id)
-            await respond(interaction, clip(text + "\n" + when_where_lines(event, lang), 1900),
-                          ephemeral=True)
+            text += "\n" + when_where_lines(event, lang) + typed_notes(lang, modal.notes)
+            await respond(interaction, clip(text, 1900), ephemeral=True)
             return
         await defer(interaction)
         try:
@@ -356,9 +362,7 @@ async def apply_edit(interaction: Interaction, modal: EditModal) -> None:
     bot.registration_changed(saved.guild_id, saved.id)
     lang = member_language(interaction)
     text = lang._("Updated **{title}** (event {id}).", title=safe(saved.title), id=saved.id)
-    text += "\n" + when_where_lines(saved, lang)
-    for typed_note in modal.notes:  # "6pm CST": which CST; 01:30 as the clocks go back
-        text += "\n" + lang._("Note: {note}.", note=safe(lang.text(typed_note)))
+    text += "\n" + when_where_lines(saved, lang) + typed_notes(lang, modal.notes)
     now = discord.utils.utcnow()
     moved = date_and_title(before) != date_and_title(saved)  # what members are told of
     if moved and not change_is_news(saved.seats, now):

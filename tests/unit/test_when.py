@@ -422,6 +422,18 @@ def test_an_end_typed_without_its_year_before_the_start_is_refused_not_a_year_la
     assert parse_typed("Jan 2 8pm", "UTC", NOW, after=start).starts_at == utc(2027, 1, 2, 20)
 
 
+@pytest.mark.parametrize("typed", ["Dec 10 18:00", "12月10日18点", "Dec 10 6pm", "today 18:00"])
+def test_an_end_typed_without_its_year_at_the_start_is_said_to_be_no_later(typed):
+    """The start's own moment is refused as no end, not as a moment "before the start"
+    that its year would put right (with its year it is refused all the same)."""
+    start = utc(2026, 12, 10, 18)
+    with pytest.raises(InvalidValue) as refused:
+        parse_typed(typed, "UTC", NOW, after=start, name="ends_at")
+    assert str(refused.value) == (
+        f"the end (<t:{int(start.timestamp())}:F>) must come after the start "
+        f"(<t:{int(start.timestamp())}:F>)")
+
+
 def test_zone_names_and_links_are_checked():
     assert check_zone_name("asia/shanghai") == "Asia/Shanghai"
     with pytest.raises(InvalidValue, match="not a timezone"):
@@ -1246,7 +1258,6 @@ def test_a_typed_date_is_the_day_of_the_servers_zone_and_lasts_a_day():
     ("Nov 30 10:00 2026", None, None),  # a year written: may lie in the past
     ("2026-12-10 17:00", utc(2026, 12, 10, 18), None),
     ("today 17:00", utc(2026, 12, 10, 18), "before the start"),
-    ("today 18:00", utc(2026, 12, 10, 18), "before the start"),  # at the start
 ])
 def test_a_time_without_its_year_must_come_after_the_start_or_now(typed, after, words):
     if words is None:
