@@ -361,3 +361,42 @@ async def test_a_reminder_another_shards_process_sends_speaks_its_servers_langua
     dm = await fake.wait_message(fake.dm_channel(member),
                                  lambda m: title in m["content"], timeout=75)
     assert dm["content"].startswith("⏰ 提醒："), dm["content"]  # sent by shard 0's process
+
+
+async def test_a_post_a_killed_process_claimed_keeps_its_place_before_later_ones(
+        deployment):
+    """The process is killed while Discord holds its post of "closed" back (a 429); once
+    it is started again, a moderator reopens registration. The channel says "closed", then
+    "open again", and ends as the event is: the reopening waits for the post the dead
+    process claimed (its claim lives a minute), instead of going first and being
+    followed by "closed" a minute later."""
+    d, fake = deployment, deployment.fake
+    await d.start(0)
+    guild = d.guilds[0][0]
+    title = "Order Hall"
+    event = str(await d.open_event(guild, title, capacity=5))
+    moderator = fake.add_member(guild, "moderator", manage_events=True)
+    channels = "|".join(str(c.id) for c in guild.channels.values())
+    fake.fail("POST", rf"^/channels/({channels})/messages$", status=429, retry_after=5.0)
+    closed = await fake.slash(guild, moderator, "manage close", event=event)
+    assert "closed" in closed.content, closed.content
+    deadline = time.monotonic() + 10
+    while fake._faults:
+        assert time.monotonic() < deadline, "the notice was never tried"
+        await asyncio.sleep(0.05)
+    d.bots[0].kill()  # the post claimed, not made
+    await d.start(0)
+    opened = await fake.slash(guild, moderator, "manage open", event=event)
+    assert "is open" in opened.content, opened.content
+
+    def posts() -> list[str]:
+        return ["open" if "open again" in m["content"] else "closed"
+                for channel in guild.channels.values() for m in fake.messages(channel)
+                if m["content"].startswith(f"Registration for **{title}**")]
+
+    deadline = time.monotonic() + 90  # the dead claim expires within a minute
+    while len(posts()) < 2:
+        assert time.monotonic() < deadline, posts()
+        await asyncio.sleep(0.2)
+    assert posts() == ["closed", "open"]
+    assert fake.server_errors == []
