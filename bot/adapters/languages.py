@@ -262,9 +262,16 @@ class ServerLanguages:
 
     async def for_guild(self, guild_id: int, client: discord.Client) -> Language:
         """For a post made outside an interaction: the guild's preferred locale from the
-        gateway's guild, when this process has it."""
+        gateway's guild, when this process has it. Else (a server of another process's
+        shard, whose reminders this one may send) the choice and the Discord locale as
+        the database holds them, read now: the server's own process may change either
+        at any time, and this one's gateway shows it neither."""
         guild = client.get_guild(guild_id)
-        return await self.language(guild_id, guild.preferred_locale if guild else None)
+        if guild is not None:
+            return await self.language(guild_id, guild.preferred_locale)
+        chosen = await self.store.run(self.store.settings.language, guild_id)
+        return language(chosen or await self.store.run(self.store.settings.discord_locale,
+                                                        guild_id))
 
 
 # A locale as Discord writes them ("da", "zh-CN", "es-419"): what a modified client sends

@@ -12,16 +12,19 @@ import asyncio
 import csv
 import io
 import re
+import signal
 import time
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
 import pytest
 
 from bot.storage import open_store
-from sandbox import FakeDiscord, Guild, Member
+from sandbox import Attachment, FakeDiscord, Guild, Member
 from tests.conftest import attendees_of, postgres_database
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page
 from tests.e2e.shards import GUILDS_PER_SHARD, ShardDeployment
 from tests.postgres_cluster import Cluster
 
@@ -323,3 +326,77 @@ async def test_a_notice_posted_while_postgres_is_away_is_acknowledged_once_it_is
         await asyncio.sleep(0.2)
     assert len(d.capacity_notices(guild, "Full Hall")) == 1
     assert d.bots[0].running and fake.server_errors == []
+
+
+async def test_a_reminder_another_shards_process_sends_speaks_its_servers_language(
+        deployment):
+    """Reminders are claimed by whichever process comes first, also those of a server on
+    another process's shard (its process away for a restart, say). A member with no
+    language recorded (one who joined before the bot recorded them) is reminded in the
+    server's language, its Discord one here, as its own process would say it: not in
+    English because this process holds no gateway guild to read it from."""
+    d, fake = deployment, deployment.fake
+    there = d.guilds[1][0]
+    there.preferred_locale = "zh-CN"
+    await d.start(0)
+    await d.start(1)
+    moderator = fake.add_member(there, "moderator", manage_events=True)
+    await fake.slash(there, moderator, "manage reminders", minutes="1")
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=90)
+    title = "Other Shard Reminder"
+    reply = await import_page(fake, there, moderator, title=title, capacity=5,
+                              starts_at=starts.isoformat(), page=Attachment(
+                                  "announcement.txt", title.encode() + b"\n\n"
+                                  + OPEN_ANNOUNCEMENT, "text/plain"))
+    event_id = int(re.search(r"\(event (\d+)\)", reply.content or "")[1])
+    member = fake.add_member(there, "reader")
+    assert await d.join(there, member, event_id) == "confirmed"
+    assert await d.bots[1].stop(timeout=15, signum=signal.SIGTERM) == 0
+    conn = await asyncpg.connect(d.url)
+    try:  # written at the stop; gone, as for a member who joined before they were kept
+        await conn.execute("DELETE FROM member_locales WHERE user_id = $1", member.user.id)
+    finally:
+        await conn.close()
+
+    dm = await fake.wait_message(fake.dm_channel(member),
+                                 lambda m: title in m["content"], timeout=75)
+    assert dm["content"].startswith("⏰ 提醒："), dm["content"]  # sent by shard 0's process
+
+
+async def test_a_post_a_killed_process_claimed_keeps_its_place_before_later_ones(
+        deployment):
+    """The process is killed while Discord holds its post of "closed" back (a 429); once
+    it is started again, a moderator reopens registration. The channel says "closed", then
+    "open again", and ends as the event is: the reopening waits for the post the dead
+    process claimed (its claim lives a minute), instead of going first and being
+    followed by "closed" a minute later."""
+    d, fake = deployment, deployment.fake
+    await d.start(0)
+    guild = d.guilds[0][0]
+    title = "Order Hall"
+    event = str(await d.open_event(guild, title, capacity=5))
+    moderator = fake.add_member(guild, "moderator", manage_events=True)
+    channels = "|".join(str(c.id) for c in guild.channels.values())
+    fake.fail("POST", rf"^/channels/({channels})/messages$", status=429, retry_after=5.0)
+    closed = await fake.slash(guild, moderator, "manage close", event=event)
+    assert "closed" in closed.content, closed.content
+    deadline = time.monotonic() + 10
+    while fake._faults:
+        assert time.monotonic() < deadline, "the notice was never tried"
+        await asyncio.sleep(0.05)
+    d.bots[0].kill()  # the post claimed, not made
+    await d.start(0)
+    opened = await fake.slash(guild, moderator, "manage open", event=event)
+    assert "is open" in opened.content, opened.content
+
+    def posts() -> list[str]:
+        return ["open" if "open again" in m["content"] else "closed"
+                for channel in guild.channels.values() for m in fake.messages(channel)
+                if m["content"].startswith(f"Registration for **{title}**")]
+
+    deadline = time.monotonic() + 90  # the dead claim expires within a minute
+    while len(posts()) < 2:
+        assert time.monotonic() < deadline, posts()
+        await asyncio.sleep(0.2)
+    assert posts() == ["closed", "open"]
+    assert fake.server_errors == []

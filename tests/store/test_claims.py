@@ -107,13 +107,52 @@ async def test_a_stop_gives_back_only_its_own_claims(store_opener, tmp_path):
     async with await store_opener(path) as other:
         here = await store_opener(path)
         event = await new_event(here, capacity=1)
+        another = await new_event(here, slug="another")  # (one event's posts keep order)
         await here.join(1, event.id, 1, "m")  # a capacity notice
         [mine] = await here.run(here.notices.claim_notices)
-        await here.run(here.registrations.close_registration, 1, event.id, None)
+        await here.run(here.registrations.close_registration, 1, another.id, None)
         [theirs] = await other.run(other.notices.claim_notices)  # being posted there
         await here.close()  # gives back `mine`
         again = await other.run(other.notices.claim_notices)
         assert [n.id for n in again] == [mine.id] != [theirs.id]  # not theirs again
+
+
+# A process died holding the claim of an event's "closed" notice (a claim lives a minute):
+# the one started in its place must not post the "open again" written after it first, or
+# the channel would say last that registration is closed, the event open. The event's
+# later posts wait for it (and a member's later DMs for an earlier one to them); other
+# events' and members' do not, nor do the process's own claims hold its later notices.
+async def test_a_notice_waits_for_an_earlier_one_of_its_order_a_dead_process_claimed(
+        store_opener, tmp_path, monkeypatch):
+    path = tmp_path / "shared.sqlite3"
+    async with await store_opener(path) as dead, await store_opener(path) as alive:
+        event = await new_event(dead, capacity=1)
+        other = await new_event(dead, capacity=1, slug="other")
+        await dead.run(dead.registrations.close_registration, 1, event.id, "full room")
+        await dead.run(dead.registrations.open_registration, 1, event.id)
+        for user in (1, 2, 3):  # 1 confirmed; 2 and 3 waitlisted, then promoted
+            await dead.join(1, other.id, user, f"m{user}")
+        await dead.run(dead.registrations.set_capacity, 1, other.id, 3)
+        await dead.run(dead.registrations.cancel, 1, other.id, 2, removed=True)
+        [closed] = await dead.run(dead.notices.claim_notices, 1)
+        [promoted] = await dead.run(dead.notices.claim_notices, 1,
+                                    kinds=[NoticeKind.PROMOTED])
+        assert (closed.kind, promoted.payload.user_id) == ("closed", 2)
+        # ... and the process dies: its claims live on until they expire
+        claimed = await alive.run(alive.notices.claim_notices)
+        assert [(n.event_id, n.kind) for n in claimed] == [
+            (other.id, "capacity"), (other.id, "promoted")]
+        assert claimed[1].payload.user_id == 3
+        later = datetime.now(UTC) + 2 * MIN  # past the dead claims' expiry: in order
+        for backend in ("sqlite", "postgres"):
+            monkeypatch.setattr(f"bot.storage.{backend}.outbox.utcnow", lambda: later)
+        claimed = await alive.run(alive.notices.claim_notices)
+        assert [n.kind for n in claimed if n.event_id == event.id] == ["closed", "opened"]
+        assert [n.kind for n in claimed if getattr(n.payload, "user_id", None) == 2] == [
+            "promoted", "removed"]
+        # its own claims hold none of its later notices (its lanes keep their order)
+        await alive.run(alive.registrations.close_registration, 1, event.id, "again")
+        assert [n.kind for n in await alive.run(alive.notices.claim_notices)] == ["closed"]
 
 
 # A stop gives back no claim of its own that went stale and another process took since:

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import pytest
 
-from bot.errors import DatabaseBusy, DatabaseUnwritable, Unavailable
+from bot.errors import DatabaseBusy, DatabaseUnwritable, EventNotFound, Unavailable
 from bot.models import CapacityPayload, DeletedEvent, EventEdit, SeenLocale
 from bot.registration import JoinOutcome, Status
 from bot.storage import EventDraft, open_store
@@ -1102,6 +1102,39 @@ async def test_a_claim_with_nothing_due_waits_for_no_join(postgres_url):
         async with store._pool.acquire() as conn, conn.transaction():  # a join under way
             await conn.execute("SELECT 1 FROM events WHERE id = $1 FOR UPDATE", event.id)
             assert await asyncio.wait_for(store.run(store.reminders.claim_reminders), 2) == []
+
+
+async def test_an_import_waiting_for_an_event_another_process_deletes_is_refused_or_new(
+        postgres_url):
+    """An import of an event's page looks the event up, then waits for its row, which
+    another process's /manage delete holds and deletes: once that commits, the import
+    finds no event. The preview's Import (which said it updates that event) is refused
+    as for any event deleted since; an import that named none makes the event anew, as
+    it would have just after the delete. Neither fails on a row that is gone."""
+    page = make_page(title="Doomed talk")
+    async with await open_store(postgres_url) as store:
+        for updates in (True, False):
+            event, _ = await store.run(store.events.save_event, 1, EventDraft(
+                slug="doomed", title="Doomed", capacity=5), [("doomed page", page)], new=True)
+            # a delete under way, as the store makes it
+            async with store._pool.acquire() as conn, conn.transaction():
+                await conn.execute("SELECT 1 FROM events WHERE id = $1 FOR UPDATE", event.id)
+                await conn.execute("DELETE FROM outbox WHERE event_id = $1", event.id)
+                await conn.execute("DELETE FROM events WHERE id = $1", event.id)
+                importing = asyncio.ensure_future(store.run(
+                    store.events.save_event, 1, EventDraft(
+                        slug="doomed", title="Doomed", capacity=9),
+                    [("doomed page", page)], new=True, updates=event.id if updates else None))
+                await asyncio.sleep(0.3)
+                assert not importing.done()
+            if updates:
+                with pytest.raises(EventNotFound):
+                    await asyncio.wait_for(importing, 10)
+                assert await store.run(store.events.all_events) == []  # nothing made
+            else:
+                made, created = await asyncio.wait_for(importing, 10)
+                assert created and made.id != event.id and made.capacity == 9
+                assert (await store.run(store.events.get_event, 1, made.id)).title == "Doomed"
 
 
 async def test_an_edit_takes_its_turn_after_a_zone_change_of_its_server(postgres_url):

@@ -160,12 +160,16 @@ class PostgresEvents(Repository):
                 "SELECT id FROM events WHERE id = $1 AND guild_id = $2", updates, guild_id)
             if event_id is None:
                 raise EventNotFound(updates)
+        if event_id is not None:  # its seats are decided at the time it is ours, not before
+            # None: another process deleted it while this waited (read before its commit)
+            event_id = await conn.fetchval("SELECT id FROM events WHERE id = $1 FOR UPDATE",
+                                           event_id)
+            if event_id is None and updates is not None:
+                raise EventNotFound(updates)
         slug = draft.slug
         if new and event_id is None:
             slug = await self._free_slug(conn, guild_id, draft.slug)
         created = event_id is None
-        if event_id is not None:  # its seats are decided at the time it is ours, not before
-            await conn.execute("SELECT 1 FROM events WHERE id = $1 FOR UPDATE", event_id)
         now = now or self._clock()
         if event_id is None:
             closed = any(page.registration_closed for _, page in pages)

@@ -473,6 +473,8 @@ MIGRATIONS: dict[int, str] = {
             regexp_replace(text, '[{HAN_RANGES}]', ' ', 'g'), {FOLD_WIDE_SQL}))) STORED;
     CREATE INDEX passages_by_words ON passages USING gin (words);
     """,
+    # 44: the notices claimed, which every claim reads (SQLite's 44).
+    44: "CREATE INDEX outbox_claimed ON outbox (claimed_at) WHERE claimed_at IS NOT NULL",
 }
 DAYS_IN_ZONES = 14  # after this one, the code fills in the all-day events' offsets
 # An upgrade from before this one ends with the code filling the search table again.

@@ -32,6 +32,7 @@ from bot.storage.sqlite.outbox import (
     decode_notices,
     encode_payload,
     fold_refresh,
+    held_elsewhere,
     readable_payloads,
 )
 from bot.storage.sqlite.session import ts, utcnow
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 # with either every claim of the DM lane, where its deliverer skips such a row
 # (`decode_notices`).
 MEMBER_IN_PAYLOAD = r'[{,]\s*"user_id"\s*:\s*(0|[1-9][0-9]*)\s*[,}]'
+MEMBER_OF_PAYLOAD = f"coalesce(substring(payload FROM '{MEMBER_IN_PAYLOAD}'), '')"
 
 # Notices as columns ($1..$5), inserted in the order given (their ids are the order they
 # are delivered in), and the NOTIFY ($6) in the same statement.
@@ -162,9 +164,10 @@ class PostgresOutbox(Repository):
         `bot.models.fold_unsent`), nor of the members in `busy_members` (the DMs to
         them, as for `busy`). A claim left unacknowledged for `stale_after` seconds
         (its process died) is handed out again, as is one made more than that ahead of
-        this clock (it was set back since). A claim lost while committing may have
-        taken its rows or not: its token says which rows are this process's own, taken
-        back by its next claim instead of after a minute.
+        this clock (it was set back since). None is handed out behind an earlier one of
+        its order that another process holds claimed (`held_elsewhere`). A claim lost
+        while committing may have taken its rows or not: its token says which rows are
+        this process's own, taken back by its next claim instead of after a minute.
 
         Claims and acks run to their end even when cancelled (the deliverer stopping at
         shutdown): a claim committed but not noted here would not be given back by
@@ -183,6 +186,13 @@ class PostgresOutbox(Repository):
                             if at >= now - stale_after}
         try:
             async with self._transaction() as conn:
+                # (this process's unanswered claims are its own: taken back by this one)
+                held = held_elsewhere(
+                    [(r[0], r[1], r[2]) for r in await conn.fetch(
+                        f"SELECT event_id, {MEMBER_OF_PAYLOAD}, id, claim_token, claimed_at"
+                        " FROM outbox WHERE claimed_at >= $1 AND claimed_at <= $2",
+                        now - stale_after, now + stale_after)
+                     if self._unanswered.get(r[3]) != r[4]], self._claimed)
                 rows = await conn.fetch(
                     "UPDATE outbox SET claimed_at = $1, claim_token = $6 WHERE id IN"
                     " (SELECT id FROM outbox WHERE (claimed_at IS NULL OR claimed_at < $2"
@@ -192,15 +202,20 @@ class PostgresOutbox(Repository):
                     "  AND ($4::int IS NULL OR ((guild_id >> 22) % $4) = ANY($5::int[]))"
                     "  AND ($9::text[] IS NULL OR kind = ANY($9::text[]))"
                     "  AND NOT (guild_id = ANY($11::bigint[]))"
-                    "  AND ($12::text[] = '{}' OR coalesce(substring(payload FROM"
-                    f" '{MEMBER_IN_PAYLOAD}'), '') <> ALL($12::text[]))"
+                    f"  AND ($12::text[] = '{{}}' OR {MEMBER_OF_PAYLOAD} <> ALL($12::text[]))"
+                    "  AND NOT EXISTS (SELECT 1 FROM unnest($13::bigint[], $14::text[],"
+                    "   $15::bigint[]) AS h (event_id, member, first)"
+                    "   WHERE h.event_id = outbox.event_id AND h.first < outbox.id"
+                    f"    AND h.member = {MEMBER_OF_PAYLOAD})"
                     " ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)"
                     " RETURNING id, guild_id, event_id, kind, payload, created_at",
                     now, now - stale_after, limit, shards and shards.count,
                     list(shards.ids) if shards else None, token,
                     list(self._unanswered), list(self._unanswered.values()),
                     None if kinds is None else sorted(NoticeKind(k).value for k in kinds),
-                    now + stale_after, list(busy), [str(m) for m in busy_members])
+                    now + stale_after, list(busy), [str(m) for m in busy_members],
+                    *(list(column) for column in zip(*held, strict=True))
+                    if held else ([], [], []))
         except DatabaseAway as away:
             if away.committing:
                 self._unanswered[token] = now

@@ -146,6 +146,28 @@ def decode_notices(rows: Iterable[Any]) -> list[Notice]:
     return notices
 
 
+# The member a stored payload names (its DM's addressee), 0 for a notice to no member: with
+# the event, what keeps its notices' order (`held_elsewhere`).
+MEMBER_OF_PAYLOAD = ("coalesce(CASE WHEN json_valid(payload) AND json_type(payload,"
+                     " '$.user_id') = 'integer' THEN json_extract(payload, '$.user_id')"
+                     " END, 0)")
+
+
+def held_elsewhere(rows: Iterable[Any], ours: Collection[int]) -> list[tuple[int, Any, int]]:
+    """(event, member, first id) of the notices another process holds claimed, from the
+    live claims' (event_id, member, id) `rows`, less this process's own (`ours`): the later
+    notices of that event (to that member, for DMs; its channel posts, for the rest) wait
+    for them, as the deliverer's lanes keep them in order. A process that died with a claim
+    holds it a claim's life: the one started in its place must not post "open again"
+    before the "closed" it claimed, which would then come last, the event open."""
+    first: dict[tuple[int, Any], int] = {}
+    for event_id, member, notice_id in rows:
+        if notice_id not in ours:
+            key = (event_id, member)
+            first[key] = min(first.get(key, notice_id), notice_id)
+    return [(event_id, member, notice_id) for (event_id, member), notice_id in first.items()]
+
+
 class SqliteOutbox(Repository):
     def __init__(self, session: Session) -> None:
         super().__init__(session)
@@ -214,7 +236,8 @@ class SqliteOutbox(Repository):
         those kinds (each of the deliverer's lanes claims its own); none of the guilds in
         `busy` (whose earlier notices are still being delivered: theirs wait unclaimed,
         to be folded into later ones, `bot.models.fold_unsent`), nor of the members in
-        `busy_members` (the DMs to them, as for `busy`). A claim left
+        `busy_members` (the DMs to them, as for `busy`), nor any behind an earlier one of
+        its order that another process holds claimed (`held_elsewhere`). A claim left
         unacknowledged for `stale_after` seconds (its process died) is handed out again,
         as is one made more than that ahead of this clock: the clock was set back since
         (NTP correcting a clock that ran ahead), and the claim would otherwise hold the
@@ -235,17 +258,29 @@ class SqliteOutbox(Repository):
                     if busy_params else "")
         if busy_members:  # (a notice to no member has no user_id)
             busy_params += tuple(busy_members)
-            not_busy += (" AND coalesce(CASE WHEN json_valid(payload) AND json_type(payload,"
-                         " '$.user_id') = 'integer' THEN json_extract(payload, '$.user_id')"
-                         f" END, 0) NOT IN ({', '.join('?' * len(busy_members))})")
+            not_busy += (f" AND {MEMBER_OF_PAYLOAD}"
+                         f" NOT IN ({', '.join('?' * len(busy_members))})")
         with self._transaction():
+            held = held_elsewhere(self._all(
+                f"SELECT event_id, {MEMBER_OF_PAYLOAD}, id FROM outbox"
+                " WHERE claimed_at >= ? AND claimed_at <= ?",
+                (now - stale_after, now + stale_after)), self._claimed)
+            behind_held = ""
+            held_params: tuple[str, ...] = ()
+            if held:
+                behind_held = (
+                    " AND NOT EXISTS (SELECT 1 FROM json_each(?) AS h"
+                    " WHERE json_extract(h.value, '$[0]') = outbox.event_id"
+                    " AND json_extract(h.value, '$[2]') < outbox.id"
+                    f" AND json_extract(h.value, '$[1]') = {MEMBER_OF_PAYLOAD})")
+                held_params = (json.dumps(held),)
             rows = self._all(
                 "UPDATE outbox SET claimed_at = ? WHERE id IN (SELECT id FROM outbox"
                 " WHERE (claimed_at IS NULL OR claimed_at < ? OR claimed_at > ?)"
-                f"{on_shards}{of_kinds}{not_busy}"
+                f"{on_shards}{of_kinds}{not_busy}{behind_held}"
                 " ORDER BY id LIMIT ?) RETURNING id, guild_id, event_id, kind, payload, created_at",
                 (now, now - stale_after, now + stale_after, *shard_params, *kind_params,
-                 *busy_params, limit))
+                 *busy_params, *held_params, limit))
         notices = decode_notices(rows)
         self._claimed.update((n.id, now) for n in notices)
         return notices
