@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from bot.errors import EventNotFound
 from bot.models import (
@@ -82,11 +82,19 @@ def url_problem(url: str) -> str | None:
     if parts.netloc.count("@") > 1:
         return "it names its user and password more than once" + written
     try:
-        parts.port  # noqa: B018 (reading it checks it)
+        for host in hosts(url):
+            host.port  # noqa: B018 (reading it checks it)
     except ValueError:
         return "its port is not a number from 0 to 65535" + (
             written if "@" in url.partition("://")[2] else "")
     return None
+
+
+def hosts(url: str) -> list[SplitResult]:
+    """Each host[:port] the URL names: PostgreSQL's client takes several, separated by
+    commas, and tries them in turn (a standby beside the primary)."""
+    hostinfo = urlsplit(url).netloc.rpartition("@")[2]
+    return [urlsplit(f"//{host}") for host in hostinfo.split(",")]
 
 
 def safe_url(url: str) -> str:
@@ -95,8 +103,9 @@ def safe_url(url: str) -> str:
     if url_problem(url):
         return f"{url.partition('://')[0]}://(a malformed address)"
     parts = urlsplit(url)
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{parts.hostname or 'localhost'}{port}{parts.path}"
+    shown = ",".join(f"{host.hostname or 'localhost'}{f':{host.port}' if host.port else ''}"
+                     for host in hosts(url))
+    return f"{parts.scheme}://{shown}{parts.path}"
 
 
 async def open_store(location: str | Path, *, clock: Callable[[], datetime] = utcnow,

@@ -1633,6 +1633,25 @@ def test_a_second_run_on_postgresql_is_refused_and_leaves_the_database_as_it_was
     assert asyncio.run(tables()) == []
 
 
+def test_a_postgresql_url_naming_several_hosts_reaches_the_one_that_answers(
+        cli, empty_postgres):
+    """PostgreSQL's client takes several hosts, tried in turn (a standby beside the
+    primary): `postgresql://user@host1:5432,host2:5432/db`. Such a URL was refused as one
+    whose port is no number, telling the operator to escape a password it does not hold."""
+    url = empty_postgres.replace("@127.0.0.1:", "@127.0.0.1:1,127.0.0.1:")
+    assert url.count(",") == 1
+    made_database(cli)
+    proc = cli("events", env={"DATABASE_URL": url})
+    assert proc.stdout.startswith("no events yet"), proc.stderr
+    copied = cli("migrate-db", "--to", url)
+    assert copied.stdout.startswith(f"copied {cli.db} into postgresql://127.0.0.1:1,127.0.0.1:")
+    # unreachable all: the one line names every host tried, no password
+    down = cli("events", env={"DATABASE_URL": "postgresql://postgres:s3cret@127.0.0.1:1,"
+                              "127.0.0.1:2/x"}, check_status=2)
+    assert "postgresql://127.0.0.1:1,127.0.0.1:2/x" in down.stderr, down.stderr
+    assert "s3cret" not in down.stderr and down.stderr.count("\n") == 1
+
+
 def test_a_second_run_through_another_name_of_the_database_file_is_refused(cli, tmp_path):
     """DATABASE_PATH a link to the file (a service's /srv/bot/data/bot.sqlite3 linked into
     the checkout) and the same file by its own name elsewhere: one database, one token, so
