@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 from bot.errors import EventNotFound
 from bot.models import (
@@ -103,9 +103,17 @@ def safe_url(url: str) -> str:
     if url_problem(url):
         return f"{url.partition('://')[0]}://(a malformed address)"
     parts = urlsplit(url)
-    shown = ",".join(f"{host.hostname or 'localhost'}{f':{host.port}' if host.port else ''}"
-                     for host in hosts(url))
-    return f"{parts.scheme}://{shown}{parts.path}"
+    named = [(host.hostname, host.port) for host in hosts(url) if host.hostname]
+    # The host and port given as options (a Unix socket's folder: ?host=/run/postgresql),
+    # as the client takes them, and no other option: one may be the password.
+    options = [(name, value) for name, value in parse_qsl(parts.query)
+               if name in ("host", "port")]
+    shown = ",".join(f"{f'[{name}]' if ':' in name else name}{f':{port}' if port else ''}"
+                     for name, port in named)  # an IPv6 address in its brackets
+    if not (named or options):
+        shown = "localhost"
+    return f"{parts.scheme}://{shown}{parts.path}" + (
+        f"?{'&'.join(f'{name}={value}' for name, value in options)}" if options else "")
 
 
 async def open_store(location: str | Path, *, clock: Callable[[], datetime] = utcnow,

@@ -1652,6 +1652,23 @@ def test_a_postgresql_url_naming_several_hosts_reaches_the_one_that_answers(
     assert "s3cret" not in down.stderr and down.stderr.count("\n") == 1
 
 
+@pytest.mark.parametrize(("url", "shown"), [
+    # an IPv6 address without its brackets read as host "::1" port 1, or as "::1:1"
+    ("postgresql://bot:s3cret@[::1]:1/ev", "postgresql://[::1]:1/ev"),
+    # a Unix socket's folder, as libpq and asyncpg take it: said to be localhost (TCP)
+    ("postgresql://bot:s3cret@/ev?host={folder}&port=1&password=s3cret",
+     "postgresql:///ev?host={folder}&port=1"),
+])
+def test_a_database_that_cannot_be_reached_is_named_where_the_bot_looked(cli, tmp_path, url,
+                                                                         shown):
+    folder = tmp_path / "no-server-here"
+    proc = cli("events", env={"DATABASE_URL": url.format(folder=folder)}, check_status=2)
+    assert proc.stderr.startswith(
+        f"eventbot: cannot use the PostgreSQL database {shown.format(folder=folder)} ("
+    ), proc.stderr
+    assert "s3cret" not in proc.stderr and proc.stderr.count("\n") == 1
+
+
 def test_a_second_run_through_another_name_of_the_database_file_is_refused(cli, tmp_path):
     """DATABASE_PATH a link to the file (a service's /srv/bot/data/bot.sqlite3 linked into
     the checkout) and the same file by its own name elsewhere: one database, one token, so
