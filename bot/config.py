@@ -156,6 +156,12 @@ def load_settings(
         what = "a folder" if Path(env_file).is_dir() else "not a regular file"
         raise ConfigError(f"{os.fspath(env_file)} is {what}, not a settings file: remove it, "
                           "or make it a copy of .env.example")
+    elif env_file is not None and os.path.islink(env_file):
+        # A link to settings kept elsewhere (a secret mounted there) that are missing:
+        # skipped, the bot ran on its defaults, as for a folder.
+        raise ConfigError(f"{os.fspath(env_file)} is a link to {os.readlink(env_file)}, which "
+                          "is not there: restore that file, or make it a copy of "
+                          ".env.example")
     values.update(os.environ if environ is None else environ)
 
     @overload

@@ -77,6 +77,22 @@ def test_an_env_that_is_not_a_file_is_refused_in_one_line(cli, tmp_path, kind):
     assert not (tmp_path / "data").exists()
 
 
+@pytest.mark.parametrize("command", [["import", str(SAMPLE_DIR), "--guild", GUILD], ["run"]])
+def test_an_env_linked_to_a_file_that_is_not_there_is_refused_in_one_line(cli, tmp_path,
+                                                                          command):
+    """`.env` a link to the deployment's settings (`ln -s /etc/eventbot/env .env`, a
+    secret mounted there) whose target is missing was skipped without a word: the bot
+    made and used a second database, data/eventbot.sqlite3, and `run` said to copy
+    .env.example to .env, which is there."""
+    (tmp_path / ".env").symlink_to(tmp_path / "secrets" / "eventbot.env")
+    proc = cli(*command, env={"DATABASE_PATH": None})
+    assert refused_in_one_line(proc), proc.stderr
+    assert proc.stderr == (f"eventbot: .env is a link to {tmp_path / 'secrets' / 'eventbot.env'}"
+                           ", which is not there: restore that file, or make it a copy of "
+                           ".env.example\n")
+    assert not (tmp_path / "data").exists()
+
+
 def test_an_error_with_stderr_closed_does_not_go_into_the_output(cli, tmp_path):
     """With stderr closed (a daemon, `2>&-`), the error line went to stdout: into the CSV
     a script reads as data."""
