@@ -93,6 +93,33 @@ def test_an_env_linked_to_a_file_that_is_not_there_is_refused_in_one_line(cli, t
     assert not (tmp_path / "data").exists()
 
 
+@pytest.mark.parametrize(("written", "meant"), [("DATABSE_PATH", "DATABASE_PATH"),
+                                               ("database_path", "DATABASE_PATH"),
+                                               ("DEFAULT_GUILD_IDS", "DEFAULT_GUILD_ID")])
+def test_a_setting_misspelt_in_env_is_refused_naming_the_one_meant(cli, tmp_path, written,
+                                                                   meant):
+    """A name in .env the bot does not read was skipped without a word: DATABSE_PATH put
+    the import into a second database, data/eventbot.sqlite3, the bot's own left as it
+    was."""
+    value = "mine.sqlite3" if meant == "DATABASE_PATH" else GUILD
+    (tmp_path / ".env").write_text(f"# the bot's settings\n{written}={value}\n")
+    proc = cli("import", str(SAMPLE_DIR), "--guild", GUILD,
+               env={"DATABASE_PATH": None, "DEFAULT_GUILD_ID": None})
+    assert refused_in_one_line(proc), proc.stderr
+    assert proc.stderr == (f"eventbot: .env: line 2 sets {written}, which is no setting of "
+                           f"the bot: did you mean {meant}?\n")
+    assert not (tmp_path / "data").exists() and not (tmp_path / "mine.sqlite3").exists()
+
+
+def test_another_program_s_settings_in_env_are_left_alone(cli, tmp_path):
+    """A .env shared with docker compose holds its database's settings too."""
+    (tmp_path / ".env").write_text("POSTGRES_PASSWORD=s3cret\nDATABASE_USER=eventbot\n"
+                                   "COMPOSE_PROJECT_NAME=events\nDATABASE_PATH=mine.sqlite3\n")
+    proc = cli("import", str(SAMPLE_DIR), "--guild", GUILD, env={"DATABASE_PATH": None})
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "mine.sqlite3").exists()
+
+
 def test_an_error_with_stderr_closed_does_not_go_into_the_output(cli, tmp_path):
     """With stderr closed (a daemon, `2>&-`), the error line went to stdout: into the CSV
     a script reads as data."""
