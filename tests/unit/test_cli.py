@@ -1366,6 +1366,15 @@ def test_a_file_in_the_way_of_the_database_folder_is_refused_in_one_line(cli, tm
     assert f"{tmp_path / 'somefile'} is a file, not a folder" in line
 
 
+def test_a_database_file_name_the_system_refuses_is_not_blamed_on_its_folder(cli, tmp_path):
+    """The folder is there: the line said it could not be created, and sent the operator
+    to its permissions."""
+    database = tmp_path / f"{'events-' * 40}.sqlite3"  # over the 255 bytes a name may have
+    line = one_line_exit_2(cli, database)
+    assert line == (f"eventbot: cannot create {database} (File name too long); set "
+                    "DATABASE_PATH to another file"), line
+
+
 def read_only(tmp_path: Path, setup: str) -> tuple[str, ...]:
     """A command prefix that runs the bot with `tmp_path/ro` read-only. Root ignores file
     permissions, so as root it is a read-only filesystem mounted there, in a mount namespace

@@ -329,6 +329,10 @@ def open_error(path: Path, exc: OSError | sqlite3.Error) -> Unavailable:
                        path.parent)
         return Unavailable(f"cannot create {path}: {blocker} is a file, not a folder; move it "
                            "away or set DATABASE_PATH to another place")
+    if isinstance(exc, OSError) and os.path.isdir(path.parent):
+        # the folder is there: the file's own name is refused (too long, say)
+        return Unavailable(f"cannot create {path} ({exc.strerror}); set DATABASE_PATH to "
+                           "another file")
     if isinstance(exc, OSError):  # creating the folder failed
         return Unavailable(f"cannot create {path}: its folder cannot be created "
                            f"({exc.strerror}); set DATABASE_PATH to a file in a writable folder")
