@@ -371,6 +371,9 @@ def _ready_file(value: str | None) -> Path | None:
     if path.is_dir():
         raise ConfigError(f"READY_FILE={value!r} is a folder; name a file, e.g. "
                           f"{path / 'eventbot.ready'}")
+    if not path.parent.is_dir():  # nor would a file in a folder that is not there
+        raise ConfigError(f"READY_FILE={value!r} is in a folder that is not there "
+                          f"({path.parent}): make the folder, or name a file in one")
     return path
 
 

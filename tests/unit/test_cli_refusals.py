@@ -120,6 +120,20 @@ def test_another_program_s_settings_in_env_are_left_alone(cli, tmp_path):
     assert (tmp_path / "mine.sqlite3").exists()
 
 
+def test_a_ready_file_in_a_folder_that_is_not_there_is_refused_at_the_start(cli, tmp_path):
+    """The bot started, connected and answered, and its ready file was never written (a
+    warning in the log): the supervisor waiting on it waited for ever, as for a READY_FILE
+    that names a folder, which is refused."""
+    ready = tmp_path / "run" / "eventbot" / "ready"
+    proc = cli("run", env={"DISCORD_TOKEN": "abcdefghijklmnopqrstu.vwx",
+                           "DISCORD_API_BASE": "http://127.0.0.1:1/api/v10",
+                           "READY_FILE": str(ready)})
+    assert refused_in_one_line(proc), proc.stderr
+    assert proc.stderr == (f"eventbot: READY_FILE={str(ready)!r} is in a folder that is not "
+                           f"there ({ready.parent}): make the folder, or name a file in one\n")
+    assert not cli.db.exists()
+
+
 def test_an_error_with_stderr_closed_does_not_go_into_the_output(cli, tmp_path):
     """With stderr closed (a daemon, `2>&-`), the error line went to stdout: into the CSV
     a script reads as data."""
