@@ -5,9 +5,14 @@ the command's output), and taking what it refused wrongly (a long file name)."""
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import sysconfig
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -179,6 +184,62 @@ def test_the_csv_keeps_its_own_record_ends_where_stdout_translates_line_ends(tmp
     windows.flush()
     assert raw.getvalue() == attendees_csv([]).encode()
     assert raw.getvalue().endswith(b"\r\n") and b"\r\r\n" not in raw.getvalue()
+
+
+def as_user(user: str) -> Callable[..., subprocess.CompletedProcess]:
+    """`python -m bot` as `user`, with settings (root only, and an interpreter that user may
+    run); the test is skipped where there is none."""
+    runuser = shutil.which("runuser")
+    if os.geteuid() != 0 or runuser is None:
+        pytest.skip("needs root and runuser to act as two users")
+    import pwd  # POSIX's
+
+    try:
+        pwd.getpwnam(user)
+    except KeyError:
+        pytest.skip(f"no user {user} here")
+    paths = os.pathsep.join([str(ROOT), sysconfig.get_paths()["purelib"]])
+    prefix = [runuser, "-u", user, "--", "env", f"PYTHONPATH={paths}"]
+    # this one, else the system's (this one may be in root's home, closed to others)
+    for python in (sys.executable, shutil.which("python3.11", path=os.defpath)):
+        if python and subprocess.run([*prefix, python, "-c", "import bot.__main__"],
+                                     capture_output=True).returncode == 0:
+            break
+    else:
+        pytest.skip(f"no Python here that {user} can run the bot with")
+
+    def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([*prefix, *(f"{k}={v}" for k, v in env.items()), str(python),
+                               "-m", "bot", *args], capture_output=True, text=True,
+                              timeout=60, cwd="/")
+    return run
+
+
+def test_a_backup_by_a_user_who_cannot_write_the_database_leaves_the_bot_able_to_start():
+    """Run by a user who may read the stopped bot's database and write its folder (a
+    group's backup job), SQLite made the database's -wal and -shm as that user's and left
+    them: the bot's next start was refused, its -wal read-only to it."""
+    bot_user, other = as_user("daemon"), as_user("nobody")
+    folder = Path(tempfile.mkdtemp(prefix="eventbot-users-"))
+    try:
+        folder.chmod(0o777)  # the backup's and the database's folder, open to both
+        database = folder / "bot.sqlite3"
+        env = {"DATABASE_PATH": str(database), "EVENTS_DIR": str(ROOT / "data" / "events")}
+        made = bot_user(env, "import", str(SAMPLE_DIR), "--guild", GUILD)
+        assert made.returncode == 0, made.stderr
+        database.chmod(0o644)  # readable by every user, written by the bot's alone
+        proc = other(env, "backup", str(folder / "b.db"))
+        assert refused_in_one_line(proc), proc.stderr
+        assert proc.stderr == (
+            f"eventbot: {database} cannot be written by this user, and the bot is not "
+            "running on it: SQLite would make its -wal and -shm files as this user's, which "
+            "the bot could not write; back it up as the bot's user (daemon), or while the "
+            "bot runs\n")
+        assert [p.name for p in folder.iterdir()] == ["bot.sqlite3"]  # no -wal, no -shm
+        events = bot_user(env, "events")
+        assert events.returncode == 0, events.stderr
+    finally:
+        shutil.rmtree(folder)
 
 
 def test_a_backup_into_a_long_but_valid_file_name_is_made(cli, tmp_path):
