@@ -693,6 +693,22 @@ def test_output_to_a_closed_pipe_or_a_full_disk_is_no_traceback(cli):
     assert "Panel one" in listed and "Panel two" in listed
 
 
+@pytest.mark.parametrize("asked", ["--help", "events --help"])
+def test_help_that_cannot_be_written_is_one_line_not_success(cli, asked):
+    """argparse drops an error writing its help: `eventbot --help > /dev/full` wrote
+    nothing and ended with status 0."""
+    full = subprocess.run(f"{sys.executable} -m bot {asked} > /dev/full", shell=True,
+                          cwd=cli.db.parent, env=cli.env, capture_output=True, text=True,
+                          timeout=60)
+    assert full.returncode == 2 and full.stderr == (
+        "eventbot: cannot write the output (No space left on device): send it to a "
+        "terminal, a pipe or a file that can be written\n"), full.stderr
+    shown = subprocess.run(f"{sys.executable} -m bot {asked} | head -c 6", shell=True,
+                           cwd=cli.db.parent, env=cli.env, capture_output=True, text=True,
+                           timeout=60)
+    assert shown.stdout == "usage:" and shown.stderr == ""
+
+
 def test_a_backup_is_of_the_database_as_it_is_not_upgraded_first(cli, tmp_path):
     """The backup an operator takes after installing a new version and before starting it
     is their way back to the old one. The command upgraded the database first, then
