@@ -1246,6 +1246,20 @@ def test_a_malformed_postgresql_url_is_one_line_without_its_password(cli, url, p
     assert problem in proc.stderr and "s3cret" not in proc.stderr
 
 
+@pytest.mark.parametrize("options", ["sslmode=verify-full&sslrootcert={folder}/ca.pem",
+                                     "sslmode=require&sslcert={folder}/bot.crt"])
+def test_a_certificate_file_the_url_names_that_is_not_there_is_named(cli, tmp_path, options):
+    """PostgreSQL's client reads its certificates before it connects: the line said only
+    "[Errno 2] No such file or directory", of which file?"""
+    folder = tmp_path / "certs"
+    url = f"postgresql://bot:s3cret@127.0.0.1:1/ev?{options.format(folder=folder)}"
+    proc = cli("events", env={"DATABASE_URL": url}, check_status=2)
+    missing = options.format(folder=folder).partition("&")[2]
+    assert proc.stderr == (f"eventbot: cannot use the PostgreSQL database "
+                           f"postgresql://127.0.0.1:1/ev ({missing}: no such file); check "
+                           "DATABASE_URL and that the server is up\n"), proc.stderr
+
+
 def test_import_refuses_a_far_date_in_one_line_and_writes_nothing(cli, tmp_path):
     good, far = tmp_path / "events" / "a-good", tmp_path / "events" / "b-far"
     for folder, starts in ((good, "2026-12-01T18:00:00+01:00"), (far, "9999-12-31T23:00Z")):
