@@ -276,8 +276,7 @@ def test_import_refuses_a_page_of_an_event_folder_that_is_no_file(cli, tmp_path,
     os.mkfifo(folder / "fifo.txt")
     (folder / "event.toml").write_text(f'title = "X"\ncapacity = 3\npages = ["{page}"]\n')
     proc = cli("import", str(folder), "--guild", "1", check_status=2, wrap=SMALL_MEMORY)
-    name = page.rsplit("/", 1)[-1]
-    assert proc.stderr == f"eventbot: {folder / 'event.toml'}: page {name}: {NOT_A_FILE}\n"
+    assert proc.stderr == f"eventbot: {folder / 'event.toml'}: page {page}: {NOT_A_FILE}\n"
     assert proc.stdout == "" and no_events(cli)
 
 
@@ -837,6 +836,18 @@ def test_import_reports_a_malformed_event_file(cli, tmp_path):
                                        'ends_at = "2030-12-01T17:00:00Z"\n')
     proc = cli("import", str(folder), "--guild", "1", check_status=2)
     assert proc.stderr == f"eventbot: {folder / 'event.toml'}: ends_at must come after starts_at\n"
+
+
+@pytest.mark.parametrize("page", ["pages/announcement.txt", "../shared/announcement.txt"])
+def test_a_page_event_toml_names_that_is_not_there_is_named_as_written(cli, tmp_path, page):
+    """The line named the page by its last part alone ("cannot read page
+    announcement.txt"), which the folder holds: of which file, then?"""
+    folder = tmp_path / "events" / "forum"
+    shutil.copytree(SAMPLE_DIR, folder)
+    (folder / "event.toml").write_text(f'title = "X"\ncapacity = 3\npages = ["{page}"]\n')
+    proc = cli("import", str(folder), "--guild", "1", check_status=2)
+    assert proc.stderr == (f"eventbot: {folder / 'event.toml'}: cannot read page {page} (No "
+                           "such file or directory)\n"), proc.stderr
 
 
 def test_an_end_in_event_toml_is_checked_against_the_start_the_event_gets(cli, tmp_path):
