@@ -71,6 +71,8 @@ except KeyboardInterrupt:
 # imported by the commands that use them: --help, a listing or a backup starts without
 # them. A Ctrl-C while they load is `main`'s, as quiet as one later.
 if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
+
     from bot.catalog import PageSource
 
 log = logging.getLogger("bot")
@@ -635,6 +637,24 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+    def print_help(self, file: SupportsWrite[str] | None = None) -> None:
+        """argparse's, but a help on stdout that cannot be written is said as any output
+        that cannot be (`writing_output`), status 2: argparse dropped the error, status 0."""
+        if file is not None or sys.stdout is None:  # (no stdout: argparse uses stderr)
+            super().print_help(file)
+            return
+        try:
+            with writing_output():
+                sys.stdout.write(self.format_help())
+                sys.stdout.flush()
+        except OutputError as exc:
+            fail(str(exc))
+            self.exit(2)
+        except BrokenPipeError:  # the reader stopped reading (`| head`): nothing to say
+            with contextlib.suppress(OSError):  # and no second error as Python flushes
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            self.exit(141)
 
 
 def build_parser() -> argparse.ArgumentParser:

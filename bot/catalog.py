@@ -279,7 +279,7 @@ def read_event_folder(folder: Path) -> EventFolder:
         if named := next((name for name in files if "\0" in name), None):  # valid TOML
             raise InvalidValue(f"page {named!r} holds a NUL character, which no file name can "
                                "hold")
-        pages = tuple(_read_page(folder / name) for name in files)
+        pages = tuple(_read_page(folder, name) for name in files)
         _check_one_page_a_slot(files, pages)
     except InvalidValue as exc:
         raise InvalidValue(f"{spec_path}: {exc}") from None
@@ -546,15 +546,18 @@ def title_from_name(name: str) -> str:
                    MAX_TITLE) or "Untitled event"
 
 
-def _read_page(path: Path) -> tuple[str, Page]:
+def _read_page(folder: Path, name: str) -> tuple[str, Page]:
+    """The page event.toml lists as `name`, which its messages show as written there (its
+    last part alone may be another file of the folder)."""
+    path = folder / name
     try:
         body, page = page_from_bytes(path.name, read_page_bytes(path))
     except OSError as exc:
-        raise InvalidValue(f"cannot read page {path.name} ({exc.strerror})") from None
+        raise InvalidValue(f"cannot read page {name} ({exc.strerror})") from None
     except InvalidValue as exc:
-        raise InvalidValue(f"page {path.name}: {exc}") from None
+        raise InvalidValue(f"page {name}: {exc}") from None
     if problem := page_problem(page):  # as for a page imported alone
-        raise InvalidValue(f"page {path.name}: {problem}")
+        raise InvalidValue(f"page {name}: {problem}")
     return body, page
 
 

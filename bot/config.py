@@ -6,6 +6,7 @@ process can exit with one clear line instead of a traceback.
 
 from __future__ import annotations
 
+import difflib
 import io
 import ipaddress
 import logging
@@ -148,21 +149,30 @@ def load_settings(
     Real environment variables win over the file, as with python-dotenv's default.
     """
     values: dict[str, str] = {}
+    lines: dict[str, int] = {}  # the line of .env that sets each name
     if env_file is not None and Path(env_file).is_file():
-        values.update({k: v for k, v in _env_file(env_file).items() if v is not None})
+        values.update({k: v for k, v in _env_file(env_file, lines).items() if v is not None})
     elif env_file is not None and Path(env_file).exists():
         # A folder (what `docker run -v ./.env:/app/.env` makes where the host has no
         # .env) or a pipe: skipped, the bot ran on its defaults, a second database.
         what = "a folder" if Path(env_file).is_dir() else "not a regular file"
         raise ConfigError(f"{os.fspath(env_file)} is {what}, not a settings file: remove it, "
                           "or make it a copy of .env.example")
+    elif env_file is not None and os.path.islink(env_file):
+        # A link to settings kept elsewhere (a secret mounted there) that are missing:
+        # skipped, the bot ran on its defaults, as for a folder.
+        raise ConfigError(f"{os.fspath(env_file)} is a link to {os.readlink(env_file)}, which "
+                          "is not there: restore that file, or make it a copy of "
+                          ".env.example")
     values.update(os.environ if environ is None else environ)
+    read: set[str] = set()  # the names of the settings, as `get` reads them
 
     @overload
     def get(name: str) -> str | None: ...
     @overload
     def get(name: str, default: str) -> str: ...
     def get(name: str, default: str | None = None) -> str | None:
+        read.add(name)
         value = values.get(name, "").strip()
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
             # .env's quotes are taken off as it is read; these came from the environment,
@@ -172,7 +182,7 @@ def load_settings(
         return value or default
 
     shard_count, shard_ids = _shards(get("SHARD_COUNT"), get("SHARD_IDS"))
-    return Settings(
+    settings = Settings(
         discord_token=_token(get("DISCORD_TOKEN")),
         database_path=_file_path("DATABASE_PATH",
                                  get("DATABASE_PATH", "data/eventbot.sqlite3")),
@@ -210,9 +220,32 @@ def load_settings(
         shard_ids=shard_ids,
         database_url=_database_url(get("DATABASE_URL")),
     )
+    if env_file is not None:
+        _misspelt(env_file, lines, read)
+    return settings
 
 
-def _env_file(path: str | os.PathLike[str]) -> dict[str, str | None]:
+# How like a setting's name a name in .env is to be taken for it misspelt: DATABSE_PATH
+# (0.96), LOG_LEVLE (0.89) are; another program's DATABASE_USER (0.88 to DATABASE_URL),
+# in a .env that docker compose reads too, is not.
+MISSPELT = 0.885
+
+
+def _misspelt(env_file: str | os.PathLike[str], lines: Mapping[str, int],
+              read: set[str]) -> None:
+    """Refuse a name in .env that is a setting's misspelt, or in other letters' case: the
+    bot would go on without that setting (a DATABSE_PATH, the default database)."""
+    for name, line in lines.items():
+        if name in read:
+            continue
+        meant = difflib.get_close_matches(name.upper(), read, n=1, cutoff=MISSPELT)
+        if meant:
+            raise ConfigError(f"{os.fspath(env_file)}: line {line} sets {name}, which is no "
+                              f"setting of the bot: did you mean {meant[0]}?")
+
+
+def _env_file(path: str | os.PathLike[str],
+              lines: dict[str, int] | None = None) -> dict[str, str | None]:
     """The settings in `.env`, which must be readable UTF-8 text of ENV_FILE_MAX_BYTES at
     most, each line of it a setting, a comment or blank. python-dotenv skips a line it
     cannot read with a warning and goes on without that setting: a DATABASE_PATH with its
@@ -232,7 +265,12 @@ def _env_file(path: str | os.PathLike[str]) -> dict[str, str | None]:
     except OSError as exc:  # not readable to the bot (another user's, 0600)
         raise ConfigError(f"{name} cannot be read ({exc.strerror}): make it "
                           "readable to the bot, or move it away") from None
-    unread = next((b.original.line for b in parse_stream(io.StringIO(text)) if b.error), None)
+    bindings = list(parse_stream(io.StringIO(text)))
+    unread = next((b.original.line for b in bindings if b.error), None)
+    if lines is not None:  # (the first, should a name be set twice)
+        for binding in reversed(bindings):
+            if binding.key is not None:
+                lines[binding.key] = binding.original.line
     if unread is not None:
         raise ConfigError(f"{name}: line {unread} cannot be read as a setting (a quote left "
                           "open?): write it as NAME=value")
@@ -333,6 +371,9 @@ def _ready_file(value: str | None) -> Path | None:
     if path.is_dir():
         raise ConfigError(f"READY_FILE={value!r} is a folder; name a file, e.g. "
                           f"{path / 'eventbot.ready'}")
+    if not path.parent.is_dir():  # nor would a file in a folder that is not there
+        raise ConfigError(f"READY_FILE={value!r} is in a folder that is not there "
+                          f"({path.parent}): make the folder, or name a file in one")
     return path
 
 

@@ -22,7 +22,7 @@ try:
     import sys
     from pathlib import Path
 
-    from bot.config import SANDBOX_DATABASE, ConfigError, load_settings
+    from bot.config import SANDBOX_DATABASE, SEPARATORS, ConfigError, load_settings
     from bot.progress import OUTPUT_CLOSED, escape_what_output_cannot_encode
     from sandbox.console.app import SandboxError, run_sandbox
 
@@ -48,6 +48,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"eventbot: {OUTPUT_CLOSED}", file=sys.stderr)
         return 2
     try:
+        if args.database.endswith(SEPARATORS):  # pathlib would drop it, and make a file
+            raise SandboxError(f"{args.database} names a folder; give --database a file name "
+                               f"in it, e.g. {args.database}sandbox.sqlite3")
         settings = load_settings()
         logging.basicConfig(level="WARNING",
                             format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 from bot.errors import EventNotFound
 from bot.models import (
@@ -82,11 +82,19 @@ def url_problem(url: str) -> str | None:
     if parts.netloc.count("@") > 1:
         return "it names its user and password more than once" + written
     try:
-        parts.port  # noqa: B018 (reading it checks it)
+        for host in hosts(url):
+            host.port  # noqa: B018 (reading it checks it)
     except ValueError:
         return "its port is not a number from 0 to 65535" + (
             written if "@" in url.partition("://")[2] else "")
     return None
+
+
+def hosts(url: str) -> list[SplitResult]:
+    """Each host[:port] the URL names: PostgreSQL's client takes several, separated by
+    commas, and tries them in turn (a standby beside the primary)."""
+    hostinfo = urlsplit(url).netloc.rpartition("@")[2]
+    return [urlsplit(f"//{host}") for host in hostinfo.split(",")]
 
 
 def safe_url(url: str) -> str:
@@ -95,8 +103,17 @@ def safe_url(url: str) -> str:
     if url_problem(url):
         return f"{url.partition('://')[0]}://(a malformed address)"
     parts = urlsplit(url)
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{parts.hostname or 'localhost'}{port}{parts.path}"
+    named = [(host.hostname, host.port) for host in hosts(url) if host.hostname]
+    # The host and port given as options (a Unix socket's folder: ?host=/run/postgresql),
+    # as the client takes them, and no other option: one may be the password.
+    options = [(name, value) for name, value in parse_qsl(parts.query)
+               if name in ("host", "port")]
+    shown = ",".join(f"{f'[{name}]' if ':' in name else name}{f':{port}' if port else ''}"
+                     for name, port in named)  # an IPv6 address in its brackets
+    if not (named or options):
+        shown = "localhost"
+    return f"{parts.scheme}://{shown}{parts.path}" + (
+        f"?{'&'.join(f'{name}={value}' for name, value in options)}" if options else "")
 
 
 async def open_store(location: str | Path, *, clock: Callable[[], datetime] = utcnow,

@@ -276,8 +276,7 @@ def test_import_refuses_a_page_of_an_event_folder_that_is_no_file(cli, tmp_path,
     os.mkfifo(folder / "fifo.txt")
     (folder / "event.toml").write_text(f'title = "X"\ncapacity = 3\npages = ["{page}"]\n')
     proc = cli("import", str(folder), "--guild", "1", check_status=2, wrap=SMALL_MEMORY)
-    name = page.rsplit("/", 1)[-1]
-    assert proc.stderr == f"eventbot: {folder / 'event.toml'}: page {name}: {NOT_A_FILE}\n"
+    assert proc.stderr == f"eventbot: {folder / 'event.toml'}: page {page}: {NOT_A_FILE}\n"
     assert proc.stdout == "" and no_events(cli)
 
 
@@ -693,6 +692,22 @@ def test_output_to_a_closed_pipe_or_a_full_disk_is_no_traceback(cli):
     assert "Panel one" in listed and "Panel two" in listed
 
 
+@pytest.mark.parametrize("asked", ["--help", "events --help"])
+def test_help_that_cannot_be_written_is_one_line_not_success(cli, asked):
+    """argparse drops an error writing its help: `eventbot --help > /dev/full` wrote
+    nothing and ended with status 0."""
+    full = subprocess.run(f"{sys.executable} -m bot {asked} > /dev/full", shell=True,
+                          cwd=cli.db.parent, env=cli.env, capture_output=True, text=True,
+                          timeout=60)
+    assert full.returncode == 2 and full.stderr == (
+        "eventbot: cannot write the output (No space left on device): send it to a "
+        "terminal, a pipe or a file that can be written\n"), full.stderr
+    shown = subprocess.run(f"{sys.executable} -m bot {asked} | head -c 6", shell=True,
+                           cwd=cli.db.parent, env=cli.env, capture_output=True, text=True,
+                           timeout=60)
+    assert shown.stdout == "usage:" and shown.stderr == ""
+
+
 def test_a_backup_is_of_the_database_as_it_is_not_upgraded_first(cli, tmp_path):
     """The backup an operator takes after installing a new version and before starting it
     is their way back to the old one. The command upgraded the database first, then
@@ -821,6 +836,18 @@ def test_import_reports_a_malformed_event_file(cli, tmp_path):
                                        'ends_at = "2030-12-01T17:00:00Z"\n')
     proc = cli("import", str(folder), "--guild", "1", check_status=2)
     assert proc.stderr == f"eventbot: {folder / 'event.toml'}: ends_at must come after starts_at\n"
+
+
+@pytest.mark.parametrize("page", ["pages/announcement.txt", "../shared/announcement.txt"])
+def test_a_page_event_toml_names_that_is_not_there_is_named_as_written(cli, tmp_path, page):
+    """The line named the page by its last part alone ("cannot read page
+    announcement.txt"), which the folder holds: of which file, then?"""
+    folder = tmp_path / "events" / "forum"
+    shutil.copytree(SAMPLE_DIR, folder)
+    (folder / "event.toml").write_text(f'title = "X"\ncapacity = 3\npages = ["{page}"]\n')
+    proc = cli("import", str(folder), "--guild", "1", check_status=2)
+    assert proc.stderr == (f"eventbot: {folder / 'event.toml'}: cannot read page {page} (No "
+                           "such file or directory)\n"), proc.stderr
 
 
 def test_an_end_in_event_toml_is_checked_against_the_start_the_event_gets(cli, tmp_path):
@@ -1230,6 +1257,20 @@ def test_a_malformed_postgresql_url_is_one_line_without_its_password(cli, url, p
     assert problem in proc.stderr and "s3cret" not in proc.stderr
 
 
+@pytest.mark.parametrize("options", ["sslmode=verify-full&sslrootcert={folder}/ca.pem",
+                                     "sslmode=require&sslcert={folder}/bot.crt"])
+def test_a_certificate_file_the_url_names_that_is_not_there_is_named(cli, tmp_path, options):
+    """PostgreSQL's client reads its certificates before it connects: the line said only
+    "[Errno 2] No such file or directory", of which file?"""
+    folder = tmp_path / "certs"
+    url = f"postgresql://bot:s3cret@127.0.0.1:1/ev?{options.format(folder=folder)}"
+    proc = cli("events", env={"DATABASE_URL": url}, check_status=2)
+    missing = options.format(folder=folder).partition("&")[2]
+    assert proc.stderr == (f"eventbot: cannot use the PostgreSQL database "
+                           f"postgresql://127.0.0.1:1/ev ({missing}: no such file); check "
+                           "DATABASE_URL and that the server is up\n"), proc.stderr
+
+
 def test_import_refuses_a_far_date_in_one_line_and_writes_nothing(cli, tmp_path):
     good, far = tmp_path / "events" / "a-good", tmp_path / "events" / "b-far"
     for folder, starts in ((good, "2026-12-01T18:00:00+01:00"), (far, "9999-12-31T23:00Z")):
@@ -1364,6 +1405,15 @@ def test_a_file_in_the_way_of_the_database_folder_is_refused_in_one_line(cli, tm
     (tmp_path / "somefile").write_text("not a folder")
     line = one_line_exit_2(cli, tmp_path / path)
     assert f"{tmp_path / 'somefile'} is a file, not a folder" in line
+
+
+def test_a_database_file_name_the_system_refuses_is_not_blamed_on_its_folder(cli, tmp_path):
+    """The folder is there: the line said it could not be created, and sent the operator
+    to its permissions."""
+    database = tmp_path / f"{'events-' * 40}.sqlite3"  # over the 255 bytes a name may have
+    line = one_line_exit_2(cli, database)
+    assert line == (f"eventbot: cannot create {database} (File name too long); set "
+                    "DATABASE_PATH to another file"), line
 
 
 def read_only(tmp_path: Path, setup: str) -> tuple[str, ...]:
@@ -1631,6 +1681,42 @@ def test_a_second_run_on_postgresql_is_refused_and_leaves_the_database_as_it_was
                            "answer every command), or give each process its own SHARD_IDS\n")
     assert "s3cret" not in proc.stderr
     assert asyncio.run(tables()) == []
+
+
+def test_a_postgresql_url_naming_several_hosts_reaches_the_one_that_answers(
+        cli, empty_postgres):
+    """PostgreSQL's client takes several hosts, tried in turn (a standby beside the
+    primary): `postgresql://user@host1:5432,host2:5432/db`. Such a URL was refused as one
+    whose port is no number, telling the operator to escape a password it does not hold."""
+    url = empty_postgres.replace("@127.0.0.1:", "@127.0.0.1:1,127.0.0.1:")
+    assert url.count(",") == 1
+    made_database(cli)
+    proc = cli("events", env={"DATABASE_URL": url})
+    assert proc.stdout.startswith("no events yet"), proc.stderr
+    copied = cli("migrate-db", "--to", url)
+    assert copied.stdout.startswith(f"copied {cli.db} into postgresql://127.0.0.1:1,127.0.0.1:")
+    # unreachable all: the one line names every host tried, no password
+    down = cli("events", env={"DATABASE_URL": "postgresql://postgres:s3cret@127.0.0.1:1,"
+                              "127.0.0.1:2/x"}, check_status=2)
+    assert "postgresql://127.0.0.1:1,127.0.0.1:2/x" in down.stderr, down.stderr
+    assert "s3cret" not in down.stderr and down.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(("url", "shown"), [
+    # an IPv6 address without its brackets read as host "::1" port 1, or as "::1:1"
+    ("postgresql://bot:s3cret@[::1]:1/ev", "postgresql://[::1]:1/ev"),
+    # a Unix socket's folder, as libpq and asyncpg take it: said to be localhost (TCP)
+    ("postgresql://bot:s3cret@/ev?host={folder}&port=1&password=s3cret",
+     "postgresql:///ev?host={folder}&port=1"),
+])
+def test_a_database_that_cannot_be_reached_is_named_where_the_bot_looked(cli, tmp_path, url,
+                                                                         shown):
+    folder = tmp_path / "no-server-here"
+    proc = cli("events", env={"DATABASE_URL": url.format(folder=folder)}, check_status=2)
+    assert proc.stderr.startswith(
+        f"eventbot: cannot use the PostgreSQL database {shown.format(folder=folder)} ("
+    ), proc.stderr
+    assert "s3cret" not in proc.stderr and proc.stderr.count("\n") == 1
 
 
 def test_a_second_run_through_another_name_of_the_database_file_is_refused(cli, tmp_path):

@@ -5,9 +5,14 @@ the command's output), and taking what it refused wrongly (a long file name)."""
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import sysconfig
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -77,6 +82,63 @@ def test_an_env_that_is_not_a_file_is_refused_in_one_line(cli, tmp_path, kind):
     assert not (tmp_path / "data").exists()
 
 
+@pytest.mark.parametrize("command", [["import", str(SAMPLE_DIR), "--guild", GUILD], ["run"]])
+def test_an_env_linked_to_a_file_that_is_not_there_is_refused_in_one_line(cli, tmp_path,
+                                                                          command):
+    """`.env` a link to the deployment's settings (`ln -s /etc/eventbot/env .env`, a
+    secret mounted there) whose target is missing was skipped without a word: the bot
+    made and used a second database, data/eventbot.sqlite3, and `run` said to copy
+    .env.example to .env, which is there."""
+    (tmp_path / ".env").symlink_to(tmp_path / "secrets" / "eventbot.env")
+    proc = cli(*command, env={"DATABASE_PATH": None})
+    assert refused_in_one_line(proc), proc.stderr
+    assert proc.stderr == (f"eventbot: .env is a link to {tmp_path / 'secrets' / 'eventbot.env'}"
+                           ", which is not there: restore that file, or make it a copy of "
+                           ".env.example\n")
+    assert not (tmp_path / "data").exists()
+
+
+@pytest.mark.parametrize(("written", "meant"), [("DATABSE_PATH", "DATABASE_PATH"),
+                                               ("database_path", "DATABASE_PATH"),
+                                               ("DEFAULT_GUILD_IDS", "DEFAULT_GUILD_ID")])
+def test_a_setting_misspelt_in_env_is_refused_naming_the_one_meant(cli, tmp_path, written,
+                                                                   meant):
+    """A name in .env the bot does not read was skipped without a word: DATABSE_PATH put
+    the import into a second database, data/eventbot.sqlite3, the bot's own left as it
+    was."""
+    value = "mine.sqlite3" if meant == "DATABASE_PATH" else GUILD
+    (tmp_path / ".env").write_text(f"# the bot's settings\n{written}={value}\n")
+    proc = cli("import", str(SAMPLE_DIR), "--guild", GUILD,
+               env={"DATABASE_PATH": None, "DEFAULT_GUILD_ID": None})
+    assert refused_in_one_line(proc), proc.stderr
+    assert proc.stderr == (f"eventbot: .env: line 2 sets {written}, which is no setting of "
+                           f"the bot: did you mean {meant}?\n")
+    assert not (tmp_path / "data").exists() and not (tmp_path / "mine.sqlite3").exists()
+
+
+def test_another_program_s_settings_in_env_are_left_alone(cli, tmp_path):
+    """A .env shared with docker compose holds its database's settings too."""
+    (tmp_path / ".env").write_text("POSTGRES_PASSWORD=s3cret\nDATABASE_USER=eventbot\n"
+                                   "COMPOSE_PROJECT_NAME=events\nDATABASE_PATH=mine.sqlite3\n")
+    proc = cli("import", str(SAMPLE_DIR), "--guild", GUILD, env={"DATABASE_PATH": None})
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "mine.sqlite3").exists()
+
+
+def test_a_ready_file_in_a_folder_that_is_not_there_is_refused_at_the_start(cli, tmp_path):
+    """The bot started, connected and answered, and its ready file was never written (a
+    warning in the log): the supervisor waiting on it waited for ever, as for a READY_FILE
+    that names a folder, which is refused."""
+    ready = tmp_path / "run" / "eventbot" / "ready"
+    proc = cli("run", env={"DISCORD_TOKEN": "abcdefghijklmnopqrstu.vwx",
+                           "DISCORD_API_BASE": "http://127.0.0.1:1/api/v10",
+                           "READY_FILE": str(ready)})
+    assert refused_in_one_line(proc), proc.stderr
+    assert proc.stderr == (f"eventbot: READY_FILE={str(ready)!r} is in a folder that is not "
+                           f"there ({ready.parent}): make the folder, or name a file in one\n")
+    assert not cli.db.exists()
+
+
 def test_an_error_with_stderr_closed_does_not_go_into_the_output(cli, tmp_path):
     """With stderr closed (a daemon, `2>&-`), the error line went to stdout: into the CSV
     a script reads as data."""
@@ -122,6 +184,62 @@ def test_the_csv_keeps_its_own_record_ends_where_stdout_translates_line_ends(tmp
     windows.flush()
     assert raw.getvalue() == attendees_csv([]).encode()
     assert raw.getvalue().endswith(b"\r\n") and b"\r\r\n" not in raw.getvalue()
+
+
+def as_user(user: str) -> Callable[..., subprocess.CompletedProcess]:
+    """`python -m bot` as `user`, with settings (root only, and an interpreter that user may
+    run); the test is skipped where there is none."""
+    runuser = shutil.which("runuser")
+    if os.geteuid() != 0 or runuser is None:
+        pytest.skip("needs root and runuser to act as two users")
+    import pwd  # POSIX's
+
+    try:
+        pwd.getpwnam(user)
+    except KeyError:
+        pytest.skip(f"no user {user} here")
+    paths = os.pathsep.join([str(ROOT), sysconfig.get_paths()["purelib"]])
+    prefix = [runuser, "-u", user, "--", "env", f"PYTHONPATH={paths}"]
+    # this one, else the system's (this one may be in root's home, closed to others)
+    for python in (sys.executable, shutil.which("python3.11", path=os.defpath)):
+        if python and subprocess.run([*prefix, python, "-c", "import bot.__main__"],
+                                     capture_output=True).returncode == 0:
+            break
+    else:
+        pytest.skip(f"no Python here that {user} can run the bot with")
+
+    def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([*prefix, *(f"{k}={v}" for k, v in env.items()), str(python),
+                               "-m", "bot", *args], capture_output=True, text=True,
+                              timeout=60, cwd="/")
+    return run
+
+
+def test_a_backup_by_a_user_who_cannot_write_the_database_leaves_the_bot_able_to_start():
+    """Run by a user who may read the stopped bot's database and write its folder (a
+    group's backup job), SQLite made the database's -wal and -shm as that user's and left
+    them: the bot's next start was refused, its -wal read-only to it."""
+    bot_user, other = as_user("daemon"), as_user("nobody")
+    folder = Path(tempfile.mkdtemp(prefix="eventbot-users-"))
+    try:
+        folder.chmod(0o777)  # the backup's and the database's folder, open to both
+        database = folder / "bot.sqlite3"
+        env = {"DATABASE_PATH": str(database), "EVENTS_DIR": str(ROOT / "data" / "events")}
+        made = bot_user(env, "import", str(SAMPLE_DIR), "--guild", GUILD)
+        assert made.returncode == 0, made.stderr
+        database.chmod(0o644)  # readable by every user, written by the bot's alone
+        proc = other(env, "backup", str(folder / "b.db"))
+        assert refused_in_one_line(proc), proc.stderr
+        assert proc.stderr == (
+            f"eventbot: {database} cannot be written by this user, and the bot is not "
+            "running on it: SQLite would make its -wal and -shm files as this user's, which "
+            "the bot could not write; back it up as the bot's user (daemon), or while the "
+            "bot runs\n")
+        assert [p.name for p in folder.iterdir()] == ["bot.sqlite3"]  # no -wal, no -shm
+        events = bot_user(env, "events")
+        assert events.returncode == 0, events.stderr
+    finally:
+        shutil.rmtree(folder)
 
 
 def test_a_backup_into_a_long_but_valid_file_name_is_made(cli, tmp_path):

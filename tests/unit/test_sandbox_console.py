@@ -599,6 +599,20 @@ def test_a_sandbox_database_it_cannot_use_says_what_to_do(tmp_path, given, damag
                        "a file name, e.g. data/sandbox.sqlite3", line
 
 
+@pytest.mark.parametrize("command", [["bot", "sandbox"], ["sandbox"]])
+def test_a_sandbox_database_ending_in_a_slash_is_not_made_as_a_file(tmp_path, command):
+    """pathlib drops the slash: `--database sandboxes/mine/` made a database file named
+    "mine" where a folder was meant, as DATABASE_PATH and a backup's name are refused."""
+    proc = subprocess.run([sys.executable, "-m", *command, "--database", "sandboxes/mine/"],
+                          cwd=tmp_path, env=cli_env(tmp_path), stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert proc.stderr.strip().splitlines() == [
+        "eventbot: sandboxes/mine/ names a folder; give --database a file name in it, e.g. "
+        "sandboxes/mine/sandbox.sqlite3"]
+    assert not (tmp_path / "sandboxes").exists()
+
+
 @pytest.mark.parametrize("fresh", [[], ["--fresh"]])
 def test_a_device_or_pipe_as_the_sandbox_database_is_refused_and_never_deleted(tmp_path,
                                                                               fresh):

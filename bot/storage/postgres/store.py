@@ -16,6 +16,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import ParamSpec, TypeVar, cast
+from urllib.parse import parse_qs, urlsplit
 
 import asyncpg
 
@@ -241,6 +242,17 @@ def well_formed(url: str) -> None:
         raise Unavailable(f"the PostgreSQL database URL is malformed: {problem}")
 
 
+# The URL's options that name a file the client reads before it connects.
+FILE_OPTIONS = ("sslrootcert", "sslcert", "sslkey", "sslcrl", "passfile")
+
+
+def missing_files(url: str) -> list[str]:
+    """The URL's file options (as name=value) that name no file."""
+    options = parse_qs(urlsplit(url).query)
+    return [f"{name}={value}" for name in FILE_OPTIONS for value in options.get(name, [])
+            if not Path(value).expanduser().exists()]
+
+
 def unusable(exc: BaseException, url: str, given_as: str, *,
              connected: bool) -> Unavailable | None:
     """The one line for a database that could not be connected to or set up (`exc`), which
@@ -250,6 +262,9 @@ def unusable(exc: BaseException, url: str, given_as: str, *,
         # (a server that takes the connection and never answers: a TimeoutError, no text)
         reason = str(exc) or ("no answer in time" if isinstance(exc, TimeoutError)
                               else type(exc).__name__)
+        if isinstance(exc, FileNotFoundError) and exc.filename is None and (
+                missing := missing_files(url)):  # ssl's error names no file
+            reason = f"{'&'.join(missing)}: no such file"
         return Unavailable(f"cannot use the PostgreSQL database {safe_url(url)} ({reason}); "
                            f"check {given_as} and that the server is up")
     if isinstance(exc, ValueError) and not connected:  # asyncpg could not read the URL

@@ -44,6 +44,7 @@ def backup_as_is(path: Path, target: Path, stop: threading.Event | None = None) 
     version and before starting it is the way back to the old one, which refuses a newer
     schema. A file that is no database raises Unavailable as opening the store would.
     `stop` set ends it (`backup_to`)."""
+    _check_readable_as_is(path)
     source = None
     try:
         source = connect(path, isolation_level=None)
@@ -57,6 +58,30 @@ def backup_as_is(path: Path, target: Path, stop: threading.Event | None = None) 
         backup_to(source, target, path, stop)
     finally:
         source.close()
+
+
+def _check_readable_as_is(path: Path) -> None:
+    """Raise Unavailable where reading the database would leave files the bot cannot write:
+    a user who may not write it (a group's backup job), on a database no connection has
+    open, made its -wal and -shm as their own (SQLite needs both to read, and could not
+    remove them after, having no right to write the database), and the bot's next start
+    was refused on them. While the bot runs they are its own, and read as they are."""
+    if os.name != "posix" or not path.is_file():  # (no file: the caller says so)
+        return
+    path = path.resolve()  # SQLite keeps its -wal and -shm beside a link's target
+    if os.access(path, os.W_OK) or all(
+            path.with_name(path.name + suffix).exists() for suffix in ("-wal", "-shm")):
+        return
+    import pwd  # POSIX's
+
+    try:
+        owner = pwd.getpwuid(path.stat().st_uid).pw_name
+    except (KeyError, OSError):
+        owner = "the file's owner"
+    raise Unavailable(f"{path} cannot be written by this user, and the bot is not running on "
+                      "it: SQLite would make its -wal and -shm files as this user's, which the "
+                      f"bot could not write; back it up as the bot's user ({owner}), or while "
+                      "the bot runs")
 
 
 def backup_to(source: sqlite3.Connection, target: Path, source_path: Path | None = None,
@@ -329,6 +354,10 @@ def open_error(path: Path, exc: OSError | sqlite3.Error) -> Unavailable:
                        path.parent)
         return Unavailable(f"cannot create {path}: {blocker} is a file, not a folder; move it "
                            "away or set DATABASE_PATH to another place")
+    if isinstance(exc, OSError) and os.path.isdir(path.parent):
+        # the folder is there: the file's own name is refused (too long, say)
+        return Unavailable(f"cannot create {path} ({exc.strerror}); set DATABASE_PATH to "
+                           "another file")
     if isinstance(exc, OSError):  # creating the folder failed
         return Unavailable(f"cannot create {path}: its folder cannot be created "
                            f"({exc.strerror}); set DATABASE_PATH to a file in a writable folder")
