@@ -31,7 +31,7 @@ try:
     from dataclasses import dataclass, field, replace
     from datetime import UTC, datetime
     from pathlib import Path
-    from typing import TYPE_CHECKING, Any, NoReturn
+    from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
     from bot.characters import clipped
     from bot.clock import wall_clock_for
@@ -71,8 +71,6 @@ except KeyboardInterrupt:
 # imported by the commands that use them: --help, a listing or a backup starts without
 # them. A Ctrl-C while they load is `main`'s, as quiet as one later.
 if TYPE_CHECKING:
-    from _typeshed import SupportsWrite
-
     from bot.catalog import PageSource
 
 log = logging.getLogger("bot")
@@ -631,6 +629,13 @@ def named(text: str) -> str:
     return text
 
 
+class _Writable(Protocol):
+    """Where argparse may be told to print its help (typeshed's SupportsWrite[str], which
+    exists for type checkers only)."""
+
+    def write(self, text: str, /) -> object: ...
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, with its errors in one line like every other failure (its own print the
     usage first); the sub-commands' parsers are of this class too."""
@@ -638,7 +643,7 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
-    def print_help(self, file: SupportsWrite[str] | None = None) -> None:
+    def print_help(self, file: _Writable | None = None) -> None:
         """argparse's, but a help on stdout that cannot be written is said as any output
         that cannot be (`writing_output`), status 2: argparse dropped the error, status 0."""
         if file is not None or sys.stdout is None:  # (no stdout: argparse uses stderr)
