@@ -168,24 +168,31 @@ async def test_a_recaps_takeaways_discord_fails_are_posted_once_it_answers(world
     assert "Traceback" not in out and " ERROR " not in out, out
 
 
-async def test_a_role_grant_discord_fails_is_made_again_without_another_change(world, fake):
-    """Discord fails giving a member the event's attendee role (a 503): the role is given
-    after a wait, though nobody else joins the event, where it waited for the event's next
-    change, which may never come; a warning says so, with no traceback."""
-    role = await role_the_bot_may_give(world, fake, "Failed Grant Attendee")
-    event_id = await world.import_event("Failed Grant Hall", capacity=10)
+async def granted_after_a_wait(world, fake, name: str, **fault):
+    """A member joins an event with an attendee role whose grant to them Discord fails as
+    `fault` says (`fake.fail`): once the role is given, without another change to the
+    event, the role, the grant's statuses and what the bot logged meanwhile."""
+    role = await role_the_bot_may_give(world, fake, f"{name} Grant Attendee")
+    event_id = await world.import_event(f"{name} Grant Hall", capacity=10)
     await fake.slash(world.guild, world.guild.owner, "manage role", role=role,
                      event=str(event_id))
-    member = world.member("failed grant member")
+    member = world.member(f"{name.lower()} grant member")
     route = rf"^/guilds/{world.guild.id}/members/{member.id}/roles/{role.id}$"
-    fake.fail("PUT", route, **UNAVAILABLE)
+    fake.fail("PUT", route, **fault)
     start = len(world.bot.output())
     joined = await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
     assert "confirmed" in joined.content, joined
     await until(lambda: role in member.roles, timeout=30, what="the role given after a wait")
     grants = [r.status for r in fake.requests if r.method == "PUT" and re.search(route, r.path)]
+    return role, grants, log_since(world, start)
+
+
+async def test_a_role_grant_discord_fails_is_made_again_without_another_change(world, fake):
+    """Discord fails giving a member the event's attendee role (a 503): the role is given
+    after a wait, though nobody else joins the event, where it waited for the event's next
+    change, which may never come; a warning says so, with no traceback."""
+    _, grants, out = await granted_after_a_wait(world, fake, "Failed", **UNAVAILABLE)
     assert grants == [503, 204], grants
-    out = log_since(world, start)
     assert "Traceback" not in out and " ERROR " not in out, out
 
 
@@ -194,20 +201,10 @@ async def test_a_role_grant_whose_connection_drops_is_made_again_without_another
     """The connection carrying a member's attendee role grant closes without an answer (a
     reset, a proxy dropping it): as after Discord's 5xx, the role is given after a wait,
     though nobody else joins the event, and a warning says so, with no traceback."""
-    role = await role_the_bot_may_give(world, fake, "Dropped Grant Attendee")
-    event_id = await world.import_event("Dropped Grant Hall", capacity=10)
-    await fake.slash(world.guild, world.guild.owner, "manage role", role=role,
-                     event=str(event_id))
-    member = world.member("dropped grant member")
-    route = rf"^/guilds/{world.guild.id}/members/{member.id}/roles/{role.id}$"
-    fake.fail("PUT", route, disconnect=True, count=2)  # (aiohttp itself tries a PUT twice)
-    start = len(world.bot.output())
-    joined = await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
-    assert "confirmed" in joined.content, joined
-    await until(lambda: role in member.roles, timeout=30, what="the role given after a wait")
-    grants = [r.status for r in fake.requests if r.method == "PUT" and re.search(route, r.path)]
+    # (aiohttp itself tries a PUT twice)
+    role, grants, out = await granted_after_a_wait(world, fake, "Dropped", disconnect=True,
+                                                   count=2)
     assert grants == [444, 444, 204], grants
-    out = log_since(world, start)
     assert "Traceback" not in out and " ERROR " not in out, out
     said = [line for line in out.splitlines() if "could not reach Discord" in line]
     assert len(said) == 1 and "WARNING" in said[0] and str(role.id) in said[0], out[-3000:]
