@@ -658,9 +658,7 @@ def _later_sessions(read: str, at: int, first: date, after: date) -> list[_Sessi
         # rain date, a replay online, the series' next talk, a deadline), not a session
         between = read[at:match.start()]
         if (day is None or day <= after or day - after > timedelta(days=1)
-                or day - first >= timedelta(days=MAX_RANGE_DAYS)
-                or between.count("(") + between.count("（")
-                > between.count(")") + between.count("）")):
+                or day - first >= timedelta(days=MAX_RANGE_DAYS) or _bracket_open(between)):
             break
         following = _next_date(read, match.end(), first.year, day)
         times = _first_times(read[match.end():following[0].start() if following else None])
@@ -708,7 +706,7 @@ def _same_day_sessions(times_text: str, after: tuple[int, int, int]
     last, written_to = None, 0
     for times in _TIMES.finditer(times_text):
         before = times_text[:times.start()]
-        if (before.count("(") + before.count("（") > before.count(")") + before.count("）")
+        if (_bracket_open(before)
                 or ZONE_IN_TEXT.search(before, written_to)):  # "北京时间…，伦敦时间…": the same
             break
         groups = times.groups()
@@ -719,6 +717,12 @@ def _same_day_sessions(times_text: str, after: tuple[int, int, int]
         after, written_to = session[1], times.end()
         last = (after, written_to)
     return last
+
+
+def _bracket_open(text: str) -> bool:
+    """Whether `text` leaves a bracket open, ASCII or full-width: what follows it is an
+    aside ("（茶歇 16:00-16:30）", "(rain date: March 14)")."""
+    return text.count("(") + text.count("（") > text.count(")") + text.count("）")
 
 
 def _clock_span(times: re.Match[str], first_group: int) -> tuple[int, int]:
