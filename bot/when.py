@@ -609,15 +609,34 @@ def _read_page_when(text: str | None, zone_name: str | None) -> When:
                 zone=zone if zone_match is not None else None)
 
 
+# When the doors open, before the event itself: "18:30签到，19:00开始" (check-in), "签到：
+# 13:30-14:00，会议：14:00-17:00", "Registration 8:30 AM, Program 9:00 AM", "6:00 PM doors,
+# 6:30 PM talk". The word before the time, or after it; after it, an English word stands
+# alone ("6:30-8:00 PM. Registration required" names no time of arrival).
+_ARRIVAL_ZH = r"(?:签到|入场|报到|登记)"
+_ARRIVAL_EN = (r"(?:doors(?:\s+open)?|registration|check[- ]?in|sign[- ]?in|arrivals?)"
+               r"(?![A-Za-z])")
+_ARRIVAL_BEFORE = re.compile(rf"(?:{_ARRIVAL_ZH}|(?<![A-Za-z]){_ARRIVAL_EN})\s*(?:opens?\s*)?"
+                             r"(?:(?:begins|starts)\s*)?(?:(?:at|from)\s*)?[:：]?\s*$",
+                             re.IGNORECASE)
+_ARRIVAL_AFTER = re.compile(rf"\s*(?:(?:开始|开放)?{_ARRIVAL_ZH}|{_ARRIVAL_EN}"
+                            r"(?=\s*(?:[,;，；、|/]|$)))", re.IGNORECASE)
+
+
 def _first_times(rest_times: str) -> tuple[re.Match[str], Clock, Clock | None] | None:
     """The first times written in a date line after its date, and their clocks: one of
-    them at least written as a time (":", am/pm, 点), not a bare number."""
+    them at least written as a time (":", am/pm, 点), not a bare number. Times said to be
+    when the doors open are passed over for the event's own written after them."""
+    found = None
     for times in _TIMES.finditer(rest_times):
         groups = times.groups()
         first, second = read_clock(groups[:_CLOCK_GROUPS]), read_clock(groups[_CLOCK_GROUPS:])
         if first is not None and (first.explicit or (second is not None and second.explicit)):
-            return times, first, second
-    return None
+            found = found or (times, first, second)
+            if not (_ARRIVAL_BEFORE.search(rest_times, 0, times.start())
+                    or _ARRIVAL_AFTER.match(rest_times, times.end())):
+                return times, first, second
+    return found
 
 
 def _halves_apart(start_mer: str | None, end_mer: str | None, start_days: int,

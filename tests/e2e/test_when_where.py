@@ -102,6 +102,20 @@ async def test_a_day_of_two_sessions_ends_with_the_afternoons(world, fake):
     assert (entry.decoded("dtstart"), entry.decoded("dtend")) == (start, end)
 
 
+async def test_an_event_starts_when_its_programme_does_not_when_its_doors_open(world, fake):
+    """Check-in at 18:30, the talk at 19:00: the reminders and the calendar say 19:00."""
+    await in_shanghai(world, fake)
+    reply = await import_page(fake, world.guild, world.moderator, capacity=5, page=Attachment(
+        "talk.txt", page("晚间讲座", "2036年12月15日 18:30签到，19:00-20:30 讲座"), "text/plain"))
+    event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+    start = datetime(2036, 12, 15, 19, tzinfo=SHANGHAI)
+    end = datetime(2036, 12, 15, 20, 30, tzinfo=SHANGHAI)
+    assert event_times(world, event_id)[:2] == (int(start.timestamp()), int(end.timestamp()))
+    ics = await fake.slash(world.guild, world.member(), "event calendar", event=str(event_id))
+    [entry] = Calendar.from_ical(ics.files[0][1]).walk("VEVENT")
+    assert (entry.decoded("dtstart"), entry.decoded("dtend")) == (start, end)
+
+
 async def test_page_dates_without_a_time_a_year_or_a_settled_zone(world, fake):
     all_day = await world.import_event("Recap Day", 5, page("Recap Day", "Fri. October 28th, 2016"))
     day = datetime(2016, 10, 28, tzinfo=UTC)

@@ -830,6 +830,34 @@ def test_a_days_later_sessions_are_the_events_until_the_last_ends(line, zone, st
         start, end, False, None, None)
 
 
+@pytest.mark.parametrize("line, start, end", [
+    ("2027年3月12日 18:30签到，19:00开始", utc(2027, 3, 12, 11), None),
+    ("2027年3月12日 18:30开始签到，19:00正式开始", utc(2027, 3, 12, 11), None),
+    ("2027年3月12日（周五）签到：13:30-14:00，会议：14:00-17:00", utc(2027, 3, 12, 6),
+     utc(2027, 3, 12, 9)),
+    ("2027年3月12日 晚上7点开始，6点半入场", utc(2027, 3, 12, 11), None),  # arrival after
+    ("2027年3月12日 报到 8:30，上午9:00-12:00", utc(2027, 3, 12, 1), utc(2027, 3, 12, 4)),
+    ("March 12, 2027, Registration 8:30 AM, Program 9:00 AM - 12:00 PM", utc(2027, 3, 12, 1),
+     utc(2027, 3, 12, 4)),
+    ("March 12, 2027, Doors open at 6 PM; lecture 6:30 PM - 8 PM", utc(2027, 3, 12, 10, 30),
+     utc(2027, 3, 12, 12)),
+    ("March 12, 2027, 6:00 PM doors, 6:30 PM start", utc(2027, 3, 12, 10, 30), None),
+    ("March 12, 2027, check-in: 1:30-2:00 PM, 2:00-5:00 PM", utc(2027, 3, 12, 6),
+     utc(2027, 3, 12, 9)),
+    # the doors' time alone is the only time there is
+    ("2027年3月12日 18:30签到", utc(2027, 3, 12, 10, 30), None),
+    # no time of arrival: a registration the page asks for, a free entry
+    ("March 12, 2027, 6:30-8:00 PM. Registration required by 5:00 PM", utc(2027, 3, 12, 10, 30),
+     utc(2027, 3, 12, 12)),
+    ("2027年3月12日 免费入场，18:30-20:00", utc(2027, 3, 12, 10, 30), utc(2027, 3, 12, 12)),
+])
+@pytest.mark.parametrize("script", [str, traditional])
+def test_an_event_starts_when_its_programme_does_not_when_its_doors_open(line, start, end,
+                                                                        script):
+    when = read_page_when(script(line), "Asia/Shanghai")
+    assert (when.starts_at, when.ends_at, when.note, when.end_note) == (start, end, None, None)
+
+
 @pytest.mark.parametrize("rest", [
     "（茶歇 16:00-16:30）",  # in brackets: an aside
     "（签到 13:30-14:00）",
