@@ -62,8 +62,10 @@ def join_reply(lang: Language, event_title: str, result: JoinResult) -> str:
             return lang._("You can't join {title}: this event has already taken place.",
                           title=title)
         case _ if result.note:
-            return lang._("You can't join {title}: registration is closed: {reason}.",
-                          title=title, reason=closed_reason_text(lang, result.note, 1000))
+            # the reason, last, may end with its own stop ("The room moved.")
+            return lang.ended(lang._("You can't join {title}: registration is closed: {reason}",
+                                     title=title, reason=closed_reason_text(lang, result.note,
+                                                                            1000)))
         case _ if result.reason == ARCHIVED:
             return archived_line(lang, event_title)
         case _:

@@ -636,3 +636,23 @@ async def test_a_waitlist_place_past_a_thousand_is_written_as_every_count_is(wor
     assert "waitlisted (position 1,000)" in status.content, status
     mine = await fake.slash(world.guild, last, "rsvp mine")
     assert "waitlisted (position 1,000)" in mine.content, mine
+
+
+@pytest.mark.parametrize(("reason", "locale", "refused"), [
+    ("The room moved.", "en-US", "You can't join **{title}**: registration is closed: The room "
+                                 "moved."),
+    ("Is it full?", "en-GB", "You can't join **{title}**: registration is closed: Is it full?"),
+    ("the room moved", "en-US", "You can't join **{title}**: registration is closed: the room "
+                                "moved."),
+    ("场地变更。", "zh-CN", "你无法报名 **{title}**：报名已截止：场地变更。"),
+])
+async def test_a_closing_reason_typed_with_its_full_stop_ends_the_refusal_once(
+        world, fake, reason, locale, refused):
+    """A moderator's reason, typed as a sentence with its own full stop (or question mark),
+    ends the refusal a member joining meets: no second stop after it."""
+    title = f"Closed With Reason {len(reason)} {locale}"
+    event = str(await world.import_event(title, capacity=5))
+    await fake.slash(world.guild, world.moderator, "manage close", event=event, reason=reason)
+    member = world.member(f"late {title}", locale=locale)
+    reply = await fake.slash(world.guild, member, "rsvp join", event=event)
+    assert reply.content == refused.format(title=title), reply
