@@ -32,6 +32,8 @@ LOCALES_DIR = Path(__file__).parent / "locales"
 # Discord's locale codes of the languages the bot speaks; the first is the source.
 SOURCE = "en-US"
 SHIPPED = ("en-US", "en-GB", "zh-CN", "zh-TW")
+# What ends a sentence, in either script: a text ending with one needs no full stop added.
+SENTENCE_ENDS = (".", "!", "?", "。", "！", "？")
 # Human names, for choices and settings replies: each in its own language.
 NAMES = {"en-US": "English (US)", "en-GB": "English (UK)", "zh-CN": "中文（简体）",
          "zh-TW": "中文（繁體）"}
@@ -91,6 +93,14 @@ class Language:
                 filled = format(value, spec or "")
                 parts.append(filled if name in kept else escape(filled))
         return "".join(parts)
+
+    def ended(self, text: str) -> str:
+        """`text` as a whole sentence: the language's full stop after it, unless it ends
+        with a stop of its own (text it quotes last, such as a moderator's reason typed
+        as a sentence: "closed: The room moved.")."""
+        if text.endswith(SENTENCE_ENDS):
+            return text
+        return text + ("。" if self.code.startswith("zh") else ".")
 
     def sentences(self, *parts: str) -> str:
         """Whole sentences one after the other: a space between them, none in Chinese, whose

@@ -54,16 +54,18 @@ def join_reply(lang: Language, event_title: str, result: JoinResult) -> str:
         case JoinOutcome.WAITLISTED:
             return lang._("All seats are taken: you're waitlisted (position {position}) for "
                           "{title}. You'll get a DM if a seat frees up.",
-                          position=result.position, title=title)
+                          position=f"{result.position:,}", title=title)
         case JoinOutcome.ALREADY_WAITLISTED:
             return lang._("You're already waitlisted (position {position}) for {title}.",
-                          position=result.position, title=title)
+                          position=f"{result.position:,}", title=title)
         case JoinOutcome.TAKEN_PLACE:
             return lang._("You can't join {title}: this event has already taken place.",
                           title=title)
         case _ if result.note:
-            return lang._("You can't join {title}: registration is closed: {reason}.",
-                          title=title, reason=closed_reason_text(lang, result.note, 1000))
+            # the reason, last, may end with its own stop ("The room moved.")
+            return lang.ended(lang._("You can't join {title}: registration is closed: {reason}",
+                                     title=title, reason=closed_reason_text(lang, result.note,
+                                                                            1000)))
         case _ if result.reason == ARCHIVED:
             return archived_line(lang, event_title)
         case _:
@@ -108,7 +110,7 @@ def status_reply(lang: Language, event_title: str, rsvp: Rsvp | None, *,
                 else lang._("{title} has taken place; you had a seat.", title=title))
     if rsvp.position is not None:
         return lang._("You're waitlisted (position {position}) for {title}.",
-                      position=rsvp.position, title=title)
+                      position=f"{rsvp.position:,}", title=title)
     return lang._("You're confirmed for {title}.", title=title)
 
 

@@ -800,8 +800,7 @@ def _sentence(reason: Text, lang: Language) -> str:
     first letter where the sentence begins with the bot's own words; one that begins with
     a field (an option's name, a title such as "iPad day") keeps it as written."""
     text = lang.text(reason, safe)
-    if lang.code.startswith("zh"):
-        return text if text.endswith(("。", "！", "？", ".", "!", "?")) else text + "。"
-    if _begins_with_own_words(lang.translated(reason.message), reason):
+    if not lang.code.startswith("zh") and _begins_with_own_words(
+            lang.translated(reason.message), reason):
         text = text[:1].upper() + text[1:]
-    return text + ("" if text.endswith((".", "!", "?")) else ".")
+    return lang.ended(text)

@@ -615,3 +615,44 @@ async def test_a_moderator_turning_the_seats_up_and_down_queues_no_backlog_of_no
     assert all(a != b for a, b in itertools.pairwise(kinds)), kinds
     assert kinds[-1] == "full", posted
     assert len(posted) < 30, len(posted)
+
+
+async def test_a_waitlist_place_past_a_thousand_is_written_as_every_count_is(world, fake):
+    """A long waitlist: the 1,000th in line reads their place with its thousands separated
+    when they join, ask again and check, as `/rsvp mine` and every count write it."""
+    title = "Crowded Keynote"
+    event = str(await world.import_event(title, capacity=1))
+    members = [world.member(f"crowd{i}") for i in range(1001)]
+    await fake.slash(world.guild, members[0], "rsvp join", event=event)
+    replies = await asyncio.gather(*(fake.slash(world.guild, m, "rsvp join", event=event)
+                                     for m in members[1:-1]))
+    assert all("waitlisted" in r.content for r in replies)
+    last = members[-1]
+    joined = await fake.slash(world.guild, last, "rsvp join", event=event)
+    assert "waitlisted (position 1,000)" in joined.content, joined
+    again = await fake.slash(world.guild, last, "rsvp join", event=event)
+    assert "already waitlisted (position 1,000)" in again.content, again
+    status = await fake.slash(world.guild, last, "rsvp status", event=event)
+    assert "waitlisted (position 1,000)" in status.content, status
+    mine = await fake.slash(world.guild, last, "rsvp mine")
+    assert "waitlisted (position 1,000)" in mine.content, mine
+
+
+@pytest.mark.parametrize(("reason", "locale", "refused"), [
+    ("The room moved.", "en-US", "You can't join **{title}**: registration is closed: The room "
+                                 "moved."),
+    ("Is it full?", "en-GB", "You can't join **{title}**: registration is closed: Is it full?"),
+    ("the room moved", "en-US", "You can't join **{title}**: registration is closed: the room "
+                                "moved."),
+    ("场地变更。", "zh-CN", "你无法报名 **{title}**：报名已截止：场地变更。"),
+])
+async def test_a_closing_reason_typed_with_its_full_stop_ends_the_refusal_once(
+        world, fake, reason, locale, refused):
+    """A moderator's reason, typed as a sentence with its own full stop (or question mark),
+    ends the refusal a member joining meets: no second stop after it."""
+    title = f"Closed With Reason {len(reason)} {locale}"
+    event = str(await world.import_event(title, capacity=5))
+    await fake.slash(world.guild, world.moderator, "manage close", event=event, reason=reason)
+    member = world.member(f"late {title}", locale=locale)
+    reply = await fake.slash(world.guild, member, "rsvp join", event=event)
+    assert reply.content == refused.format(title=title), reply
