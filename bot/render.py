@@ -497,10 +497,16 @@ def event_embed(lang: Language, event: Event, now: datetime | None = None) -> di
     if (when := when_text(lang, event)) is not None:
         budget.field(when_name, when)
     budget.field(registration_name, registration_text(lang, event, now))
-    budget.field(takeaways_name, lang.ngettext(
-        "{count} key takeaway: `/event takeaways`", "{count} key takeaways: `/event takeaways`",
-        len(event.takeaways), count=f"{len(event.takeaways):,}") if event.takeaways
-        else lang._("Published after the event."))
+    if event.takeaways:
+        takeaways = lang.ngettext(
+            "{count} key takeaway: `/event takeaways`",
+            "{count} key takeaways: `/event takeaways`",
+            len(event.takeaways), count=f"{len(event.takeaways):,}")
+    elif event.has_recap and event.recap_summary:  # what `/event takeaways` shows instead
+        takeaways = lang._("The recap's summary: `/event takeaways`")
+    else:
+        takeaways = lang._("Published after the event.")
+    budget.field(takeaways_name, takeaways)
     description = safe_clip(reader_first(lang, event.description), DESCRIPTION_SHOWN)
     keep = min(len(description), 300)  # room kept for the start of the description
     if event.venue:

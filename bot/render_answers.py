@@ -22,6 +22,7 @@ from bot.render import (
     clip,
     closed_reason_text,
     language_name,
+    names_text,
     people_by_role,
     registration_text,
     role_heading,
@@ -89,8 +90,22 @@ def fact_lines(lang: Language, event: Event, intents: Iterable[Intent]) -> list[
 
 
 def _people_line(lang: Language, roles: list[tuple[str, list[str]]]) -> str:
-    return " · ".join(lang._("{role}: {names}", role=role_heading(lang, role),
-                             names=safe(lang._(", ").join(names))) for role, names in roles)
+    """The roles' people within a fact's line, each role its share of the room: the names
+    that fit, then how many more and where they all are (`names_text`), not a list cut
+    off mid-name."""
+    parts: list[str] = []
+    left = FIELD_VALUE
+    for index, (role, names) in enumerate(roles):
+        heading = role_heading(lang, role)
+        label = len(lang._("{role}: {names}", role=heading, names=""))
+        share = (left - len(_ROLES_APART) * (len(roles) - index - 1)) // (len(roles) - index)
+        parts.append(lang._("{role}: {names}", role=heading, names=names_text(
+            lang, names, max(0, share - label), "/event speakers")))
+        left -= len(parts[-1]) + len(_ROLES_APART)
+    return _ROLES_APART.join(parts)
+
+
+_ROLES_APART = " · "
 
 
 def _moderator_fact(lang: Language, event: Event) -> str:

@@ -52,6 +52,10 @@ ACKNOWLEDGED = 40060
 # again: not retried, and no fault of Discord's nor of the bot.
 AUTOMOD_BLOCKED = (200000, 200001, 240000)
 NO_MENTIONS = discord.AllowedMentions.none()
+# A notice's text carries page and moderator text (a title, a venue), which may hold a web
+# address: sent with this, Discord draws no preview card of the address's site (its title
+# and picture under the bot's words) in the channel or in members' DMs. The link still works.
+NO_PREVIEWS = True
 ANSWERABLE = (2, 3, 4, 5)  # interaction types that take an answer: command, component,
 # autocomplete (choices, not a message) and modal
 # The kinds of value an option takes, as a refused value's reply names them (Discord's

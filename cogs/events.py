@@ -29,7 +29,7 @@ from bot.app import EventBot, Interaction
 from bot.calendar import event_ics
 from bot.content import people_matching, person_called
 from bot.errors import EventNotFound, NotFound, UserError
-from bot.i18n import N_, Language
+from bot.i18n import N_, Language, Markup
 from bot.models import Event
 from bot.offload import off_loop
 from bot.pages import name_keys
@@ -37,9 +37,11 @@ from bot.questions import intents, searchable
 from bot.render import (
     CHOICE_NAME,
     CHOICE_VALUE,
+    CONTENT,
     SpeakerPage,
     clip,
     event_embed,
+    names_text,
     reader_first,
     role_title,
     safe,
@@ -358,8 +360,10 @@ class EventCommands(commands.GroupCog, group_name="event",
                                name=clip(name, 80), title=found.title)
             raise NotFound(N_("nobody called {name!r} speaks at {title}; the people are: "
                               "{names}"), name=clip(name, 80), title=found.title,
-                           names=member_language(interaction)._(", ").join(
-                               p.name for p in found.people))
+                           # the names that fit in half the message, the rest counted
+                           names=Markup(names_text(
+                               member_language(interaction), [p.name for p in found.people],
+                               CONTENT // 2, "/event speakers")))
         await send_pages(interaction, speaker_embed(await public_reply_language(interaction), found,
                                                     person))
 

@@ -75,7 +75,7 @@ from bot.signals import (
     RemindersChanged,
 )
 from bot.tasks import woken
-from bot.tree import NO_MENTIONS
+from bot.tree import NO_MENTIONS, NO_PREVIEWS
 
 log = logging.getLogger(__name__)
 
@@ -354,7 +354,7 @@ class Reminders(commands.Cog):
             sending = True
             await dm.send(reminder_dm(lang, event.title, starts_at, event.venue,
                                       event.starts_at if event.all_day else None),
-                          allowed_mentions=NO_MENTIONS)
+                          allowed_mentions=NO_MENTIONS, suppress_embeds=NO_PREVIEWS)
             route_offered(DIRECT_MESSAGES)
             log.info("reminded user %s of event %s (offsets %s min)", user_id, event_id,
                      due.minutes)

@@ -91,7 +91,7 @@ from bot.render_replies import (
     recap_notice,
     removed_dm,
 )
-from bot.tree import NO_MENTIONS, blocked_by_automod
+from bot.tree import NO_MENTIONS, NO_PREVIEWS, blocked_by_automod
 
 if TYPE_CHECKING:
     from bot.adapters.announcement_edits import AnnouncementEdits
@@ -304,7 +304,8 @@ class NoticeSender:
                 if self._may_have_gone_out(notice) and await self._said_already(
                         notice, channel, channel.id, text):
                     return True
-                await channel.send(text, allowed_mentions=NO_MENTIONS, nonce=nonce_of(notice))
+                await channel.send(text, allowed_mentions=NO_MENTIONS,
+                                   suppress_embeds=NO_PREVIEWS, nonce=nonce_of(notice))
             if isinstance(payload, RecapPayload):
                 return await self._send_rest(channel, lang, event, notice)
             return True
@@ -456,7 +457,8 @@ class NoticeSender:
                 return
             if restored and await self._said_already(notice, dm, opened, text):
                 return
-            await dm.send(text, allowed_mentions=NO_MENTIONS, nonce=nonce_of(notice))
+            await dm.send(text, allowed_mentions=NO_MENTIONS, suppress_embeds=NO_PREVIEWS,
+                          nonce=nonce_of(notice))
             route_offered(DIRECT_MESSAGES)
         except discord.Forbidden:
             # Their DMs are closed; /rsvp status and /rsvp mine still tell them.

@@ -115,3 +115,24 @@ async def test_a_word_matched_inside_a_web_address_leaves_the_address_whole(worl
     assert first["name"] == "Bio of Li Bin · Lighthouse Talk"
     assert f" {link}." in first["value"], first["value"]
     assert "His **lighthouse** **papers** are at" in first["value"]
+
+
+async def test_a_panel_too_long_for_its_line_names_the_rest_and_where_to_find_them(world):
+    """Asked who speaks at a panel of forty, the answer's line ran out of room: it ended
+    in "…" mid-list, and the last speakers were dropped without a word. It now names
+    those that fit and counts the rest, pointing to `/event speakers`, as `/event info`
+    does."""
+    names = [f"{first} {last}" for last in ("Konstantinopoulou", "Vasilopoulos",
+                                            "Papadimitriou", "Alexandropoulos")
+             for first in ("Alexandra", "Christopher", "Evangeline", "Maximilian", "Anastasia",
+                           "Theodore", "Genevieve", "Bartholomew", "Josephine", "Sebastian")]
+    page = ("A long panel on the history of computing.\n\n"
+            f"{names[0]} will moderate a discussion with {', '.join(names[1:-1])} and "
+            f"{names[-1]}.\n").encode()
+    event_id = await world.import_event("Forty Voices", capacity=50, page=page)
+    _, embed = await ask(world, "who is speaking", event=str(event_id))
+    [_, answer, *_] = embed["description"].splitlines()
+    shown = [name for name in names[1:] if name in answer]
+    assert len(shown) < len(names) - 1, answer  # more than the line holds
+    assert answer.endswith(f"…and {len(names) - 1 - len(shown)} more: /event speakers"), \
+        answer[-120:]

@@ -94,6 +94,22 @@ async def test_a_recap_without_bullets_shows_its_summary_as_takeaways(world, fak
     assert "published after the event" not in text
 
 
+async def test_event_info_points_to_a_recap_without_bullets_rather_than_awaiting_it(world, fake):
+    """A recap without bullets is out, and `/event takeaways` shows its summary; but
+    `/event info` still said its takeaways were "Published after the event.", as if
+    there were nothing to read yet. It now points to them."""
+    event_id = await world.import_event("Summary Recap Event", capacity=5)
+    recap = (b"The panel discussed river pilots. Speakers explored training models "
+             b"and agreed that apprenticeships matter most.\n\nThis event was off the record.\n")
+    await import_page(fake, world.guild, world.moderator,
+                      page=Attachment("recap.txt", recap, "text/plain"), event=str(event_id))
+    info = await fake.slash(world.guild, world.member("summary reader"), "event info",
+                            event=str(event_id))
+    [embed] = info.message["embeds"]
+    assert {"name": "Takeaways", "value": "The recap's summary: `/event takeaways`",
+            "inline": False} in embed["fields"], embed
+
+
 async def test_a_recaps_bullets_without_headings_are_its_takeaways(world, fake):
     event_id = await world.import_event("Bulleted Recap Event", capacity=5)
     recap = ("Dialogue Recap\n\nOn March 12, 2027, the Center hosted a dialogue on ports.\n\n"

@@ -192,6 +192,7 @@ async def test_a_confirmed_member_is_reminded_once_even_across_a_restart(world, 
     assert f"<t:{int(starts.timestamp())}:F>" in dm["content"]
     assert f"<t:{int(starts.timestamp())}:R>" in dm["content"]
     assert "Reminder" in dm["content"] and "@" not in dm["content"]
+    assert dm["flags"] & 1 << 2  # SUPPRESS_EMBEDS: a venue's web address makes no preview
     await eventually(lambda: "does not accept DMs" in world.bot.output(), what="the skip log")
     await asyncio.sleep(1.0)
     assert len(reminders_to(fake, reminded, title)) == 1

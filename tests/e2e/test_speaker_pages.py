@@ -241,3 +241,26 @@ async def test_a_speaker_whose_name_carries_a_stray_joiner_is_listed(world, fake
     assert "**Li Bin** · Speaker\n" in shown.message["embeds"][0]["description"]
     assert world.query("SELECT name FROM people WHERE event_id = ? AND role = 'speaker'",
                        (event_id,)) == [("Li Bin",)]
+
+
+async def test_a_name_not_found_at_a_big_conference_counts_the_people_it_cannot_list(world, fake):
+    """`/event speaker` with a name nobody has lists the people there are. At a conference
+    of eighty the list ran past a message's 2,000 characters and was cut off mid-name
+    with "…": the last people were dropped without a word. It now names those that fit
+    and counts the rest, pointing to `/event speakers`, which shows them all."""
+    names = [f"{first} {last}" for last in ("Konstantinopoulou", "Vasilopoulos",
+                                            "Papadimitriou", "Alexandropoulos", "Wojciechowski",
+                                            "Szczepanowski", "Villanueva-Ortega", "Abernathy")
+             for first in ("Alexandra", "Christopher", "Evangeline", "Maximilian", "Anastasia",
+                           "Theodore", "Genevieve", "Bartholomew", "Josephine", "Sebastian")]
+    page = ("A conference on the history of computing.\n\n"
+            f"{names[0]} will moderate a discussion with {', '.join(names[1:-1])} and "
+            f"{names[-1]}.\n").encode()
+    event_id = await world.import_event("Eighty Voices", capacity=100, page=page)
+    missing = await fake.slash(world.guild, world.member("conference reader"), "event speaker",
+                               event=str(event_id), name="Nobody Here")
+    assert missing.ephemeral and "Nobody called" in missing.content, missing.content
+    shown = [name for name in names if name in missing.content]
+    assert len(shown) < len(names)  # more than a message holds
+    assert missing.content.endswith(
+        f"…and {len(names) - len(shown)} more: /event speakers."), missing.content[-120:]

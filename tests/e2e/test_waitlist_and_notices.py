@@ -656,3 +656,27 @@ async def test_a_closing_reason_typed_with_its_full_stop_ends_the_refusal_once(
     member = world.member(f"late {title}", locale=locale)
     reply = await fake.slash(world.guild, member, "rsvp join", event=event)
     assert reply.content == refused.format(title=title), reply
+
+
+SUPPRESS_EMBEDS = 1 << 2  # Discord draws no preview of the links in the message's text
+
+
+async def test_a_web_address_in_a_notice_makes_no_preview(world, fake):
+    """A venue (or a title) is page or moderator text, and may be a web address. Posted
+    in the channel's notice and in the members' DMs, the address made Discord draw its
+    site's own preview card under the bot's words: the title and the picture that site
+    chooses, in every registered member's DMs. The link still works as a link; the notices
+    now ask Discord for no preview."""
+    title = "Linked Seminar"
+    event = str(await world.import_event(title, capacity=3))
+    member = world.member("link follower")
+    await fake.slash(world.guild, member, "rsvp join", event=event)
+    venue = "Online: https://meet.example.org/seminar"
+    form = await fake.slash(world.guild, world.moderator, "manage edit", event=event)
+    await fake.submit_modal(form, {"venue": venue})
+    posted = await fake.wait_message(world.guild.channel("announcements"), lambda m: (
+        f"**{title}**" in m["content"] and venue in m["content"]), timeout=15)
+    dm = await fake.wait_message(fake.dm_channel(member), lambda m: venue in m["content"],
+                                 timeout=15)
+    for message in (posted, dm):
+        assert message["flags"] & SUPPRESS_EMBEDS, message

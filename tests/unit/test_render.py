@@ -235,6 +235,11 @@ def test_takeaways_or_the_recap_summary_or_a_promise():
     assert "What was said." in summary.description
     [[promise]] = render.takeaways_messages(EN, event()).messages
     assert "published after the event" in promise.description
+    # /event info points to the summary the takeaways show, in the reader's words
+    for lang, name, value in ((EN, "Takeaways", "The recap's summary: `/event takeaways`"),
+                              (ZH, "要点", "回顾摘要：`/活动 要点`")):
+        fields = {f.name: f.value for f in render.event_embed(lang, summary_only).fields}
+        assert fields[name] == value
 
 
 @pytest.mark.parametrize(("result", "words"), [
