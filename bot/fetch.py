@@ -18,6 +18,8 @@ that machine can reach (its loopback, the private network, cloud metadata at
 - the whole fetch takes at most `FETCH_TIMEOUT` seconds (10 by default);
 - the body is at most 2 MB: a larger Content-Length is refused before reading, and a
   streamed body is refused as soon as it passes 2 MB (after decompression);
+- a gzip or deflate body must end as its format ends: one cut short (a dropped connection
+  that had no Content-Length) is refused as incomplete, not imported as half a page;
 - only text/html and text/plain; the charset comes from the Content-Type header, else
   from the page's <meta> (`bot.webpage.decode_html`), else the page must be UTF-8. An
   unknown charset is refused; bytes invalid in a known one become U+FFFD, as in a browser.
@@ -32,6 +34,8 @@ import ipaddress
 import math
 import re
 import socket
+import zlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -199,7 +203,9 @@ async def fetch_page(url: str, policy: FetchPolicy,
     session = aiohttp.ClientSession(
         connector=connector, trust_env=False,  # no proxy from the environment
         timeout=aiohttp.ClientTimeout(total=policy.timeout),
-        headers={"User-Agent": USER_AGENT, "Accept": "text/html, text/plain;q=0.9"})
+        auto_decompress=False,  # `_body`: aiohttp takes a gzip body cut short as whole
+        headers={"User-Agent": USER_AGENT, "Accept": "text/html, text/plain;q=0.9",
+                 "Accept-Encoding": "gzip, deflate"})
     try:
         async with session, asyncio.timeout(policy.timeout):
             for _ in range(MAX_REDIRECTS + 1):
@@ -291,7 +297,7 @@ async def _read(url: str, target: URL, response: aiohttp.ClientResponse) -> Fetc
         raise FetchError(N_("The page is too large ({size:,} bytes; the limit is {mb} MB)."),
                          size=response.content_length, mb=mb)
     chunks, size = [], 0
-    async for chunk in response.content.iter_chunked(64 * 1024):
+    async for chunk in _body(response, MAX_FETCH_BYTES + 1):
         size += len(chunk)
         if size > MAX_FETCH_BYTES:
             raise FetchError(N_("The page is too large (over {size:,} bytes; the limit is {mb} "
@@ -340,11 +346,64 @@ async def _opening(response: aiohttp.ClientResponse) -> bytes:
     """The first BOT_CHECK_BYTES of an error page (less if it breaks off)."""
     data = b""
     with contextlib.suppress(aiohttp.ClientPayloadError):
-        async for chunk in response.content.iter_chunked(16 * 1024):
+        async for chunk in _body(response, BOT_CHECK_BYTES, whole=False):
             data += chunk
             if len(data) >= BOT_CHECK_BYTES:
                 break
     return data
+
+
+_GZIP = ("gzip", "x-gzip")
+
+
+async def _body(response: aiohttp.ClientResponse, most: int, *,
+                whole: bool = True) -> AsyncIterator[bytes]:
+    """The body's bytes as sent, decompressed (gzip, deflate), at most `most` of them
+    (a bomb is cut there, not inflated whole). Decompressed here, not by aiohttp, which
+    takes a gzip stream that breaks off (a dropped close-delimited answer, a truncated
+    cached copy) as the whole page: half its people would be saved as the event.
+    ClientPayloadError for a compressed body that does not end as its format ends
+    (unless `whole` is False: the opening of a page is all that is wanted)."""
+    encoding = response.headers.get("Content-Encoding", "").strip().lower()
+    if encoding not in (*_GZIP, "deflate"):  # identity; an unknown one is passed on as is
+        if encoding in ("br", "zstd"):  # not asked for, and not read here
+            raise aiohttp.ClientResponseError(response.request_info, response.history,
+                                              status=response.status,
+                                              message=f"{encoding} not asked for")
+        async for chunk in response.content.iter_chunked(64 * 1024):
+            yield chunk
+        return
+    inflater: zlib._Decompress | None = None
+    given = 0
+    async for chunk in response.content.iter_chunked(64 * 1024):
+        while chunk:
+            if inflater is None:
+                inflater = zlib.decompressobj(_wbits(encoding, chunk))
+            try:
+                out = inflater.decompress(chunk, most - given)
+            except zlib.error:
+                raise aiohttp.ClientPayloadError("damaged compressed body") from None
+            given += len(out)
+            if out:
+                yield out
+            if given >= most:
+                return
+            # a gzip body may hold several members, one after the other
+            chunk = inflater.unused_data if inflater.eof else b""
+            if inflater.eof and chunk:
+                inflater = None
+    if whole and inflater is not None and not inflater.eof:  # (an empty body is none)
+        raise aiohttp.ClientPayloadError("compressed body cut short")
+
+
+def _wbits(encoding: str, opening: bytes) -> int:
+    """zlib's window bits for a body's first bytes: gzip's header; for deflate the zlib
+    wrapper HTTP names, or the raw stream some servers send under that name."""
+    if encoding in _GZIP:
+        return 16 + zlib.MAX_WBITS
+    wrapped = len(opening) >= 2 and opening[0] & 0x0F == 8 and (
+        (opening[0] << 8 | opening[1]) % 31 == 0)
+    return zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS
 
 
 def retry_after_seconds(value: str) -> int | None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import ipaddress
 import socket
 import time
+import zlib
 
 import pytest
 from aiohttp.abc import AbstractResolver
@@ -191,6 +193,49 @@ async def test_a_servers_long_or_odd_reason_phrase_is_cut_to_a_short_line(server
         said = one_line(error)
         assert said.startswith("The page answered HTTP 404 "), said
         assert len(said) < 120 and "\t" not in said and "\x0b" not in said, said
+
+
+def compressed_answer(encoding: bytes, body: bytes) -> bytes:
+    """An answer of a compressed page without a Content-Length: it ends where the server
+    closes the connection, as a dynamic page's often does."""
+    return (b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+            b"Content-Encoding: %s\r\nConnection: close\r\n\r\n%s" % (encoding, body))
+
+
+@pytest.mark.parametrize(("encoding", "compress"), [(b"gzip", gzip.compress),
+                                                    (b"deflate", zlib.compress)])
+async def test_a_compressed_page_cut_short_is_refused_not_read_as_whole(
+        server, encoding, compress):
+    """A gzip page whose connection dropped halfway looks ended to aiohttp: half the
+    speakers were imported as the whole event. Its compressed stream has an end (and
+    gzip a checksum) that says it is incomplete."""
+    html = b"<h1>Forum</h1>" + b"".join(b"<p>Speaker %d is a fellow.</p>" % n
+                                        for n in range(2000))
+    whole = compress(html)
+    server.add_raw(f"/whole-{encoding.decode()}", compressed_answer(encoding, whole))
+    fetched = await fetch_page(server.url(f"/whole-{encoding.decode()}"), LOCAL)
+    assert fetched.body == html
+    for cut in (len(whole) // 2, len(whole) - 4):  # halfway; only the checksum missing
+        server.add_raw(f"/cut-{cut}", compressed_answer(encoding, whole[:cut]))
+        with pytest.raises(FetchError) as error:
+            await fetch_page(server.url(f"/cut-{cut}"), LOCAL)
+        assert "arrived incomplete or damaged" in one_line(error)
+
+
+async def test_a_compressed_bot_check_is_still_recognised(server):
+    page = b"<html><head><title>Just a moment...</title></head><body></body></html>"
+    server.add_raw("/checked", compressed_answer(b"gzip", gzip.compress(page)).replace(
+        b"200 OK", b"503 Service Unavailable"))
+    with pytest.raises(FetchError) as error:
+        await fetch_page(server.url("/checked"), LOCAL)
+    assert "a check for robots instead of the page (HTTP 503)" in one_line(error)
+
+
+async def test_a_gzip_bomb_is_cut_at_2_mb(server):
+    server.add_raw("/bomb", compressed_answer(b"gzip", gzip.compress(b" " * 200_000_000)))
+    with pytest.raises(FetchError) as error:
+        await fetch_page(server.url("/bomb"), LOCAL)
+    assert "too large" in one_line(error) and "2 MB" in one_line(error)
 
 
 async def test_http_errors_and_unreachable_servers(server):
