@@ -20,7 +20,7 @@ that machine can reach (its loopback, the private network, cloud metadata at
   streamed body is refused as soon as it passes 2 MB (after decompression);
 - a gzip or deflate body must end as its format ends: one cut short (a dropped connection
   that had no Content-Length) is refused as incomplete, not imported as half a page;
-- only text/html and text/plain; the charset comes from the Content-Type header, else
+- only text/html (or XHTML) and text/plain; the charset comes from the Content-Type header, else
   from the page's <meta> (`bot.webpage.decode_html`), else the page must be UTF-8. An
   unknown charset is refused; bytes invalid in a known one become U+FFFD, as in a browser.
 """
@@ -54,6 +54,8 @@ MAX_REDIRECTS = 5
 MAX_URL_LENGTH = 2000
 MAX_REASON = 60  # characters of a server's reason phrase quoted in a refusal
 CONTENT_TYPES = ("text/html", "text/plain")
+# XHTML served as XML (older Drupal and CMS themes) is a web page all the same
+_HTML_TYPES = ("application/xhtml+xml",)
 REDIRECTS = (301, 302, 303, 307, 308)
 USER_AGENT = "eventbot (imports one event page at a moderator's request)"
 
@@ -204,7 +206,8 @@ async def fetch_page(url: str, policy: FetchPolicy,
         connector=connector, trust_env=False,  # no proxy from the environment
         timeout=aiohttp.ClientTimeout(total=policy.timeout),
         auto_decompress=False,  # `_body`: aiohttp takes a gzip body cut short as whole
-        headers={"User-Agent": USER_AGENT, "Accept": "text/html, text/plain;q=0.9",
+        headers={"User-Agent": USER_AGENT,
+                 "Accept": "text/html, application/xhtml+xml, text/plain;q=0.9",
                  "Accept-Encoding": "gzip, deflate"})
     try:
         async with session, asyncio.timeout(policy.timeout):
@@ -286,6 +289,8 @@ async def _read(url: str, target: URL, response: aiohttp.ClientResponse) -> Fetc
     # aiohttp calls an answer without a Content-Type application/octet-stream
     stated = response.headers.get("Content-Type", "").strip()
     content_type = response.content_type.lower() if stated else ""
+    if content_type in _HTML_TYPES:
+        content_type = "text/html"
     if content_type not in CONTENT_TYPES:
         if not content_type:
             raise FetchError(N_("The page is of no stated type, not a web page (text/html) or "

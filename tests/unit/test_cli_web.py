@@ -89,6 +89,20 @@ def test_parse_json_of_a_url_matches_the_text_page(cli, server):
     assert len(seed_web["people"]) == 5 and seed_web["moderator"] == "Tong Zhao"
 
 
+def test_an_xhtml_page_served_as_xml_is_read_as_the_web_page_it_is(cli, server):
+    """XHTML sites (older Drupal and CMS themes) serve their pages as application/xhtml+xml:
+    the import refused them as "not a web page (text/html)"."""
+    xhtml = (b'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD '
+             b'XHTML 1.0 Strict//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">\n'
+             b'<html xmlns="http://www.w3.org/1999/xhtml" xml:lang="en">'
+             + (WEB_PAGES / "forum_cards.html").read_bytes().split(b"<html", 1)[1]
+             .split(b">", 1)[1])
+    server.add("/forum.xhtml", xhtml, "application/xhtml+xml; charset=utf-8")
+    pages = parsed(cli("parse", "--json", server.url("/forum.xhtml"),
+                       server.url("/forum_cards.html"), **ALLOW_LOCAL))
+    assert pages[0] == pages[1] and len(pages[0]["people"]) == 4
+
+
 def test_a_utf_16_text_page_with_its_mark_is_read_from_a_file_or_a_url(cli, server, tmp_path):
     text = "中美关系研讨会\n\n2026年12月5日 下午3点\n\n北京\n\n主持人：赵通\n"
     data = codecs.BOM_UTF16_LE + text.encode("utf-16-le")
