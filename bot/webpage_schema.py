@@ -124,7 +124,9 @@ def schema_event(doc: lxml.html.HtmlElement, title: str | None = None) -> Schema
         if len(body) > MAX_BLOCK_CHARS:
             continue
         try:
-            data = json.loads(body)
+            # strict=False: a line break or tab a template wrote as is into a string (a
+            # description) must not cost the block's start, with its zone, and its place
+            data = json.loads(body, strict=False)
             if _SURROGATE_ESCAPE.search(body):
                 # JSON may escape half a character ("\udc00"), which no store can hold:
                 # read again with each such half as U+FFFD, as the page's text has it.

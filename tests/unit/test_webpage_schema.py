@@ -272,6 +272,17 @@ def test_a_block_that_cannot_be_read_leaves_the_events_block_after_it(before):
     assert read(html).location == "Carnegie Endowment"
 
 
+def test_a_block_with_a_line_break_or_tab_written_into_a_string_is_read():
+    """Sites fill their JSON-LD from a template that writes the description as stored, its
+    line breaks and tabs as they are, which strict JSON does not allow: the block was left
+    out, and with it the start's zone and the venue."""
+    block = json.dumps(EVENT | {"description": "Grain corridors\n\tin wartime"})
+    page = read(page_with(block.replace("\\n", "\n").replace("\\t", "\t"),
+                          "<p>December 1, 2031, 6:00 PM</p><p>Jane Doe will moderate.</p>"))
+    assert page.date_text == "2031-12-01T18:00:00-05:00 – 2031-12-01T20:00:00-05:00"
+    assert page.location == "Carnegie Endowment"
+
+
 def test_the_pages_own_event_comes_before_a_session_listed_further_in():
     graph = {"@graph": [EVENT, {"@type": "WebPage", "hasPart": [
         {"@type": "Event", "startDate": "2031-12-01T19:00:00-05:00",
