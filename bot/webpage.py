@@ -590,6 +590,26 @@ def _as_definition(node: lxml.html.HtmlElement, tag: str) -> str:
     return "dt" if node is cells[0] else "dd"
 
 
+# Drupal's field labels: "<div class="field__label">Date</div><div class="field__item">…"
+# ("field-label" in Drupal 7, "views-label" in a view's row), a label and its value side
+# by side as a definition list's are, whether the theme shows the label above or inline.
+_FIELD_LABELS = frozenset(("field__label", "field-label", "views-label"))
+
+
+def _is_field_label(node: lxml.html.HtmlElement) -> bool:
+    return isinstance(node.tag, str) and not _FIELD_LABELS.isdisjoint(
+        (node.get("class") or "")[:500].split())
+
+
+def _as_field(node: lxml.html.HtmlElement, tag: str) -> str:
+    """A field's label (a <div> or <span>) read as a definition list's term ("dt"), the
+    element after it as its value ("dd"); else `tag`."""
+    if _is_field_label(node):
+        return "dt"
+    before = node.getprevious()
+    return "dd" if before is not None and _is_field_label(before) else tag
+
+
 def _holds_title(node: lxml.html.HtmlElement) -> bool:
     """Whether the page's <h1> is in this block, looked for among its first 2,000 elements
     (a block of chrome is never so large around the title): a bounded walk."""
@@ -618,9 +638,9 @@ class _Walker:
     def label(self) -> None:
         """A definition list's term ("Date", "Location") labels its <dd> on one line, as
         "Date: Thursday, May 14, 2026" (a <dt> that is no label stays its own line)."""
-        line = _clean("".join(self.parts))
+        line = _clean("".join(self.parts)).rstrip()  # "Date:&nbsp;" (Drupal 7's) too
         if line and len(line) <= 40:
-            self.parts.append(" " if line.endswith((":", "：")) else ": ")
+            self.parts[:] = [line, " " if line.endswith((":", "：")) else ": "]
             self.term = True
 
     def lines(self, root: lxml.html.HtmlElement) -> Iterator[tuple[str, bool]]:
@@ -631,6 +651,8 @@ class _Walker:
             tag = node.tag if isinstance(node.tag, str) else ""  # "" for comments and PIs
             if tag in ("td", "th"):
                 tag = _as_definition(node, tag)
+            elif tag in ("div", "span"):
+                tag = _as_field(node, tag)
             tail = node.tail if node is not root else None  # text after the element
             if leaving:
                 if tag in _CONTENT_TAGS:
