@@ -183,9 +183,17 @@ def _name(event: dict) -> str | None:
 
 def _same_name(name: str, title: str) -> bool:
     """Whether an Event's name is the page's title, or one holds the other ("Arctic Forum"
-    and "Arctic Forum 2026")."""
-    a, b = " ".join(name.casefold().split()), " ".join(title.casefold().split())
-    return a == b or (min(len(a), len(b)) >= 4 and (a in b or b in a))
+    and "Arctic Forum 2026"), word for word: the heading's curly quotes and dashes are
+    often the JSON-LD's straight ones ("China’s" and "China's", " – " and " - ")."""
+    a, b = _name_key(name), _name_key(title)
+    return bool(a) and (a == b or (min(len(a), len(b)) >= 4 and (a in b or b in a)))
+
+
+_NAME_WORD = re.compile(r"\w+")
+
+
+def _name_key(text: str) -> str:
+    return " ".join(_NAME_WORD.findall(text.casefold()))
 
 
 def _first_event(data: object) -> dict | None:
