@@ -189,7 +189,8 @@ def decode_html(data: bytes, declared: str | None = None) -> str:
     """Bytes of an HTML page -> text, the charset taken as a browser takes it.
 
     A byte-order mark wins, then `declared` (the Content-Type header's charset), then a
-    <meta charset> / <meta http-equiv> in the head, else UTF-8. Bytes that are invalid in
+    <meta charset> / <meta http-equiv> in the head, else UTF-8; but bytes that are UTF-8
+    are read so whatever the page names (`utf_8_over`). Bytes that are invalid in
     a charset the page names become U+FFFD, as in a browser; an unknown charset is refused,
     and so is a page that names none and is not UTF-8 but for a stray few bytes
     (`_undeclared`): read as UTF-8 it would be saved as rows of U+FFFD (a GBK page).
@@ -207,7 +208,22 @@ def decode_html(data: bytes, declared: str | None = None) -> str:
     codec = charset_codec(label)
     if codec.replace("-", "_").startswith("utf_16"):  # a <meta> can't be UTF-16 (WHATWG)
         codec = "utf-8" if not declared else codec
-    return data.decode(codec, "replace")
+    return data.decode(utf_8_over(codec, data), "replace")
+
+
+def utf_8_over(codec: str, data: bytes) -> str:
+    """`codec`, the one a page's charset names, unless its bytes are UTF-8: a server's
+    default charset (Apache's ISO-8859-1, a Chinese host's GBK) or a template's <meta>
+    over a page saved in UTF-8. Bytes with letters outside ASCII that are valid UTF-8
+    are UTF-8: text in a legacy charset (or a browser) would read as rows of mojibake
+    ("JosÃ© GarcÃ­a"). UTF-16 and UTF-32 are left as named: their ASCII is valid UTF-8."""
+    if data.isascii() or codec.replace("-", "_").startswith(("utf_8", "utf_16", "utf_32")):
+        return codec
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return codec
+    return "utf-8"
 
 
 def decode_undeclared(data: bytes) -> str:

@@ -221,6 +221,22 @@ def test_a_page_not_in_utf_8_that_names_no_charset_is_refused(cli, server, tmp_p
     assert "moderator: 赵通" in cli("parse", named, **ALLOW_LOCAL).stdout
 
 
+@pytest.mark.parametrize("header", ["iso-8859-1", "windows-1252", "gbk", "big5"])
+def test_a_utf_8_page_its_server_calls_another_charset_is_read_as_utf_8(cli, server, header):
+    """A server's default charset (Apache's AddDefaultCharset ISO-8859-1, a Chinese host's
+    GBK) over a page saved in UTF-8: read as the header says, "José García" was saved as
+    "JosÃ© GarcÃ­a" and lost as the moderator, or the page was refused as garbled. Bytes
+    that are valid UTF-8 with letters outside ASCII are UTF-8: no page in those charsets
+    reads so."""
+    page = ('<html><head><meta charset="utf-8"><title>Café Talk</title></head><body>'
+            "<h1>Café Talk with José García</h1><p>2026年12月1日 下午6点</p>"
+            "<p>José García will moderate.</p><p>主讲人：赵通</p></body></html>").encode()
+    url = server.add(f"/utf8-called-{header}.html", page, f"text/html; charset={header}")
+    out = cli("parse", url, **ALLOW_LOCAL).stdout
+    assert "Café Talk with José García" in out
+    assert "moderator: José García" in out and "speaker: 赵通" in out
+
+
 def test_a_charset_named_after_kilobytes_of_inline_css_is_read(cli, tmp_path):
     css = "".join(f".speaker-{n} {{ margin: 0 }}\n" for n in range(300))
     page = GBK_PAGE.replace(b"<head>", f'<head><style>{css}</style><meta charset="gbk">'
