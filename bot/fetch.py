@@ -379,8 +379,12 @@ async def _body(response: aiohttp.ClientResponse, most: int, *,
             yield chunk
         return
     inflater: zlib._Decompress | None = None
-    given = 0
+    given, opening = 0, b""
     async for chunk in response.content.iter_chunked(64 * 1024):
+        if inflater is None and len(opening + chunk) < 2:  # deflate's wrapper is told
+            opening += chunk  # by two bytes, which may come one at a time
+            continue
+        chunk, opening = opening + chunk, b""
         while chunk:
             if inflater is None:
                 inflater = zlib.decompressobj(_wbits(encoding, chunk))
@@ -397,7 +401,8 @@ async def _body(response: aiohttp.ClientResponse, most: int, *,
             chunk = inflater.unused_data if inflater.eof else b""
             if inflater.eof and chunk:
                 inflater = None
-    if whole and inflater is not None and not inflater.eof:  # (an empty body is none)
+    cut_short = opening or (inflater is not None and not inflater.eof)
+    if whole and cut_short:  # (an empty body is not)
         raise aiohttp.ClientPayloadError("compressed body cut short")
 
 

@@ -222,6 +222,16 @@ async def test_a_compressed_page_cut_short_is_refused_not_read_as_whole(
         assert "arrived incomplete or damaged" in one_line(error)
 
 
+async def test_a_deflate_page_whose_first_byte_comes_alone_is_read(server):
+    """Whether a deflate body has zlib's wrapper is told by its first two bytes: the first
+    arriving alone must not make the wrapped stream read as a raw one (and refused)."""
+    html = b"<h1>Forum</h1><p>Jane Doe is a fellow.</p>"
+    body = zlib.compress(html)
+    answer = compressed_answer(b"deflate", b"")
+    server.add_pieces("/trickled", [answer, body[:1], body[1:]])
+    assert (await fetch_page(server.url("/trickled"), LOCAL)).body == html
+
+
 async def test_a_compressed_bot_check_is_still_recognised(server):
     page = b"<html><head><title>Just a moment...</title></head><body></body></html>"
     server.add_raw("/checked", compressed_answer(b"gzip", gzip.compress(page)).replace(
