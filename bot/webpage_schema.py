@@ -27,6 +27,7 @@ import re
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import lxml.html
 
@@ -135,7 +136,7 @@ def schema_event(doc: lxml.html.HtmlElement, title: str | None = None) -> Schema
             continue
         first = first or _first_event(data)
         listed += _listed_events(data)
-    events = {(_name(event), _moment(event.get("startDate"))): event for event in listed}
+    events = {_event_key(event): event for event in listed}
     if len(events) > 1:
         first = next((event for (name, _), event in events.items()
                       if name and title and _same_name(name, title)), None)
@@ -174,6 +175,20 @@ def _listed_events(data: object) -> list[dict]:
             queue += [element.get("item", element) if isinstance(element, dict) else element
                       for element in elements[:MAX_LISTED]]
     return found
+
+
+def _event_key(event: dict) -> tuple[str, str | None]:
+    """What tells one listed Event from another: its name's words and its start's moment.
+    A page's own Event given twice (by an SEO plugin and by the events one), its start
+    written in another offset or without seconds, is one event, not a listing of two."""
+    name, start = _name(event), _moment(event.get("startDate"))
+    if start is not None:
+        try:
+            moment = datetime.fromisoformat(start)
+            start = (moment.astimezone(UTC) if moment.tzinfo else moment).isoformat()
+        except (ValueError, OverflowError):  # not ISO 8601; a year 1 an hour east of UTC
+            pass
+    return _name_key(name or ""), start
 
 
 def _name(event: dict) -> str | None:

@@ -259,6 +259,21 @@ def test_the_same_event_given_twice_is_one_event(cli, server):  # noqa: F811
     assert out.startswith("created event 1 'arctic-security-forum'")
 
 
+@pytest.mark.parametrize("again", [
+    {"startDate": "2031-06-04T14:00:00+00:00"},  # the same moment, in UTC
+    {"startDate": "2031-06-04T10:00-04:00"},  # without its seconds
+    {"name": "ARCTIC  SECURITY FORUM"},
+])
+def test_the_same_event_written_twice_otherwise_is_one_event(cli, server, again):  # noqa: F811
+    """Two plugins (an SEO one and the events one) each give the page's Event in JSON-LD,
+    writing its start or name their own way: the page was refused as a listing of two
+    events."""
+    url = server.add("/twice-" + "-".join(map(str, again.values())).replace(":", ""),
+                     ld_page("Event", [LISTED[0], LISTED[0] | again], "<p>Jane Doe speaks.</p>"))
+    out = cli("import", url, "--guild", "7", **ALLOW_LOCAL).stdout
+    assert out.startswith("created event 1 'arctic-security-forum'")
+
+
 def test_a_page_titled_by_its_section_takes_its_json_ld_event_s_name(cli, server):  # noqa: F811
     url = server.add("/e/123", ld_page("Event", LISTED[1], "<p>Speaker: Jane Doe, a fellow.</p>"))
     out = cli("import", url, "--guild", "7", **ALLOW_LOCAL).stdout
