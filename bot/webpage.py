@@ -496,12 +496,28 @@ def _title(doc: lxml.html.HtmlElement) -> str | None:
         if site and title.endswith(site) and len(title) > len(site):
             title = _without_suffix(title, site)
         return title[:MAX_TITLE]
-    for h1 in doc.iter("h1"):
+    names_the_site = _site_names(doc, site)
+    for h1 in itertools.islice(doc.iter("h1"), 20):
         heading = _clean(_shown_text(h1))
+        if _key(heading) in names_the_site:
+            continue  # a theme's heading of the site's name over every page
         if shows_something(heading):
             return heading[:MAX_TITLE]
         break
     return None
+
+
+def _site_names(doc: lxml.html.HtmlElement, site: str | None) -> set[str]:
+    """The site's name as the page gives it (keys): og:site_name, and what its <title>
+    gives after the event's name ("Arctic Forum – Pacific Policy Forum")."""
+    names = {_key(site)} if site else set()
+    for node in doc.iter("title"):
+        whole = _clean(_shown_text(node))[:MAX_TITLE * 2]
+        kept = _without_suffix(whole, site)
+        if kept != whole and whole.startswith(kept):
+            names.add(_key(whole[len(kept):].lstrip(" |–—-:·｜_")))
+        break
+    return names - {""}
 
 
 def _without_suffix(title: str, site: str | None = None) -> str:
