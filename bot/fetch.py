@@ -11,8 +11,8 @@ that machine can reach (its loopback, the private network, cloud metadata at
   only to the addresses checked, so a name that resolves differently a second time (DNS
   rebinding) gains nothing. An address written in the URL is checked the same way;
 - redirects are followed here, at most 5, each new URL checked as the first; a page's
-  <meta http-equiv="refresh"> to another address within 10 seconds (a moved page's) is
-  one of them, as a browser follows it;
+  <meta http-equiv="refresh"> (or its HTTP Refresh header) to another address within 10
+  seconds (a moved page's) is one of them, as a browser follows it;
 - a site's bot check (HTTP 403, 429 or 503 with a challenge page) or its HTTP 429 says
   what the moderator can do: import the page's text, or try again when Retry-After says;
 - the whole fetch takes at most `FETCH_TIMEOUT` seconds (10 by default);
@@ -47,7 +47,7 @@ from bot.config import FETCH_TIMEOUT, Network, Settings
 from bot.errors import InvalidValue
 from bot.i18n import N_, Text
 from bot.offload import off_loop, off_loop_waiting
-from bot.webpage import BOT_CHECK, meta_refresh
+from bot.webpage import BOT_CHECK, meta_refresh, refresh_address
 
 MAX_FETCH_BYTES = 2_000_000
 MAX_REDIRECTS = 5
@@ -218,10 +218,12 @@ async def fetch_page(url: str, policy: FetchPolicy,
                         target = _redirect_target(response)
                         continue
                     fetched = await _read(url, target, response)
-                moved = await _refreshed_to(fetched, target)
+                    header = response.headers.get("Refresh", "")
+                moved = _moved_to(_header_refresh(header), target) or await _refreshed_to(
+                    fetched, target)
                 if moved is None:
                     return fetched
-                target = moved  # a moved page's <meta> refresh: a redirect, as a browser has it
+                target = moved  # a moved page's refresh: a redirect, as a browser has it
             raise FetchError(N_("The page redirects more than {most} times."), most=MAX_REDIRECTS)
     except TimeoutError:
         raise FetchError(N_("The page did not arrive within {seconds} seconds."),
@@ -254,6 +256,18 @@ async def _refreshed_to(fetched: Fetched, target: URL) -> URL | None:
     scan, at each of the redirects followed."""
     refresh = (await off_loop(meta_refresh, fetched.body, fetched.charset)
                if fetched.content_type == "text/html" else None)
+    return _moved_to(refresh, target)
+
+
+def _header_refresh(header: str) -> str | None:
+    """Where an HTTP Refresh header ("0; url=/real", as PHP sites move a page) sends a
+    browser, as a <meta> refresh does: the header's bytes, read as UTF-8."""
+    address = refresh_address(header[:MAX_URL_LENGTH * 2].encode("utf-8", "surrogateescape"))
+    return address.decode("utf-8", "replace") if address else None
+
+
+def _moved_to(refresh: str | None, target: URL) -> URL | None:
+    """A refresh's address from `target`: another http(s) address, else None."""
     try:
         moved = None if refresh is None else _joined(target, refresh)
     except FetchError:

@@ -314,12 +314,18 @@ def meta_refresh(data: bytes, declared: str | None = None) -> str | None:
     for attributes in _head_metas(data):
         if attributes.get(b"http-equiv", b"").strip().lower() != b"refresh":
             continue
-        found = _REFRESH.match(attributes.get(b"content", b""))
-        if found and int(found.group(1)) <= MAX_REFRESH_DELAY:
-            address = found.group(3).strip()
-            return address.decode(_address_codec(declared or meta_charset(data)), "replace") \
-                if address else None
-        return None
+        address = refresh_address(attributes.get(b"content", b""))
+        return (address.decode(_address_codec(declared or meta_charset(data)), "replace")
+                if address else None)
+    return None
+
+
+def refresh_address(content: bytes) -> bytes | None:
+    """Where a refresh's value (a <meta>'s content, or an HTTP Refresh header: "0;
+    url=/real") sends a browser within MAX_REFRESH_DELAY seconds, as written, else None."""
+    found = _REFRESH.match(content)
+    if found and int(found.group(1)) <= MAX_REFRESH_DELAY:
+        return found.group(3).strip() or None
     return None
 
 

@@ -311,6 +311,21 @@ async def test_a_pages_meta_refresh_is_looked_for_off_the_event_loop(server, mon
     assert threading.main_thread() not in scanned_on
 
 
+async def test_a_moved_pages_refresh_header_is_followed_as_its_meta_refresh_is(server):
+    """A moved page may say where to in its Refresh header ("Refresh: 0; url=/new", as PHP
+    sites send it) rather than in a <meta>: a browser goes there, and the import read the
+    empty page it left, refused as having no text."""
+    for path, refresh in (("/moved-by-header", b"0; url=/event.html"),
+                          ("/moved-by-header-late", b"2;URL='/event.html'")):
+        server.add_raw(path, b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nRefresh: %s\r\n"
+                             b"Content-Length: 0\r\n\r\n" % refresh)
+        fetched = await fetch_page(server.url(path), LOCAL)
+        assert fetched.body == FORUM and fetched.final_url == server.url("/event.html")
+    server.add_raw("/reloads", b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nRefresh: 300"
+                               b"\r\nContent-Length: 9\r\n\r\n<p>Hi</p>")  # news reloading
+    assert (await fetch_page(server.url("/reloads"), LOCAL)).body == b"<p>Hi</p>"
+
+
 async def test_page_hosts_whose_lookups_hang_leave_the_bots_own_lookups_free(monkeypatch):
     """A host name whose name servers never answer holds the thread that looks it up until
     the system's resolver gives up, long after the fetch was refused as late. Page hosts
