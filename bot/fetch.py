@@ -11,14 +11,16 @@ that machine can reach (its loopback, the private network, cloud metadata at
   only to the addresses checked, so a name that resolves differently a second time (DNS
   rebinding) gains nothing. An address written in the URL is checked the same way;
 - redirects are followed here, at most 5, each new URL checked as the first; a page's
-  <meta http-equiv="refresh"> to another address within 10 seconds (a moved page's) is
-  one of them, as a browser follows it;
+  <meta http-equiv="refresh"> (or its HTTP Refresh header) to another address within 10
+  seconds (a moved page's) is one of them, as a browser follows it;
 - a site's bot check (HTTP 403, 429 or 503 with a challenge page) or its HTTP 429 says
   what the moderator can do: import the page's text, or try again when Retry-After says;
 - the whole fetch takes at most `FETCH_TIMEOUT` seconds (10 by default);
 - the body is at most 2 MB: a larger Content-Length is refused before reading, and a
   streamed body is refused as soon as it passes 2 MB (after decompression);
-- only text/html and text/plain; the charset comes from the Content-Type header, else
+- a gzip or deflate body must end as its format ends: one cut short (a dropped connection
+  that had no Content-Length) is refused as incomplete, not imported as half a page;
+- only text/html (or XHTML) and text/plain; the charset comes from the Content-Type header, else
   from the page's <meta> (`bot.webpage.decode_html`), else the page must be UTF-8. An
   unknown charset is refused; bytes invalid in a known one become U+FFFD, as in a browser.
 """
@@ -32,6 +34,8 @@ import ipaddress
 import math
 import re
 import socket
+import zlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -43,13 +47,15 @@ from bot.config import FETCH_TIMEOUT, Network, Settings
 from bot.errors import InvalidValue
 from bot.i18n import N_, Text
 from bot.offload import off_loop, off_loop_waiting
-from bot.webpage import BOT_CHECK, meta_refresh
+from bot.webpage import BOT_CHECK, meta_refresh, refresh_address
 
 MAX_FETCH_BYTES = 2_000_000
 MAX_REDIRECTS = 5
 MAX_URL_LENGTH = 2000
 MAX_REASON = 60  # characters of a server's reason phrase quoted in a refusal
 CONTENT_TYPES = ("text/html", "text/plain")
+# XHTML served as XML (older Drupal and CMS themes) is a web page all the same
+_HTML_TYPES = ("application/xhtml+xml",)
 REDIRECTS = (301, 302, 303, 307, 308)
 USER_AGENT = "eventbot (imports one event page at a moderator's request)"
 
@@ -199,7 +205,10 @@ async def fetch_page(url: str, policy: FetchPolicy,
     session = aiohttp.ClientSession(
         connector=connector, trust_env=False,  # no proxy from the environment
         timeout=aiohttp.ClientTimeout(total=policy.timeout),
-        headers={"User-Agent": USER_AGENT, "Accept": "text/html, text/plain;q=0.9"})
+        auto_decompress=False,  # `_body`: aiohttp takes a gzip body cut short as whole
+        headers={"User-Agent": USER_AGENT,
+                 "Accept": "text/html, application/xhtml+xml, text/plain;q=0.9",
+                 "Accept-Encoding": "gzip, deflate"})
     try:
         async with session, asyncio.timeout(policy.timeout):
             for _ in range(MAX_REDIRECTS + 1):
@@ -209,10 +218,12 @@ async def fetch_page(url: str, policy: FetchPolicy,
                         target = _redirect_target(response)
                         continue
                     fetched = await _read(url, target, response)
-                moved = await _refreshed_to(fetched, target)
+                    header = response.headers.get("Refresh", "")
+                moved = _moved_to(_header_refresh(header), target) or await _refreshed_to(
+                    fetched, target)
                 if moved is None:
                     return fetched
-                target = moved  # a moved page's <meta> refresh: a redirect, as a browser has it
+                target = moved  # a moved page's refresh: a redirect, as a browser has it
             raise FetchError(N_("The page redirects more than {most} times."), most=MAX_REDIRECTS)
     except TimeoutError:
         raise FetchError(N_("The page did not arrive within {seconds} seconds."),
@@ -245,6 +256,18 @@ async def _refreshed_to(fetched: Fetched, target: URL) -> URL | None:
     scan, at each of the redirects followed."""
     refresh = (await off_loop(meta_refresh, fetched.body, fetched.charset)
                if fetched.content_type == "text/html" else None)
+    return _moved_to(refresh, target)
+
+
+def _header_refresh(header: str) -> str | None:
+    """Where an HTTP Refresh header ("0; url=/real", as PHP sites move a page) sends a
+    browser, as a <meta> refresh does: the header's bytes, read as UTF-8."""
+    address = refresh_address(header[:MAX_URL_LENGTH * 2].encode("utf-8", "surrogateescape"))
+    return address.decode("utf-8", "replace") if address else None
+
+
+def _moved_to(refresh: str | None, target: URL) -> URL | None:
+    """A refresh's address from `target`: another http(s) address, else None."""
     try:
         moved = None if refresh is None else _joined(target, refresh)
     except FetchError:
@@ -280,6 +303,8 @@ async def _read(url: str, target: URL, response: aiohttp.ClientResponse) -> Fetc
     # aiohttp calls an answer without a Content-Type application/octet-stream
     stated = response.headers.get("Content-Type", "").strip()
     content_type = response.content_type.lower() if stated else ""
+    if content_type in _HTML_TYPES:
+        content_type = "text/html"
     if content_type not in CONTENT_TYPES:
         if not content_type:
             raise FetchError(N_("The page is of no stated type, not a web page (text/html) or "
@@ -291,7 +316,7 @@ async def _read(url: str, target: URL, response: aiohttp.ClientResponse) -> Fetc
         raise FetchError(N_("The page is too large ({size:,} bytes; the limit is {mb} MB)."),
                          size=response.content_length, mb=mb)
     chunks, size = [], 0
-    async for chunk in response.content.iter_chunked(64 * 1024):
+    async for chunk in _body(response, MAX_FETCH_BYTES + 1):
         size += len(chunk)
         if size > MAX_FETCH_BYTES:
             raise FetchError(N_("The page is too large (over {size:,} bytes; the limit is {mb} "
@@ -340,11 +365,69 @@ async def _opening(response: aiohttp.ClientResponse) -> bytes:
     """The first BOT_CHECK_BYTES of an error page (less if it breaks off)."""
     data = b""
     with contextlib.suppress(aiohttp.ClientPayloadError):
-        async for chunk in response.content.iter_chunked(16 * 1024):
+        async for chunk in _body(response, BOT_CHECK_BYTES, whole=False):
             data += chunk
             if len(data) >= BOT_CHECK_BYTES:
                 break
     return data
+
+
+_GZIP = ("gzip", "x-gzip")
+
+
+async def _body(response: aiohttp.ClientResponse, most: int, *,
+                whole: bool = True) -> AsyncIterator[bytes]:
+    """The body's bytes as sent, decompressed (gzip, deflate), at most `most` of them
+    (a bomb is cut there, not inflated whole). Decompressed here, not by aiohttp, which
+    takes a gzip stream that breaks off (a dropped close-delimited answer, a truncated
+    cached copy) as the whole page: half its people would be saved as the event.
+    ClientPayloadError for a compressed body that does not end as its format ends
+    (unless `whole` is False: the opening of a page is all that is wanted)."""
+    encoding = response.headers.get("Content-Encoding", "").strip().lower()
+    if encoding not in (*_GZIP, "deflate"):  # identity; an unknown one is passed on as is
+        if encoding in ("br", "zstd"):  # not asked for, and not read here
+            raise aiohttp.ClientResponseError(response.request_info, response.history,
+                                              status=response.status,
+                                              message=f"{encoding} not asked for")
+        async for chunk in response.content.iter_chunked(64 * 1024):
+            yield chunk
+        return
+    inflater: zlib._Decompress | None = None
+    given, opening = 0, b""
+    async for chunk in response.content.iter_chunked(64 * 1024):
+        if inflater is None and len(opening + chunk) < 2:  # deflate's wrapper is told
+            opening += chunk  # by two bytes, which may come one at a time
+            continue
+        chunk, opening = opening + chunk, b""
+        while chunk:
+            if inflater is None:
+                inflater = zlib.decompressobj(_wbits(encoding, chunk))
+            try:
+                out = inflater.decompress(chunk, most - given)
+            except zlib.error:
+                raise aiohttp.ClientPayloadError("damaged compressed body") from None
+            given += len(out)
+            if out:
+                yield out
+            if given >= most:
+                return
+            # a gzip body may hold several members, one after the other
+            chunk = inflater.unused_data if inflater.eof else b""
+            if inflater.eof and chunk:
+                inflater = None
+    cut_short = opening or (inflater is not None and not inflater.eof)
+    if whole and cut_short:  # (an empty body is not)
+        raise aiohttp.ClientPayloadError("compressed body cut short")
+
+
+def _wbits(encoding: str, opening: bytes) -> int:
+    """zlib's window bits for a body's first bytes: gzip's header; for deflate the zlib
+    wrapper HTTP names, or the raw stream some servers send under that name."""
+    if encoding in _GZIP:
+        return 16 + zlib.MAX_WBITS
+    wrapped = len(opening) >= 2 and opening[0] & 0x0F == 8 and (
+        (opening[0] << 8 | opening[1]) % 31 == 0)
+    return zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS
 
 
 def retry_after_seconds(value: str) -> int | None:

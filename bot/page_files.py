@@ -19,6 +19,7 @@ from bot.webpage import (
     html_to_text,
     is_html_document,
     is_html_name,
+    utf_8_over,
 )
 
 
@@ -42,7 +43,7 @@ def page_from_bytes(name: str, data: bytes, *, html: bool | None = None,
         check_not_garbled(web.text, data, charset)
         return web.text, web.schema.completing(parse_page(web.text, titled=web.title is not None))
     if charset and unicode_bom(data) is None:
-        decoded = bytes(data).decode(charset_codec(charset), "replace")
+        decoded = bytes(data).decode(utf_8_over(charset_codec(charset), bytes(data)), "replace")
         check_not_garbled(decoded, data, charset)
         data = decoded.encode("utf-8")
     elif fetched and unicode_bom(data) is None and data:

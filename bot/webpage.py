@@ -189,7 +189,8 @@ def decode_html(data: bytes, declared: str | None = None) -> str:
     """Bytes of an HTML page -> text, the charset taken as a browser takes it.
 
     A byte-order mark wins, then `declared` (the Content-Type header's charset), then a
-    <meta charset> / <meta http-equiv> in the head, else UTF-8. Bytes that are invalid in
+    <meta charset> / <meta http-equiv> in the head, else UTF-8; but bytes that are UTF-8
+    are read so whatever the page names (`utf_8_over`). Bytes that are invalid in
     a charset the page names become U+FFFD, as in a browser; an unknown charset is refused,
     and so is a page that names none and is not UTF-8 but for a stray few bytes
     (`_undeclared`): read as UTF-8 it would be saved as rows of U+FFFD (a GBK page).
@@ -207,7 +208,22 @@ def decode_html(data: bytes, declared: str | None = None) -> str:
     codec = charset_codec(label)
     if codec.replace("-", "_").startswith("utf_16"):  # a <meta> can't be UTF-16 (WHATWG)
         codec = "utf-8" if not declared else codec
-    return data.decode(codec, "replace")
+    return data.decode(utf_8_over(codec, data), "replace")
+
+
+def utf_8_over(codec: str, data: bytes) -> str:
+    """`codec`, the one a page's charset names, unless its bytes are UTF-8: a server's
+    default charset (Apache's ISO-8859-1, a Chinese host's GBK) or a template's <meta>
+    over a page saved in UTF-8. Bytes with letters outside ASCII that are valid UTF-8
+    are UTF-8: text in a legacy charset (or a browser) would read as rows of mojibake
+    ("JosÃ© GarcÃ­a"). UTF-16 and UTF-32 are left as named: their ASCII is valid UTF-8."""
+    if data.isascii() or codec.replace("-", "_").startswith(("utf_8", "utf_16", "utf_32")):
+        return codec
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return codec
+    return "utf-8"
 
 
 def decode_undeclared(data: bytes) -> str:
@@ -298,12 +314,18 @@ def meta_refresh(data: bytes, declared: str | None = None) -> str | None:
     for attributes in _head_metas(data):
         if attributes.get(b"http-equiv", b"").strip().lower() != b"refresh":
             continue
-        found = _REFRESH.match(attributes.get(b"content", b""))
-        if found and int(found.group(1)) <= MAX_REFRESH_DELAY:
-            address = found.group(3).strip()
-            return address.decode(_address_codec(declared or meta_charset(data)), "replace") \
-                if address else None
-        return None
+        address = refresh_address(attributes.get(b"content", b""))
+        return (address.decode(_address_codec(declared or meta_charset(data)), "replace")
+                if address else None)
+    return None
+
+
+def refresh_address(content: bytes) -> bytes | None:
+    """Where a refresh's value (a <meta>'s content, or an HTTP Refresh header: "0;
+    url=/real") sends a browser within MAX_REFRESH_DELAY seconds, as written, else None."""
+    found = _REFRESH.match(content)
+    if found and int(found.group(1)) <= MAX_REFRESH_DELAY:
+        return found.group(3).strip() or None
     return None
 
 
@@ -480,12 +502,28 @@ def _title(doc: lxml.html.HtmlElement) -> str | None:
         if site and title.endswith(site) and len(title) > len(site):
             title = _without_suffix(title, site)
         return title[:MAX_TITLE]
-    for h1 in doc.iter("h1"):
+    names_the_site = _site_names(doc, site)
+    for h1 in itertools.islice(doc.iter("h1"), 20):
         heading = _clean(_shown_text(h1))
+        if _key(heading) in names_the_site:
+            continue  # a theme's heading of the site's name over every page
         if shows_something(heading):
             return heading[:MAX_TITLE]
         break
     return None
+
+
+def _site_names(doc: lxml.html.HtmlElement, site: str | None) -> set[str]:
+    """The site's name as the page gives it (keys): og:site_name, and what its <title>
+    gives after the event's name ("Arctic Forum – Pacific Policy Forum")."""
+    names = {_key(site)} if site else set()
+    for node in doc.iter("title"):
+        whole = _clean(_shown_text(node))[:MAX_TITLE * 2]
+        kept = _without_suffix(whole, site)
+        if kept != whole and whole.startswith(kept):
+            names.add(_key(whole[len(kept):].lstrip(" |–—-:·｜_")))
+        break
+    return names - {""}
 
 
 def _without_suffix(title: str, site: str | None = None) -> str:
@@ -590,6 +628,26 @@ def _as_definition(node: lxml.html.HtmlElement, tag: str) -> str:
     return "dt" if node is cells[0] else "dd"
 
 
+# Drupal's field labels: "<div class="field__label">Date</div><div class="field__item">…"
+# ("field-label" in Drupal 7, "views-label" in a view's row), a label and its value side
+# by side as a definition list's are, whether the theme shows the label above or inline.
+_FIELD_LABELS = frozenset(("field__label", "field-label", "views-label"))
+
+
+def _is_field_label(node: lxml.html.HtmlElement) -> bool:
+    return isinstance(node.tag, str) and not _FIELD_LABELS.isdisjoint(
+        (node.get("class") or "")[:500].split())
+
+
+def _as_field(node: lxml.html.HtmlElement, tag: str) -> str:
+    """A field's label (a <div> or <span>) read as a definition list's term ("dt"), the
+    element after it as its value ("dd"); else `tag`."""
+    if _is_field_label(node):
+        return "dt"
+    before = node.getprevious()
+    return "dd" if before is not None and _is_field_label(before) else tag
+
+
 def _holds_title(node: lxml.html.HtmlElement) -> bool:
     """Whether the page's <h1> is in this block, looked for among its first 2,000 elements
     (a block of chrome is never so large around the title): a bounded walk."""
@@ -618,9 +676,9 @@ class _Walker:
     def label(self) -> None:
         """A definition list's term ("Date", "Location") labels its <dd> on one line, as
         "Date: Thursday, May 14, 2026" (a <dt> that is no label stays its own line)."""
-        line = _clean("".join(self.parts))
+        line = _clean("".join(self.parts)).rstrip()  # "Date:&nbsp;" (Drupal 7's) too
         if line and len(line) <= 40:
-            self.parts.append(" " if line.endswith((":", "：")) else ": ")
+            self.parts[:] = [line, " " if line.endswith((":", "：")) else ": "]
             self.term = True
 
     def lines(self, root: lxml.html.HtmlElement) -> Iterator[tuple[str, bool]]:
@@ -631,6 +689,8 @@ class _Walker:
             tag = node.tag if isinstance(node.tag, str) else ""  # "" for comments and PIs
             if tag in ("td", "th"):
                 tag = _as_definition(node, tag)
+            elif tag in ("div", "span"):
+                tag = _as_field(node, tag)
             tail = node.tail if node is not root else None  # text after the element
             if leaving:
                 if tag in _CONTENT_TAGS:

@@ -27,6 +27,7 @@ import re
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import lxml.html
 
@@ -124,7 +125,9 @@ def schema_event(doc: lxml.html.HtmlElement, title: str | None = None) -> Schema
         if len(body) > MAX_BLOCK_CHARS:
             continue
         try:
-            data = json.loads(body)
+            # strict=False: a line break or tab a template wrote as is into a string (a
+            # description) must not cost the block's start, with its zone, and its place
+            data = json.loads(body, strict=False)
             if _SURROGATE_ESCAPE.search(body):
                 # JSON may escape half a character ("\udc00"), which no store can hold:
                 # read again with each such half as U+FFFD, as the page's text has it.
@@ -133,7 +136,7 @@ def schema_event(doc: lxml.html.HtmlElement, title: str | None = None) -> Schema
             continue
         first = first or _first_event(data)
         listed += _listed_events(data)
-    events = {(_name(event), _moment(event.get("startDate"))): event for event in listed}
+    events = {_event_key(event): event for event in listed}
     if len(events) > 1:
         first = next((event for (name, _), event in events.items()
                       if name and title and _same_name(name, title)), None)
@@ -174,6 +177,20 @@ def _listed_events(data: object) -> list[dict]:
     return found
 
 
+def _event_key(event: dict) -> tuple[str, str | None]:
+    """What tells one listed Event from another: its name's words and its start's moment.
+    A page's own Event given twice (by an SEO plugin and by the events one), its start
+    written in another offset or without seconds, is one event, not a listing of two."""
+    name, start = _name(event), _moment(event.get("startDate"))
+    if start is not None:
+        try:
+            moment = datetime.fromisoformat(start)
+            start = (moment.astimezone(UTC) if moment.tzinfo else moment).isoformat()
+        except (ValueError, OverflowError):  # not ISO 8601; a year 1 an hour east of UTC
+            pass
+    return _name_key(name or ""), start
+
+
 def _name(event: dict) -> str | None:
     name = event.get("name")
     return _text(name) if isinstance(name, str) else None
@@ -181,9 +198,17 @@ def _name(event: dict) -> str | None:
 
 def _same_name(name: str, title: str) -> bool:
     """Whether an Event's name is the page's title, or one holds the other ("Arctic Forum"
-    and "Arctic Forum 2026")."""
-    a, b = " ".join(name.casefold().split()), " ".join(title.casefold().split())
-    return a == b or (min(len(a), len(b)) >= 4 and (a in b or b in a))
+    and "Arctic Forum 2026"), word for word: the heading's curly quotes and dashes are
+    often the JSON-LD's straight ones ("China’s" and "China's", " – " and " - ")."""
+    a, b = _name_key(name), _name_key(title)
+    return bool(a) and (a == b or (min(len(a), len(b)) >= 4 and (a in b or b in a)))
+
+
+_NAME_WORD = re.compile(r"\w+")
+
+
+def _name_key(text: str) -> str:
+    return " ".join(_NAME_WORD.findall(text.casefold()))
 
 
 def _first_event(data: object) -> dict | None:

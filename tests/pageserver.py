@@ -28,6 +28,7 @@ class PageServer:
         self.sent = 0  # bytes of streamed bodies written so far
         self.pages: dict[str, tuple[bytes, str]] = {}  # path -> (body, content type)
         self.raw: dict[str, bytes] = {}  # path -> the whole answer, sent as is, then hang up
+        self.pieces: dict[str, list[bytes]] = {}  # path -> an answer sent piece by piece
         self._loop = asyncio.new_event_loop()
         self._runner: web.AppRunner | None = None
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
@@ -43,6 +44,12 @@ class PageServer:
         """An answer no web server would send (a broken status line, a bad header, a body
         cut short): these bytes, then the connection closed."""
         self.raw[path] = answer
+        return self.url(path)
+
+    def add_pieces(self, path: str, pieces: list[bytes]) -> str:
+        """An answer written a piece at a time, a pause between pieces (each arrives on
+        its own), then the connection closed."""
+        self.pieces[path] = pieces
         return self.url(path)
 
     def __enter__(self) -> PageServer:
@@ -74,6 +81,12 @@ class PageServer:
     async def _page(self, request: web.Request) -> web.StreamResponse:
         if request.path in self.raw and request.transport is not None:
             request.transport.write(self.raw[request.path])
+            request.transport.close()
+            return web.StreamResponse()  # never sent: the connection is closed
+        if request.path in self.pieces and request.transport is not None:
+            for piece in self.pieces[request.path]:
+                request.transport.write(piece)
+                await asyncio.sleep(0.05)
             request.transport.close()
             return web.StreamResponse()  # never sent: the connection is closed
         found = self.pages.get(request.path)

@@ -89,6 +89,20 @@ def test_parse_json_of_a_url_matches_the_text_page(cli, server):
     assert len(seed_web["people"]) == 5 and seed_web["moderator"] == "Tong Zhao"
 
 
+def test_an_xhtml_page_served_as_xml_is_read_as_the_web_page_it_is(cli, server):
+    """XHTML sites (older Drupal and CMS themes) serve their pages as application/xhtml+xml:
+    the import refused them as "not a web page (text/html)"."""
+    xhtml = (b'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD '
+             b'XHTML 1.0 Strict//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">\n'
+             b'<html xmlns="http://www.w3.org/1999/xhtml" xml:lang="en">'
+             + (WEB_PAGES / "forum_cards.html").read_bytes().split(b"<html", 1)[1]
+             .split(b">", 1)[1])
+    server.add("/forum.xhtml", xhtml, "application/xhtml+xml; charset=utf-8")
+    pages = parsed(cli("parse", "--json", server.url("/forum.xhtml"),
+                       server.url("/forum_cards.html"), **ALLOW_LOCAL))
+    assert pages[0] == pages[1] and len(pages[0]["people"]) == 4
+
+
 def test_a_utf_16_text_page_with_its_mark_is_read_from_a_file_or_a_url(cli, server, tmp_path):
     text = "中美关系研讨会\n\n2026年12月5日 下午3点\n\n北京\n\n主持人：赵通\n"
     data = codecs.BOM_UTF16_LE + text.encode("utf-16-le")
@@ -205,6 +219,22 @@ def test_a_page_not_in_utf_8_that_names_no_charset_is_refused(cli, server, tmp_p
     assert not cli.db.exists()
     named = server.add("/gbk-named.html", GBK_PAGE, "text/html; charset=gbk")
     assert "moderator: 赵通" in cli("parse", named, **ALLOW_LOCAL).stdout
+
+
+@pytest.mark.parametrize("header", ["iso-8859-1", "windows-1252", "gbk", "big5"])
+def test_a_utf_8_page_its_server_calls_another_charset_is_read_as_utf_8(cli, server, header):
+    """A server's default charset (Apache's AddDefaultCharset ISO-8859-1, a Chinese host's
+    GBK) over a page saved in UTF-8: read as the header says, "José García" was saved as
+    "JosÃ© GarcÃ­a" and lost as the moderator, or the page was refused as garbled. Bytes
+    that are valid UTF-8 with letters outside ASCII are UTF-8: no page in those charsets
+    reads so."""
+    page = ('<html><head><meta charset="utf-8"><title>Café Talk</title></head><body>'
+            "<h1>Café Talk with José García</h1><p>2026年12月1日 下午6点</p>"
+            "<p>José García will moderate.</p><p>主讲人：赵通</p></body></html>").encode()
+    url = server.add(f"/utf8-called-{header}.html", page, f"text/html; charset={header}")
+    out = cli("parse", url, **ALLOW_LOCAL).stdout
+    assert "Café Talk with José García" in out
+    assert "moderator: José García" in out and "speaker: 赵通" in out
 
 
 def test_a_charset_named_after_kilobytes_of_inline_css_is_read(cli, tmp_path):

@@ -235,8 +235,41 @@ def test_a_page_with_its_own_event_among_others_takes_its_own(cli, server):  # n
     assert out.startswith("created event 1 'nuclear-talks' (1 people")
 
 
+@pytest.mark.parametrize(("shown", "named"), [
+    ("China’s Arctic Talks", "China's Arctic Talks"),  # a typographic apostrophe
+    ("Arctic Talks – Routes and Rules", "Arctic Talks - Routes and Rules"),  # an en dash
+    ("Arctic Talks — Routes and Rules", "Arctic Talks: Routes and Rules"),
+])
+def test_its_own_event_is_found_when_the_page_punctuates_its_name_otherwise(
+        cli, server, shown, named):  # noqa: F811
+    """The page's heading sets its name with curly quotes and dashes, its JSON-LD with the
+    straight ones the CMS stores: no event was named as the page, and the page was refused
+    as a listing of events."""
+    events = [ld_event(named, "2031-07-10T14:00:00-04:00", "Main Hall"), *LISTED[::2]]
+    url = server.add("/own-" + str(len(named)), ld_page(
+        f"{shown} | Think Tank", events, f"<h1>{shown}</h1><p>Speaker: Jane Doe, a fellow.</p>"))
+    page = json.loads(cli("parse", "--json", url, **ALLOW_LOCAL).stdout)
+    assert (page["title"], page["date_text"], page["location"]) == (
+        shown, "2031-07-10T14:00:00-04:00", "Main Hall")
+
+
 def test_the_same_event_given_twice_is_one_event(cli, server):  # noqa: F811
     url = server.add("/twice", ld_page("Forum", [LISTED[0], LISTED[0]], "<p>Jane Doe speaks.</p>"))
+    out = cli("import", url, "--guild", "7", **ALLOW_LOCAL).stdout
+    assert out.startswith("created event 1 'arctic-security-forum'")
+
+
+@pytest.mark.parametrize("again", [
+    {"startDate": "2031-06-04T14:00:00+00:00"},  # the same moment, in UTC
+    {"startDate": "2031-06-04T10:00-04:00"},  # without its seconds
+    {"name": "ARCTIC  SECURITY FORUM"},
+])
+def test_the_same_event_written_twice_otherwise_is_one_event(cli, server, again):  # noqa: F811
+    """Two plugins (an SEO one and the events one) each give the page's Event in JSON-LD,
+    writing its start or name their own way: the page was refused as a listing of two
+    events."""
+    url = server.add("/twice-" + "-".join(map(str, again.values())).replace(":", ""),
+                     ld_page("Event", [LISTED[0], LISTED[0] | again], "<p>Jane Doe speaks.</p>"))
     out = cli("import", url, "--guild", "7", **ALLOW_LOCAL).stdout
     assert out.startswith("created event 1 'arctic-security-forum'")
 

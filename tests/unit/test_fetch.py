@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import ipaddress
 import socket
 import time
+import zlib
 
 import pytest
 from aiohttp.abc import AbstractResolver
@@ -193,6 +195,59 @@ async def test_a_servers_long_or_odd_reason_phrase_is_cut_to_a_short_line(server
         assert len(said) < 120 and "\t" not in said and "\x0b" not in said, said
 
 
+def compressed_answer(encoding: bytes, body: bytes) -> bytes:
+    """An answer of a compressed page without a Content-Length: it ends where the server
+    closes the connection, as a dynamic page's often does."""
+    return (b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+            b"Content-Encoding: %s\r\nConnection: close\r\n\r\n%s" % (encoding, body))
+
+
+@pytest.mark.parametrize(("encoding", "compress"), [(b"gzip", gzip.compress),
+                                                    (b"deflate", zlib.compress)])
+async def test_a_compressed_page_cut_short_is_refused_not_read_as_whole(
+        server, encoding, compress):
+    """A gzip page whose connection dropped halfway looks ended to aiohttp: half the
+    speakers were imported as the whole event. Its compressed stream has an end (and
+    gzip a checksum) that says it is incomplete."""
+    html = b"<h1>Forum</h1>" + b"".join(b"<p>Speaker %d is a fellow.</p>" % n
+                                        for n in range(2000))
+    whole = compress(html)
+    server.add_raw(f"/whole-{encoding.decode()}", compressed_answer(encoding, whole))
+    fetched = await fetch_page(server.url(f"/whole-{encoding.decode()}"), LOCAL)
+    assert fetched.body == html
+    for cut in (len(whole) // 2, len(whole) - 4):  # halfway; only the checksum missing
+        server.add_raw(f"/cut-{cut}", compressed_answer(encoding, whole[:cut]))
+        with pytest.raises(FetchError) as error:
+            await fetch_page(server.url(f"/cut-{cut}"), LOCAL)
+        assert "arrived incomplete or damaged" in one_line(error)
+
+
+async def test_a_deflate_page_whose_first_byte_comes_alone_is_read(server):
+    """Whether a deflate body has zlib's wrapper is told by its first two bytes: the first
+    arriving alone must not make the wrapped stream read as a raw one (and refused)."""
+    html = b"<h1>Forum</h1><p>Jane Doe is a fellow.</p>"
+    body = zlib.compress(html)
+    answer = compressed_answer(b"deflate", b"")
+    server.add_pieces("/trickled", [answer, body[:1], body[1:]])
+    assert (await fetch_page(server.url("/trickled"), LOCAL)).body == html
+
+
+async def test_a_compressed_bot_check_is_still_recognised(server):
+    page = b"<html><head><title>Just a moment...</title></head><body></body></html>"
+    server.add_raw("/checked", compressed_answer(b"gzip", gzip.compress(page)).replace(
+        b"200 OK", b"503 Service Unavailable"))
+    with pytest.raises(FetchError) as error:
+        await fetch_page(server.url("/checked"), LOCAL)
+    assert "a check for robots instead of the page (HTTP 503)" in one_line(error)
+
+
+async def test_a_gzip_bomb_is_cut_at_2_mb(server):
+    server.add_raw("/bomb", compressed_answer(b"gzip", gzip.compress(b" " * 200_000_000)))
+    with pytest.raises(FetchError) as error:
+        await fetch_page(server.url("/bomb"), LOCAL)
+    assert "too large" in one_line(error) and "2 MB" in one_line(error)
+
+
 async def test_http_errors_and_unreachable_servers(server):
     with pytest.raises(FetchError) as error:
         await fetch_page(server.url("/missing.html"), LOCAL)
@@ -254,6 +309,21 @@ async def test_a_pages_meta_refresh_is_looked_for_off_the_event_loop(server, mon
     assert fetched.body == FORUM and str(fetched.final_url) == server.url("/event.html")
     assert len(scanned_on) == 2  # the moved page's, then the page it moved to
     assert threading.main_thread() not in scanned_on
+
+
+async def test_a_moved_pages_refresh_header_is_followed_as_its_meta_refresh_is(server):
+    """A moved page may say where to in its Refresh header ("Refresh: 0; url=/new", as PHP
+    sites send it) rather than in a <meta>: a browser goes there, and the import read the
+    empty page it left, refused as having no text."""
+    for path, refresh in (("/moved-by-header", b"0; url=/event.html"),
+                          ("/moved-by-header-late", b"2;URL='/event.html'")):
+        server.add_raw(path, b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nRefresh: %s\r\n"
+                             b"Content-Length: 0\r\n\r\n" % refresh)
+        fetched = await fetch_page(server.url(path), LOCAL)
+        assert fetched.body == FORUM and fetched.final_url == server.url("/event.html")
+    server.add_raw("/reloads", b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nRefresh: 300"
+                               b"\r\nContent-Length: 9\r\n\r\n<p>Hi</p>")  # news reloading
+    assert (await fetch_page(server.url("/reloads"), LOCAL)).body == b"<p>Hi</p>"
 
 
 async def test_page_hosts_whose_lookups_hang_leave_the_bots_own_lookups_free(monkeypatch):

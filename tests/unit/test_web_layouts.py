@@ -58,6 +58,34 @@ def test_the_events_sidebar_of_labelled_details_gives_its_date_time_and_venue():
     assert "Ingrid Solheim" not in {p.name for p in page.people}  # a related event's
 
 
+def test_a_drupal_events_labelled_fields_give_its_date_time_and_venue():
+    """Drupal sets each field's label and value side by side ("<div class="field__label">
+    Date</div><div class="field__item">…</div>"): read apart, "Date" and the day under it
+    were both skipped as paragraphs, and the event had no start and no venue."""
+    page = read("drupal_event.html")
+    facts = page_facts([page], "America/Halifax")
+    assert facts.when.starts_at is not None and facts.when.ends_at is not None
+    assert facts.when.starts_at.isoformat() == "2026-06-05T13:00:00+00:00"
+    assert facts.when.ends_at.isoformat() == "2026-06-05T15:00:00+00:00"
+    assert facts.venue == "Harbour Hall, 12 Quay Street, Halifax"
+    assert {p.name: p.role for p in page.people} == {"Maria Lindqvist": "moderator",
+                                                     "Tom Okafor": "speaker"}
+    assert [str(s) for s in page.skipped] == ['skipped paragraph: "Event type: Roundtable"']
+
+
+def test_a_drupal_7_fields_label_and_its_no_break_space_label_its_value():
+    """Drupal 7 writes the label "Date:&nbsp;" (field-label) before the value's block."""
+    html = ('<html><body><div id="content"><h1>Arctic Forum</h1>'
+            '<div class="field field-label-inline"><div class="field-label">Date:&nbsp;</div>'
+            '<div class="field-items"><div class="field-item even">Friday, June 5, 2026 - '
+            '10:00</div></div></div><div class="field field-label-inline">'
+            '<div class="field-label">Venue:&nbsp;</div><div class="field-items">'
+            '<div class="field-item even">Hall A</div></div></div>'
+            "<p>Jane Doe will moderate.</p></div></body></html>")
+    page = page_from_bytes("event.html", html.encode())[1]
+    assert (page.date_text, page.location) == ("Friday, June 5, 2026 - 10:00", "Hall A")
+
+
 def test_a_recaps_byline_day_is_not_the_events_and_its_key_takeaways_are_read():
     """"By Events Staff | October 30, 2026" under the title: the day the recap was posted,
     not the day of the event (the 27th); the bullets under "Key Takeaways" are the takeaways."""

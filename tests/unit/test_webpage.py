@@ -213,6 +213,25 @@ def test_a_chinese_sidebars_heading_makes_it_chrome_whatever_its_tag(heading, sc
     assert page.takeaways == ()
 
 
+@pytest.mark.parametrize(("head", "branding"), [
+    ("<title>Arctic Forum &#8211; Pacific Policy Forum</title>", "Pacific Policy Forum"),
+    ('<meta property="og:site_name" content="PPF"><title>Arctic Forum</title>', "PPF"),
+    ("<title>北极论坛｜太平洋政策研究院</title>", "太平洋政策研究院"),
+])
+def test_a_themes_heading_of_the_sites_name_is_not_the_events_title(head, branding):
+    """Themes set the site's name over every page as its first <h1> ("<h1
+    class="site-title">"), the event's own name in an <h2>: the event was titled with the
+    site's name. A heading that is the site's name (og:site_name, or what the <title> gives
+    after the event's) is the site's."""
+    web = html_to_text(
+        f'<html><head>{head}</head><body><div class="site-branding"><h1 class="site-title">'
+        f'<a href="/">{branding}</a></h1></div><article><h2 class="entry-title">Arctic Forum'
+        "</h2><p>June 5, 2026, 10:00 AM</p><p>Jane Doe will moderate.</p></article>"
+        "</body></html>")
+    assert web.title in ("Arctic Forum", "北极论坛")
+    assert parse_page(web.text).title == web.title
+
+
 @pytest.mark.parametrize("html", [
     # a kicker heading over the event's own title, not a list of other events
     "<body><div class='event-detail'><h3>Upcoming Event</h3><h1>Arms Talk</h1>{rest}</div>"

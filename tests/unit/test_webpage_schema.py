@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.catalog import page_facts
+from bot.errors import InvalidValue
 from bot.page_files import page_from_bytes
 from bot.webpage import html_to_text
 from bot.webpage_schema import SchemaEvent
@@ -270,6 +271,26 @@ def test_a_block_that_cannot_be_read_leaves_the_events_block_after_it(before):
     html = page_with(EVENT).replace(
         "<head>", f'<head><script type="application/ld+json">{before}</script>')
     assert read(html).location == "Carnegie Endowment"
+
+
+def test_a_block_with_a_line_break_or_tab_written_into_a_string_is_read():
+    """Sites fill their JSON-LD from a template that writes the description as stored, its
+    line breaks and tabs as they are, which strict JSON does not allow: the block was left
+    out, and with it the start's zone and the venue."""
+    block = json.dumps(EVENT | {"description": "Grain corridors\n\tin wartime"})
+    page = read(page_with(block.replace("\\n", "\n").replace("\\t", "\t"),
+                          "<p>December 1, 2031, 6:00 PM</p><p>Jane Doe will moderate.</p>"))
+    assert page.date_text == "2031-12-01T18:00:00-05:00 – 2031-12-01T20:00:00-05:00"
+    assert page.location == "Carnegie Endowment"
+
+
+def test_listed_starts_out_of_datetimes_range_are_told_apart_without_failing():
+    """Listed Events are told apart by their starts' moments: a year 1 an hour east of UTC
+    has none in range, and is compared as written."""
+    events = [EVENT | {"name": "Talk", "startDate": "0001-01-01T00:00:00+01:00"},
+              EVENT | {"name": "Talk", "startDate": "9999-12-31T23:00:00-05:00"}]
+    with pytest.raises(InvalidValue, match="lists 2 events"):
+        read(page_with(events))
 
 
 def test_the_pages_own_event_comes_before_a_session_listed_further_in():
