@@ -106,6 +106,10 @@ _COLON = re.compile(r" *[:：] *")
 _NAME_AND_TITLE = re.compile(r" *(?:[,:|–—]|-(?= )) *")  # "• Jane Doe: Senior Fellow"
 _BRACKETED_TITLE = re.compile(r" *[(（]([^()（）]+)[)）]")
 _AFFILIATED = re.compile(r",| (?:of|at) ")  # a post and where it is held
+# A listed person's own role beside their title: after the name ("Jane Doe (Moderator),
+# Senior Fellow"; not "Jane Doe, Chair of the Board", a post), or closing the line
+_ROLE_AFTER_NAME = re.compile(rf" *[(,] *{LABEL_WORDS}s? *\)?(?= *,)", re.I)
+_ROLE_LAST = re.compile(rf" *[(,] *{LABEL_WORDS}s? *\)? *$", re.I)
 # A line of a person's title and affiliation under their name line, "Senior Fellow,
 # Carnegie Endowment", "Professor of Physics at Tsinghua University": the job it must
 # name (an institution alone, "Communications Department, Carnegie Endowment", says whom
@@ -171,6 +175,17 @@ def names_only(text: str) -> list[str]:
 
 
 _NAME_LIST_GAP = re.compile(r" *(?:,|,? *(?:and|&)) +")
+
+
+def name_in_role(text: str) -> bool:
+    """A line of one person and their role's label alone ("Jane Doe (Moderator)", "Jane
+    Doe, moderator"): a list's item, as a name alone is."""
+    spans = read_names(text[:150])
+    if not spans or spans[0].start != 0 or not _NOT_A_CARD_NAME.isdisjoint(
+            spans[0].name.split()):
+        return False
+    label = LABEL.match(text, spans[0].end)
+    return label is not None and label.end() == len(text.rstrip(" ."))
 
 
 # What a bio says of its person, never a turn of dialogue: the speaker, or whom it
@@ -391,16 +406,23 @@ class PeopleReading:
         if not spans or spans[0].start != 0 or not _NOT_A_CARD_NAME.isdisjoint(
                 spans[0].name.split()):
             return False
-        parted = _NAME_AND_TITLE.match(item, spans[0].end)
+        # their own role, after the name ("Jane Doe (Moderator), Senior Fellow") or after
+        # the title ("Jane Doe, Senior Fellow, Carnegie (Moderator)")
+        label = _ROLE_AFTER_NAME.match(item, spans[0].end)
+        after_name = spans[0].end if label is None else label.end()
+        if label is None and (label := _ROLE_LAST.search(item, after_name)) is not None:
+            item = item[:label.start()]
+        parted = _NAME_AND_TITLE.match(item, after_name)
         title = item[parted.end():] if parted else ""
-        bracketed = _BRACKETED_TITLE.fullmatch(item, spans[0].end)
+        bracketed = _BRACKETED_TITLE.fullmatch(item, after_name)
         if bracketed:  # "Jane Doe (Senior Fellow, Carnegie)"; not "(Session Chair)" or
             # "(Chair of the Session)", a role
             title = bracketed.group(1) if (_AFFILIATED.search(bracketed.group(1))
                                            and not ROLE_HEADING.match(bracketed.group(1))) else ""
         if not (self._title_line(title) and _opens_with_a_post(title)):
             return False
-        role = self.heading_role
+        own = label.group(1).lower() if label else None
+        role = (LABEL_ROLES.get(own, own) if own else None) or self.heading_role
         if self.heading_once:
             self.heading_role, self.heading_once = None, False
         entry = self._person(spans[0].name, role)

@@ -41,6 +41,7 @@ from bot.pages_people import (
     a_bio_of,
     heading_role,
     labelled_parts,
+    name_in_role,
     names_only,
 )
 from bot.pages_zh import has_han
@@ -565,8 +566,9 @@ class _Reader(HeaderReading, NoticeReading):
                 self.heading_role, self.heading_once = None, False
             self.people_headed = True
             return i + 1
-        bullet = BULLET.match(self.paras[i], start)  # "• Tong Zhao": a list's item of names
-        if bullet and names_only(self.paras[i][bullet.end():]):
+        # "• Tong Zhao": a list's item of names; "• Jane Doe (Moderator)": of one, in a role
+        bullet = BULLET.match(self.paras[i], start)
+        if bullet and (names_only(item := self.paras[i][bullet.end():]) or name_in_role(item)):
             start = bullet.end()
         names = names_only(self.paras[i][start:])
         if len(names) < 2:  # one name: read as its line under the heading is
@@ -588,7 +590,8 @@ class _Reader(HeaderReading, NoticeReading):
     def _among_names(self, i: int) -> bool:
         """Whether a line beside line i names people and nothing else: "Li Bin" over
         "Tong Zhao" under "Speakers" is a list of them."""
-        return any(0 <= j < len(self.paras) and names_only(_unbulleted(self.paras[j]))
+        return any(0 <= j < len(self.paras) and (names_only(line := _unbulleted(self.paras[j]))
+                                                 or name_in_role(line))
                    for j in (i - 1, i + 1))
 
     def _list_goes_on(self, i: int) -> bool:

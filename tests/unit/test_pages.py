@@ -810,6 +810,46 @@ def test_a_name_alone_under_a_heading_that_goes_on_listing_people_is_theirs(line
     assert "Li Bin" not in page.description
 
 
+@pytest.mark.parametrize(("lines", "titles"), [
+    (["Jane Doe (Moderator)", "Richard Roe", "Ann Lee"], {}),
+    (["Richard Roe", "Ann Lee", "Jane Doe (Moderator)"], {}),
+    (["Jane Doe, moderator", "Richard Roe", "Ann Lee"], {}),
+    (["Jane Doe (Moderator)", "Richard Roe, Professor, MIT", "Ann Lee, Fellow, RAND"],
+     {"Richard Roe": "Professor, MIT", "Ann Lee": "Fellow, RAND"}),
+    (["Jane Doe (Moderator), Senior Fellow, Polar Institute", "Richard Roe, Professor, MIT",
+      "Ann Lee, Fellow, RAND"],
+     {"Jane Doe": "Senior Fellow, Polar Institute", "Richard Roe": "Professor, MIT",
+      "Ann Lee": "Fellow, RAND"}),
+    (["Richard Roe, Professor, MIT", "Jane Doe, Senior Fellow, Polar Institute (Moderator)",
+      "Ann Lee, Fellow, RAND"],
+     {"Jane Doe": "Senior Fellow, Polar Institute", "Richard Roe": "Professor, MIT",
+      "Ann Lee": "Fellow, RAND"}),
+    (["Jane Doe, moderator, Senior Fellow, Polar Institute", "Richard Roe, Professor, MIT",
+      "Ann Lee, Fellow, RAND"],
+     {"Jane Doe": "Senior Fellow, Polar Institute", "Richard Roe": "Professor, MIT",
+      "Ann Lee": "Fellow, RAND"}),
+])
+@pytest.mark.parametrize("bullet", ["", "• "])
+def test_a_speakers_list_naming_its_moderator_among_them_keeps_everyone(lines, titles, bullet):
+    """Think tanks list the panel under "Speakers" and mark the moderator in it ("Jane Doe
+    (Moderator)"): everyone listed is kept, the moderator with her role and each with the
+    title the line gives."""
+    page = parse_page("Panel Title\n\nDecember 9, 2026\n\n" + INTRO + "Speakers\n\n"
+                      + "\n\n".join(bullet + line for line in lines))
+    assert roles(page) == {"Jane Doe": "moderator", "Richard Roe": "speaker",
+                           "Ann Lee": "speaker"}
+    assert bios(page) == {"Jane Doe": "", "Richard Roe": "", "Ann Lee": ""} | titles
+    assert page.skipped == ()
+
+
+def test_a_post_named_chair_after_a_listed_name_is_a_title_not_a_role():
+    page = parse_page("Panel Title\n\nDecember 9, 2026\n\n" + INTRO + "Speakers\n\n"
+                      "• Jane Doe, Chair of the Board, Acme Institute\n\n"
+                      "• Richard Roe, Professor, MIT")
+    assert roles(page) == {"Jane Doe": "speaker", "Richard Roe": "speaker"}
+    assert bios(page)["Jane Doe"] == "Chair of the Board, Acme Institute"
+
+
 @pytest.mark.parametrize("heading", ["Speakers", "Featuring", "Moderators"])
 @pytest.mark.parametrize("bullet", ["• ", "- ", "1. "])
 def test_a_bulleted_list_of_names_under_a_heading_reads_as_the_bare_list(heading, bullet):

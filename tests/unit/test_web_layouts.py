@@ -141,3 +141,18 @@ def test_a_cards_role_line_over_its_title_leaves_the_title_the_moderators():
     bios = {p.name: p.bio for p in page.people}
     assert bios["Lena Whitcombe"] == "Fellow, Sustainability, Climate, and Geopolitics Program"
     assert "Fellow, Sustainability" not in page.description
+
+
+def test_a_speakers_list_marking_its_moderator_keeps_everyone_on_it():
+    """A think tank's "Speakers" list with "(Moderator)" beside one name, as an HTML list:
+    the moderator and the speakers after her, each with their title."""
+    html = ("<html><head><title>Arctic Futures</title></head><body><main>"
+            "<h1>Arctic Futures</h1><p>December 9, 2026, 10:00 AM - 11:30 AM EST</p>"
+            "<p>Scholars discuss shipping lanes in the High North.</p><h2>Speakers</h2><ul>"
+            "<li>Jane Doe (Moderator), Senior Fellow, Polar Institute</li>"
+            "<li>Richard Roe, Professor, MIT</li><li>Ann Lee, Fellow, RAND</li></ul>"
+            "</main></body></html>")
+    page = page_from_bytes("arctic.html", html.encode())[1]
+    assert [(p.name, p.role, p.bio) for p in page.people] == [
+        ("Jane Doe", "moderator", "Senior Fellow, Polar Institute"),
+        ("Richard Roe", "speaker", "Professor, MIT"), ("Ann Lee", "speaker", "Fellow, RAND")]
