@@ -117,6 +117,9 @@ class NoticeSender:
         # out before Discord failed one: how many went out, by notice id. Tried again, the
         # notice goes on from there (`_send_rest`).
         self._parts_posted: dict[int, int] = {}
+        # ... and the language their first message went out in, which the rest keeps: the
+        # server's may have changed meanwhile, and one post would read in two.
+        self._parts_language: dict[int, Language] = {}
         # Notices tried by this process and not done with: Discord may have carried out a
         # DM it answered with an error (a 500, a 504), and it remembers a nonce only a few
         # minutes, fewer than an outage may last (`_may_have_gone_out`).
@@ -176,6 +179,7 @@ class NoticeSender:
             raise
         if done:
             self._parts_posted.pop(notice.id, None)
+            self._parts_language.pop(notice.id, None)
             self._tried.discard(notice.id)
         else:
             self._tried.add(notice.id)
@@ -434,8 +438,10 @@ class NoticeSender:
         each message once; as `deliver`, False leaves the notice claimed. Discord failing
         one (a 5xx, the network) leaves it to be tried again from that message on
         (`_parts_posted`: neither its beginning posted twice nor its rest lost; a message
-        Discord posted before failing it comes back for its nonce). Refused for good, or
-        blocked by AutoMod, the rest is not posted, said once."""
+        Discord posted before failing it comes back for its nonce), in the language its
+        beginning went out in. Refused for good, or blocked by AutoMod, the rest is not
+        posted, said once."""
+        lang = self._parts_language.setdefault(notice.id, lang)
         takeaways = takeaways_messages(lang, event)
         self._parts_posted.setdefault(notice.id, 1)
         try:
