@@ -528,10 +528,14 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         lang = member_language(interaction)
         if not offsets:
             text = lang._("Reminders are off: members get no DM before events.")
-        else:
+        elif len(offsets) == 1:
             text = lang._("Confirmed members will get a DM {before} before each event starts "
                           "(at once if they confirm later than that).",
                           before=minutes_text(lang, offsets))
+        else:  # said as so many DMs: "a DM 1 day and 1 hour before" reads as one, 25 hours
+            text = lang._("Confirmed members will get {count} DMs before each event starts: "
+                          "{before} before it (each at once if they confirm later than that).",
+                          count=len(offsets), before=minutes_text(lang, offsets))
         await respond(interaction, text, ephemeral=True)
 
     @app_commands.command(name="role", description="Give an event's confirmed members a role "

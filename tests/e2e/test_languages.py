@@ -273,7 +273,7 @@ async def test_chinese_replies_join_sentences_and_durations_as_chinese_is_writte
                               "1 名成员从候补名单转为正式座位。"), raised.content
     # typed on a Chinese keyboard: a full-width comma
     reminders = await fake.slash(guild, moderator, "manage reminders", minutes="1440，60")
-    assert "开始前 1 天和 1 小时 收到" in reminders.content, reminders.content
+    assert "开始前 1 天和 1 小时（" in reminders.content, reminders.content
 
 
 @pytest.mark.parametrize(("locale", "clock"), [
