@@ -17,7 +17,7 @@ from typing import Any
 
 import discord
 from babel import Locale
-from babel.dates import format_date
+from babel.dates import format_date, format_time
 from discord.utils import escape_mentions
 
 from bot.catalog import validate_link
@@ -251,6 +251,12 @@ def start_text(lang: Language, starts_at: datetime, all_day: bool, style: str = 
 def day_text(code: str, day: date) -> str:
     """A date in full in the language `code` ("Sunday, 1 June 2031", "2031年6月1日星期日")."""
     return format_date(day, "full", locale=code.replace("-", "_"))
+
+
+def clock_text(lang: Language, moment: datetime) -> str:
+    """A time of day on its own clock as the reader's language writes it ("6:05 PM",
+    "18:05", "下午6:05"), where a Discord timestamp would show the reader's own clock."""
+    return format_time(moment, "short", locale=lang.code.replace("-", "_"))
 
 
 def when_text(lang: Language, event: Event) -> str | None:

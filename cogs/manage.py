@@ -82,7 +82,7 @@ from bot.models import Event
 from bot.offload import off_loop
 from bot.registration import MAX_CAPACITY, check_capacity, check_not_archived
 from bot.reminders import minutes_text, parse_minutes
-from bot.render import clip, event_embed, reader_first, safe
+from bot.render import clip, clock_text, event_embed, reader_first, safe
 from bot.render_replies import AttendeesUpload, deletion_question, promoted_note, removed_reply
 from bot.signals import AttendeeRoleChanged, RemindersChanged
 from bot.times import saved_times_problem
@@ -304,9 +304,11 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         for event_id in moved:  # their announcements, roles and seats follow (as an edit's)
             self.changed(guild_id, event_id)
         now = discord.utils.utcnow().astimezone(server_zone(name))
-        await respond(interaction, member_language(interaction)._(
+        lang = member_language(interaction)
+        await respond(interaction, lang._(
             "Times typed here are now read in **{zone}** (it is {time} there now); pages that "
-            "give no zone too.", zone=zone_label(name), time=f"{now:%H:%M}"), ephemeral=True)
+            "give no zone too.", zone=zone_label(name), time=clock_text(lang, now)),
+            ephemeral=True)
 
     @timezone.autocomplete("zone")
     async def timezone_autocomplete(self, interaction: Interaction,
@@ -526,10 +528,14 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         lang = member_language(interaction)
         if not offsets:
             text = lang._("Reminders are off: members get no DM before events.")
-        else:
+        elif len(offsets) == 1:
             text = lang._("Confirmed members will get a DM {before} before each event starts "
                           "(at once if they confirm later than that).",
                           before=minutes_text(lang, offsets))
+        else:  # said as so many DMs: "a DM 1 day and 1 hour before" reads as one, 25 hours
+            text = lang._("Confirmed members will get {count} DMs before each event starts: "
+                          "{before} before it (each at once if they confirm later than that).",
+                          count=len(offsets), before=minutes_text(lang, offsets))
         await respond(interaction, text, ephemeral=True)
 
     @app_commands.command(name="role", description="Give an event's confirmed members a role "

@@ -60,7 +60,7 @@ from bot.adapters.scheduled_events import follow_change, start_on_discord
 from bot.app import EventBot, out_of_server
 from bot.errors import EventNotFound
 from bot.flows import registration
-from bot.i18n import Language, language
+from bot.i18n import SHIPPED, Language, language
 from bot.logs import error_line, one_line
 from bot.models import (
     GIVE_UP_AFTER,
@@ -117,6 +117,9 @@ class NoticeSender:
         # out before Discord failed one: how many went out, by notice id. Tried again, the
         # notice goes on from there (`_send_rest`).
         self._parts_posted: dict[int, int] = {}
+        # ... and the language their first message went out in, which the rest keeps: the
+        # server's may have changed meanwhile, and one post would read in two.
+        self._parts_language: dict[int, Language] = {}
         # Notices tried by this process and not done with: Discord may have carried out a
         # DM it answered with an error (a 500, a 504), and it remembers a nonce only a few
         # minutes, fewer than an outage may last (`_may_have_gone_out`).
@@ -176,6 +179,7 @@ class NoticeSender:
             raise
         if done:
             self._parts_posted.pop(notice.id, None)
+            self._parts_language.pop(notice.id, None)
             self._tried.discard(notice.id)
         else:
             self._tried.add(notice.id)
@@ -203,7 +207,9 @@ class NoticeSender:
             try:                                                    # the payload says all
                 if isinstance(payload, CancelledPayload):
                     lang = await dm_language(self.bot, payload.user_id, notice.guild_id)
-                    await self._dm(notice, payload.user_id, cancelled_dm(lang, payload.title))
+                    title = payload.title
+                    await self._dm(notice, payload.user_id, lang,
+                                   lambda reader: cancelled_dm(reader, title))
                 elif not await self.edits.end_announcements(notice.guild_id, notice.event_id,
                                                              payload):
                     # an announcement left showing it open, in a channel the bot is kept
@@ -254,7 +260,8 @@ class NoticeSender:
                 async def news() -> bool:
                     return not event.is_over(self.bot.wall_clock.trusted()) and await holds()
 
-                await self._dm(notice, payload.user_id, promoted_dm(lang, event), still=news)
+                await self._dm(notice, payload.user_id, lang,
+                               lambda reader: promoted_dm(reader, event), still=news)
                 return True
             if isinstance(payload, RemovedPayload):
                 # Delivered late, the member may have joined again since: then they know.
@@ -265,14 +272,19 @@ class NoticeSender:
                 async def not_back() -> bool:
                     return not event.is_over(self.bot.wall_clock.trusted()) and not await holds()
 
-                await self._dm(notice, payload.user_id, removed_dm(lang, event), still=not_back)
+                await self._dm(notice, payload.user_id, lang,
+                               lambda reader: removed_dm(reader, event), still=not_back)
                 return True
             if isinstance(payload, ChangedDmPayload):
                 # Delivered late, the member may have cancelled since (no registration left
                 # to stay as it was), or joined anew after the change, knowing of it.
                 lang = await dm_language(self.bot, payload.user_id, notice.guild_id)
-                change = the_change(lang, event, payload)
-                await self._dm(notice, payload.user_id, changed_dm(lang, change),
+                changed = payload
+
+                def change_in(reader: Language) -> str:
+                    return changed_dm(reader, the_change(reader, event, changed))
+
+                await self._dm(notice, payload.user_id, lang, change_in,
                                still=self._holds(notice, payload.user_id, payload.seq))
                 return True
             if isinstance(payload, CapacityPayload | ClosedPayload | OpenedPayload) and (
@@ -290,19 +302,23 @@ class NoticeSender:
                             notice.kind, event.id, notice.guild_id)
                 return self.too_old(notice)
             lang = await self.bot.languages.for_guild(notice.guild_id, self.bot)
-            if isinstance(payload, CapacityPayload):
-                text = capacity_notice(lang, event)
-            elif isinstance(payload, ClosedPayload):
-                text = closed_notice(lang, event, payload.reason)
-            elif isinstance(payload, OpenedPayload):
-                text = opened_notice(lang, event)
-            elif isinstance(payload, ChangedPayload):
-                text = changed_notice(lang, the_change(lang, event, payload))
-            else:  # a recap
-                text = recap_notice(lang, event)
+            told = payload
+
+            def said_in(lang: Language) -> str:
+                if isinstance(told, CapacityPayload):
+                    return capacity_notice(lang, event)
+                if isinstance(told, ClosedPayload):
+                    return closed_notice(lang, event, told.reason)
+                if isinstance(told, OpenedPayload):
+                    return opened_notice(lang, event)
+                if isinstance(told, ChangedPayload):
+                    return changed_notice(lang, the_change(lang, event, told))
+                return recap_notice(lang, event)  # a recap
+
+            text = said_in(lang)
             if notice.id not in self._parts_posted:  # (else its beginning went out already)
                 if self._may_have_gone_out(notice) and await self._said_already(
-                        notice, channel, channel.id, text):
+                        notice, channel, channel.id, said_in):
                     return True
                 await channel.send(text, allowed_mentions=NO_MENTIONS,
                                    suppress_embeds=NO_PREVIEWS, nonce=nonce_of(notice))
@@ -372,19 +388,23 @@ class NoticeSender:
                                                 and notice.id in self._tried)
 
     async def _said_already(self, notice: Notice, channel: discord.abc.Messageable,
-                            opened: Mapping[str, Any] | int, text: str) -> bool:
-        """Whether `text`, the notice's message, is in `channel` already, posted by the bot
-        since the notice was written; `opened` is the channel as Discord gave it, with its
+                            opened: Mapping[str, Any] | int,
+                            said_in: Callable[[Language], str]) -> bool:
+        """Whether the notice's message (`said_in` a language) is in `channel` already,
+        posted by the bot since the notice was written, in any language the bot speaks: the
+        member's or the server's may have changed since it went out, and the same news in
+        the new one is news twice. `opened` is the channel as Discord gave it, with its
         latest message, or its id, to ask Discord for it. Only a channel with a message
         since then is read, at most `said_before.LOOKBACK` messages of it. Unreadable (refused,
         or hidden from a bot without Read Message History, for which Discord lists nothing):
         not known to be sent, and the log says so."""
         assert notice.queued_at is not None
+        said = {said_in(language(code)) for code in SHIPPED}
         try:
             data: Mapping[str, Any] = (await self.bot.http.get_channel(opened)
                                        if isinstance(opened, int) else opened)
             found = await said_since(self.bot, channel, data.get("last_message_id"),
-                                     notice.queued_at, lambda said: said == text)
+                                     notice.queued_at, said.__contains__)
         except discord.HTTPException as exc:
             log.warning("could not read where the %s notice of event %s goes, for the same "
                         "notice already sent (HTTP %s: %s); sending it", notice.kind,
@@ -419,8 +439,10 @@ class NoticeSender:
         each message once; as `deliver`, False leaves the notice claimed. Discord failing
         one (a 5xx, the network) leaves it to be tried again from that message on
         (`_parts_posted`: neither its beginning posted twice nor its rest lost; a message
-        Discord posted before failing it comes back for its nonce). Refused for good, or
-        blocked by AutoMod, the rest is not posted, said once."""
+        Discord posted before failing it comes back for its nonce), in the language its
+        beginning went out in. Refused for good, or blocked by AutoMod, the rest is not
+        posted, said once."""
+        lang = self._parts_language.setdefault(notice.id, lang)
         takeaways = takeaways_messages(lang, event)
         self._parts_posted.setdefault(notice.id, 1)
         try:
@@ -441,10 +463,13 @@ class NoticeSender:
                                        event.title, "recap's takeaways", exc)
         return True
 
-    async def _dm(self, notice: Notice, user_id: int, text: str, *,
+    async def _dm(self, notice: Notice, user_id: int, lang: Language,
+                  said_in: Callable[[Language], str], *,
                   still: Callable[[], Awaitable[bool]] | None = None) -> None:
-        """One DM, sent in turn with the others (discord.py waits out a 429); with `still`,
-        only if it holds once Discord has opened the DM channel, which a 429 may hold up."""
+        """One DM, `said_in` the member's `lang`, sent in turn with the others (discord.py
+        waits out a 429); with `still`, only if it holds once Discord has opened the DM
+        channel, which a 429 may hold up."""
+        text = said_in(lang)
         try:
             restored = self._may_have_gone_out(notice)
             if restored:  # opened over REST: Discord says which message the DMs end with
@@ -455,7 +480,7 @@ class NoticeSender:
                 dm = await self.bot.dm_channels.channel(user_id)
             if still is not None and not await still():
                 return
-            if restored and await self._said_already(notice, dm, opened, text):
+            if restored and await self._said_already(notice, dm, opened, said_in):
                 return
             await dm.send(text, allowed_mentions=NO_MENTIONS, suppress_embeds=NO_PREVIEWS,
                           nonce=nonce_of(notice))

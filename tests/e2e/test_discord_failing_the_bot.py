@@ -168,6 +168,43 @@ async def test_a_recaps_takeaways_discord_fails_are_posted_once_it_answers(world
     assert "Traceback" not in out and " ERROR " not in out, out
 
 
+async def test_a_recaps_takeaways_posted_after_a_language_change_read_as_its_notice(
+        world, fake):
+    """As above, but the server's language changes before Discord answers again: the
+    takeaways came in the new language under the notice posted in the old, one post in
+    two languages."""
+    title = "Takeaways Across The Switch"
+    event_id = await world.import_event(title, capacity=10)
+    channel = world.guild.channel("announcements")
+    fake.fail("POST", rf"^/channels/{channel.id}/messages$", body={"content": None},
+              **UNAVAILABLE)
+    reply = await import_page(fake, world.guild, world.moderator,
+                              page=Attachment("recap.txt", RECAP.read_bytes(), "text/plain"),
+                              event=str(event_id))
+    assert "Added the recap" in reply.content, reply.content
+    await until(lambda: any(r.status == 503 for r in fake.requests
+                            if r.path == f"/channels/{channel.id}/messages"),
+                what="the takeaways' post failed")
+    await asyncio.sleep(1.0)  # the deliverer's answer to it
+    try:
+        chosen = await fake.slash(world.guild, world.moderator, "manage language",
+                                  language="zh-CN")
+        assert "中文" in chosen.content, chosen.content
+        world.expire_claims(event_id)  # (as a minute later)
+
+        def takeaways() -> list[dict]:
+            return [m for m in fake.messages(channel) if any(
+                "Uncertain Future" in (e.get("description") or "") for e in m["embeds"])]
+
+        await until(lambda: takeaways(), timeout=20, what="the takeaways posted")
+    finally:
+        await fake.slash(world.guild, world.moderator, "manage language", language="en-US")
+    notices = [m for m in fake.messages(channel) if f"recap of **{title}**" in m["content"]]
+    assert len(notices) == 1, [m["content"] for m in fake.messages(channel)]
+    titles = [e.get("title") for m in takeaways() for e in m["embeds"]]
+    assert titles and all(t.startswith("Key takeaways") for t in titles), titles
+
+
 async def granted_after_a_wait(world, fake, name: str, **fault):
     """A member joins an event with an attendee role whose grant to them Discord fails as
     `fault` says (`fake.fail`): once the role is given, without another change to the

@@ -273,4 +273,23 @@ async def test_chinese_replies_join_sentences_and_durations_as_chinese_is_writte
                               "1 名成员从候补名单转为正式座位。"), raised.content
     # typed on a Chinese keyboard: a full-width comma
     reminders = await fake.slash(guild, moderator, "manage reminders", minutes="1440，60")
-    assert "开始前 1 天和 1 小时 收到" in reminders.content, reminders.content
+    assert "开始前 1 天和 1 小时（" in reminders.content, reminders.content
+
+
+@pytest.mark.parametrize(("locale", "clock"), [
+    ("en-US", r"\d{1,2}:\d{2}\s[AP]M"),  # 6:05 PM
+    ("en-GB", r"\d{2}:\d{2}"),  # 18:05
+    ("zh-TW", r"[\u4e00-\u9fff]{2}\d{1,2}:\d{2}"),  # 下午6:05, 凌晨2:05
+])
+async def test_the_time_a_new_timezone_shows_is_written_as_the_moderators_language_writes_it(
+        world, fake, locale, clock):
+    """/manage timezone tells the time it is there now, to check the zone by: it was on the
+    24-hour clock in every language ("it is 18:05 there now"), which an American reads
+    as 6:05 PM and a Taiwanese as 下午6:05."""
+    moderator = world.member(locale=locale, manage_events=True)
+    try:
+        set_to = await fake.slash(world.guild, moderator, "manage timezone", zone="Asia/Tokyo")
+        said = re.search(r"(?:it is|現在是) (.+?) ?(?:there now|）)", set_to.content or "")
+        assert said and re.fullmatch(clock, said[1]), set_to.content
+    finally:
+        await fake.slash(world.guild, world.moderator, "manage timezone", zone="UTC")

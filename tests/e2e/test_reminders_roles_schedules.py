@@ -149,6 +149,25 @@ async def test_manage_reminders_refuses_bad_offsets_with_a_clear_error(world, fa
     assert reminder_minutes(world) == [("",)]
 
 
+@pytest.mark.parametrize(("locale", "one", "two"), [
+    ("en-US", "a DM 1 day 1 hour before", "2 DMs before each event starts: 1 day and 1 hour"),
+    ("zh-CN", "开始前 1 天 1 小时 收到私信", "收到 2 条私信提醒：分别在开始前 1 天和 1 小时"),
+])
+async def test_two_reminders_do_not_read_as_one_reminder_of_their_sum(world, fake, locale,
+                                                                      one, two):
+    """"1440,60" (two DMs, a day and an hour before) was confirmed as "a DM 1 day and 1
+    hour before each event starts", as "1500" (one DM 25 hours before) was as "a DM 1 day
+    1 hour before": read alike, though one sends two DMs and the other one."""
+    moderator = world.member(locale=locale, manage_events=True)
+    try:
+        single = await fake.slash(world.guild, moderator, "manage reminders", minutes="1500")
+        assert one in single.content, single.content
+        double = await fake.slash(world.guild, moderator, "manage reminders", minutes="1440,60")
+        assert two in double.content, double.content
+    finally:
+        await fake.slash(world.guild, world.moderator, "manage reminders", minutes="off")
+
+
 async def test_an_all_day_events_reminder_shows_its_date_as_event_info_does(world, fake):
     """A clock time for an all-day event would show midnight in the server's zone: the
     evening before for a reader further west."""

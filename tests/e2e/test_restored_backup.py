@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.i18n import NAMES
 from sandbox.models import READ_MESSAGE_HISTORY
 from tests.e2e.conftest import until
 
@@ -169,6 +170,59 @@ async def test_notices_sent_after_the_copy_are_not_sent_again_after_the_restore(
     assert len(said) == 2 and all("WARNING" in line and f"event {event_id}" in line
                                   for line in said), said
     assert "Traceback" not in output
+
+
+async def test_notices_sent_before_the_restore_are_found_in_the_language_they_went_out_in(
+        world, fake, tmp_path):
+    """As above, but after the restore the server's language is changed to Chinese and the
+    promoted member's Discord is in Chinese: the notices, looked for in Chinese, were not
+    found in the English they went out in, and each was sent again."""
+    guild, title = world.guild, "Delivered Before The Language Changed"
+    event_id = await world.import_event(title, 1)
+    first, second = world.member("seated 1st"), world.member("promoted 2nd")
+    dm = fake.dm_channel(second)
+
+    def channel_notices() -> list[dict]:
+        return [m for c in guild.channels.values() for m in fake.messages(c)
+                if title in (m["content"] or "")]
+
+    def promotions() -> list[dict]:
+        return [m for m in fake.dms(second) if title in m["content"]]
+
+    def outbox() -> list[tuple]:
+        return world.query("SELECT kind FROM outbox WHERE event_id = ? ORDER BY id",
+                           (event_id,))
+
+    fake.hold("POST", r"^/channels/\d+/messages$", 4.0)
+    await fake.slash(guild, first, "rsvp join", event=str(event_id))
+    await until(channel_notices, what="the capacity notice posted")
+    await fake.slash(guild, second, "rsvp join", event=str(event_id))
+    fake.hold("POST", rf"^/channels/{dm.id}/messages$", 4.0)
+    await fake.slash(guild, first, "rsvp cancel", event=str(event_id))
+    await until(promotions, what="the promotion DM posted")
+    [noticed] = [m["content"] for m in channel_notices()]
+    [promoted] = [m["content"] for m in promotions()]
+    assert "you're now confirmed" in promoted, promoted
+    copy = tmp_path / "before-the-switch.sqlite3"
+    backup(world, copy)
+    await until(lambda: outbox() == [], timeout=15, what="the notices acknowledged")
+    await restore(world, copy)
+    assert outbox() == [("capacity",), ("promoted",)]
+    chosen = await fake.slash(guild, world.moderator, "manage language", language="zh-TW")
+    assert NAMES["zh-TW"] in chosen.content, chosen.content
+    try:
+        second.user.locale = "zh-TW"
+        status = await fake.slash(guild, second, "rsvp status", event=str(event_id))
+        assert "已確認" in status.content, status.content
+        fake.nonces_forgotten()
+        world.expire_claims(event_id)
+        await until(lambda: outbox() == [], timeout=20, what="the restored notices done with")
+        await asyncio.sleep(1.0)
+    finally:  # the server's posts in English again, as the other tests read them
+        await fake.slash(guild, world.moderator, "manage language", language="en-US")
+    assert [m["content"] for m in channel_notices()] == [noticed], channel_notices()
+    assert [m["content"] for m in promotions()] == [promoted], promotions()
+    assert "Traceback" not in world.bot.output()
 
 
 async def test_a_notice_is_sent_once_where_the_bot_cannot_read_the_channel_back(world, fake):
