@@ -1263,7 +1263,7 @@ async def test_a_seat_given_up_before_its_promotion_dm_goes_out_gets_no_dm(store
     event, promoted = await promotion_due(store)
     sent: list[int] = []
 
-    async def dm(notice, user_id: int, text: str, *, still=None) -> None:
+    async def dm(notice, user_id: int, lang, said_in, *, still=None) -> None:
         if still is None or await still():  # checked once Discord opened the DM channel
             sent.append(user_id)
 
@@ -1293,7 +1293,7 @@ async def test_a_promotion_met_by_the_bot_out_of_its_server_logs_what_happened(s
     event, promoted = await promotion_due(store)
     sent: list[int] = []
 
-    async def dm(notice, user_id: int, text: str, *, still=None) -> None:
+    async def dm(notice, user_id: int, lang, said_in, *, still=None) -> None:
         sent.append(user_id)
 
     async def get_member(guild_id: int, user_id: int) -> dict:
