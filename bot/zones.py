@@ -415,9 +415,27 @@ def check_zone_name(name: str, now: datetime | None = None) -> str:
         return folded[name.casefold()]
     if (placed := ZONES_BY_PLACE.get(fold("".join(name.split())))) is not None:
         return placed
+    if (city := _zone_of_city("_".join(name.split()).casefold())) is not None:
+        return city
     raise InvalidValue(N_("{name!r} is not a timezone I know; pick an IANA name such as "
                           "Europe/Paris, America/Chicago or Asia/Shanghai from the list"),
                        name=name[:100])
+
+
+@cache
+def _zones_by_city() -> dict[str, list[str]]:
+    by_city: dict[str, list[str]] = {}
+    for zone in _place_zones():
+        by_city.setdefault(zone.rpartition("/")[2].casefold(), []).append(zone)
+    return by_city
+
+
+def _zone_of_city(city: str) -> str | None:
+    """The zone of places named for a city typed as its last part ("New York":
+    America/New_York, as the list offers it; a moderator may send the name before picking
+    from the list). None for a name no place's zone ends with, or several do."""
+    zones = _zones_by_city().get(city, [])
+    return zones[0] if len(zones) == 1 else None
 
 
 def zones_of_place(typed: str) -> list[str]:

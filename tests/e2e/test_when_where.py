@@ -308,6 +308,9 @@ async def test_a_zone_typed_as_an_offset_is_that_offset_not_its_posix_mirror(wor
         now = datetime.now(UTC) + timedelta(hours=8)  # as an American's client writes it
         assert any(format_time(now - timedelta(minutes=back), "short", locale="en_US")
                    in reply.content for back in (0, 1)), reply.content
+    # a city's name, sent before the list offered its zone
+    reply = await fake.slash(world.guild, world.moderator, "manage timezone", zone="New York")
+    assert "**America/New_York**" in reply.content, reply.content
     for typed in ("UTC+15", "GMT+5:20"):  # no place keeps it
         reply = await fake.slash(world.guild, world.moderator, "manage timezone", zone=typed)
         assert reply.ephemeral and "not a timezone" in reply.content, reply.content

@@ -440,6 +440,23 @@ def test_zone_names_and_links_are_checked():
         check_zone_name("Mars/Olympus")
 
 
+@pytest.mark.parametrize(("typed", "zone"), [
+    ("New York", "America/New_York"), ("los angeles", "America/Los_Angeles"),
+    ("Tokyo", "Asia/Tokyo"), ("Ho Chi Minh", "Asia/Ho_Chi_Minh"),
+    ("Buenos Aires", "America/Argentina/Buenos_Aires"),  # not its old name America/Buenos_Aires
+])
+def test_a_zone_typed_as_its_city_is_that_citys(typed, zone):
+    assert check_zone_name(typed) == zone
+
+
+@pytest.mark.parametrize("typed", ["Central", "West", "Olympus"])
+def test_a_word_that_names_no_city_or_several_clocks_is_no_zone(typed):
+    """"Central" is US/Central and Canada/Central, "West" Australia's and Brazil's: old
+    names of zones, no city's."""
+    with pytest.raises(InvalidValue, match="not a timezone"):
+        check_zone_name(typed)
+
+
 @pytest.mark.parametrize("name", ["localtime", "Factory", "posixrules"])
 def test_a_zone_file_that_is_no_place_is_no_servers_timezone(name):
     """"localtime" is the host's own zone (another on each machine a shard runs on) and
