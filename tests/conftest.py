@@ -40,6 +40,21 @@ def make_page(kind: str = "announcement", *, people=(("Ada Lovelace", "moderator
     return Page(**fields)
 
 
+def a_long_panel(surnames: int) -> tuple[list[str], bytes]:
+    """Ten long names per surname, and a page where the first moderates the rest: a panel
+    whose names outgrow what a line or a message holds."""
+    names = [f"{first} {last}" for last in ("Konstantinopoulou", "Vasilopoulos",
+                                            "Papadimitriou", "Alexandropoulos", "Wojciechowski",
+                                            "Szczepanowski", "Villanueva-Ortega",
+                                            "Abernathy")[:surnames]
+             for first in ("Alexandra", "Christopher", "Evangeline", "Maximilian", "Anastasia",
+                           "Theodore", "Genevieve", "Bartholomew", "Josephine", "Sebastian")]
+    page = ("A panel on the history of computing.\n\n"
+            f"{names[0]} will moderate a discussion with {', '.join(names[1:-1])} and "
+            f"{names[-1]}.\n").encode()
+    return names, page
+
+
 TEMPLATE = "eventbot_template"  # migrated once; each test's database is a copy of it
 
 

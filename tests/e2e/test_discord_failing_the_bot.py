@@ -132,17 +132,14 @@ async def test_an_announce_into_a_channel_deleted_meanwhile_says_to_pick_another
                        (event_id,)) == [(0,)]
 
 
-async def test_a_recaps_takeaways_discord_fails_are_posted_once_it_answers(world, fake):
-    """The recap's notice is posted, then Discord fails its takeaways (a 503): they are
-    posted once Discord answers again, after the notice, which is not posted twice; the
-    log says it in a warning, with no traceback."""
-    title = "Failed Takeaways Forum"
+async def recap_whose_takeaways_failed(world, fake, title: str):
+    """An event of `title` whose recap is imported while Discord answers 503 to the post
+    of its takeaways (embeds alone, with no content: the notice before them passes), once
+    the deliverer has had that answer: the event, the channel, and its takeaways' posts."""
     event_id = await world.import_event(title, capacity=10)
     channel = world.guild.channel("announcements")
-    # the takeaways go as embeds alone, with no content: the notice before them passes
     fake.fail("POST", rf"^/channels/{channel.id}/messages$", body={"content": None},
               **UNAVAILABLE)
-    start = len(world.bot.output())
     reply = await import_page(fake, world.guild, world.moderator,
                               page=Attachment("recap.txt", RECAP.read_bytes(), "text/plain"),
                               event=str(event_id))
@@ -151,12 +148,22 @@ async def test_a_recaps_takeaways_discord_fails_are_posted_once_it_answers(world
                             if r.path == f"/channels/{channel.id}/messages"),
                 what="the takeaways' post failed")
     await asyncio.sleep(1.0)  # the deliverer's answer to it
-    world.expire_claims(event_id)  # (as a minute later)
 
     def takeaways() -> list[dict]:
         return [m for m in fake.messages(channel) if any(
             "Uncertain Future" in (e.get("description") or "") for e in m["embeds"])]
 
+    return event_id, channel, takeaways
+
+
+async def test_a_recaps_takeaways_discord_fails_are_posted_once_it_answers(world, fake):
+    """The recap's notice is posted, then Discord fails its takeaways (a 503): they are
+    posted once Discord answers again, after the notice, which is not posted twice; the
+    log says it in a warning, with no traceback."""
+    title = "Failed Takeaways Forum"
+    start = len(world.bot.output())
+    event_id, channel, takeaways = await recap_whose_takeaways_failed(world, fake, title)
+    world.expire_claims(event_id)  # (as a minute later)
     await until(lambda: takeaways(), timeout=20, what="the takeaways posted")
     await asyncio.sleep(1.0)
     notices = [m for m in fake.messages(channel) if f"recap of **{title}**" in m["content"]]
@@ -174,28 +181,12 @@ async def test_a_recaps_takeaways_posted_after_a_language_change_read_as_its_not
     takeaways came in the new language under the notice posted in the old, one post in
     two languages."""
     title = "Takeaways Across The Switch"
-    event_id = await world.import_event(title, capacity=10)
-    channel = world.guild.channel("announcements")
-    fake.fail("POST", rf"^/channels/{channel.id}/messages$", body={"content": None},
-              **UNAVAILABLE)
-    reply = await import_page(fake, world.guild, world.moderator,
-                              page=Attachment("recap.txt", RECAP.read_bytes(), "text/plain"),
-                              event=str(event_id))
-    assert "Added the recap" in reply.content, reply.content
-    await until(lambda: any(r.status == 503 for r in fake.requests
-                            if r.path == f"/channels/{channel.id}/messages"),
-                what="the takeaways' post failed")
-    await asyncio.sleep(1.0)  # the deliverer's answer to it
+    event_id, channel, takeaways = await recap_whose_takeaways_failed(world, fake, title)
     try:
         chosen = await fake.slash(world.guild, world.moderator, "manage language",
                                   language="zh-CN")
         assert "中文" in chosen.content, chosen.content
         world.expire_claims(event_id)  # (as a minute later)
-
-        def takeaways() -> list[dict]:
-            return [m for m in fake.messages(channel) if any(
-                "Uncertain Future" in (e.get("description") or "") for e in m["embeds"])]
-
         await until(lambda: takeaways(), timeout=20, what="the takeaways posted")
     finally:
         await fake.slash(world.guild, world.moderator, "manage language", language="en-US")

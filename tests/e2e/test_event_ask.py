@@ -7,6 +7,7 @@ from datetime import datetime
 
 import pytest
 
+from tests.conftest import a_long_panel
 from tests.e2e.conftest import OPEN_ANNOUNCEMENT
 from tests.e2e.test_bot import sample_event, text_of
 from tests.store.test_ask import TRADITIONAL_PAGE
@@ -122,13 +123,7 @@ async def test_a_panel_too_long_for_its_line_names_the_rest_and_where_to_find_th
     in "…" mid-list, and the last speakers were dropped without a word. It now names
     those that fit and counts the rest, pointing to `/event speakers`, as `/event info`
     does."""
-    names = [f"{first} {last}" for last in ("Konstantinopoulou", "Vasilopoulos",
-                                            "Papadimitriou", "Alexandropoulos")
-             for first in ("Alexandra", "Christopher", "Evangeline", "Maximilian", "Anastasia",
-                           "Theodore", "Genevieve", "Bartholomew", "Josephine", "Sebastian")]
-    page = ("A long panel on the history of computing.\n\n"
-            f"{names[0]} will moderate a discussion with {', '.join(names[1:-1])} and "
-            f"{names[-1]}.\n").encode()
+    names, page = a_long_panel(4)
     event_id = await world.import_event("Forty Voices", capacity=50, page=page)
     _, embed = await ask(world, "who is speaking", event=str(event_id))
     [_, answer, *_] = embed["description"].splitlines()

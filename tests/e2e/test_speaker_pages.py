@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from sandbox import Attachment
-from tests.conftest import ANNOUNCEMENT
+from tests.conftest import ANNOUNCEMENT, a_long_panel
 from tests.e2e.conftest import import_page
 from tests.limits import problems
 
@@ -248,14 +248,7 @@ async def test_a_name_not_found_at_a_big_conference_counts_the_people_it_cannot_
     of eighty the list ran past a message's 2,000 characters and was cut off mid-name
     with "…": the last people were dropped without a word. It now names those that fit
     and counts the rest, pointing to `/event speakers`, which shows them all."""
-    names = [f"{first} {last}" for last in ("Konstantinopoulou", "Vasilopoulos",
-                                            "Papadimitriou", "Alexandropoulos", "Wojciechowski",
-                                            "Szczepanowski", "Villanueva-Ortega", "Abernathy")
-             for first in ("Alexandra", "Christopher", "Evangeline", "Maximilian", "Anastasia",
-                           "Theodore", "Genevieve", "Bartholomew", "Josephine", "Sebastian")]
-    page = ("A conference on the history of computing.\n\n"
-            f"{names[0]} will moderate a discussion with {', '.join(names[1:-1])} and "
-            f"{names[-1]}.\n").encode()
+    names, page = a_long_panel(8)
     event_id = await world.import_event("Eighty Voices", capacity=100, page=page)
     missing = await fake.slash(world.guild, world.member("conference reader"), "event speaker",
                                event=str(event_id), name="Nobody Here")
