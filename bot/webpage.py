@@ -485,13 +485,18 @@ def _metas(doc: lxml.html.HtmlElement) -> dict[str, str]:
     return metas
 
 
+def _title_text(doc: lxml.html.HtmlElement) -> str | None:
+    """The page's (first) <title> as it shows, suffix and all."""
+    node = next(doc.iter("title"), None)
+    return None if node is None else _clean(_shown_text(node))
+
+
 def _document_title(doc: lxml.html.HtmlElement) -> str | None:
     """<title> without its " - Site Name" suffix."""
-    for node in doc.iter("title"):
-        site = _metas(doc).get("og:site_name")
-        found = _without_suffix(_clean(_shown_text(node)), site)[:MAX_TITLE]
-        return found if shows_something(found) else None
-    return None
+    if (whole := _title_text(doc)) is None:
+        return None
+    found = _without_suffix(whole, _metas(doc).get("og:site_name"))[:MAX_TITLE]
+    return found if shows_something(found) else None
 
 
 def _title(doc: lxml.html.HtmlElement) -> str | None:
@@ -517,12 +522,11 @@ def _site_names(doc: lxml.html.HtmlElement, site: str | None) -> set[str]:
     """The site's name as the page gives it (keys): og:site_name, and what its <title>
     gives after the event's name ("Arctic Forum – Pacific Policy Forum")."""
     names = {_key(site)} if site else set()
-    for node in doc.iter("title"):
-        whole = _clean(_shown_text(node))[:MAX_TITLE * 2]
+    if (whole := _title_text(doc)) is not None:
+        whole = whole[:MAX_TITLE * 2]
         kept = _without_suffix(whole, site)
         if kept != whole and whole.startswith(kept):
             names.add(_key(whole[len(kept):].lstrip(" |–—-:·｜_")))
-        break
     return names - {""}
 
 
