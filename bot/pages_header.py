@@ -20,10 +20,11 @@ _DIGIT = re.compile(r"\d")
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
 # An ISO date may run on into its time ("2026-06-05T10:00:00+08:00"): still a date; and
 # so are year-first dates with dots or slashes ("2027.3.12", "2027/03/12"), as `bot.when`
-# reads them.
+# reads them; and so are the year-last ones with slashes ("Fri, 06/05/2026 - 10:00").
 _DATE = re.compile(rf"\b{_MONTH} +\d{{1,2}}(?:st|nd|rd|th)?\b|"
                    rf"\b\d{{1,2}}(?:st|nd|rd|th)? +{_MONTH}|"
                    r"\b\d{4}-\d{1,2}-\d{1,2}(?:\b|(?=[Tt]\d))|\b\d{4}(?:\.\d{1,2}\.|/\d{1,2}/)\d{1,2}(?!\d|[./]\d)|"
+                   r"(?<![\d/])\d{1,2}/\d{1,2}/\d{4}(?!\d|/\d)|"
                    rf"{pages_zh.DATE}")
 # A line opening with its date (and weekday): a date line, whatever follows.
 _DATE_FIRST = re.compile(rf"(?:[A-Z][a-z]+day,? +)?(?:{_DATE.pattern})")

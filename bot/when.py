@@ -142,6 +142,10 @@ _DATES = (  # (pattern, order of its groups)
     (re.compile(r"(?<![\d.])(\d{4})\.(\d{1,2})\.(\d{1,2})(?!\d|\.\d)"), "ymd"),
     (re.compile(r"(?<![\d/])(\d{4})/(\d{1,2})/(\d{1,2})(?!\d|/\d)"), "ymd"),
     (re.compile(r"(?<![\d-])(\d{4})-(\d{1,2})-(\d{1,2})(?!\d|-\d)"), "ymd"),
+    # the year last with slashes, as US sites (month first: Drupal's "Fri, 06/05/2026 -
+    # 10:00") and European ones (day first) write it: read only where the order shows
+    # (`_day_and_month`), never guessed
+    (re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{4})(?!\d|/\d)"), "ndy"),
 )
 # An hour in Chinese numerals is one only before its 点 or 时 ("三点", not "三人", "第一时间").
 # "18h30", "24h00": the 24-hour clock as French (and much of Europe) writes it, with its
@@ -255,33 +259,65 @@ def hour_minute_24h(hour: int, minute: int, meridiem: str | None) -> tuple[int, 
     return (hour, minute) if 0 <= hour <= 23 and 0 <= minute <= 59 else None
 
 
-def _find_date(text: str) -> tuple[re.Match[str], date | None, bool] | None:
-    """The first date in the text: its match, the date (None without a year, or when it
-    is no day of the calendar) and whether it is none ("February 29, 2027", "April 31";
-    the same day written without its year, which another pattern finds in "2027年2月29日",
-    is no date without a year)."""
-    no_such_day = None
+def _find_date(text: str) -> _Days | None:
+    """The first date in the text (`first` None without a year, or when it is no day of the
+    calendar, "February 29, 2027", "April 31": `no_such_day`; the same day written without
+    its year, which another pattern finds in "2027年2月29日", is no date without a year;
+    or when its day and month may be either way round: `order_unknown`)."""
+    no_such_day = order_unknown = None
     for pattern, order in _DATES:
         match = pattern.search(text)
         if match is None:
             continue
         year, month, day = _date_parts(match, order)
         if month is None:
+            order_unknown = order_unknown or (match if order == "ndy" else None)
             continue
         if year is None:
-            return (no_such_day, None, True) if no_such_day else (match, None, False)
+            return (_Days(no_such_day.start(), no_such_day.end(), None, no_such_day=True)
+                    if no_such_day else _Days(match.start(), match.end(), None))
         try:
-            return match, date(year, month, day), False
+            return _Days(match.start(), match.end(), date(year, month, day))
         except ValueError:
             no_such_day = no_such_day or match
-    return None if no_such_day is None else (no_such_day, None, True)
+    if no_such_day is not None:
+        return _Days(no_such_day.start(), no_such_day.end(), None, no_such_day=True)
+    if order_unknown is not None:
+        return _Days(order_unknown.start(), order_unknown.end(), None, order_unknown=True)
+    return None
 
 
 def _date_parts(match: re.Match[str], order: str) -> tuple[int | None, int | None, int]:
     """The year (None: not written), month and day a `_DATES` pattern found."""
     parts = dict(zip(order, match.groups(), strict=True))
     year = parts.get("y")
+    if "n" in parts:
+        month, day = _day_and_month(int(parts["n"]), int(parts["d"]), int(parts["y"]),
+                                    named_weekdays(match.string))
+        return int(parts["y"]), month, day
     return None if year is None else number(year), month_number(parts["m"]), number(parts["d"])
+
+
+def _day_and_month(first: int, second: int, year: int, weekdays: set[int]
+                   ) -> tuple[int | None, int]:
+    """The month (None: the order does not show) and day of "06/05/2026": day first where
+    the first number is no month (13/05), month first where the second is none (05/13) or
+    where the two are one; else the order whose day falls on the weekday the line names
+    ("Fri, 06/05/2026": June 5, a Friday; May 6 is a Wednesday), when only one does."""
+    if first > 12 or first == second:
+        return second, first
+    if second > 12:
+        return first, second
+    on_named = [(month, day) for month, day in ((first, second), (second, first))
+                if _weekday(year, month, day) in weekdays]
+    return on_named[0] if len(on_named) == 1 else (None, second)
+
+
+def _weekday(year: int, month: int, day: int) -> int | None:
+    try:
+        return date(year, month, day).weekday()
+    except ValueError:
+        return None
 
 
 def _next_date(text: str, at: int, year: int, after: date | None = None
@@ -322,10 +358,11 @@ _WEEKDAY = rf"(?:{_WEEKDAY_WORD})?"
 # a weekday in brackets after a Chinese date ("（星期五）"), as pages write it
 ZH_DAY_OF_WEEK = r"(?:\s*[（(]\s*(?:周|星期|礼拜)[一二三四五六日天]\s*[）)])?"
 # A time of day after the first day, written as one (":", am/pm, 点): not a day's number;
+# after a comma or a spaced dash ("Fri, 06/05/2026 - 10:00 - Fri, 06/05/2026 - 12:00");
 # its zone, if named there, is the run's ("Jun 1, 2026, 9:00 AM EDT – Jun 3, 2026, ...")
 # (`z1`: as the run's pattern split it, so "UTC - 3 June" is UTC before the next day, not
 # UTC-3)
-_AT = (rf"(?:{_COMMA}(?:at\s+)?(?P<t1>"
+_AT = (rf"(?:(?:{_COMMA}|\s+-\s+)(?:at\s+)?(?P<t1>"
        rf"(?:(?:{PART_OF_DAY})\s*)?\d{{1,2}}(?:[:：]\d{{2}}(?:\s*[ap]\.?m\.?)?|\s*[ap]\.?m\.?"
        rf"|\s*[点时](?:{MINUTES})?)(?![a-z]))"
        rf"(?:\s*[(（]?(?P<z1>{OFFSET}|(?a:{ZONE_NAME}))[)）]?(?![A-Za-z]))?)?")
@@ -356,6 +393,9 @@ RANGES = tuple(re.compile(pattern, re.I) for pattern in (
     # "2026-06-01 - 2026-06-03"
     rf"(?<!\d)(?P<y1>\d{{4}})-(?P<m1>\d{{2}})-(?P<d1>\d{{2}}){_AT}{_TO}"
     r"(?P<y2>\d{4})-(?P<m2>\d{2})-(?P<d2>\d{2})(?!\d)",
+    # "Fri, 06/05/2026 - 10:00 - Sat, 06/06/2026 - 01:00": each day's order as one date's
+    rf"(?<![\d/])(?P<n1>\d{{1,2}})/(?P<d1>\d{{1,2}})/(?P<y1>\d{{4}}){_AT}{_TO}{_WEEKDAY}"
+    r"(?P<n2>\d{1,2})/(?P<d2>\d{1,2})/(?P<y2>\d{4})(?!\d|/\d)",
 ))
 
 
@@ -374,6 +414,7 @@ class _Days(NamedTuple):
     zone_at: tuple[int, int] | None = None  # where the zone written after `clock` is
     runs_wrong: bool = False
     no_such_day: bool = False  # a date written with its year that the calendar has not
+    order_unknown: bool = False  # "06/05/2026": June 5 or May 6, and the line does not say
 
 
 def _find_days(text: str) -> _Days | None:
@@ -382,18 +423,23 @@ def _find_days(text: str) -> _Days | None:
     single = _find_date(text)
     runs = [m for m in (pattern.search(text) for pattern in RANGES) if m is not None]
     run = min(runs, key=lambda m: (m.start(), -m.end()), default=None)
-    if run is not None and (single is None or run.start() <= single[0].start()):
+    if run is not None and (single is None or run.start() <= single.start):
         return _run_of_days(run)
-    if single is None:
-        return None
-    match, day, no_such_day = single
-    return _Days(match.start(), match.end(), day, no_such_day=no_such_day)
+    return single
 
 
 def _run_of_days(found: re.Match[str]) -> _Days:
     """The run of days a range pattern found: a month or a year written at one end only
     is the other's too."""
     parts = found.groupdict()
+    if parts.get("n1") is not None:  # day and month in the order the line shows
+        weekdays = named_weekdays(found.string)
+        ends = [_day_and_month(int(parts[n]), int(parts[d]), int(parts[y]), weekdays)
+                for n, d, y in (("n1", "d1", "y1"), ("n2", "d2", "y2"))]
+        if ends[0][0] is None or ends[1][0] is None:
+            return _Days(found.start(), found.end(), None, order_unknown=True)
+        parts |= {"m1": str(ends[0][0]), "d1": str(ends[0][1]),
+                  "m2": str(ends[1][0]), "d2": str(ends[1][1])}
     month1, month2 = parts.get("m1") or parts["m2"], parts.get("m2") or parts["m1"]
     months = [month_number(m) or 0 for m in (month1, month2)]  # (`MONTH` finds only months)
     days = [number(parts["d1"]), number(parts["d2"])]
@@ -471,6 +517,10 @@ def _read_page_when(text: str | None, zone_name: str | None) -> When:
     if found.no_such_day:
         return When(note=Text(N_("the page's date {written!r} is no day of the calendar, so I "
                                  "left the start unset; set it with /manage edit"),
+                              written=written))
+    if found.order_unknown:
+        return When(note=Text(N_("the page's date {written!r} may be month first or day first, "
+                                 "so I left the start unset; set it with /manage edit"),
                               written=written))
     if day is None:
         return When(note=Text(N_("the page gives no year for its date {written!r}, so I left "

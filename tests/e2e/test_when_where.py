@@ -117,6 +117,23 @@ async def test_an_event_starts_when_its_programme_does_not_when_its_doors_open(w
     assert (entry.decoded("dtstart"), entry.decoded("dtend")) == (start, end)
 
 
+async def test_a_date_with_slashes_is_read_where_its_weekday_shows_its_order(world, fake):
+    """"Fri, 06/05/2026 - 10:00" is June 5 (a Friday); "06/05/2026" alone is no start, and
+    the moderator is told why."""
+    reply = await import_page(fake, world.guild, world.moderator, capacity=5, page=Attachment(
+        "f.txt", page("Friday Forum", "Fri, 06/05/2036 - 10:00 - 12:00"), "text/plain"))
+    event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+    start = datetime(2036, 6, 5, 10, tzinfo=UTC)  # 2036-06-05 is a Thursday: Thu below
+    assert event_times(world, event_id)[0] is None  # Friday is neither June 5 nor May 6
+    assert "may be month first or day first" in reply.content
+
+    reply = await import_page(fake, world.guild, world.moderator, capacity=5, page=Attachment(
+        "t.txt", page("Thursday Forum", "Thu, 06/05/2036 - 10:00 - 12:00"), "text/plain"))
+    event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+    assert event_times(world, event_id)[:2] == (int(start.timestamp()),
+                                                int((start + timedelta(hours=2)).timestamp()))
+
+
 async def test_page_dates_without_a_time_a_year_or_a_settled_zone(world, fake):
     all_day = await world.import_event("Recap Day", 5, page("Recap Day", "Fri. October 28th, 2016"))
     day = datetime(2016, 10, 28, tzinfo=UTC)

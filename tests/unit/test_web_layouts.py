@@ -86,6 +86,24 @@ def test_a_drupal_7_fields_label_and_its_no_break_space_label_its_value():
     assert (page.date_text, page.location) == ("Friday, June 5, 2026 - 10:00", "Hall A")
 
 
+def test_a_drupal_events_date_in_its_default_format_gives_its_start_and_end():
+    """Drupal's default date format, "Fri, 06/05/2026 - 10:00", month first: the weekday
+    says which (June 5 is a Friday), and the range's end is the same day's 12:00."""
+    html = ('<html><body><main><h1>Arctic Forum</h1>'
+            '<div class="field field--name-field-date field--label-above">'
+            '<div class="field__label">Date</div><div class="field__item">'
+            'Fri, 06/05/2026 - 10:00 - Fri, 06/05/2026 - 12:00</div></div>'
+            '<div class="field field--name-field-venue field--label-above">'
+            '<div class="field__label">Venue</div><div class="field__item">Hall A</div></div>'
+            "<p>Jane Doe will moderate.</p></main></body></html>")
+    page = page_from_bytes("event.html", html.encode())[1]
+    facts = page_facts([page], "America/Halifax")
+    assert facts.when.starts_at is not None and facts.when.ends_at is not None
+    assert facts.when.starts_at.isoformat() == "2026-06-05T13:00:00+00:00"
+    assert facts.when.ends_at.isoformat() == "2026-06-05T15:00:00+00:00"
+    assert facts.venue == "Hall A" and facts.when.note is None
+
+
 def test_a_recaps_byline_day_is_not_the_events_and_its_key_takeaways_are_read():
     """"By Events Staff | October 30, 2026" under the title: the day the recap was posted,
     not the day of the event (the 27th); the bullets under "Key Takeaways" are the takeaways."""

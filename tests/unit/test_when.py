@@ -875,6 +875,36 @@ def test_an_event_starts_when_its_programme_does_not_when_its_doors_open(line, s
     assert (when.starts_at, when.ends_at, when.note, when.end_note) == (start, end, None, None)
 
 
+@pytest.mark.parametrize(("line", "start", "end"), [
+    # Drupal's own format, month first: June 5, 2026 is a Friday, May 6 a Wednesday
+    ("Fri, 06/05/2026 - 10:00", utc(2026, 6, 5, 14), None),
+    ("Fri, 06/05/2026 - 10:00 - 12:00", utc(2026, 6, 5, 14), utc(2026, 6, 5, 16)),
+    ("Fri, 06/05/2026 - 10:00 - Fri, 06/05/2026 - 12:00", utc(2026, 6, 5, 14),
+     utc(2026, 6, 5, 16)),
+    ("Fri, 06/05/2026 - 22:00 - Sat, 06/06/2026 - 01:00", utc(2026, 6, 6, 2), utc(2026, 6, 6, 5)),
+    # day first, as European sites write it
+    ("Wednesday, 06/05/2026, 6:00 PM", utc(2026, 5, 6, 22), None),
+    ("13/05/2026 10:00-11:30", utc(2026, 5, 13, 14), utc(2026, 5, 13, 15, 30)),
+    ("05/13/2026 - 10:00", utc(2026, 5, 13, 14), None),
+    # the same either way round
+    ("06/06/2026 - 10:00", utc(2026, 6, 6, 14), None),
+])
+def test_a_date_written_with_slashes_and_its_year_last_is_read_where_its_order_shows(
+        line, start, end):
+    when = read_page_when(line, "America/New_York")
+    assert (when.starts_at, when.ends_at, when.note) == (start, end, None)
+
+
+@pytest.mark.parametrize("line", ["06/05/2026 - 10:00", "Tue, 06/05/2026, 6 PM",
+                                  "06/05/2026 - 06/07/2026"])
+def test_a_date_with_slashes_either_way_round_is_left_for_the_moderator(line):
+    """June 5 or May 6, and nothing on the line says which: no start is guessed."""
+    when = read_page_when(line, "America/New_York")
+    assert when.starts_at is None
+    assert "may be month first or day first" in str(when.note)
+    assert "/manage edit" in str(when.note)
+
+
 @pytest.mark.parametrize("rest", [
     "（茶歇 16:00-16:30）",  # in brackets: an aside
     "（签到 13:30-14:00）",
