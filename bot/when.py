@@ -693,8 +693,13 @@ def _halves_apart(start_mer: str | None, end_mer: str | None, start_days: int,
                   start_hour: int, end_hour: int) -> tuple[int, int]:
     """The start's and end's hours of a range that runs backwards with the half of the day
     written at one end only shared: that half is that end's alone, and the other end is in
-    the other half ("晚上10点至12点" ends at midnight, "11 - 1 PM" starts in the morning)."""
-    if start_mer is not None and end_mer is None:
+    the other half ("晚上10点至12点" ends at midnight, "11 - 1 PM" starts in the morning).
+    But a morning that ends at "12 AM" ("11-12 AM", "10:30-12:30 a.m.") ends at noon, as
+    its writer means: the hour of noon is no later in "AM" to them, and a session from
+    11 at night to midnight is written with its own "PM"."""
+    if start_mer is None and end_mer == "am" and end_hour == 0 and start_hour < 12:
+        end_hour = 12
+    elif start_mer is not None and end_mer is None:
         end_hour = (end_hour + 12) % 24
     elif start_mer is None and end_mer is not None and not start_days:
         # (not a 24:00 start: the midnight that ends the date has no other half, and from

@@ -134,6 +134,15 @@ async def test_a_date_with_slashes_is_read_where_its_weekday_shows_its_order(wor
                                                 int((start + timedelta(hours=2)).timestamp()))
 
 
+async def test_a_morning_ending_at_twelve_am_ends_at_noon(world, fake):
+    """"11-12 AM": eleven in the morning to noon, not eleven at night to midnight."""
+    event_id = await world.import_event("Late Morning", 5, page("Late Morning",
+                                                                "June 5, 2036, 11-12 AM"))
+    start = datetime(2036, 6, 5, 11, tzinfo=UTC)
+    assert event_times(world, event_id)[:2] == (int(start.timestamp()),
+                                                int((start + timedelta(hours=1)).timestamp()))
+
+
 async def test_page_dates_without_a_time_a_year_or_a_settled_zone(world, fake):
     all_day = await world.import_event("Recap Day", 5, page("Recap Day", "Fri. October 28th, 2016"))
     day = datetime(2016, 10, 28, tzinfo=UTC)

@@ -585,6 +585,10 @@ def test_reading_any_page_date_line_never_raises(line, zone):
     ("11 - 1 PM", (11, 0), (13, 0)),
     ("9 - 12 PM", (9, 0), (12, 0)),
     ("10 - 1 AM", (22, 0), (25, 0)),
+    # ...but a morning that ends at "12 AM" ends at noon, as its writer means
+    ("11 - 12 AM", (11, 0), (12, 0)),
+    ("10:30 - 12:30 a.m.", (10, 30), (12, 30)),
+    ("11 PM - 12 AM", (23, 0), (24, 0)),  # each end its own half: midnight
     # 24:00 on a 24-hour clock is the midnight that ends the day, as in ISO 8601
     ("18:00-24:00", (18, 0), (24, 0)),
     ("晚上10点至24点", (22, 0), (24, 0)),
