@@ -120,6 +120,8 @@ def page_facts(pages: list[Page] | tuple[Page, ...], zone: str | None) -> PageFa
             if other is not None:
                 notes.append(other)
             break
+    notes += [_STATUS_NOTES[status] for status in dict.fromkeys(
+        page.event_status for page in ordered if page.event_status in _STATUS_NOTES)]
     venue = next((p.location.strip() for p in ordered if p.location and p.location.strip()),
                  None)
     # (a venue past MAX_TITLE, from a page's structured data, is cut as a long title is)
@@ -127,6 +129,15 @@ def page_facts(pages: list[Page] | tuple[Page, ...], zone: str | None) -> PageFa
 
 
 MAX_QUOTED_DATE = 100
+# What a page's structured data says has become of the event (`Page.event_status`)
+_STATUS_NOTES = {
+    "cancelled": Text(N_("the page's structured data says the event is cancelled, so "
+                         "registration is closed; if it will not take place, /manage delete "
+                         "removes it and tells its members")),
+    "postponed": Text(N_("the page's structured data says the event is postponed: its date "
+                         "may change, so check it, and set the new one with /manage edit "
+                         "when it is known")),
+}
 
 
 def _other_day(text_date: str | None, read: When, zone: str | None) -> Text | None:

@@ -41,6 +41,9 @@ class Page:
     # JSON-LD) gave the date line instead: the importer tells the moderator when the two
     # give different days. Not part of what the page says (`to_dict`).
     text_date: str | None = None
+    # What the page's structured data says has become of the event: "cancelled" (then its
+    # registration is closed too) or "postponed" (its date may change); None: neither.
+    event_status: str | None = None
 
     @property
     def moderator(self) -> str | None:

@@ -11,7 +11,9 @@ visible text (`completing`):
   (the text's own line is kept as `Page.text_date`: the importer notes another day there);
 - a start without one, or a date alone, only where the text gives no date line; one
   that reads as no date at all ("TBA") is left out, and the moderator told (`skipped`);
-- the place's name (else its address) only where the text names no venue.
+- the place's name (else its address) only where the text names no venue;
+- its status, where it is cancelled (registration is then closed: no member should take a
+  seat) or postponed (`Page.event_status`, which the importer tells the moderator).
 
 Bounded: at most 20 blocks of at most 200,000 characters each are parsed, and the walk
 for the Event looks at no more than 5,000 values, iteratively.
@@ -53,6 +55,7 @@ class SchemaEvent:
     name: str | None = None  # the event's name
     # A listing's: how many events the page lists, none of them the page's own
     listed: int = 0
+    status: str | None = None  # `_status`: "cancelled", "postponed" or None
 
     @property
     def date_line(self) -> str | None:
@@ -86,12 +89,16 @@ class SchemaEvent:
             date_text = page.date_text
         if self.place and not (location and location.strip()):
             location = self.place
-        if (date_text, location, skipped) == (page.date_text, page.location, page.skipped):
+        closed = page.registration_closed or self.status == "cancelled"
+        if ((date_text, location, skipped, closed, self.status)
+                == (page.date_text, page.location, page.skipped, page.registration_closed,
+                    None)):
             return page
         # the text's own line, kept for the importer to say when it gives another day
         text_date = page.date_text if exact is not None and date_text != page.date_text else None
         return dataclasses.replace(page, date_text=date_text, location=location,
-                                   text_date=text_date, skipped=skipped)
+                                   text_date=text_date, skipped=skipped,
+                                   registration_closed=closed, event_status=self.status)
 
     def _ended_as(self, exact: When, text_line: str | None) -> str | None:
         """The date line of an exact start; where it gives no end, with the end the visible
@@ -145,7 +152,22 @@ def schema_event(doc: lxml.html.HtmlElement, title: str | None = None) -> Schema
     if first is None:
         return SchemaEvent()
     return SchemaEvent(_moment(first.get("startDate")), _moment(first.get("endDate")),
-                       _place(first.get("location")), _name(first))
+                       _place(first.get("location")), _name(first),
+                       status=_status(first.get("eventStatus")))
+
+
+# schema.org's EventStatusType, as "https://schema.org/EventCancelled", "EventCancelled" or
+# "schema:EventCancelled"; EventScheduled and EventRescheduled (whose startDate is the new
+# one) need no word from the importer, nor EventMovedOnline (its location says so).
+_STATUSES = {"eventcancelled": "cancelled", "eventpostponed": "postponed"}
+
+
+def _status(value: object) -> str | None:
+    if isinstance(value, dict):  # {"@id": "https://schema.org/EventCancelled"}
+        value = value.get("@id")
+    if not isinstance(value, str) or len(value) > MAX_MOMENT * 2:
+        return None
+    return _STATUSES.get(re.split(r"[/:#]", value.strip())[-1].casefold())
 
 
 def _is_event(value: dict) -> bool:

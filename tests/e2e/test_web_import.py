@@ -230,6 +230,41 @@ async def test_a_structured_venue_past_200_characters_is_cut_between_whole_chara
         venue[-4:])
 
 
+@pytest.mark.parametrize("status", ["https://schema.org/EventCancelled", "EventCancelled",
+                                    "schema:EventCancelled"])
+async def test_a_page_whose_structured_data_says_cancelled_closes_registration(
+        world, fake, server, status):
+    """"eventStatus": EventCancelled: the moderator is told, and no member takes a seat in
+    an event the organisers have called off."""
+    title = f"Called Off {len(status)}"
+    data = GRAIN_EVENT.replace('"Grain Corridors"', f'"{title}"').replace(
+        '"name"', f'"eventStatus": "{status}", "name"', 1)
+    path = f"/called-off-{len(status)}.html"
+    server.add(path, structured_page("Monday, December 1, 2031, 6:00 PM", data).replace(
+        "Grain Corridors<", f"{title}<"))
+    reply = await import_page(fake, world.guild, world.moderator, url=server.url(path))
+    assert "structured data says the event is cancelled" in reply.content, reply.content
+    assert "/manage delete" in reply.content
+    event_id = event_id_in(reply)
+    assert world.query("SELECT registration_open FROM events WHERE id = ?",
+                       (event_id,)) == [(0,)]
+    joined = await fake.slash(world.guild, world.member(), "rsvp join", event=str(event_id))
+    assert "closed" in joined.content.lower() and joined.ephemeral
+    assert world.query("SELECT COUNT(*) FROM rsvps WHERE event_id = ?", (event_id,)) == [(0,)]
+
+
+async def test_a_page_whose_structured_data_says_postponed_tells_the_moderator(
+        world, fake, server):
+    data = GRAIN_EVENT.replace('"Grain Corridors"', '"Put Off Forum"').replace(
+        '"name"', '"eventStatus": "https://schema.org/EventPostponed", "name"', 1)
+    server.add("/put-off.html", structured_page("Monday, December 1, 2031, 6:00 PM", data)
+               .replace("Grain Corridors<", "Put Off Forum<"))
+    reply = await import_page(fake, world.guild, world.moderator, url=server.url("/put-off.html"))
+    assert "structured data says the event is postponed" in reply.content, reply.content
+    assert world.query("SELECT registration_open FROM events WHERE id = ?",
+                       (event_id_in(reply),)) == [(1,)]
+
+
 async def test_a_structured_end_day_after_the_start_ends_the_event_with_that_day(
         world, fake, server):
     """JSON-LD "endDate": "2031-12-03" for a start on December 1 at 6 PM (-05:00): the

@@ -118,9 +118,9 @@ def test_to_dict_is_json_ready():
     assert set(data) == {
         "kind", "title", "date_text", "location", "description", "registration_closed",
         "off_the_record", "access_notes", "language", "translation", "moderator", "people",
-        "takeaways", "skipped",
+        "takeaways", "skipped", "event_status",
     }
-    assert data["moderator"] == "Tong Zhao"
+    assert data["moderator"] == "Tong Zhao" and data["event_status"] is None
     li_bin = {"name": "Li Bin", "role": "speaker", "bio": bios(parse_page(RECAP))["Li Bin"]}
     assert data["people"][1] == li_bin
     assert data["takeaways"][4]["heading"] == "Uncertain Future"

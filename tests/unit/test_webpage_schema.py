@@ -54,6 +54,25 @@ def test_a_half_character_escaped_in_structured_data_is_read_as_the_replacement_
     page.location.encode()  # storable
 
 
+@pytest.mark.parametrize(("status", "said"), [
+    ("https://schema.org/EventCancelled", "cancelled"), ("http://schema.org/EventCancelled",
+                                                         "cancelled"),
+    ("EventCancelled", "cancelled"), ({"@id": "schema:EventCancelled"}, "cancelled"),
+    ("https://schema.org/EventPostponed", "postponed"),
+    ("https://schema.org/EventScheduled", None), ("https://schema.org/EventRescheduled", None),
+    ("EventMovedOnline", None), (["EventCancelled"], None), (42, None), ("", None),
+    ("x" * 10_000 + "/EventCancelled", None),
+])
+def test_an_events_structured_status_is_read_and_a_cancelled_one_closes_registration(
+        status, said):
+    page = read(page_with(EVENT | {"eventStatus": status}))
+    assert page.event_status == said
+    assert page.registration_closed is (said == "cancelled")
+    told = [str(note) for note in page_facts([page], "UTC").notes
+            if "structured data says the event is" in str(note)]
+    assert len(told) == (said is not None) and all(f"is {said}" in note for note in told)
+
+
 def test_the_visible_text_keeps_its_date_and_venue_over_a_start_without_an_offset():
     event = EVENT | {"startDate": "2031-12-02T09:00", "endDate": None,
                      "location": "Elsewhere Hall"}
