@@ -123,14 +123,16 @@ class TitleIndex:
 
     async def search(self, typed: str, *, archived: bool, limit: int) -> list[EventTitle]:
         """The first `limit` events, in order, whose title holds `typed` (compared as
-        names are) or whose id it is; archived ones only with `archived`."""
+        names are), and the one whose id it is among them whatever its place (`/event
+        list` shows the ids: one typed must not be crowded out by titles holding its
+        digits); archived ones only with `archived`."""
         needle = comparable(typed)
         found = await (self._every if archived else self._current).find(needle, limit)
         event_id = parse_event_id(needle)
         by_id = None if event_id is None or str(event_id) != needle else self._ids.get(event_id)
         if by_id is not None and by_id not in found and (
                 archived or not self.titles[by_id].archived):
-            found = sorted([*found, by_id])[:limit]
+            found = sorted([*found[:limit - 1], by_id])
         return [self.titles[n] for n in found]
 
 
