@@ -65,7 +65,7 @@ async def resolve_with(titles: KeptTitles, guild_id: int, ref: str | None,
             raise NotFound(N_("this server has no events yet; a moderator can add one with "
                               "/manage import"))
         return await read(event_id)
-    event_id = parse_event_id(ref)
+    event_id = parse_event_id(id_digits(ref))
     if event_id is not None:
         try:
             return await read(event_id)
@@ -128,8 +128,9 @@ class TitleIndex:
         digits); archived ones only with `archived`."""
         needle = comparable(typed)
         found = await (self._every if archived else self._current).find(needle, limit)
-        event_id = parse_event_id(needle)
-        by_id = None if event_id is None or str(event_id) != needle else self._ids.get(event_id)
+        digits = id_digits(needle)
+        event_id = parse_event_id(digits)
+        by_id = None if event_id is None or str(event_id) != digits else self._ids.get(event_id)
         if by_id is not None and by_id not in found and (
                 archived or not self.titles[by_id].archived):
             found = sorted([*found[:limit - 1], by_id])
@@ -208,6 +209,12 @@ class KeptTitles:
             _, dropped = self._kept.popitem(last=False)
             self._count -= len(dropped.titles)
         return index
+
+
+def id_digits(typed: str) -> str:
+    """What a member typed in the `[event]` option without the "#" before an id that
+    choices name events by (`choice_name`), in either width: the digits that may be one."""
+    return typed[1:] if typed[:1] in ("#", "＃") else typed
 
 
 def parse_event_id(text: str) -> int | None:

@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT
+
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
@@ -27,3 +29,23 @@ async def test_the_event_whose_id_is_typed_is_offered_whatever_titles_hold_it(wo
     # the rest are the first titles holding it, in the list's order
     assert [choice["name"].split(" (")[0] for choice in choices if choice["value"] != str(old)
             ] == [f"Panel {old}, part {n}" for n in range(24)]
+
+
+async def test_an_event_is_found_by_the_number_its_choice_names_it_by(world, fake):
+    """Choices that would read the same name each event "#id", the number a member then
+    types, in the option or by hand."""
+    day = (datetime.now(UTC) + timedelta(days=5)).replace(hour=18, minute=0, microsecond=0)
+    twins = [await world.import_event("Twin Talk", capacity=5, page=(
+        f"Twin Talk\n\nSession {n}.\n\n".encode() + OPEN_ANNOUNCEMENT),
+        starts_at=day.isoformat()) for n in range(2)]
+    member = world.member("reader")
+    offered = await fake.autocomplete(world.guild, member, "event info", focused="event",
+                                      event="twin")
+    second = next(choice["name"] for choice in offered if choice["value"] == str(twins[1]))
+    assert second.endswith(f" #{twins[1]}"), offered
+    for typed in (f"#{twins[1]}", f"＃{twins[1]}"):  # as a Chinese keyboard types it too
+        choices = await fake.autocomplete(world.guild, member, "event info", focused="event",
+                                          event=typed)
+        assert [choice["value"] for choice in choices] == [str(twins[1])], (typed, choices)
+        shown = await fake.slash(world.guild, member, "event info", event=typed)
+        assert shown.embeds and "Session 1" in str(shown.embeds[0]), (typed, shown)

@@ -50,7 +50,7 @@ def offered_one_by_one(titles: tuple[EventTitle, ...], typed: str, archived: boo
     needle = comparable(typed)
     offered = [title for title in titles if archived or not title.archived]
     by_title = [title.id for title in offered if needle in comparable(title.title)]
-    by_id = [title.id for title in offered if needle == str(title.id)]
+    by_id = [title.id for title in offered if needle in (str(title.id), f"#{title.id}")]
     if not by_id or by_id[0] in by_title[:limit]:
         return by_title[:limit]
     ids = [title.id for title in titles]  # (in the list's order)
@@ -70,7 +70,7 @@ async def test_a_search_offers_what_comparing_each_title_in_turn_would(at_once, 
               for _ in range(300)]
     index = index_of(titles)
     typed_ones = ["", " ", "arms", "ARMS CONTROL", "导弹", "導彈防禦", "s c", "1", "12", "012",
-                  "123", "9" * 5000, "x\nx", "ms co", "Talk–", "zzz",
+                  "123", "#12", "＃12", "#012", "#", "9" * 5000, "x\nx", "ms co", "Talk–", "zzz",
                   *(title for title, _ in titles[:40]),
                   *(title[1:4] for title, _ in titles[40:80])]
     for typed in typed_ones:
