@@ -49,3 +49,26 @@ async def test_an_event_is_found_by_the_number_its_choice_names_it_by(world, fak
         assert [choice["value"] for choice in choices] == [str(twins[1])], (typed, choices)
         shown = await fake.slash(world.guild, member, "event info", event=typed)
         assert shown.embeds and "Session 1" in str(shown.embeds[0]), (typed, shown)
+
+
+async def test_letters_with_a_stroke_are_found_as_a_plain_keyboard_types_them(world, fake):
+    """Ł, ø, đ, ħ carry no accent Unicode takes off: a member typing "lodz" or "soren"
+    finds "Łódź" and "Søren" as "zurich" finds "Zürich", in titles and in names."""
+    day = datetime.now(UTC) + timedelta(days=9)
+    page = ("A forum on the Baltic.\n\nSøren Østergård will moderate a discussion with "
+            "Đorđe Đukić and Łucja Wałęsa.\n").encode()
+    event = await world.import_event("Łódź Forum on Øresund Security", capacity=5,
+                                     page=page, starts_at=day.isoformat())
+    member = world.member("plain keyboard")
+    for typed in ("lodz forum", "oresund", "LODZ"):
+        choices = await fake.autocomplete(world.guild, member, "event info", focused="event",
+                                          event=typed)
+        assert [choice["value"] for choice in choices] == [str(event)], (typed, choices)
+    shown = await fake.slash(world.guild, member, "event info",
+                             event="Lodz Forum on Oresund Security")
+    assert shown.embeds and "Łódź" in shown.embeds[0]["title"], shown
+    for typed, name in (("soren", "Søren Østergård"), ("dorde dukic", "Đorđe Đukić"),
+                        ("lucja walesa", "Łucja Wałęsa")):
+        names = await fake.autocomplete(world.guild, member, "event speaker", focused="name",
+                                        name=typed, event=str(event))
+        assert [choice["value"] for choice in names] == [name], (typed, names)
