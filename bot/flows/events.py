@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from bot.errors import EventNotFound, NotFound
 from bot.i18n import N_, Text
-from bot.models import EventSummary, EventTitle, EventTitles
+from bot.models import DeletedEvent, EventSummary, EventTitle, EventTitles
 from bot.offload import by_size
 from bot.pages_names import comparable
 from bot.render import clip
@@ -75,6 +75,10 @@ async def resolve_with(titles: KeptTitles, guild_id: int, ref: str | None,
     named = index.named(ref)
     if named is not None:
         return await read(named.id)
+    if event_id is not None:  # an id picked before its event was deleted: say so by title
+        deleted = await store.run(store.events.deleted_event, guild_id, event_id)
+        if deleted is not None:
+            raise NotFound(deleted_line(event_id, deleted))
     raise NotFound(no_match(ref, [title.title for title in index.titles[:MAX_COMPARED]]))
 
 
@@ -226,6 +230,16 @@ def parse_event_id(text: str) -> int | None:
         return None
     value = int(text)
     return value if value <= MAX_EVENT_ID else None
+
+
+def deleted_line(event_id: int, deleted: DeletedEvent) -> Text:
+    """The refusal for the id of an event deleted since (as its buttons answer): cancelled,
+    or, deleted after it took place, tidied away."""
+    if deleted.taken_place:
+        return Text(N_("event {id} ({title}) took place and has been deleted since; see "
+                       "/event list"), id=str(event_id), title=clip(deleted.title, 100))
+    return Text(N_("event {id} ({title}) was cancelled; see /event list for what else is "
+                   "coming up"), id=str(event_id), title=clip(deleted.title, 100))
 
 
 def no_match(ref: str, titles: list[str]) -> Text:

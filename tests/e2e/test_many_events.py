@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.e2e.conftest import OPEN_ANNOUNCEMENT
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, delete_event
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -72,3 +72,23 @@ async def test_letters_with_a_stroke_are_found_as_a_plain_keyboard_types_them(wo
         names = await fake.autocomplete(world.guild, member, "event speaker", focused="name",
                                         name=typed, event=str(event))
         assert [choice["value"] for choice in names] == [name], (typed, names)
+
+
+async def test_a_deleted_events_id_says_it_was_deleted(world, fake):
+    """An id picked before its event was deleted (the choice still on the member's screen,
+    an old `/event list`) is answered as its buttons are: the event is gone, by its title,
+    not "no event matches" as for a number no event ever had."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    to_come = await world.import_event("Harbour Talk", capacity=5,
+                                       starts_at=(now + timedelta(days=4)).isoformat())
+    held = await world.import_event("Quay Lecture", capacity=5,
+                                    starts_at=(now - timedelta(days=4)).isoformat())
+    member = world.member("late picker")
+    for event_id in (to_come, held):
+        await delete_event(world, world.moderator, event_id)
+    cancelled = await fake.slash(world.guild, member, "rsvp join", event=str(to_come))
+    assert "Harbour Talk" in cancelled.content and "cancelled" in cancelled.content, cancelled
+    over = await fake.slash(world.guild, member, "event info", event=f"#{held}")
+    assert "Quay Lecture" in over.content and "took place" in over.content, over
+    never = await fake.slash(world.guild, member, "event info", event="987654321")
+    assert "No event in this server matches '987654321'" in never.content, never
