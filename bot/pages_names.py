@@ -211,10 +211,12 @@ _BEYOND_LATIN = re.compile("[^\x00-\u2fff]+")
 # Accents on Latin (and Greek, Cyrillic) letters, which a plain keyboard leaves out
 _DIACRITICS = re.compile("[\u0300-\u036f]+")
 # Apostrophes as typed: a page's curly one (O’Neill) is a keyboard's straight one; and
-# letters whose stroke or bar no decomposition takes off (Łódź, Søren, Đukić), as plain
-# (lower case: they are folded after `casefold`)
+# letters whose stroke or bar no decomposition takes off (Łódź, Søren, Đukić), as plain,
+# and those written as one that a keyboard types as two (Ærø, Cœur, Þór) (lower case:
+# they are folded after `casefold`)
 _APOSTROPHES = str.maketrans({**dict.fromkeys("\u2019\u2018\u02bc\u2032", "'"),
-                              "ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ŧ": "t", "ı": "i"})
+                              "ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ŧ": "t", "ı": "i",
+                              "æ": "ae", "œ": "oe", "þ": "th"})
 
 
 def folded(text: str) -> str:

@@ -92,3 +92,16 @@ async def test_a_deleted_events_id_says_it_was_deleted(world, fake):
     assert "Quay Lecture" in over.content and "took place" in over.content, over
     never = await fake.slash(world.guild, member, "event info", event="987654321")
     assert "No event in this server matches '987654321'" in never.content, never
+
+
+async def test_letters_written_as_one_are_found_as_typed_in_two(world, fake):
+    """Æ, Œ and Þ are two letters a plain keyboard types apart: "aero", "coeur" and "thor"
+    find "Ærø", "Cœur" and "Þór"."""
+    day = datetime.now(UTC) + timedelta(days=11)
+    event = await world.import_event("Cœur de l'Europe: Ærø and Þórshöfn", capacity=5,
+                                     starts_at=day.isoformat())
+    member = world.member("two letters")
+    for typed in ("coeur de", "aero and", "thorshofn"):
+        choices = await fake.autocomplete(world.guild, member, "event info", focused="event",
+                                          event=typed)
+        assert [choice["value"] for choice in choices] == [str(event)], (typed, choices)
