@@ -210,15 +210,20 @@ _BEYOND_LATIN = re.compile("[^\x00-\u2fff]+")
 
 # Accents on Latin (and Greek, Cyrillic) letters, which a plain keyboard leaves out
 _DIACRITICS = re.compile("[\u0300-\u036f]+")
-# Apostrophes as typed: a page's curly one (O’Neill) is a keyboard's straight one
-_APOSTROPHES = str.maketrans(dict.fromkeys("\u2019\u2018\u02bc\u2032", "'"))
+# Apostrophes as typed: a page's curly one (O’Neill) is a keyboard's straight one; and
+# letters whose stroke or bar no decomposition takes off (Łódź, Søren, Đukić), as plain,
+# and those written as one that a keyboard types as two (Ærø, Cœur, Þór) (lower case:
+# they are folded after `casefold`)
+_APOSTROPHES = str.maketrans({**dict.fromkeys("\u2019\u2018\u02bc\u2032", "'"),
+                              "ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ŧ": "t", "ı": "i",
+                              "æ": "ae", "œ": "oe", "þ": "th"})
 
 
 def folded(text: str) -> str:
     """`text` as names are compared: full-width letters as plain ones ("Ｌｉ Ｂｉｎ" is
-    "li bin"), accents and curly apostrophes as a plain keyboard types them ("José
-    O’Neill" is "jose o'neill"), and Chinese in simplified characters, whichever script a
-    page or a member writes it in (趙通 is 赵通)."""
+    "li bin"), accents, strokes and curly apostrophes as a plain keyboard types them
+    ("José O’Neill" is "jose o'neill", "Łódź" is "lodz"), and Chinese in simplified
+    characters, whichever script a page or a member writes it in (趙通 is 赵通)."""
     plain = unicodedata.normalize("NFKC", text).casefold()
     if plain.isascii():
         return plain

@@ -393,6 +393,17 @@ def zone_label(name: str) -> str:
     return f"{name} (UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d})"
 
 
+_MARKS = re.compile("[\u0300-\u036f]+")  # accents, once decomposed
+
+
+def zone_key(typed: str) -> str:
+    """A zone or city typed as zone names are written, in ASCII and with "_" for spaces,
+    to compare with their `casefold`: a keyboard's full-width letters as plain ones, and
+    accents off ("São Paulo" is "sao_paulo", America/Sao_Paulo's city)."""
+    plain = _MARKS.sub("", unicodedata.normalize("NFKD", typed))
+    return "_".join(plain.split()).casefold()
+
+
 def check_zone_name(name: str, now: datetime | None = None) -> str:
     """An IANA zone name as given to /manage timezone (or an offset, the one zone on it at
     `now`, default now: `offset_zones`), or InvalidValue, which names the zones on an offset
@@ -411,11 +422,11 @@ def check_zone_name(name: str, now: datetime | None = None) -> str:
                            zones=Listed((*shown, "…") if len(on_offset) > len(shown)
                                         else shown))
     folded = {z.casefold(): z for z in zone_names()}
-    if name.casefold() in folded:
-        return folded[name.casefold()]
+    if zone_key(name) in folded:
+        return folded[zone_key(name)]
     if (placed := ZONES_BY_PLACE.get(fold("".join(name.split())))) is not None:
         return placed
-    if (city := _zone_of_city("_".join(name.split()).casefold())) is not None:
+    if (city := _zone_of_city(zone_key(name))) is not None:
         return city
     raise InvalidValue(N_("{name!r} is not a timezone I know; pick an IANA name such as "
                           "Europe/Paris, America/Chicago or Asia/Shanghai from the list"),

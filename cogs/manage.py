@@ -92,6 +92,7 @@ from bot.zones import (
     check_zone_name,
     offset_zones,
     server_zone,
+    zone_key,
     zone_label,
     zone_names,
     zones_of_place,
@@ -313,7 +314,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
     @timezone.autocomplete("zone")
     async def timezone_autocomplete(self, interaction: Interaction,
                                     current: str) -> list[app_commands.Choice[str]]:
-        typed = current.strip().casefold().replace(" ", "_")
+        typed = zone_key(current)
         names = zone_names()
         # "GMT+8" is Etc/GMT-8: offered first, so that Etc/GMT+8 (UTC−8) is not the pick;
         # "UTC+5:30", which no Etc zone is, the places on it today (Asia/Kolkata)

@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from bot.errors import EventNotFound, NotFound
 from bot.i18n import N_, Text
-from bot.models import EventSummary, EventTitle, EventTitles
+from bot.models import DeletedEvent, EventSummary, EventTitle, EventTitles
 from bot.offload import by_size
 from bot.pages_names import comparable
 from bot.render import clip
@@ -65,7 +65,7 @@ async def resolve_with(titles: KeptTitles, guild_id: int, ref: str | None,
             raise NotFound(N_("this server has no events yet; a moderator can add one with "
                               "/manage import"))
         return await read(event_id)
-    event_id = parse_event_id(ref)
+    event_id = parse_event_id(id_digits(ref))
     if event_id is not None:
         try:
             return await read(event_id)
@@ -75,6 +75,10 @@ async def resolve_with(titles: KeptTitles, guild_id: int, ref: str | None,
     named = index.named(ref)
     if named is not None:
         return await read(named.id)
+    if event_id is not None:  # an id picked before its event was deleted: say so by title
+        deleted = await store.run(store.events.deleted_event, guild_id, event_id)
+        if deleted is not None:
+            raise NotFound(deleted_line(event_id, deleted))
     raise NotFound(no_match(ref, [title.title for title in index.titles[:MAX_COMPARED]]))
 
 
@@ -123,14 +127,17 @@ class TitleIndex:
 
     async def search(self, typed: str, *, archived: bool, limit: int) -> list[EventTitle]:
         """The first `limit` events, in order, whose title holds `typed` (compared as
-        names are) or whose id it is; archived ones only with `archived`."""
+        names are), and the one whose id it is among them whatever its place (`/event
+        list` shows the ids: one typed must not be crowded out by titles holding its
+        digits); archived ones only with `archived`."""
         needle = comparable(typed)
         found = await (self._every if archived else self._current).find(needle, limit)
-        event_id = parse_event_id(needle)
-        by_id = None if event_id is None or str(event_id) != needle else self._ids.get(event_id)
+        digits = id_digits(needle)
+        event_id = parse_event_id(digits)
+        by_id = None if event_id is None or str(event_id) != digits else self._ids.get(event_id)
         if by_id is not None and by_id not in found and (
                 archived or not self.titles[by_id].archived):
-            found = sorted([*found, by_id])[:limit]
+            found = sorted([*found[:limit - 1], by_id])
         return [self.titles[n] for n in found]
 
 
@@ -208,6 +215,12 @@ class KeptTitles:
         return index
 
 
+def id_digits(typed: str) -> str:
+    """What a member typed in the `[event]` option without the "#" before an id that
+    choices name events by (`choice_name`), in either width: the digits that may be one."""
+    return typed[1:] if typed[:1] in ("#", "＃") else typed
+
+
 def parse_event_id(text: str) -> int | None:
     """The event id `text` spells, or None: ASCII digits only (`str.isdigit` also takes
     "²"), or the full-width ones a Chinese keyboard types ("１２", as the search folds
@@ -217,6 +230,16 @@ def parse_event_id(text: str) -> int | None:
         return None
     value = int(text)
     return value if value <= MAX_EVENT_ID else None
+
+
+def deleted_line(event_id: int, deleted: DeletedEvent) -> Text:
+    """The refusal for the id of an event deleted since (as its buttons answer): cancelled,
+    or, deleted after it took place, tidied away."""
+    if deleted.taken_place:
+        return Text(N_("event {id} ({title}) took place and has been deleted since; see "
+                       "/event list"), id=str(event_id), title=clip(deleted.title, 100))
+    return Text(N_("event {id} ({title}) was cancelled; see /event list for what else is "
+                   "coming up"), id=str(event_id), title=clip(deleted.title, 100))
 
 
 def no_match(ref: str, titles: list[str]) -> Text:

@@ -343,6 +343,21 @@ async def test_a_zone_typed_as_an_offset_is_that_offset_not_its_posix_mirror(wor
     await fake.slash(world.guild, world.moderator, "manage timezone", zone="UTC")
 
 
+async def test_a_city_typed_with_its_accents_or_in_full_width_letters_is_its_zone(world, fake):
+    """Zones are named in plain ASCII ("America/Sao_Paulo"): a moderator typing their city
+    as it is written, "São Paulo", "Zürich", "Bogotá", or in a Chinese keyboard's
+    full-width letters, was offered nothing, and sent without a pick it was refused."""
+    for typed, zone in (("São Paulo", "America/Sao_Paulo"), ("Zürich", "Europe/Zurich"),
+                        ("Bogotá", "America/Bogota"), ("ｓｈａｎｇｈａｉ", "Asia/Shanghai"),
+                        ("Ｎｅｗ Ｙｏｒｋ", "America/New_York")):
+        choices = await fake.autocomplete(world.guild, world.moderator, "manage timezone",
+                                          focused="zone", zone=typed)
+        assert [choice["value"] for choice in choices] == [zone], (typed, choices)
+        reply = await fake.slash(world.guild, world.moderator, "manage timezone", zone=typed)
+        assert f"**{zone}**" in reply.content, (typed, reply.content)
+    await fake.slash(world.guild, world.moderator, "manage timezone", zone="UTC")
+
+
 async def test_the_edit_forms_start_says_the_offset_of_an_etc_zone(world, fake):
     """"UTC+8" sets a server to Etc/GMT-8, whose name reads as the opposite offset: the
     edit form's start was labelled "Start (Etc/GMT-8)", asking a moderator in Beijing for

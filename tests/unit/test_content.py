@@ -345,6 +345,17 @@ def test_names_fold_as_an_independent_table_of_the_two_scripts_has_them():
     assert min(_SIMPLIFIED) >= 0x3000  # `folded` looks up nothing below (Latin runs)
 
 
+def test_letters_with_a_stroke_fold_to_the_plain_letter_in_either_case():
+    """Ł, Ø, Đ, Ħ, Ŧ and a dotless ı keep their mark through Unicode's decomposition:
+    each is the letter a plain keyboard types, upper case too (folded after `casefold`);
+    Æ, Œ and Þ are the two letters it types for them."""
+    assert [key(written) for written in ("Łódź", "ŁÓDŹ", "Søren", "ØRESUND", "Đukić",
+                                         "ĐUKIĆ", "Ħamrun", "Ŧrst", "Iğdır", "Ærø", "CŒUR",
+                                         "Þórshöfn")] == [
+        "lodz", "lodz", "soren", "oresund", "dukic", "dukic", "hamrun", "trst", "igdir",
+        "aero", "coeur", "thorshofn"]
+
+
 def test_search_text_folds_in_place_and_within_the_han_text_it_splits():
     """The search index and `/event ask`'s excerpts fold Chinese in place: each character
     stays one character, Han text stays Han text, and folding again changes nothing."""

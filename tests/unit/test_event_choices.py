@@ -45,11 +45,16 @@ def index_of(titles: list[tuple[str, bool]], slugs: list[str] | None = None) -> 
 
 def offered_one_by_one(titles: tuple[EventTitle, ...], typed: str, archived: bool,
                        limit: int) -> list[int]:
-    """What the option offers, comparing each title in turn."""
+    """What the option offers, comparing each title in turn: the first `limit` holding
+    `typed`, and the event whose id it is among them, wherever it comes."""
     needle = comparable(typed)
-    return [title.id for title in titles
-            if (archived or not title.archived)
-            and (needle in comparable(title.title) or needle == str(title.id))][:limit]
+    offered = [title for title in titles if archived or not title.archived]
+    by_title = [title.id for title in offered if needle in comparable(title.title)]
+    by_id = [title.id for title in offered if needle in (str(title.id), f"#{title.id}")]
+    if not by_id or by_id[0] in by_title[:limit]:
+        return by_title[:limit]
+    ids = [title.id for title in titles]  # (in the list's order)
+    return sorted([*by_title[:limit - 1], *by_id], key=ids.index)
 
 
 @pytest.mark.parametrize("at_once", [events_flow.SEARCHED_AT_ONCE, 7])
@@ -65,7 +70,7 @@ async def test_a_search_offers_what_comparing_each_title_in_turn_would(at_once, 
               for _ in range(300)]
     index = index_of(titles)
     typed_ones = ["", " ", "arms", "ARMS CONTROL", "导弹", "導彈防禦", "s c", "1", "12", "012",
-                  "123", "9" * 5000, "x\nx", "ms co", "Talk–", "zzz",
+                  "123", "#12", "＃12", "#012", "#", "9" * 5000, "x\nx", "ms co", "Talk–", "zzz",
                   *(title for title, _ in titles[:40]),
                   *(title[1:4] for title, _ in titles[40:80])]
     for typed in typed_ones:
