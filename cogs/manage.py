@@ -100,6 +100,10 @@ from bot.zones import (
 
 log = logging.getLogger(__name__)
 
+# `/manage language`'s choice that undoes a choice: the server's language in Discord again
+FOLLOW_DISCORD = "discord"
+FOLLOW_DISCORD_NAME = "The server's language in Discord"
+
 
 async def downloaded(page: discord.Attachment, seconds: float) -> bytes:
     """The uploaded page's bytes, from Discord's file host: a download refused, cut or
@@ -329,14 +333,25 @@ class ManageCommands(commands.GroupCog, group_name="manage",
     @app_commands.command(name="language", description="The language of the bot's posts "
                           "in this server (members' own replies follow their Discord)")
     @app_commands.describe(language="Leave out to see the current one")
-    @app_commands.choices(language=[app_commands.Choice(name=NAMES[code], value=code)
-                                    for code in SHIPPED])
+    @app_commands.choices(language=[*(app_commands.Choice(name=NAMES[code], value=code)
+                                      for code in SHIPPED),
+                                    app_commands.Choice(name=FOLLOW_DISCORD_NAME,
+                                                        value=FOLLOW_DISCORD)])
     async def language(self, interaction: Interaction,
                        language: app_commands.Choice[str] | None = None) -> None:
         guild_id = guild_id_of(interaction)
         lang = member_language(interaction)
         before = await server_language(interaction)
-        if language is not None:
+        if language is not None and language.value == FOLLOW_DISCORD:
+            # the choice undone: the server's language in Discord again, as by default
+            await self.bot.languages.choose(guild_id, None)
+            now = await server_language(interaction)
+            text = lang._("The bot's posts in this server now follow the server's language "
+                          "in Discord: **{language}**.", language=NAMES[now.code])
+            if shipped(server_locale := guild_locale(interaction)) != str(server_locale):
+                text += " " + lang._("The bot does not speak that language, so it posts "
+                                     "in English.")
+        elif language is not None:
             await self.bot.languages.choose(guild_id, language.value)
             text = lang._("The bot's posts in this server are now in **{language}**. Replies "
                           "only a member sees stay in the language of their Discord.",

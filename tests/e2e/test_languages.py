@@ -191,6 +191,31 @@ async def test_the_capacity_notice_follows_the_language_a_moderator_chooses(worl
                        (guild.id,)) == [("zh-CN",)]
 
 
+@pytest.mark.parametrize(("preferred", "posts_in"), [("zh-TW", "zh-TW"), ("fr", "en-US")])
+async def test_a_moderator_can_go_back_to_the_servers_language_in_discord(
+        world, fake, preferred, posts_in):
+    """A choice made with `/manage language` could be changed but never undone: the
+    server's language in Discord no longer counted."""
+    guild, moderator = await chinese_server(world, f"Undo {preferred}", preferred=preferred)
+    event = await new_event(fake, guild, moderator, f"Undo Talk {preferred}", capacity=5)
+    chosen = await fake.slash(guild, moderator, "manage language", language="en-GB")
+    assert NAMES["en-GB"] in chosen.content, chosen
+
+    undone = await fake.slash(guild, moderator, "manage language", language="discord")
+    assert undone.ephemeral and undone.content.startswith(
+        "The bot's posts in this server now follow the server's language in Discord: "
+        f"**{NAMES[posts_in]}**."), undone
+    assert ("posts in English" in undone.content) is (posts_in != preferred)
+    assert world.query("SELECT language FROM guild_settings WHERE guild_id = ?",
+                       (guild.id,)) == [(None,)]
+    shown = await fake.slash(guild, moderator, "manage language")
+    assert "the server's language in Discord" in shown.content, shown
+    info = await fake.slash(guild, fake.add_member(guild, f"reader {preferred}"), "event info",
+                            event=event)
+    names = {f["name"] for embed in info.embeds for f in embed.get("fields", [])}
+    assert ("報名" in names) is (posts_in == "zh-TW"), names
+
+
 async def test_a_dm_outside_an_interaction_is_in_the_members_last_language(world, fake):
     title = "Promotion Forum"
     event = str(await world.import_event(title, capacity=1))
