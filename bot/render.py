@@ -50,7 +50,7 @@ DESCRIPTION_SHOWN = 2500  # an event's description in its embed, when there is r
 CAPACITY_REACHED = N_("Registration is now closed, as the number of RSVPs has reached venue "
                       "capacity.")
 # The English ids of the roles' headings; shown through `role_heading` in the reader's language.
-ROLE_TITLES = {"moderator": N_("Moderator"), "host": N_("Host"), "chair": N_("Chair"),
+ROLE_TITLES = {"moderator": N_("Moderators"), "host": N_("Hosts"), "chair": N_("Chairs"),
                "speaker": N_("Speakers"), "discussant": N_("Discussants")}
 # One person's role, for a speaker's line and the speaker menu.
 ROLE_SINGULAR = {"moderator": N_("Moderator"), "host": N_("Host"), "chair": N_("Chair"),
@@ -477,9 +477,12 @@ def reader_first(lang: Language, text: str) -> str:
     return "\n\n".join(paragraphs[second:] + paragraphs[:second])
 
 
-def role_heading(lang: Language, role: str) -> str:
-    """The heading of a role's people in the reader's language: "Speakers", "Moderator"."""
-    return (lang._(ROLE_TITLES[role]) if role in ROLE_TITLES else role.title())[:FIELD_NAME]
+def role_heading(lang: Language, role: str, count: int) -> str:
+    """The heading of a role's `count` people in the reader's language: "Speakers",
+    "Moderator" (one), "Moderators" (two)."""
+    if role not in ROLE_TITLES:
+        return role.title()[:FIELD_NAME]
+    return (lang._(ROLE_SINGULAR[role]) if count == 1 else lang._(ROLE_TITLES[role]))[:FIELD_NAME]
 
 
 def event_embed(lang: Language, event: Event, now: datetime | None = None) -> discord.Embed:
@@ -491,7 +494,7 @@ def event_embed(lang: Language, event: Event, now: datetime | None = None) -> di
     description with whatever room is left.
     """
     roles = people_by_role(event.people)
-    role_names = [role_heading(lang, role) for role, _ in roles]
+    role_names = [role_heading(lang, role, len(names)) for role, names in roles]
     footer = (lang._("Event {id} · {note}", id=event.id, note=lang._(SAMPLE_NOTE))
               if event.is_sample else lang._("Event {id}", id=event.id))
     when_name, where_name = lang._("When"), lang._("Where")

@@ -96,7 +96,7 @@ def _people_line(lang: Language, roles: list[tuple[str, list[str]]]) -> str:
     parts: list[str] = []
     left = FIELD_VALUE
     for index, (role, names) in enumerate(roles):
-        heading = role_heading(lang, role)
+        heading = role_heading(lang, role, len(names))
         label = len(lang._("{role}: {names}", role=heading, names=""))
         share = (left - len(_ROLES_APART) * (len(roles) - index - 1)) // (len(roles) - index)
         parts.append(lang._("{role}: {names}", role=heading, names=names_text(

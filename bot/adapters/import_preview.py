@@ -105,7 +105,7 @@ def preview_text(plan: ImportPlan, lang: Language | None = None) -> str:
                             option=option_name(lang.code, "venue")))
     groups = people_by_role(page.people)
     lines.append(lang._("People: {people}", people="" if groups else lang._("none found")))
-    lines += [lang._("- {role}: {names}", role=role_heading(lang, role),
+    lines += [lang._("- {role}: {names}", role=role_heading(lang, role, len(names)),
                      names=safe(clip(lang._(", ").join(names), 300))) for role, names in groups]
     flags = [text for text, on in ((lang._("registration closed"), page.registration_closed),
                                    (lang._("off the record"), page.off_the_record)) if on]

@@ -35,14 +35,14 @@ async def ask(world, question: str, **options) -> tuple[str, dict]:
     ("what language", "Language: held in Chinese, with English translation"),
     ("translation?", "Language: held in Chinese, with English translation"),
     ("谁主持", "Moderator: Tong Zhao (赵通)"),
-    ("主講人是誰", "Speakers: Li Bin (李彬)"),  # as Taiwan and Hong Kong write it
+    ("主講人是誰", "Speaker: Li Bin (李彬)"),  # as Taiwan and Hong Kong write it
     ("什麼時間？", "When: no date set yet"),
     # the words the bot's own zh-TW replies use (與談人, 同步口譯, 不公開報導)
-    ("與談人是誰？", "Speakers: Li Bin (李彬) · Discussants: Fan Jishe (樊吉社)"),
+    ("與談人是誰？", "Speaker: Li Bin (李彬) · Discussants: Fan Jishe (樊吉社)"),
     ("有同步口譯嗎？", "Language: held in Chinese, with English translation"),
     ("可以報導嗎？", "Off the record: yes — "),
     # the Chinese page pairs each name: the English one gains its Chinese half
-    ("who is speaking", "Speakers: Li Bin (李彬) · Discussants: Fan Jishe (樊吉社), "
+    ("who is speaking", "Speaker: Li Bin (李彬) · Discussants: Fan Jishe (樊吉社), "
                         "Duan Zhanyuan (段占元), Zhang Hongyu"),
     ("can I still register", "Registration: closed"),
 ])

@@ -212,8 +212,9 @@ def test_each_role_has_its_own_heading_in_every_language(code):
     # heading would make two fields of one name.
     from bot import render
     lang = language(code)
-    headings = [render.role_heading(lang, role) for role in render.ROLE_TITLES]
-    assert len(set(headings)) == len(headings)
+    for count in (1, 2):
+        headings = [render.role_heading(lang, role, count) for role in render.ROLE_TITLES]
+        assert len(set(headings)) == len(headings)
 
 
 def test_a_refused_option_value_names_its_kind_in_the_readers_language():

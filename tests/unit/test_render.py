@@ -50,8 +50,9 @@ def test_event_embed_shows_time_seats_people_and_notes():
     ts = int(START.timestamp())
     assert fields["When"].startswith(f"<t:{ts}:F> (<t:{ts}:R>)")
     assert fields["Registration"] == "Open: 48 of 60 seats left"
+    # one of each: each heading names one person
     assert fields["Moderator"] == "Tong Zhao"
-    assert fields["Discussants"] == "Fan Jishe"
+    assert fields["Discussant"] == "Fan Jishe"
     assert "In Chinese, with simultaneous English translation" in fields["Notes"]
     assert "Off the record" in fields["Notes"]
     assert "not open to media" in fields["Notes"]
@@ -755,6 +756,20 @@ def test_an_embed_budget_spends_what_is_left_on_each_part_in_turn():
     assert render.EmbedBudget("T", "F").build().description is None
 
 
+@pytest.mark.parametrize(("code", "one", "two"), [
+    ("en-US", ["Moderator", "Speaker", "Discussant"], ["Moderators", "Speakers", "Discussants"]),
+    ("zh-CN", ["主持人", "主讲人", "评议人"], ["主持人", "主讲人", "评议人"]),
+])
+def test_a_roles_heading_names_one_person_or_several_as_many_as_it_has(code, one, two):
+    """A lone speaker was under "Speakers", two moderators under "Moderator"."""
+    for count, headings in ((1, one), (2, two)):
+        people = tuple(Person(f"{role.title()} {n}", role, "bio")
+                       for role in ("moderator", "speaker", "discussant") for n in range(count))
+        embed = render.event_embed(language(code), event(people=people))
+        names = [f.name for f in embed.fields]
+        assert [name for name in names if name in one + two] == headings
+
+
 def test_the_event_embed_shares_the_room_between_roles_and_keeps_the_description_start():
     roles = ["moderator", "speaker", "discussant", "host", "chair", "panelist"]
     people = tuple(Person(f"Person {role} number {i:02d}", role, "bio")
@@ -764,10 +779,10 @@ def test_the_event_embed_shares_the_room_between_roles_and_keeps_the_description
     embed = render.event_embed(EN, big)
     assert_fits(embeds=[embed])
     assert [f.name for f in embed.fields] == [
-        "When", "Where", "Registration", "Moderator", "Host", "Chair", "Speakers",
+        "When", "Where", "Registration", "Moderators", "Hosts", "Chairs", "Speakers",
         "Discussants", "Panelist", "Notes", "Takeaways"]
     fields = {f.name: f.value for f in embed.fields}
-    shares = [len(fields[title]) for title in ("Moderator", "Host", "Chair", "Speakers",
+    shares = [len(fields[title]) for title in ("Moderators", "Hosts", "Chairs", "Speakers",
                                                 "Discussants", "Panelist")]
     assert max(shares) - min(shares) < 60  # about one name apart
     assert fields["Takeaways"] == "1 key takeaway: `/event takeaways`"
