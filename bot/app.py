@@ -49,7 +49,7 @@ from bot.i18n import Text
 from bot.locks import KeyedLocks
 from bot.offload import off_loop
 from bot.shards import Shards
-from bot.signals import GuildLeft, RegistrationChanged, Signals
+from bot.signals import GuildLeft, GuildsPresent, RegistrationChanged, Signals
 from bot.storage import Store
 from bot.tasks import stop_task
 from bot.tree import ANSWER_TASK, ClickHandler, EventTree, guard_interactions
@@ -339,6 +339,7 @@ class EventBot(commands.Bot):
     async def set_up_guilds(self, guild_ids: Sequence[int]) -> None:
         # A re-invite within the retention period finds everything as it was.
         await self.store.run(self.store.settings.guilds_present, guild_ids)
+        self.signals.emit(GuildsPresent(tuple(guild_ids)))
         await self._give_samples(guild_ids)
 
     async def _set_up_queued_guilds(self) -> None:

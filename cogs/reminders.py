@@ -73,6 +73,7 @@ from bot.signals import (
     AttendeeRoleChanged,
     ConfirmedAgain,
     GuildDataDeleted,
+    GuildsPresent,
     PromotionTold,
     RegistrationChanged,
     RemindersChanged,
@@ -142,6 +143,7 @@ class Reminders(commands.Cog):
         self.bot.signals.subscribe(PromotionTold, self._on_promotion_told)
         self.bot.signals.subscribe(ConfirmedAgain, self._on_confirmed_again)
         self.bot.signals.subscribe(GuildDataDeleted, self._on_guild_data_deleted)
+        self.bot.signals.subscribe(GuildsPresent, self._on_guilds_present)
         self._scheduler = asyncio.create_task(self._run(), name="reminders")
 
     async def cog_unload(self) -> None:
@@ -151,6 +153,7 @@ class Reminders(commands.Cog):
         self.bot.signals.unsubscribe(PromotionTold, self._on_promotion_told)
         self.bot.signals.unsubscribe(ConfirmedAgain, self._on_confirmed_again)
         self.bot.signals.unsubscribe(GuildDataDeleted, self._on_guild_data_deleted)
+        self.bot.signals.unsubscribe(GuildsPresent, self._on_guilds_present)
         unsynced = self.roles.unsynced()  # before the syncs under way end: they are cut short
         if self._scheduler is not None:
             self._scheduler.cancel()
@@ -197,6 +200,9 @@ class Reminders(commands.Cog):
 
     def _on_reminders_changed(self, signal: RemindersChanged) -> None:
         self._wake.set()
+
+    def _on_guilds_present(self, signal: GuildsPresent) -> None:
+        self._wake.set()  # reminders that came due while the bot was out of one: due now
 
     def _on_promotion_told(self, signal: PromotionTold) -> None:
         self._wake.set()  # the promoted member's reminder waited for that DM

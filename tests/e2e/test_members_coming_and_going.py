@@ -151,3 +151,35 @@ async def test_a_reminder_due_while_the_bot_is_out_of_the_server_is_sent_once_it
     await asyncio.sleep(1.0)
     assert len(reminders_to(fake, member, title)) == 1
     await fake.slash(guild, world.moderator, "manage reminders", minutes="off")
+
+
+async def test_a_reminder_that_came_due_while_the_bot_was_out_goes_out_as_it_is_back(
+        world, fake):
+    """A confirmed member's reminder comes due while the bot is out of the server (nobody
+    uses the bot there meanwhile, so the server stays recorded as left, and its reminders
+    are not taken up). The bot is invited back, a minute before the event begins: the
+    reminder goes out then, not at the scheduler's next look up to a minute later, when
+    the event may have begun and the reminder is skipped."""
+    guild, title = world.guild, "Reminded As Invited Back"
+    await fake.slash(guild, world.moderator, "manage reminders", minutes="1")
+    try:
+        starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=70)
+        event_id = await world.import_event(title, capacity=5, starts_at=starts.isoformat())
+        await world.past_on_ready()
+        member = world.member("kept waiting reader")
+        joined = await fake.slash(guild, member, "rsvp join", event=str(event_id))
+        assert "confirmed" in joined.content, joined
+        fake.remove_bot(guild)
+        await until(lambda: world.query("SELECT 1 FROM guild_settings WHERE guild_id = ?"
+                                        " AND left_at IS NOT NULL", (guild.id,)),
+                    what="the kick")
+        await asyncio.sleep(max(starts.timestamp() - 60 - datetime.now(UTC).timestamp(), 0)
+                            + 2.0)  # past the moment the reminder came due
+        assert reminders_to(fake, member, title) == []
+    finally:
+        if guild.id not in fake.guilds:
+            fake.rejoin(guild)
+    dm = await fake.wait_message(fake.dm_channel(member), lambda m: title in m["content"],
+                                 timeout=15)
+    assert "Reminder" in dm["content"], dm
+    await fake.slash(guild, world.moderator, "manage reminders", minutes="off")
