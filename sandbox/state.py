@@ -307,12 +307,15 @@ class WorldState:
 
     def delete_channel(self, channel: Channel) -> None:
         """A moderator deletes ``channel``: the bot gets CHANNEL_DELETE, and calls about it
-        or its messages answer 404 ``10003 Unknown Channel``."""
+        or its messages answer 404 ``10003 Unknown Channel``. Its threads go with it, with
+        no event of their own (discord.py drops them on the channel's CHANNEL_DELETE)."""
         guild = channel.guild
         assert guild is not None, "DM channels are not deleted"
-        del guild.channels[channel.id]
-        self._channels.pop(channel.id, None)
-        self._channel_messages.pop(channel.id, None)
+        threads = [c for c in guild.channels.values() if c.is_thread and c.parent is channel]
+        for gone in (channel, *threads):
+            del guild.channels[gone.id]
+            self._channels.pop(gone.id, None)
+            self._channel_messages.pop(gone.id, None)
         if guild.system_channel is channel:
             guild.system_channel = None
         self._dispatch_if(0, guild, "CHANNEL_DELETE", channel.payload())
