@@ -49,7 +49,7 @@ from bot.i18n import Text
 from bot.locks import KeyedLocks
 from bot.offload import off_loop
 from bot.shards import Shards
-from bot.signals import GuildLeft, RegistrationChanged, Signals
+from bot.signals import GuildLeft, GuildsPresent, RegistrationChanged, Signals
 from bot.storage import Store
 from bot.tasks import stop_task
 from bot.tree import ANSWER_TASK, ClickHandler, EventTree, guard_interactions
@@ -339,6 +339,7 @@ class EventBot(commands.Bot):
     async def set_up_guilds(self, guild_ids: Sequence[int]) -> None:
         # A re-invite within the retention period finds everything as it was.
         await self.store.run(self.store.settings.guilds_present, guild_ids)
+        self.signals.emit(GuildsPresent(tuple(guild_ids)))
         await self._give_samples(guild_ids)
 
     async def _set_up_queued_guilds(self) -> None:
@@ -450,6 +451,25 @@ class ShardedEventBot(EventBot, commands.AutoShardedBot):
         super().__init__(settings, store, wall_clock=wall_clock,
                          shard_count=settings.shard_count,
                          shard_ids=list(settings.shard_ids) if settings.shard_ids else None)
+        forget_shard_guilds_at_ready(self._connection)
+
+
+def forget_shard_guilds_at_ready(state: Any) -> None:
+    """Make a shard's READY replace the shard's guilds in discord.py's cache, as the
+    unsharded client's READY replaces all of them. A new session's READY lists the guilds
+    as they are now, with no GUILD_DELETE for one that removed the bot meanwhile; the
+    sharded client keeps what it had and only adds what READY lists, so such a guild stayed
+    cached for good, and the bot took itself to be there (`Retention.note_guilds_gone`)
+    while Discord refused it everything."""
+    parse_ready = state.parsers["READY"]  # the gateway reads this same dict
+
+    def parse(data: Any) -> None:
+        shard_id = data["shard"][0]
+        for guild in [g for g in state._guilds.values() if g.shard_id == shard_id]:
+            state._remove_guild(guild)
+        parse_ready(data)
+
+    state.parsers["READY"] = parse
 
 
 def own_application(state: Any, user: discord.ClientUser) -> discord.AppInfo:

@@ -70,6 +70,15 @@ class GuildLeft:
 
 
 @dataclass(frozen=True, slots=True)
+class GuildsPresent:
+    """The bot's being in these guilds was recorded (at a start, a join, an outage's end):
+    a guild recorded as left before is so no more, and what waited in the database for it
+    (its reminders, which are not taken up while it is marked as left) may be due now."""
+
+    guild_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class GuildDataDeleted:
     """The retention deleted a guild's data, its events with it (`cogs.retention`): what
     a part of the bot keeps for the guild or its events is of no use any more, and nothing

@@ -20,6 +20,9 @@ announcement still tell members when the event is. Members whose DMs are closed 
 skipped (and logged), not retried; so is a member who no longer holds a seat once
 Discord opens the DM channel (it may hold that up while they cancel) or has left the
 server by then, and a reminder whose event has begun by then, or lost its start. One
+claimed while the bot is out of its server (removed, its members still using the commands
+there) waits for the bot to be invited back: Discord lets a bot DM only those it shares a
+server with, and would refuse it as for closed DMs. One
 held up while its event moved (even if moved back since) is given back as if never
 claimed: the scheduler then sends what is due at the new start, once
 (`bot.storage.reminder_walk.claim_stands`). Discord failing a call before the DM (a 5xx,
@@ -60,7 +63,7 @@ from bot.adapters.notice_sender import has_left, refused_for_good
 from bot.adapters.owed_roles_record import GIVE_BACK_WAIT
 from bot.adapters.role_changes import mine_changed
 from bot.adapters.said_before import said_since
-from bot.app import EventBot
+from bot.app import EventBot, out_of_server
 from bot.errors import EventNotFound, Unavailable
 from bot.flows import registration
 from bot.logs import RetryLog, one_line
@@ -70,6 +73,7 @@ from bot.signals import (
     AttendeeRoleChanged,
     ConfirmedAgain,
     GuildDataDeleted,
+    GuildsPresent,
     PromotionTold,
     RegistrationChanged,
     RemindersChanged,
@@ -118,6 +122,11 @@ class Reminders(commands.Cog):
         # Said once while the reads keep failing (a damaged page of the event, say, while
         # the claims go through: each round takes them again until the event begins).
         self._unread_failures = RetryLog(log)
+        # Reminders claimed for a server the bot is out of (removed from it, while its
+        # members still use its commands there), by server: Discord lets the bot DM only
+        # those it shares a server with, so each waits for the bot to be invited back, and is
+        # given back then (`guild_arrived`), or by a stop, to go out if still due.
+        self._held: dict[int, list[DueReminder]] = {}
         # While Discord fails the calls before reminders' DMs: the time.monotonic() moment
         # the next is tried, and the last wait (`_discord_failed`).
         self._away_until = 0.0
@@ -134,6 +143,7 @@ class Reminders(commands.Cog):
         self.bot.signals.subscribe(PromotionTold, self._on_promotion_told)
         self.bot.signals.subscribe(ConfirmedAgain, self._on_confirmed_again)
         self.bot.signals.subscribe(GuildDataDeleted, self._on_guild_data_deleted)
+        self.bot.signals.subscribe(GuildsPresent, self._on_guilds_present)
         self._scheduler = asyncio.create_task(self._run(), name="reminders")
 
     async def cog_unload(self) -> None:
@@ -143,6 +153,7 @@ class Reminders(commands.Cog):
         self.bot.signals.unsubscribe(PromotionTold, self._on_promotion_told)
         self.bot.signals.unsubscribe(ConfirmedAgain, self._on_confirmed_again)
         self.bot.signals.unsubscribe(GuildDataDeleted, self._on_guild_data_deleted)
+        self.bot.signals.unsubscribe(GuildsPresent, self._on_guilds_present)
         unsynced = self.roles.unsynced()  # before the syncs under way end: they are cut short
         if self._scheduler is not None:
             self._scheduler.cancel()
@@ -154,8 +165,9 @@ class Reminders(commands.Cog):
     async def _give_back_unsent(self) -> None:
         """Give back what was claimed and not sent when the scheduler stopped, so the next
         start sends it; a DM under way counts as sent (at most once)."""
-        unsent, self._unsent = [*self._unread, *self._unsent], []
-        self._unread = []
+        held = [due for dues in self._held.values() for due in dues]
+        unsent, self._unsent = [*self._unread, *self._unsent, *held], []
+        self._unread, self._held = [], {}
         claiming, self._claiming = self._claiming, None
         try:  # the database held elsewhere does not hold the stop up long
             async with asyncio.timeout(GIVE_BACK_WAIT):
@@ -189,6 +201,9 @@ class Reminders(commands.Cog):
     def _on_reminders_changed(self, signal: RemindersChanged) -> None:
         self._wake.set()
 
+    def _on_guilds_present(self, signal: GuildsPresent) -> None:
+        self._wake.set()  # reminders that came due while the bot was out of one: due now
+
     def _on_promotion_told(self, signal: PromotionTold) -> None:
         self._wake.set()  # the promoted member's reminder waited for that DM
 
@@ -200,6 +215,7 @@ class Reminders(commands.Cog):
         """The server's events are gone, and with them all the roles know of them."""
         self.roles.guild_deleted(signal.guild_id)
         self.roles.notices.guild_deleted(signal.guild_id)
+        self._held.pop(signal.guild_id, None)
 
     @commands.Cog.listener()
     async def on_guild_role_delete(self, role: discord.Role) -> None:
@@ -217,11 +233,13 @@ class Reminders(commands.Cog):
     @commands.Cog.listener()
     async def on_guild_join(self, guild: discord.Guild) -> None:
         self.guild_arrived(guild.id)
+        await self.give_back_held(guild.id)
         await self.roles.deleted_while_away(guild)
 
     @commands.Cog.listener()
     async def on_guild_available(self, guild: discord.Guild) -> None:
         self.guild_arrived(guild.id)
+        await self.give_back_held(guild.id)  # invited back while the connection was down
         await self.roles.deleted_while_away(guild)
 
     def guild_arrived(self, guild_id: int) -> None:
@@ -229,6 +247,18 @@ class Reminders(commands.Cog):
         that waited for the server."""
         self.roles.guild_arrived(guild_id)
         self.roles.notices.guild_arrived(guild_id)
+
+    async def give_back_held(self, guild_id: int) -> None:
+        """Invited back: the reminders held for the server are given back, and sent by the
+        next round (those still due: its event not begun)."""
+        held = self._held.pop(guild_id, None)
+        if not held:
+            return
+        try:
+            await self.bot.store.run(self.bot.store.reminders.release_reminders, held)
+        except Unavailable:  # the database away: the next round gives them back
+            self._unread += held
+        self._wake.set()
 
     # -- the scheduler ------------------------------------------------------------
 
@@ -294,6 +324,11 @@ class Reminders(commands.Cog):
     async def _remind(self, due: DueReminder) -> None:
         user_id, event_id = due.user_id, due.event_id
         sending = False  # once the DM is on its way, a failure may have delivered it
+        if self.bot.runs_guild(due.guild_id) and out_of_server(self.bot, due.guild_id):
+            self._held.setdefault(due.guild_id, []).append(due)
+            log.info("I am out of guild %s; user %s's reminder of event %s waits for me to be "
+                     "invited back", due.guild_id, user_id, event_id)
+            return
         try:
             # Opened over REST each time (as discord.py does for a channel it has not
             # cached): Discord then says which message the DMs end with, which discord.py's

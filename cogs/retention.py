@@ -67,6 +67,14 @@ class Retention(commands.Cog):
         meanwhile: a look at once (`note_guilds_gone`), not at the next hourly one."""
         self._wake.set()
 
+    @commands.Cog.listener()
+    async def on_shard_ready(self, shard_id: int) -> None:
+        """A shard's new session, on a sharded bot (discord.py dispatches `ready` only
+        once all its shards first connected): the same look, once the bot is ready (before
+        that, the other shards' servers are not in yet)."""
+        if self.bot.is_ready():
+            self._wake.set()
+
     async def _run(self) -> None:
         await self.bot.wait_until_ready()
         while True:

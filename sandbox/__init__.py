@@ -23,8 +23,10 @@ What it emulates
       Manage Roles, below the bot's highest role and never of a managed role (``403
       50013``), blocked DMs (``50007``), a server that removed the bot (``remove_bot``:
       GUILD_DELETE, then ``403 50001 Missing Access`` for it and its channels, as for a
-      channel hidden from the bot; ``rejoin``), a deleted channel, role or message
-      (``delete_channel``, ``delete_role``, ``delete_message``: CHANNEL_DELETE and
+      channel hidden from the bot, its own role deleted; ``rejoin``: a new role at the
+      bottom), a deleted channel, role or message
+      (``delete_channel``, its threads with it, ``delete_role``, ``delete_message``:
+      CHANNEL_DELETE and
       GUILD_ROLE_DELETE, then ``10003``, ``10011``, ``10008``), an outage (``outage``:
       GUILD_DELETE with ``unavailable: true``, READY listing the guild unavailable and no
       GUILD_CREATE until ``end_outage``),

@@ -474,6 +474,9 @@ class Interactions:
             # who left sends none, and one who came back is another member (their roles).
             raise ValueError(f"{actor!r} is not a member of guild {guild.name!r} now (they "
                              f"left, or this is who they were before they came back)")
+        if channel.guild is not None and channel.guild.channels.get(channel.id) is not channel:
+            raise ValueError(f"{label}: no one can use the app in {channel.name!r}: it was "
+                             f"deleted (or the channel it was a thread of)")
         if channel.type not in MESSAGE_TYPES | {DM}:
             raise ValueError(f"{label}: no one can use the app in {channel.name!r} "
                              f"(type {channel.type}: a category or forum has no chat)")

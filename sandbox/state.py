@@ -284,9 +284,13 @@ class WorldState:
         ``unavailable``, and from then on the guild and its channels answer its REST calls
         with 403 ``50001 Missing Access``, as Discord does for a server the bot is not in.
         Its members' interactions still arrive (the server keeps the app's commands).
-        :meth:`add_guild` with its ``guild_id`` is no way back; re-invite with
-        :meth:`rejoin`."""
+        Discord deletes the bot's own (managed) role with it. :meth:`add_guild` with its
+        ``guild_id`` is no way back; re-invite with :meth:`rejoin`."""
         del self.guilds[guild.id]
+        me = guild.members[self.bot_user.id]
+        for role in [r for r in me.roles if r.bot_id is not None]:
+            del guild.roles[role.id]
+            me.roles.remove(role)
         session = self._session(guild.id)
         if guild.id in session.delivered:
             session.delivered.discard(guild.id)
@@ -294,8 +298,21 @@ class WorldState:
 
     def rejoin(self, guild: Guild) -> None:
         """The bot is invited back to ``guild``: GUILD_CREATE (a join: no ``unavailable``)
-        with the guild as it is now."""
+        with the guild as it is now. As on Discord, the bot has a new managed role (its old
+        one was deleted with its removal), at the bottom of the list, just above @everyone,
+        with the permissions the invite asks for: a moderator drags it up again
+        (``role.position``, then GUILD_ROLE_UPDATE) before it may give the roles below."""
         self.guilds[guild.id] = guild
+        me = guild.members[self.bot_user.id]
+        if not any(r.bot_id is not None for r in me.roles):
+            for role in guild.roles.values():  # room at the bottom
+                if role.id != guild.id:
+                    role.position += 1
+            mine = Role(self._snowflake(), self.bot_user.name,
+                        ALL_PERMISSIONS & ~ADMINISTRATOR, 1)
+            mine.bot_id = self.bot_user.id
+            guild.roles[mine.id] = mine
+            me.roles.append(mine)
         session = self._session(guild.id)
         if session.live.is_set() or session.session_id is not None:  # (see add_guild)
             def payload() -> dict[str, Any]:
@@ -307,12 +324,15 @@ class WorldState:
 
     def delete_channel(self, channel: Channel) -> None:
         """A moderator deletes ``channel``: the bot gets CHANNEL_DELETE, and calls about it
-        or its messages answer 404 ``10003 Unknown Channel``."""
+        or its messages answer 404 ``10003 Unknown Channel``. Its threads go with it, with
+        no event of their own (discord.py drops them on the channel's CHANNEL_DELETE)."""
         guild = channel.guild
         assert guild is not None, "DM channels are not deleted"
-        del guild.channels[channel.id]
-        self._channels.pop(channel.id, None)
-        self._channel_messages.pop(channel.id, None)
+        threads = [c for c in guild.channels.values() if c.is_thread and c.parent is channel]
+        for gone in (channel, *threads):
+            del guild.channels[gone.id]
+            self._channels.pop(gone.id, None)
+            self._channel_messages.pop(gone.id, None)
         if guild.system_channel is channel:
             guild.system_channel = None
         self._dispatch_if(0, guild, "CHANNEL_DELETE", channel.payload())

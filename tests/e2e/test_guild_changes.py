@@ -130,7 +130,9 @@ async def test_attendee_roles_wait_for_the_bot_to_be_invited_back_then_are_given
         world, fake):
     """A member confirmed while the bot is out of the server cannot get the event's role
     (Discord answers 403 Missing Access): the bot neither keeps asking, nor tells the
-    moderators to fix its permissions; invited back, it gives the role at once."""
+    moderators to fix its permissions. Invited back, it asks at once; Discord gave it a new
+    role at the bottom of the list (the old one went with its removal), so the grant is
+    refused and the moderators are told; once they drag its role up, it gives the role."""
     guild, title = world.guild, "Role While Away"
     role = fake.add_role(guild, "Away Attendee")
     await move_role(world, bot_role(world), role.position + 1)
@@ -155,7 +157,12 @@ async def test_attendee_roles_wait_for_the_bot_to_be_invited_back_then_are_given
     assert len(fake.messages(channel)) == posts_before  # nothing for moderators to fix
 
     fake.rejoin(guild)
-    await until(lambda: role in member.roles, timeout=5.0, what="the role once back")
+    await until(lambda: told_of(fake, guild, role), timeout=10,
+                what="the moderators told the bot's new role is below the attendee role")
+    assert role not in member.roles
+    await move_role(world, bot_role(world), role.position + 1)
+    await until(lambda: role in member.roles, timeout=5.0,
+                what="the role once the bot's new role is above it")
 
 
 async def test_a_member_s_own_install_of_the_app_is_refused_in_a_server_without_it(

@@ -58,6 +58,11 @@ async def test_a_role_of_a_deleted_server_s_event_is_not_kept_on_members_for_its
 
     fake.rejoin(guild)
     await fake.wait_ready(process=world.bot)
+    # Discord gave the bot a new role, at the bottom of the list: dragged up again
+    bot_role = next(r for r in guild.roles.values() if r.bot_id is not None)
+    bot_role.position = role.position + 1
+    await fake.dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(guild.id),
+                                              "role": bot_role.payload()})
     second = await imported(fake, guild, owner, "Club Night After")
     assert second > first
     set_role = await fake.slash(guild, owner, "manage role", role=role, event=str(second))

@@ -176,3 +176,24 @@ async def test_kinds_of_channel_survive_a_saved_world(guild, fake):
         assert restored.channels[voice.id].parent is restored.channels[category.id]
         back = restored.channels[thread.id]
         assert back.payload() == thread.payload()
+
+
+async def test_a_deleted_channel_takes_its_threads_with_it(fake, guild, http):
+    """Discord deletes a channel's threads with it (and sends no event of their own:
+    discord.py drops them on the channel's CHANNEL_DELETE): messages into them, or edits,
+    are 10003 Unknown Channel, and no one uses the app there."""
+    parent = fake.add_channel(guild, "to go")
+    thread = fake.add_thread(parent, "follow-up")
+    elsewhere = fake.add_thread(guild.channel("general"), "stays")
+    status, posted = await send(http, thread)
+    assert status == 200
+    fake.delete_channel(parent)
+    unknown = (404, {"code": 10003, "message": "Unknown Channel"})
+    assert await send(http, thread) == unknown
+    assert await call(http, "PATCH", f"/channels/{thread.id}/messages/{posted['id']}",
+                      {"content": "x"}) == unknown
+    assert thread.id not in guild.channels
+    fake.register_commands([{"id": "1", "name": "ping", "description": "ping", "type": 1}])
+    with pytest.raises(ValueError, match="deleted"):
+        await fake.slash(guild, guild.owner, "ping", in_channel=thread)
+    assert (await send(http, elsewhere))[0] == 200

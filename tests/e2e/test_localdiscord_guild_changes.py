@@ -149,3 +149,28 @@ async def test_without_attach_files_a_file_is_refused_in_a_new_message_or_an_edi
             assert (resp.status, await resp.json()) == error(403, 50013, "Missing Permissions")
     assert [(m["content"], m["attachments"]) for m in fake.messages(channel)] == [
         ("no file", [])]
+
+
+async def test_a_bot_invited_back_has_a_new_role_at_the_bottom(fake, http):
+    """Discord deletes a removed bot's managed role; invited back, the bot gets a new one,
+    just above @everyone: it may not give the roles it gave before until a moderator drags
+    its role above them again."""
+    guild = fake.add_guild("Kicked and back")
+    member = fake.add_member(guild, "m")
+    role = fake.add_role(guild, "Attendee")
+    me = guild.members[fake.bot_user.id]
+    [old] = me.roles
+    old.position = role.position + 1
+    grant = f"/guilds/{guild.id}/members/{member.id}/roles/{role.id}"
+    assert (await call(http, "PUT", grant))[0] == 204
+    fake.remove_bot(guild)
+    assert old.id not in guild.roles
+    fake.rejoin(guild)
+    [new] = me.roles
+    assert new.id != old.id and new.bot_id == fake.bot_user.id and new.id in guild.roles
+    assert new.position == 1 < role.position
+    assert await call(http, "DELETE", grant) == error(403, 50013, "Missing Permissions")
+    _, roles = await call(http, "GET", f"/guilds/{guild.id}/roles")
+    assert str(old.id) not in {r["id"] for r in roles}
+    new.position = role.position + 1  # dragged up again
+    assert (await call(http, "DELETE", grant))[0] == 204

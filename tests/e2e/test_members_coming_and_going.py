@@ -4,12 +4,13 @@ back, while they hold RSVPs: through the real bot process."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from tests.e2e.conftest import delete_event, until
 from tests.e2e.test_guild_changes import announced_then_hidden
-from tests.e2e.test_reminders_roles_schedules import role_the_bot_may_give
+from tests.e2e.test_reminders_roles_schedules import reminders_to, role_the_bot_may_give
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -115,3 +116,70 @@ async def test_an_event_deleted_while_its_channel_is_hidden_from_the_bot_shows_c
     assert all(c.get("disabled") for row in shown["components"] for c in row["components"])
     await until(lambda: not world.query("SELECT 1 FROM outbox WHERE event_id = ?",
                                         (event_id,)), what="the notice done with")
+
+
+async def test_a_reminder_due_while_the_bot_is_out_of_the_server_is_sent_once_it_is_back(
+        world, fake):
+    """The bot is removed from the server, whose members still use its commands: a member
+    who joins meanwhile has a reminder come due. Discord lets the bot DM only those it
+    shares a server with, so the DM would be refused (50007) and the reminder, sent at
+    most once, lost for good. It waits for the bot to be invited back instead, as the
+    promotion DMs do, and is sent then, before the event begins."""
+    guild, title = world.guild, "Reminded After Return"
+    await fake.slash(guild, world.moderator, "manage reminders", minutes="1")
+    try:
+        starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=75)
+        event_id = await world.import_event(title, capacity=5, starts_at=starts.isoformat())
+        await world.past_on_ready()  # (its look for servers left is behind)
+        fake.remove_bot(guild)
+        await until(lambda: world.query("SELECT 1 FROM guild_settings WHERE guild_id = ?"
+                                        " AND left_at IS NOT NULL", (guild.id,)),
+                    what="the kick")
+        member = world.member("returnee reader")
+        joined = await fake.slash(guild, member, "rsvp join", event=str(event_id))
+        assert "confirmed" in joined.content, joined
+        # past the moment the reminder came due (60 s before the start), and a round more
+        await asyncio.sleep(max(starts.timestamp() - 60 - datetime.now(UTC).timestamp(), 0)
+                            + 3.0)
+        assert reminders_to(fake, member, title) == []
+    finally:
+        if guild.id not in fake.guilds:
+            fake.rejoin(guild)
+    dm = await fake.wait_message(fake.dm_channel(member), lambda m: title in m["content"],
+                                 timeout=15)
+    assert "Reminder" in dm["content"], dm
+    await asyncio.sleep(1.0)
+    assert len(reminders_to(fake, member, title)) == 1
+    await fake.slash(guild, world.moderator, "manage reminders", minutes="off")
+
+
+async def test_a_reminder_that_came_due_while_the_bot_was_out_goes_out_as_it_is_back(
+        world, fake):
+    """A confirmed member's reminder comes due while the bot is out of the server (nobody
+    uses the bot there meanwhile, so the server stays recorded as left, and its reminders
+    are not taken up). The bot is invited back, a minute before the event begins: the
+    reminder goes out then, not at the scheduler's next look up to a minute later, when
+    the event may have begun and the reminder is skipped."""
+    guild, title = world.guild, "Reminded As Invited Back"
+    await fake.slash(guild, world.moderator, "manage reminders", minutes="1")
+    try:
+        starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=70)
+        event_id = await world.import_event(title, capacity=5, starts_at=starts.isoformat())
+        await world.past_on_ready()
+        member = world.member("kept waiting reader")
+        joined = await fake.slash(guild, member, "rsvp join", event=str(event_id))
+        assert "confirmed" in joined.content, joined
+        fake.remove_bot(guild)
+        await until(lambda: world.query("SELECT 1 FROM guild_settings WHERE guild_id = ?"
+                                        " AND left_at IS NOT NULL", (guild.id,)),
+                    what="the kick")
+        await asyncio.sleep(max(starts.timestamp() - 60 - datetime.now(UTC).timestamp(), 0)
+                            + 2.0)  # past the moment the reminder came due
+        assert reminders_to(fake, member, title) == []
+    finally:
+        if guild.id not in fake.guilds:
+            fake.rejoin(guild)
+    dm = await fake.wait_message(fake.dm_channel(member), lambda m: title in m["content"],
+                                 timeout=15)
+    assert "Reminder" in dm["content"], dm
+    await fake.slash(guild, world.moderator, "manage reminders", minutes="off")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import sys
 
 import pytest
 
 from sandbox import FakeDiscord, Guild
 from tests.conftest import ROOT
-from tests.e2e.conftest import ended_in_one_line
+from tests.e2e.conftest import ended_in_one_line, until
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 
@@ -53,3 +54,40 @@ async def test_a_shard_setting_discord_refuses_is_one_line_and_exit_2(tmp_path, 
         bot = fake.spawn_bot([sys.executable, "-m", "bot", "run"], bot_env(tmp_path, **settings),
                              cwd=str(tmp_path))
         assert await ended_in_one_line(bot) == f"eventbot: {line}"
+
+
+async def test_a_server_that_removed_the_bot_while_its_shard_was_away_is_taken_as_left(
+        tmp_path):
+    """One process runs both shards. Shard 1's connection drops, its session cannot be
+    resumed, and meanwhile a server of that shard removes the bot: Discord sends no
+    GUILD_DELETE, and the shard's new READY simply no longer lists the server. The bot
+    takes the server as left then (its retention clock, its notices held), as a bot
+    without shards does, rather than believing itself there while Discord refuses it
+    everything (403 Missing Access)."""
+    async with FakeDiscord(shard_count=2) as fake:
+        kept, gone = guild_on(fake, 1, 0), guild_on(fake, 1, 1)
+        guild_on(fake, 0)
+        bot = fake.spawn_bot([sys.executable, "-m", "bot", "run"],
+                             bot_env(tmp_path, SHARD_COUNT="2"), cwd=str(tmp_path))
+        await fake.wait_ready(process=bot, timeout=60)
+        db = tmp_path / "bot.sqlite3"
+
+        def left() -> list[int]:
+            conn = sqlite3.connect(db)
+            try:
+                return [r[0] for r in conn.execute(
+                    "SELECT guild_id FROM guild_settings WHERE left_at IS NOT NULL")]
+            finally:
+                conn.close()
+
+        await until(lambda: "connected as" in bot.output(), timeout=30, what="on_ready")
+        cut = asyncio.ensure_future(fake.drop_gateway(resumable=False, timeout=60, shard=1))
+        await asyncio.sleep(0)  # the session is off its socket from here on
+        fake.remove_bot(gone)
+        await cut
+        await until(lambda: left() == [gone.id], timeout=20,
+                    what="the server taken as left after the shard's new READY")
+        reply = await fake.slash(kept, fake.add_member(kept), "event info")
+        assert SAMPLE_TITLE in str(reply.embeds), reply
+        assert left() == [gone.id]
+        bot.kill()
