@@ -24,6 +24,7 @@ from bot.adapters.channels import (
     can_post_embeds,
     cannot_post,
     post_announcement,
+    timed_out,
 )
 from bot.adapters.event_option import (
     EVENT_HELP,
@@ -444,6 +445,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                               "/manage edit"), title=found.title, problem=problem)
         target = channel or await announce_channel(self.bot, found.guild_id)
         if target is None:
+            if (reason := timed_out(interaction.guild)) is not None:  # no channel would do
+                raise NotAllowed(reason)
             raise NotFound(N_("I can't find a channel I'm allowed to post in; pick one with "
                               "the {channel} option or /manage channel"),
                            channel=OptionName("channel"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -267,6 +268,48 @@ async def test_manage_events_from_one_channels_overwrite_is_not_enough(world, fa
     reopened = await fake.slash(guild, world.moderator, "manage open",
                                 in_channel=guild.channel("announcements"), event=str(event_id))
     assert not refused(reopened) and "open" in reopened.content
+
+
+async def test_a_timed_out_bot_says_so_rather_than_ask_for_permissions_it_has(world, fake):
+    """A moderator's timeout of the bot (or AutoMod's, for a word in a title) leaves it
+    only View Channel and Read Message History, as any member: announcing or choosing the
+    announcements channel then says the bot is timed out and until when, in one private
+    line in the moderator's language, not to give it permissions it already has, and
+    nothing is posted or saved. Once the timeout is lifted, the same command posts."""
+    guild = world.guild
+    event_id = await world.import_event("Timed Out Bot Forum", capacity=5)
+    announcements, general = guild.channel("announcements"), guild.channel("general")
+    bot_member = guild.members[fake.bot_user.id]
+    until = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=10)
+    said = f"<t:{int(until.timestamp())}:f>"
+    before = await settled(world)
+    posts = len(fake.messages(announcements)) + len(fake.messages(general))
+    fake.time_out(bot_member, until)
+    try:
+        await asyncio.sleep(0.3)  # (the bot hears of it: GUILD_MEMBER_UPDATE)
+        chinese = world.member("timeout moderator (zh-CN)", locale="zh-CN", manage_events=True)
+        for who, command, options in (
+                (world.moderator, "manage announce", {"event": str(event_id)}),
+                (world.moderator, "manage announce", {"event": str(event_id),
+                                                      "channel": general}),
+                (world.moderator, "manage channel", {"channel": general}),
+                (chinese, "manage announce", {"event": str(event_id)})):
+            reply = await fake.slash(guild, who, command, options=options)
+            assert refused(reply) and "\n" not in reply.content, (command, reply)
+            assert said in reply.content and "View Channel" not in reply.content, (
+                command, reply.content)
+            if who is chinese:
+                assert "被禁言至" in reply.content, reply.content
+            else:
+                assert "timed out" in reply.content, reply.content
+        await asyncio.sleep(0.2)
+        assert content(world) == before
+        assert len(fake.messages(announcements)) + len(fake.messages(general)) == posts
+    finally:
+        fake.time_out(bot_member, None)
+    await asyncio.sleep(0.3)
+    posted = await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
+    assert "Posted" in posted.content, posted
 
 
 def drop_member_roles(payload: dict) -> None:
