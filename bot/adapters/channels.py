@@ -19,6 +19,7 @@ from bot.adapters.missing_routes import (
     route_offered,
     say_missing,
 )
+from bot.adapters.role_changes import timed_out_until
 from bot.adapters.rsvp_buttons import rsvp_buttons
 from bot.errors import NotAllowed, NotFound
 from bot.flows.channels import choose_announce_channel
@@ -77,12 +78,12 @@ def timed_out(guild: discord.Guild | None) -> Text | None:
     of it lasts, or None: Discord leaves a timed-out member View Channel and Read Message
     History alone, whatever its roles and the channels allow it, so no permission to give
     would help."""
-    me = guild.me if guild is not None else None
-    if me is None or not me.is_timed_out() or me.timed_out_until is None:
+    until = timed_out_until(guild)
+    if until is None:
         return None
     return Text(N_("I'm timed out in this server until {until}, so I can't post anywhere; a "
                    "moderator can remove my timeout (right-click me, then Remove Timeout)"),
-                until=Markup(timestamp(me.timed_out_until, "f")))
+                until=Markup(timestamp(until, "f")))
 
 
 def cannot_post(channel: discord.TextChannel) -> Text:

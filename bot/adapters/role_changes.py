@@ -9,6 +9,7 @@ the announcements it refused to edit, the Discord events it refused
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 import discord
 
@@ -33,6 +34,14 @@ def mine_changed(before: discord.Member, after: discord.Member) -> bool:
     me = after.guild.me
     return (me is not None and after.id == me.id
             and [role.id for role in before.roles] != [role.id for role in after.roles])
+
+
+def timed_out_until(guild: discord.Guild | None) -> datetime | None:
+    """When a moderator's (or AutoMod's) timeout of the bot in `guild` ends, while it lasts;
+    else None. Discord then leaves the bot View Channel and Read Message History alone,
+    whatever its roles and the channels allow it: no permission given would help."""
+    me = guild.me if guild is not None else None
+    return me.timed_out_until if me is not None and me.is_timed_out() else None
 
 
 def allowed_by(roles: Iterable[discord.Role]) -> discord.Permissions:

@@ -12,6 +12,7 @@ import pytest
 from sandbox import Attachment
 from sandbox.models import MANAGE_EVENTS
 from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page
+from tests.e2e.test_reminders_roles_schedules import role_the_bot_may_give
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -310,6 +311,35 @@ async def test_a_timed_out_bot_says_so_rather_than_ask_for_permissions_it_has(wo
     await asyncio.sleep(0.3)
     posted = await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
     assert "Posted" in posted.content, posted
+
+
+async def test_a_timed_out_bot_setting_an_attendee_role_says_it_is_timed_out(world, fake):
+    """/manage role while the bot is timed out: Discord lets a timed-out member give no
+    roles, whatever Manage Roles its roles carry, so the moderator is told that, and until
+    when, not to turn on Manage Roles for the bot's role; no role is set. Lifted, it is."""
+    guild = world.guild
+    event_id = await world.import_event("Timed Out Role Forum", capacity=5,
+                                        starts_at="2031-05-06T18:00:00+00:00")
+    attendees = await role_the_bot_may_give(world, fake, "Timed Out Forum Attendee")
+    owner = guild.owner  # (who may give any role)
+    bot_member = guild.members[fake.bot_user.id]
+    until = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=10)
+    fake.time_out(bot_member, until)
+    try:
+        await asyncio.sleep(0.3)
+        reply = await fake.slash(guild, owner, "manage role", role=attendees,
+                                 event=str(event_id))
+        assert refused(reply) and "\n" not in reply.content, reply
+        assert f"<t:{int(until.timestamp())}:f>" in reply.content, reply.content
+        assert "timed out" in reply.content and "Manage Roles" not in reply.content, (
+            reply.content)
+        assert world.query("SELECT attendee_role_id FROM events WHERE id = ?",
+                           (event_id,)) == [(None,)]
+    finally:
+        fake.time_out(bot_member, None)
+    await asyncio.sleep(0.3)
+    reply = await fake.slash(guild, owner, "manage role", role=attendees, event=str(event_id))
+    assert not refused(reply) and "get <@&" in reply.content, reply
 
 
 def drop_member_roles(payload: dict) -> None:
