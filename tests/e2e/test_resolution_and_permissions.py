@@ -11,7 +11,7 @@ import pytest
 
 from sandbox import Attachment
 from sandbox.models import MANAGE_EVENTS
-from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, edit_form, import_page, until
 from tests.e2e.test_reminders_roles_schedules import role_the_bot_may_give
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -340,6 +340,41 @@ async def test_a_timed_out_bot_setting_an_attendee_role_says_it_is_timed_out(wor
     await asyncio.sleep(0.3)
     reply = await fake.slash(guild, owner, "manage role", role=attendees, event=str(event_id))
     assert not refused(reply) and "get <@&" in reply.content, reply
+
+
+async def test_a_discord_event_a_timeout_of_the_bot_held_back_follows_once_it_is_lifted(
+        world, fake):
+    """An edit while the bot is timed out: Discord refuses it its Discord events as it
+    does any member's, so the moderator is told the bot is timed out and until when, not
+    to turn on Manage Events for its role (which it has), and the Discord event is brought
+    up to date once a moderator lifts the timeout, as the reply promises, not at the next
+    change of the bot's roles."""
+    guild = world.guild
+    event_id = await world.import_event("Timed Out Listing Forum", capacity=5,
+                                        starts_at="2031-05-06T18:00:00+00:00")
+    posted = await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
+    assert "Discord events" in posted.content, posted
+
+    def listed() -> list[dict]:
+        return [e for e in fake.scheduled_events(guild)
+                if e.get("name") == "Timed Out Listing Forum"]
+
+    assert len(listed()) == 1
+    bot_member = guild.members[fake.bot_user.id]
+    ends = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=10)
+    fake.time_out(bot_member, ends)
+    try:
+        await asyncio.sleep(0.3)
+        edited = await edit_form(world, event_id, {"venue": "Timeout Hall"})
+        assert edited.ephemeral and "Timeout Hall" in edited.content, edited
+        assert f"<t:{int(ends.timestamp())}:f>" in edited.content, edited.content
+        assert "timed out" in edited.content and "for my role" not in edited.content, (
+            edited.content)
+        assert listed()[0]["entity_metadata"]["location"] != "Timeout Hall"
+    finally:
+        fake.time_out(bot_member, None)
+    await until(lambda: [e["entity_metadata"]["location"] for e in listed()]
+                == ["Timeout Hall"], what="the Discord event brought up to date")
 
 
 def drop_member_roles(payload: dict) -> None:
