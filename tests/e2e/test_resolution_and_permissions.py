@@ -377,6 +377,31 @@ async def test_a_discord_event_a_timeout_of_the_bot_held_back_follows_once_it_is
                 == ["Timeout Hall"], what="the Discord event brought up to date")
 
 
+async def test_a_discord_event_held_back_follows_when_the_bot_s_timeout_runs_out(world, fake):
+    """Discord sends nothing when a timeout runs out by itself (only when one is set or
+    lifted): the Discord event an edit could not update while the bot was timed out is
+    brought up to date at the timeout's end all the same, not left for a restart."""
+    guild = world.guild
+    event_id = await world.import_event("Timeout Runs Out Forum", capacity=5,
+                                        starts_at="2031-05-06T18:00:00+00:00")
+    posted = await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
+    assert "Discord events" in posted.content, posted
+
+    def locations() -> list[str]:
+        return [e["entity_metadata"]["location"] for e in fake.scheduled_events(guild)
+                if e.get("name") == "Timeout Runs Out Forum"]
+
+    bot_member = guild.members[fake.bot_user.id]
+    fake.time_out(bot_member, datetime.now(UTC) + timedelta(seconds=4))
+    await asyncio.sleep(0.3)
+    edited = await edit_form(world, event_id, {"venue": "Ran Out Hall"})
+    assert "timed out" in edited.content, edited.content  # (it was, as the edit was made)
+    assert locations() != ["Ran Out Hall"]
+    await until(lambda: locations() == ["Ran Out Hall"], timeout=30,
+                what="the Discord event brought up to date at the timeout's end")
+    assert not bot_member.timed_out
+
+
 def drop_member_roles(payload: dict) -> None:
     del payload["member"]["roles"]
 
