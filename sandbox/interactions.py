@@ -14,6 +14,7 @@ from sandbox.models import (
     EPHEMERAL,
     EVERYONE_PERMISSIONS,
     MESSAGE_TYPES,
+    USE_APPLICATION_COMMANDS,
     Channel,
     Guild,
     Member,
@@ -482,6 +483,14 @@ class Interactions:
             # sent there opens it again first, see RestRoutes._send_message)
             raise ValueError(f"{label}: no one can use the app's commands in the archived "
                              f"thread {channel.name!r}")
+        if (itype in (APPLICATION_COMMAND, AUTOCOMPLETE) and isinstance(actor, Member)
+                and not self.permissions(actor, channel) & USE_APPLICATION_COMMANDS):
+            # Discord offers no commands without Use Application Commands in the channel: a
+            # member timed out (who keeps only View Channel and Read Message History), or one
+            # an overwrite denies it.
+            raise ValueError(f"{label}: {actor!r} may not use application commands in "
+                             f"{channel.name!r} (timed out, or denied Use Application "
+                             f"Commands there)")
         st = _Interaction(self._snowflake(), itype, label, guild, actor, channel)
         payload: dict[str, Any] = {
             "id": str(st.id),
