@@ -402,6 +402,36 @@ async def test_a_discord_event_held_back_follows_when_the_bot_s_timeout_runs_out
     assert not bot_member.timed_out
 
 
+async def test_attendee_roles_wait_out_the_bot_s_timeout_without_refused_calls(world, fake):
+    """While the bot is timed out Discord refuses it every role, and each refusal counts
+    toward its limit of invalid requests: a member confirmed meanwhile is not asked for
+    (the log says why), and gets the role once a moderator lifts the timeout."""
+    guild = world.guild
+    event_id = await world.import_event("Timed Out Roles Forum", capacity=5,
+                                        starts_at="2031-05-06T18:00:00+00:00")
+    attendees = await role_the_bot_may_give(world, fake, "Timed Out Roles Attendee")
+    accepted = await fake.slash(guild, guild.owner, "manage role", role=attendees,
+                                event=str(event_id))
+    assert not refused(accepted), accepted
+    bot_member = guild.members[fake.bot_user.id]
+    joiner = world.member("timed out joiner")
+    route = f"/guilds/{guild.id}/members/{joiner.id}/roles/{attendees.id}"
+    since = len(world.bot.output())
+    fake.time_out(bot_member, datetime.now(UTC) + timedelta(minutes=10))
+    try:
+        await asyncio.sleep(0.3)
+        joined = await fake.slash(guild, joiner, "rsvp join", event=str(event_id))
+        assert "confirmed" in joined.content, joined
+        await until(lambda: "timed out" in new_log(world, since) or any(
+            r.path.endswith(route) for r in fake.requests), what="the sync after the join")
+        assert not [r for r in fake.requests if r.path.endswith(route)]
+        assert attendees not in joiner.roles
+    finally:
+        fake.time_out(bot_member, None)
+    await until(lambda: attendees in joiner.roles, timeout=30,
+                what="the role once the timeout is lifted")
+
+
 def drop_member_roles(payload: dict) -> None:
     del payload["member"]["roles"]
 
