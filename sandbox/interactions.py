@@ -15,6 +15,7 @@ from sandbox.models import (
     EVERYONE_PERMISSIONS,
     MESSAGE_TYPES,
     USE_APPLICATION_COMMANDS,
+    VIEW_CHANNEL,
     Channel,
     Guild,
     Member,
@@ -483,6 +484,13 @@ class Interactions:
             # sent there opens it again first, see RestRoutes._send_message)
             raise ValueError(f"{label}: no one can use the app's commands in the archived "
                              f"thread {channel.name!r}")
+        if (itype in (APPLICATION_COMMAND, AUTOCOMPLETE, MESSAGE_COMPONENT)
+                and isinstance(actor, Member) and not self.permissions(actor, channel)
+                & VIEW_CHANNEL):
+            # A channel hidden from the member (View Channel denied) is not in their client:
+            # no command is used there, and no button of a message there is clicked.
+            raise ValueError(f"{label}: {actor!r} cannot see {channel.name!r} (no View "
+                             f"Channel there)")
         if (itype in (APPLICATION_COMMAND, AUTOCOMPLETE) and isinstance(actor, Member)
                 and not self.permissions(actor, channel) & USE_APPLICATION_COMMANDS):
             # Discord offers no commands without Use Application Commands in the channel: a

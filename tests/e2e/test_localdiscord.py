@@ -280,6 +280,29 @@ async def test_no_commands_for_a_member_without_use_application_commands(fake, g
         f"guild {guild.name}")
 
 
+async def test_nothing_from_a_channel_hidden_from_the_member(fake, guild, member, probe):
+    """A channel whose overwrite denies a member View Channel is not in their client: no
+    command comes from it, nor a click on a message there; a role allowed to see it, or
+    the overwrite gone, brings it back."""
+    staff = fake.add_channel(guild, "staff")
+    button_holder = fake.add_member(guild, "poster")
+    reply = await fake.slash(guild, button_holder, "probe post", channel=staff, text="staff")
+    posted = await fake.wait_message(staff)
+    assert reply.content == f"posted {posted['id']}"
+    fake.set_overwrite(staff, guild.everyone, deny=VIEW_CHANNEL)
+    with pytest.raises(ValueError, match="cannot see"):
+        await fake.slash(guild, member, "probe where", in_channel=staff)
+    with pytest.raises(ValueError, match="cannot see"):
+        await fake.click(guild, member, posted, "eventbot:rsvp:join:42")
+    stewards = fake.add_role(guild, "Staff")
+    fake.set_roles(member, [stewards])
+    fake.set_overwrite(staff, stewards, allow=VIEW_CHANNEL)
+    assert (await fake.slash(guild, member, "probe where", in_channel=staff)).content == (
+        f"guild {guild.name}")
+    joined = await fake.click(guild, member, posted, "eventbot:rsvp:join:42")
+    assert joined.content == "joined 42"
+
+
 async def test_dm_command_and_guild_joined_later(fake, guild, member, probe):
     assert (await fake.slash_dm(member, "probe where")).content == "dm"
     second = fake.add_guild("Second Guild")
