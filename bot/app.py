@@ -37,6 +37,7 @@ from bot.adapters.missing_routes import (
     route_offered,
     say_missing,
 )
+from bot.adapters.my_timeout import TimeoutEnds
 from bot.adapters.refused_discord_events import RefusedDiscordEvents
 from bot.catalog import EventFolder, read_bundled, save_samples
 from bot.clock import WallClock, wall_clock_for
@@ -157,6 +158,8 @@ class EventBot(commands.Bot):
         self.event_steps = KeyedLocks()
         # Discord events refused for want of Manage Events, made once a moderator gives it
         self.refused_discord_events = RefusedDiscordEvents(store)
+        # The ends of the bot's timeouts, which Discord does not send
+        self.timeout_ends = TimeoutEnds(self)
         self._seeded: set[int] = set()
         # Servers this process has recorded as in use (`ensure_events`) since it last found
         # them left (`left_guild`)
@@ -323,9 +326,15 @@ class EventBot(commands.Bot):
 
     async def on_guild_available(self, guild: discord.Guild) -> None:
         self.set_up_later(guild.id)
+        self.timeout_ends.seen(guild)
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
         self.set_up_later(guild.id)
+        self.timeout_ends.seen(guild)
+
+    async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
+        if self.user is not None and after.id == self.user.id:  # (its own, whatever intents)
+            self.timeout_ends.seen(after.guild)
 
     def set_up_later(self, guild_id: int) -> None:
         """Queue a guild's set-up for the background task. Thousands of guilds arrive at
@@ -374,6 +383,7 @@ class EventBot(commands.Bot):
             if task is not None and not task.done():
                 await stop_task(task)
         await super().close()
+        self.timeout_ends.stop()
         await self.member_locales.stop()  # the locales seen last are written too
         await self.refused_discord_events.stop()
 
@@ -391,6 +401,7 @@ class EventBot(commands.Bot):
         self._seeded.discard(guild_id)  # after a purge, a re-invite gets the samples again
         self._in_use.discard(guild_id)  # its next use says again that it is in use
         self.languages.forget(guild_id)  # ... and the server's own language
+        self.timeout_ends.forget(guild_id)
         log.info("left guild %s; its data is kept for %g days", guild_id,
                  self.settings.guild_retention_days)
         self.signals.emit(GuildLeft(guild_id))

@@ -24,6 +24,7 @@ from bot.adapters.channels import (
     can_post_embeds,
     cannot_post,
     post_announcement,
+    timed_out,
 )
 from bot.adapters.event_option import (
     EVENT_HELP,
@@ -54,7 +55,7 @@ from bot.adapters.manage_forms import (
     question_expired,
     typed_time,
 )
-from bot.adapters.role_changes import allowed_by, mine_changed, my_roles
+from bot.adapters.role_changes import mine_changed, my_permissions
 from bot.adapters.roles import ServerRole, attendee_role_problem, check_not_over
 from bot.adapters.rsvp_buttons import button_state
 from bot.adapters.scheduled_events import (
@@ -169,7 +170,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         try:
             before = await self.bot.languages.seen(guild.id, str(guild.preferred_locale))
             if before is not None:
-                await self.show_in_language(guild.id, before, allowed_by(my_roles(guild)))
+                await self.show_in_language(guild.id, before, my_permissions(guild))
         except Exception as exc:
             log.log(logging.WARNING if isinstance(exc, Unavailable) else logging.ERROR,
                     "could not follow the Discord language of guild %s", guild.id,
@@ -196,7 +197,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                     if event.archived and create:  # archived meanwhile: announced no more
                         continue
                     step = await plan_scheduled_event(self.bot, guild.id, event,
-                                                      allowed_by(my_roles(guild)),
+                                                      my_permissions(guild),
                                                       create=create)
                     note = await run_scheduled_event(self.bot, guild.id, event_id, step)
             except EventNotFound:  # deleted meanwhile
@@ -460,6 +461,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                               "/manage edit"), title=found.title, problem=problem)
         target = channel or await announce_channel(self.bot, found.guild_id)
         if target is None:
+            if (reason := timed_out(interaction.guild)) is not None:  # no channel would do
+                raise NotAllowed(reason)
             raise NotFound(N_("I can't find a channel I'm allowed to post in; pick one with "
                               "the {channel} option or /manage channel"),
                            channel=OptionName("channel"))

@@ -38,7 +38,9 @@ What it emulates
       ``member`` as they are when it is made (a click or a form's submission too: their
       ``roles`` and ``permissions`` in the channel, a timeout leaving them only View
       Channel and Read Message History; ``set_roles``, ``set_role_permissions``,
-      ``time_out``), never from a member who left.
+      ``time_out``), never from a member who left, nothing from a channel hidden from the
+      member (no View Channel), and no command or autocomplete from one without Use
+      Application Commands in the channel (timed out, or an overwrite).
     * Discord's documented payload limits and rules (sandbox/limits.py), on by default:
       message content, embeds (each text, 25 fields, 10 embeds, 6,000 characters in
       total, http(s) links, images and icons), components (action rows of buttons and

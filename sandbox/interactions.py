@@ -14,6 +14,8 @@ from sandbox.models import (
     EPHEMERAL,
     EVERYONE_PERMISSIONS,
     MESSAGE_TYPES,
+    USE_APPLICATION_COMMANDS,
+    VIEW_CHANNEL,
     Channel,
     Guild,
     Member,
@@ -485,6 +487,21 @@ class Interactions:
             # sent there opens it again first, see RestRoutes._send_message)
             raise ValueError(f"{label}: no one can use the app's commands in the archived "
                              f"thread {channel.name!r}")
+        if (itype in (APPLICATION_COMMAND, AUTOCOMPLETE, MESSAGE_COMPONENT)
+                and isinstance(actor, Member) and not self.permissions(actor, channel)
+                & VIEW_CHANNEL):
+            # A channel hidden from the member (View Channel denied) is not in their client:
+            # no command is used there, and no button of a message there is clicked.
+            raise ValueError(f"{label}: {actor!r} cannot see {channel.name!r} (no View "
+                             f"Channel there)")
+        if (itype in (APPLICATION_COMMAND, AUTOCOMPLETE) and isinstance(actor, Member)
+                and not self.permissions(actor, channel) & USE_APPLICATION_COMMANDS):
+            # Discord offers no commands without Use Application Commands in the channel: a
+            # member timed out (who keeps only View Channel and Read Message History), or one
+            # an overwrite denies it.
+            raise ValueError(f"{label}: {actor!r} may not use application commands in "
+                             f"{channel.name!r} (timed out, or denied Use Application "
+                             f"Commands there)")
         st = _Interaction(self._snowflake(), itype, label, guild, actor, channel)
         payload: dict[str, Any] = {
             "id": str(st.id),

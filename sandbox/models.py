@@ -19,6 +19,7 @@ MANAGE_ROLES = 1 << 28
 MANAGE_THREADS = 1 << 34
 SEND_MESSAGES_IN_THREADS = 1 << 38
 MANAGE_EVENTS = 1 << 33
+USE_APPLICATION_COMMANDS = 1 << 31
 CREATE_EVENTS = 1 << 44  # create events, and edit or delete one's own
 ALL_PERMISSIONS = (1 << 53) - 1
 # @everyone: add reactions, view, send, embed links, attach files, read history, use commands

@@ -75,13 +75,14 @@ def may_now_manage(guild: discord.Guild, role_id: int, before: Before, *,
                    giving: bool = False) -> bool:
     """Whether the bot may give and take `role_id` as the server is now (cached from the
     gateway), and could not before the change `before` (a role as it was, or the bot's
-    member): Manage Roles (or Administrator) by one of its roles, and a role of its above
-    it; to give it (`giving`), the role carrying no moderator permissions too (`RoleCalls`
-    gives none that does)."""
+    member): Manage Roles (or Administrator) by one of its roles, a role of its above it,
+    and no timeout of it lasting; to give it (`giving`), the role carrying no moderator
+    permissions too (`RoleCalls` gives none that does)."""
     def may(changed: Before | None) -> bool:  # (as it was, in place of what changed)
         roles, target = my_roles(guild, changed), guild.get_role(role_id)
-        if not roles or target is None:
-            return False
+        me = changed if isinstance(changed, discord.Member) else guild.me
+        if not roles or target is None or me is None or me.is_timed_out():
+            return False  # (timed out: no role, whatever its roles allow)
         if isinstance(changed, discord.Role) and target.id == changed.id:
             target = changed
         return (allowed_by(roles).manage_roles and rank(max(roles, key=rank)) > rank(target)

@@ -19,10 +19,12 @@ from bot.adapters.missing_routes import (
     route_offered,
     say_missing,
 )
+from bot.adapters.role_changes import timed_out_until
 from bot.adapters.rsvp_buttons import rsvp_buttons
 from bot.errors import NotAllowed, NotFound
 from bot.flows.channels import choose_announce_channel
 from bot.i18n import N_, Language, Markup, OptionName, Text
+from bot.times import timestamp
 from bot.tree import NO_MENTIONS
 
 if TYPE_CHECKING:
@@ -71,10 +73,24 @@ def digest(embed: discord.Embed, buttons: str = "open") -> str:
     return hashlib.sha256(encoded).hexdigest()[:32]
 
 
+def timed_out(guild: discord.Guild | None) -> Text | None:
+    """Why the bot can post nowhere in the server while a moderator's (or AutoMod's) timeout
+    of it lasts, or None: Discord leaves a timed-out member View Channel and Read Message
+    History alone, whatever its roles and the channels allow it, so no permission to give
+    would help."""
+    until = timed_out_until(guild)
+    if until is None:
+        return None
+    return Text(N_("I'm timed out in this server until {until}, so I can't post anywhere; a "
+                   "moderator can remove my timeout (right-click me, then Remove Timeout)"),
+                until=Markup(timestamp(until, "f")))
+
+
 def cannot_post(channel: discord.TextChannel) -> Text:
-    return Text(N_("I can't post embeds in {channel}; give me View Channel, Send Messages "
-                   "and Embed Links there, or pick another channel"),
-                channel=Markup(channel.mention))  # the bot's own link to it: not escaped
+    return timed_out(channel.guild) or Text(
+        N_("I can't post embeds in {channel}; give me View Channel, Send Messages and Embed "
+           "Links there, or pick another channel"),
+        channel=Markup(channel.mention))  # the bot's own link to it: not escaped
 
 
 async def post_announcement(bot: EventBot, event_id: int, target: discord.TextChannel,

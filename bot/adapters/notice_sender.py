@@ -54,7 +54,7 @@ from bot.adapters.missing_routes import (
     route_offered,
     say_missing,
 )
-from bot.adapters.role_changes import allowed_by, my_roles
+from bot.adapters.role_changes import my_permissions
 from bot.adapters.said_before import HistoryHidden, said_since
 from bot.adapters.scheduled_events import follow_change, start_on_discord
 from bot.app import EventBot, out_of_server
@@ -150,7 +150,7 @@ class NoticeSender:
         except EventNotFound:
             return
         note = await follow_change(self.bot, notice.guild_id, moved_from, event,
-                                   allowed_by(my_roles(guild)))
+                                   my_permissions(guild))
         if moved_from is not None and note is not None:
             log.info("Discord event of event %s in guild %s, after an import moved it: %s",
                      event.id, notice.guild_id, language().text(note))

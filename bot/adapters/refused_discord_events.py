@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.adapters.role_changes import allowed_by, may_schedule, my_roles
+from bot.adapters.role_changes import may_schedule, my_permissions
 from bot.logs import RetryLog
 from bot.tasks import stop_task
 
@@ -85,7 +85,7 @@ class RefusedDiscordEvents:
         start: the events refused in `guild` (each with whether to create its Discord
         event), if the bot may now make Discord events there; they are no longer waiting
         (one whose step fails is noted again). None otherwise."""
-        if guild.id not in self._waiting or not may_schedule(allowed_by(my_roles(guild))):
+        if guild.id not in self._waiting or not may_schedule(my_permissions(guild)):
             return []
         taken = list(self._waiting.pop(guild.id).items())
         self._changed(guild.id, [event_id for event_id, _ in taken])

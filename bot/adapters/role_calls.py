@@ -16,6 +16,7 @@ import aiohttp
 import discord
 
 from bot.adapters.missing_routes import MEMBER_ROLES, route_missing, route_offered, say_missing
+from bot.adapters.role_changes import timed_out_until
 from bot.adapters.role_notices import RoleNotices
 from bot.adapters.roles import gives_moderator_powers
 from bot.app import EventBot, out_of_server
@@ -43,13 +44,24 @@ class RoleCalls:
         self.notices = notices
         self._role_gone = role_gone
 
+    def _timed_out(self, guild_id: int, role_id: int) -> bool:
+        """Whether the bot is timed out in the server: Discord refuses it every role then,
+        each refusal counting toward its limit of invalid requests. Its roles are given
+        and taken back when the timeout is lifted or runs out (`AttendeeRoles.role_updated`,
+        `bot.adapters.my_timeout`)."""
+        until = timed_out_until(self.bot.get_guild(guild_id))
+        if until is not None:
+            log.warning("not giving or taking back role %s in guild %s: the bot is timed out "
+                        "there until %s", role_id, guild_id, until.isoformat())
+        return until is not None
+
     async def grant(self, guild_id: int, event_id: int, user_id: int, role_id: int
                     ) -> bool | None:
         """Give the role. True: the member counts as holding it (or has left the server);
         False: failed (a server error: maybe given), to retry after a wait (or at the next
         start, after a stop); None: not given, and pointless to go on."""
-        if out_of_server(self.bot, guild_id):  # known already: not asked
-            return None
+        if out_of_server(self.bot, guild_id) or self._timed_out(guild_id, role_id):
+            return None  # known already: not asked
         guild = self.bot.get_guild(guild_id)
         role = guild.get_role(role_id) if guild is not None else None
         if role is not None and gives_moderator_powers(role):
@@ -91,8 +103,8 @@ class RoleCalls:
                      why: str) -> bool | None:
         """Take the role back. True: done (or nothing to take); False: failed, to retry;
         None: failed, and pointless to go on with other members."""
-        if out_of_server(self.bot, guild_id):  # known already: not asked
-            return None
+        if out_of_server(self.bot, guild_id) or self._timed_out(guild_id, role_id):
+            return None  # known already: not asked
         try:
             await self._made(role_id, self.bot.http.remove_role(guild_id, user_id, role_id,
                                                                 reason=why))

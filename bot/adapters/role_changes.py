@@ -9,6 +9,7 @@ the announcements it refused to edit, the Discord events it refused
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 import discord
 
@@ -29,10 +30,27 @@ def my_roles(guild: discord.Guild, before: Before | None = None) -> list[discord
 
 
 def mine_changed(before: discord.Member, after: discord.Member) -> bool:
-    """Whether a member update is a role given to the bot, or taken from it."""
+    """Whether a member update is a role given to the bot, or taken from it, or a
+    moderator's timeout of it set or lifted (`timed_out_until`)."""
     me = after.guild.me
     return (me is not None and after.id == me.id
-            and [role.id for role in before.roles] != [role.id for role in after.roles])
+            and ([role.id for role in before.roles] != [role.id for role in after.roles]
+                 or before.timed_out_until != after.timed_out_until))
+
+
+def timed_out_until(guild: discord.Guild | None) -> datetime | None:
+    """When a moderator's (or AutoMod's) timeout of the bot in `guild` ends, while it lasts;
+    else None. Discord then leaves the bot View Channel and Read Message History alone,
+    whatever its roles and the channels allow it: no permission given would help."""
+    me = guild.me if guild is not None else None
+    return me.timed_out_until if me is not None and me.is_timed_out() else None
+
+
+def my_permissions(guild: discord.Guild) -> discord.Permissions:
+    """What the bot may do server-wide now, as the gateway shows the server: what its roles
+    allow (`allowed_by`), and nothing of it while it is timed out (`timed_out_until`)."""
+    me = guild.me
+    return me.guild_permissions if me is not None else discord.Permissions.none()
 
 
 def allowed_by(roles: Iterable[discord.Role]) -> discord.Permissions:

@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
+from bot.adapters.role_changes import timed_out_until
 from bot.errors import Conflict
 from bot.i18n import N_, Markup, Text
 from bot.models import Event
 from bot.render import safe, safe_clip
+from bot.times import timestamp
 
 if TYPE_CHECKING:
     from bot.app import Interaction
@@ -77,6 +79,10 @@ def my_role_problem(role: discord.Role, me: discord.Member) -> Text | None:
     """Why the bot, `me`, cannot give or take `role` by Discord's rule (Manage Roles, and a
     role below its own highest), as advice for moderators, or None."""
     name = shown_role(role.name)
+    if (until := timed_out_until(me.guild)) is not None:  # no permission would help
+        return Text(N_("I'm timed out in this server until {until}, so Discord lets me give "
+                       "or take back no roles; a moderator can remove my timeout (right-click "
+                       "me, then Remove Timeout)"), until=Markup(timestamp(until, "f")))
     if not me.guild_permissions.manage_roles:
         return Text(N_("I need the **Manage Roles** permission to give {role}: turn it on for my "
                        "role under Server Settings > Roles (or re-invite me with it)"), role=name)

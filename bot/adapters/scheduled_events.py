@@ -38,10 +38,10 @@ from bot.adapters.missing_routes import (
     say_missing,
     thing_gone,
 )
-from bot.adapters.role_changes import allowed_by, may_schedule, my_roles
+from bot.adapters.role_changes import may_schedule, my_permissions, timed_out_until
 from bot.app import EventBot
 from bot.errors import EventNotFound
-from bot.i18n import N_, Text
+from bot.i18n import N_, Markup, Text
 from bot.models import Event
 from bot.reminders import (
     STATUS_ACTIVE,
@@ -55,6 +55,7 @@ from bot.reminders import (
     scheduled_event_problem,
 )
 from bot.render import clip
+from bot.times import timestamp
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +129,7 @@ async def plan_scheduled_event(bot: EventBot, guild_id: int, event: Event,
         if not given_meanwhile(bot, guild_id):
             # (No await from this look to the note: a grant after it finds the event noted.)
             bot.refused_discord_events.refused(guild_id, event.id, create=create)
-            return ScheduledEventStep(_no_permission(existing is None or gone))
+            return ScheduledEventStep(_no_permission(bot, guild_id, existing is None or gone))
         existing = None if gone else existing
     lang = await bot.languages.for_guild(guild_id, bot)  # what the whole server reads
     return ScheduledEventStep(details=scheduled_event_details(event, lang), existing=existing,
@@ -143,7 +144,7 @@ def given_meanwhile(bot: EventBot, guild_id: int) -> bool:
     noted as refused, so noting it now would leave it waiting for a grant already made,
     and the reply would promise what never comes."""
     guild = bot.get_guild(guild_id)
-    return guild is not None and may_schedule(allowed_by(my_roles(guild)))
+    return guild is not None and may_schedule(my_permissions(guild))
 
 
 async def run_scheduled_event(bot: EventBot, guild_id: int, event_id: int,
@@ -206,7 +207,7 @@ async def run_scheduled_event(bot: EventBot, guild_id: int, event_id: int,
         return Text(N_("It is also in the server's Discord events."))
     except discord.Forbidden:
         bot.refused_discord_events.refused(guild_id, event_id, create=create)
-        return _no_permission(creating)
+        return _no_permission(bot, guild_id, creating)
     except discord.HTTPException as exc:
         if creating and exc.code == TOO_MANY_EVENTS:
             # Not tried again by itself: room is made only by the moderators (or by time).
@@ -418,8 +419,18 @@ def _gone_unpermitted(enabled: bool) -> Text:
         N_("Its Discord event was deleted, ended or cancelled on Discord."))
 
 
-def _no_permission(creating: bool) -> Text:
-    # (`RefusedDiscordEvents` keeps the reply's word, as soon as the permission is given)
+def _no_permission(bot: EventBot, guild_id: int, creating: bool) -> Text:
+    # (`RefusedDiscordEvents` keeps the reply's word, as soon as the permission is given, or
+    # the bot's timeout lifted: it leaves the bot no permission, whatever its roles allow)
+    if (until := timed_out_until(bot.get_guild(guild_id))) is not None:
+        ends = Markup(timestamp(until, "f"))
+        return Text(N_("I couldn't create the Discord event: I'm timed out in this server "
+                       "until {until}; a moderator can remove my timeout (right-click me, "
+                       "then Remove Timeout), and I'll create it then."), until=ends) if (
+            creating) else Text(N_("I couldn't update the Discord event: I'm timed out in this "
+                                   "server until {until}; a moderator can remove my timeout "
+                                   "(right-click me, then Remove Timeout), and I'll update it "
+                                   "then."), until=ends)
     return Text(N_("I couldn't create the Discord event: I need the **Manage Events** (or "
                    "**Create Events**) permission for that: turn it on for my role under "
                    "Server Settings > Roles, and I'll create it then.")) if creating else Text(

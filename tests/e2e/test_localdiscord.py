@@ -19,7 +19,12 @@ from pathlib import Path
 import pytest
 
 from sandbox import Attachment, BotProcess, FakeDiscord, Guild, Member
-from sandbox.models import MANAGE_EVENTS, READ_MESSAGE_HISTORY, VIEW_CHANNEL
+from sandbox.models import (
+    MANAGE_EVENTS,
+    READ_MESSAGE_HISTORY,
+    USE_APPLICATION_COMMANDS,
+    VIEW_CHANNEL,
+)
 
 HERE = Path(__file__).resolve().parent
 FLOOR_BOT = [sys.executable, str(HERE.parent.parent / "bench" / "floor_bot.py")]
@@ -244,6 +249,58 @@ async def test_a_form_and_a_click_carry_the_member_as_they_are_when_sent(
     # guild without the members intent): their interactions come all the same.
     unlisted = Member(fake.add_user("unlisted"), guild)
     assert (await fake.slash(guild, unlisted, "probe where")).content == f"guild {guild.name}"
+
+
+async def test_no_commands_for_a_member_without_use_application_commands(fake, guild, member,
+                                                                         probe):
+    """Discord offers the app's commands (and their autocomplete) only to a member with Use
+    Application Commands in the channel: none while they are timed out (they keep View
+    Channel and Read Message History alone), none where an overwrite denies it; the
+    server's owner is exempt from a timeout, and the commands come back once it is lifted
+    or the overwrite goes."""
+    general = guild.channel("general")
+    fake.time_out(member, datetime.now(UTC) + timedelta(minutes=5))
+    for channel in (None, general):
+        with pytest.raises(ValueError, match="may not use application commands"):
+            await fake.slash(guild, member, "probe where", in_channel=channel)
+    owner = guild.owner
+    fake.time_out(owner, datetime.now(UTC) + timedelta(minutes=5))
+    assert (await fake.slash(guild, owner, "probe where")).content == f"guild {guild.name}"
+    fake.time_out(member, None)
+    assert (await fake.slash(guild, member, "probe where")).content == f"guild {guild.name}"
+
+    fake.set_overwrite(general, member, deny=USE_APPLICATION_COMMANDS)
+    with pytest.raises(ValueError, match="may not use application commands"):
+        await fake.slash(guild, member, "probe where", in_channel=general)
+    with pytest.raises(ValueError, match="may not use application commands"):
+        await fake.autocomplete(guild, member, "probe pick", focused="event", event="a",
+                                in_channel=general)
+    fake.set_overwrite(general, member)
+    assert (await fake.slash(guild, member, "probe where", in_channel=general)).content == (
+        f"guild {guild.name}")
+
+
+async def test_nothing_from_a_channel_hidden_from_the_member(fake, guild, member, probe):
+    """A channel whose overwrite denies a member View Channel is not in their client: no
+    command comes from it, nor a click on a message there; a role allowed to see it, or
+    the overwrite gone, brings it back."""
+    staff = fake.add_channel(guild, "staff")
+    button_holder = fake.add_member(guild, "poster")
+    reply = await fake.slash(guild, button_holder, "probe post", channel=staff, text="staff")
+    posted = await fake.wait_message(staff)
+    assert reply.content == f"posted {posted['id']}"
+    fake.set_overwrite(staff, guild.everyone, deny=VIEW_CHANNEL)
+    with pytest.raises(ValueError, match="cannot see"):
+        await fake.slash(guild, member, "probe where", in_channel=staff)
+    with pytest.raises(ValueError, match="cannot see"):
+        await fake.click(guild, member, posted, "eventbot:rsvp:join:42")
+    stewards = fake.add_role(guild, "Staff")
+    fake.set_roles(member, [stewards])
+    fake.set_overwrite(staff, stewards, allow=VIEW_CHANNEL)
+    assert (await fake.slash(guild, member, "probe where", in_channel=staff)).content == (
+        f"guild {guild.name}")
+    joined = await fake.click(guild, member, posted, "eventbot:rsvp:join:42")
+    assert joined.content == "joined 42"
 
 
 async def test_dm_command_and_guild_joined_later(fake, guild, member, probe):

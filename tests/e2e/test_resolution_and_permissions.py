@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from sandbox import Attachment
 from sandbox.models import MANAGE_EVENTS
-from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, edit_form, import_page, until
+from tests.e2e.test_reminders_roles_schedules import role_the_bot_may_give
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -267,6 +269,167 @@ async def test_manage_events_from_one_channels_overwrite_is_not_enough(world, fa
     reopened = await fake.slash(guild, world.moderator, "manage open",
                                 in_channel=guild.channel("announcements"), event=str(event_id))
     assert not refused(reopened) and "open" in reopened.content
+
+
+async def test_a_timed_out_bot_says_so_rather_than_ask_for_permissions_it_has(world, fake):
+    """A moderator's timeout of the bot (or AutoMod's, for a word in a title) leaves it
+    only View Channel and Read Message History, as any member: announcing or choosing the
+    announcements channel then says the bot is timed out and until when, in one private
+    line in the moderator's language, not to give it permissions it already has, and
+    nothing is posted or saved. Once the timeout is lifted, the same command posts."""
+    guild = world.guild
+    event_id = await world.import_event("Timed Out Bot Forum", capacity=5)
+    announcements, general = guild.channel("announcements"), guild.channel("general")
+    bot_member = guild.members[fake.bot_user.id]
+    until = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=10)
+    said = f"<t:{int(until.timestamp())}:f>"
+    before = await settled(world)
+    posts = len(fake.messages(announcements)) + len(fake.messages(general))
+    fake.time_out(bot_member, until)
+    try:
+        await asyncio.sleep(0.3)  # (the bot hears of it: GUILD_MEMBER_UPDATE)
+        chinese = world.member("timeout moderator (zh-CN)", locale="zh-CN", manage_events=True)
+        for who, command, options in (
+                (world.moderator, "manage announce", {"event": str(event_id)}),
+                (world.moderator, "manage announce", {"event": str(event_id),
+                                                      "channel": general}),
+                (world.moderator, "manage channel", {"channel": general}),
+                (chinese, "manage announce", {"event": str(event_id)})):
+            reply = await fake.slash(guild, who, command, options=options)
+            assert refused(reply) and "\n" not in reply.content, (command, reply)
+            assert said in reply.content and "View Channel" not in reply.content, (
+                command, reply.content)
+            if who is chinese:
+                assert "被禁言至" in reply.content, reply.content
+            else:
+                assert "timed out" in reply.content, reply.content
+        await asyncio.sleep(0.2)
+        assert content(world) == before
+        assert len(fake.messages(announcements)) + len(fake.messages(general)) == posts
+    finally:
+        fake.time_out(bot_member, None)
+    await asyncio.sleep(0.3)
+    posted = await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
+    assert "Posted" in posted.content, posted
+
+
+async def test_a_timed_out_bot_setting_an_attendee_role_says_it_is_timed_out(world, fake):
+    """/manage role while the bot is timed out: Discord lets a timed-out member give no
+    roles, whatever Manage Roles its roles carry, so the moderator is told that, and until
+    when, not to turn on Manage Roles for the bot's role; no role is set. Lifted, it is."""
+    guild = world.guild
+    event_id = await world.import_event("Timed Out Role Forum", capacity=5,
+                                        starts_at="2031-05-06T18:00:00+00:00")
+    attendees = await role_the_bot_may_give(world, fake, "Timed Out Forum Attendee")
+    owner = guild.owner  # (who may give any role)
+    bot_member = guild.members[fake.bot_user.id]
+    until = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=10)
+    fake.time_out(bot_member, until)
+    try:
+        await asyncio.sleep(0.3)
+        reply = await fake.slash(guild, owner, "manage role", role=attendees,
+                                 event=str(event_id))
+        assert refused(reply) and "\n" not in reply.content, reply
+        assert f"<t:{int(until.timestamp())}:f>" in reply.content, reply.content
+        assert "timed out" in reply.content and "Manage Roles" not in reply.content, (
+            reply.content)
+        assert world.query("SELECT attendee_role_id FROM events WHERE id = ?",
+                           (event_id,)) == [(None,)]
+    finally:
+        fake.time_out(bot_member, None)
+    await asyncio.sleep(0.3)
+    reply = await fake.slash(guild, owner, "manage role", role=attendees, event=str(event_id))
+    assert not refused(reply) and "get <@&" in reply.content, reply
+
+
+async def test_a_discord_event_a_timeout_of_the_bot_held_back_follows_once_it_is_lifted(
+        world, fake):
+    """An edit while the bot is timed out: Discord refuses it its Discord events as it
+    does any member's, so the moderator is told the bot is timed out and until when, not
+    to turn on Manage Events for its role (which it has), and the Discord event is brought
+    up to date once a moderator lifts the timeout, as the reply promises, not at the next
+    change of the bot's roles."""
+    guild = world.guild
+    event_id = await world.import_event("Timed Out Listing Forum", capacity=5,
+                                        starts_at="2031-05-06T18:00:00+00:00")
+    posted = await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
+    assert "Discord events" in posted.content, posted
+
+    def listed() -> list[dict]:
+        return [e for e in fake.scheduled_events(guild)
+                if e.get("name") == "Timed Out Listing Forum"]
+
+    assert len(listed()) == 1
+    bot_member = guild.members[fake.bot_user.id]
+    ends = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=10)
+    fake.time_out(bot_member, ends)
+    try:
+        await asyncio.sleep(0.3)
+        edited = await edit_form(world, event_id, {"venue": "Timeout Hall"})
+        assert edited.ephemeral and "Timeout Hall" in edited.content, edited
+        assert f"<t:{int(ends.timestamp())}:f>" in edited.content, edited.content
+        assert "timed out" in edited.content and "for my role" not in edited.content, (
+            edited.content)
+        assert listed()[0]["entity_metadata"]["location"] != "Timeout Hall"
+    finally:
+        fake.time_out(bot_member, None)
+    await until(lambda: [e["entity_metadata"]["location"] for e in listed()]
+                == ["Timeout Hall"], what="the Discord event brought up to date")
+
+
+async def test_a_discord_event_held_back_follows_when_the_bot_s_timeout_runs_out(world, fake):
+    """Discord sends nothing when a timeout runs out by itself (only when one is set or
+    lifted): the Discord event an edit could not update while the bot was timed out is
+    brought up to date at the timeout's end all the same, not left for a restart."""
+    guild = world.guild
+    event_id = await world.import_event("Timeout Runs Out Forum", capacity=5,
+                                        starts_at="2031-05-06T18:00:00+00:00")
+    posted = await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
+    assert "Discord events" in posted.content, posted
+
+    def locations() -> list[str]:
+        return [e["entity_metadata"]["location"] for e in fake.scheduled_events(guild)
+                if e.get("name") == "Timeout Runs Out Forum"]
+
+    bot_member = guild.members[fake.bot_user.id]
+    fake.time_out(bot_member, datetime.now(UTC) + timedelta(seconds=4))
+    await asyncio.sleep(0.3)
+    edited = await edit_form(world, event_id, {"venue": "Ran Out Hall"})
+    assert "timed out" in edited.content, edited.content  # (it was, as the edit was made)
+    assert locations() != ["Ran Out Hall"]
+    await until(lambda: locations() == ["Ran Out Hall"], timeout=30,
+                what="the Discord event brought up to date at the timeout's end")
+    assert not bot_member.timed_out
+
+
+async def test_attendee_roles_wait_out_the_bot_s_timeout_without_refused_calls(world, fake):
+    """While the bot is timed out Discord refuses it every role, and each refusal counts
+    toward its limit of invalid requests: a member confirmed meanwhile is not asked for
+    (the log says why), and gets the role once a moderator lifts the timeout."""
+    guild = world.guild
+    event_id = await world.import_event("Timed Out Roles Forum", capacity=5,
+                                        starts_at="2031-05-06T18:00:00+00:00")
+    attendees = await role_the_bot_may_give(world, fake, "Timed Out Roles Attendee")
+    accepted = await fake.slash(guild, guild.owner, "manage role", role=attendees,
+                                event=str(event_id))
+    assert not refused(accepted), accepted
+    bot_member = guild.members[fake.bot_user.id]
+    joiner = world.member("timed out joiner")
+    route = f"/guilds/{guild.id}/members/{joiner.id}/roles/{attendees.id}"
+    since = len(world.bot.output())
+    fake.time_out(bot_member, datetime.now(UTC) + timedelta(minutes=10))
+    try:
+        await asyncio.sleep(0.3)
+        joined = await fake.slash(guild, joiner, "rsvp join", event=str(event_id))
+        assert "confirmed" in joined.content, joined
+        await until(lambda: "timed out" in new_log(world, since) or any(
+            r.path.endswith(route) for r in fake.requests), what="the sync after the join")
+        assert not [r for r in fake.requests if r.path.endswith(route)]
+        assert attendees not in joiner.roles
+    finally:
+        fake.time_out(bot_member, None)
+    await until(lambda: attendees in joiner.roles, timeout=30,
+                what="the role once the timeout is lifted")
 
 
 def drop_member_roles(payload: dict) -> None:
