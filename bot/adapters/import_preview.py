@@ -23,6 +23,7 @@ from bot.adapters.scheduled_events import follow_change, start_moved_from
 from bot.app import Interaction
 from bot.catalog import page_title
 from bot.command_words import option_name
+from bot.errors import DeletedMeanwhile, EventNotFound
 from bot.flows import importing
 from bot.flows.importing import ImportPlan, ImportResult
 from bot.i18n import Language, language
@@ -184,7 +185,12 @@ async def save_import(interaction: Interaction, plan: ImportPlan,
     moderator reads (with the server's Discord event brought up to date)."""
     bot = interaction.client
     guild_id = guild_id_of(interaction)
-    result = await importing.save(bot.store, bot.registration_changed, guild_id, plan)
+    try:
+        result = await importing.save(bot.store, bot.registration_changed, guild_id, plan)
+    except EventNotFound:
+        if plan.target is None:  # (a new event's import has no event to lose)
+            raise
+        raise DeletedMeanwhile(plan.target.title) from None
     saved()
     lang = member_language(interaction)
     summary = saved_text(result, lang)

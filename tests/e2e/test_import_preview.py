@@ -255,7 +255,8 @@ async def test_a_recap_for_an_event_deleted_since_its_preview_makes_no_new_event
     done = await fake.click(world.guild, world.moderator, preview.message,
                             import_button(preview))
     error = await done.followup()
-    assert error["content"] == f"⚠️ There is no event {event_id} in this server."
+    assert error["content"] == ("⚠️ **Short-lived Forum** was deleted meanwhile, so nothing "
+                                "was saved.")
     await done.wait(lambda r: not r.custom_ids())  # the preview's buttons are gone
     assert world.dump() == before
 

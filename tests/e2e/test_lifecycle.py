@@ -17,6 +17,7 @@ from sandbox import Attachment
 from tests.conftest import ANNOUNCEMENT
 from tests.e2e.conftest import (
     OPEN_ANNOUNCEMENT,
+    delete_event,
     edited,
     import_button,
     import_page,
@@ -171,6 +172,29 @@ async def test_delete_removes_it_all_dms_each_member_once_and_disables_its_butto
         assert reply.ephemeral and "This event was cancelled" in reply.content, reply
     # Its id is never given to another event, whose buttons the old ones would be.
     assert await world.import_event("Next Forum", capacity=5) > event_id
+
+
+async def test_a_form_or_preview_answered_after_its_event_was_deleted_names_it(world, fake):
+    """One moderator opens the edit form, or an import preview that would update the
+    event, and another deletes the event meanwhile: the answer names the event they were
+    looking at and says nothing was saved, not that some event number does not exist."""
+    guild = world.guild
+    title = "Meanwhile Deleted Forum"
+    page = Attachment("meanwhile.txt", title.encode() + b"\n\n" + OPEN_ANNOUNCEMENT,
+                      "text/plain")
+    event_id = await world.import_event(title, capacity=2, page=page.data)
+    form = await fake.slash(guild, world.moderator, "manage edit", event=str(event_id))
+    preview = await fake.slash(guild, world.moderator, "manage import", page=page)
+    assert f"Import will update **{title}** (event {event_id})" in preview.content, preview
+    await delete_event(world, world.moderator, event_id)
+
+    submitted = await fake.submit_modal(form, {"venue": "Hall M"})
+    clicked = await fake.click(guild, world.moderator, preview.message,
+                               import_button(preview))
+    imported = await clicked.wait(lambda r: bool(r.followups))
+    for said in (submitted.content, imported.followups[-1]["content"]):
+        assert f"**{title}** was deleted" in said and "nothing was saved" in said, said
+    assert world.query("SELECT count(*) FROM events WHERE title = ?", (title,)) == [(0,)]
 
 
 async def test_deleting_an_event_that_has_taken_place_tells_nobody_it_was_cancelled(
