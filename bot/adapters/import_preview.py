@@ -84,6 +84,11 @@ def preview_text(plan: ImportPlan, lang: Language | None = None) -> str:
                             "it with /manage edit.",
                             when=span_text(lang, plan.starts_at, plan.ends_at, plan.all_day),
                             option=option_name(lang.code, "starts_at")))
+    if plan.recaps is not None:
+        lines.append(lang._("Note: this server already has an event of this title, **{title}** "
+                            "(event {id}); to add this recap to it instead, import with "
+                            "{option}: {id}.", title=safe(clip(plan.recaps.title, 200)),
+                            id=plan.recaps.id, option=option_name(lang.code, "event")))
     page_says = plan.facts
     if "title" in plan.page_differs:
         lines.append(lang._("Note: the page now gives the title {title}; the event keeps its "
