@@ -75,6 +75,15 @@ async def resolve_with(titles: KeptTitles, guild_id: int, ref: str | None,
     named = index.named(ref)
     if named is not None:
         return await read(named.id)
+    if event_id is not None:
+        # an id from the choices (or a list) of an event this server has deleted since:
+        # said as its announcement's buttons say it, not as a number nothing matches
+        deleted = await store.run(store.events.deleted_event, guild_id, event_id)
+        if deleted is not None:
+            raise NotFound(N_("**{title}** was deleted after it took place") if
+                           deleted.taken_place else N_("**{title}** was cancelled: a "
+                                                       "moderator deleted it"),
+                           title=deleted.title)
     raise NotFound(no_match(ref, [title.title for title in index.titles[:MAX_COMPARED]]))
 
 

@@ -197,6 +197,30 @@ async def test_a_form_or_preview_answered_after_its_event_was_deleted_names_it(w
     assert world.query("SELECT count(*) FROM events WHERE title = ?", (title,)) == [(0,)]
 
 
+async def test_a_command_naming_a_deleted_event_says_it_was_cancelled(world, fake):
+    """A member picked the event from the `[event]` choices (its id) just before a
+    moderator deleted it, or a moderator acts on it from a stale list: the command says
+    the event was cancelled, as its announcement's buttons do, not that nothing matches
+    a number. Another server's members hear nothing of it."""
+    guild = world.guild
+    event_id = await world.import_event("Cancelled Choice Forum", capacity=2)
+    member = world.member("stale chooser")
+    await delete_event(world, world.moderator, event_id)
+    replies = [await fake.slash(guild, member, "rsvp join", event=str(event_id)),
+               await fake.slash(guild, member, "event info", event=str(event_id)),
+               await fake.slash(guild, world.moderator, "manage capacity", seats=5,
+                                event=str(event_id))]
+    for reply in replies:
+        assert reply.ephemeral and "**Cancelled Choice Forum** was cancelled" in (
+            reply.content), reply.content
+    other = fake.add_guild("Elsewhere Cancelled")
+    stranger = fake.add_member(other, "elsewhere member")
+    reply = await fake.slash(other, stranger, "rsvp join", event=str(event_id))
+    assert "No event in this server matches" in reply.content, reply.content
+    assert world.query("SELECT count(*) FROM events WHERE title = ?",
+                       ("Cancelled Choice Forum",)) == [(0,)]
+
+
 async def test_deleting_an_event_that_has_taken_place_tells_nobody_it_was_cancelled(
         world, fake):
     """A moderator tidies away an event after it took place: its members, who came, get
@@ -853,6 +877,8 @@ async def test_a_button_left_on_an_event_deleted_after_it_took_place_says_it_too
         reply = await fake.click(guild, came, message, f"eventbot:rsvp:{action}:{event_id}")
         assert "cancelled" not in reply.content.lower(), reply
         assert "taken place" in reply.content, reply
+    named = await fake.slash(guild, came, "event info", event=str(event_id))
+    assert "**Bygone Buttons** was deleted after it took place" in named.content, named
 
 
 async def test_a_server_used_after_its_data_was_deleted_is_deleted_again_once_unused(
