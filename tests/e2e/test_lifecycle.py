@@ -193,7 +193,8 @@ async def test_a_form_or_preview_answered_after_its_event_was_deleted_names_it(w
                                import_button(preview))
     imported = await clicked.wait(lambda r: bool(r.followups))
     for said in (submitted.content, imported.followups[-1]["content"]):
-        assert f"**{title}** was deleted" in said and "nothing was saved" in said, said
+        assert f"**{title}** was deleted" in said and "nothing was saved" in said, (
+            submitted.content, imported.followups)
     assert world.query("SELECT count(*) FROM events WHERE title = ?", (title,)) == [(0,)]
 
 
