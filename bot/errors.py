@@ -118,6 +118,15 @@ class EventNotFound(NotFound):
         super().__init__(N_("there is no event {event_id} in this server"), event_id=event_id)
 
 
+class DeletedMeanwhile(NotFound):
+    """A moderator answered a form or preview shown for an event (`title`) that another
+    has deleted since: named as they saw it, not by a number that no longer exists."""
+
+    def __init__(self, title: str) -> None:
+        super().__init__(N_("**{title}** was deleted meanwhile, so nothing was saved"),
+                         title=title)
+
+
 class EventChanged(Conflict):
     """An edit made from what the event had was not saved: another change to the event
     was committed since it was read."""

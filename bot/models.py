@@ -4,6 +4,7 @@ renderers, the cogs and the CLI use. No backend's rows leak out of storage."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -406,6 +407,9 @@ class DeletedPayload:
 class CancelledPayload:
     user_id: int
     title: str
+    # The title the member last heard the event by, when a rename's DM had not reached them
+    # by its deletion (`known_titles`): named beside the one it was cancelled under.
+    known_as: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -477,6 +481,17 @@ def _tells_something(p: NoticePayload) -> bool:
     if not isinstance(p, ChangedPayload | ChangedDmPayload) or p.moved or p.venue_changed:
         return True
     return p.renamed_from is not None and (p.to is None or p.renamed_from != p.to.title)
+
+
+def known_titles(notices: Iterable[NoticePayload]) -> dict[int, str]:
+    """The title each member knew an event by, of its rename DMs still in the outbox as it
+    is deleted (in their order; one being sent may have reached them, or not): the title
+    the earliest of them renamed it from."""
+    known: dict[int, str] = {}
+    for p in notices:
+        if isinstance(p, ChangedDmPayload) and p.renamed_from is not None:
+            known.setdefault(p.user_id, p.renamed_from)
+    return known
 
 
 _Change = TypeVar("_Change", ChangedPayload, ChangedDmPayload)

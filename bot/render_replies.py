@@ -370,8 +370,15 @@ def my_rsvps_text(lang: Language, rsvps: Sequence[MyRsvp], total: int | None = N
     return "\n".join(lines)
 
 
-def cancelled_dm(lang: Language, title: str) -> str:
-    """The DM each confirmed or waitlisted member gets when a moderator deletes an event."""
+def cancelled_dm(lang: Language, title: str, known_as: str | None = None) -> str:
+    """The DM each confirmed or waitlisted member gets when a moderator deletes an event;
+    `known_as`, the title the member last heard it by (a rename's DM had not reached
+    them), is named first, as a rename's own DM names both."""
+    if known_as is not None and known_as != title:
+        return lang._("{old_title} (lately renamed {title}) has been cancelled by the "
+                      "organizers, so your RSVP for it is cancelled too. Sorry! See "
+                      "`/event list` for what else is coming up.",
+                      old_title=f"**{safe(known_as)}**", title=f"**{safe(title)}**")
     return lang._("{title} has been cancelled by the organizers, so your RSVP for it is "
                   "cancelled too. Sorry! See `/event list` for what else is coming up.",
                   title=f"**{safe(title)}**")

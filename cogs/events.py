@@ -205,9 +205,17 @@ class SpeakerPager(TokenView):
                                         self.event.id)
             except EventNotFound:
                 self.stop()
+                # deleted after it took place: tidied away, as its announcement says, and
+                # nobody was told it was cancelled
+                deleted = await store.run(store.events.deleted_event, self.event.guild_id,
+                                          self.event.id)
+                title = safe(self.event.title)
                 await interaction.response.edit_message(
-                    content=self.lang._("**{title}** was cancelled; these pages are gone.",
-                                        title=safe(self.event.title)), embed=None, view=None)
+                    content=self.lang._("**{title}** took place and was deleted; these pages "
+                                        "are gone.", title=title)
+                    if deleted is not None and deleted.taken_place else
+                    self.lang._("**{title}** was cancelled; these pages are gone.",
+                                title=title), embed=None, view=None)
                 return
             pages = speakers_pages(self.lang, event)  # the same list while it reads the same
             if pages is not self.pages:

@@ -23,6 +23,7 @@ from bot.adapters.scheduled_events import follow_change, start_moved_from
 from bot.app import Interaction
 from bot.catalog import page_title
 from bot.command_words import option_name
+from bot.errors import DeletedMeanwhile, EventNotFound
 from bot.flows import importing
 from bot.flows.importing import ImportPlan, ImportResult
 from bot.i18n import Language, language
@@ -83,6 +84,11 @@ def preview_text(plan: ImportPlan, lang: Language | None = None) -> str:
                             "it with /manage edit.",
                             when=span_text(lang, plan.starts_at, plan.ends_at, plan.all_day),
                             option=option_name(lang.code, "starts_at")))
+    if plan.recaps is not None:
+        lines.append(lang._("Note: this server already has an event of this title, **{title}** "
+                            "(event {id}); to add this recap to it instead, import with "
+                            "{option}: {id}.", title=safe(clip(plan.recaps.title, 200)),
+                            id=plan.recaps.id, option=option_name(lang.code, "event")))
     page_says = plan.facts
     if "title" in plan.page_differs:
         lines.append(lang._("Note: the page now gives the title {title}; the event keeps its "
@@ -184,7 +190,12 @@ async def save_import(interaction: Interaction, plan: ImportPlan,
     moderator reads (with the server's Discord event brought up to date)."""
     bot = interaction.client
     guild_id = guild_id_of(interaction)
-    result = await importing.save(bot.store, bot.registration_changed, guild_id, plan)
+    try:
+        result = await importing.save(bot.store, bot.registration_changed, guild_id, plan)
+    except EventNotFound:
+        if plan.target is None:  # (a new event's import has no event to lose)
+            raise
+        raise DeletedMeanwhile(plan.target.title) from None
     saved()
     lang = member_language(interaction)
     summary = saved_text(result, lang)

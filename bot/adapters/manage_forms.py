@@ -17,7 +17,7 @@ from bot.adapters.event_option import bot_permissions, guild_id_of, require_mana
 from bot.adapters.held import PER_MODERATOR, Held, HeldQuestion
 from bot.adapters.scheduled_events import follow_change, kept_on_delete, start_moved_from
 from bot.catalog import MAX_LINK, MAX_TITLE, validate_link, validate_title, validate_venue
-from bot.errors import EventChanged, EventNotFound, InvalidValue
+from bot.errors import DeletedMeanwhile, EventChanged, EventNotFound, InvalidValue
 from bot.i18n import N_, Language, Markup, Text, language
 from bot.models import Event, EventEdit
 from bot.offload import off_loop
@@ -338,8 +338,11 @@ async def apply_edit(interaction: Interaction, modal: EditModal) -> None:
         # moderator's edit may have changed since this form opened (up to 15 minutes ago),
         # or while this submission was being read: then it is read again, so that no
         # other change is written over with what this one read before it.
-        event = await bot.store.run(bot.store.events.get_event, modal.event.guild_id,
-                                    modal.event.id)
+        try:
+            event = await bot.store.run(bot.store.events.get_event, modal.event.guild_id,
+                                        modal.event.id)
+        except EventNotFound:
+            raise DeletedMeanwhile(modal.event.title) from None
         modal.notes = []  # (read again with the event as it is now)
         edit = await modal.edit_of(event)
         if edit == EventEdit.of(event):
@@ -356,6 +359,8 @@ async def apply_edit(interaction: Interaction, modal: EditModal) -> None:
             before, saved = await bot.store.run(bot.store.events.edit_event, event.guild_id,
                                                 event.id, edit, expected=EventEdit.of(event))
             break
+        except EventNotFound:
+            raise DeletedMeanwhile(event.title) from None
         except EventChanged:
             if not tries_left:
                 raise

@@ -207,9 +207,9 @@ class NoticeSender:
             try:                                                    # the payload says all
                 if isinstance(payload, CancelledPayload):
                     lang = await dm_language(self.bot, payload.user_id, notice.guild_id)
-                    title = payload.title
+                    title, known_as = payload.title, payload.known_as
                     await self._dm(notice, payload.user_id, lang,
-                                   lambda reader: cancelled_dm(reader, title))
+                                   lambda reader: cancelled_dm(reader, title, known_as))
                 elif not await self.edits.end_announcements(notice.guild_id, notice.event_id,
                                                              payload):
                     # an announcement left showing it open, in a channel the bot is kept

@@ -27,9 +27,11 @@ from bot.catalog import (
 )
 from bot.errors import InvalidValue
 from bot.fetch import FetchPolicy
+from bot.flows.events import TitleIndex
 from bot.flows.registration import Changed
 from bot.i18n import N_, Text
-from bot.models import Event, EventDraft
+from bot.models import Event, EventDraft, EventTitle
+from bot.offload import by_size
 from bot.pages import Page
 from bot.pages_zh import has_han
 from bot.storage import Store
@@ -110,6 +112,9 @@ class ImportPlan:
     # A recap, for an event that starts later than the preview: the event's date or the
     # page is wrong, and the moderator is told before the recap is out to members.
     recap_ahead: bool = False
+    # A recap that would make a new event, of the title of one the server has: most
+    # likely the event it recaps, which the moderator is shown how to add it to.
+    recaps: EventTitle | None = None
 
     @property
     def notes(self) -> tuple[Text, ...]:
@@ -177,6 +182,10 @@ async def prepare(store: Store, guild_id: int, source: PageSource, zone: str, *,
     if (source.page.kind == "recap" and plan.starts_at is not None
             and plan.starts_at > datetime.now(UTC)):
         plan = replace(plan, recap_ahead=True)
+    if target is None and source.page.kind == "recap":
+        titles = await store.run(store.events.event_titles, guild_id)
+        index = await by_size(len(titles.titles), TitleIndex, titles)
+        plan = replace(plan, recaps=index.named(name))
     if adds_to is not None and await store.run(store.events.has_other_page, guild_id,
                                                adds_to.id, source.page.kind, source.text):
         return replace(plan, replaces_page=True)

@@ -9,7 +9,14 @@ import re
 import pytest
 
 from sandbox import Attachment
-from tests.e2e.conftest import OPEN_ANNOUNCEMENT, edit_form, edited, import_page, until
+from tests.e2e.conftest import (
+    OPEN_ANNOUNCEMENT,
+    delete_event,
+    edit_form,
+    edited,
+    import_page,
+    until,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -126,6 +133,27 @@ async def test_a_form_sent_as_shown_changes_nothing_and_says_so(world, fake):
             and "/interactions/" not in r.path and "/webhooks/" not in r.path] == []
     for member in members:
         assert not [d for d in fake.dms(member) if "changed" in d["content"]]
+
+
+async def test_a_member_who_had_not_heard_of_a_rename_is_told_of_the_cancellation_by_both(
+        world, fake):
+    """A moderator renames the event, then deletes it before the rename's DM reached a
+    member (Discord kept the bot waiting on that member's DM channel): the rename's DM
+    goes with the event, so the cancellation names the title the member knew too, not
+    only one they never heard of."""
+    event_id = await world.import_event("Spring Policy Forum", 3, starts_at="2037-05-06 18:00")
+    member = world.member("unaware of the rename")
+    await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
+    await asyncio.sleep(1.0)  # the join's own work is done
+    fake.fail("POST", r"^/users/@me/channels$", status=429, retry_after=3, count=1,
+              body={"recipient_id": member.user.id})
+    await edited(world, event_id, {"title": "Autumn Policy Forum"})
+    await delete_event(world, world.moderator, event_id)
+    await until(lambda: [d for d in fake.dms(member) if "cancelled" in d["content"]],
+                timeout=15, what="the cancellation DM")
+    await asyncio.sleep(1.0)  # a second DM, were one due
+    [dm] = [d["content"] for d in fake.dms(member)]
+    assert "**Autumn Policy Forum**" in dm and "**Spring Policy Forum**" in dm, dm
 
 
 async def test_the_bot_logged_no_unexpected_error(world):

@@ -255,9 +255,34 @@ async def test_a_recap_for_an_event_deleted_since_its_preview_makes_no_new_event
     done = await fake.click(world.guild, world.moderator, preview.message,
                             import_button(preview))
     error = await done.followup()
-    assert error["content"] == f"⚠️ There is no event {event_id} in this server."
+    assert error["content"] == ("⚠️ **Short-lived Forum** was deleted meanwhile, so nothing "
+                                "was saved.")
     await done.wait(lambda r: not r.custom_ids())  # the preview's buttons are gone
     assert world.dump() == before
+
+
+async def test_a_recap_headed_with_an_events_title_names_that_event_before_import(
+        world, fake):
+    """A recap imported without `event` makes a new event: where the server already has
+    an event of the recap's title (the one it recaps, with its members' RSVPs), the
+    preview names it and the option that adds the recap to it, before a second event of
+    that title is made with the takeaways the members of the first would not find."""
+    event_id = await world.import_event("Harbour Recap Forum", capacity=5,
+                                        starts_at="2021-06-01 18:00")
+    recap = page("Harbour Recap Forum", RECAP.read_bytes())
+    preview = await preview_of(world, page=recap)
+    assert "Import will create a new event, **Harbour Recap Forum**." in preview.content
+    assert (f"Note: this server already has an event of this title, **Harbour Recap Forum** "
+            f"(event {event_id}); to add this recap to it instead, import with event: "
+            f"{event_id}.") in preview.content, preview.content
+    added = await import_page(fake, world.guild, world.moderator, page=recap,
+                              event=str(event_id))
+    assert f"Added the recap to **Harbour Recap Forum** (event {event_id})" in added.content
+    assert world.query("SELECT count(*) FROM events WHERE title = ?",
+                       ("Harbour Recap Forum",)) == [(1,)]
+
+    unrelated = await preview_of(world, page=page("Some Other Recap Forum", RECAP.read_bytes()))
+    assert "already has an event of this title" not in unrelated.content, unrelated.content
 
 
 AHEAD = "Note: this page is a recap, but the event is still to come ("

@@ -17,6 +17,7 @@ from sandbox import Attachment
 from tests.conftest import ANNOUNCEMENT
 from tests.e2e.conftest import (
     OPEN_ANNOUNCEMENT,
+    delete_event,
     edited,
     import_button,
     import_page,
@@ -171,6 +172,54 @@ async def test_delete_removes_it_all_dms_each_member_once_and_disables_its_butto
         assert reply.ephemeral and "This event was cancelled" in reply.content, reply
     # Its id is never given to another event, whose buttons the old ones would be.
     assert await world.import_event("Next Forum", capacity=5) > event_id
+
+
+async def test_a_form_or_preview_answered_after_its_event_was_deleted_names_it(world, fake):
+    """One moderator opens the edit form, or an import preview that would update the
+    event, and another deletes the event meanwhile: the answer names the event they were
+    looking at and says nothing was saved, not that some event number does not exist."""
+    guild = world.guild
+    title = "Meanwhile Deleted Forum"
+    page = Attachment("meanwhile.txt", title.encode() + b"\n\n" + OPEN_ANNOUNCEMENT,
+                      "text/plain")
+    event_id = await world.import_event(title, capacity=2, page=page.data)
+    form = await fake.slash(guild, world.moderator, "manage edit", event=str(event_id))
+    preview = await fake.slash(guild, world.moderator, "manage import", page=page)
+    assert f"Import will update **{title}** (event {event_id})" in preview.content, preview
+    await delete_event(world, world.moderator, event_id)
+
+    submitted = await fake.submit_modal(form, {"venue": "Hall M"})
+    clicked = await fake.click(guild, world.moderator, preview.message,
+                               import_button(preview))
+    imported = await clicked.wait(lambda r: bool(r.followups))
+    for said in (submitted.content, imported.followups[-1]["content"]):
+        assert f"**{title}** was deleted" in said and "nothing was saved" in said, (
+            submitted.content, imported.followups)
+    assert world.query("SELECT count(*) FROM events WHERE title = ?", (title,)) == [(0,)]
+
+
+async def test_a_command_naming_a_deleted_event_says_it_was_cancelled(world, fake):
+    """A member picked the event from the `[event]` choices (its id) just before a
+    moderator deleted it, or a moderator acts on it from a stale list: the command says
+    the event was cancelled, as its announcement's buttons do, not that nothing matches
+    a number. Another server's members hear nothing of it."""
+    guild = world.guild
+    event_id = await world.import_event("Cancelled Choice Forum", capacity=2)
+    member = world.member("stale chooser")
+    await delete_event(world, world.moderator, event_id)
+    replies = [await fake.slash(guild, member, "rsvp join", event=str(event_id)),
+               await fake.slash(guild, member, "event info", event=str(event_id)),
+               await fake.slash(guild, world.moderator, "manage capacity", seats=5,
+                                event=str(event_id))]
+    for reply in replies:
+        assert reply.ephemeral and f"event {event_id} (Cancelled Choice Forum) was cancelled" in (
+            reply.content), reply.content
+    other = fake.add_guild("Elsewhere Cancelled")
+    stranger = fake.add_member(other, "elsewhere member")
+    reply = await fake.slash(other, stranger, "rsvp join", event=str(event_id))
+    assert "No event in this server matches" in reply.content, reply.content
+    assert world.query("SELECT count(*) FROM events WHERE title = ?",
+                       ("Cancelled Choice Forum",)) == [(0,)]
 
 
 async def test_deleting_an_event_that_has_taken_place_tells_nobody_it_was_cancelled(
@@ -829,6 +878,9 @@ async def test_a_button_left_on_an_event_deleted_after_it_took_place_says_it_too
         reply = await fake.click(guild, came, message, f"eventbot:rsvp:{action}:{event_id}")
         assert "cancelled" not in reply.content.lower(), reply
         assert "taken place" in reply.content, reply
+    named = await fake.slash(guild, came, "event info", event=str(event_id))
+    assert f"event {event_id} (Bygone Buttons) took place and has been deleted" in (
+        named.content), named
 
 
 async def test_a_server_used_after_its_data_was_deleted_is_deleted_again_once_unused(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from sandbox import Attachment
 from tests.conftest import ANNOUNCEMENT, a_long_panel
-from tests.e2e.conftest import import_page
+from tests.e2e.conftest import delete_event, import_page
 from tests.limits import problems
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -145,6 +146,25 @@ async def test_pages_turned_after_an_edit_show_the_bios_as_they_are_now(world, f
     assert gone.type == 7 and gone.message["embeds"] == [] and not gone.custom_ids()
     assert gone.message["content"] == (
         "**Third Computing Panel** was cancelled; these pages are gone.")
+
+
+async def test_pages_turned_after_a_past_event_was_deleted_do_not_say_it_was_cancelled(
+        world, fake):
+    """An event that took place, then deleted to tidy it away: nobody was told it was
+    cancelled, and its announcement says it took place; a reader turning its speakers'
+    pages hears the same, not that it was cancelled."""
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)
+    event_id = await world.import_event("Bygone Computing Panel", capacity=50,
+                                        page=panel_page(), starts_at=starts.isoformat())
+    reader = world.member("bygone reader")
+    reply = await fake.slash(world.guild, reader, "event speakers", event=str(event_id))
+    await asyncio.sleep(max(0.0, (starts - datetime.now(UTC)).total_seconds() + 0.5))
+    await delete_event(world, world.moderator, event_id)
+    gone = await fake.click(world.guild, reader, reply.message,
+                            button(reply.message, "Next")["custom_id"])
+    assert gone.type == 7 and gone.message["embeds"] == [] and not gone.custom_ids()
+    assert gone.message["content"] == (
+        "**Bygone Computing Panel** took place and was deleted; these pages are gone.")
 
 
 SCIENTIST = "👩\u200d🔬"  # one emoji a reader sees: woman, zero-width joiner, microscope

@@ -464,6 +464,31 @@ async def test_a_capacity_raise_tells_each_promoted_member_once_in_waitlist_orde
         *(("cancelled", CancelledPayload(user, "Event talk")) for user in order)]
 
 
+async def test_a_deletion_names_the_title_a_rename_had_not_reached_a_member_with(store):
+    """The event is renamed, then deleted before the rename's DM reached some members (one
+    DM claimed and being sent, one not yet claimed): their cancellation DMs carry the title
+    they knew it by; a member whose DM was delivered (acknowledged) hears the new title."""
+    event = await new_event(store, capacity=5)
+    for user in (1, 2, 3):
+        await store.join(1, event.id, user, f"m{user}")
+    await kinds(store)
+    edit = EventEdit(title="Renamed talk", starts_at=None, ends_at=None, all_day=False,
+                     venue=None, link=None)
+    await store.run(store.events.edit_event, 1, event.id, edit)
+    claimed = await store.run(store.notices.claim_notices, 2)  # the channel's and member 1's
+    assert [(n.kind, getattr(n.payload, "user_id", None)) for n in claimed] == [
+        ("changed", None), ("changed_dm", 1)]
+    delivered = await store.run(store.notices.claim_notices, 1)  # member 2's, delivered
+    await store.run(store.notices.ack_notice, delivered[0].id)
+    await store.run(store.events.delete_event, 1, event.id)
+    deleted = await store.run(store.notices.claim_notices, 1000)
+    assert [(n.kind, n.payload) for n in deleted] == [
+        ("deleted", DeletedPayload("Renamed talk", (), None)),
+        ("cancelled", CancelledPayload(1, "Renamed talk", known_as="Event talk")),
+        ("cancelled", CancelledPayload(2, "Renamed talk")),
+        ("cancelled", CancelledPayload(3, "Renamed talk", known_as="Event talk"))]
+
+
 async def test_a_removal_tells_the_member_removed_and_a_cancel_tells_nobody(store):
     """A moderator's removal queues the removed member's DM with the promotion it causes,
     in one transaction; the member's own cancel queues only the promotion, and removing

@@ -13,7 +13,9 @@ import asyncpg
 from bot.errors import EventChanged, EventNotFound, ItemRefused, UserError
 from bot.models import (
     CHANGE_KINDS,
+    NOTICE_KINDS,
     CancelledPayload,
+    ChangedDmPayload,
     DeletedEvent,
     DeletedPayload,
     Deletion,
@@ -24,6 +26,7 @@ from bot.models import (
     EventRef,
     EventSummary,
     EventTitles,
+    known_titles,
 )
 from bot.offload import by_size, by_size_in_transaction
 from bot.page_model import Page
@@ -41,6 +44,7 @@ from bot.storage.postgres.session import OVER_AT, Database, Repository
 from bot.storage.postgres.settings import anchor_days, take_turns
 from bot.storage.protocol import SampleDrafts
 from bot.storage.sqlite.events import UPCOMING, cli_event, listing_reads, titles_of
+from bot.storage.sqlite.outbox import readable_payloads
 from bot.storage.sqlite.session import (
     CHANGED_COLUMNS,
     SUMMARY,
@@ -74,9 +78,12 @@ def postgres_listing(sql: str) -> str:
                       limit="$3")
 
 
-def cancel_notices(title: str, members: Sequence[asyncpg.Record]) -> list[CancelledPayload]:
-    """A DM to each of `members` (user_id) that the event `title` was cancelled."""
-    return [CancelledPayload(member["user_id"], title) for member in members]
+def cancel_notices(title: str, members: Sequence[asyncpg.Record],
+                   known: dict[int, str]) -> list[CancelledPayload]:
+    """A DM to each of `members` (user_id) that the event `title` was cancelled, naming
+    the title a member still `known`s it by (`known_titles`)."""
+    return [CancelledPayload(member["user_id"], title, known.get(member["user_id"]))
+            for member in members]
 
 
 class PostgresEvents(Repository):
@@ -461,6 +468,9 @@ class PostgresEvents(Repository):
             messages = tuple((r["channel_id"], r["message_id"]) for r in await conn.fetch(
                 "SELECT channel_id, message_id FROM announcement_messages WHERE event_id = $1",
                 event_id))
+            known = known_titles(readable_payloads(await conn.fetch(  # (see the SQLite store)
+                "SELECT id, kind, payload FROM outbox WHERE event_id = $1 AND kind = $2"
+                " ORDER BY id", event_id, NOTICE_KINDS[ChangedDmPayload].value))[0])
             await conn.execute("DELETE FROM outbox WHERE event_id = $1", event_id)
             await conn.execute(  # its attendee role, owed back (see the SQLite store)
                 "INSERT INTO owed_roles (guild_id, event_id, role_id, user_id)"
@@ -476,7 +486,7 @@ class PostgresEvents(Repository):
                 " deleted_at = excluded.deleted_at, taken_place = excluded.taken_place",
                 event_id, guild_id, title, ts(now), taken_place)
             told = [] if taken_place else await by_size_in_transaction(  # (0.1 s of 100,000)
-                len(members), cancel_notices, title, members)
+                len(members), cancel_notices, title, members, known)
             await self._outbox.notify_all(conn, guild_id, event_id, [
                 DeletedPayload(title, messages, row["scheduled_event_id"], taken_place),
                 *told], now)

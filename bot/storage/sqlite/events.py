@@ -14,7 +14,9 @@ from bot.errors import EventChanged, EventNotFound, InvalidValue, ItemRefused, N
 from bot.i18n import N_
 from bot.models import (
     CHANGE_KINDS,
+    NOTICE_KINDS,
     CancelledPayload,
+    ChangedDmPayload,
     DeletedEvent,
     DeletedPayload,
     Deletion,
@@ -29,6 +31,7 @@ from bot.models import (
     EventTitles,
     Person,
     Takeaway,
+    known_titles,
 )
 from bot.page_model import Page
 from bot.registration import (
@@ -40,7 +43,7 @@ from bot.registration import (
 )
 from bot.storage.protocol import SampleDrafts
 from bot.storage.sqlite.content import PreparedPages, SqliteContent, page_hashes
-from bot.storage.sqlite.outbox import SqliteOutbox
+from bot.storage.sqlite.outbox import SqliteOutbox, readable_payloads
 from bot.storage.sqlite.registrations import SqliteRegistrations
 from bot.storage.sqlite.search import SqliteSearch
 from bot.storage.sqlite.session import (
@@ -662,6 +665,10 @@ class SqliteEvents(Repository):
             messages = tuple((r["channel_id"], r["message_id"]) for r in self._all(
                 "SELECT channel_id, message_id FROM announcement_messages WHERE event_id = ?",
                 (event_id,)))
+            # a member a rename's DM has not reached knows the event by its old title
+            known = known_titles(readable_payloads(self._all(
+                "SELECT id, kind, payload FROM outbox WHERE event_id = ? AND kind = ?"
+                " ORDER BY id", (event_id, NOTICE_KINDS[ChangedDmPayload].value)))[0])
             db.execute("DELETE FROM outbox WHERE event_id = ?", (event_id,))
             # Its attendee role, owed back by the confirmed members from this commit on (as
             # at a cancel): a crash before Discord took it back leaves it to the next start,
@@ -682,8 +689,8 @@ class SqliteEvents(Repository):
             # A deletion of an event that has taken place is tidying up: "cancelled, sorry"
             # would be false news to everyone who came.
             for member in () if taken_place else members:
-                self._outbox.notify(guild_id, event_id,
-                                    CancelledPayload(member["user_id"], title), now)
+                self._outbox.notify(guild_id, event_id, CancelledPayload(
+                    member["user_id"], title, known.get(member["user_id"])), now)
         self._session.waitlists.pop(event_id, None)
         confirmed = sum(m["status"] == "confirmed" for m in members)
         return Deletion(title, confirmed, len(members) - confirmed, taken_place)
