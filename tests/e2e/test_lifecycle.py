@@ -212,7 +212,7 @@ async def test_a_command_naming_a_deleted_event_says_it_was_cancelled(world, fak
                await fake.slash(guild, world.moderator, "manage capacity", seats=5,
                                 event=str(event_id))]
     for reply in replies:
-        assert reply.ephemeral and f"event {event_id} (Cancelled Choice Forum) was cancelled" in (
+        assert reply.ephemeral and f"Event {event_id} (Cancelled Choice Forum) was cancelled" in (
             reply.content), reply.content
     other = fake.add_guild("Elsewhere Cancelled")
     stranger = fake.add_member(other, "elsewhere member")
@@ -879,7 +879,7 @@ async def test_a_button_left_on_an_event_deleted_after_it_took_place_says_it_too
         assert "cancelled" not in reply.content.lower(), reply
         assert "taken place" in reply.content, reply
     named = await fake.slash(guild, came, "event info", event=str(event_id))
-    assert f"event {event_id} (Bygone Buttons) took place and has been deleted" in (
+    assert f"Event {event_id} (Bygone Buttons) took place and has been deleted" in (
         named.content), named
 
 
