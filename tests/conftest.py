@@ -8,7 +8,7 @@ import re
 import sqlite3
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -324,6 +324,22 @@ def english_servers() -> SimpleNamespace:
         return language("en-US")
 
     return SimpleNamespace(for_guild=for_guild)
+
+
+class BotMember(SimpleNamespace):
+    """The bot as a server's member (`guild.me`), as the cogs read it: its `roles`, what
+    they allow server-wide (read as they are now: a test may change a role's permissions),
+    and a moderator's timeout of it (`timed_out_until`, None: none)."""
+
+    timed_out_until: datetime | None = None
+
+    @property
+    def guild_permissions(self):  # as discord.py's Member: Administrator allows everything
+        from bot.adapters.role_changes import allowed_by
+        return allowed_by(self.roles)
+
+    def is_timed_out(self) -> bool:
+        return self.timed_out_until is not None and self.timed_out_until > datetime.now(UTC)
 
 
 def a_bot(**parts: object) -> SimpleNamespace:

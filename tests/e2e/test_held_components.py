@@ -217,7 +217,8 @@ async def test_an_update_previewed_before_its_event_was_deleted_does_not_bring_i
     done = await fake.click(world.guild, world.moderator, preview.message,
                             import_button(preview))
     error = await done.followup()
-    assert error["content"] == f"⚠️ There is no event {event_id} in this server.", error
+    assert error["content"] == f"⚠️ **{title}** was deleted meanwhile, so nothing was saved.", (
+        error)
     await done.wait(lambda r: not r.custom_ids())  # the preview's buttons are gone
     assert world.dump() == before
     assert world.query("SELECT count(*) FROM events WHERE title = ?", (title,)) == [(0,)]

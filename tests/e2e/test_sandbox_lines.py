@@ -59,14 +59,15 @@ def test_a_line_that_is_not_utf8_at_a_terminal_is_one_line_and_the_console_goes_
 
 
 def _saved_sandbox(database: Path) -> Path:
-    """A saved server as the sandbox keeps it, with a member timed out, a channel's
+    """A saved server as the sandbox keeps it, with a member timed out (the moderator: a
+    timed-out member can use no command, and "you" asks for /event info), a channel's
     permission overwrite and a Discord event in it (as /manage announce makes one)."""
     fake = FakeDiscord()
     guild = world.new_world(fake)
     fake.set_overwrite(guild.channel("announcements"), guild.everyone, deny=SEND_MESSAGES)
     state = fake.export_state()
     member = next(m for m in state["guilds"][0]["members"]
-                  if m["user_id"] == str(world.MEMBER_ID))
+                  if m["user_id"] == str(world.MODERATOR_ID))
     member["timed_out_until"] = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
     start = datetime.now(UTC) + timedelta(days=30)
     state["guilds"][0]["scheduled_events"] = [{

@@ -14,7 +14,7 @@ import pytest
 from bot.adapters.refused_discord_events import RefusedDiscordEvents
 from bot.adapters.scheduled_events import plan_scheduled_event
 from bot.i18n import language
-from tests.conftest import a_bot
+from tests.conftest import BotMember, a_bot
 from tests.store.test_reminders_roles import event_at
 
 pytestmark = pytest.mark.sqlite_only  # the store only holds the event: one backend will do
@@ -30,7 +30,7 @@ class Server:
     def __init__(self, refused: RefusedDiscordEvents) -> None:
         self.role = SimpleNamespace(id=1, permissions=discord.Permissions.none())
         self.id = 1
-        self.me = SimpleNamespace(id=99, roles=[self.role])
+        self.me = BotMember(id=99, roles=[self.role])
         self._refused = refused
         self.granted: list[tuple[int, bool]] | None = None
 

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import discord
 
 from bot.adapters.refused_discord_events import RefusedDiscordEvents
-from tests.conftest import purged
+from tests.conftest import BotMember, purged
 from tests.store.test_reminders_roles import event_at
 
 START = datetime(2037, 5, 1, 18, 0, tzinfo=UTC)
@@ -21,7 +21,7 @@ def server(guild_id: int, permitted: bool) -> discord.Guild:
     """A server as the gateway shows it, the bot's one role with Manage Events or not."""
     role = SimpleNamespace(id=guild_id, permissions=discord.Permissions(
         manage_events=permitted))
-    return SimpleNamespace(id=guild_id, me=SimpleNamespace(id=99, roles=[role]))  # type: ignore[return-value]
+    return SimpleNamespace(id=guild_id, me=BotMember(id=99, roles=[role]))  # type: ignore[return-value]
 
 
 async def noted(store) -> list[tuple[int, int, bool]]:

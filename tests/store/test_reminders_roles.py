@@ -23,6 +23,7 @@ from bot.render_replies import my_rsvps_text
 from bot.storage import EventDraft, EventNotFound, Store
 from bot.storage.reminder_walk import PROMOTION_FIRST
 from tests.conftest import (
+    BotMember,
     a_bot,
     archived_holding_rsvps,
     english_servers,
@@ -1035,7 +1036,8 @@ async def roles_cog(store: Store, answer, monkeypatch):
 def in_the_server(guild_id: int) -> SimpleNamespace:
     """The bot's server, as far as the attendee roles ask (`bot.get_guild`): the bot is in
     it, and Discord has given it (none of its roles known: each is given as asked)."""
-    return SimpleNamespace(id=guild_id, unavailable=False, get_role=lambda role_id: None)
+    return SimpleNamespace(id=guild_id, unavailable=False, get_role=lambda role_id: None,
+                           me=None)  # (nor its member: not timed out)
 
 
 async def owed_rows(store: Store, cog=None) -> list[tuple]:
@@ -2447,8 +2449,7 @@ async def test_a_stop_while_held_role_notices_are_taken_out_holds_them_again(
     await store.run(store.reminders.hold_role_notice, notice)
     cog = Reminders(a_bot(
         store=store, is_ready=lambda: True, runs_guild=lambda guild_id: True,
-        get_guild=lambda guild_id: SimpleNamespace(id=guild_id, unavailable=False,
-                                                   get_role=lambda role_id: None),
+        get_guild=in_the_server,
         signals=SimpleNamespace(unsubscribe=lambda kind, handler: None)))
     await cog.roles.notices.load()
     stops: list[asyncio.Future[None]] = []
@@ -2491,7 +2492,7 @@ async def test_a_stop_right_after_a_refusal_keeps_the_moderators_notice(store):
 
     cog = Reminders(a_bot(
         store=store, http=SimpleNamespace(remove_role=remove_role), is_ready=lambda: True,
-        get_guild=lambda guild_id: SimpleNamespace(id=guild_id, unavailable=True),
+        get_guild=lambda guild_id: SimpleNamespace(id=guild_id, unavailable=True, me=None),
         signals=SimpleNamespace(unsubscribe=lambda kind, handler: None)))
     cog.roles._holders[event_id] = (555, {1, 2})
     notices, stops = cog.roles.notices, []
@@ -2520,7 +2521,7 @@ def a_server_where_the_bot_is_at(position: int, *, manage_roles: bool = True):
     everyone = SimpleNamespace(id=1, position=0, permissions=discord.Permissions.none())
     mine = SimpleNamespace(id=900, position=position,
                            permissions=discord.Permissions(manage_roles=manage_roles))
-    return SimpleNamespace(id=1, me=SimpleNamespace(id=BOT_MEMBER, roles=[everyone, mine]),
+    return SimpleNamespace(id=1, me=BotMember(id=BOT_MEMBER, roles=[everyone, mine]),
                            get_role={555: attendee, 900: mine, 1: everyone}.get)
 
 
@@ -2534,6 +2535,7 @@ def the_bot_as_it_was(roles: list) -> object:
 
     class MemberAsItWas(discord.Member):
         id = BOT_MEMBER  # type: ignore[assignment]
+        timed_out_until = None  # type: ignore[assignment]  # (no moderator's timeout)
 
         def __init__(self) -> None:
             pass
@@ -2604,7 +2606,8 @@ async def test_a_refused_grant_is_made_once_a_role_given_to_the_bot_lets_it(stor
     async with a_grant_to_2_refused(store, monkeypatch) as (cog, http):
         server = a_server_where_the_bot_is_at(6)
         everyone = server.get_role(1)
-        now = SimpleNamespace(guild=server, id=BOT_MEMBER, roles=server.me.roles)
+        now = SimpleNamespace(guild=server, id=BOT_MEMBER, roles=server.me.roles,
+                              timed_out_until=None)
         await cog.on_member_update(the_bot_as_it_was(server.me.roles), now)  # no change
         await cog.on_member_update(the_bot_as_it_was([everyone]),
                                    SimpleNamespace(guild=server, id=7, roles=[everyone]))

@@ -41,6 +41,7 @@ from bot.storage.postgres import store as postgres_store
 from bot.storage.sqlite import session as sqlite_session
 from cogs.announcements import Announcements
 from tests.conftest import (
+    BotMember,
     a_bot,
     archived_holding_rsvps,
     attendees_of,
@@ -927,7 +928,7 @@ def following_discord(store: Store, asked: list[tuple],
         return language("en")
 
     role = SimpleNamespace(id=1, permissions=discord.Permissions(manage_events=True))
-    server = SimpleNamespace(id=1, me=SimpleNamespace(id=99, roles=[role]),
+    server = SimpleNamespace(id=1, me=BotMember(id=99, roles=[role]),
                              create_scheduled_event=create_scheduled_event,
                              fetch_scheduled_events=fetch_scheduled_events)
     return Announcements(a_bot(
