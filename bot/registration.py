@@ -247,10 +247,11 @@ def close(seats: Seats, reason: str | None, now: datetime) -> None:
     the event has taken place: nobody can join it anyway, and the channel would hear of a
     closing that changes nothing (as `reopen` refuses it then)."""
     check_not_archived(seats.archived)
-    if not seats.registration_open:
-        raise Conflict(N_("registration is already closed"))
+    # an event over is the news, whether or not its registration was open (`reopen`)
     if seats.has_taken_place(now):
         raise Conflict(N_("this event has already taken place"))
+    if not seats.registration_open:
+        raise Conflict(N_("registration is already closed"))
     if not seats.full:
         # The channel's last capacity notice, if any, is of seats freed since: a
         # reopening that finds the event full (its seats cut meanwhile) is news (`reopen`).
@@ -272,10 +273,11 @@ def close_for_page(seats: Seats, now: datetime) -> bool:
 def reopen(seats: Seats, waitlist: list[int], now: datetime) -> Promotions:
     """A moderator reopens registration; free seats go to the waitlist first."""
     check_not_archived(seats.archived)
-    if seats.registration_open:
-        raise Conflict(N_("registration is already open"))
+    # "already open" would tell a moderator of an event over that members can still join
     if seats.has_taken_place(now):
         raise Conflict(N_("this event has already taken place"))
+    if seats.registration_open:
+        raise Conflict(N_("registration is already open"))
     seats.registration_open = True
     seats.closed_reason = None
     announced = seats.capacity_noticed_at is not None

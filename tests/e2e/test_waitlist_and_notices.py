@@ -309,7 +309,9 @@ async def test_a_fill_right_after_a_restart_is_noticed_within_a_second(world):
 
 async def test_closing_an_event_that_has_taken_place_is_refused_as_reopening_it_is(world, fake):
     """Once an event has taken place nobody can join it: a moderator's close changes
-    nothing, so it is refused (as `/manage open` is) and the channel hears nothing."""
+    nothing, so it is refused (as `/manage open` is) and the channel hears nothing. Both
+    say the event is over: "Registration is already open" told the moderator members
+    could still join."""
     title = "Finished Panel"
     starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=3)
     event = str(await world.import_event(title, capacity=2, starts_at=starts.isoformat()))
@@ -320,7 +322,7 @@ async def test_closing_an_event_that_has_taken_place_is_refused_as_reopening_it_
                               reason="it is over")
     assert closed.content == "⚠️ This event has already taken place.", closed
     opened = await fake.slash(world.guild, world.moderator, "manage open", event=event)
-    assert opened.content == "⚠️ Registration is already open.", opened
+    assert opened.content == "⚠️ This event has already taken place.", opened
     await asyncio.sleep(1.0)  # a notice written by the close would be posted by now
     assert [m["content"] for m in fake.messages(world.guild.channel("announcements"))
             if f"**{title}**" in m["content"]] == []
