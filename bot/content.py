@@ -8,7 +8,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from bot.page_model import Page, Person, Takeaway
-from bot.pages_names import comparable, name_keys, with_other_script
+from bot.pages_names import (
+    PAIRED,
+    comparable,
+    key,
+    name_keys,
+    with_other_script,
+    without_initials,
+)
 from bot.pages_zh import has_han, page_language
 
 
@@ -84,8 +91,9 @@ def person_called(people: Iterable[Person], typed: str) -> Person | None:
     in either order ("李彬", "李彬（Li Bin）" for "Li Bin (李彬)"), else the first name
     holding it (an autocomplete value longer than Discord keeps reaches the bot cut
     short), else the name of two words in the other order: a Chinese name in pinyin is
-    written family name first or last ("Zhao Tong" for "Tong Zhao (赵通)"). Full-width
-    letters and brackets, as a Chinese keyboard types them, count as their plain forms."""
+    written family name first or last ("Zhao Tong" for "Tong Zhao (赵通)"). A name
+    answers without its middle initials too (`answers_to`). Full-width letters and
+    brackets, as a Chinese keyboard types them, count as their plain forms."""
     needle = _typed_name(typed)
     if not needle:
         return None
@@ -93,9 +101,9 @@ def person_called(people: Iterable[Person], typed: str) -> Person | None:
     keys = name_keys(needle)
     swapped = _swapped_keys(needle)
     return (next((p for p, name in named if name == needle), None)
-            or next((p for p, name in named if keys and keys <= name_keys(name)), None)
+            or next((p for p, _ in named if keys and keys <= answers_to(p.name)), None)
             or next((p for p, name in named if needle in name), None)
-            or next((p for p, name in named if swapped and swapped <= name_keys(name)), None))
+            or next((p for p, _ in named if swapped and swapped <= answers_to(p.name)), None))
 
 
 def people_matching(people: Iterable[Person], typed: str) -> list[Person]:
@@ -105,8 +113,16 @@ def people_matching(people: Iterable[Person], typed: str) -> list[Person]:
     keys = name_keys(needle)
     swapped = _swapped_keys(needle)
     return [p for p in people
-            if needle in (name := comparable(p.name))
-            or _answers_to(name_keys(name), keys, swapped)]
+            if needle in comparable(p.name) or _answers_to(answers_to(p.name), keys, swapped)]
+
+
+def answers_to(name: str) -> frozenset[str]:
+    """The keys a person's name answers to when typed: `name_keys`, and each half
+    without its middle initials ("William Perry" for "William J. Perry"), as the
+    importer counts the two one person and a member, or the other page, writes it."""
+    paired = PAIRED.fullmatch(name)
+    short = (without_initials(half) for half in (paired.groups() if paired else (name,)))
+    return name_keys(comparable(name)) | frozenset(filter(None, map(key, filter(None, short))))
 
 
 def _answers_to(own: frozenset[str], *wanted: frozenset[str]) -> bool:
