@@ -13,6 +13,7 @@ from bot.pages_names import (
     comparable,
     key,
     name_keys,
+    untitled,
     with_other_script,
     without_initials,
 )
@@ -94,7 +95,14 @@ def person_called(people: Iterable[Person], typed: str) -> Person | None:
     written family name first or last ("Zhao Tong" for "Tong Zhao (赵通)"). A name
     answers without its middle initials too (`answers_to`). Full-width letters and
     brackets, as a Chinese keyboard types them, count as their plain forms."""
+    people = list(people)
     needle = _typed_name(typed)
+    bare = untitled(needle)  # "Dr. Li Bin": as typed first (a "He" may be a family name)
+    return (_person_called(people, needle)
+            or (_person_called(people, bare) if bare != needle else None))
+
+
+def _person_called(people: list[Person], needle: str) -> Person | None:
     if not needle:
         return None
     named = [(p, comparable(p.name)) for p in people]  # a page may keep full-width letters
@@ -108,12 +116,14 @@ def person_called(people: Iterable[Person], typed: str) -> Person | None:
 
 def people_matching(people: Iterable[Person], typed: str) -> list[Person]:
     """The people whose names `typed` may be the start of, for the autocomplete: as
-    `person_called` finds them, or holding it; everyone while nothing is typed."""
+    `person_called` finds them, or holding it, with or without its titles (`untitled`);
+    everyone while nothing is typed."""
     needle = _typed_name(typed)
-    keys = name_keys(needle)
-    swapped = _swapped_keys(needle)
+    needles = dict.fromkeys([needle, untitled(needle)])
+    wanted = [keys for n in needles for keys in (name_keys(n), _swapped_keys(n))]
     return [p for p in people
-            if needle in comparable(p.name) or _answers_to(answers_to(p.name), keys, swapped)]
+            if any(n in comparable(p.name) for n in needles)
+            or _answers_to(answers_to(p.name), *wanted)]
 
 
 def answers_to(name: str) -> frozenset[str]:

@@ -267,6 +267,20 @@ def without_initials(name: str) -> str | None:
     return f"{words[0]} {words[-1]}"
 
 
+_TYPED_HONORIFICS = frozenset(h.casefold().rstrip(".") for h in _HONORIFICS)  # "prof" too
+_TITLE_AFTER = re.compile(rf"(?<=[{pages_zh.HAN}]{{2}}) ?(?:{pages_zh.TITLES_AFTER_NAME})$")
+
+
+def untitled(typed: str) -> str:
+    """A `comparable` typed name without the titles the importer drops from a page's
+    names: the honorifics before it ("dr. li bin", "prof li bin") and a Chinese title
+    after it ("李彬教授", "李彬 教授")."""
+    words = typed.split()
+    while len(words) > 1 and words[0].rstrip(".") in _TYPED_HONORIFICS:
+        words = words[1:]
+    return _TITLE_AFTER.sub("", " ".join(words))
+
+
 def name_keys(name: str) -> frozenset[str]:
     """What a person's name answers to: both halves of a paired Chinese/English name."""
     paired = PAIRED.fullmatch(name)

@@ -388,7 +388,8 @@ def institution(text: str) -> bool:
 
 
 # A name with the title a page writes after it, with no space: "李彬教授", "王海燕博士"
-_TITLED_NAME = re.compile(rf"([{HAN}]{{2,3}})(?:教授|博士|先生|女士|大使)(?![{HAN}])")
+TITLES_AFTER_NAME = "教授|博士|先生|女士|大使"
+_TITLED_NAME = re.compile(rf"([{HAN}]{{2,3}})(?:{TITLES_AFTER_NAME})(?![{HAN}])")
 
 
 def _han_name(text: str) -> tuple[str, int] | None:

@@ -204,3 +204,18 @@ async def test_a_name_typed_without_its_middle_initial_finds_the_person(world, f
         bio = await fake.slash(world.guild, member, "event speaker", name=typed,
                                event=event_id)
         assert f"**{person}**" in text_of(bio), text_of(bio)
+
+
+async def test_a_name_typed_with_a_title_finds_the_person(world, fake):
+    """Members write the titles the pages write: "Dr. Li Bin", "prof li bin", "李彬教授".
+    The importer keeps names without them ("Li Bin (李彬)"), and a name typed with one
+    found nobody, in the lookup and in the autocomplete."""
+    member = world.member("titled")
+    sample = sample_event(world)
+    for typed in ("Dr. Li Bin", "prof li bin", "Professor Li Bin", "李彬教授", "李彬 教授"):
+        offered = await fake.autocomplete(world.guild, member, "event speaker",
+                                          focused="name", name=typed, event=sample)
+        assert [c["value"] for c in offered] == ["Li Bin (李彬)"], (typed, offered)
+        bio = await fake.slash(world.guild, member, "event speaker", name=typed,
+                               event=sample)
+        assert "**Li Bin (李彬)**" in text_of(bio), text_of(bio)
