@@ -13,6 +13,7 @@ from bot.pages_names import (
     comparable,
     key,
     name_keys,
+    swapped_keys,
     untitled,
     with_other_script,
     without_initials,
@@ -250,15 +251,20 @@ def merged_people(people: tuple[Person, ...], incoming: Iterable[Person]
                   ) -> tuple[Person, ...]:
     """`people` with those of another page: each person once, by either half of a paired
     name, the first one's role and bio kept (a bio it lacks taken from the other). A name
-    the other page pairs gains the half it lacks ("Li Bin" becomes "Li Bin (李彬)"). A
-    page pairing two names held apart ("赵通 (Tong Zhao)" for "赵通" and "Tong Zhao")
-    makes them one person, as within a page, when the name kept then answers to both: not
-    when one is paired already with a third name ("Eve Stone (特邀嘉宾)" is not "Bob
-    Smith" for a page's "Bob Smith (特邀嘉宾)")."""
+    the other page pairs gains the half it lacks ("Li Bin" becomes "Li Bin (李彬)"); a
+    Chinese name's pinyin may be written in the other order ("Zhao Tong" becomes "Zhao
+    Tong (赵通)" by "赵通 (Tong Zhao)"). A page pairing two names held apart ("赵通 (Tong
+    Zhao)" for "赵通" and "Tong Zhao") makes them one person, as within a page, when the
+    name kept then answers to both: not when one is paired already with a third name
+    ("Eve Stone (特邀嘉宾)" is not "Bob Smith" for a page's "Bob Smith (特邀嘉宾)")."""
     merged: list[Person | None] = list(people)
     # Each key leads to the person answering to it: a key of a person joined into another
     # is one of the name that person keeps, so no key leads to an empty place.
     known = {k: at for at, p in enumerate(people) for k in name_keys(p.name)}
+    # A Chinese name (one with its Han half) answers to its pinyin in the other order
+    # too, on the page that does not pair it: "Zhao Tong" is "赵通 (Tong Zhao)".
+    swapped = {k: at for at, p in enumerate(people) if has_han(p.name)
+               for k in swapped_keys(p.name)}
 
     def answering(at: int) -> Person:
         found = merged[at]
@@ -266,13 +272,17 @@ def merged_people(people: tuple[Person, ...], incoming: Iterable[Person]
         return found
 
     for person in incoming:
-        places = sorted({known[k] for k in name_keys(person.name) if k in known})
+        keys = name_keys(person.name)
+        direct = {known[k] for k in keys if k in known}
+        places = sorted(direct or {swapped[k] for k in keys if k in swapped}
+                        or ({known[k] for k in swapped_keys(person.name) if k in known}
+                            if has_han(person.name) else set()))
         if not places:
             merged.append(person)
             continue
         at, *others = places
         kept, gone = answering(at), [answering(other) for other in others]
-        name = with_other_script(kept.name, person.name)
+        name = with_other_script(kept.name, person.name, either_order=not direct)
         if not all(name_keys(p.name) <= name_keys(name) for p in gone):
             continue
         for other, joined in zip(others, gone, strict=True):
@@ -280,6 +290,8 @@ def merged_people(people: tuple[Person, ...], incoming: Iterable[Person]
             kept = replace(kept, bio=kept.bio or joined.bio)
         merged[at] = replace(kept, name=name, bio=kept.bio or person.bio)
         known.update(dict.fromkeys(name_keys(name), at))
+        if has_han(name):
+            swapped.update(dict.fromkeys(swapped_keys(name), at))
     return tuple(p for p in merged if p is not None)
 
 
