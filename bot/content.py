@@ -8,7 +8,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from bot.page_model import Page, Person, Takeaway
-from bot.pages_names import comparable, name_keys, with_other_script
+from bot.pages_names import (
+    PAIRED,
+    comparable,
+    key,
+    name_keys,
+    swapped_keys,
+    untitled,
+    with_other_script,
+    without_initials,
+)
 from bot.pages_zh import has_han, page_language
 
 
@@ -84,29 +93,47 @@ def person_called(people: Iterable[Person], typed: str) -> Person | None:
     in either order ("李彬", "李彬（Li Bin）" for "Li Bin (李彬)"), else the first name
     holding it (an autocomplete value longer than Discord keeps reaches the bot cut
     short), else the name of two words in the other order: a Chinese name in pinyin is
-    written family name first or last ("Zhao Tong" for "Tong Zhao (赵通)"). Full-width
-    letters and brackets, as a Chinese keyboard types them, count as their plain forms."""
+    written family name first or last ("Zhao Tong" for "Tong Zhao (赵通)"). A name
+    answers without its middle initials too (`answers_to`). Full-width letters and
+    brackets, as a Chinese keyboard types them, count as their plain forms."""
+    people = list(people)
     needle = _typed_name(typed)
+    bare = untitled(needle)  # "Dr. Li Bin": as typed first (a "He" may be a family name)
+    return (_person_called(people, needle)
+            or (_person_called(people, bare) if bare != needle else None))
+
+
+def _person_called(people: list[Person], needle: str) -> Person | None:
     if not needle:
         return None
     named = [(p, comparable(p.name)) for p in people]  # a page may keep full-width letters
     keys = name_keys(needle)
     swapped = _swapped_keys(needle)
     return (next((p for p, name in named if name == needle), None)
-            or next((p for p, name in named if keys and keys <= name_keys(name)), None)
+            or next((p for p, _ in named if keys and keys <= answers_to(p.name)), None)
             or next((p for p, name in named if needle in name), None)
-            or next((p for p, name in named if swapped and swapped <= name_keys(name)), None))
+            or next((p for p, _ in named if swapped and swapped <= answers_to(p.name)), None))
 
 
 def people_matching(people: Iterable[Person], typed: str) -> list[Person]:
     """The people whose names `typed` may be the start of, for the autocomplete: as
-    `person_called` finds them, or holding it; everyone while nothing is typed."""
+    `person_called` finds them, or holding it, with or without its titles (`untitled`);
+    everyone while nothing is typed."""
     needle = _typed_name(typed)
-    keys = name_keys(needle)
-    swapped = _swapped_keys(needle)
+    needles = dict.fromkeys([needle, untitled(needle)])
+    wanted = [keys for n in needles for keys in (name_keys(n), _swapped_keys(n))]
     return [p for p in people
-            if needle in (name := comparable(p.name))
-            or _answers_to(name_keys(name), keys, swapped)]
+            if any(n in comparable(p.name) for n in needles)
+            or _answers_to(answers_to(p.name), *wanted)]
+
+
+def answers_to(name: str) -> frozenset[str]:
+    """The keys a person's name answers to when typed: `name_keys`, and each half
+    without its middle initials ("William Perry" for "William J. Perry"), as the
+    importer counts the two one person and a member, or the other page, writes it."""
+    paired = PAIRED.fullmatch(name)
+    short = (without_initials(half) for half in (paired.groups() if paired else (name,)))
+    return name_keys(comparable(name)) | frozenset(filter(None, map(key, filter(None, short))))
 
 
 def _answers_to(own: frozenset[str], *wanted: frozenset[str]) -> bool:
@@ -224,15 +251,20 @@ def merged_people(people: tuple[Person, ...], incoming: Iterable[Person]
                   ) -> tuple[Person, ...]:
     """`people` with those of another page: each person once, by either half of a paired
     name, the first one's role and bio kept (a bio it lacks taken from the other). A name
-    the other page pairs gains the half it lacks ("Li Bin" becomes "Li Bin (李彬)"). A
-    page pairing two names held apart ("赵通 (Tong Zhao)" for "赵通" and "Tong Zhao")
-    makes them one person, as within a page, when the name kept then answers to both: not
-    when one is paired already with a third name ("Eve Stone (特邀嘉宾)" is not "Bob
-    Smith" for a page's "Bob Smith (特邀嘉宾)")."""
+    the other page pairs gains the half it lacks ("Li Bin" becomes "Li Bin (李彬)"); a
+    Chinese name's pinyin may be written in the other order ("Zhao Tong" becomes "Zhao
+    Tong (赵通)" by "赵通 (Tong Zhao)"). A page pairing two names held apart ("赵通 (Tong
+    Zhao)" for "赵通" and "Tong Zhao") makes them one person, as within a page, when the
+    name kept then answers to both: not when one is paired already with a third name
+    ("Eve Stone (特邀嘉宾)" is not "Bob Smith" for a page's "Bob Smith (特邀嘉宾)")."""
     merged: list[Person | None] = list(people)
     # Each key leads to the person answering to it: a key of a person joined into another
     # is one of the name that person keeps, so no key leads to an empty place.
     known = {k: at for at, p in enumerate(people) for k in name_keys(p.name)}
+    # A Chinese name (one with its Han half) answers to its pinyin in the other order
+    # too, on the page that does not pair it: "Zhao Tong" is "赵通 (Tong Zhao)".
+    swapped = {k: at for at, p in enumerate(people) if has_han(p.name)
+               for k in swapped_keys(p.name)}
 
     def answering(at: int) -> Person:
         found = merged[at]
@@ -240,13 +272,17 @@ def merged_people(people: tuple[Person, ...], incoming: Iterable[Person]
         return found
 
     for person in incoming:
-        places = sorted({known[k] for k in name_keys(person.name) if k in known})
+        keys = name_keys(person.name)
+        direct = {known[k] for k in keys if k in known}
+        places = sorted(direct or {swapped[k] for k in keys if k in swapped}
+                        or ({known[k] for k in swapped_keys(person.name) if k in known}
+                            if has_han(person.name) else set()))
         if not places:
             merged.append(person)
             continue
         at, *others = places
         kept, gone = answering(at), [answering(other) for other in others]
-        name = with_other_script(kept.name, person.name)
+        name = with_other_script(kept.name, person.name, either_order=not direct)
         if not all(name_keys(p.name) <= name_keys(name) for p in gone):
             continue
         for other, joined in zip(others, gone, strict=True):
@@ -254,6 +290,8 @@ def merged_people(people: tuple[Person, ...], incoming: Iterable[Person]
             kept = replace(kept, bio=kept.bio or joined.bio)
         merged[at] = replace(kept, name=name, bio=kept.bio or person.bio)
         known.update(dict.fromkeys(name_keys(name), at))
+        if has_han(name):
+            swapped.update(dict.fromkeys(swapped_keys(name), at))
     return tuple(p for p in merged if p is not None)
 
 

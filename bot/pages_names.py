@@ -267,13 +267,42 @@ def without_initials(name: str) -> str | None:
     return f"{words[0]} {words[-1]}"
 
 
+_TYPED_HONORIFICS = frozenset(h.casefold().rstrip(".") for h in _HONORIFICS)  # "prof" too
+_TITLE_AFTER = re.compile(rf"(?<=[{pages_zh.HAN}]{{2}}) ?(?:{pages_zh.TITLES_AFTER_NAME})$")
+
+
+def untitled(typed: str) -> str:
+    """A `comparable` typed name without the titles the importer drops from a page's
+    names: the honorifics before it ("dr. li bin", "prof li bin") and a Chinese title
+    after it ("李彬教授", "李彬 教授")."""
+    words = typed.split()
+    while len(words) > 1 and words[0].rstrip(".") in _TYPED_HONORIFICS:
+        words = words[1:]
+    return _TITLE_AFTER.sub("", " ".join(words))
+
+
 def name_keys(name: str) -> frozenset[str]:
     """What a person's name answers to: both halves of a paired Chinese/English name."""
     paired = PAIRED.fullmatch(name)
     return frozenset(filter(None, map(key, paired.groups() if paired else (name,))))
 
 
-def with_other_script(name: str, paired_elsewhere: str) -> str:
+def swapped_key(name: str) -> str | None:
+    """The key of a name of two Latin words in the other order ("tongzhao" for "Zhao
+    Tong"): pinyin writes a Chinese name family name first or last."""
+    words = name.split()
+    if len(words) != 2 or pages_zh.has_han(name):
+        return None
+    return key(f"{words[1]} {words[0]}")
+
+
+def swapped_keys(name: str) -> frozenset[str]:
+    """`swapped_key` of each half of a paired Chinese/English name."""
+    paired = PAIRED.fullmatch(name)
+    return frozenset(filter(None, map(swapped_key, paired.groups() if paired else (name,))))
+
+
+def with_other_script(name: str, paired_elsewhere: str, either_order: bool = False) -> str:
     """`name` ("Li Bin") with the half it lacks of the same person's name as another page
     pairs it ("李彬 (Li Bin)"), in brackets: "Li Bin (李彬)", found by both. A name that is
     paired already, or that the other half does not name alone, is kept as it is."""
@@ -282,7 +311,10 @@ def with_other_script(name: str, paired_elsewhere: str) -> str:
         return name
     own = name_keys(name)
     halves = [half for half in paired.groups() if key(half)]
-    missing = [half for half in halves if key(half) not in own]
+    # (`either_order`: a half's pinyin in the other order is that half, "Zhao Tong" for
+    # "Tong Zhao", where the two names were found one person so)
+    missing = [half for half in halves if key(half) not in own
+               and not (either_order and swapped_key(half) in own)]
     if len(halves) != 2 or len(missing) != 1:
         return name
     return f"{name} ({missing[0]})"

@@ -387,8 +387,17 @@ def institution(text: str) -> bool:
     return bool(_INSTITUTION.fullmatch(text))
 
 
+# A name with the title a page writes after it, with no space: "李彬教授", "王海燕博士"
+TITLES_AFTER_NAME = "教授|博士|先生|女士|大使"
+_TITLED_NAME = re.compile(rf"([{HAN}]{{2,3}})(?:{TITLES_AFTER_NAME})(?![{HAN}])")
+
+
 def _han_name(text: str) -> tuple[str, int] | None:
-    """The Chinese name opening text, and where it ends: "赵通", "赵　通" (as "赵通")."""
+    """The Chinese name opening text, and where it ends: "赵通", "赵　通" (as "赵通"),
+    "李彬教授" (as "李彬", its title with it: the page names the same person "李彬")."""
+    titled = _TITLED_NAME.match(text)
+    if titled and is_name(titled.group(1)):
+        return titled.group(1), titled.end()
     han = NAME.match(text)
     if han and is_name(han.group()):
         return han.group(), han.end()

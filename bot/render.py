@@ -10,10 +10,10 @@ from __future__ import annotations
 import functools
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import discord
 from babel import Locale
@@ -461,20 +461,31 @@ def names_text(lang: Language, names: Sequence[str], limit: int, where: str) -> 
     return clip(text, limit)
 
 
+_Part = TypeVar("_Part")
+
+
 def reader_first(lang: Language, text: str) -> str:
     """A text in two languages one after the other (a bilingual page, or an event's pages in
     English and in Chinese) with the version in the reader's language first. Any other text
     is left as written: only a run of paragraphs in one language followed by a run in the
     other is turned round."""
-    paragraphs = text.split("\n\n")
-    kinds = [page_language(p) for p in paragraphs]
+    return "\n\n".join(in_reader_order(lang, text.split("\n\n")))
+
+
+def in_reader_order(lang: Language, parts: Sequence[_Part],
+                    text: Callable[[_Part], str] = str) -> list[_Part]:
+    """`reader_first` for a text's parts (its paragraphs, a recap's takeaways, whose
+    `text` is read): a run in one language followed by a run in the other, turned round
+    when the reader's comes second; any other order of parts as it is."""
+    parts = list(parts)
+    kinds = [page_language(text(p)) for p in parts]
     second = next((i for i, kind in enumerate(kinds) if kind != kinds[0]), None)
     if second is None or any(kind == kinds[0] for kind in kinds[second:]):
-        return text
+        return parts
     reader = "zh" if lang.code.startswith("zh") else "en"
     if kinds[0] == reader:
-        return text
-    return "\n\n".join(paragraphs[second:] + paragraphs[:second])
+        return parts
+    return parts[second:] + parts[:second]
 
 
 def role_heading(lang: Language, role: str, count: int) -> str:
@@ -626,11 +637,13 @@ class Takeaways:
 
 def takeaways_messages(lang: Language, event: Event) -> Takeaways:
     if event.takeaways:
-        # (a page's bullet with no heading of its own is its text alone)
+        # (a page's bullet with no heading of its own is its text alone; a bilingual
+        # recap's, the reader's language first)
         blocks = [f"**{safe(t.heading)}**\n{safe(t.text)}" if t.heading else safe(t.text)
-                  for t in event.takeaways]
+                  for t in in_reader_order(lang, event.takeaways,
+                                           lambda t: f"{t.heading} {t.text}")]
     elif event.has_recap and event.recap_summary:
-        blocks = [safe(event.recap_summary)]
+        blocks = [safe(reader_first(lang, event.recap_summary))]
     else:
         blocks = [lang._("The key takeaways are published after the event, with its recap.")]
     name = f"{event.slug}-takeaways.txt"

@@ -262,3 +262,45 @@ async def test_a_chinese_description_cut_for_event_info_ends_at_its_punctuation(
                              event=str(event_id))
     shown = reply.message["embeds"][0]["description"]
     assert len(shown) > 2000 and shown.endswith(("，…", "。…")), shown[-20:]
+
+
+@pytest.mark.parametrize("preferred", ["zh-TW", "zh-CN", "en-GB"])
+async def test_a_bilingual_recaps_takeaways_come_in_the_readers_language_first(
+        world, fake, preferred):
+    """A bilingual recap gives its takeaways in English, then in Chinese. A Chinese
+    server read the English ones first (and, in a long recap, the Chinese ones only in
+    the file after five messages), though an event described in both languages shows
+    the reader's version first."""
+    guild = fake.add_guild(f"Bilingual Takeaways {preferred}", preferred_locale=preferred)
+    moderator = fake.add_member(guild, f"recap mod {preferred}", manage_events=True)
+    await fake.wait_ready(process=world.bot)
+    page = (ROOT / "tests" / "unit" / "pages" / "bilingual.txt").read_bytes()
+    reply = await import_page(fake, guild, moderator, capacity=5, page=Attachment(
+        "recap.txt", page, "text/plain"))
+    event_id = reply.content.split("(event ")[1].split(")")[0]
+    shown = await fake.slash(guild, fake.add_member(guild, f"reader {preferred}",
+                                                    locale=preferred),
+                             "event takeaways", event=event_id)
+    description = shown.message["embeds"][0]["description"]
+    first, second = ("**核查**", "**Verification**") if preferred.startswith("zh") else (
+        "**Verification**", "**核查**")
+    assert description.startswith(first) and second in description, description
+
+
+async def test_a_pinyin_name_in_the_other_order_on_the_other_page_is_one_person(world, fake):
+    """Chinese hosts' English pages often write a name family name first ("Zhao Tong"),
+    while the Chinese page pairs it as "赵通（Tong Zhao）". The event had two moderators,
+    "Zhao Tong" and "赵通 (Tong Zhao)", one person listed twice."""
+    english = (ROOT / "data" / "events" / "missile-defense-china" / "announcement.txt"
+               ).read_text(encoding="utf-8").replace("Tong Zhao", "Zhao Tong")
+    event_id = await world.import_event("Family Name First", capacity=5,
+                                        page=english.encode())
+    chinese = (ROOT / "data" / "events" / "missile-defense-china" / "announcement.zh.txt"
+               ).read_bytes()
+    await import_page(fake, world.guild, world.moderator, event=str(event_id),
+                      page=Attachment("announcement.zh.txt", chinese, "text/plain"))
+    assert world.query("SELECT name FROM people WHERE event_id = ? AND role = 'moderator'",
+                       (event_id,)) == [("Zhao Tong (赵通)",)]
+    shown = await fake.slash(world.guild, world.member("pinyin reader"), "event speaker",
+                             name="赵通", event=str(event_id))
+    assert "**Zhao Tong (赵通)**" in text_of(shown), text_of(shown)

@@ -171,3 +171,51 @@ async def test_the_zones_on_an_offset_are_listed_with_the_readers_separator(worl
     refused = await fake.slash(world.guild, moderator, "manage timezone", zone="UTC+5:30")
     assert refused.content.startswith("⚠️ UTC+5:30"), refused.content
     assert "Asia/Colombo、Asia/Kolkata" in refused.content, refused.content
+
+
+INITIALLED_PAGE = b"""A talk on arms control verification.
+
+William J. Perry will moderate a discussion with Rose E. Gottemoeller.
+
+William J. Perry
+
+William J. Perry is a former secretary of defense.
+
+Rose E. Gottemoeller
+
+Rose E. Gottemoeller is a former deputy secretary general.
+
+Registration is open.
+"""
+
+
+async def test_a_name_typed_without_its_middle_initial_finds_the_person(world, fake):
+    """A page writes "William J. Perry"; a member (and the other page of a bilingual
+    event) writes "William Perry". The speaker's lookup found nobody and the autocomplete
+    offered nobody, though the importer already counts the two as one person."""
+    member = world.member("no initials")
+    event_id = str(await world.import_event("Verification Talk", capacity=5,
+                                            page=INITIALLED_PAGE))
+    for typed, person in (("William Perry", "William J. Perry"),
+                          ("rose gottemoeller", "Rose E. Gottemoeller")):
+        offered = await fake.autocomplete(world.guild, member, "event speaker",
+                                          focused="name", name=typed, event=event_id)
+        assert [c["value"] for c in offered] == [person], (typed, offered)
+        bio = await fake.slash(world.guild, member, "event speaker", name=typed,
+                               event=event_id)
+        assert f"**{person}**" in text_of(bio), text_of(bio)
+
+
+async def test_a_name_typed_with_a_title_finds_the_person(world, fake):
+    """Members write the titles the pages write: "Dr. Li Bin", "prof li bin", "李彬教授".
+    The importer keeps names without them ("Li Bin (李彬)"), and a name typed with one
+    found nobody, in the lookup and in the autocomplete."""
+    member = world.member("titled")
+    sample = sample_event(world)
+    for typed in ("Dr. Li Bin", "prof li bin", "Professor Li Bin", "李彬教授", "李彬 教授"):
+        offered = await fake.autocomplete(world.guild, member, "event speaker",
+                                          focused="name", name=typed, event=sample)
+        assert [c["value"] for c in offered] == ["Li Bin (李彬)"], (typed, offered)
+        bio = await fake.slash(world.guild, member, "event speaker", name=typed,
+                               event=sample)
+        assert "**Li Bin (李彬)**" in text_of(bio), text_of(bio)

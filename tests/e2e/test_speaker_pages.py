@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from sandbox import Attachment
-from tests.conftest import ANNOUNCEMENT, a_long_panel
+from tests.conftest import ANNOUNCEMENT, ROOT, a_long_panel
 from tests.e2e.conftest import delete_event, import_page
 from tests.limits import problems
 
@@ -277,3 +277,23 @@ async def test_a_name_not_found_at_a_big_conference_counts_the_people_it_cannot_
     assert len(shown) < len(names)  # more than a message holds
     assert missing.content.endswith(
         f"…and {len(names) - len(shown)} more: /event speakers."), missing.content[-120:]
+
+
+ZH_PANEL = ROOT / "tests" / "unit" / "pages" / "zh_announcement.txt"
+
+
+async def test_a_chinese_guest_named_with_a_title_after_the_name_is_one_person(world, fake):
+    """Chinese pages write a title after the name with no space: "嘉宾：李彬教授、王海燕博士".
+    "李彬教授" was read as a four-character name, so the panel showed 李彬 twice (the
+    role line's "李彬教授" and the bio's "李彬"), and "王海燕博士", too long for a name, was
+    dropped from the role line. Each is the person the bio section names, once."""
+    text = ZH_PANEL.read_text(encoding="utf-8").replace("嘉宾：李彬、王海燕",
+                                                        "嘉宾：李彬教授、王海燕博士")
+    event_id = await world.import_event("核军控教授", capacity=5, page=text.encode())
+    shown = await fake.slash(world.guild, world.member("titled reader"), "event speakers",
+                             event=str(event_id), timeout=3.0)
+    description = shown.message["embeds"][0]["description"]
+    assert "教授**" not in description and "博士**" not in description, description
+    assert world.query("SELECT name FROM people WHERE event_id = ? AND name IN"
+                       " ('李彬', '王海燕', '李彬教授', '王海燕博士') ORDER BY name",
+                       (event_id,)) == [("李彬",), ("王海燕",)]
