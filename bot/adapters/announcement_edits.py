@@ -213,19 +213,21 @@ class AnnouncementEdits:
         now, not at their event's next change, which may never come. A change that leaves
         the bot unable costs no call; each refusal is tried again once."""
         for message_id, (refused_in, channel_id, event_id) in list(self._blocked.items()):
-            if refused_in == guild_id and self._may_post(guild_id, channel_id):
+            if refused_in == guild_id and not self._kept_from(guild_id, channel_id):
                 del self._blocked[message_id]
                 self._refused.pop(message_id, None)
                 self.registration_changed(guild_id, event_id)
 
-    def _may_post(self, guild_id: int, channel_id: int) -> bool:
-        """Whether, as the gateway shows the server, the bot may post an announcement in the
-        channel (one it does not know of: not)."""
+    def _kept_from(self, guild_id: int, channel_id: int) -> bool:
+        """Whether, as the gateway shows the server, the bot is kept from posting an
+        announcement in the channel (in a server not known yet: kept). A channel the
+        server arrived without was deleted (CHANNEL_DELETE), its messages with it: nothing
+        there waits for the bot, and Discord's answer (10003) says it is gone."""
         guild = self.bot.get_guild(guild_id)
-        channel = guild.get_channel_or_thread(channel_id) if guild is not None else None
-        if channel is None or guild is None or guild.me is None:
-            return False
-        return can_post_embeds(channel)
+        if guild is None or guild.unavailable or guild.me is None:
+            return True
+        channel = guild.get_channel_or_thread(channel_id)
+        return channel is not None and not can_post_embeds(channel)
 
     async def invited_back(self, guild_id: int) -> None:
         """Invited back: its announcements, left as they were while the bot was out of the
@@ -284,8 +286,8 @@ class AnnouncementEdits:
                 self._refused.pop(message_id, None)
                 self._blocked.pop(message_id, None)
             for channel_id, message_id in deleted.messages:
-                if message_id in self._cancel_refused and not self._may_post(guild_id,
-                                                                             channel_id):
+                if message_id in self._cancel_refused and self._kept_from(guild_id,
+                                                                          channel_id):
                     waiting = True  # still kept from its channel: no call
                     continue
                 self._cancel_refused.discard(message_id)
@@ -300,7 +302,7 @@ class AnnouncementEdits:
                         say_missing(log, MESSAGE_EDITS, ANNOUNCEMENTS_AS_THEY_WERE, exc)
                     # else deleted: nothing left to disable
                 except discord.Forbidden:
-                    if not self._may_post(guild_id, channel_id):
+                    if self._kept_from(guild_id, channel_id):
                         self._cancel_refused.note(message_id)
                         waiting = True  # shown cancelled once the bot may post there
                     # else no longer ours to edit: nothing left to disable
@@ -437,7 +439,7 @@ class AnnouncementEdits:
             if self.bot.discord_limit.holds():  # tried again after the loop's wait
                 complete = False
                 break
-            if message_id in self._blocked and not self._may_post(guild_id, channel_id):
+            if message_id in self._blocked and self._kept_from(guild_id, channel_id):
                 continue  # refused, and still kept from its channel: `permissions_changed`
             message = self.bot.get_partial_messageable(channel_id).get_partial_message(message_id)
             try:
@@ -455,7 +457,7 @@ class AnnouncementEdits:
                 log.warning("may not edit the announcement %s of event %s in channel %s: %s",
                             message_id, event_id, channel_id, exc.text)
                 self._refused[message_id] = (guild_id, rendered)
-                if not self._may_post(guild_id, channel_id):
+                if self._kept_from(guild_id, channel_id):
                     self._blocked[message_id] = (guild_id, channel_id, event_id)
                 continue
             except discord.HTTPException as exc:

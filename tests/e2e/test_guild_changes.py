@@ -508,6 +508,32 @@ async def test_an_announcement_hidden_from_the_bot_is_not_edited_into_a_403_at_e
     assert "47 of 50 seats left" in str(message["embeds"]), message["embeds"]
 
 
+async def test_an_announcement_refused_while_hidden_is_forgotten_once_its_channel_is_deleted(
+        world, fake):
+    """View Channel taken from the bot in an announcement's channel: one edit is refused,
+    and the message waits for the bot to be let in. A moderator then deletes the channel,
+    its messages with it: at the event's next change the bot asks Discord once, hears the
+    channel is gone (10003), and forgets the announcement, rather than keeping it, waiting
+    for a channel that no longer exists, at every change until a restart."""
+    guild = world.guild
+    event_id, channel, _, _, first = await announced_then_hidden(
+        world, fake, "Deleted Channel Talk", "deleted-news", capacity=50)
+
+    def edits() -> list[int]:
+        return [r.status for r in fake.requests[first:]
+                if r.method == "PATCH" and r.path.startswith(f"/channels/{channel.id}/")]
+
+    await fake.slash(guild, world.member("deleted joiner 0"), "rsvp join", event=str(event_id))
+    await until(lambda: edits() == [403], what="the refused edit")
+    fake.delete_channel(channel)
+    await asyncio.sleep(2.6)  # CHANNEL_DELETE reaches the bot; past the edits' interval
+    await fake.slash(guild, world.member("deleted joiner 1"), "rsvp join", event=str(event_id))
+    await until(lambda: not world.query("SELECT 1 FROM announcement_messages WHERE "
+                                        "event_id = ?", (event_id,)),
+                what="the announcement forgotten")
+    assert edits() == [403, 404], edits()
+
+
 async def test_a_notice_refused_before_the_gateway_tells_of_it_waits_for_the_channel(
         world, fake):
     """View Channel is taken from the bot in the announcements channel, and Discord refuses

@@ -118,6 +118,33 @@ async def test_an_event_deleted_while_its_channel_is_hidden_from_the_bot_shows_c
                                         (event_id,)), what="the notice done with")
 
 
+async def test_a_deleted_events_announcement_in_a_hidden_channel_then_deleted_is_not_waited_on(
+        world, fake):
+    """View Channel is taken from the bot in an announcement's channel, the event is
+    deleted (Discord refuses the edit that shows it cancelled, and the notice waits for the
+    channel), and then a moderator deletes the channel itself: the announcement went with
+    it, and nothing is left to show cancelled. The notice is done with at its next try,
+    rather than waiting a day for a channel that no longer exists and then being given up
+    as if the bot were still kept from it."""
+    event_id, channel, message, _, first = await announced_then_hidden(
+        world, fake, "Vanished Channel Forum", "vanishing-news", capacity=5)
+
+    def edits() -> list[int]:
+        return [r.status for r in fake.requests[first:]
+                if r.method == "PATCH" and r.path == f"/channels/{channel.id}/messages/"
+                f"{message['id']}"]
+
+    await delete_event(world, world.moderator, event_id)
+    await until(lambda: edits() == [403], what="the refused edit")
+
+    fake.delete_channel(channel)
+    await asyncio.sleep(0.5)  # CHANNEL_DELETE reaches the bot
+    world.expire_claims(event_id)  # handed out again, as after its claim's minute
+    await until(lambda: not world.query("SELECT 1 FROM outbox WHERE event_id = ?",
+                                        (event_id,)), timeout=15, what="the notice done with")
+    assert edits() in ([403], [403, 404]), edits()  # at most Discord's 10003, once
+
+
 async def test_a_reminder_due_while_the_bot_is_out_of_the_server_is_sent_once_it_is_back(
         world, fake):
     """The bot is removed from the server, whose members still use its commands: a member
