@@ -97,9 +97,7 @@ async def test_an_event_deleted_while_its_channel_is_hidden_from_the_bot_shows_c
         world, fake, title, "vanished-news", capacity=5)
 
     def edits() -> list[int]:
-        return [r.status for r in fake.requests[first:]
-                if r.method == "PATCH" and r.path == f"/channels/{channel.id}/messages/"
-                f"{message['id']}"]
+        return announcement_edits(fake, channel, message, first)
 
     await delete_event(world, world.moderator, event_id)
     await until(lambda: edits() == [403], what="the refused edit")
@@ -118,6 +116,14 @@ async def test_an_event_deleted_while_its_channel_is_hidden_from_the_bot_shows_c
                                         (event_id,)), what="the notice done with")
 
 
+def announcement_edits(fake, channel, message: dict, first: int) -> list[int]:
+    """The statuses Discord answered the edits of the announcement `message` with, from
+    request number `first` on."""
+    return [r.status for r in fake.requests[first:]
+            if r.method == "PATCH" and r.path == f"/channels/{channel.id}/messages/"
+            f"{message['id']}"]
+
+
 async def test_a_deleted_events_announcement_in_a_hidden_channel_then_deleted_is_not_waited_on(
         world, fake):
     """View Channel is taken from the bot in an announcement's channel, the event is
@@ -130,9 +136,7 @@ async def test_a_deleted_events_announcement_in_a_hidden_channel_then_deleted_is
         world, fake, "Vanished Channel Forum", "vanishing-news", capacity=5)
 
     def edits() -> list[int]:
-        return [r.status for r in fake.requests[first:]
-                if r.method == "PATCH" and r.path == f"/channels/{channel.id}/messages/"
-                f"{message['id']}"]
+        return announcement_edits(fake, channel, message, first)
 
     await delete_event(world, world.moderator, event_id)
     await until(lambda: edits() == [403], what="the refused edit")
