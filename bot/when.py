@@ -434,8 +434,17 @@ def _run_of_days(found: re.Match[str]) -> _Days:
     parts = found.groupdict()
     if parts.get("n1") is not None:  # day and month in the order the line shows
         weekdays = named_weekdays(found.string)
-        ends = [_day_and_month(int(parts[n]), int(parts[d]), int(parts[y]), weekdays)
-                for n, d, y in (("n1", "d1", "y1"), ("n2", "d2", "y2"))]
+        written = [(int(parts[n]), int(parts[d]), int(parts[y]))
+                   for n, d, y in (("n1", "d1", "y1"), ("n2", "d2", "y2"))]
+        ends = [_day_and_month(*end, weekdays) for end in written]
+        # one end's order is the other's ("06/05/2026 - 06/13/2026": June 5 to June 13)
+        shown = {month == first
+                 for (first, second, _), (month, _) in zip(written, ends, strict=True)
+                 if month is not None and first != second}
+        if len(shown) == 1:
+            month_first = shown.pop()
+            ends = [(first, second) if month_first else (second, first)
+                    for first, second, _ in written]
         if ends[0][0] is None or ends[1][0] is None:
             return _Days(found.start(), found.end(), None, order_unknown=True)
         parts |= {"m1": str(ends[0][0]), "d1": str(ends[0][1]),

@@ -892,6 +892,9 @@ def test_an_event_starts_when_its_programme_does_not_when_its_doors_open(line, s
     ("05/13/2026 - 10:00", utc(2026, 5, 13, 14), None),
     # the same either way round
     ("06/06/2026 - 10:00", utc(2026, 6, 6, 14), None),
+    # a run of days: one end's order is the other's
+    ("06/05/2026 - 06/13/2026", utc(2026, 6, 5), utc(2026, 6, 14)),  # all day
+    ("05/06/2026 - 13/06/2026", utc(2026, 6, 5), utc(2026, 6, 14)),
 ])
 def test_a_date_written_with_slashes_and_its_year_last_is_read_where_its_order_shows(
         line, start, end):
