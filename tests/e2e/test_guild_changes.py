@@ -483,6 +483,13 @@ async def announced_then_hidden(world, fake, title: str, channel_name: str,
     return HiddenAnnouncement(event_id, channel, message, bot_member, len(fake.requests))
 
 
+def channel_edits(fake, channel, first: int) -> list[int]:
+    """The statuses Discord answered the edits of messages in `channel` with, from request
+    number `first` on."""
+    return [r.status for r in fake.requests[first:]
+            if r.method == "PATCH" and r.path.startswith(f"/channels/{channel.id}/")]
+
+
 async def test_an_announcement_hidden_from_the_bot_is_not_edited_into_a_403_at_each_change(
         world, fake):
     """View Channel taken from the bot in an announcement's channel (the gateway tells it):
@@ -494,8 +501,7 @@ async def test_an_announcement_hidden_from_the_bot_is_not_edited_into_a_403_at_e
         world, fake, "Hidden Channel Talk", "hidden-news", capacity=50)
 
     def edits() -> list[int]:
-        return [r.status for r in fake.requests[first:]
-                if r.method == "PATCH" and r.path.startswith(f"/channels/{channel.id}/")]
+        return channel_edits(fake, channel, first)
     for n in range(3):
         await fake.slash(guild, world.member(f"hidden joiner {n}"), "rsvp join",
                          event=str(event_id))
@@ -520,8 +526,7 @@ async def test_an_announcement_refused_while_hidden_is_forgotten_once_its_channe
         world, fake, "Deleted Channel Talk", "deleted-news", capacity=50)
 
     def edits() -> list[int]:
-        return [r.status for r in fake.requests[first:]
-                if r.method == "PATCH" and r.path.startswith(f"/channels/{channel.id}/")]
+        return channel_edits(fake, channel, first)
 
     await fake.slash(guild, world.member("deleted joiner 0"), "rsvp join", event=str(event_id))
     await until(lambda: edits() == [403], what="the refused edit")

@@ -63,9 +63,7 @@ async def test_a_member_promoted_while_the_bot_is_out_of_the_server_hears_once_i
     holder, waiting = world.member("aho holder"), world.member("aho waiting")
     for member in (holder, waiting):
         await fake.slash(guild, member, "rsvp join", event=str(event_id))
-    fake.remove_bot(guild)
-    await until(lambda: world.query("SELECT 1 FROM guild_settings WHERE guild_id = ?"
-                                    " AND left_at IS NOT NULL", (guild.id,)), what="the kick")
+    await bot_removed(world, fake, guild)
     cancelled = await fake.slash(guild, holder, "rsvp cancel", event=str(event_id))
     assert "gone to the next member on the waitlist" in cancelled.content, cancelled
     await asyncio.sleep(2.0)
@@ -149,6 +147,20 @@ async def test_a_deleted_events_announcement_in_a_hidden_channel_then_deleted_is
     assert edits() in ([403], [403, 404]), edits()  # at most Discord's 10003, once
 
 
+async def bot_removed(world, fake, guild) -> None:
+    """The bot removed from `guild`, and the removal recorded (the server left)."""
+    fake.remove_bot(guild)
+    await until(lambda: world.query("SELECT 1 FROM guild_settings WHERE guild_id = ?"
+                                    " AND left_at IS NOT NULL", (guild.id,)), what="the kick")
+
+
+async def reminded(fake, member, title: str) -> None:
+    """The member's reminder DM of the event `title` comes."""
+    dm = await fake.wait_message(fake.dm_channel(member), lambda m: title in m["content"],
+                                 timeout=15)
+    assert "Reminder" in dm["content"], dm
+
+
 async def test_a_reminder_due_while_the_bot_is_out_of_the_server_is_sent_once_it_is_back(
         world, fake):
     """The bot is removed from the server, whose members still use its commands: a member
@@ -162,10 +174,7 @@ async def test_a_reminder_due_while_the_bot_is_out_of_the_server_is_sent_once_it
         starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=75)
         event_id = await world.import_event(title, capacity=5, starts_at=starts.isoformat())
         await world.past_on_ready()  # (its look for servers left is behind)
-        fake.remove_bot(guild)
-        await until(lambda: world.query("SELECT 1 FROM guild_settings WHERE guild_id = ?"
-                                        " AND left_at IS NOT NULL", (guild.id,)),
-                    what="the kick")
+        await bot_removed(world, fake, guild)
         member = world.member("returnee reader")
         joined = await fake.slash(guild, member, "rsvp join", event=str(event_id))
         assert "confirmed" in joined.content, joined
@@ -176,9 +185,7 @@ async def test_a_reminder_due_while_the_bot_is_out_of_the_server_is_sent_once_it
     finally:
         if guild.id not in fake.guilds:
             fake.rejoin(guild)
-    dm = await fake.wait_message(fake.dm_channel(member), lambda m: title in m["content"],
-                                 timeout=15)
-    assert "Reminder" in dm["content"], dm
+    await reminded(fake, member, title)
     await asyncio.sleep(1.0)
     assert len(reminders_to(fake, member, title)) == 1
     await fake.slash(guild, world.moderator, "manage reminders", minutes="off")
@@ -200,17 +207,12 @@ async def test_a_reminder_that_came_due_while_the_bot_was_out_goes_out_as_it_is_
         member = world.member("kept waiting reader")
         joined = await fake.slash(guild, member, "rsvp join", event=str(event_id))
         assert "confirmed" in joined.content, joined
-        fake.remove_bot(guild)
-        await until(lambda: world.query("SELECT 1 FROM guild_settings WHERE guild_id = ?"
-                                        " AND left_at IS NOT NULL", (guild.id,)),
-                    what="the kick")
+        await bot_removed(world, fake, guild)
         await asyncio.sleep(max(starts.timestamp() - 60 - datetime.now(UTC).timestamp(), 0)
                             + 2.0)  # past the moment the reminder came due
         assert reminders_to(fake, member, title) == []
     finally:
         if guild.id not in fake.guilds:
             fake.rejoin(guild)
-    dm = await fake.wait_message(fake.dm_channel(member), lambda m: title in m["content"],
-                                 timeout=15)
-    assert "Reminder" in dm["content"], dm
+    await reminded(fake, member, title)
     await fake.slash(guild, world.moderator, "manage reminders", minutes="off")

@@ -342,6 +342,22 @@ async def test_a_timed_out_bot_setting_an_attendee_role_says_it_is_timed_out(wor
     assert not refused(reply) and "get <@&" in reply.content, reply
 
 
+async def listed_as_a_discord_event(world, fake, title: str):
+    """An event `title`, announced, so listed in the server's Discord events: its id, and
+    a reading of the places its Discord events give, as they are when read."""
+    event_id = await world.import_event(title, capacity=5,
+                                        starts_at="2031-05-06T18:00:00+00:00")
+    posted = await fake.slash(world.guild, world.moderator, "manage announce",
+                              event=str(event_id))
+    assert "Discord events" in posted.content, posted
+
+    def locations() -> list[str]:
+        return [e["entity_metadata"]["location"] for e in fake.scheduled_events(world.guild)
+                if e.get("name") == title]
+
+    return event_id, locations
+
+
 async def test_a_discord_event_a_timeout_of_the_bot_held_back_follows_once_it_is_lifted(
         world, fake):
     """An edit while the bot is timed out: Discord refuses it its Discord events as it
@@ -350,16 +366,8 @@ async def test_a_discord_event_a_timeout_of_the_bot_held_back_follows_once_it_is
     up to date once a moderator lifts the timeout, as the reply promises, not at the next
     change of the bot's roles."""
     guild = world.guild
-    event_id = await world.import_event("Timed Out Listing Forum", capacity=5,
-                                        starts_at="2031-05-06T18:00:00+00:00")
-    posted = await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
-    assert "Discord events" in posted.content, posted
-
-    def listed() -> list[dict]:
-        return [e for e in fake.scheduled_events(guild)
-                if e.get("name") == "Timed Out Listing Forum"]
-
-    assert len(listed()) == 1
+    event_id, locations = await listed_as_a_discord_event(world, fake, "Timed Out Listing Forum")
+    assert len(locations()) == 1
     bot_member = guild.members[fake.bot_user.id]
     ends = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=10)
     fake.time_out(bot_member, ends)
@@ -370,11 +378,11 @@ async def test_a_discord_event_a_timeout_of_the_bot_held_back_follows_once_it_is
         assert f"<t:{int(ends.timestamp())}:f>" in edited.content, edited.content
         assert "timed out" in edited.content and "for my role" not in edited.content, (
             edited.content)
-        assert listed()[0]["entity_metadata"]["location"] != "Timeout Hall"
+        assert locations()[0] != "Timeout Hall"
     finally:
         fake.time_out(bot_member, None)
-    await until(lambda: [e["entity_metadata"]["location"] for e in listed()]
-                == ["Timeout Hall"], what="the Discord event brought up to date")
+    await until(lambda: locations() == ["Timeout Hall"],
+                what="the Discord event brought up to date")
 
 
 async def test_a_discord_event_held_back_follows_when_the_bot_s_timeout_runs_out(world, fake):
@@ -382,15 +390,7 @@ async def test_a_discord_event_held_back_follows_when_the_bot_s_timeout_runs_out
     lifted): the Discord event an edit could not update while the bot was timed out is
     brought up to date at the timeout's end all the same, not left for a restart."""
     guild = world.guild
-    event_id = await world.import_event("Timeout Runs Out Forum", capacity=5,
-                                        starts_at="2031-05-06T18:00:00+00:00")
-    posted = await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
-    assert "Discord events" in posted.content, posted
-
-    def locations() -> list[str]:
-        return [e["entity_metadata"]["location"] for e in fake.scheduled_events(guild)
-                if e.get("name") == "Timeout Runs Out Forum"]
-
+    event_id, locations = await listed_as_a_discord_event(world, fake, "Timeout Runs Out Forum")
     bot_member = guild.members[fake.bot_user.id]
     fake.time_out(bot_member, datetime.now(UTC) + timedelta(seconds=4))
     await asyncio.sleep(0.3)
