@@ -349,7 +349,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
             now = await server_language(interaction)
             text = lang._("The bot's posts in this server now follow the server's language "
                           "in Discord: **{language}**.", language=NAMES[now.code])
-            if shipped(server_locale := guild_locale(interaction)) != str(server_locale):
+            if not speaks_servers_language(interaction):
                 text += " " + lang._("The bot does not speak that language, so it posts "
                                      "in English.")
         elif language is not None:
@@ -363,7 +363,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
             if chosen:
                 text = lang._("The bot's posts in this server are in **{language}**, chosen "
                               "with `/manage language`.", language=NAMES[current])
-            elif shipped(server_locale := guild_locale(interaction)) == str(server_locale):
+            elif speaks_servers_language(interaction):
                 text = lang._("The bot's posts in this server are in **{language}**, the "
                               "server's language in Discord; choose another with "
                               "`/manage language`.", language=NAMES[current])
@@ -655,6 +655,12 @@ class ManageCommands(commands.GroupCog, group_name="manage",
             if unlisted is not None:
                 text = lang.sentences(text, lang.text(unlisted))
         await respond(interaction, text, ephemeral=True)
+
+
+def speaks_servers_language(interaction: Interaction) -> bool:
+    """Whether the bot speaks the server's language in Discord (else it posts in English)."""
+    server_locale = guild_locale(interaction)
+    return shipped(server_locale) == str(server_locale)
 
 
 async def setup(bot: EventBot) -> None:
