@@ -271,7 +271,8 @@ class Reminders(commands.Cog):
                 await self.roles.end_past_roles()
                 now = self.bot.wall_clock.trusted()
                 due = await self.bot.store.run(self.bot.store.reminders.next_due, now,
-                                               self.roles.ending_events())
+                                               self.roles.ending_events(),
+                                               self.bot.own_shards)
                 delay = MAX_SLEEP if due is None else (due - now).total_seconds() + 0.1
                 if (away := self._away_until - time.monotonic()) > 0:
                     # Discord failed a reminder: the round after the wait gives it back and
@@ -299,7 +300,7 @@ class Reminders(commands.Cog):
             # the claim is shielded, so that it is known whatever moment the stop lands.
             self._claiming = asyncio.ensure_future(store.run(
                 store.reminders.claim_reminders, self.bot.wall_clock.trusted(),
-                limit=CLAIM_BATCH))
+                limit=CLAIM_BATCH, shards=self.bot.own_shards))
             try:
                 claimed = await asyncio.shield(self._claiming)
             except Exception:  # the round fails (logged by `_run`): nothing to give back
@@ -324,7 +325,7 @@ class Reminders(commands.Cog):
     async def _remind(self, due: DueReminder) -> None:
         user_id, event_id = due.user_id, due.event_id
         sending = False  # once the DM is on its way, a failure may have delivered it
-        if self.bot.runs_guild(due.guild_id) and out_of_server(self.bot, due.guild_id):
+        if out_of_server(self.bot, due.guild_id):  # (a guild this process runs: the claim's)
             self._held.setdefault(due.guild_id, []).append(due)
             log.info("I am out of guild %s; user %s's reminder of event %s waits for me to be "
                      "invited back", due.guild_id, user_id, event_id)

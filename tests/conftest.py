@@ -348,5 +348,5 @@ def a_bot(**parts: object) -> SimpleNamespace:
     test says otherwise, it runs every server's shard and is not connected (so it is in
     no server it could be out of: `bot.app.out_of_server`)."""
     return SimpleNamespace(**{"wall_clock": WallClock(), "discord_limit": DiscordLimit(),
-                              "runs_guild": lambda guild_id: True,
+                              "runs_guild": lambda guild_id: True, "own_shards": None,
                               "is_ready": lambda: False} | parts)

@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.models import DueReminder, NoticeKind, PromotedPayload
+from bot.shards import Shards
 from bot.storage.sqlite.outbox import decode_payload
 from bot.times import MAX_REMINDER_MINUTES
 
@@ -194,6 +195,12 @@ def reminder_windows(rows: Iterable[Any], now: int) -> list[ReminderWindow]:
                                       None if first["cursor_due"] is None else
                                       (first["cursor_due"], first["cursor_through"])))
     return in_turn(windows)
+
+
+def on_shards(windows: list[ReminderWindow], shards: Shards | None) -> list[ReminderWindow]:
+    """The windows of the guilds on `shards` (all without): a process claims the reminders
+    of the guilds it runs, those whose presence it knows (`cogs.reminders`)."""
+    return windows if shards is None else [w for w in windows if shards.runs(w.guild_id)]
 
 
 def in_turn(windows: Sequence[ReminderWindow]) -> list[ReminderWindow]:

@@ -20,6 +20,7 @@ import pytest
 from sandbox import Attachment, FakeDiscord, Guild
 from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page
 from tests.e2e.shards import GUILDS_PER_SHARD, ShardDeployment
+from tests.e2e.test_reminders_roles_schedules import reminders_to
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 
@@ -228,3 +229,45 @@ async def test_a_dm_follows_the_language_another_shard_saw_last(deployment):
     await asyncio.sleep(5.5)  # shard 0's writer has written what it saw (zh-CN, earlier)
     assert d.query("SELECT locale FROM member_locales WHERE user_id = ?",
                    (member.user.id,)) == english
+
+
+async def test_a_reminder_waits_for_its_own_shards_process(deployment):
+    """Only the process that runs a guild knows whether the bot is in it. Shard 1's guild
+    has removed the bot (its members still use the commands), and shard 1's process is
+    away when a reminder there comes due. Shard 0's process leaves it: Discord refuses a
+    DM to a member the bot shares no server with, and the reminder, sent at most once,
+    would be lost. Shard 1's process sends it once the bot is invited back."""
+    d, fake = deployment, deployment.fake
+    mine, theirs = d.guilds[0][2], d.guilds[1][2]
+    await d.start(0)
+    second = await d.start(1)
+    starts = (datetime.now(UTC) + timedelta(seconds=85)).replace(microsecond=0)
+    titles, events = {}, {}
+    for guild in (mine, theirs):
+        moderator = fake.add_member(guild, "moderator", manage_events=True)
+        await fake.slash(guild, moderator, "manage reminders", minutes="1")
+        titles[guild.id] = f"Reminded {guild.id}"
+        reply = await import_page(fake, guild, moderator, title=titles[guild.id], capacity=5,
+                                  starts_at=starts.isoformat(), page=Attachment(
+                                      "a.txt", b"Brief\n\n" + OPEN_ANNOUNCEMENT, "text/plain"))
+        events[guild.id] = re.search(r"\(event (\d+)\)", reply.content)[1]
+    fake.remove_bot(theirs)
+    await eventually(lambda: d.query("SELECT 1 FROM guild_settings WHERE guild_id = ?"
+                                     " AND left_at IS NOT NULL", (theirs.id,)), "the removal")
+    members = {}
+    for guild in (mine, theirs):
+        members[guild.id] = fake.add_member(guild)
+        reply = await fake.slash(guild, members[guild.id], "rsvp join", event=events[guild.id])
+        assert "confirmed" in reply.content, reply
+    assert await second.stop() == 0, second.output()
+
+    await eventually(lambda: reminders_to(fake, members[mine.id], titles[mine.id]),
+                     "shard 0's own reminder", timeout=60)
+    await asyncio.sleep(2.0)  # a claim of shard 1's reminder would be as soon
+    assert d.query("SELECT count(*) FROM reminders_sent WHERE event_id = ?",
+                   (events[theirs.id],)) == [(0,)]
+    await d.start(1)
+    fake.rejoin(theirs)
+    await eventually(lambda: reminders_to(fake, members[theirs.id], titles[theirs.id]),
+                     "shard 1's reminder once the bot is back", timeout=30)
+    assert len(reminders_to(fake, members[theirs.id], titles[theirs.id])) == 1

@@ -19,6 +19,7 @@ from bot.models import (
     RoleNotice,
     RolesToGive,
 )
+from bot.shards import Shards
 from bot.storage.postgres.registrations import PostgresRegistrations
 from bot.storage.postgres.session import OVER_AT, Database, Repository
 from bot.storage.reminder_walk import (
@@ -32,6 +33,7 @@ from bot.storage.reminder_walk import (
     claim_stands,
     given_back,
     members_by_event,
+    on_shards,
     open_windows,
     promotions_unsent,
     reminder_windows,
@@ -87,11 +89,13 @@ class PostgresReminders(Repository):
         self._registrations = registrations
 
     async def next_due(self, now: datetime | None = None,
-                       roles_waiting: Collection[int] = ()) -> datetime | None:
+                       roles_waiting: Collection[int] = (),
+                       shards: Shards | None = None) -> datetime | None:
         """When the scheduler next has work (see `sqlite.reminders.next_due`)."""
         now_ts = int((now or utcnow()).timestamp())
         async with self._transaction() as conn:
-            overdue = [walk.next_at for walk in await self._walks(conn, now_ts, 1, each=True)]
+            overdue = [walk.next_at
+                       for walk in await self._walks(conn, now_ts, 1, shards, each=True)]
             at = await conn.fetchval(
                 "SELECT min(at) FROM ("
                 f"  SELECT min({BEGINS} - o.minutes * 60) AS at" + _OFFSETS +
@@ -105,16 +109,17 @@ class PostgresReminders(Repository):
                 DEFAULT_MINUTES, now_ts, sorted(roles_waiting))
         return dt(min((t for t in (*overdue, at) if t is not None), default=None))
 
-    async def claim_reminders(self, now: datetime | None = None, limit: int = 100
-                              ) -> list[DueReminder]:
+    async def claim_reminders(self, now: datetime | None = None, limit: int = 100,
+                              shards: Shards | None = None) -> list[DueReminder]:
         """Take the reminders due now, in start order (servers whose events start
         together taking turns, `reminder_walk.in_turn`), then RSVP order, recording them
         in reminders_sent in the same transaction (delivery is at most once), and move
-        each event's cursor past the members read (`bot.storage.reminder_walk`)."""
+        each event's cursor past the members read (`bot.storage.reminder_walk`); with
+        `shards`, only those of their guilds (`sqlite.reminders.claim_reminders`)."""
         now_ts = int((now or utcnow()).timestamp())
         async with self._transaction() as conn:
             await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", CLAIM_LOCK)
-            busy = [w.window.event_id for w in await self._walks(conn, now_ts, limit)
+            busy = [w.window.event_id for w in await self._walks(conn, now_ts, limit, shards)
                     if w.found or w.moved]
             if not busy:
                 return []  # nothing due and no cursor to move: no event locked
@@ -124,7 +129,7 @@ class PostgresReminders(Repository):
             # move back). SQLite's claim holds the write lock, which does the same.
             await conn.execute("SELECT 1 FROM events WHERE id = ANY($1::bigint[])"
                                " ORDER BY id FOR SHARE", busy)
-            walks = await self._walks(conn, now_ts, limit)
+            walks = await self._walks(conn, now_ts, limit, shards)
             claimed = [reminder for walk in walks for reminder, _ in walk.found]
             # in event id order, as joins and zone changes lock events: the rows inserted
             # lock their events against those, and no order may cross
@@ -176,12 +181,13 @@ class PostgresReminders(Repository):
                 " LEFT JOIN reminders_sent s ON s.event_id = e.id AND s.user_id = $1"
                 " WHERE e.id = $2", due.user_id, due.event_id))
 
-    async def _walks(self, conn: asyncpg.Connection, now_ts: int, limit: int, *,
-                     each: bool = False) -> list[Walk]:
+    async def _walks(self, conn: asyncpg.Connection, now_ts: int, limit: int,
+                     shards: Shards | None = None, *, each: bool = False) -> list[Walk]:
         """Walks of the open windows in claim order (see `sqlite.reminders._walks`)."""
         walks: list[Walk] = []
         room = limit
-        windows = reminder_windows(await conn.fetch(_WINDOWS, DEFAULT_MINUTES, now_ts), now_ts)
+        windows = on_shards(reminder_windows(
+            await conn.fetch(_WINDOWS, DEFAULT_MINUTES, now_ts), now_ts), shards)
         held = promotions_unsent(await conn.fetch(
             PROMOTIONS_UNSENT.format(since="$1", events="SELECT unnest($2::bigint[])"),
             now_ts - PROMOTION_FIRST, [w.event_id for w in windows]),

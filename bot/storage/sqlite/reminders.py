@@ -27,6 +27,7 @@ from bot.models import (
     RoleNotice,
     RolesToGive,
 )
+from bot.shards import Shards
 from bot.storage.reminder_walk import (
     CURSOR_AND_LAST,
     LOOKAHEAD,
@@ -38,6 +39,7 @@ from bot.storage.reminder_walk import (
     claim_stands,
     given_back,
     members_by_event,
+    on_shards,
     open_windows,
     promotions_unsent,
     reminder_windows,
@@ -95,13 +97,15 @@ class SqliteReminders(Repository):
         " ORDER BY r.seq LIMIT ?")
 
     def next_due(self, now: datetime | None = None,
-                 roles_waiting: Collection[int] = ()) -> datetime | None:
+                 roles_waiting: Collection[int] = (),
+                 shards: Shards | None = None) -> datetime | None:
         """When the scheduler next has work: the earliest reminder not yet sent (in the past
         if one is overdue; None past LOOKAHEAD, for the scheduler asks again before), or the
         end of an event whose attendee role is still given out, apart from the events in
-        `roles_waiting` (whose take-back waits to be tried again)."""
+        `roles_waiting` (whose take-back waits to be tried again). With `shards`, only the
+        overdue reminders of their guilds count, as `claim_reminders` takes only those."""
         now_ts = int((now or utcnow()).timestamp())
-        overdue = [walk.next_at for walk in self._walks(now_ts, 1, each=True)]
+        overdue = [walk.next_at for walk in self._walks(now_ts, 1, shards, each=True)]
         row = self._row(
             "SELECT min(at) FROM ("
             f"  SELECT min({BEGINS} - o.value * 60) AS at" + self._OFFSETS +
@@ -116,21 +120,24 @@ class SqliteReminders(Repository):
              "waiting": json.dumps(sorted(roles_waiting))})
         return dt(min((at for at in (*overdue, row[0]) if at is not None), default=None))
 
-    def claim_reminders(self, now: datetime | None = None, limit: int = 100
-                        ) -> list[DueReminder]:
+    def claim_reminders(self, now: datetime | None = None, limit: int = 100,
+                        shards: Shards | None = None) -> list[DueReminder]:
         """Take the reminders due now, in start order (servers whose events start
         together taking turns, `reminder_walk.in_turn`), then RSVP order.
 
         Claiming records them in reminders_sent in the same transaction, before anything
         is sent: delivery is at most once (see `cogs.reminders`). One (event, member) is
         never split across two claims. The walk moves each event's cursor past the
-        members it read (`bot.storage.reminder_walk`).
+        members it read (`bot.storage.reminder_walk`). With `shards`, only the reminders of
+        their guilds: the process that runs a guild alone knows whether the bot is in it,
+        and so whether the DM can go now or must wait for the bot to be invited back.
         """
         now_ts = int((now or utcnow()).timestamp())
-        if not any(w.found or w.moved for w in self._walks(now_ts, limit)):
+        if not any(w.found or w.moved for w in self._walks(now_ts, limit, shards)):
             return []  # nothing due and no cursor to move: no write lock taken
         with self._transaction() as db:
-            walks = self._walks(now_ts, limit)  # again, under the write lock: the claim is atomic
+            # again, under the write lock: the claim is atomic
+            walks = self._walks(now_ts, limit, shards)
             claimed = [reminder for walk in walks for reminder, _ in walk.found]
             db.executemany(
                 "INSERT INTO reminders_sent (event_id, user_id, minutes, sent_at)"
@@ -173,13 +180,14 @@ class SqliteReminders(Repository):
             " LEFT JOIN reminders_sent s ON s.event_id = e.id AND s.user_id = ?"
             " WHERE e.id = ?", (due.user_id, due.event_id)))
 
-    def _walks(self, now_ts: int, limit: int, *, each: bool = False) -> list[Walk]:
-        """Walks of the open windows in claim order, taking `limit` due members in all
-        (`each`: in each window)."""
+    def _walks(self, now_ts: int, limit: int, shards: Shards | None = None, *,
+               each: bool = False) -> list[Walk]:
+        """Walks of the open windows (of the guilds on `shards`) in claim order, taking
+        `limit` due members in all (`each`: in each window)."""
         walks: list[Walk] = []
         room = limit
-        windows = reminder_windows(self._all(
-            self._WINDOWS, {"default": self.DEFAULT_MINUTES, "now": now_ts}), now_ts)
+        windows = on_shards(reminder_windows(self._all(
+            self._WINDOWS, {"default": self.DEFAULT_MINUTES, "now": now_ts}), now_ts), shards)
         held = promotions_unsent(self._all(PROMOTIONS_UNSENT.format(
             since="?", events="SELECT value FROM json_each(?)"), (
             now_ts - PROMOTION_FIRST, json.dumps([w.event_id for w in windows]))),
