@@ -39,7 +39,7 @@ TEST_WORKERS ?= 4
 # README, what the bot prints): in a locale of another encoding (LANG=en_US.ISO-8859-1) they
 # failed on reading it. The tests of the bot in such a locale set PYTHONUTF8=0 themselves.
 test: check
-	PYTHONUTF8=1 $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
+	PYTHONUTF8=1 $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=25
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[test,bench]'
