@@ -59,9 +59,18 @@ class Slot:
     first: int
     last: int
     pages: tuple[PageContent, ...]
+    # Whether an earlier page of the slot gave takeaways: a recap edited to drop its
+    # bullets, then given them back, is not news again (`new_recaps`).
+    had_takeaways: bool = False
+
+    @property
+    def told(self) -> bool:
+        """Whether the slot gives takeaways, or gave them before."""
+        return self.had_takeaways or any(page.takeaways for page in self.pages)
 
     def to_json(self) -> str:
-        return json.dumps({"first": self.first, "last": self.last, "pages": [
+        return json.dumps({"first": self.first, "last": self.last,
+                           "had_takeaways": self.had_takeaways, "pages": [
             [p.kind, p.lang, p.description, p.off_the_record, p.access_notes, p.language,
              p.translation, [[x.name, x.role, x.bio] for x in p.people],
              [[t.heading, t.text] for t in p.takeaways], p.text_hash, p.registration_closed]
@@ -83,7 +92,8 @@ class Slot:
                 points, text_hash, *closed in kept["pages"])
             if not pages:  # a slot holds a page at least
                 return None
-            return cls(int(kept["first"]), int(kept["last"]), pages)
+            return cls(int(kept["first"]), int(kept["last"]), pages,
+                       kept.get("had_takeaways") is True)
         except (ValueError, TypeError, KeyError):
             return None
 
@@ -175,16 +185,18 @@ def filled_slots(kept: Mapping[tuple[str, str], Slot | None],
         key = (page.kind, page.lang)
         if key in written:  # a second page of this slot in this import
             slot = written[key]
-            written[key] = Slot(slot.first, counter, (*slot.pages, page))
+            written[key] = Slot(slot.first, counter, (*slot.pages, page),
+                                slot.had_takeaways)
             continue
         before = kept.get(key)
         if before is None:
             written[key] = Slot(counter, counter, (page,))
         elif page.text_hash in {p.text_hash for p in before.pages}:
             written[key] = Slot(before.first, counter, tuple(
-                page if p.text_hash == page.text_hash else p for p in before.pages))
+                page if p.text_hash == page.text_hash else p for p in before.pages),
+                before.told)
         else:
-            written[key] = Slot(before.first, counter, (page,))
+            written[key] = Slot(before.first, counter, (page,), before.told)
     return written
 
 
@@ -224,9 +236,10 @@ def new_recaps(recaps: Iterable[Slot | None], pages: Iterable[PageContent]) -> l
     """For each page of an import, whether it is the recap that brings the event its first
     takeaways, which the channel is told of once ("The recap of … is out"). `recaps`: the
     event's recap slots before the import. A recap the event held with takeaways, the same
-    text or an edited one (a typo fixed), in either language, told them already; so did
-    a recap slot saved before slots were kept (None), whose takeaways are not known."""
-    told = any(slot is None or any(page.takeaways for page in slot.pages) for slot in recaps)
+    text or an edited one (a typo fixed), in either language, told them already, even if
+    an edit took them out since (`Slot.told`); so did a recap slot saved before slots were
+    kept (None), whose takeaways are not known."""
+    told = any(slot is None or slot.told for slot in recaps)
     news = []
     for page in pages:
         first = page.kind == "recap" and bool(page.takeaways) and not told

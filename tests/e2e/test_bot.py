@@ -366,6 +366,15 @@ async def test_recap_import_attaches_and_announces_the_takeaways(world, fake):
                               page=Attachment("recap.txt", corrected.encode(), "text/plain"),
                               event=str(event_id))
     assert "recap" in again.content.lower(), again.content
+    # Imported without its bullets, then with them again: the channel heard of its
+    # takeaways already, so still no second notice.
+    plain = (b"The panel discussed missile defense. Speakers explored arms control "
+             b"and agreed that dialogue matters most.\n\nThis event was off the record.\n")
+    for page in (plain, corrected.encode()):
+        again = await import_page(fake, world.guild, world.moderator,
+                                  page=Attachment("recap.txt", page, "text/plain"),
+                                  event=str(event_id))
+        assert "recap" in again.content.lower(), again.content
     closed = await fake.slash(world.guild, world.moderator, "manage close",
                               event=str(event_id))
     assert "closed" in closed.content.lower(), closed.content

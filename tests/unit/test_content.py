@@ -86,6 +86,9 @@ def test_what_a_slots_pages_give_is_kept_whole_as_json():
     odd = PageContent("recap", "zh", 'say "hi"\n', True, ("a\\b",), "Chinese", None, (), (),
                       "h")
     assert Slot.from_json(Slot(1, 1, (odd,)).to_json()) == Slot(1, 1, (odd,))
+    # takeaways an earlier page gave, which the slot's page no longer has
+    assert Slot.from_json(Slot(1, 2, (odd,), True).to_json()) == Slot(1, 2, (odd,), True)
+    assert Slot(1, 2, (odd,), True).told and not Slot(1, 1, (odd,)).told
 
 
 def test_whether_a_page_said_registration_has_closed_is_kept_and_unknown_before_it_was():
