@@ -242,6 +242,15 @@ async def run_scheduled_event(bot: EventBot, guild_id: int, event_id: int,
         log.warning("Discord refused the scheduled event of event %s: %s %s", event_id,
                     exc.status, exc.text)
         refusal = discord_said(exc)
+        if exc.status >= 500 or exc.status == 429:
+            # Discord's trouble (its edge's ban of the address is a 429 discord.py does not
+            # wait out), not a refusal of the event: the same request may work soon.
+            return (Text(N_("Discord failed to create the Discord event ({refusal}); use "
+                            "/manage announce again in a few minutes to make it."),
+                         refusal=refusal) if creating else
+                    Text(N_("Discord failed to update the Discord event ({refusal}); use "
+                            "/manage announce again in a few minutes to bring it up to "
+                            "date."), refusal=refusal))
         return (Text(N_("Discord refused to create the Discord event: {refusal}."),
                      refusal=refusal) if creating else
                 Text(N_("Discord refused to update the Discord event: {refusal}."),
