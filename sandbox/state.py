@@ -365,8 +365,10 @@ class WorldState:
         """A moderator edits a scheduled event in Discord's own UI (its name, times,
         location...), or starts, ends or cancels it (``status``), or Discord does so by
         itself (an external event ends at its scheduled end). Discord's rules hold as for
-        the bot: a finished event takes no change (:class:`ValueError`), and ``status``
-        moves only SCHEDULED -> ACTIVE or CANCELED, ACTIVE -> COMPLETED."""
+        the bot: a finished event takes no change (:class:`ValueError`), ``status``
+        moves only SCHEDULED -> ACTIVE or CANCELED, ACTIVE -> COMPLETED, and the fields
+        keep `limits.event_errors` (lengths, no start in the past, none moved once going on,
+        the end after the start), as the client's request is held to them."""
         event = guild.scheduled_events[int(event_id)]
         if event.get("status") in limits.FINISHED:
             raise ValueError("Cannot update a finished event")
@@ -374,6 +376,8 @@ class WorldState:
         if status != event.get("status") and status not in limits.STATUS_CHANGES.get(
                 event.get("status"), ()):
             raise ValueError(f"no status change {event.get('status')} -> {status}")
+        if errors := limits.event_errors(fields, event):
+            raise ValueError(f"Invalid Form Body: {errors}")
         event.update(fields)
         self._dispatch_if(INTENT_GUILD_SCHEDULED_EVENTS, guild,
                           "GUILD_SCHEDULED_EVENT_UPDATE", event)

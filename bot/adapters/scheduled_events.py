@@ -157,6 +157,7 @@ async def run_scheduled_event(bot: EventBot, guild_id: int, event_id: int,
         return step.note
     existing, create = step.existing, step.create
     creating = existing is None
+    made = Text(N_("It is also in the server's Discord events."))
     bot.refused_discord_events.settled(guild_id, event_id)  # (or refused again, below)
     try:
         if existing is not None:
@@ -175,22 +176,38 @@ async def run_scheduled_event(bot: EventBot, guild_id: int, event_id: int,
                 route_offered(DISCORD_EVENTS)
                 return UPDATED
             except discord.HTTPException as exc:
-                if not gone_on_discord(exc):
+                if not step.begun and await started_by_hand(bot, guild_id, existing,
+                                                            details.start, exc):
+                    # Started in Discord's client before its start: Discord keeps the
+                    # start of one begun, so it would go on at the old time for good.
+                    refused = await delete_scheduled_event(
+                        bot, guild_id, existing, "eventbot: the event was moved after it began")
+                    if refused is not None:
+                        raise refused from exc
+                    await bot.store.run(bot.store.reminders.set_scheduled_event_id,
+                                        guild_id, event_id, None)
+                    if not step.enabled:  # (as `remove_for_move`: no new one)
+                        return Text(N_("Its Discord event had begun, and Discord cannot move "
+                                       "one that has: it is removed."))
+                    made = Text(N_("Its Discord event had begun, and Discord cannot move one "
+                                   "that has: it is replaced by one at the new time."))
+                elif gone_on_discord(exc):
+                    # Deleted on Discord, or finished there (ended at its end, or cancelled),
+                    # which takes no update again: forgotten, so that neither is tried
+                    # again. An edit or import leaves it so, and says it once; an
+                    # announcement makes a new one.
+                    log.info("Discord event %s of event %s is gone on Discord (%s %s); "
+                             "forgotten", existing, event_id, exc.status, exc.code)
+                    await bot.store.run(bot.store.reminders.set_scheduled_event_id,
+                                        guild_id, event_id, None)
+                    if not create:  # (none is made for an event begun: Discord takes none)
+                        return (Text(N_("Its Discord event was deleted, ended or cancelled on "
+                                        "Discord; /manage announce makes a new one."))
+                                if step.enabled and not step.begun else
+                                Text(N_("Its Discord event was deleted, ended or cancelled on "
+                                        "Discord.")))
+                else:
                     raise
-                # Deleted on Discord, or finished there (ended at its end, or cancelled),
-                # which takes no update again: forgotten, so that neither is tried again.
-                # An edit or import leaves it so, and says it once; an announcement makes a
-                # new one.
-                log.info("Discord event %s of event %s is gone on Discord (%s %s); forgotten",
-                         existing, event_id, exc.status, exc.code)
-                await bot.store.run(bot.store.reminders.set_scheduled_event_id,
-                                    guild_id, event_id, None)
-                if not create:  # (none is made for an event begun: Discord takes none)
-                    return (Text(N_("Its Discord event was deleted, ended or cancelled on "
-                                    "Discord; /manage announce makes a new one."))
-                            if step.enabled and not step.begun else
-                            Text(N_("Its Discord event was deleted, ended or cancelled on "
-                                    "Discord.")))
                 creating = True
         guild = bot.get_guild(guild_id)
         if guild is None:  # left the server meanwhile
@@ -204,7 +221,7 @@ async def run_scheduled_event(bot: EventBot, guild_id: int, event_id: int,
         await bot.store.run(bot.store.reminders.set_scheduled_event_id,
                             guild_id, event_id, created.id)
         await remove_copies(bot, guild, created)
-        return Text(N_("It is also in the server's Discord events."))
+        return made
     except discord.Forbidden:
         bot.refused_discord_events.refused(guild_id, event_id, create=create)
         return _no_permission(bot, guild_id, creating)
@@ -225,6 +242,15 @@ async def run_scheduled_event(bot: EventBot, guild_id: int, event_id: int,
         log.warning("Discord refused the scheduled event of event %s: %s %s", event_id,
                     exc.status, exc.text)
         refusal = discord_said(exc)
+        if exc.status >= 500 or exc.status == 429:
+            # Discord's trouble (its edge's ban of the address is a 429 discord.py does not
+            # wait out), not a refusal of the event: the same request may work soon.
+            return (Text(N_("Discord failed to create the Discord event ({refusal}); use "
+                            "/manage announce again in a few minutes to make it."),
+                         refusal=refusal) if creating else
+                    Text(N_("Discord failed to update the Discord event ({refusal}); use "
+                            "/manage announce again in a few minutes to bring it up to "
+                            "date."), refusal=refusal))
         return (Text(N_("Discord refused to create the Discord event: {refusal}."),
                      refusal=refusal) if creating else
                 Text(N_("Discord refused to update the Discord event: {refusal}."),
@@ -308,6 +334,22 @@ async def listed_on_discord(bot: EventBot, guild_id: int, scheduled_event_id: in
         return None
     return data.get("status") not in (discord.EventStatus.completed.value,
                                       discord.EventStatus.cancelled.value)
+
+
+async def started_by_hand(bot: EventBot, guild_id: int, scheduled_event_id: int,
+                          start: datetime, refusal: discord.HTTPException) -> bool:
+    """Whether Discord's refusal (400) to move the start of a Discord event the bot takes
+    as to come is for its having begun (ACTIVE) at another start, asked of Discord: a
+    moderator started it in Discord's client ("Start Event") before the event's start."""
+    if refusal.status != 400 or gone_on_discord(refusal):
+        return False
+    try:
+        data = await bot.http.get_scheduled_event(guild_id, scheduled_event_id,
+                                                  with_user_count=False)
+    except discord.HTTPException:
+        return False
+    return (data.get("status") == STATUS_ACTIVE
+            and discord.utils.parse_time(data.get("scheduled_start_time")) != start)
 
 
 async def start_on_discord(bot: EventBot, guild_id: int, scheduled_event_id: int

@@ -209,6 +209,38 @@ async def test_a_discord_event_refused_is_made_at_the_start_after_a_grant_while_
             if int(e["id"]) == recorded(world, event_id)] == ["Granted While Stopped Forum"]
 
 
+async def test_discords_trouble_making_or_updating_a_discord_event_says_to_try_again(
+        world, fake):
+    """Discord fails the Discord event's create (its edge's 429 ban of the bot's address,
+    an HTML page) and then an update (503): the moderator is told that Discord failed, not
+    that it refused (as of a name or a time it will never take), and what to do; the
+    announce made again once Discord answers makes it, and updates it."""
+    guild = world.guild
+    event_id = await world.import_event("Edge Banned Forum", capacity=5,
+                                        starts_at="2037-09-03T18:00:00+00:00")
+    fake.fail("POST", rf"^/guilds/{guild.id}/scheduled-events$", status=429, edge_ban=True,
+              retry_after=30)
+    posted = await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
+    assert posted.content.startswith("Posted **Edge Banned Forum**"), posted.content
+    assert "refused" not in posted.content, posted.content
+    assert posted.content.endswith(
+        "use /manage announce again in a few minutes to make it."), posted.content
+    assert recorded(world, event_id) is None
+    again = await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
+    assert again.content.endswith("It is also in the server's Discord events."), again.content
+    made = recorded(world, event_id)
+    fake.fail("PATCH", rf"^/guilds/{guild.id}/scheduled-events/{made}$", status=503)
+    text = await edited(world, event_id, {"venue": "Room 9"})
+    assert "refused" not in text, text
+    assert text.endswith("Discord failed to update the Discord event (503: injected by "
+                         "FakeDiscord); use /manage announce again in a few minutes to bring "
+                         "it up to date."), text
+    again = await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
+    assert again.content.endswith("The Discord event is updated."), again.content
+    [shown] = [e for e in fake.scheduled_events(guild) if e["id"] == str(made)]
+    assert shown["entity_metadata"] == {"location": "Room 9"}
+
+
 def listed(fake, guild) -> list[dict]:
     """The server's Discord events to come or going on, which Discord counts to 100."""
     return [e for e in fake.scheduled_events(guild) if e["status"] in (1, 2)]

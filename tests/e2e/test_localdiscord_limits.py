@@ -1236,6 +1236,33 @@ async def test_an_active_scheduled_events_start_cannot_be_moved(fake, http):
         created["scheduled_start_time"], 2)
 
 
+async def test_a_moderators_edit_in_discords_client_keeps_discords_rules(fake, http):
+    """A moderator's edit in Discord's own client (`FakeDiscord.edit_scheduled_event`) goes
+    through the same rules as the bot's: a start moved on an event going on, a start in
+    the past, a name over 100 characters or an end before the start is refused
+    (ValueError) and the event left as it was, so no test sets up an event Discord could
+    never hold."""
+    guild = fake.add_guild()
+    path = f"/guilds/{guild.id}/scheduled-events"
+    made = await accepted(http, "POST", path, event())
+    now = datetime.now(UTC)
+    for fields in ({"name": "n" * 101},
+                   {"scheduled_start_time": (now - timedelta(hours=1)).isoformat()},
+                   {"scheduled_end_time": "2030-01-01T17:00:00+00:00"}):
+        with pytest.raises(ValueError):
+            fake.edit_scheduled_event(guild, made["id"], **fields)
+    fake.edit_scheduled_event(guild, made["id"], status=2)  # "Start Event", by hand
+    with pytest.raises(ValueError):
+        fake.edit_scheduled_event(guild, made["id"],
+                                  scheduled_start_time="2030-02-01T18:00:00+00:00",
+                                  scheduled_end_time="2030-02-01T20:00:00+00:00")
+    [kept] = fake.scheduled_events(guild)
+    assert {key: kept[key] for key in made if key != "status"} == {
+        key: made[key] for key in made if key != "status"}
+    fake.edit_scheduled_event(guild, made["id"], name="Renamed while on")
+    assert fake.scheduled_events(guild)[0]["name"] == "Renamed while on"
+
+
 async def test_scheduled_events_take_the_bots_server_level_event_permissions(fake, http):
     """Discord: Create Events makes an external event and edits or deletes the bot's own,
     Manage Events any; both by the bot's roles, never by a channel's overwrite."""
