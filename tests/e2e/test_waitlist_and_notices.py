@@ -458,7 +458,8 @@ async def test_a_moderator_removes_a_members_rsvp_and_the_seat_goes_on(world, fa
     dm = await fake.wait_message(fake.dm_channel(seated), lambda m: title in m["content"],
                                  timeout=15)
     assert dm["content"] == (f"A moderator has removed your RSVP for **{title}**. If you "
-                             "think that's a mistake, ask the server's moderators."), dm
+                             "think that's a mistake, ask the server's moderators.\n"
+                             f"-# From the server **{world.guild.name}**"), dm
     promoted = await fake.wait_message(fake.dm_channel(waiting),
                                        lambda m: title in m["content"], timeout=15)
     assert "now confirmed" in promoted["content"], promoted

@@ -211,6 +211,21 @@ def test_a_reminder_is_known_by_its_title_and_start_in_any_language():
                               START)
 
 
+def test_a_reminder_names_its_server_and_is_told_from_another_servers_of_one_title():
+    """A member of two servers, each with its "Forum" at one moment: each reminder names
+    its server (a huge venue still leaves it room), and the scheduler's look in the DMs
+    for one already sent tells the two apart."""
+    for lang in (EN, language("zh-CN"), language("zh-TW"), language("en-GB")):
+        north = reminder_dm(lang, "Forum", START, "Room " + "V" * 1990, server="North *Club*")
+        south = reminder_dm(lang, "Forum", START, "Room 1", server="S" * 100)
+        assert len(north) <= 2000 and "Room V" in north, north
+        assert north.splitlines()[-1].endswith("**North \\*Club\\***"), north
+        assert is_reminder_of(north, "Forum", START, "North *Club*")
+        assert not is_reminder_of(north, "Forum", START, "S" * 100)
+        assert is_reminder_of(south, "Forum", START, "S" * 100)
+        assert not is_reminder_of(south, "Forum", START, "North *Club*")
+
+
 def test_a_walk_that_passed_over_a_member_reads_no_further_chunk():
     """A member whose reminder waits for their promotion's DM keeps the walk's place before
     them; the walk reads no further chunk, so that a claim after a mass promotion does not
