@@ -118,15 +118,18 @@ def _duration(lang: Language, minutes: int) -> str:
     return " ".join(unit for unit in units if unit)
 
 
-def reminder_dm(lang: Language, title: str, starts_at: datetime, venue: str | None,
-                day: datetime | None = None, server: str | None = None) -> str:
+def reminder_dm(lang: Language, event_id: int, title: str, starts_at: datetime,
+                venue: str | None, day: datetime | None = None,
+                server: str | None = None) -> str:
     """The reminder a confirmed member gets; the start shows in their own timezone, an
     all-day event's `day` as its date alone, as `/event info` shows it, and the DM ends
     with its `server` (`from_server`). The venue gets the room the rest leaves in a
-    message (a long one is clipped)."""
+    message (a long one is clipped). Its `/rsvp cancel` names the event: without it, the
+    command means the server's next event, where the member may hold another seat."""
     start = timestamp(starts_at) if day is None else start_text(lang, day, all_day=True)
     fields = {"title": f"**{safe_clip(title, EMBED_TITLE)}**", "start": start,
-              "relative": timestamp(starts_at, "R")}
+              "relative": timestamp(starts_at, "R"), "event": lang.option_name("event"),
+              "event_id": str(event_id)}
     if venue:
         # The venue gets the room the rest of the DM leaves.
         room = CONTENT - len(from_server(lang, _reminder_at(lang, fields, ""), server))
@@ -137,8 +140,8 @@ def reminder_dm(lang: Language, title: str, starts_at: datetime, venue: str | No
 
 def _reminder_text(lang: Language, fields: dict[str, str]) -> str:
     return lang._("⏰ Reminder: {title} starts {start} ({relative}). You're confirmed; use "
-                  "`/rsvp cancel` if you can no longer come, so your seat goes to the "
-                  "waitlist.", **fields)
+                  "`/rsvp cancel {event}:{event_id}` if you can no longer come, so your seat "
+                  "goes to the waitlist.", **fields)
 
 
 def is_reminder_of(content: str, title: str, starts_at: datetime,
@@ -155,8 +158,8 @@ def is_reminder_of(content: str, title: str, starts_at: datetime,
 
 def _reminder_at(lang: Language, fields: dict[str, str], venue: str) -> str:
     return lang._("⏰ Reminder: {title} starts {start} ({relative}) at {venue}. You're "
-                  "confirmed; use `/rsvp cancel` if you can no longer come, so your seat goes "
-                  "to the waitlist.", **fields, venue=venue)
+                  "confirmed; use `/rsvp cancel {event}:{event_id}` if you can no longer come, "
+                  "so your seat goes to the waitlist.", **fields, venue=venue)
 
 
 def scheduled_event_problem(event: Event, now: datetime) -> Text | None:

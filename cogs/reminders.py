@@ -389,7 +389,7 @@ class Reminders(commands.Cog):
                 return
             lang = await dm_language(self.bot, user_id, due.guild_id)
             sending = True
-            await dm.send(reminder_dm(lang, event.title, starts_at, event.venue,
+            await dm.send(reminder_dm(lang, event.id, event.title, starts_at, event.venue,
                                       event.starts_at if event.all_day else None, server),
                           allowed_mentions=NO_MENTIONS, suppress_embeds=NO_PREVIEWS)
             route_offered(DIRECT_MESSAGES)
