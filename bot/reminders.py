@@ -20,7 +20,9 @@ from bot.models import Event
 from bot.render import (
     CONTENT,
     EMBED_TITLE,
+    NAME,
     clip,
+    from_server,
     reader_first,
     safe_clip,
     start_text,
@@ -116,37 +118,48 @@ def _duration(lang: Language, minutes: int) -> str:
     return " ".join(unit for unit in units if unit)
 
 
-def reminder_dm(lang: Language, title: str, starts_at: datetime, venue: str | None,
-                day: datetime | None = None) -> str:
+def reminder_dm(lang: Language, event_id: int, title: str, starts_at: datetime,
+                venue: str | None, day: datetime | None = None,
+                server: str | None = None) -> str:
     """The reminder a confirmed member gets; the start shows in their own timezone, an
-    all-day event's `day` as its date alone, as `/event info` shows it. The venue gets the
-    room the rest leaves in a message (a long one is clipped)."""
+    all-day event's `day` as its date alone, as `/event info` shows it, and the DM ends
+    with its `server` (`from_server`). The venue gets the room the rest leaves in a
+    message (a long one is clipped). Its `/rsvp cancel` names the event: without it, the
+    command means the server's next event, where the member may hold another seat."""
     start = timestamp(starts_at) if day is None else start_text(lang, day, all_day=True)
     fields = {"title": f"**{safe_clip(title, EMBED_TITLE)}**", "start": start,
-              "relative": timestamp(starts_at, "R")}
+              "relative": timestamp(starts_at, "R"), "event": lang.option_name("event"),
+              "event_id": str(event_id)}
     if venue:
-        # The venue gets the room the rest of the sentence leaves.
-        room = CONTENT - len(_reminder_at(lang, fields, ""))
+        # The venue gets the room the rest of the DM leaves.
+        room = CONTENT - len(from_server(lang, _reminder_at(lang, fields, ""), server))
         if room > 0:
-            return _reminder_at(lang, fields, safe_clip(venue, room))
+            return from_server(lang, _reminder_at(lang, fields, safe_clip(venue, room)), server)
+    return from_server(lang, _reminder_text(lang, fields), server)
+
+
+def _reminder_text(lang: Language, fields: dict[str, str]) -> str:
     return lang._("⏰ Reminder: {title} starts {start} ({relative}). You're confirmed; use "
-                  "`/rsvp cancel` if you can no longer come, so your seat goes to the "
-                  "waitlist.", **fields)
+                  "`/rsvp cancel {event}:{event_id}` if you can no longer come, so your seat "
+                  "goes to the waitlist.", **fields)
 
 
-def is_reminder_of(content: str, title: str, starts_at: datetime) -> bool:
+def is_reminder_of(content: str, title: str, starts_at: datetime,
+                   server: str | None = None) -> bool:
     """Whether a DM's text is a reminder (`reminder_dm`, in any language) of the event
-    `title` that starts at `starts_at`: it begins with the alarm clock and shows that title
-    and that start, relative. Another event at the same moment (in this server or another
-    the member shares with the bot) has its own reminder."""
+    `title` that starts at `starts_at`, in `server`: it begins with the alarm clock and
+    shows that title and that start, relative, and ends with that server's name. Another
+    event at the same moment (in this server or another the member shares with the bot,
+    even of the same title) has its own reminder."""
     return (content.startswith("⏰") and f"**{safe_clip(title, EMBED_TITLE)}**" in content
-            and timestamp(starts_at, "R") in content)
+            and timestamp(starts_at, "R") in content
+            and (not server or f"**{safe_clip(server, NAME)}**" in content.splitlines()[-1]))
 
 
 def _reminder_at(lang: Language, fields: dict[str, str], venue: str) -> str:
     return lang._("⏰ Reminder: {title} starts {start} ({relative}) at {venue}. You're "
-                  "confirmed; use `/rsvp cancel` if you can no longer come, so your seat goes "
-                  "to the waitlist.", **fields, venue=venue)
+                  "confirmed; use `/rsvp cancel {event}:{event_id}` if you can no longer come, "
+                  "so your seat goes to the waitlist.", **fields, venue=venue)
 
 
 def scheduled_event_problem(event: Event, now: datetime) -> Text | None:

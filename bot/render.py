@@ -175,6 +175,21 @@ def safe_clip(text: str, limit: int) -> str:
     return clip(safe(clip(text, limit)), limit)
 
 
+def server_line(lang: Language, server: str) -> str:
+    """The line that ends each DM: the server it is about. A member of several servers may
+    hold RSVPs to events of one title in each, and `/rsvp` runs only in its server."""
+    return "\n-# " + lang._("From the server {server}", server=f"**{safe_clip(server, NAME)}**")
+
+
+def from_server(lang: Language, text: str, server: str | None) -> str:
+    """A DM's `text` with its server's line (`server_line`; none where the bot does not know
+    the server's name), the text clipped when both would pass Discord's limit."""
+    if not server:
+        return text
+    line = server_line(lang, server)
+    return clip(text, CONTENT - len(line)) + line
+
+
 # Titles and names are escaped on nearly every reply, and are few: short texts are
 # escaped once and remembered (a bounded cache, so strange input cannot grow it).
 REMEMBERED_TEXT = 300

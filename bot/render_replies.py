@@ -148,13 +148,17 @@ def removed_dm(lang: Language, event: Event) -> str:
 
 
 def promoted_dm(lang: Language, event: Event) -> str:
+    """The DM of a seat from the waitlist. Its `/rsvp cancel` names the event: without it,
+    the command means the server's next event, where the member may hold another seat."""
     title = f"**{safe_clip(event.title, EMBED_TITLE)}**"
+    named = {"event": lang.option_name("event"), "event_id": event.id}
     if when := when_text(lang, event):
         return lang._("Good news: a seat freed up and you're now confirmed for {title}, "
-                      "{when}. Use `/rsvp cancel` if you can no longer come.",
-                      title=title, when=when)
+                      "{when}. Use `/rsvp cancel {event}:{event_id}` if you can no longer "
+                      "come.", title=title, when=when, **named)
     return lang._("Good news: a seat freed up and you're now confirmed for {title}. Use "
-                  "`/rsvp cancel` if you can no longer come.", title=title)
+                  "`/rsvp cancel {event}:{event_id}` if you can no longer come.", title=title,
+                  **named)
 
 
 def capacity_notice(lang: Language, event: Event) -> str:

@@ -380,16 +380,18 @@ class Reminders(commands.Cog):
                 log.info("user %s left guild %s; skipped their reminder of event %s",
                          user_id, due.guild_id, event_id)
                 return
+            guild = self.bot.get_guild(due.guild_id)
+            server = guild.name if guild else None
             if await self._already_reminded(dm, opened.get("last_message_id"), due,
-                                            event.title, starts_at):
+                                            event.title, starts_at, server):
                 log.warning("user %s was already reminded of event %s, as their DMs show, "
                             "though the database has no record of it (was it restored from "
                             "an older copy?); not reminded again", user_id, event_id)
                 return
             lang = await dm_language(self.bot, user_id, due.guild_id)
             sending = True
-            await dm.send(reminder_dm(lang, event.title, starts_at, event.venue,
-                                      event.starts_at if event.all_day else None),
+            await dm.send(reminder_dm(lang, event.id, event.title, starts_at, event.venue,
+                                      event.starts_at if event.all_day else None, server),
                           allowed_mentions=NO_MENTIONS, suppress_embeds=NO_PREVIEWS)
             route_offered(DIRECT_MESSAGES)
             log.info("reminded user %s of event %s (offsets %s min)", user_id, event_id,
@@ -442,22 +444,23 @@ class Reminders(commands.Cog):
 
     async def _already_reminded(self, dm: discord.PartialMessageable,
                                 last_message_id: str | int | None, due: DueReminder,
-                                title: str, starts_at: datetime) -> bool:
+                                title: str, starts_at: datetime,
+                                server: str | None) -> bool:
         """Whether the member's DMs hold a reminder of the event (its title and start) sent
         since the latest of the offsets `due` covers came due: one the database does not
         know of, as after a restore from a copy taken before it went out. Only a DM channel
         with a message since then (Discord's `last_message_id` as the channel was opened for
         this reminder) is read, at most `said_before.LOOKBACK` messages of it: a reminder
         sent as it comes due usually costs no read. Only a reminder due before this process
-        started may be such a one: another server's event of the same title and start (the
-        same page imported there) has its own reminder, which the DMs cannot tell from
-        this one. Unreadable: not known to be sent."""
+        started may be such a one; another server's event of the same title and start (the
+        same page imported there) has its own reminder, told apart by its `server` line.
+        Unreadable: not known to be sent."""
         since = starts_at - timedelta(minutes=min(due.minutes))
         if since >= self._started:
             return False
         try:
             return await said_since(self.bot, dm, last_message_id, since,
-                                    lambda text: is_reminder_of(text, title, starts_at))
+                                    lambda text: is_reminder_of(text, title, starts_at, server))
         except discord.HTTPException as exc:
             log.warning("could not read user %s's DMs for a reminder already sent (%s %s); "
                         "sending it", due.user_id, exc.status, exc.text)

@@ -79,7 +79,7 @@ from bot.models import (
     RemovedPayload,
 )
 from bot.offload import off_loop
-from bot.render import change_text, takeaways_messages, takeaways_upload
+from bot.render import change_text, from_server, takeaways_messages, takeaways_upload
 from bot.render_replies import (
     cancelled_dm,
     capacity_notice,
@@ -468,8 +468,14 @@ class NoticeSender:
                   still: Callable[[], Awaitable[bool]] | None = None) -> None:
         """One DM, `said_in` the member's `lang`, sent in turn with the others (discord.py
         waits out a 429); with `still`, only if it holds once Discord has opened the DM
-        channel, which a 429 may hold up."""
-        text = said_in(lang)
+        channel, which a 429 may hold up. Each names its server (`from_server`)."""
+        guild = self.bot.get_guild(notice.guild_id)
+        server = guild.name if guild else None
+
+        def sent(reader: Language) -> str:
+            return from_server(reader, said_in(reader), server)
+
+        text = sent(lang)
         try:
             restored = self._may_have_gone_out(notice)
             if restored:  # opened over REST: Discord says which message the DMs end with
@@ -480,7 +486,7 @@ class NoticeSender:
                 dm = await self.bot.dm_channels.channel(user_id)
             if still is not None and not await still():
                 return
-            if restored and await self._said_already(notice, dm, opened, said_in):
+            if restored and await self._said_already(notice, dm, opened, sent):
                 return
             await dm.send(text, allowed_mentions=NO_MENTIONS, suppress_embeds=NO_PREVIEWS,
                           nonce=nonce_of(notice))

@@ -5,11 +5,12 @@ in a crafted option, and a form or question opened in one server answered from a
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 
 from sandbox import Attachment
-from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_button
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_button, import_page
 from tests.e2e.test_reminders_roles_schedules import bot_role, move_role
 from tests.e2e.test_resolution_and_permissions import import_into, refused
 
@@ -160,3 +161,34 @@ async def test_autocomplete_here_never_offers_another_servers_events(world, fake
             assert "Listland" not in shown, (command, typed, shown)
             assert str(theirs) not in [str(c["value"]) for c in choices]
             assert str(archived) not in [str(c["value"]) for c in choices]
+
+
+async def test_dms_about_events_of_one_title_in_two_servers_say_which_server(world, fake):
+    """A member of two servers, each with its own "Twin Town Hall": a DM about one of them
+    names its server, so the member knows which seat it is about, and where to run the
+    `/rsvp cancel` it suggests."""
+    other, there, _ = await two_servers(world, fake, "Southbank Society")
+    title = "Twin Town Hall"
+    here_id = await world.import_event(title, capacity=1)
+    imported = await import_page(fake, other, there, title=title, capacity=1, page=Attachment(
+        "announcement.txt", title.encode() + b"\n\n" + OPEN_ANNOUNCEMENT, "text/plain"))
+    there_id = int(re.search(r"\(event (\d+)\)", imported.content)[1])
+    member, holder = world.member("twin reader"), world.member("twin holder")
+    member_there = fake.add_member(other, user=member.user)
+    # here: promoted from the waitlist when the seat's holder cancels
+    await fake.slash(world.guild, holder, "rsvp join", event=str(here_id))
+    waiting = await fake.slash(world.guild, member, "rsvp join", event=str(here_id))
+    assert "waitlisted (position 1)" in waiting.content, waiting
+    await fake.slash(world.guild, holder, "rsvp cancel", event=str(here_id))
+    promoted = await fake.wait_message(fake.dm_channel(member),
+                                       lambda m: "now confirmed" in m["content"], timeout=15)
+    assert world.guild.name in promoted["content"], promoted
+    assert other.name not in promoted["content"], promoted
+    # there: the seat removed by that server's moderator
+    joined = await fake.slash(other, member_there, "rsvp join", event=str(there_id))
+    assert "confirmed" in joined.content, joined
+    await fake.slash(other, there, "manage remove", event=str(there_id), member=member_there)
+    removed = await fake.wait_message(fake.dm_channel(member),
+                                      lambda m: "removed your RSVP" in m["content"], timeout=15)
+    assert other.name in removed["content"], removed
+    assert world.guild.name not in removed["content"], removed

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -458,7 +459,8 @@ async def test_a_moderator_removes_a_members_rsvp_and_the_seat_goes_on(world, fa
     dm = await fake.wait_message(fake.dm_channel(seated), lambda m: title in m["content"],
                                  timeout=15)
     assert dm["content"] == (f"A moderator has removed your RSVP for **{title}**. If you "
-                             "think that's a mistake, ask the server's moderators."), dm
+                             "think that's a mistake, ask the server's moderators.\n"
+                             f"-# From the server **{world.guild.name}**"), dm
     promoted = await fake.wait_message(fake.dm_channel(waiting),
                                        lambda m: title in m["content"], timeout=15)
     assert "now confirmed" in promoted["content"], promoted
@@ -682,3 +684,40 @@ async def test_a_web_address_in_a_notice_makes_no_preview(world, fake):
                                  timeout=15)
     for message in (posted, dm):
         assert message["flags"] & SUPPRESS_EMBEDS, message
+
+
+def command_in(text: str) -> tuple[str, dict[str, str]]:
+    """The `/rsvp …` command a DM tells its reader to run, as they would type it: its
+    name, and its options as `name:value`."""
+    typed = re.search(r"`/(rsvp [a-z]+)((?: [a-z_]+:[^` ]+)*)`", text)
+    assert typed, text
+    options = dict(option.split(":", 1) for option in typed[2].split())
+    return typed[1], options
+
+
+async def test_the_cancel_a_promotion_dm_suggests_gives_up_that_seat_and_no_other(world, fake):
+    """A member holds a seat at the server's next event and is promoted to one at a later
+    event: the DM about the later one tells them how to give it up. Run as written, it
+    gives up that seat, not the one at the event a command naming none means."""
+    soon = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=10)
+    first = await world.import_event("Nearest Colloquium", capacity=5,
+                                     starts_at=soon.isoformat())
+    later = await world.import_event("Later Colloquium", capacity=1,
+                                     starts_at=(soon + timedelta(days=2)).isoformat())
+    member, holder = world.member("two seats"), world.member("later holder")
+    await fake.slash(world.guild, member, "rsvp join", event=str(first))
+    await fake.slash(world.guild, holder, "rsvp join", event=str(later))
+    waiting = await fake.slash(world.guild, member, "rsvp join", event=str(later))
+    assert "waitlisted (position 1)" in waiting.content, waiting
+    # (the event a command naming none means is the nearest, where the member has a seat)
+    default = await fake.slash(world.guild, member, "rsvp status")
+    assert "confirmed for **Nearest Colloquium**" in default.content, default
+    await fake.slash(world.guild, holder, "rsvp cancel", event=str(later))
+    dm = await fake.wait_message(fake.dm_channel(member),
+                                 lambda m: "now confirmed" in m["content"], timeout=15)
+    command, options = command_in(dm["content"])
+    assert command == "rsvp cancel", dm
+    cancelled = await fake.slash(world.guild, member, command, **options)
+    assert "Later Colloquium" in cancelled.content, cancelled
+    assert world.query("SELECT event_id, status FROM rsvps WHERE user_id = ? ORDER BY event_id",
+                       (member.id,)) == [(first, "confirmed")]

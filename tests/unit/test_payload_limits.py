@@ -131,7 +131,7 @@ def check_event(lang: Language, event: Event) -> None:
              replies.opened_notice(lang, event), replies.recap_notice(lang, event),
              replies.promoted_dm(lang, event), replies.calendar_reply(lang, event)]
     if event.starts_at is not None:
-        texts.append(reminder_dm(lang, event.title, event.starts_at, event.venue))
+        texts.append(reminder_dm(lang, event.id, event.title, event.starts_at, event.venue))
         assert not scheduled_event_problems(scheduled_event_fields(event, lang))
     joined = datetime(2026, 11, 1, tzinfo=UTC)
     texts += [replies.join_reply(lang, event.title, JoinResult(outcome, 3, event.closed_reason,

@@ -76,7 +76,7 @@ def test_minutes_text_and_default():
 
 
 def test_reminder_dm_says_the_title_and_the_start_as_a_discord_timestamp():
-    text = reminder_dm(EN, "@everyone **Loud**", START, "Hall <@1>")
+    text = reminder_dm(EN, 7, "@everyone **Loud**", START, "Hall <@1>")
     stamp = int(START.timestamp())
     assert f"<t:{stamp}:F>" in text and f"<t:{stamp}:R>" in text
     assert "\\*\\*Loud\\*\\*" in text and "@everyone" not in text.replace("@\u200beveryone", "")
@@ -85,14 +85,14 @@ def test_reminder_dm_says_the_title_and_the_start_as_a_discord_timestamp():
 def test_an_all_day_events_reminder_shows_its_date_alone_as_event_info_does():
     day = datetime(2037, 12, 1, tzinfo=UTC)
     begins = day - timedelta(hours=9)  # its day begins at midnight in Tokyo
-    text = reminder_dm(EN, "Open Day", begins, None, day)
+    text = reminder_dm(EN, 7, "Open Day", begins, None, day)
     # the date written out, not a timestamp: that would be the next day east of UTC+12
     assert f"starts Tuesday, December 1, 2037 (<t:{int(begins.timestamp())}:R>)" in text, text
     assert ":F>" not in text
 
 
 def test_a_reminder_with_a_huge_venue_still_fits_a_message():
-    text = reminder_dm(EN, "T" * 200, START, "Room 101, " + "V" * 1900)
+    text = reminder_dm(EN, 7, "T" * 200, START, "Room 101, " + "V" * 1900)
     assert len(text) <= 2000
     assert "Room 101" in text and text.endswith("so your seat goes to the waitlist.")
 
@@ -202,13 +202,28 @@ def test_a_reminder_is_known_by_its_title_and_start_in_any_language():
     after a restore): a reminder of the event (its title) starting then, whatever its
     language; another event's at that moment is not it."""
     for lang in (EN, language("zh-CN"), language("zh-TW"), language("en-GB")):
-        text = reminder_dm(lang, "Forum *One*", START, "Room 1")
+        text = reminder_dm(lang, 7, "Forum *One*", START, "Room 1")
         assert is_reminder_of(text, "Forum *One*", START), text
         assert not is_reminder_of(text, "Forum *One*", START + timedelta(hours=1))
         assert not is_reminder_of(text, "Forum", START)
         assert not is_reminder_of(text, "Forum *One* Two", START)
     assert not is_reminder_of(f"**Forum** starts <t:{int(START.timestamp())}:R>", "Forum",
                               START)
+
+
+def test_a_reminder_names_its_server_and_is_told_from_another_servers_of_one_title():
+    """A member of two servers, each with its "Forum" at one moment: each reminder names
+    its server (a huge venue still leaves it room), and the scheduler's look in the DMs
+    for one already sent tells the two apart."""
+    for lang in (EN, language("zh-CN"), language("zh-TW"), language("en-GB")):
+        north = reminder_dm(lang, 7, "Forum", START, "Room " + "V" * 1990, server="North *Club*")
+        south = reminder_dm(lang, 7, "Forum", START, "Room 1", server="S" * 100)
+        assert len(north) <= 2000 and "Room V" in north, north
+        assert north.splitlines()[-1].endswith("**North \\*Club\\***"), north
+        assert is_reminder_of(north, "Forum", START, "North *Club*")
+        assert not is_reminder_of(north, "Forum", START, "S" * 100)
+        assert is_reminder_of(south, "Forum", START, "S" * 100)
+        assert not is_reminder_of(south, "Forum", START, "North *Club*")
 
 
 def test_a_walk_that_passed_over_a_member_reads_no_further_chunk():
