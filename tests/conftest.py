@@ -346,7 +346,8 @@ def a_bot(**parts: object) -> SimpleNamespace:
     """A stand-in bot for a cog under test: the parts of the bot the test's cog uses, and
     the wall clock and Discord's limit on background calls every cog may read. Unless the
     test says otherwise, it runs every server's shard and is not connected (so it is in
-    no server it could be out of: `bot.app.out_of_server`)."""
+    no server it could be out of, `bot.app.out_of_server`, and knows no server's name)."""
     return SimpleNamespace(**{"wall_clock": WallClock(), "discord_limit": DiscordLimit(),
                               "runs_guild": lambda guild_id: True, "own_shards": None,
-                              "is_ready": lambda: False} | parts)
+                              "is_ready": lambda: False,
+                              "get_guild": lambda guild_id: None} | parts)
