@@ -20,7 +20,9 @@ older copy brought back after it went out (the copy was taken between its writin
 its acknowledgement): before it is posted, the channel (or DM) Discord gives with its
 latest message says whether the bot wrote there since the notice was written, and only
 then are the first few messages since read for the same text (`bot.adapters.said_before`);
-one found is logged once instead of posted again. The nonce does not stop it: Discord
+one found is logged once instead of posted again (a recap's takeaways then go out after
+it unless they are found there too: the process that posted it may have died before
+them). The nonce does not stop it: Discord
 remembers one a few minutes. So is a member's DM this process tried before: Discord may
 have posted it and answered with an error, and an outage outlast the nonce. A notice
 written since the start, on its first try, costs no such look.
@@ -55,7 +57,7 @@ from bot.adapters.missing_routes import (
     say_missing,
 )
 from bot.adapters.role_changes import my_permissions
-from bot.adapters.said_before import HistoryHidden, said_since
+from bot.adapters.said_before import HistoryHidden, posted_since, said_since
 from bot.adapters.scheduled_events import follow_change, start_on_discord
 from bot.app import EventBot, out_of_server
 from bot.errors import EventNotFound
@@ -319,9 +321,15 @@ class NoticeSender:
             if notice.id not in self._parts_posted:  # (else its beginning went out already)
                 if self._may_have_gone_out(notice) and await self._said_already(
                         notice, channel, channel.id, said_in):
-                    return True
-                await channel.send(text, allowed_mentions=NO_MENTIONS,
-                                   suppress_embeds=NO_PREVIEWS, nonce=nonce_of(notice))
+                    if not isinstance(payload, RecapPayload):
+                        return True
+                    # The process that posted it may have died before its takeaways:
+                    # those not in the channel go out after it.
+                    self._parts_posted[notice.id] = await self._takeaways_said(
+                        notice, channel, lang, event)
+                else:
+                    await channel.send(text, allowed_mentions=NO_MENTIONS,
+                                       suppress_embeds=NO_PREVIEWS, nonce=nonce_of(notice))
             if isinstance(payload, RecapPayload):
                 return await self._send_rest(channel, lang, event, notice)
             return True
@@ -425,6 +433,26 @@ class NoticeSender:
                         else "was it restored from an older copy?")
         return found
 
+    async def _takeaways_said(self, notice: Notice, channel: discord.TextChannel,
+                              lang: Language, event: Event) -> int:
+        """How many of a recap's messages are in `channel` already, the notice's beginning
+        (found there) and its takeaways' messages in a row after it, in `lang`, posted by
+        the bot since the notice was written: the message `_send_rest` goes on from."""
+        assert notice.queued_at is not None
+        try:
+            data: Mapping[str, Any] = await self.bot.http.get_channel(channel.id)
+            posted = await posted_since(self.bot, channel, data.get("last_message_id"),
+                                        notice.queued_at)
+        except (discord.HTTPException, HistoryHidden):  # (read just before): post the rest
+            return 1
+        shown = {embeds_shown(message.embeds) for message in posted}
+        parts = 1
+        for embeds in takeaways_messages(lang, event).messages:
+            if embeds_shown(embeds) not in shown:
+                break
+            parts += 1
+        return parts
+
     def _holds(self, notice: Notice, user_id: int, seq: int | None, *,
                confirmed: bool = False) -> Callable[[], Awaitable[bool]]:
         """Whether the member still holds the RSVP the notice is about (the one with `seq`;
@@ -512,6 +540,11 @@ def refused_for_good(exc: discord.HTTPException) -> bool:
     with the notice, which a process with a good token delivers) and 429 (too many
     requests, which discord.py waits out)."""
     return 400 <= exc.status < 500 and exc.status not in (401, 429)
+
+
+def embeds_shown(embeds: list[discord.Embed]) -> tuple[tuple[str | None, str | None], ...]:
+    """What tells a message's embeds apart: their titles and descriptions."""
+    return tuple((embed.title, embed.description) for embed in embeds)
 
 
 def nonce_of(notice: Notice, part: int = 0) -> str:

@@ -12,6 +12,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from sandbox import Attachment
+from tests.conftest import RECAP
+from tests.e2e.conftest import import_page
+from tests.e2e.test_discord_failing_the_bot import recap_whose_takeaways_failed
+
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
@@ -212,6 +217,60 @@ async def test_an_announcement_deleted_and_forgotten_is_posted_anew_within_the_w
     second = await announced_once(world, fake, event_id, title)
     assert second["id"] != first["id"] and "4 of 5 seats left" in str(second["embeds"])
 
+
+async def test_a_recaps_takeaways_the_process_died_before_are_posted_by_the_next(world, fake):
+    """The recap's notice is posted, then Discord fails its takeaways, and the process
+    dies before it tries them again: the next process, finding the notice's beginning
+    already in the channel, posts the takeaways that did not go out, after it, once, and
+    not the beginning a second time."""
+    title = "Takeaways Across The Crash"
+    event_id, channel, takeaways = await recap_whose_takeaways_failed(world, fake, title)
+    assert takeaways() == []
+    world.bot.kill()
+    world.expire_claims(event_id)  # (as a minute later)
+    world.start_bot()
+    await fake.wait_ready(process=world.bot)
+    await eventually(lambda: not world.query("SELECT 1 FROM outbox WHERE event_id = ?",
+                                             (event_id,)), timeout=20, what="the notice done")
+    await asyncio.sleep(1.0)
+    notices = [m for m in fake.messages(channel) if f"recap of **{title}**" in m["content"]]
+    assert len(notices) == 1, [m["content"] for m in fake.messages(channel)]
+    assert len(takeaways()) == 1, [m["content"] for m in fake.messages(channel)]
+    assert int(takeaways()[0]["id"]) > int(notices[0]["id"])
+
+
+async def test_a_recap_whose_takeaways_went_out_as_the_process_died_is_not_posted_again(
+        world, fake):
+    """The recap's notice and its takeaways are posted, and the process dies before
+    Discord's answer to the takeaways arrives: the next process, once Discord has
+    forgotten their nonces, finds both in the channel and posts neither again."""
+    title = "Takeaways Out Before The Crash"
+    event_id = await world.import_event(title, capacity=10)
+    channel = world.guild.channel("announcements")
+
+    def notices() -> list[dict]:
+        return [m for m in fake.messages(channel) if f"recap of **{title}**" in m["content"]]
+
+    def takeaways() -> list[dict]:
+        return [m for m in fake.messages(channel) if any(
+            title in (e.get("title") or "") for e in m["embeds"])]
+
+    fake.hold("POST", rf"^/channels/{channel.id}/messages$", 5.0, count=2)
+    reply = await import_page(fake, world.guild, world.moderator,
+                              page=Attachment("recap.txt", RECAP.read_bytes(), "text/plain"),
+                              event=str(event_id))
+    assert "Added the recap" in reply.content, reply.content
+    await eventually(takeaways, timeout=20, what="the takeaways posted")
+    world.bot.kill()  # their answer, and so the notice's acknowledgement, still held back
+    fake.nonces_forgotten()
+    world.expire_claims(event_id)  # (as a minute later)
+    world.start_bot()
+    await fake.wait_ready(process=world.bot)
+    await eventually(lambda: not world.query("SELECT 1 FROM outbox WHERE event_id = ?",
+                                             (event_id,)), timeout=20, what="the notice done")
+    await asyncio.sleep(1.0)
+    assert len(notices()) == 1 and len(takeaways()) == 1, [m["content"] for m in
+                                                          fake.messages(channel)]
 
 
 def discord_events_of(world, title: str) -> list[int]:
