@@ -430,7 +430,8 @@ class NoticeSender:
                         "sent again", notice.kind, notice.event_id, notice.guild_id,
                         when_written(notice),
                         "Discord posted it, then failed" if notice.id in self._tried
-                        else "was it restored from an older copy?")
+                        else "an earlier process of the bot sent it and stopped before it "
+                             "recorded it, or the database was restored from an older copy")
         return found
 
     async def _takeaways_said(self, notice: Notice, channel: discord.TextChannel,

@@ -271,6 +271,9 @@ async def test_a_recap_whose_takeaways_went_out_as_the_process_died_is_not_poste
     await asyncio.sleep(1.0)
     assert len(notices()) == 1 and len(takeaways()) == 1, [m["content"] for m in
                                                           fake.messages(channel)]
+    # The log gives the cause: the process before this one, not only a restored database.
+    [said] = [line for line in world.bot.output().splitlines() if "already sent" in line]
+    assert "an earlier process of the bot sent it" in said, said
 
 
 def discord_events_of(world, title: str) -> list[int]:
