@@ -463,10 +463,14 @@ class AnnouncementEdits:
             except discord.HTTPException as exc:
                 if blocked_by_automod(exc):
                     # The same edit would be blocked again: tried at the event's next change
-                    # (its title or text may be what AutoMod blocked), not again and again.
+                    # (its title or text may be what AutoMod blocked), not again and again;
+                    # nor by the next process, whose start refreshes every announcement (and
+                    # would tell the moderators once more each restart): recorded as shown.
                     self._refused[message_id] = (guild_id, rendered)
                     self.automod.blocked(guild_id, channel_id, event_id, event.title,
                                          "announcement refresh", exc)
+                    await self.bot.store.run(self.bot.store.notices.set_announcement_rendered,
+                                             message_id, rendered)
                     continue
                 log.warning("Discord refused to edit the announcement %s of event %s (%s %s); "
                             "trying again later", message_id, event_id, exc.status, exc.code)

@@ -12,7 +12,9 @@ claim expires, until it is `GIVE_UP_AFTER` old (the notices after it wait meanwh
 
 A promotion's DM first asks Discord whether the member is still in the server: one who
 left is passed over, their seat going on to the next on the waitlist
-(`registration.pass_on_departed_seat`). A DM for a member of a server that removed the bot
+(`registration.pass_on_departed_seat`), unless the DM is in their messages already (an
+earlier process sent it, or Discord posted it and failed): told of the seat, they keep it,
+as any confirmed member who leaves does. A DM for a member of a server that removed the bot
 waits for it to be invited back.
 
 A notice written before this process started may be one a database restored from an
@@ -20,7 +22,9 @@ older copy brought back after it went out (the copy was taken between its writin
 its acknowledgement): before it is posted, the channel (or DM) Discord gives with its
 latest message says whether the bot wrote there since the notice was written, and only
 then are the first few messages since read for the same text (`bot.adapters.said_before`);
-one found is logged once instead of posted again. The nonce does not stop it: Discord
+one found is logged once instead of posted again (a recap's takeaways then go out after
+it unless they are found there too: the process that posted it may have died before
+them). The nonce does not stop it: Discord
 remembers one a few minutes. So is a member's DM this process tried before: Discord may
 have posted it and answered with an error, and an outage outlast the nonce. A notice
 written since the start, on its first try, costs no such look.
@@ -55,7 +59,7 @@ from bot.adapters.missing_routes import (
     say_missing,
 )
 from bot.adapters.role_changes import my_permissions
-from bot.adapters.said_before import HistoryHidden, said_since
+from bot.adapters.said_before import HistoryHidden, posted_since, said_since
 from bot.adapters.scheduled_events import follow_change, start_on_discord
 from bot.app import EventBot, out_of_server
 from bot.errors import EventNotFound
@@ -244,6 +248,9 @@ class NoticeSender:
                              exc.status, exc.code, exc.text or "no message", event.id)
                     return self._waits(notice, "the bot is still out of the server")
                 if left and not event.is_over(self.bot.wall_clock.trusted()):
+                    if self._may_have_gone_out(notice) and await self._dm_said_already(
+                            notice, payload.user_id, lambda reader: promoted_dm(reader, event)):
+                        return True  # told before they left: kept, as any confirmed member's
                     if await registration.pass_on_departed_seat(
                             self.bot.store, self.bot.registration_changed, notice.guild_id,
                             event.id, payload.user_id, payload.seq):
@@ -319,9 +326,15 @@ class NoticeSender:
             if notice.id not in self._parts_posted:  # (else its beginning went out already)
                 if self._may_have_gone_out(notice) and await self._said_already(
                         notice, channel, channel.id, said_in):
-                    return True
-                await channel.send(text, allowed_mentions=NO_MENTIONS,
-                                   suppress_embeds=NO_PREVIEWS, nonce=nonce_of(notice))
+                    if not isinstance(payload, RecapPayload):
+                        return True
+                    # The process that posted it may have died before its takeaways:
+                    # those not in the channel go out after it.
+                    self._parts_posted[notice.id] = await self._takeaways_said(
+                        notice, channel, lang, event)
+                else:
+                    await channel.send(text, allowed_mentions=NO_MENTIONS,
+                                       suppress_embeds=NO_PREVIEWS, nonce=nonce_of(notice))
             if isinstance(payload, RecapPayload):
                 return await self._send_rest(channel, lang, event, notice)
             return True
@@ -422,8 +435,41 @@ class NoticeSender:
                         "sent again", notice.kind, notice.event_id, notice.guild_id,
                         when_written(notice),
                         "Discord posted it, then failed" if notice.id in self._tried
-                        else "was it restored from an older copy?")
+                        else "an earlier process of the bot sent it and stopped before it "
+                             "recorded it, or the database was restored from an older copy")
         return found
+
+    async def _dm_said_already(self, notice: Notice, user_id: int,
+                               said_in: Callable[[Language], str]) -> bool:
+        """Whether the notice's DM (`said_in` a language) is in the member's DMs already
+        (`_said_already`), a look Discord lets the bot take once they share no server."""
+        try:
+            opened = await self.bot.dm_channels.opened(user_id)
+        except discord.HTTPException:
+            return False
+        dm = self.bot.get_partial_messageable(int(opened["id"]),
+                                              type=discord.ChannelType.private)
+        return await self._said_already(notice, dm, opened, said_in)
+
+    async def _takeaways_said(self, notice: Notice, channel: discord.TextChannel,
+                              lang: Language, event: Event) -> int:
+        """How many of a recap's messages are in `channel` already, the notice's beginning
+        (found there) and its takeaways' messages in a row after it, in `lang`, posted by
+        the bot since the notice was written: the message `_send_rest` goes on from."""
+        assert notice.queued_at is not None
+        try:
+            data: Mapping[str, Any] = await self.bot.http.get_channel(channel.id)
+            posted = await posted_since(self.bot, channel, data.get("last_message_id"),
+                                        notice.queued_at)
+        except (discord.HTTPException, HistoryHidden):  # (read just before): post the rest
+            return 1
+        shown = {embeds_shown(message.embeds) for message in posted}
+        parts = 1
+        for embeds in takeaways_messages(lang, event).messages:
+            if embeds_shown(embeds) not in shown:
+                break
+            parts += 1
+        return parts
 
     def _holds(self, notice: Notice, user_id: int, seq: int | None, *,
                confirmed: bool = False) -> Callable[[], Awaitable[bool]]:
@@ -518,6 +564,11 @@ def refused_for_good(exc: discord.HTTPException) -> bool:
     with the notice, which a process with a good token delivers) and 429 (too many
     requests, which discord.py waits out)."""
     return 400 <= exc.status < 500 and exc.status not in (401, 429)
+
+
+def embeds_shown(embeds: list[discord.Embed]) -> tuple[tuple[str | None, str | None], ...]:
+    """What tells a message's embeds apart: their titles and descriptions."""
+    return tuple((embed.title, embed.description) for embed in embeds)
 
 
 def nonce_of(notice: Notice, part: int = 0) -> str:

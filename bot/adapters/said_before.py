@@ -34,14 +34,21 @@ async def said_since(bot: EventBot, channel: discord.abc.Messageable,
     takes; `last_message_id` is the channel's latest message as Discord gave the channel.
     Raises discord.HTTPException when Discord does not let the bot read it, and
     `HistoryHidden` when its permissions there would have Discord list nothing."""
+    return any(said(message.content) for message in await posted_since(
+        bot, channel, last_message_id, since))
+
+
+async def posted_since(bot: EventBot, channel: discord.abc.Messageable,
+                       last_message_id: str | int | None, since: datetime
+                       ) -> list[discord.Message]:
+    """The bot's own messages among the first `LOOKBACK` in `channel` since `since`, oldest
+    first, as `said_since` reads them (and raises)."""
     since -= timedelta(seconds=CLOCK_SLACK)
     if last_message_id is None or discord.utils.snowflake_time(int(last_message_id)) < since:
-        return False
+        return []
     if isinstance(channel, discord.abc.GuildChannel) and not channel.permissions_for(
             channel.guild.me).read_message_history:
         raise HistoryHidden(channel.id)
     me = bot.user.id if bot.user else None
-    async for message in channel.history(limit=LOOKBACK, after=since):
-        if message.author.id == me and said(message.content):
-            return True
-    return False
+    return [message async for message in channel.history(limit=LOOKBACK, after=since)
+            if message.author.id == me]

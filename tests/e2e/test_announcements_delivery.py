@@ -397,3 +397,48 @@ async def test_posts_a_servers_automod_blocks_are_said_once_and_not_retried(worl
         assert len(refused) == len(blocked) + 1, refused  # each blocked post tried once
     finally:
         fake.automod(world.guild)
+
+
+async def test_a_refresh_automod_blocked_waits_across_restarts_for_the_events_next_change(
+        world, fake):
+    """An announcement's refresh AutoMod blocked waits for the event's next change, also
+    across restarts of the bot (a deploy, a crash): a restarted bot, which brings every
+    announcement up to date, does not try the same blocked edit again, nor tell the
+    moderators of it once more each time, past their 3 posts a day. The event's next
+    change is tried, and shown once AutoMod lets it through."""
+    await world.past_on_ready()
+    title = "Kumquat Trade Dialogue"
+    event_id = await world.import_event(title, capacity=5)
+    announcements = world.guild.channel("announcements")
+    posted = await fake.slash(world.guild, world.moderator, "manage announce",
+                              event=str(event_id))
+    assert "Posted" in posted.content, posted
+    [message_id] = [m for (m,) in world.query(
+        "SELECT message_id FROM announcement_messages WHERE event_id = ?", (event_id,))]
+
+    def told() -> list[dict]:
+        return [m for m in fake.messages(announcements)
+                if f"about event {event_id}" in m["content"]]
+
+    def edits_refused() -> int:
+        return sum(r.method == "PATCH" and r.status == 400 and str(message_id) in r.path
+                   for r in fake.requests)
+
+    fake.automod(world.guild, "kumquat")
+    try:
+        joined = await fake.slash(world.guild, world.member("kumquat fan"), "rsvp join",
+                                  event=str(event_id))
+        assert "confirmed" in joined.content, joined
+        await eventually(lambda: told() and edits_refused() == 1, what="the refresh blocked")
+        for _ in range(2):
+            await world.restart_bot()
+            await world.past_on_ready()
+            await asyncio.sleep(2.0)  # its refresh of every announcement done
+        assert edits_refused() == 1 and len(told()) == 1, (edits_refused(), told())
+    finally:
+        fake.automod(world.guild)
+    joined = await fake.slash(world.guild, world.member("second kumquat fan"), "rsvp join",
+                              event=str(event_id))
+    assert "confirmed" in joined.content, joined
+    await fake.wait_message(announcements, lambda m: int(m["id"]) == message_id
+                            and "3 of 5 seats left" in str(m["embeds"]), timeout=10)

@@ -12,6 +12,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from sandbox import Attachment
+from tests.conftest import RECAP
+from tests.e2e.conftest import import_page
+from tests.e2e.test_discord_failing_the_bot import recap_whose_takeaways_failed
+
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
@@ -211,6 +216,91 @@ async def test_an_announcement_deleted_and_forgotten_is_posted_anew_within_the_w
     await asyncio.sleep(2.5)  # what tells an earlier post from the new one (EARLIER_POST)
     second = await announced_once(world, fake, event_id, title)
     assert second["id"] != first["id"] and "4 of 5 seats left" in str(second["embeds"])
+
+
+async def test_a_recaps_takeaways_the_process_died_before_are_posted_by_the_next(world, fake):
+    """The recap's notice is posted, then Discord fails its takeaways, and the process
+    dies before it tries them again: the next process, finding the notice's beginning
+    already in the channel, posts the takeaways that did not go out, after it, once, and
+    not the beginning a second time."""
+    title = "Takeaways Across The Crash"
+    event_id, channel, takeaways = await recap_whose_takeaways_failed(world, fake, title)
+    assert takeaways() == []
+    world.bot.kill()
+    world.expire_claims(event_id)  # (as a minute later)
+    world.start_bot()
+    await fake.wait_ready(process=world.bot)
+    await eventually(lambda: not world.query("SELECT 1 FROM outbox WHERE event_id = ?",
+                                             (event_id,)), timeout=20, what="the notice done")
+    await asyncio.sleep(1.0)
+    notices = [m for m in fake.messages(channel) if f"recap of **{title}**" in m["content"]]
+    assert len(notices) == 1, [m["content"] for m in fake.messages(channel)]
+    assert len(takeaways()) == 1, [m["content"] for m in fake.messages(channel)]
+    assert int(takeaways()[0]["id"]) > int(notices[0]["id"])
+
+
+async def test_a_recap_whose_takeaways_went_out_as_the_process_died_is_not_posted_again(
+        world, fake):
+    """The recap's notice and its takeaways are posted, and the process dies before
+    Discord's answer to the takeaways arrives: the next process, once Discord has
+    forgotten their nonces, finds both in the channel and posts neither again."""
+    title = "Takeaways Out Before The Crash"
+    event_id = await world.import_event(title, capacity=10)
+    channel = world.guild.channel("announcements")
+
+    def notices() -> list[dict]:
+        return [m for m in fake.messages(channel) if f"recap of **{title}**" in m["content"]]
+
+    def takeaways() -> list[dict]:
+        return [m for m in fake.messages(channel) if any(
+            title in (e.get("title") or "") for e in m["embeds"])]
+
+    fake.hold("POST", rf"^/channels/{channel.id}/messages$", 5.0, count=2)
+    reply = await import_page(fake, world.guild, world.moderator,
+                              page=Attachment("recap.txt", RECAP.read_bytes(), "text/plain"),
+                              event=str(event_id))
+    assert "Added the recap" in reply.content, reply.content
+    await eventually(takeaways, timeout=20, what="the takeaways posted")
+    world.bot.kill()  # their answer, and so the notice's acknowledgement, still held back
+    fake.nonces_forgotten()
+    world.expire_claims(event_id)  # (as a minute later)
+    world.start_bot()
+    await fake.wait_ready(process=world.bot)
+    await eventually(lambda: not world.query("SELECT 1 FROM outbox WHERE event_id = ?",
+                                             (event_id,)), timeout=20, what="the notice done")
+    await asyncio.sleep(1.0)
+    assert len(notices()) == 1 and len(takeaways()) == 1, [m["content"] for m in
+                                                          fake.messages(channel)]
+    # The log gives the cause: the process before this one, not only a restored database.
+    [said] = [line for line in world.bot.output().splitlines() if "already sent" in line]
+    assert "an earlier process of the bot sent it" in said, said
+
+async def test_a_member_told_of_a_seat_before_the_crash_who_left_since_keeps_it(world, fake):
+    """A waitlisted member's promotion DM goes out, and the process dies before Discord's
+    answer arrives; the member then leaves the server. The next process finds the DM in
+    their messages: they heard of the seat, as any confirmed member who leaves after, and
+    keep it (they may still come), not have it passed on to the next in line unheard."""
+    title = "Told Then Left Forum"
+    event_id = await world.import_event(title, capacity=1)
+    holder, told, next_up = (world.member(f"ttl {name}") for name in ("holder", "told", "next"))
+    for member in (holder, told, next_up):
+        await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
+    fake.hold("POST", rf"^/channels/{fake.dm_channel(told).id}/messages$", 30.0)
+    cancelled = await fake.slash(world.guild, holder, "rsvp cancel", event=str(event_id))
+    assert "gone to the next member" in cancelled.content, cancelled
+    await eventually(lambda: fake.dms(told), what="the promotion DM posted")
+    world.bot.kill()  # its answer, and so the notice's acknowledgement, still held back
+    fake.remove_member(world.guild, told)
+    fake.nonces_forgotten()
+    world.expire_claims(event_id)  # (as a minute later)
+    world.start_bot()
+    await fake.wait_ready(process=world.bot)
+    await eventually(lambda: not world.query("SELECT 1 FROM outbox WHERE event_id = ?",
+                                             (event_id,)), timeout=20, what="the notice done")
+    await asyncio.sleep(1.0)
+    assert world.query("SELECT user_id, status FROM rsvps WHERE event_id = ? ORDER BY seq",
+                       (event_id,)) == [(told.id, "confirmed"), (next_up.id, "waitlisted")]
+    assert len(fake.dms(told)) == 1 and fake.dms(next_up) == []
 
 
 
