@@ -181,6 +181,14 @@ def server_line(lang: Language, server: str) -> str:
     return "\n-# " + lang._("From the server {server}", server=f"**{safe_clip(server, NAME)}**")
 
 
+def without_server_line(text: str) -> str:
+    """A DM's text as it was before `from_server` added its server's line: what a look for a
+    DM sent already compares, whatever the server was called then, or if it was not known
+    then or now."""
+    head, line, _ = text.rpartition("\n-# ")
+    return head if line else text
+
+
 def from_server(lang: Language, text: str, server: str | None) -> str:
     """A DM's `text` with its server's line (`server_line`; none where the bot does not know
     the server's name), the text clipped when both would pass Discord's limit."""

@@ -83,7 +83,13 @@ from bot.models import (
     RemovedPayload,
 )
 from bot.offload import off_loop
-from bot.render import change_text, from_server, takeaways_messages, takeaways_upload
+from bot.render import (
+    change_text,
+    from_server,
+    takeaways_messages,
+    takeaways_upload,
+    without_server_line,
+)
 from bot.render_replies import (
     cancelled_dm,
     capacity_notice,
@@ -402,7 +408,8 @@ class NoticeSender:
 
     async def _said_already(self, notice: Notice, channel: discord.abc.Messageable,
                             opened: Mapping[str, Any] | int,
-                            said_in: Callable[[Language], str]) -> bool:
+                            said_in: Callable[[Language], str], *, in_dm: bool = False
+                            ) -> bool:
         """Whether the notice's message (`said_in` a language) is in `channel` already,
         posted by the bot since the notice was written, in any language the bot speaks: the
         member's or the server's may have changed since it went out, and the same news in
@@ -410,14 +417,16 @@ class NoticeSender:
         latest message, or its id, to ask Discord for it. Only a channel with a message
         since then is read, at most `said_before.LOOKBACK` messages of it. Unreadable (refused,
         or hidden from a bot without Read Message History, for which Discord lists nothing):
-        not known to be sent, and the log says so."""
+        not known to be sent, and the log says so. `in_dm`: a DM, compared without the line
+        naming its server (`render.without_server_line`)."""
         assert notice.queued_at is not None
         said = {said_in(language(code)) for code in SHIPPED}
         try:
             data: Mapping[str, Any] = (await self.bot.http.get_channel(opened)
                                        if isinstance(opened, int) else opened)
             found = await said_since(self.bot, channel, data.get("last_message_id"),
-                                     notice.queued_at, said.__contains__)
+                                     notice.queued_at, lambda text: (
+                                         without_server_line(text) if in_dm else text) in said)
         except discord.HTTPException as exc:
             log.warning("could not read where the %s notice of event %s goes, for the same "
                         "notice already sent (HTTP %s: %s); sending it", notice.kind,
@@ -449,7 +458,7 @@ class NoticeSender:
             return False
         dm = self.bot.get_partial_messageable(int(opened["id"]),
                                               type=discord.ChannelType.private)
-        return await self._said_already(notice, dm, opened, said_in)
+        return await self._said_already(notice, dm, opened, said_in, in_dm=True)
 
     async def _takeaways_said(self, notice: Notice, channel: discord.TextChannel,
                               lang: Language, event: Event) -> int:
@@ -516,12 +525,7 @@ class NoticeSender:
         waits out a 429); with `still`, only if it holds once Discord has opened the DM
         channel, which a 429 may hold up. Each names its server (`from_server`)."""
         guild = self.bot.get_guild(notice.guild_id)
-        server = guild.name if guild else None
-
-        def sent(reader: Language) -> str:
-            return from_server(reader, said_in(reader), server)
-
-        text = sent(lang)
+        text = from_server(lang, said_in(lang), guild.name if guild else None)
         try:
             restored = self._may_have_gone_out(notice)
             if restored:  # opened over REST: Discord says which message the DMs end with
@@ -532,7 +536,8 @@ class NoticeSender:
                 dm = await self.bot.dm_channels.channel(user_id)
             if still is not None and not await still():
                 return
-            if restored and await self._said_already(notice, dm, opened, sent):
+            if restored and await self._said_already(notice, dm, opened, said_in,
+                                                     in_dm=True):
                 return
             await dm.send(text, allowed_mentions=NO_MENTIONS, suppress_embeds=NO_PREVIEWS,
                           nonce=nonce_of(notice))
