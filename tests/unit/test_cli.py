@@ -1791,6 +1791,27 @@ def test_csv_and_json_into_a_file_are_utf8_whatever_the_locale(cli, tmp_path):
     assert page_read["location"] == "Café Zoë, 北京"
 
 
+def test_rsvps_csv_runs_no_formula_where_a_spreadsheet_splits_cells_at_semicolons(cli):
+    """Excel set to a list separator of ";" (German, French, Dutch...) splits each line
+    of a CSV at every ";", quoted or not: a name "Eve;=cmd|...;" opened a cell of its
+    own, a formula the name's leading quote never reached. Each cell of either reading
+    is text, and a name of no formula stays as it is."""
+    cli("import", str(SAMPLE_DIR), "--guild", "5")
+    names = ["Eve;=cmd|' /C calc'!A0;", "Ann; +1+1", "Bo;\u3000＠SUM(A1)", "Cy;\"=1+1\";",
+             "Dee; Smith-Jones", "Al;x"]
+    with sqlite3.connect(cli.db) as db:
+        db.executemany("INSERT INTO rsvps VALUES (1, ?, ?, 'confirmed', ?, 0)",
+                       [(40 + n, name, n) for n, name in enumerate(names, 1)])
+    text = cli("rsvps", "1", "--csv").stdout
+    for delimiter in ",;":
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            formulas = [cell for cell in row
+                        if cell and cell.lstrip(" \u3000\"")[:1] in "=+-@＝＋－＠"]
+            assert not formulas, (delimiter, row)
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert [row[1] for row in rows[-2:]] == ["Dee; Smith-Jones", "Al;x"]
+
+
 def test_data_in_utf8_still_escapes_what_utf8_cannot_hold(monkeypatch):
     """A file named on the command line in another encoding than the system's comes as
     lone surrogates, which `parse --json` writes in its "file". Made UTF-8 in a Latin-1
