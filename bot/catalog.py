@@ -316,11 +316,41 @@ def _check_one_page_a_slot(files: list[str], pages: tuple[tuple[str, Page], ...]
 
 def event_folders(path: Path) -> list[Path]:
     """`path` if it is an event folder, else the event folders under it, in name order; not
-    the hidden ones (".git", ".Trash", a ".backup" copy), as a file manager hides them."""
+    the hidden ones (".git", ".Trash", a ".backup" copy), as a file manager hides them.
+    A folder whose event.toml was saved under another name is refused, naming it: passed
+    over, its event would be missing from an import that said nothing of it."""
     if (path / EVENT_FILE).is_file():
         return [path]
-    return sorted(p.parent for p in path.glob(f"*/{EVENT_FILE}")
-                  if not p.parent.name.startswith("."))
+    found = sorted(p.parent for p in path.glob(f"*/{EVENT_FILE}")
+                   if not p.parent.name.startswith("."))
+    _check_no_misnamed_event_file(path)
+    events = set(found)
+    for folder in _entries(path):
+        if folder not in events and not folder.name.startswith(".") and folder.is_dir():
+            _check_no_misnamed_event_file(folder)
+    return found
+
+
+# What an editor makes of "event.toml": Notepad saves it as "event.toml.txt", TextEdit
+# as "event.toml.rtf" (and Explorer and Finder hide that end), and a file from Windows
+# or a Mac may differ in case, which those systems do not tell apart.
+_ADDED_ENDS = ("", ".txt", ".rtf")
+
+
+def _check_no_misnamed_event_file(folder: Path) -> None:
+    for file in _entries(folder):
+        name = file.name.strip().casefold()
+        if any(name == EVENT_FILE + end for end in _ADDED_ENDS) and file.name != EVENT_FILE:
+            raise InvalidValue(f"{file}: an event's settings must be in a file named "
+                               f"{EVENT_FILE}; rename this one (a file manager may hide the "
+                               "end of its name)")
+
+
+def _entries(folder: Path) -> list[Path]:
+    try:
+        return list(folder.iterdir())
+    except OSError:  # a folder it may not read is passed over, as the search for events does
+        return []
 
 
 async def import_folders(store: Store, guild_id: int, folders: list[Path], *,

@@ -633,6 +633,29 @@ def test_hidden_folders_among_event_folders_are_not_imported(cli, tmp_path):
         "created event 2 'backup'")
 
 
+@pytest.mark.parametrize("misnamed", ["event.toml.txt", "Event.toml", "EVENT.TOML",
+                                      "event.toml.rtf"])
+def test_an_event_file_saved_under_another_name_is_refused_naming_it(cli, tmp_path, misnamed):
+    """Notepad saves "event.toml" as "event.toml.txt" (and Explorer hides the ".txt"), and
+    a file made on Windows or a Mac may be "Event.toml": its folder was passed over as no
+    event folder at all, the others imported as if all were there, and that folder alone
+    said "no event.toml here". It is named, and nothing is saved."""
+    events = tmp_path / "events"
+    shutil.copytree(SAMPLE_DIR, events / "autumn")
+    shutil.copytree(SAMPLE_DIR, events / "spring")
+    (events / "spring" / "event.toml").rename(events / "spring" / misnamed)
+    shutil.copytree(SAMPLE_DIR, events / "shared", ignore=shutil.ignore_patterns(
+        "event.toml"))  # pages shared by events, in a folder of no event: not one
+    said = f"eventbot: {events / 'spring' / misnamed}: an event's settings must be in a file " \
+           "named event.toml; rename this one (a file manager may hide the end of its name)\n"
+    proc = cli("import", str(events), "--guild", "1", check_status=2)
+    assert (proc.stderr, proc.stdout) == (said, "")
+    assert no_events(cli)
+    proc = cli("import", str(events / "spring"), "--guild", "1", check_status=2)
+    assert (proc.stderr, proc.stdout) == (said, "")
+    assert no_events(cli)
+
+
 def test_a_folder_page_with_no_sign_of_an_event_is_refused_as_a_page_alone_is(cli, tmp_path):
     for name in ("good", "bad"):
         folder = tmp_path / "events" / name
