@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import os
+import quopri
 import re
 import shutil
 import sqlite3
@@ -237,6 +238,45 @@ def test_parse_refuses_a_binary_file_in_one_line(cli, tmp_path):
     assert proc.stderr.count("\n") == 1
     assert proc.stderr.startswith("eventbot: ")
     assert cli("parse", str(tmp_path / "missing.txt"), check_status=2).stderr.count("\n") == 1
+
+
+def single_file_web_page(html: str) -> bytes:
+    """A page as Chrome and Edge save it as "Webpage, Single File" (.mhtml): MIME headers,
+    then each part of the page, the HTML in quoted-printable."""
+    body = quopri.encodestring(html.encode()).decode()
+    return (f"From: <Saved by Blink>\nSnapshot-Content-Location: https://example.org/e/1\n"
+            "Subject: Missile Defense Disputes - Example\n"
+            "Date: Mon, 7 Dec 2026 21:00:00 -0000\nMIME-Version: 1.0\n"
+            'Content-Type: multipart/related;\n\ttype="text/html";\n'
+            '\tboundary="----MultipartBoundary--x----"\n\n'
+            "------MultipartBoundary--x----\nContent-Type: text/html\n"
+            "Content-Transfer-Encoding: quoted-printable\n"
+            f"Content-Location: https://example.org/e/1\n\n{body}\n"
+            "------MultipartBoundary--x------\n").replace("\n", "\r\n").encode()
+
+
+@pytest.mark.parametrize("name", ["talk.mhtml", "talk.mht"])
+def test_a_web_page_saved_as_a_single_file_is_refused_as_what_it_is(cli, tmp_path, name):
+    """Read as a text page, a page saved as "Webpage, Single File" made an event named
+    "From: <Saved by Blink>" on the day it was saved (its MIME header's Date), its text
+    in quoted-printable ("=3D", lines cut with "="). It is refused, saying what to save."""
+    lines = ANNOUNCEMENT.read_text().splitlines()
+    page = single_file_web_page("<!DOCTYPE html><html><head><meta charset=utf-8><title>"
+                                "Missile Defense</title></head><body>"
+                                + "".join(f'<p class="x">{line}</p>' for line in lines)
+                                + "</body></html>")
+    (tmp_path / name).write_bytes(page)
+    said = ('This is a web page saved as a single file (.mhtml or .mht); save it from the '
+            'browser again as "Webpage, HTML only" (a .html file) and import that.')
+    proc = cli("parse", str(tmp_path / name), check_status=2)
+    assert proc.stderr == f"eventbot: {tmp_path / name}: {said}\n"
+    folder = tmp_path / "forum"
+    folder.mkdir()
+    (folder / name).write_bytes(page)
+    (folder / "event.toml").write_text(f'title = "X"\ncapacity = 3\npages = ["{name}"]\n')
+    proc = cli("import", str(folder), "--guild", "1", check_status=2)
+    assert proc.stderr == f"eventbot: {folder / 'event.toml'}: page {name}: {said}\n"
+    assert no_events(cli)
 
 
 # A bounded memory, so that a command that would read all of a huge or endless file fails
