@@ -267,7 +267,11 @@ def read_event_folder(folder: Path) -> EventFolder:
         raise InvalidValue(f"{spec_path}: cannot read it ({exc.strerror})") from None
     except InvalidValue as exc:  # too large, or not a file
         raise InvalidValue(f"{spec_path}: {exc}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:  # "ANSI": GBK, Big5 or Windows-1252, as Notepad saves
+        line = data[mark:mark + exc.start].count("\n".encode(codec)) + 1
+        raise InvalidValue(f"{spec_path}: not {codec[:6].upper()} text (line {line}); save it "
+                           "as UTF-8 and try again") from None
+    except tomllib.TOMLDecodeError as exc:
         raise InvalidValue(f"{spec_path}: not valid TOML ({exc})") from None
     except RecursionError:  # tomllib recurses into nested arrays and tables
         raise InvalidValue(f"{spec_path}: not valid TOML (nested too deeply)") from None

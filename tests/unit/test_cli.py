@@ -987,6 +987,23 @@ def test_an_event_toml_with_a_byte_order_mark_is_read_as_its_pages_are(cli, tmp_
     assert cli("events").stdout.rstrip().endswith("\t北极论坛")
 
 
+@pytest.mark.parametrize("encoding", ["gbk", "big5", "cp1252"])
+def test_an_event_toml_in_another_encoding_names_its_line_and_what_to_save(cli, tmp_path,
+                                                                           encoding):
+    """Notepad on a Chinese Windows saves "ANSI", GBK or Big5: event.toml was "not valid
+    TOML ('utf-8' codec can't decode byte 0xb1 in position 9: invalid start byte)", a
+    message of Python's naming a byte where the line is wanted, and no way out."""
+    folder = tmp_path / "forum"
+    shutil.copytree(SAMPLE_DIR, folder)
+    venue = {"gbk": "北京大学", "big5": "臺北大學", "cp1252": "Café Zoë"}[encoding]
+    spec = f'title = "Forum"\ncapacity = 3\nvenue = "{venue}"\npages = ["announcement.txt"]\n'
+    (folder / "event.toml").write_bytes(spec.encode(encoding))
+    proc = cli("import", str(folder), "--guild", "1", check_status=2)
+    assert proc.stderr == (f"eventbot: {folder / 'event.toml'}: not UTF-8 text (line 3); save "
+                           "it as UTF-8 and try again\n"), proc.stderr
+    assert no_events(cli)
+
+
 def test_listings_show_names_without_their_bidi_overrides_or_line_separators(cli):
     """A right-to-left override in a member's name would show the rest of the operator's
     row reversed (the status and position before the name), and Unicode's line and
