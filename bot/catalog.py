@@ -199,11 +199,22 @@ class ImportReport:
 def parse_datetime(value: str, name: str = "starts_at") -> datetime:
     """ISO 8601 with an offset or `Z`; a naive time is refused, since its zone is unknowable."""
     try:
+        date.fromisoformat(value.strip())
+    except ValueError:
+        pass
+    else:  # an offset added to it reads as a time ("2026-12-01+01:00" is a naive 1 a.m.)
+        raise _date_alone(name, repr(value))
+    try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
         raise InvalidValue(f"{name} {value!r} is not a date and time; "
                            f"use ISO 8601 with an offset, e.g. {DATETIME_EXAMPLE}") from None
     return checked_datetime(parsed, name, value)
+
+
+def _date_alone(name: str, shown: str) -> InvalidValue:
+    return InvalidValue(f"{name} {shown} is a date without a time; give its time too, with an "
+                        f"offset, e.g. {DATETIME_EXAMPLE}")
 
 
 def checked_datetime(value: datetime, name: str, written: str | None = None) -> datetime:
@@ -633,6 +644,8 @@ def _optional_datetime(spec: dict, key: str) -> datetime | None:
         return None
     if isinstance(value, datetime):  # TOML's own datetime type
         return checked_datetime(value, key)
+    if isinstance(value, date):  # and its date
+        raise _date_alone(key, value.isoformat())
     if not isinstance(value, str):
         raise InvalidValue(f"{key} must be a date and time such as {DATETIME_EXAMPLE}")
     return parse_datetime(value, key)

@@ -913,6 +913,26 @@ def test_a_page_event_toml_names_that_is_not_there_is_named_as_written(cli, tmp_
                            "such file or directory)\n"), proc.stderr
 
 
+@pytest.mark.parametrize(("line", "written"), [('starts_at = "2026-12-01"', "'2026-12-01'"),
+                                              ("starts_at = 2026-12-01", "2026-12-01"),
+                                              ('ends_at = "20261201"', "'20261201'")])
+def test_a_date_without_a_time_in_event_toml_is_told_to_give_its_time(cli, tmp_path, line,
+                                                                      written):
+    """A date alone was told it "has no timezone; add an offset", which made of it
+    "2026-12-01+01:00": a naive 1 a.m., refused again the same way. A date written as
+    TOML's own was "must be a date and time". Both now ask for the time."""
+    folder = tmp_path / "forum"
+    shutil.copytree(SAMPLE_DIR, folder)
+    (folder / "event.toml").write_text(f'title = "X"\ncapacity = 3\n{line}\n'
+                                       'pages = ["announcement.txt"]\n')
+    proc = cli("import", str(folder), "--guild", "1", check_status=2)
+    key = line.split()[0]
+    assert proc.stderr == (f"eventbot: {folder / 'event.toml'}: {key} {written} is a date "
+                           "without a time; give its time too, with an offset, e.g. "
+                           "2026-12-01T18:00+01:00\n"), proc.stderr
+    assert no_events(cli)
+
+
 def test_an_end_in_event_toml_is_checked_against_the_start_the_event_gets(cli, tmp_path):
     """ends_at was checked only against starts_at in the same file: without one, an end
     with no start at all was saved, and an end two weeks before the page's start made an
