@@ -305,11 +305,30 @@ def read_event_folder(folder: Path) -> EventFolder:
         if named := next((name for name in files if "\0" in name), None):  # valid TOML
             raise InvalidValue(f"page {named!r} holds a NUL character, which no file name can "
                                "hold")
+        _check_page_list(files)
         pages = tuple(_read_page(folder, name) for name in files)
         _check_one_page_a_slot(files, pages)
     except InvalidValue as exc:
         raise InvalidValue(f"{spec_path}: {exc}") from None
     return EventFolder(draft, pages)
+
+
+# An event keeps one page of each kind and language (`_check_one_page_a_slot`).
+MAX_PAGES = 4
+
+
+def _check_page_list(files: list[str]) -> None:
+    """The list, before any page is read (a large one takes seconds): a page listed twice,
+    or more pages than an event keeps, however long the list, is refused at once."""
+    seen = set()
+    for name in files:
+        if (path := os.path.normpath(name)) in seen:
+            raise InvalidValue(f"page {name} is listed twice")
+        seen.add(path)
+    if len(files) > MAX_PAGES:
+        raise InvalidValue(f"pages lists {len(files)} files, but an event keeps {MAX_PAGES} "
+                           "pages at most (an announcement and a recap, in English and in "
+                           "Chinese)")
 
 
 def _check_one_page_a_slot(files: list[str], pages: tuple[tuple[str, Page], ...]) -> None:
@@ -319,8 +338,6 @@ def _check_one_page_a_slot(files: list[str], pages: tuple[tuple[str, Page], ...]
     seen: dict[tuple[str, str], str] = {}
     for name, (body, page) in zip(files, pages, strict=True):
         slot = slot_of(page.kind, body)
-        if name == seen.get(slot):
-            raise InvalidValue(f"page {name} is listed twice")
         if slot in seen:
             language = "Chinese" if slot[1] == "zh" else "English"
             raise InvalidValue(f"pages {seen[slot]} and {name} are both the event's {slot[0]} "

@@ -654,6 +654,32 @@ def test_a_page_listed_twice_in_a_folder_is_refused(cli, tmp_path):
     assert no_events(cli)
 
 
+def test_a_long_page_list_is_refused_before_any_page_is_read(cli, tmp_path):
+    """Each page listed was read before the list was checked: a page of 1.8 MB, which
+    takes seconds to read, listed a hundred times took many minutes to be told it was
+    listed twice, and event.toml may list thousands. The list is checked first: a page
+    listed twice (also as "./p.txt"), or more pages than an event keeps (an announcement
+    and a recap in each of English and Chinese), is refused at once."""
+    folder = tmp_path / "events" / "long"
+    shutil.copytree(SAMPLE_DIR, folder)
+    roles = "Speaker: Li Bin, professor at Tsinghua University\n" * 36_000
+    (folder / "p.txt").write_text(ANNOUNCEMENT.read_text() + "\n" + roles)
+    spec = folder / "event.toml"
+    spec.write_text(f'title = "Long"\ncapacity = 5\npages = {json.dumps(["p.txt"] * 100)}\n')
+    proc = cli("import", str(folder), "--guild", "1", check_status=2)  # (60 s at most)
+    assert proc.stderr == f"eventbot: {spec}: page p.txt is listed twice\n", proc.stderr
+    spec.write_text('title = "Long"\ncapacity = 5\npages = ["p.txt", "./p.txt"]\n')
+    proc = cli("import", str(folder), "--guild", "1", check_status=2)
+    assert proc.stderr == f"eventbot: {spec}: page ./p.txt is listed twice\n", proc.stderr
+    pages = ["p.txt", "announcement.txt", "recap.txt", "announcement.zh.txt", "x.txt"]
+    spec.write_text(f'title = "Long"\ncapacity = 5\npages = {json.dumps(pages)}\n')
+    proc = cli("import", str(folder), "--guild", "1", check_status=2)
+    assert proc.stderr == (f"eventbot: {spec}: pages lists 5 files, but an event keeps 4 "
+                           "pages at most (an announcement and a recap, in English and in "
+                           "Chinese)\n"), proc.stderr
+    assert no_events(cli)
+
+
 def test_hidden_folders_among_event_folders_are_not_imported(cli, tmp_path):
     """A folder whose name starts with a dot (".git", ".Trash", an editor's ".backup") is
     hidden: not an event of the folder, though a copy of one may sit in it."""
