@@ -959,6 +959,26 @@ def test_a_date_without_a_time_in_event_toml_is_told_to_give_its_time(cli, tmp_p
     assert no_events(cli)
 
 
+@pytest.mark.parametrize(("listed", "on_disk"), [("Announcement.txt", "announcement.txt"),
+                                               ("pages/RECAP.TXT", "pages/recap.txt"),
+                                               ("caf\u00e9.txt", "cafe\u0301.txt")])
+def test_a_page_named_in_other_case_or_composition_is_told_the_name_on_disk(cli, tmp_path,
+                                                                           listed, on_disk):
+    """A folder made on Windows or a Mac, whose systems take "Announcement.txt" for
+    "announcement.txt" (and a Mac's file names keep "é" as "e" and an accent), was
+    refused on the server as "No such file or directory" for a file the organiser sees
+    there: the name on disk is now said beside it. Nothing is saved."""
+    folder = tmp_path / "events" / "forum"
+    shutil.copytree(SAMPLE_DIR, folder)
+    (folder / on_disk).parent.mkdir(exist_ok=True)
+    (folder / on_disk).write_text(RECAP.read_text())
+    (folder / "event.toml").write_text(f'title = "X"\ncapacity = 3\npages = ["{listed}"]\n')
+    proc = cli("import", str(folder), "--guild", "1", check_status=2)
+    assert proc.stderr == (f"eventbot: {folder / 'event.toml'}: cannot read page {listed} (No "
+                           f"such file or directory; the folder has {on_disk})\n"), proc.stderr
+    assert no_events(cli)
+
+
 def test_an_end_in_event_toml_is_checked_against_the_start_the_event_gets(cli, tmp_path):
     """ends_at was checked only against starts_at in the same file: without one, an end
     with no start at all was saved, and an end two weeks before the page's start made an
