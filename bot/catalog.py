@@ -318,10 +318,14 @@ MAX_PAGES = 4
 
 
 def _check_page_list(files: list[str]) -> None:
-    """The list, before any page is read (a large one takes seconds): a page listed twice,
-    or more pages than an event keeps, however long the list, is refused at once."""
+    """The list, before any page is read (a large one takes seconds): a web address, a
+    page listed twice, or more pages than an event keeps, however long the list, is
+    refused at once."""
     seen = set()
     for name in files:
+        if is_url(name):  # as `import` takes one
+            raise InvalidValue(f"page {name} is a web address, but pages are files of the "
+                               "folder; save the page there as .html and list that file")
         if (path := os.path.normpath(name)) in seen:
             raise InvalidValue(f"page {name} is listed twice")
         seen.add(path)

@@ -979,6 +979,22 @@ def test_a_page_named_in_other_case_or_composition_is_told_the_name_on_disk(cli,
     assert no_events(cli)
 
 
+def test_a_web_address_listed_as_a_page_says_how_to_import_it(cli, tmp_path):
+    """`import` takes a page's web address, so event.toml may well list one: it was
+    "cannot read page https://... (No such file or directory)", as if a file were
+    missing. Nothing is fetched or saved."""
+    folder = tmp_path / "events" / "forum"
+    shutil.copytree(SAMPLE_DIR, folder)
+    url = "https://example.org/events/talk"
+    (folder / "event.toml").write_text(f'title = "X"\ncapacity = 3\n'
+                                       f'pages = ["announcement.txt", "{url}"]\n')
+    proc = cli("import", str(folder), "--guild", "1", check_status=2)
+    assert proc.stderr == (f"eventbot: {folder / 'event.toml'}: page {url} is a web address, "
+                           "but pages are files of the folder; save the page there as .html "
+                           "and list that file\n"), proc.stderr
+    assert no_events(cli)
+
+
 def test_an_end_in_event_toml_is_checked_against_the_start_the_event_gets(cli, tmp_path):
     """ends_at was checked only against starts_at in the same file: without one, an end
     with no start at all was saved, and an end two weeks before the page's start made an
