@@ -680,6 +680,22 @@ def test_a_long_page_list_is_refused_before_any_page_is_read(cli, tmp_path):
     assert no_events(cli)
 
 
+def test_an_event_toml_given_to_import_imports_its_folder(cli, tmp_path):
+    """`import forum/event.toml`, the settings named for their folder (as a shell's
+    completion gives it), read them as a page: an event named 'title = "Arctic Forum"',
+    of the default capacity and none of its pages, dated by a misreading of starts_at."""
+    folder = tmp_path / "events" / "forum"
+    shutil.copytree(SAMPLE_DIR, folder)
+    (folder / "event.toml").write_text(
+        'title = "Arctic Forum"\nstarts_at = "2030-12-01T18:00:00+01:00"\n'
+        'venue = "Carnegie Endowment, Washington, DC"\ncapacity = 30\n'
+        'pages = ["announcement.txt"]\n')
+    out = cli("import", str(folder / "event.toml"), "--guild", "1").stdout
+    assert out == "created event 1 'forum' (5 people, 0 takeaways)\n", out
+    [listed] = cli("events").stdout.splitlines()
+    assert listed.endswith("\tforum\t0/30 confirmed, 0 waitlisted, closed\tArctic Forum"), listed
+
+
 def test_hidden_folders_among_event_folders_are_not_imported(cli, tmp_path):
     """A folder whose name starts with a dot (".git", ".Trash", an editor's ".backup") is
     hidden: not an event of the folder, though a copy of one may sit in it."""
