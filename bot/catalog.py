@@ -283,7 +283,8 @@ def read_event_folder(folder: Path) -> EventFolder:
         raise InvalidValue(f"{spec_path}: not {codec[:6].upper()} text (line {line}); save it "
                            "as UTF-8 and try again") from None
     except tomllib.TOMLDecodeError as exc:
-        raise InvalidValue(f"{spec_path}: not valid TOML ({exc})") from None
+        raise InvalidValue(f"{spec_path}: not valid TOML ({exc}){_curly_quotes(data, exc)}"
+                           ) from None
     except RecursionError:  # tomllib recurses into nested arrays and tables
         raise InvalidValue(f"{spec_path}: not valid TOML (nested too deeply)") from None
     try:
@@ -333,6 +334,22 @@ def _check_page_list(files: list[str]) -> None:
         raise InvalidValue(f"pages lists {len(files)} files, but an event keeps {MAX_PAGES} "
                            "pages at most (an announcement and a recap, in English and in "
                            "Chinese)")
+
+
+# What TextEdit (as it starts) and word processors make of the quotes typed: TOML takes
+# none of them for a string's.
+_CURLY_QUOTES = "\u201c\u201d\u201e\u2018\u2019\u201a"
+
+
+def _curly_quotes(data: bytes, error: tomllib.TOMLDecodeError) -> str:
+    """A hint for a TOML error on a line holding a curly quote, which looks right."""
+    at = re.search(r"at line (\d+)", str(error))
+    codec, mark = unicode_bom(data) or ("utf-8", 0)
+    lines = data[mark:].decode(codec).split("\n")  # as TOML counts them
+    line = lines[int(at[1]) - 1] if at and int(at[1]) <= len(lines) else ""
+    if any(quote in line for quote in _CURLY_QUOTES):
+        return "; write its quotes straight (\"), not curly as an editor may make them"
+    return ""
 
 
 def _check_one_page_a_slot(files: list[str], pages: tuple[tuple[str, Page], ...]) -> None:

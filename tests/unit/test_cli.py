@@ -1085,6 +1085,26 @@ def test_an_event_toml_with_a_byte_order_mark_is_read_as_its_pages_are(cli, tmp_
     assert cli("events").stdout.rstrip().endswith("\t北极论坛")
 
 
+@pytest.mark.parametrize("quoted", ["\u201cArctic Forum\u201d", "\u2018Arctic Forum\u2019",
+                                    "\u201eArctic Forum\u201c"])
+def test_an_event_toml_with_curly_quotes_says_to_write_them_straight(cli, tmp_path, quoted):
+    """TextEdit (as it starts) and word processors turn the quotes typed into curly ones:
+    "Invalid value (at line 1, column 9)" for a line that looks right. A curly quote
+    inside a string stays the title's own."""
+    folder = tmp_path / "forum"
+    shutil.copytree(SAMPLE_DIR, folder)
+    spec = folder / "event.toml"
+    spec.write_text(f'capacity = 3\ntitle = {quoted}\npages = ["announcement.txt"]\n')
+    proc = cli("import", str(folder), "--guild", "1", check_status=2)
+    assert proc.stderr == (f"eventbot: {spec}: not valid TOML (Invalid value (at line 2, "
+                           "column 9)); write its quotes straight (\"), not curly as an editor "
+                           "may make them\n"), proc.stderr
+    assert no_events(cli)
+    spec.write_text(f'capacity = 3\ntitle = "{quoted}"\npages = ["announcement.txt"]\n')
+    cli("import", str(folder), "--guild", "1")
+    assert cli("events").stdout.rstrip().endswith(f"\t{quoted}")
+
+
 @pytest.mark.parametrize("encoding", ["gbk", "big5", "cp1252"])
 def test_an_event_toml_in_another_encoding_names_its_line_and_what_to_save(cli, tmp_path,
                                                                            encoding):
