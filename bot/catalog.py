@@ -647,8 +647,8 @@ def _read_page(folder: Path, name: str) -> tuple[str, Page]:
     try:
         body, page = page_from_bytes(path.name, read_page_bytes(path))
     except OSError as exc:
-        other = _named_otherwise(path) if isinstance(exc, FileNotFoundError) else None
-        found = f"; the folder has {Path(name).parent / other}" if other else ""
+        other = _named_otherwise(folder, name) if isinstance(exc, FileNotFoundError) else None
+        found = f"; the folder has {other}" if other else ""
         raise InvalidValue(f"cannot read page {name} ({exc.strerror}{found})") from None
     except InvalidValue as exc:
         raise InvalidValue(f"page {name}: {exc}") from None
@@ -657,14 +657,19 @@ def _read_page(folder: Path, name: str) -> tuple[str, Page]:
     return body, page
 
 
-def _named_otherwise(path: Path) -> str | None:
-    """The file beside `path` of its name in another case or composition: Windows and macOS
-    take "Announcement.txt" for "announcement.txt", and macOS keeps "é" as "e" and an
-    accent, so a folder made there may name its files so, which this system does not."""
-    def key(name: str) -> str:
-        return unicodedata.normalize("NFC", name).casefold()
-    return next((file.name for file in _entries(path.parent) if key(file.name) == key(
-        path.name)), None)
+def _named_otherwise(folder: Path, name: str) -> str | None:
+    """The page `name` names in `folder` as Windows or macOS would read it, when this
+    system reads no file there: Windows takes a backslash for a slash, both take
+    "Announcement.txt" for "announcement.txt", and macOS keeps "é" as "e" and an accent,
+    so a folder made there may name its files so."""
+    if "\\" in name and (folder / name.replace("\\", "/")).is_file():
+        return name.replace("\\", "/")
+
+    def key(text: str) -> str:
+        return unicodedata.normalize("NFC", text).casefold()
+    path = folder / name
+    return next((str(Path(name).parent / file.name) for file in _entries(path.parent)
+                 if key(file.name) == key(path.name)), None)
 
 
 EVENT_KEYS = ("title", "starts_at", "ends_at", "venue", "link", "capacity", "pages")

@@ -995,6 +995,20 @@ def test_a_page_named_in_other_case_or_composition_is_told_the_name_on_disk(cli,
     assert no_events(cli)
 
 
+def test_a_page_named_with_windows_backslashes_is_told_to_use_slashes(cli, tmp_path):
+    """Windows takes "pages\\announcement.txt" for the file in the folder pages; here it
+    is one name, and the page was "No such file or directory" with no more said."""
+    folder = tmp_path / "events" / "forum"
+    shutil.copytree(SAMPLE_DIR, folder / "pages")
+    (folder / "event.toml").write_text("title = 'X'\ncapacity = 3\n"
+                                       "pages = ['pages\\announcement.txt']\n")
+    proc = cli("import", str(folder), "--guild", "1", check_status=2)
+    assert proc.stderr == (f"eventbot: {folder / 'event.toml'}: cannot read page "
+                           "pages\\announcement.txt (No such file or directory; the folder "
+                           "has pages/announcement.txt)\n"), proc.stderr
+    assert no_events(cli)
+
+
 def test_a_web_address_listed_as_a_page_says_how_to_import_it(cli, tmp_path):
     """`import` takes a page's web address, so event.toml may well list one: it was
     "cannot read page https://... (No such file or directory)", as if a file were
