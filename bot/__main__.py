@@ -363,11 +363,14 @@ def names_a_page(path: Path) -> bool:
 
 
 async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.catalog import event_folders, import_folders, import_page, is_url
+    from bot.catalog import EVENT_FILE, event_folders, import_folders, import_page, is_url
     from bot.flows import importing
 
     guild_id = import_guild(settings, args.guild)
     path = Path(args.path)
+    if (path.name == EVENT_FILE and not is_url(args.path)
+            and await asyncio.to_thread(path.is_file)):  # an event folder's settings, named
+        path = path.parent  # for it (as a shell completes the name): not a page
     if is_url(args.path) or await asyncio.to_thread(names_a_page, path):
         # One page: a new event, or the event that already has it.
         source = await read_source(args.path, settings)

@@ -199,11 +199,22 @@ class ImportReport:
 def parse_datetime(value: str, name: str = "starts_at") -> datetime:
     """ISO 8601 with an offset or `Z`; a naive time is refused, since its zone is unknowable."""
     try:
+        date.fromisoformat(value.strip())
+    except ValueError:
+        pass
+    else:  # an offset added to it reads as a time ("2026-12-01+01:00" is a naive 1 a.m.)
+        raise _date_alone(name, repr(value))
+    try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
         raise InvalidValue(f"{name} {value!r} is not a date and time; "
                            f"use ISO 8601 with an offset, e.g. {DATETIME_EXAMPLE}") from None
     return checked_datetime(parsed, name, value)
+
+
+def _date_alone(name: str, shown: str) -> InvalidValue:
+    return InvalidValue(f"{name} {shown} is a date without a time; give its time too, with an "
+                        f"offset, e.g. {DATETIME_EXAMPLE}")
 
 
 def checked_datetime(value: datetime, name: str, written: str | None = None) -> datetime:
@@ -267,8 +278,13 @@ def read_event_folder(folder: Path) -> EventFolder:
         raise InvalidValue(f"{spec_path}: cannot read it ({exc.strerror})") from None
     except InvalidValue as exc:  # too large, or not a file
         raise InvalidValue(f"{spec_path}: {exc}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidValue(f"{spec_path}: not valid TOML ({exc})") from None
+    except UnicodeDecodeError as exc:  # "ANSI": GBK, Big5 or Windows-1252, as Notepad saves
+        line = data[mark:mark + exc.start].count("\n".encode(codec)) + 1
+        raise InvalidValue(f"{spec_path}: not {codec[:6].upper()} text (line {line}); save it "
+                           "as UTF-8 and try again") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidValue(f"{spec_path}: not valid TOML ({exc}){_curly_quotes(data, exc)}"
+                           ) from None
     except RecursionError:  # tomllib recurses into nested arrays and tables
         raise InvalidValue(f"{spec_path}: not valid TOML (nested too deeply)") from None
     try:
@@ -290,11 +306,50 @@ def read_event_folder(folder: Path) -> EventFolder:
         if named := next((name for name in files if "\0" in name), None):  # valid TOML
             raise InvalidValue(f"page {named!r} holds a NUL character, which no file name can "
                                "hold")
+        _check_page_list(files)
         pages = tuple(_read_page(folder, name) for name in files)
         _check_one_page_a_slot(files, pages)
     except InvalidValue as exc:
         raise InvalidValue(f"{spec_path}: {exc}") from None
     return EventFolder(draft, pages)
+
+
+# An event keeps one page of each kind and language (`_check_one_page_a_slot`).
+MAX_PAGES = 4
+
+
+def _check_page_list(files: list[str]) -> None:
+    """The list, before any page is read (a large one takes seconds): a web address, a
+    page listed twice, or more pages than an event keeps, however long the list, is
+    refused at once."""
+    seen = set()
+    for name in files:
+        if is_url(name):  # as `import` takes one
+            raise InvalidValue(f"page {name} is a web address, but pages are files of the "
+                               "folder; save the page there as .html and list that file")
+        if (path := os.path.normpath(name)) in seen:
+            raise InvalidValue(f"page {name} is listed twice")
+        seen.add(path)
+    if len(files) > MAX_PAGES:
+        raise InvalidValue(f"pages lists {len(files)} files, but an event keeps {MAX_PAGES} "
+                           "pages at most (an announcement and a recap, in English and in "
+                           "Chinese)")
+
+
+# What TextEdit (as it starts) and word processors make of the quotes typed: TOML takes
+# none of them for a string's.
+_CURLY_QUOTES = "\u201c\u201d\u201e\u2018\u2019\u201a"
+
+
+def _curly_quotes(data: bytes, error: tomllib.TOMLDecodeError) -> str:
+    """A hint for a TOML error on a line holding a curly quote, which looks right."""
+    at = re.search(r"at line (\d+)", str(error))
+    codec, mark = unicode_bom(data) or ("utf-8", 0)
+    lines = data[mark:].decode(codec).split("\n")  # as TOML counts them
+    line = lines[int(at[1]) - 1] if at and int(at[1]) <= len(lines) else ""
+    if any(quote in line for quote in _CURLY_QUOTES):
+        return "; write its quotes straight (\"), not curly as an editor may make them"
+    return ""
 
 
 def _check_one_page_a_slot(files: list[str], pages: tuple[tuple[str, Page], ...]) -> None:
@@ -304,8 +359,6 @@ def _check_one_page_a_slot(files: list[str], pages: tuple[tuple[str, Page], ...]
     seen: dict[tuple[str, str], str] = {}
     for name, (body, page) in zip(files, pages, strict=True):
         slot = slot_of(page.kind, body)
-        if name == seen.get(slot):
-            raise InvalidValue(f"page {name} is listed twice")
         if slot in seen:
             language = "Chinese" if slot[1] == "zh" else "English"
             raise InvalidValue(f"pages {seen[slot]} and {name} are both the event's {slot[0]} "
@@ -316,11 +369,41 @@ def _check_one_page_a_slot(files: list[str], pages: tuple[tuple[str, Page], ...]
 
 def event_folders(path: Path) -> list[Path]:
     """`path` if it is an event folder, else the event folders under it, in name order; not
-    the hidden ones (".git", ".Trash", a ".backup" copy), as a file manager hides them."""
+    the hidden ones (".git", ".Trash", a ".backup" copy), as a file manager hides them.
+    A folder whose event.toml was saved under another name is refused, naming it: passed
+    over, its event would be missing from an import that said nothing of it."""
     if (path / EVENT_FILE).is_file():
         return [path]
-    return sorted(p.parent for p in path.glob(f"*/{EVENT_FILE}")
-                  if not p.parent.name.startswith("."))
+    found = sorted(p.parent for p in path.glob(f"*/{EVENT_FILE}")
+                   if not p.parent.name.startswith("."))
+    _check_no_misnamed_event_file(path)
+    events = set(found)
+    for folder in _entries(path):
+        if folder not in events and not folder.name.startswith(".") and folder.is_dir():
+            _check_no_misnamed_event_file(folder)
+    return found
+
+
+# What an editor makes of "event.toml": Notepad saves it as "event.toml.txt", TextEdit
+# as "event.toml.rtf" (and Explorer and Finder hide that end), and a file from Windows
+# or a Mac may differ in case, which those systems do not tell apart.
+_ADDED_ENDS = ("", ".txt", ".rtf")
+
+
+def _check_no_misnamed_event_file(folder: Path) -> None:
+    for file in _entries(folder):
+        name = file.name.strip().casefold()
+        if any(name == EVENT_FILE + end for end in _ADDED_ENDS) and file.name != EVENT_FILE:
+            raise InvalidValue(f"{file}: an event's settings must be in a file named "
+                               f"{EVENT_FILE}; rename this one (a file manager may hide the "
+                               "end of its name)")
+
+
+def _entries(folder: Path) -> list[Path]:
+    try:
+        return list(folder.iterdir())
+    except OSError:  # a folder it may not read is passed over, as the search for events does
+        return []
 
 
 async def import_folders(store: Store, guild_id: int, folders: list[Path], *,
@@ -564,12 +647,29 @@ def _read_page(folder: Path, name: str) -> tuple[str, Page]:
     try:
         body, page = page_from_bytes(path.name, read_page_bytes(path))
     except OSError as exc:
-        raise InvalidValue(f"cannot read page {name} ({exc.strerror})") from None
+        other = _named_otherwise(folder, name) if isinstance(exc, FileNotFoundError) else None
+        found = f"; the folder has {other}" if other else ""
+        raise InvalidValue(f"cannot read page {name} ({exc.strerror}{found})") from None
     except InvalidValue as exc:
         raise InvalidValue(f"page {name}: {exc}") from None
     if problem := page_problem(page):  # as for a page imported alone
         raise InvalidValue(f"page {name}: {problem}")
     return body, page
+
+
+def _named_otherwise(folder: Path, name: str) -> str | None:
+    """The page `name` names in `folder` as Windows or macOS would read it, when this
+    system reads no file there: Windows takes a backslash for a slash, both take
+    "Announcement.txt" for "announcement.txt", and macOS keeps "é" as "e" and an accent,
+    so a folder made there may name its files so."""
+    if "\\" in name and (folder / name.replace("\\", "/")).is_file():
+        return name.replace("\\", "/")
+
+    def key(text: str) -> str:
+        return unicodedata.normalize("NFC", text).casefold()
+    path = folder / name
+    return next((str(Path(name).parent / file.name) for file in _entries(path.parent)
+                 if key(file.name) == key(path.name)), None)
 
 
 EVENT_KEYS = ("title", "starts_at", "ends_at", "venue", "link", "capacity", "pages")
@@ -599,6 +699,8 @@ def _optional_datetime(spec: dict, key: str) -> datetime | None:
         return None
     if isinstance(value, datetime):  # TOML's own datetime type
         return checked_datetime(value, key)
+    if isinstance(value, date):  # and its date
+        raise _date_alone(key, value.isoformat())
     if not isinstance(value, str):
         raise InvalidValue(f"{key} must be a date and time such as {DATETIME_EXAMPLE}")
     return parse_datetime(value, key)

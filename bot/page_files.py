@@ -8,6 +8,8 @@ which imports only this and what it reads with.
 
 from __future__ import annotations
 
+import re
+
 from bot.errors import InvalidValue
 from bot.i18n import N_
 from bot.pages import Page, decode_page, parse_page, unicode_bom
@@ -69,9 +71,10 @@ _DOCUMENTS = (b"PK\x03\x04",  # .docx, .xlsx, .pptx, .odt, .zip
 
 
 def check_not_a_document(data: bytes) -> None:
-    """InvalidValue naming what the bytes are, when they are a PDF, an image or an office
-    document (or an archive): read as a page's text, each was refused as text in the
-    wrong character set, advice that does not fit a PDF flyer."""
+    """InvalidValue naming what the bytes are, when they are a PDF, an image, a web page
+    saved as one file or an office document (or an archive): read as a page's text, each
+    was refused as text in the wrong character set (or read as garbage), advice that does
+    not fit a PDF flyer."""
     head = bytes(data[:16])
     if head.startswith(_PDF):
         raise InvalidValue(N_("This is a PDF document, not a web page or a text file; open "
@@ -80,7 +83,24 @@ def check_not_a_document(data: bytes) -> None:
         raise InvalidValue(N_("This is an image, not a web page or a text file; copy its text "
                               "into a .txt file (type it out if need be) and import that "
                               "file."))
+    if _is_single_file_web_page(data):
+        raise InvalidValue(N_("This is a web page saved as a single file (.mhtml or .mht); "
+                              "save it from the browser again as \"Webpage, HTML only\" (a "
+                              ".html file) and import that."))
     if head.startswith(_DOCUMENTS):
         raise InvalidValue(N_("This is a Word or other office document, or an archive, not a "
                               "web page or a text file; open it, copy its text into a .txt "
                               "file and import that file."))
+
+
+# A web page saved as one file (.mhtml, .mht: Chrome's and Edge's "Webpage, Single File",
+# Internet Explorer's "Web Archive"): a mail's MIME headers, the page's HTML and images
+# after them, encoded. Read as text, its first header was the title ("From: <Saved by
+# Blink>") and its Date the event's, and the HTML came in quoted-printable.
+_MIME_HEADER = re.compile(rb"[A-Za-z][A-Za-z0-9-]*:")
+_MULTIPART = re.compile(rb"^content-type:\s*multipart/related", re.I | re.M)
+
+
+def _is_single_file_web_page(data: bytes) -> bool:
+    headers = re.split(rb"\r?\n\r?\n", bytes(data[:8192]), maxsplit=1)[0]
+    return bool(_MIME_HEADER.match(headers) and _MULTIPART.search(headers))

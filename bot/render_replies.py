@@ -284,9 +284,15 @@ FORMULA_STARTS = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
 
 def _csv_safe(text: str) -> str:
     """Spreadsheets run cells starting with these as formulas, after trimming the spaces
-    before them (" =1+1"); a quote keeps them text."""
-    formula = text[:1] in FORMULA_STARTS or text.lstrip()[:1] in FORMULA_STARTS
-    return "'" + text if formula else text
+    (and double quotes) before them (" =1+1"); a quote keeps them text. One whose list
+    separator is ";" (Excel in German, French, Dutch...) starts a cell after every ";"
+    of a line, quoted or not, so each part of a name after one is a cell of its own."""
+    return ";".join("'" + part if _formula(part) else part for part in text.split(";"))
+
+
+def _formula(cell: str) -> bool:
+    return (cell[:1] in FORMULA_STARTS
+            or cell.lstrip().lstrip('"').lstrip()[:1] in FORMULA_STARTS)
 
 
 # -- lists and an event's end ----------------------------------------------------------

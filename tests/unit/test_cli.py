@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import os
+import quopri
 import re
 import shutil
 import sqlite3
@@ -237,6 +238,45 @@ def test_parse_refuses_a_binary_file_in_one_line(cli, tmp_path):
     assert proc.stderr.count("\n") == 1
     assert proc.stderr.startswith("eventbot: ")
     assert cli("parse", str(tmp_path / "missing.txt"), check_status=2).stderr.count("\n") == 1
+
+
+def single_file_web_page(html: str) -> bytes:
+    """A page as Chrome and Edge save it as "Webpage, Single File" (.mhtml): MIME headers,
+    then each part of the page, the HTML in quoted-printable."""
+    body = quopri.encodestring(html.encode()).decode()
+    return (f"From: <Saved by Blink>\nSnapshot-Content-Location: https://example.org/e/1\n"
+            "Subject: Missile Defense Disputes - Example\n"
+            "Date: Mon, 7 Dec 2026 21:00:00 -0000\nMIME-Version: 1.0\n"
+            'Content-Type: multipart/related;\n\ttype="text/html";\n'
+            '\tboundary="----MultipartBoundary--x----"\n\n'
+            "------MultipartBoundary--x----\nContent-Type: text/html\n"
+            "Content-Transfer-Encoding: quoted-printable\n"
+            f"Content-Location: https://example.org/e/1\n\n{body}\n"
+            "------MultipartBoundary--x------\n").replace("\n", "\r\n").encode()
+
+
+@pytest.mark.parametrize("name", ["talk.mhtml", "talk.mht"])
+def test_a_web_page_saved_as_a_single_file_is_refused_as_what_it_is(cli, tmp_path, name):
+    """Read as a text page, a page saved as "Webpage, Single File" made an event named
+    "From: <Saved by Blink>" on the day it was saved (its MIME header's Date), its text
+    in quoted-printable ("=3D", lines cut with "="). It is refused, saying what to save."""
+    lines = ANNOUNCEMENT.read_text().splitlines()
+    page = single_file_web_page("<!DOCTYPE html><html><head><meta charset=utf-8><title>"
+                                "Missile Defense</title></head><body>"
+                                + "".join(f'<p class="x">{line}</p>' for line in lines)
+                                + "</body></html>")
+    (tmp_path / name).write_bytes(page)
+    said = ('This is a web page saved as a single file (.mhtml or .mht); save it from the '
+            'browser again as "Webpage, HTML only" (a .html file) and import that.')
+    proc = cli("parse", str(tmp_path / name), check_status=2)
+    assert proc.stderr == f"eventbot: {tmp_path / name}: {said}\n"
+    folder = tmp_path / "forum"
+    folder.mkdir()
+    (folder / name).write_bytes(page)
+    (folder / "event.toml").write_text(f'title = "X"\ncapacity = 3\npages = ["{name}"]\n')
+    proc = cli("import", str(folder), "--guild", "1", check_status=2)
+    assert proc.stderr == f"eventbot: {folder / 'event.toml'}: page {name}: {said}\n"
+    assert no_events(cli)
 
 
 # A bounded memory, so that a command that would read all of a huge or endless file fails
@@ -614,6 +654,48 @@ def test_a_page_listed_twice_in_a_folder_is_refused(cli, tmp_path):
     assert no_events(cli)
 
 
+def test_a_long_page_list_is_refused_before_any_page_is_read(cli, tmp_path):
+    """Each page listed was read before the list was checked: a page of 1.8 MB, which
+    takes seconds to read, listed a hundred times took many minutes to be told it was
+    listed twice, and event.toml may list thousands. The list is checked first: a page
+    listed twice (also as "./p.txt"), or more pages than an event keeps (an announcement
+    and a recap in each of English and Chinese), is refused at once."""
+    folder = tmp_path / "events" / "long"
+    shutil.copytree(SAMPLE_DIR, folder)
+    roles = "Speaker: Li Bin, professor at Tsinghua University\n" * 36_000
+    (folder / "p.txt").write_text(ANNOUNCEMENT.read_text() + "\n" + roles)
+    spec = folder / "event.toml"
+    spec.write_text(f'title = "Long"\ncapacity = 5\npages = {json.dumps(["p.txt"] * 100)}\n')
+    proc = cli("import", str(folder), "--guild", "1", check_status=2)  # (60 s at most)
+    assert proc.stderr == f"eventbot: {spec}: page p.txt is listed twice\n", proc.stderr
+    spec.write_text('title = "Long"\ncapacity = 5\npages = ["p.txt", "./p.txt"]\n')
+    proc = cli("import", str(folder), "--guild", "1", check_status=2)
+    assert proc.stderr == f"eventbot: {spec}: page ./p.txt is listed twice\n", proc.stderr
+    pages = ["p.txt", "announcement.txt", "recap.txt", "announcement.zh.txt", "x.txt"]
+    spec.write_text(f'title = "Long"\ncapacity = 5\npages = {json.dumps(pages)}\n')
+    proc = cli("import", str(folder), "--guild", "1", check_status=2)
+    assert proc.stderr == (f"eventbot: {spec}: pages lists 5 files, but an event keeps 4 "
+                           "pages at most (an announcement and a recap, in English and in "
+                           "Chinese)\n"), proc.stderr
+    assert no_events(cli)
+
+
+def test_an_event_toml_given_to_import_imports_its_folder(cli, tmp_path):
+    """`import forum/event.toml`, the settings named for their folder (as a shell's
+    completion gives it), read them as a page: an event named 'title = "Arctic Forum"',
+    of the default capacity and none of its pages, dated by a misreading of starts_at."""
+    folder = tmp_path / "events" / "forum"
+    shutil.copytree(SAMPLE_DIR, folder)
+    (folder / "event.toml").write_text(
+        'title = "Arctic Forum"\nstarts_at = "2030-12-01T18:00:00+01:00"\n'
+        'venue = "Carnegie Endowment, Washington, DC"\ncapacity = 30\n'
+        'pages = ["announcement.txt"]\n')
+    out = cli("import", str(folder / "event.toml"), "--guild", "1").stdout
+    assert out == "created event 1 'forum' (5 people, 0 takeaways)\n", out
+    [listed] = cli("events").stdout.splitlines()
+    assert listed.endswith("\tforum\t0/30 confirmed, 0 waitlisted, closed\tArctic Forum"), listed
+
+
 def test_hidden_folders_among_event_folders_are_not_imported(cli, tmp_path):
     """A folder whose name starts with a dot (".git", ".Trash", an editor's ".backup") is
     hidden: not an event of the folder, though a copy of one may sit in it."""
@@ -631,6 +713,29 @@ def test_hidden_folders_among_event_folders_are_not_imported(cli, tmp_path):
     # named itself, a hidden event folder is imported: it was asked for
     assert cli("import", str(events / ".backup"), "--guild", "1").stdout.startswith(
         "created event 2 'backup'")
+
+
+@pytest.mark.parametrize("misnamed", ["event.toml.txt", "Event.toml", "EVENT.TOML",
+                                      "event.toml.rtf"])
+def test_an_event_file_saved_under_another_name_is_refused_naming_it(cli, tmp_path, misnamed):
+    """Notepad saves "event.toml" as "event.toml.txt" (and Explorer hides the ".txt"), and
+    a file made on Windows or a Mac may be "Event.toml": its folder was passed over as no
+    event folder at all, the others imported as if all were there, and that folder alone
+    said "no event.toml here". It is named, and nothing is saved."""
+    events = tmp_path / "events"
+    shutil.copytree(SAMPLE_DIR, events / "autumn")
+    shutil.copytree(SAMPLE_DIR, events / "spring")
+    (events / "spring" / "event.toml").rename(events / "spring" / misnamed)
+    shutil.copytree(SAMPLE_DIR, events / "shared", ignore=shutil.ignore_patterns(
+        "event.toml"))  # pages shared by events, in a folder of no event: not one
+    said = f"eventbot: {events / 'spring' / misnamed}: an event's settings must be in a file " \
+           "named event.toml; rename this one (a file manager may hide the end of its name)\n"
+    proc = cli("import", str(events), "--guild", "1", check_status=2)
+    assert (proc.stderr, proc.stdout) == (said, "")
+    assert no_events(cli)
+    proc = cli("import", str(events / "spring"), "--guild", "1", check_status=2)
+    assert (proc.stderr, proc.stdout) == (said, "")
+    assert no_events(cli)
 
 
 def test_a_folder_page_with_no_sign_of_an_event_is_refused_as_a_page_alone_is(cli, tmp_path):
@@ -850,6 +955,76 @@ def test_a_page_event_toml_names_that_is_not_there_is_named_as_written(cli, tmp_
                            "such file or directory)\n"), proc.stderr
 
 
+@pytest.mark.parametrize(("line", "written"), [('starts_at = "2026-12-01"', "'2026-12-01'"),
+                                              ("starts_at = 2026-12-01", "2026-12-01"),
+                                              ('ends_at = "20261201"', "'20261201'")])
+def test_a_date_without_a_time_in_event_toml_is_told_to_give_its_time(cli, tmp_path, line,
+                                                                      written):
+    """A date alone was told it "has no timezone; add an offset", which made of it
+    "2026-12-01+01:00": a naive 1 a.m., refused again the same way. A date written as
+    TOML's own was "must be a date and time". Both now ask for the time."""
+    folder = tmp_path / "forum"
+    shutil.copytree(SAMPLE_DIR, folder)
+    (folder / "event.toml").write_text(f'title = "X"\ncapacity = 3\n{line}\n'
+                                       'pages = ["announcement.txt"]\n')
+    proc = cli("import", str(folder), "--guild", "1", check_status=2)
+    key = line.split()[0]
+    assert proc.stderr == (f"eventbot: {folder / 'event.toml'}: {key} {written} is a date "
+                           "without a time; give its time too, with an offset, e.g. "
+                           "2026-12-01T18:00+01:00\n"), proc.stderr
+    assert no_events(cli)
+
+
+@pytest.mark.parametrize(("listed", "on_disk"), [("Announcement.txt", "announcement.txt"),
+                                               ("pages/RECAP.TXT", "pages/recap.txt"),
+                                               ("caf\u00e9.txt", "cafe\u0301.txt")])
+def test_a_page_named_in_other_case_or_composition_is_told_the_name_on_disk(cli, tmp_path,
+                                                                           listed, on_disk):
+    """A folder made on Windows or a Mac, whose systems take "Announcement.txt" for
+    "announcement.txt" (and a Mac's file names keep "é" as "e" and an accent), was
+    refused on the server as "No such file or directory" for a file the organiser sees
+    there: the name on disk is now said beside it. Nothing is saved."""
+    folder = tmp_path / "events" / "forum"
+    shutil.copytree(SAMPLE_DIR, folder)
+    (folder / on_disk).parent.mkdir(exist_ok=True)
+    (folder / on_disk).write_text(RECAP.read_text())
+    (folder / "event.toml").write_text(f'title = "X"\ncapacity = 3\npages = ["{listed}"]\n')
+    proc = cli("import", str(folder), "--guild", "1", check_status=2)
+    assert proc.stderr == (f"eventbot: {folder / 'event.toml'}: cannot read page {listed} (No "
+                           f"such file or directory; the folder has {on_disk})\n"), proc.stderr
+    assert no_events(cli)
+
+
+def test_a_page_named_with_windows_backslashes_is_told_to_use_slashes(cli, tmp_path):
+    """Windows takes "pages\\announcement.txt" for the file in the folder pages; here it
+    is one name, and the page was "No such file or directory" with no more said."""
+    folder = tmp_path / "events" / "forum"
+    shutil.copytree(SAMPLE_DIR, folder / "pages")
+    (folder / "event.toml").write_text("title = 'X'\ncapacity = 3\n"
+                                       "pages = ['pages\\announcement.txt']\n")
+    proc = cli("import", str(folder), "--guild", "1", check_status=2)
+    assert proc.stderr == (f"eventbot: {folder / 'event.toml'}: cannot read page "
+                           "pages\\announcement.txt (No such file or directory; the folder "
+                           "has pages/announcement.txt)\n"), proc.stderr
+    assert no_events(cli)
+
+
+def test_a_web_address_listed_as_a_page_says_how_to_import_it(cli, tmp_path):
+    """`import` takes a page's web address, so event.toml may well list one: it was
+    "cannot read page https://... (No such file or directory)", as if a file were
+    missing. Nothing is fetched or saved."""
+    folder = tmp_path / "events" / "forum"
+    shutil.copytree(SAMPLE_DIR, folder)
+    url = "https://example.org/events/talk"
+    (folder / "event.toml").write_text(f'title = "X"\ncapacity = 3\n'
+                                       f'pages = ["announcement.txt", "{url}"]\n')
+    proc = cli("import", str(folder), "--guild", "1", check_status=2)
+    assert proc.stderr == (f"eventbot: {folder / 'event.toml'}: page {url} is a web address, "
+                           "but pages are files of the folder; save the page there as .html "
+                           "and list that file\n"), proc.stderr
+    assert no_events(cli)
+
+
 def test_an_end_in_event_toml_is_checked_against_the_start_the_event_gets(cli, tmp_path):
     """ends_at was checked only against starts_at in the same file: without one, an end
     with no start at all was saved, and an end two weeks before the page's start made an
@@ -922,6 +1097,43 @@ def test_an_event_toml_with_a_byte_order_mark_is_read_as_its_pages_are(cli, tmp_
     out = cli("import", str(folder), "--guild", "1").stdout
     assert out.startswith("created event 1 'forum'"), out
     assert cli("events").stdout.rstrip().endswith("\t北极论坛")
+
+
+@pytest.mark.parametrize("quoted", ["\u201cArctic Forum\u201d", "\u2018Arctic Forum\u2019",
+                                    "\u201eArctic Forum\u201c"])
+def test_an_event_toml_with_curly_quotes_says_to_write_them_straight(cli, tmp_path, quoted):
+    """TextEdit (as it starts) and word processors turn the quotes typed into curly ones:
+    "Invalid value (at line 1, column 9)" for a line that looks right. A curly quote
+    inside a string stays the title's own."""
+    folder = tmp_path / "forum"
+    shutil.copytree(SAMPLE_DIR, folder)
+    spec = folder / "event.toml"
+    spec.write_text(f'capacity = 3\ntitle = {quoted}\npages = ["announcement.txt"]\n')
+    proc = cli("import", str(folder), "--guild", "1", check_status=2)
+    assert proc.stderr == (f"eventbot: {spec}: not valid TOML (Invalid value (at line 2, "
+                           "column 9)); write its quotes straight (\"), not curly as an editor "
+                           "may make them\n"), proc.stderr
+    assert no_events(cli)
+    spec.write_text(f'capacity = 3\ntitle = "{quoted}"\npages = ["announcement.txt"]\n')
+    cli("import", str(folder), "--guild", "1")
+    assert cli("events").stdout.rstrip().endswith(f"\t{quoted}")
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "big5", "cp1252"])
+def test_an_event_toml_in_another_encoding_names_its_line_and_what_to_save(cli, tmp_path,
+                                                                           encoding):
+    """Notepad on a Chinese Windows saves "ANSI", GBK or Big5: event.toml was "not valid
+    TOML ('utf-8' codec can't decode byte 0xb1 in position 9: invalid start byte)", a
+    message of Python's naming a byte where the line is wanted, and no way out."""
+    folder = tmp_path / "forum"
+    shutil.copytree(SAMPLE_DIR, folder)
+    venue = {"gbk": "北京大学", "big5": "臺北大學", "cp1252": "Café Zoë"}[encoding]
+    spec = f'title = "Forum"\ncapacity = 3\nvenue = "{venue}"\npages = ["announcement.txt"]\n'
+    (folder / "event.toml").write_bytes(spec.encode(encoding))
+    proc = cli("import", str(folder), "--guild", "1", check_status=2)
+    assert proc.stderr == (f"eventbot: {folder / 'event.toml'}: not UTF-8 text (line 3); save "
+                           "it as UTF-8 and try again\n"), proc.stderr
+    assert no_events(cli)
 
 
 def test_listings_show_names_without_their_bidi_overrides_or_line_separators(cli):
@@ -1789,6 +2001,27 @@ def test_csv_and_json_into_a_file_are_utf8_whatever_the_locale(cli, tmp_path):
     page_read = json.loads(parsed.stdout.decode("utf-8"))
     assert page_read["title"] == "核军控的未来：大国竞争时代的战略稳定"
     assert page_read["location"] == "Café Zoë, 北京"
+
+
+def test_rsvps_csv_runs_no_formula_where_a_spreadsheet_splits_cells_at_semicolons(cli):
+    """Excel set to a list separator of ";" (German, French, Dutch...) splits each line
+    of a CSV at every ";", quoted or not: a name "Eve;=cmd|...;" opened a cell of its
+    own, a formula the name's leading quote never reached. Each cell of either reading
+    is text, and a name of no formula stays as it is."""
+    cli("import", str(SAMPLE_DIR), "--guild", "5")
+    names = ["Eve;=cmd|' /C calc'!A0;", "Ann; +1+1", "Bo;\u3000＠SUM(A1)", "Cy;\"=1+1\";",
+             "Dee; Smith-Jones", "Al;x"]
+    with sqlite3.connect(cli.db) as db:
+        db.executemany("INSERT INTO rsvps VALUES (1, ?, ?, 'confirmed', ?, 0)",
+                       [(40 + n, name, n) for n, name in enumerate(names, 1)])
+    text = cli("rsvps", "1", "--csv").stdout
+    for delimiter in ",;":
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            formulas = [cell for cell in row
+                        if cell and cell.lstrip(" \u3000\"")[:1] in "=+-@＝＋－＠"]
+            assert not formulas, (delimiter, row)
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert [row[1] for row in rows[-2:]] == ["Dee; Smith-Jones", "Al;x"]
 
 
 def test_data_in_utf8_still_escapes_what_utf8_cannot_hold(monkeypatch):
