@@ -82,8 +82,14 @@ _ROLE_ALT = "|".join(sorted(_ROLE_WORDS, key=len, reverse=True))
 # "主持人：赵通", "主持人 赵通", "嘉宾：李彬、樊吉社"
 ROLE_LINE = re.compile(rf"(?:{_ROLE_ALT})(?: *[：:] *| +)(?=\S)")
 ROLE_WORD = re.compile(rf"(?:{_ROLE_ALT})")
-# A Chinese name: two to four Han characters standing alone.
-NAME = re.compile(rf"[{HAN}]{{2,4}}(?![{HAN}])")
+# The dot between the parts of a name written in Chinese from another language ("约瑟夫·奈",
+# Joseph Nye): U+00B7 as the mainland writes it, ・ and ‧ as Japanese and Taiwanese fonts
+# give it, • as it is often typed
+NAME_DOT = "·・‧•"
+# A Chinese name: two to four Han characters standing alone, or such a name's parts
+# between its dots ("亨利·基辛格", "玛丽亚·德拉克鲁斯").
+NAME = re.compile(rf"(?:[{HAN}]{{1,8}}(?:[{NAME_DOT}][{HAN}]{{1,8}}){{1,3}}|[{HAN}]{{2,4}})"
+                  rf"(?![{HAN}])")
 # What follows a name in brackets: "（Tong Zhao）", "（主持人）", "(卡内基研究员)".
 BRACKETS = re.compile(r" *[（(] *([^（）()]{1,80}?) *[）)]")
 # Words of two to four characters that head lines or stand in for a name, never names.
@@ -363,6 +369,7 @@ def notice(sentence: str) -> dict | None:
 
 
 _ALL_HAN = re.compile(f"[{HAN}]+")
+_DOTTED = re.compile(f"[{NAME_DOT}]")
 _INSTITUTION = re.compile(
     r".*(?:大学|学院|中心|研究所|研究院|协会|学会|基金会|智库|政府|部|局|处|办|公司)")
 _ITEMS = re.compile(r"[；;、]")
@@ -768,9 +775,11 @@ class ChineseReading:
         """A paragraph opening with a Chinese name and saying who they are: "赵通是……"."""
         par = self.paras[i]
         read = fold(par)
-        for size in (2, 3, 4):
+        dotted = NAME.match(par)
+        sizes = (dotted.end(),) if dotted and _DOTTED.search(dotted.group()) else (2, 3, 4)
+        for size in sizes:
             lead = par[:size]
-            if not _ALL_HAN.fullmatch(lead) or not BIO_AFTER_NAME.match(read, size):
+            if not NAME.fullmatch(lead) or not BIO_AFTER_NAME.match(read, size):
                 continue
             entry = self._known(lead)
             if entry is None:

@@ -122,6 +122,40 @@ async def test_each_person_a_role_line_names_is_imported_with_their_own_title(wo
         ("Jane Doe", "卡内基国际和平研究院高级研究员")]
 
 
+# Names written in Chinese from another language, their parts between middle dots, as
+# mainland (U+00B7), Taiwanese (‧) and Japanese (・) fonts give the dot
+DOTTED_NAMES_PAGE = """软实力与中美关系
+
+时间：2031年6月5日（星期四）下午3:00-5:00
+地点：清华大学主楼报告厅
+
+主持人：赵通
+主讲人：约瑟夫·奈（Joseph Nye）、亨利‧基辛格
+评议人：玛丽亚・德拉克鲁斯
+
+约瑟夫·奈
+约瑟夫·奈是哈佛大学肯尼迪政府学院荣休教授，“软实力”概念的提出者。
+"""
+
+
+async def test_names_with_middle_dots_are_people_of_the_event(world, fake):
+    """"主讲人：约瑟夫·奈": a name Chinese writes from another language has its parts
+    between middle dots, and every such name a page gave was left out: no speaker, no
+    discussant, the bio under the name kept as the event's description, and
+    `/event speaker 约瑟夫·奈` found nobody."""
+    made = await import_page(fake, world.guild, world.moderator,
+                             page=Attachment("nye.txt", DOTTED_NAMES_PAGE.encode(), "text/plain"))
+    event_id = int(re.search(r"\(event (\d+)\)", made.content)[1])
+    assert world.query("SELECT name, role FROM people WHERE event_id = ? ORDER BY position",
+                       (event_id,)) == [
+        ("赵通", "moderator"), ("约瑟夫·奈 (Joseph Nye)", "speaker"), ("亨利‧基辛格", "speaker"),
+        ("玛丽亚・德拉克鲁斯", "discussant")]
+    one = await fake.slash(world.guild, world.member("reader"), "event speaker",
+                           event=str(event_id), name="约瑟夫·奈")
+    shown = (one.content or "") + "".join(e.get("description") or "" for e in one.embeds)
+    assert "软实力" in shown, one
+
+
 async def test_the_lines_skipped_are_listed_in_the_moderators_language(world, fake):
     moderator = world.member("管理员", manage_events=True, locale="zh-CN")
     text = ZH_ANNOUNCEMENT.read_text(encoding="utf-8") + "\n会后提供茶点，欢迎交流。\n"
