@@ -117,6 +117,29 @@ async def test_an_event_starts_when_its_programme_does_not_when_its_doors_open(w
     assert (entry.decoded("dtstart"), entry.decoded("dtend")) == (start, end)
 
 
+async def test_a_chinese_pages_ratio_sign_colons_and_wave_dash_are_read_as_their_marks(
+        world, fake):
+    """Chinese typesetting sets a time's colon as the ratio sign ("14∶30", U+2236), and
+    labels with it too ("时间∶"); a range may take the wave dash ("〜", U+301C). Such a page
+    was imported as an all-day event with no venue and no people: its date line read
+    "时间∶2036年12月15日 …", its venue "地点∶清华大学主楼报告厅", its role lines prose; and
+    "19:00〜21:00" lost its end."""
+    await in_shanghai(world, fake)
+    for title, header, (start, end) in (
+            ("比号讲座", ("时间∶2036年12月15日 14∶30—16∶30", "地点∶清华大学主楼报告厅",
+                      "主持人∶赵通"), ((14, 30), (16, 30))),
+            ("波浪号讲座", ("时间：2036年12月15日 19:00〜21:00", "地点：清华大学主楼报告厅",
+                       "主持人：赵通"), ((19, 0), (21, 0)))):
+        reply = await import_page(fake, world.guild, world.moderator, capacity=5,
+                                  page=Attachment("talk.txt", page(title, *header), "text/plain"))
+        event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+        starts = int(datetime(2036, 12, 15, *start, tzinfo=SHANGHAI).timestamp())
+        ends = int(datetime(2036, 12, 15, *end, tzinfo=SHANGHAI).timestamp())
+        assert event_times(world, event_id)[:4] == (starts, ends, 0, "清华大学主楼报告厅"), title
+        assert ("赵通", "moderator") in world.query(
+            "SELECT name, role FROM people WHERE event_id = ?", (event_id,)), title
+
+
 async def test_a_date_with_slashes_is_read_where_its_weekday_shows_its_order(world, fake):
     """"Fri, 06/05/2026 - 10:00" is June 5 (a Friday); "06/05/2026" alone is no start, and
     the moderator is told why."""
