@@ -189,7 +189,10 @@ TIME = re.compile(rf"(?:{PART_OF_DAY})? *"
 NUMBERED = r"[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十]{1,3}[）)]|\d{1,2}[、．]"
 
 # Notices: registration closed, off the record, language, translation, other access notes.
-CLOSED = re.compile(r"报名已(?:经)?(?:截止|结束|关闭|满)|名额已满|座位已满|人数已满|停止报名")
+# ("本活动已额满", as Taiwan writes it; "报名已于6月1日截止"; not "额满为止", until full)
+CLOSED = re.compile(r"报名(?:现?已(?:经)?|已于[^，,。；;]{1,20})(?:截止|结束|关闭|满|额满)"
+                    r"|(?:名额|座位|席位|人数)已(?:经)?满|已(?:经)?(?:报满|额满)|已截止报名"
+                    r"|报名通道已(?:经)?关闭|停止报名")
 # A closed-door meeting, the sentence's subject the event or nothing: "本次会议为闭门会议",
 # "以闭门形式举行", "会议闭门举行", "闭门会议，谢绝媒体" (not "他曾参加多次闭门会议", "本书研究
 # 以闭门形式举行的对话", "讲座将讨论为闭门会议制定规则", nor the idioms 闭门羹, 闭门造车)

@@ -156,6 +156,26 @@ async def test_names_with_middle_dots_are_people_of_the_event(world, fake):
     assert "软实力" in shown, one
 
 
+@pytest.mark.parametrize("notice", [
+    "本活動已額滿，謝謝大家的支持。",  # Taiwan's usual wording: the event is full
+    "本次讲座现已报满。", "报名现已截止。", "已截止报名，感谢关注。", "报名已于6月1日截止。",
+    "席位已满。", "名额已经满了，敬请谅解。", "报名通道已关闭。"])
+async def test_a_chinese_page_saying_it_is_full_or_closed_in_other_words_closes_it(
+        world, fake, notice):
+    """Chinese pages say registration has closed in more words than 报名已截止 and 名额已满:
+    "已額滿" (Taiwan's), "已报满", "报名现已截止", "已截止报名", "报名已于6月1日截止", "席位已满",
+    "名额已经满了", "报名通道已关闭". Each was imported with registration open, and members
+    joined an event its page said was full."""
+    text = (f"满员讲座\n\n时间：2036年6月5日 下午3:00-5:00\n地点：清华大学\n\n"
+            f"主持人：赵通\n\n{notice}\n")
+    done = await import_page(fake, world.guild, world.moderator, capacity=50,
+                             page=Attachment("full.txt", text.encode(), "text/plain"))
+    event_id = int(re.search(r"\(event (\d+)\)", done.content)[1])
+    refused = await fake.slash(world.guild, world.member(), "rsvp join", event=str(event_id))
+    assert ("registration is closed: the event page says registration has closed"
+            in refused.content), refused.content
+
+
 async def test_the_lines_skipped_are_listed_in_the_moderators_language(world, fake):
     moderator = world.member("管理员", manage_events=True, locale="zh-CN")
     text = ZH_ANNOUNCEMENT.read_text(encoding="utf-8") + "\n会后提供茶点，欢迎交流。\n"
