@@ -178,7 +178,7 @@ MINUTES = rf"半|[一三]刻|(?:\d{{1,2}}|{NUMERAL})分|\d{{1,2}}(?![\d:：分�
 # The parts of the day written before an hour: "下午3点", and on posters the short "晚7点"
 # (evening) and "早8点" (morning).
 MORNING = ("上午", "早上", "早晨", "凌晨", "早")
-EVENING = ("下午", "傍晚", "晚上", "晚间", "晚", "夜里", "夜间", "深夜", "半夜", "午夜")
+EVENING = ("下午", "午后", "傍晚", "晚上", "晚间", "晚", "夜里", "夜间", "深夜", "半夜", "午夜")
 # The night's: "晚上12点" and "晚上24点" are the midnight that ends the day, and "半夜2点"
 # the small hours after it (`bot.when.read_clock`)
 NIGHT = ("晚上", "晚间", "晚", "夜里", "夜间", "深夜", "半夜", "午夜")

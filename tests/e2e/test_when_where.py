@@ -140,6 +140,22 @@ async def test_a_chinese_pages_ratio_sign_colons_and_wave_dash_are_read_as_their
             "SELECT name, role FROM people WHERE event_id = ?", (event_id,)), title
 
 
+async def test_a_chinese_pages_pm_before_its_hour_and_wuhou_are_the_afternoon(world, fake):
+    """"PM 3:00", its "PM" before the hour as 下午 goes (as Taiwanese pages write it), and
+    午后 ("午后2时", the afternoon) were passed over, and the event was imported to start
+    at 3 and 2 in the morning, with nothing said."""
+    await in_shanghai(world, fake)
+    for title, line, (start, end) in (
+            ("午后讲座", "2036年12月15日 午后2时至4时", (14, 16)),
+            ("PM讲座", "2036年12月15日（星期一）PM 3:00-5:00", (15, 17))):
+        reply = await import_page(fake, world.guild, world.moderator, capacity=5,
+                                  page=Attachment("talk.txt", page(title, line), "text/plain"))
+        event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+        starts = int(datetime(2036, 12, 15, start, tzinfo=SHANGHAI).timestamp())
+        ends = int(datetime(2036, 12, 15, end, tzinfo=SHANGHAI).timestamp())
+        assert event_times(world, event_id)[:2] == (starts, ends), title
+
+
 async def test_a_date_with_slashes_is_read_where_its_weekday_shows_its_order(world, fake):
     """"Fri, 06/05/2026 - 10:00" is June 5 (a Friday); "06/05/2026" alone is no start, and
     the moderator is told why."""
