@@ -156,6 +156,24 @@ async def test_a_chinese_pages_pm_before_its_hour_and_wuhou_are_the_afternoon(wo
         assert event_times(world, event_id)[:2] == (starts, ends), title
 
 
+async def test_labels_padded_with_ideographic_spaces_give_the_time_and_venue(world, fake):
+    """Chinese pages pad a two-character label to the width of their longer ones with
+    ideographic spaces ("时　间：", "地　　点：" over "主办单位："). Such a page was imported as
+    an all-day event with no venue: its labelled lines were prose in its description."""
+    await in_shanghai(world, fake)
+    for title, header in (
+            ("对齐讲座", ("日\u3000期：2036年12月15日（星期一）", "时\u3000间：14:30-16:30",
+                      "地\u3000点：清华大学主楼报告厅")),
+            ("双空格讲座", ("时\u3000\u3000间：2036年12月15日 14:30-16:30",
+                       "地\u3000\u3000点：清华大学主楼报告厅", "主办单位：清华大学"))):
+        reply = await import_page(fake, world.guild, world.moderator, capacity=5,
+                                  page=Attachment("talk.txt", page(title, *header), "text/plain"))
+        event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+        starts = int(datetime(2036, 12, 15, 14, 30, tzinfo=SHANGHAI).timestamp())
+        ends = int(datetime(2036, 12, 15, 16, 30, tzinfo=SHANGHAI).timestamp())
+        assert event_times(world, event_id)[:4] == (starts, ends, 0, "清华大学主楼报告厅"), title
+
+
 async def test_a_date_with_slashes_is_read_where_its_weekday_shows_its_order(world, fake):
     """"Fri, 06/05/2026 - 10:00" is June 5 (a Friday); "06/05/2026" alone is no start, and
     the moderator is told why."""
