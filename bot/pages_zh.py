@@ -82,7 +82,10 @@ _ROLE_STEMS = {"主持": "moderator", "主讲": "speaker", "发言": "speaker", 
 _ROLE_WORDS |= {f"{invited}{stem}{who}": role for stem, role in _ROLE_STEMS.items()
                 for who in ("学者", "专家") for invited in ("", "特邀")
                 if not (invited and stem == "特邀")}
-_ROLE_ALT = "|".join(sorted(_ROLE_WORDS, key=len, reverse=True))
+# and a two-character word as a page pads it to the width of its longer labels ("嘉　宾：",
+# "主　持：" over "主持人："), its ideographic spaces read as spaces
+_PADDED_ROLE_WORDS = [f"{word[0]} {{1,2}}{word[1]}" for word in _ROLE_WORDS if len(word) == 2]
+_ROLE_ALT = "|".join([*sorted(_ROLE_WORDS, key=len, reverse=True), *_PADDED_ROLE_WORDS])
 # "主持人：赵通", "主持人 赵通", "嘉宾：李彬、樊吉社"
 ROLE_LINE = re.compile(rf"(?:{_ROLE_ALT})(?: *[：:] *| +)(?=\S)")
 ROLE_WORD = re.compile(rf"(?:{_ROLE_ALT})")
@@ -338,7 +341,7 @@ def minutes(written: str) -> int:
 
 
 def role_of(word: str) -> str | None:
-    return _ROLE_WORDS.get(fold(word))
+    return _ROLE_WORDS.get(fold(word).replace(" ", ""))
 
 
 def is_name(text: str) -> bool:

@@ -176,6 +176,21 @@ async def test_a_chinese_page_saying_it_is_full_or_closed_in_other_words_closes_
             in refused.content), refused.content
 
 
+async def test_role_labels_padded_with_ideographic_spaces_name_their_people(world, fake):
+    """"嘉　宾：李彬、王海燕", "主　　持：赵通": a two-character role label padded to the width
+    of the page's longer ones with ideographic spaces. Its people were not imported: the
+    lines stayed in the description, and the preview said "People: none found"."""
+    text = ("对齐讲座\n\n时间：2036年6月5日 下午3:00-5:00\n地点：清华大学\n\n"
+            "主\u3000\u3000持：赵通\n嘉\u3000宾：李彬、王海燕\n评议人：刘明轩\n")
+    done = await import_page(fake, world.guild, world.moderator,
+                             page=Attachment("padded.txt", text.encode(), "text/plain"))
+    event_id = int(re.search(r"\(event (\d+)\)", done.content)[1])
+    assert world.query("SELECT name, role FROM people WHERE event_id = ? ORDER BY position",
+                       (event_id,)) == [
+        ("赵通", "moderator"), ("李彬", "speaker"), ("王海燕", "speaker"),
+        ("刘明轩", "discussant")]
+
+
 async def test_the_lines_skipped_are_listed_in_the_moderators_language(world, fake):
     moderator = world.member("管理员", manage_events=True, locale="zh-CN")
     text = ZH_ANNOUNCEMENT.read_text(encoding="utf-8") + "\n会后提供茶点，欢迎交流。\n"
