@@ -14,7 +14,7 @@ from bot.pages_names import narration, read_names
 from bot.pages_people import PeopleReading, names_only
 from bot.pages_zh import has_han
 from bot.when import ZH_DAY_OF_WEEK, read_page_when
-from bot.zones import ZONE_IN_TEXT
+from bot.zones import ZONE_IN_TEXT, ZONES
 
 _DIGIT = re.compile(r"\d")
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
@@ -56,14 +56,18 @@ _DATE_WORDS = re.compile(r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|from|until
 _MERIDIEM = r" *[AaPp]\.?[Mm]\.?"
 _CLOCK = rf"(?:{pages_zh.TIME.pattern})(?:{_MERIDIEM})?|\d{{1,2}}{_MERIDIEM}"
 _TO = r" *(?:[-–—~～−－至到]|to|until) *"
-_TIME_ZONE = r"(?:[A-Z]{2,5}(?: *[+\-−] *\d{1,2}(?::?\d\d)?)?|[A-Z][a-z]+ +[Tt]ime)"
+# ...its zone: "EST", "UTC+8", "Beijing time", or a place's as Chinese pages name it ("北京时间",
+# "美东时间"), in either kind of brackets: "15:00-17:00（北京时间）"
+_ZH_ZONE = "|".join(sorted((name for name in ZONES if has_han(name)), key=len, reverse=True))
+_TIME_ZONE = (r"(?:[A-Z]{2,5}(?: *[+\-−] *\d{1,2}(?::?\d\d)?)?|[A-Z][a-z]+ +[Tt]ime"
+              rf"|{_ZH_ZONE})")
 # ...or noon and midnight by name ("noon - 2 PM", "中午-下午2点"), and an end said to be the
 # next day's ("23:00-次日1:00", "11 PM - 1 AM (next day)"), as bot.when reads them
 _NAMED_CLOCK = rf"{_CLOCK}|(?i:(?:12 *)?(?:noon|mid-?day|midnight))|中午"
 _NEXT_DAY = r"(?:次日|翌日|隔天|隔日|第二天) *"
 _NEXT_DAY_AFTER = r"(?: *[(（]? *(?:\+ *1|(?i:next +day)|次日|翌日) *[)）]?)?"
 _TIMES = (rf"(?:{_NAMED_CLOCK}|\d{{1,2}}(?={_TO}))(?:{_TO}(?:{_NEXT_DAY})?(?:{_NAMED_CLOCK})"
-          rf"{_NEXT_DAY_AFTER})?(?: *,? *\(?{_TIME_ZONE}\)?)?")
+          rf"{_NEXT_DAY_AFTER})?(?: *,? *[(（]?{_TIME_ZONE}[)）]?)?")
 _A_CLOCK = re.compile(_CLOCK)  # a time of day in a line
 _TIME_LINE = re.compile(rf"{_TIMES}(?: *[/|] *{_TIMES})?")
 # "Date: …", "Time: …", "Location: …" lines, wherever they are (an "Event details" box).

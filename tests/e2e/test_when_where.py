@@ -174,6 +174,22 @@ async def test_labels_padded_with_ideographic_spaces_give_the_time_and_venue(wor
         assert event_times(world, event_id)[:4] == (starts, ends, 0, "清华大学主楼报告厅"), title
 
 
+async def test_a_time_line_naming_its_zone_in_chinese_gives_the_time(world, fake):
+    """The date on one line and the time on the next, its zone named as Chinese pages
+    name it ("时间：下午3:00-5:00（北京时间）", "15:00-17:00 台北時間"): the time line was
+    not taken for one, and the event was imported as an all-day one."""
+    starts = int(datetime(2036, 12, 15, 7, tzinfo=UTC).timestamp())
+    ends = int(datetime(2036, 12, 15, 9, tzinfo=UTC).timestamp())
+    for title, header in (
+            ("北京时间讲座", ("日期：2036年12月15日", "时间：下午3:00-5:00（北京时间）",
+                        "地点：清华大学")),
+            ("台北時間講座", ("2036年12月15日", "15:00-17:00 台北時間", "國立臺灣大學"))):
+        reply = await import_page(fake, world.guild, world.moderator, capacity=5,
+                                  page=Attachment("talk.txt", page(title, *header), "text/plain"))
+        event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+        assert event_times(world, event_id)[:3] == (starts, ends, 0), title
+
+
 async def test_a_date_with_slashes_is_read_where_its_weekday_shows_its_order(world, fake):
     """"Fri, 06/05/2026 - 10:00" is June 5 (a Friday); "06/05/2026" alone is no start, and
     the moderator is told why."""
