@@ -149,11 +149,14 @@ TAKEAWAYS_HEADING = re.compile(rf"{_SECTION_OF}(?:要点|观点)[:：]?")
 _FIELD_GLOSS = (r"(?:time|date|when|venue|location|address|place|where|topic|theme|title|"
                 r"subject)")
 _GAP = r" {0,2}"  # a bounded gap: runs of optional spaces that could split many ways
-FIELD_LINE = re.compile(rf"(?:{_FIELD_GLOSS}{_GAP}[/／|]?{_GAP})?"
+# The label may follow a bullet ("• 地点：", "■ 时间：") and stand in brackets, as posts set
+# it: "【时间】2026年6月5日", "[地点] 清华大学"; or stand before a bar: "地点｜清华大学"
+_FIELD_BULLET = r"(?:[•▪●◦‣■□◆◇▶►▸★☆] *)?"
+FIELD_LINE = re.compile(rf"{_FIELD_BULLET}(?:[【\[]{_GAP})?(?:{_FIELD_GLOSS}{_GAP}[/／|]?{_GAP})?"
                         r"(?:活动|会议|讲座|论坛|研讨会|报告会|会场|举办)?"
                         rf"(时{_GAP}间|日{_GAP}期|地{_GAP}点|地{_GAP}址|主{_GAP}题|题{_GAP}目)"
                         rf"(?:{_GAP}[/／|]?{_GAP}[（(]?{_GAP}{_FIELD_GLOSS}{_GAP}[)）]?)?"
-                        r" *[：:] *(\S.{0,150})", re.IGNORECASE)
+                        r"(?: *[】\]] *[：:]?| *[：:｜|]) *(\S.{0,150})", re.IGNORECASE)
 _FIELD_WORDS = {"时间": "date_text", "日期": "date_text", "地点": "location", "地址": "location",
                 "主题": "title", "题目": "title"}
 # and as a page pads them to the width of its longer labels ("时　间：", "地　　点：" over

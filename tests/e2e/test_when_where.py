@@ -190,6 +190,24 @@ async def test_a_time_line_naming_its_zone_in_chinese_gives_the_time(world, fake
         assert event_times(world, event_id)[:3] == (starts, ends, 0), title
 
 
+@pytest.mark.parametrize(("title", "time_label", "place_label"), [
+    ("圆点讲座", "• 时间：", "• 地点："), ("括号讲座", "【时间】", "【地点】"),
+    ("竖线讲座", "时间｜", "地点｜"), ("方块讲座", "■ 时间：", "■ 地点：")])
+async def test_labels_after_a_bullet_in_brackets_or_before_a_bar_give_the_time_and_venue(
+        world, fake, title, time_label, place_label):
+    """Posts set a page's labels after a bullet ("• 地点："), in brackets ("【地点】") or
+    before a bar ("地点｜"). The venue was lost (under a bullet, taken for a takeaway and
+    not shown) or kept with its label ("【地点】清华大学", "地点｜清华大学")."""
+    await in_shanghai(world, fake)
+    header = (f"{time_label}2036年12月15日 14:30-16:30", f"{place_label}清华大学主楼报告厅")
+    reply = await import_page(fake, world.guild, world.moderator, capacity=5, page=Attachment(
+        "talk.txt", page(title, *header), "text/plain"))
+    event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+    starts = int(datetime(2036, 12, 15, 14, 30, tzinfo=SHANGHAI).timestamp())
+    ends = int(datetime(2036, 12, 15, 16, 30, tzinfo=SHANGHAI).timestamp())
+    assert event_times(world, event_id)[:4] == (starts, ends, 0, "清华大学主楼报告厅")
+
+
 async def test_a_date_with_slashes_is_read_where_its_weekday_shows_its_order(world, fake):
     """"Fri, 06/05/2026 - 10:00" is June 5 (a Friday); "06/05/2026" alone is no start, and
     the moderator is told why."""
