@@ -140,8 +140,8 @@ def _role_label(par: str) -> bool:
     language ("主办：清华大学" under an English page's date) begins no version of the page in
     that language, which would take it for that version's title and drop it."""
     zh = pages_zh.ROLE_LINE.match(pages_zh.fold(par))
-    if zh is not None:
-        return ":" in zh.group() or "：" in zh.group()
+    if zh is not None:  # (or its brackets, or a bar: "【主办】清华大学", "主办｜清华大学")
+        return any(mark in zh.group() for mark in ":：】]｜|")
     return ROLE_LABEL_LINE.match(par) is not None
 
 

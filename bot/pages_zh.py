@@ -86,8 +86,13 @@ _ROLE_WORDS |= {f"{invited}{stem}{who}": role for stem, role in _ROLE_STEMS.item
 # "主　持：" over "主持人："), its ideographic spaces read as spaces
 _PADDED_ROLE_WORDS = [f"{word[0]} {{1,2}}{word[1]}" for word in _ROLE_WORDS if len(word) == 2]
 _ROLE_ALT = "|".join([*sorted(_ROLE_WORDS, key=len, reverse=True), *_PADDED_ROLE_WORDS])
-# "主持人：赵通", "主持人 赵通", "嘉宾：李彬、樊吉社"
-ROLE_LINE = re.compile(rf"(?:{_ROLE_ALT})(?: *[：:] *| +)(?=\S)")
+# A label may follow a bullet ("• 地点：", "■ 主讲人：") and stand in brackets, as posts set
+# it ("【地点】清华大学", "[主讲人] 李彬"), or stand before a bar ("地点｜清华大学")
+LABEL_BULLET = r"(?:[•▪●◦‣■□◆◇▶►▸★☆] *)?"
+LABEL_OPENS = r"(?:[【\[] {0,2})?"
+_LABEL_ENDS = r"(?: *[】\]] *[：:]?| *[：:｜|])"
+# "主持人：赵通", "主持人 赵通", "嘉宾：李彬、樊吉社", "【主讲人】李彬"
+ROLE_LINE = re.compile(rf"{LABEL_BULLET}{LABEL_OPENS}(?:{_ROLE_ALT})(?:{_LABEL_ENDS} *| +)(?=\S)")
 ROLE_WORD = re.compile(rf"(?:{_ROLE_ALT})")
 # The dot between the parts of a name written in Chinese from another language ("约瑟夫·奈",
 # Joseph Nye): U+00B7 as the mainland writes it, ・ and ‧ as Japanese and Taiwanese fonts
@@ -149,14 +154,12 @@ TAKEAWAYS_HEADING = re.compile(rf"{_SECTION_OF}(?:要点|观点)[:：]?")
 _FIELD_GLOSS = (r"(?:time|date|when|venue|location|address|place|where|topic|theme|title|"
                 r"subject)")
 _GAP = r" {0,2}"  # a bounded gap: runs of optional spaces that could split many ways
-# The label may follow a bullet ("• 地点：", "■ 时间：") and stand in brackets, as posts set
-# it: "【时间】2026年6月5日", "[地点] 清华大学"; or stand before a bar: "地点｜清华大学"
-_FIELD_BULLET = r"(?:[•▪●◦‣■□◆◇▶►▸★☆] *)?"
-FIELD_LINE = re.compile(rf"{_FIELD_BULLET}(?:[【\[]{_GAP})?(?:{_FIELD_GLOSS}{_GAP}[/／|]?{_GAP})?"
+# (after a bullet, in brackets or before a bar too, as LABEL_BULLET says)
+FIELD_LINE = re.compile(rf"{LABEL_BULLET}{LABEL_OPENS}(?:{_FIELD_GLOSS}{_GAP}[/／|]?{_GAP})?"
                         r"(?:活动|会议|讲座|论坛|研讨会|报告会|会场|举办)?"
                         rf"(时{_GAP}间|日{_GAP}期|地{_GAP}点|地{_GAP}址|主{_GAP}题|题{_GAP}目)"
                         rf"(?:{_GAP}[/／|]?{_GAP}[（(]?{_GAP}{_FIELD_GLOSS}{_GAP}[)）]?)?"
-                        r"(?: *[】\]] *[：:]?| *[：:｜|]) *(\S.{0,150})", re.IGNORECASE)
+                        rf"{_LABEL_ENDS} *(\S.{{0,150}})", re.IGNORECASE)
 _FIELD_WORDS = {"时间": "date_text", "日期": "date_text", "地点": "location", "地址": "location",
                 "主题": "title", "题目": "title"}
 # and as a page pads them to the width of its longer labels ("时　间：", "地　　点：" over
@@ -584,8 +587,8 @@ class ChineseReading:
             return None
         label = ROLE_LINE.match(fold(line))
         if label:
-            word = ROLE_WORD.match(label.group())
-            assert word is not None  # ROLE_LINE matched: it starts with a role word
+            word = ROLE_WORD.search(label.group())
+            assert word is not None  # ROLE_LINE matched: it holds a role word
             return self._zh_labelled(i, label.end(), role_of(word.group()))
         named = self._zh_name(line)
         if named is None:

@@ -191,6 +191,25 @@ async def test_role_labels_padded_with_ideographic_spaces_name_their_people(worl
         ("刘明轩", "discussant")]
 
 
+async def test_role_labels_in_brackets_after_a_bullet_or_before_a_bar_name_their_people(
+        world, fake):
+    """Posts set role labels as they set the time and place's: in brackets ("【主持人】赵通"),
+    after a bullet ("• 主讲人：李彬") or before a bar ("评议人｜刘明轩"). Their people were not
+    imported: the bracketed and barred lines stayed in the description, and a bulleted one
+    became a takeaway, "主讲人: 李彬"."""
+    text = ("标签人物讲座\n\n时间：2036年6月5日 下午3:00-5:00\n地点：清华大学\n\n"
+            "【主持人】赵通\n\n• 主讲人：李彬、王海燕\n\n评议人｜刘明轩\n")
+    done = await import_page(fake, world.guild, world.moderator,
+                             page=Attachment("labels.txt", text.encode(), "text/plain"))
+    event_id = int(re.search(r"\(event (\d+)\)", done.content)[1])
+    assert world.query("SELECT name, role FROM people WHERE event_id = ? ORDER BY position",
+                       (event_id,)) == [
+        ("赵通", "moderator"), ("李彬", "speaker"), ("王海燕", "speaker"),
+        ("刘明轩", "discussant")]
+    assert world.query("SELECT COUNT(*) FROM takeaways WHERE event_id = ?", (event_id,)) == [
+        (0,)]
+
+
 async def test_the_lines_skipped_are_listed_in_the_moderators_language(world, fake):
     moderator = world.member("管理员", manage_events=True, locale="zh-CN")
     text = ZH_ANNOUNCEMENT.read_text(encoding="utf-8") + "\n会后提供茶点，欢迎交流。\n"
