@@ -208,6 +208,19 @@ async def test_labels_after_a_bullet_in_brackets_or_before_a_bar_give_the_time_a
     assert event_times(world, event_id)[:4] == (starts, ends, 0, "清华大学主楼报告厅")
 
 
+async def test_a_labelled_time_over_a_bulleted_place_is_the_events_time(world, fake):
+    """"时间：…" over "• 地点：…": a line over a bulleted one was taken for the heading of a
+    list and dropped, and the event was imported with no date, the preview naming none."""
+    await in_shanghai(world, fake)
+    header = ("时间：2036年12月15日 14:30-16:30", "• 地点：清华大学主楼报告厅", "• 主办：清华大学")
+    reply = await import_page(fake, world.guild, world.moderator, capacity=5, page=Attachment(
+        "talk.txt", page("列表讲座", *header), "text/plain"))
+    event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+    starts = int(datetime(2036, 12, 15, 14, 30, tzinfo=SHANGHAI).timestamp())
+    ends = int(datetime(2036, 12, 15, 16, 30, tzinfo=SHANGHAI).timestamp())
+    assert event_times(world, event_id)[:4] == (starts, ends, 0, "清华大学主楼报告厅")
+
+
 async def test_a_date_with_slashes_is_read_where_its_weekday_shows_its_order(world, fake):
     """"Fri, 06/05/2026 - 10:00" is June 5 (a Friday); "06/05/2026" alone is no start, and
     the moderator is told why."""
