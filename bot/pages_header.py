@@ -35,6 +35,9 @@ _YEAR = re.compile(rf"\b(?:19|20)\d\d\b|(?:\d{{4}}|{pages_zh.NUMERAL_YEAR})年")
 _POSTED = re.compile(r"(?:posted|published|(?:last +)?(?:updated|modified))(?: +on)? *:? *",
                      re.I)
 _POSTED_ZH = re.compile(r".{0,40}?(?:发布|发表|更新)(?:时间|日期)[：:]")
+# ...or a date with the count of the post's readers after it, as a news page's line under
+# its headline gives them ("2026年5月1日 10:00 浏览：1024", "2026-05-01 阅读量：356")
+_READERS_ZH = re.compile(r"(?:浏览|阅读|点击|访问)(?:次数|量|数)?[：: ]*\d+")
 # An article's byline, its author and then the day it was posted: "By Events Staff |
 # October 30, 2026", "By Jane Doe · Oct. 30, 2026" (not "By invitation only")
 # Its author is written as a name, each word capitalised ("By registration only, Tuesday,
@@ -167,7 +170,7 @@ def posted(line: str) -> bool:
                 and all(_AUTHOR_WORD.fullmatch(word) for word in byline["author"].split()))
     if english:
         return bool(_DATE_FIRST.match(read, english.end()))
-    return bool(_POSTED_ZH.match(read) and _DATE.search(read))
+    return bool((_POSTED_ZH.match(read) or _READERS_ZH.search(read)) and _DATE.search(read))
 
 
 def _timed(line: str) -> bool:

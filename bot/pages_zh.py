@@ -30,7 +30,7 @@ _TRADITIONAL = (
     "當当 頁页 圖图 攝摄 來来 編编 輯辑 責责 審审 條条 則则 聞闻 師师 監监 書书 單单 歡欢 "
     "領领 貴贵 詞词 團团 隊队 輪轮 親亲 屬属 賽赛 裡里 裏里 "
     "東东 紐纽 約约 標标 準准 舊旧 磯矶 歐欧 爾尔 灣湾 倫伦 臺台 調调 薦荐 熱热 資资 訊讯 "
-    "閱阅 讀读 態态 寫写 溫温 買买 達达 馬马 廣广 蘇苏")
+    "閱阅 讀读 態态 寫写 溫温 買买 達达 馬马 廣广 蘇苏 瀏浏 覽览 擊击 訪访")
 # Marks a Chinese page writes for the ones the rules read, one for one too: the ratio sign
 # for the colon of a time ("14∶30", as Chinese typesetting sets it, and "时间∶"), the wave
 # dash for the full-width tilde of a range ("19:00〜21:00")

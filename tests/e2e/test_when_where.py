@@ -221,6 +221,25 @@ async def test_a_labelled_time_over_a_bulleted_place_is_the_events_time(world, f
     assert event_times(world, event_id)[:4] == (starts, ends, 0, "清华大学主楼报告厅")
 
 
+@pytest.mark.parametrize(("title", "posted"), [
+    ("浏览讲座", "2026年5月1日 10:00 浏览：1024"), ("阅读讲座", "2026-05-01 10:00 阅读量：356"),
+    ("點擊講座", "2026年5月1日 10:00 點擊數：1024")])
+async def test_a_news_pages_posting_line_with_its_readers_count_is_not_the_events_date(
+        world, fake, title, posted):
+    """A Chinese news page's line under its headline gives when it was posted and how many
+    have read it ("2026年5月1日 10:00 浏览：1024"). Its date and time were taken for the
+    event's, over the labelled "时间：…" further down: the event was imported to start
+    when the page was posted, with nothing said."""
+    await in_shanghai(world, fake)
+    header = (posted, "", "时间：2036年12月15日 下午3:00-5:00", "地点：清华大学")
+    reply = await import_page(fake, world.guild, world.moderator, capacity=5, page=Attachment(
+        "news.txt", page(title, *header), "text/plain"))
+    event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+    starts = int(datetime(2036, 12, 15, 15, tzinfo=SHANGHAI).timestamp())
+    ends = int(datetime(2036, 12, 15, 17, tzinfo=SHANGHAI).timestamp())
+    assert event_times(world, event_id)[:4] == (starts, ends, 0, "清华大学")
+
+
 async def test_a_date_with_slashes_is_read_where_its_weekday_shows_its_order(world, fake):
     """"Fri, 06/05/2026 - 10:00" is June 5 (a Friday); "06/05/2026" alone is no start, and
     the moderator is told why."""
