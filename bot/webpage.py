@@ -223,17 +223,18 @@ def meta_over_server(codec: str, data: bytes) -> str:
     `_MULTIBYTE` whose rules its bytes keep while the server's is single-byte (every byte
     is a letter in it, so its reading shows nothing wrong) or its bytes break it: a GBK
     page under a server's default ISO-8859-1 read "Ö÷³ÖÈË" for 主持人."""
-    if data.isascii() or codec in _MULTIBYTE:
+    if data.isascii():
         return codec
     label = meta_charset(data)
     try:
         page_codec = charset_codec(label) if label else None
     except InvalidValue:
         return codec
-    if page_codec not in _MULTIBYTE or not _valid_in(data, page_codec):
+    if page_codec not in _MULTIBYTE or page_codec == codec or not _valid_in(data, page_codec):
         return codec
-    if codec.replace("-", "_").startswith("utf_") and _valid_in(data, codec):
-        return codec
+    if ((codec in _MULTIBYTE or codec.replace("-", "_").startswith("utf_"))
+            and _valid_in(data, codec)):
+        return codec  # (Big5 bytes keep GBK's rules too: the server's word stands)
     return page_codec
 
 

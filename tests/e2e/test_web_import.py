@@ -519,7 +519,8 @@ ZH_BODY_BIG5 = ("<p>2026-12-05 15:00</p><p>地點：國立臺灣大學社會科�
     ("gbk", "iso-8859-1", "中美气候合作前景", ZH_BODY, "北京大学国际关系学院"),
     ("big5", "iso-8859-1", "中美氣候合作前景", ZH_BODY_BIG5, "國立臺灣大學社會科學院"),
     ("gbk", "windows-1252", "中美气候合作前景", ZH_BODY, "北京大学国际关系学院"),
-    ("gbk", "utf-8", "中美气候合作前景", ZH_BODY, "北京大学国际关系学院")])
+    ("gbk", "utf-8", "中美气候合作前景", ZH_BODY, "北京大学国际关系学院"),
+    ("gbk", "big5", "中美气候合作前景", ZH_BODY, "北京大学国际关系学院")])
 async def test_a_page_whose_meta_names_its_chinese_charset_is_read_in_it_over_its_servers(
         world, fake, server, codec, header, title, body, venue):
     """A Chinese site's server sends its default charset (Apache's ISO-8859-1) for a page
