@@ -141,9 +141,20 @@ def date_alone(line: str) -> bool:
     return dated(line) and not has_han(_DATE_HAN.sub("", pages_zh.fold(line)))
 
 
+# A line of registration's deadline or dates, by its label ("报名截止时间：2036年6月1日 17:00",
+# "报名时间：5月20日至6月1日", "截止日期：…"): its date is never the event's.
+_REGISTRATION_DATES_ZH = re.compile(
+    rf"{pages_zh.LABEL_BULLET}{pages_zh.LABEL_OPENS}"
+    r"(?:(?:报名|登记)(?:截止)?(?:时间|日期)|(?:报名|登记)?截止(?:时间|日期)?)")
+
+
 def dated(line: str) -> bool:
-    """A date line's: a date, in a line of at most 80 characters (either Chinese script)."""
-    return len(line) <= 80 and bool(_DATE.search(pages_zh.fold(line)))
+    """A date line's: a date, in a line of at most 80 characters (either Chinese script);
+    not a line of registration's deadline or dates."""
+    if len(line) > 80:
+        return False
+    read = pages_zh.fold(line)
+    return bool(_DATE.search(read)) and not _REGISTRATION_DATES_ZH.match(read)
 
 
 def without_kicker(title: str | None) -> tuple[str | None, bool]:

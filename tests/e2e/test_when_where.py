@@ -240,6 +240,28 @@ async def test_a_news_pages_posting_line_with_its_readers_count_is_not_the_event
     assert event_times(world, event_id)[:4] == (starts, ends, 0, "清华大学")
 
 
+async def test_a_registration_deadline_is_not_the_events_date(world, fake):
+    """"报名截止时间：2036年12月1日 17:00" over "时间：2036年12月15日 下午3:00-5:00": the
+    deadline's line was taken for the event's date line, and the event was imported to
+    start when registration closes; with no other date on the page, "报名截止：…" gave the
+    event its day. The deadline stays in the description, and a page whose only date is
+    its deadline has none."""
+    await in_shanghai(world, fake)
+    header = ("报名截止时间：2036年12月1日 17:00", "", "时间：2036年12月15日 下午3:00-5:00",
+              "地点：清华大学")
+    reply = await import_page(fake, world.guild, world.moderator, capacity=5, page=Attachment(
+        "deadline.txt", page("截止讲座", *header), "text/plain"))
+    event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+    starts = int(datetime(2036, 12, 15, 15, tzinfo=SHANGHAI).timestamp())
+    ends = int(datetime(2036, 12, 15, 17, tzinfo=SHANGHAI).timestamp())
+    assert event_times(world, event_id)[:4] == (starts, ends, 0, "清华大学")
+    alone = await import_page(fake, world.guild, world.moderator, capacity=5, page=Attachment(
+        "deadline-only.txt", page("只有截止", "报名截止：2036年12月1日", "地点：清华大学"),
+        "text/plain"))
+    event_id = int(re.search(r"\(event (\d+)\)", alone.content)[1])
+    assert event_times(world, event_id)[:4] == (None, None, 0, "清华大学")
+
+
 async def test_a_date_with_slashes_is_read_where_its_weekday_shows_its_order(world, fake):
     """"Fri, 06/05/2026 - 10:00" is June 5 (a Friday); "06/05/2026" alone is no start, and
     the moderator is told why."""
