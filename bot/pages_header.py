@@ -425,7 +425,9 @@ class HeaderReading(PeopleReading):
         """The date line read so far: its date, with the time read on a line of its own (a
         time alone is no date)."""
         date, time = self.header.get("date_text"), self.header.get("time")
-        return f"{date} {time}" if date and time else date
+        line = f"{date} {time}" if date and time else date
+        ends = self.header.get("ends")  # "结束时间：…", read as a range's end
+        return f"{line} - {ends}" if line and ends else line
 
     def _labelled(self, field: str, value: str) -> None:
         """A labelled field's value ("Date: …", "时间：…"): the first of each kind counts.
@@ -449,7 +451,9 @@ class HeaderReading(PeopleReading):
         m = pages_zh.FIELD_LINE.fullmatch(pages_zh.fold(par))
         if m:  # the value as written
             field, value = pages_zh.FIELD_NAMES[m.group(1)], par[m.start(2):]
-            if field == "date_text" and _timed(value):
+            if field == "ends":
+                self.header.setdefault("ends", value)
+            elif field == "date_text" and _timed(value):
                 # "日期：2026年12月1日" and "时间：14:00-16:00", in either order: the event's
                 # time, unless a heading came between ("会议议程": a session's)
                 if self.headed_at < self.dated_at or "date_text" not in self.header:

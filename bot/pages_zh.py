@@ -157,7 +157,7 @@ _GAP = r" {0,2}"  # a bounded gap: runs of optional spaces that could split many
 # (after a bullet, in brackets or before a bar too, as LABEL_BULLET says)
 FIELD_LINE = re.compile(rf"{LABEL_BULLET}{LABEL_OPENS}(?:{_FIELD_GLOSS}{_GAP}[/／|]?{_GAP})?"
                         r"(?:活动|会议|讲座|论坛|研讨会|报告会|会场|举办)?"
-                        rf"(时{_GAP}间|日{_GAP}期|地{_GAP}点|地{_GAP}址|主{_GAP}题|题{_GAP}目)"
+                        rf"((?:开始|结束)?时{_GAP}间|日{_GAP}期|地{_GAP}点|地{_GAP}址|主{_GAP}题|题{_GAP}目)"
                         rf"(?:{_GAP}[/／|]?{_GAP}[（(]?{_GAP}{_FIELD_GLOSS}{_GAP}[)）]?)?"
                         rf"{_LABEL_ENDS} *(\S.{{0,150}})", re.IGNORECASE)
 _FIELD_WORDS = {"时间": "date_text", "日期": "date_text", "地点": "location", "地址": "location",
@@ -166,6 +166,8 @@ _FIELD_WORDS = {"时间": "date_text", "日期": "date_text", "地点": "locatio
 # "主办单位："), its ideographic spaces read as spaces
 FIELD_NAMES = {f"{word[0]}{' ' * gap}{word[1]}": field
                for word, field in _FIELD_WORDS.items() for gap in range(3)}
+# a form's start and end, each on its line ("开始时间：2026年6月5日 15:00", "结束时间：…")
+FIELD_NAMES |= {"开始时间": "date_text", "结束时间": "ends"}
 # A date's parts in Chinese numerals, as pages write them too ("二〇二七年三月十二日"): the
 # year digit by digit (〇 or 零 for nought), a month 一 to 十二, a day 一 to 三十一 (the
 # twenties and thirties also as 廿 and 卅: "廿一日", "卅日"), each a fixed shape; `number`

@@ -262,6 +262,25 @@ async def test_a_registration_deadline_is_not_the_events_date(world, fake):
     assert event_times(world, event_id)[:4] == (None, None, 0, "清华大学")
 
 
+async def test_a_pages_start_and_end_time_lines_give_its_start_and_end(world, fake):
+    """"开始时间：2036年12月15日 15:00" over "结束时间：2036年12月15日 17:00", as event
+    sites' forms give them: the end was dropped (the event had none, and the preview said
+    nothing), and a date line with its time of day over "开始时间：15:00" and "结束时间：17:00"
+    made an all-day event."""
+    await in_shanghai(world, fake)
+    starts = int(datetime(2036, 12, 15, 15, tzinfo=SHANGHAI).timestamp())
+    ends = int(datetime(2036, 12, 15, 17, tzinfo=SHANGHAI).timestamp())
+    for title, header in (
+            ("起止讲座", ("开始时间：2036年12月15日 15:00", "结束时间：2036年12月15日 17:00",
+                      "地点：清华大学")),
+            ("起止分行讲座", ("日期：2036年12月15日", "开始时间：15:00", "结束时间：17:00",
+                        "地点：清华大学"))):
+        reply = await import_page(fake, world.guild, world.moderator, capacity=5,
+                                  page=Attachment("form.txt", page(title, *header), "text/plain"))
+        event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+        assert event_times(world, event_id)[:4] == (starts, ends, 0, "清华大学"), title
+
+
 async def test_a_date_with_slashes_is_read_where_its_weekday_shows_its_order(world, fake):
     """"Fri, 06/05/2026 - 10:00" is June 5 (a Friday); "06/05/2026" alone is no start, and
     the moderator is told why."""
