@@ -14,7 +14,7 @@ from bot.pages_names import narration, read_names
 from bot.pages_people import PeopleReading, names_only
 from bot.pages_zh import has_han
 from bot.when import ZH_DAY_OF_WEEK, read_page_when
-from bot.zones import ZONE_IN_TEXT
+from bot.zones import ZONE_IN_TEXT, ZONES
 
 _DIGIT = re.compile(r"\d")
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
@@ -35,6 +35,9 @@ _YEAR = re.compile(rf"\b(?:19|20)\d\d\b|(?:\d{{4}}|{pages_zh.NUMERAL_YEAR})年")
 _POSTED = re.compile(r"(?:posted|published|(?:last +)?(?:updated|modified))(?: +on)? *:? *",
                      re.I)
 _POSTED_ZH = re.compile(r".{0,40}?(?:发布|发表|更新)(?:时间|日期)[：:]")
+# ...or a date with the count of the post's readers after it, as a news page's line under
+# its headline gives them ("2026年5月1日 10:00 浏览：1024", "2026-05-01 阅读量：356")
+_READERS_ZH = re.compile(r"(?:浏览|阅读|点击|访问)(?:次数|量|数)?[：: ]*\d+")
 # An article's byline, its author and then the day it was posted: "By Events Staff |
 # October 30, 2026", "By Jane Doe · Oct. 30, 2026" (not "By invitation only")
 # Its author is written as a name, each word capitalised ("By registration only, Tuesday,
@@ -56,14 +59,18 @@ _DATE_WORDS = re.compile(r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|from|until
 _MERIDIEM = r" *[AaPp]\.?[Mm]\.?"
 _CLOCK = rf"(?:{pages_zh.TIME.pattern})(?:{_MERIDIEM})?|\d{{1,2}}{_MERIDIEM}"
 _TO = r" *(?:[-–—~～−－至到]|to|until) *"
-_TIME_ZONE = r"(?:[A-Z]{2,5}(?: *[+\-−] *\d{1,2}(?::?\d\d)?)?|[A-Z][a-z]+ +[Tt]ime)"
+# ...its zone: "EST", "UTC+8", "Beijing time", or a place's as Chinese pages name it ("北京时间",
+# "美东时间"), in either kind of brackets: "15:00-17:00（北京时间）"
+_ZH_ZONE = "|".join(sorted((name for name in ZONES if has_han(name)), key=len, reverse=True))
+_TIME_ZONE = (r"(?:[A-Z]{2,5}(?: *[+\-−] *\d{1,2}(?::?\d\d)?)?|[A-Z][a-z]+ +[Tt]ime"
+              rf"|{_ZH_ZONE})")
 # ...or noon and midnight by name ("noon - 2 PM", "中午-下午2点"), and an end said to be the
 # next day's ("23:00-次日1:00", "11 PM - 1 AM (next day)"), as bot.when reads them
 _NAMED_CLOCK = rf"{_CLOCK}|(?i:(?:12 *)?(?:noon|mid-?day|midnight))|中午"
 _NEXT_DAY = r"(?:次日|翌日|隔天|隔日|第二天) *"
 _NEXT_DAY_AFTER = r"(?: *[(（]? *(?:\+ *1|(?i:next +day)|次日|翌日) *[)）]?)?"
 _TIMES = (rf"(?:{_NAMED_CLOCK}|\d{{1,2}}(?={_TO}))(?:{_TO}(?:{_NEXT_DAY})?(?:{_NAMED_CLOCK})"
-          rf"{_NEXT_DAY_AFTER})?(?: *,? *\(?{_TIME_ZONE}\)?)?")
+          rf"{_NEXT_DAY_AFTER})?(?: *,? *[(（]?{_TIME_ZONE}[)）]?)?")
 _A_CLOCK = re.compile(_CLOCK)  # a time of day in a line
 _TIME_LINE = re.compile(rf"{_TIMES}(?: *[/|] *{_TIMES})?")
 # "Date: …", "Time: …", "Location: …" lines, wherever they are (an "Event details" box).
@@ -134,9 +141,20 @@ def date_alone(line: str) -> bool:
     return dated(line) and not has_han(_DATE_HAN.sub("", pages_zh.fold(line)))
 
 
+# A line of registration's deadline or dates, by its label ("报名截止时间：2036年6月1日 17:00",
+# "报名时间：5月20日至6月1日", "截止日期：…"): its date is never the event's.
+_REGISTRATION_DATES_ZH = re.compile(
+    rf"{pages_zh.LABEL_BULLET}{pages_zh.LABEL_OPENS}"
+    r"(?:(?:报名|登记)(?:截止)?(?:时间|日期)|(?:报名|登记)?截止(?:时间|日期)?)")
+
+
 def dated(line: str) -> bool:
-    """A date line's: a date, in a line of at most 80 characters (either Chinese script)."""
-    return len(line) <= 80 and bool(_DATE.search(pages_zh.fold(line)))
+    """A date line's: a date, in a line of at most 80 characters (either Chinese script);
+    not a line of registration's deadline or dates."""
+    if len(line) > 80:
+        return False
+    read = pages_zh.fold(line)
+    return bool(_DATE.search(read)) and not _REGISTRATION_DATES_ZH.match(read)
 
 
 def without_kicker(title: str | None) -> tuple[str | None, bool]:
@@ -163,7 +181,7 @@ def posted(line: str) -> bool:
                 and all(_AUTHOR_WORD.fullmatch(word) for word in byline["author"].split()))
     if english:
         return bool(_DATE_FIRST.match(read, english.end()))
-    return bool(_POSTED_ZH.match(read) and _DATE.search(read))
+    return bool((_POSTED_ZH.match(read) or _READERS_ZH.search(read)) and _DATE.search(read))
 
 
 def _timed(line: str) -> bool:
@@ -407,7 +425,9 @@ class HeaderReading(PeopleReading):
         """The date line read so far: its date, with the time read on a line of its own (a
         time alone is no date)."""
         date, time = self.header.get("date_text"), self.header.get("time")
-        return f"{date} {time}" if date and time else date
+        line = f"{date} {time}" if date and time else date
+        ends = self.header.get("ends")  # "结束时间：…", read as a range's end
+        return f"{line} - {ends}" if line and ends else line
 
     def _labelled(self, field: str, value: str) -> None:
         """A labelled field's value ("Date: …", "时间：…"): the first of each kind counts.
@@ -431,7 +451,9 @@ class HeaderReading(PeopleReading):
         m = pages_zh.FIELD_LINE.fullmatch(pages_zh.fold(par))
         if m:  # the value as written
             field, value = pages_zh.FIELD_NAMES[m.group(1)], par[m.start(2):]
-            if field == "date_text" and _timed(value):
+            if field == "ends":
+                self.header.setdefault("ends", value)
+            elif field == "date_text" and _timed(value):
                 # "日期：2026年12月1日" and "时间：14:00-16:00", in either order: the event's
                 # time, unless a heading came between ("会议议程": a session's)
                 if self.headed_at < self.dated_at or "date_text" not in self.header:

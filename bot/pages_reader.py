@@ -140,8 +140,8 @@ def _role_label(par: str) -> bool:
     language ("主办：清华大学" under an English page's date) begins no version of the page in
     that language, which would take it for that version's title and drop it."""
     zh = pages_zh.ROLE_LINE.match(pages_zh.fold(par))
-    if zh is not None:
-        return ":" in zh.group() or "：" in zh.group()
+    if zh is not None:  # (or its brackets, or a bar: "【主办】清华大学", "主办｜清华大学")
+        return any(mark in zh.group() for mark in ":：】]｜|")
     return ROLE_LABEL_LINE.match(par) is not None
 
 
@@ -665,8 +665,11 @@ class _Reader(HeaderReading, NoticeReading):
             self.people_section = self.people_headed = True
             self.heading_role, self.heading_once = given, once
             return True
-        # (a page's first line is its title, even over its first bullet: "…纪要" over "一、…")
-        before_bullet = 0 < i < len(self.paras) - 1 and BULLET.match(self.paras[i + 1])
+        # (a page's first line is its title, even over its first bullet: "…纪要" over "一、…";
+        # a labelled line of when or where is its field, over a bulleted one: "时间：…" over
+        # "• 地点：…")
+        before_bullet = (0 < i < len(self.paras) - 1 and BULLET.match(self.paras[i + 1])
+                         and field_kind(par) is None)
         guests = pages_zh.GUESTS_HEADING.fullmatch(read)
         if before_bullet or guests or _SECTION.fullmatch(par) or pages_zh.SECTION.fullmatch(read):
             self.section_role = None

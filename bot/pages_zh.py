@@ -30,8 +30,12 @@ _TRADITIONAL = (
     "當当 頁页 圖图 攝摄 來来 編编 輯辑 責责 審审 條条 則则 聞闻 師师 監监 書书 單单 歡欢 "
     "領领 貴贵 詞词 團团 隊队 輪轮 親亲 屬属 賽赛 裡里 裏里 "
     "東东 紐纽 約约 標标 準准 舊旧 磯矶 歐欧 爾尔 灣湾 倫伦 臺台 調调 薦荐 熱热 資资 訊讯 "
-    "閱阅 讀读 態态 寫写 溫温 買买 達达 馬马 廣广 蘇苏")
-_FOLD = str.maketrans({pair[0]: pair[1] for pair in _TRADITIONAL.split()})
+    "閱阅 讀读 態态 寫写 溫温 買买 達达 馬马 廣广 蘇苏 瀏浏 覽览 擊击 訪访")
+# Marks a Chinese page writes for the ones the rules read, one for one too: the ratio sign
+# for the colon of a time ("14∶30", as Chinese typesetting sets it, and "时间∶"), the wave
+# dash for the full-width tilde of a range ("19:00〜21:00")
+_LOOKALIKES = {"∶": "：", "〜": "～"}
+_FOLD = str.maketrans({pair[0]: pair[1] for pair in _TRADITIONAL.split()} | _LOOKALIKES)
 
 
 def fold(text: str) -> str:
@@ -78,12 +82,26 @@ _ROLE_STEMS = {"主持": "moderator", "主讲": "speaker", "发言": "speaker", 
 _ROLE_WORDS |= {f"{invited}{stem}{who}": role for stem, role in _ROLE_STEMS.items()
                 for who in ("学者", "专家") for invited in ("", "特邀")
                 if not (invited and stem == "特邀")}
-_ROLE_ALT = "|".join(sorted(_ROLE_WORDS, key=len, reverse=True))
-# "主持人：赵通", "主持人 赵通", "嘉宾：李彬、樊吉社"
-ROLE_LINE = re.compile(rf"(?:{_ROLE_ALT})(?: *[：:] *| +)(?=\S)")
+# and a two-character word as a page pads it to the width of its longer labels ("嘉　宾：",
+# "主　持：" over "主持人："), its ideographic spaces read as spaces
+_PADDED_ROLE_WORDS = [f"{word[0]} {{1,2}}{word[1]}" for word in _ROLE_WORDS if len(word) == 2]
+_ROLE_ALT = "|".join([*sorted(_ROLE_WORDS, key=len, reverse=True), *_PADDED_ROLE_WORDS])
+# A label may follow a bullet ("• 地点：", "■ 主讲人：") and stand in brackets, as posts set
+# it ("【地点】清华大学", "[主讲人] 李彬"), or stand before a bar ("地点｜清华大学")
+LABEL_BULLET = r"(?:[•▪●◦‣■□◆◇▶►▸★☆] *)?"
+LABEL_OPENS = r"(?:[【\[] {0,2})?"
+_LABEL_ENDS = r"(?: *[】\]] *[：:]?| *[：:｜|])"
+# "主持人：赵通", "主持人 赵通", "嘉宾：李彬、樊吉社", "【主讲人】李彬"
+ROLE_LINE = re.compile(rf"{LABEL_BULLET}{LABEL_OPENS}(?:{_ROLE_ALT})(?:{_LABEL_ENDS} *| +)(?=\S)")
 ROLE_WORD = re.compile(rf"(?:{_ROLE_ALT})")
-# A Chinese name: two to four Han characters standing alone.
-NAME = re.compile(rf"[{HAN}]{{2,4}}(?![{HAN}])")
+# The dot between the parts of a name written in Chinese from another language ("约瑟夫·奈",
+# Joseph Nye): U+00B7 as the mainland writes it, ・ and ‧ as Japanese and Taiwanese fonts
+# give it, • as it is often typed
+NAME_DOT = "·・‧•"
+# A Chinese name: two to four Han characters standing alone, or such a name's parts
+# between its dots ("亨利·基辛格", "玛丽亚·德拉克鲁斯").
+NAME = re.compile(rf"(?:[{HAN}]{{1,8}}(?:[{NAME_DOT}][{HAN}]{{1,8}}){{1,3}}|[{HAN}]{{2,4}})"
+                  rf"(?![{HAN}])")
 # What follows a name in brackets: "（Tong Zhao）", "（主持人）", "(卡内基研究员)".
 BRACKETS = re.compile(r" *[（(] *([^（）()]{1,80}?) *[）)]")
 # Words of two to four characters that head lines or stand in for a name, never names.
@@ -136,13 +154,20 @@ TAKEAWAYS_HEADING = re.compile(rf"{_SECTION_OF}(?:要点|观点)[:：]?")
 _FIELD_GLOSS = (r"(?:time|date|when|venue|location|address|place|where|topic|theme|title|"
                 r"subject)")
 _GAP = r" {0,2}"  # a bounded gap: runs of optional spaces that could split many ways
-FIELD_LINE = re.compile(rf"(?:{_FIELD_GLOSS}{_GAP}[/／|]?{_GAP})?"
+# (after a bullet, in brackets or before a bar too, as LABEL_BULLET says)
+FIELD_LINE = re.compile(rf"{LABEL_BULLET}{LABEL_OPENS}(?:{_FIELD_GLOSS}{_GAP}[/／|]?{_GAP})?"
                         r"(?:活动|会议|讲座|论坛|研讨会|报告会|会场|举办)?"
-                        rf"(时间|日期|地点|地址|主题|题目)"
+                        rf"((?:开始|结束)?时{_GAP}间|日{_GAP}期|地{_GAP}点|地{_GAP}址|主{_GAP}题|题{_GAP}目)"
                         rf"(?:{_GAP}[/／|]?{_GAP}[（(]?{_GAP}{_FIELD_GLOSS}{_GAP}[)）]?)?"
-                        r" *[：:] *(\S.{0,150})", re.IGNORECASE)
-FIELD_NAMES = {"时间": "date_text", "日期": "date_text", "地点": "location", "地址": "location",
-               "主题": "title", "题目": "title"}
+                        rf"{_LABEL_ENDS} *(\S.{{0,150}})", re.IGNORECASE)
+_FIELD_WORDS = {"时间": "date_text", "日期": "date_text", "地点": "location", "地址": "location",
+                "主题": "title", "题目": "title"}
+# and as a page pads them to the width of its longer labels ("时　间：", "地　　点：" over
+# "主办单位："), its ideographic spaces read as spaces
+FIELD_NAMES = {f"{word[0]}{' ' * gap}{word[1]}": field
+               for word, field in _FIELD_WORDS.items() for gap in range(3)}
+# a form's start and end, each on its line ("开始时间：2026年6月5日 15:00", "结束时间：…")
+FIELD_NAMES |= {"开始时间": "date_text", "结束时间": "ends"}
 # A date's parts in Chinese numerals, as pages write them too ("二〇二七年三月十二日"): the
 # year digit by digit (〇 or 零 for nought), a month 一 to 十二, a day 一 to 三十一 (the
 # twenties and thirties also as 廿 and 卅: "廿一日", "卅日"), each a fixed shape; `number`
@@ -168,7 +193,7 @@ MINUTES = rf"半|[一三]刻|(?:\d{{1,2}}|{NUMERAL})分|\d{{1,2}}(?![\d:：分�
 # The parts of the day written before an hour: "下午3点", and on posters the short "晚7点"
 # (evening) and "早8点" (morning).
 MORNING = ("上午", "早上", "早晨", "凌晨", "早")
-EVENING = ("下午", "傍晚", "晚上", "晚间", "晚", "夜里", "夜间", "深夜", "半夜", "午夜")
+EVENING = ("下午", "午后", "傍晚", "晚上", "晚间", "晚", "夜里", "夜间", "深夜", "半夜", "午夜")
 # The night's: "晚上12点" and "晚上24点" are the midnight that ends the day, and "半夜2点"
 # the small hours after it (`bot.when.read_clock`)
 NIGHT = ("晚上", "晚间", "晚", "夜里", "夜间", "深夜", "半夜", "午夜")
@@ -179,7 +204,10 @@ TIME = re.compile(rf"(?:{PART_OF_DAY})? *"
 NUMBERED = r"[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十]{1,3}[）)]|\d{1,2}[、．]"
 
 # Notices: registration closed, off the record, language, translation, other access notes.
-CLOSED = re.compile(r"报名已(?:经)?(?:截止|结束|关闭|满)|名额已满|座位已满|人数已满|停止报名")
+# ("本活动已额满", as Taiwan writes it; "报名已于6月1日截止"; not "额满为止", until full)
+CLOSED = re.compile(r"报名(?:现?已(?:经)?|已于[^，,。；;]{1,20})(?:截止|结束|关闭|满|额满)"
+                    r"|(?:名额|座位|席位|人数)已(?:经)?满|已(?:经)?(?:报满|额满)|已截止报名"
+                    r"|报名通道已(?:经)?关闭|停止报名")
 # A closed-door meeting, the sentence's subject the event or nothing: "本次会议为闭门会议",
 # "以闭门形式举行", "会议闭门举行", "闭门会议，谢绝媒体" (not "他曾参加多次闭门会议", "本书研究
 # 以闭门形式举行的对话", "讲座将讨论为闭门会议制定规则", nor the idioms 闭门羹, 闭门造车)
@@ -321,7 +349,7 @@ def minutes(written: str) -> int:
 
 
 def role_of(word: str) -> str | None:
-    return _ROLE_WORDS.get(fold(word))
+    return _ROLE_WORDS.get(fold(word).replace(" ", ""))
 
 
 def is_name(text: str) -> bool:
@@ -363,6 +391,7 @@ def notice(sentence: str) -> dict | None:
 
 
 _ALL_HAN = re.compile(f"[{HAN}]+")
+_DOTTED = re.compile(f"[{NAME_DOT}]")
 _INSTITUTION = re.compile(
     r".*(?:大学|学院|中心|研究所|研究院|协会|学会|基金会|智库|政府|部|局|处|办|公司)")
 _ITEMS = re.compile(r"[；;、]")
@@ -560,8 +589,8 @@ class ChineseReading:
             return None
         label = ROLE_LINE.match(fold(line))
         if label:
-            word = ROLE_WORD.match(label.group())
-            assert word is not None  # ROLE_LINE matched: it starts with a role word
+            word = ROLE_WORD.search(label.group())
+            assert word is not None  # ROLE_LINE matched: it holds a role word
             return self._zh_labelled(i, label.end(), role_of(word.group()))
         named = self._zh_name(line)
         if named is None:
@@ -768,9 +797,11 @@ class ChineseReading:
         """A paragraph opening with a Chinese name and saying who they are: "赵通是……"."""
         par = self.paras[i]
         read = fold(par)
-        for size in (2, 3, 4):
+        dotted = NAME.match(par)
+        sizes = (dotted.end(),) if dotted and _DOTTED.search(dotted.group()) else (2, 3, 4)
+        for size in sizes:
             lead = par[:size]
-            if not _ALL_HAN.fullmatch(lead) or not BIO_AFTER_NAME.match(read, size):
+            if not NAME.fullmatch(lead) or not BIO_AFTER_NAME.match(read, size):
                 continue
             entry = self._known(lead)
             if entry is None:

@@ -208,7 +208,42 @@ def decode_html(data: bytes, declared: str | None = None) -> str:
     codec = charset_codec(label)
     if codec.replace("-", "_").startswith("utf_16"):  # a <meta> can't be UTF-16 (WHATWG)
         codec = "utf-8" if not declared else codec
+    if declared:
+        codec = meta_over_server(codec, data)
     return data.decode(utf_8_over(codec, data), "replace")
+
+
+# Charsets of two bytes to a character, whose rules for the second byte few bytes in
+# another charset keep: bytes valid in one of them are text in it.
+_MULTIBYTE = frozenset(("gb18030", "big5hkscs", "cp932", "euc_jp", "cp949"))
+
+
+def meta_over_server(codec: str, data: bytes) -> str:
+    """`codec`, the one a page's server names, unless the page's own <meta> names one of
+    `_MULTIBYTE` whose rules its bytes keep while the server's is single-byte (every byte
+    is a letter in it, so its reading shows nothing wrong) or its bytes break it: a GBK
+    page under a server's default ISO-8859-1 read "Ö÷³ÖÈË" for 主持人."""
+    if data.isascii():
+        return codec
+    label = meta_charset(data)
+    try:
+        page_codec = charset_codec(label) if label else None
+    except InvalidValue:
+        return codec
+    if page_codec not in _MULTIBYTE or page_codec == codec or not _valid_in(data, page_codec):
+        return codec
+    if ((codec in _MULTIBYTE or codec.replace("-", "_").startswith("utf_"))
+            and _valid_in(data, codec)):
+        return codec  # (Big5 bytes keep GBK's rules too: the server's word stands)
+    return page_codec
+
+
+def _valid_in(data: bytes, codec: str) -> bool:
+    try:
+        data.decode(codec)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def utf_8_over(codec: str, data: bytes) -> str:

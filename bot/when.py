@@ -156,7 +156,10 @@ _DATES = (  # (pattern, order of its groups)
 NAMED_TWELVE = r"(?:12(?:\s*[:.]\s*00)?\s*)?"
 _NAMED_HOUR = (rf"(?<![A-Za-z]){NAMED_TWELVE}(?:noon|mid-?day|midnight)(?![A-Za-z])"
                rf"|(?<=中午)(?!\s*(?:\d|{NUMERAL}))")
-CLOCK = (rf"({PART_OF_DAY})?"
+# A page may put "PM" before its hour, as 下午 goes ("PM 3:00", as Taiwanese and Korean
+# pages write it): the part of the day's group holds it.
+_MERIDIEM_BEFORE = r"(?<![A-Za-z])[ap]\.?m\.?(?=\s*\d)"
+CLOCK = (rf"({PART_OF_DAY}|{_MERIDIEM_BEFORE})?"
           rf"\s*({_NAMED_HOUR}|\d{{1,2}}|(?:{HOUR_NUMERAL})(?=\s*(?:点|时(?!间))))"
           rf"(?:(?:\s*[:.：]\s*|[hH](?=\d{{2}}(?!\d)))(\d{{2}})|\s*([点时])({MINUTES})?)?"
           r"\s*(a\.?m\.?|p\.?m\.?)?")
@@ -214,6 +217,8 @@ def read_clock(groups: tuple[str | None, ...]) -> Clock | None:
     hour = number(hour_written)
     mins = int(minute) if minute else minutes(after_mark) if after_mark else 0
     mer = None
+    if period and period[0] in "aApP":  # "PM 3:00"
+        meridiem = meridiem or period
     if meridiem:
         mer = "am" if meridiem.lower().startswith("a") else "pm"
     elif period in NIGHT and (hour == 12 or 1 <= hour <= 4 or (hour, mins) == (24, 0)):

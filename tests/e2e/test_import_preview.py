@@ -122,6 +122,94 @@ async def test_each_person_a_role_line_names_is_imported_with_their_own_title(wo
         ("Jane Doe", "卡内基国际和平研究院高级研究员")]
 
 
+# Names written in Chinese from another language, their parts between middle dots, as
+# mainland (U+00B7), Taiwanese (‧) and Japanese (・) fonts give the dot
+DOTTED_NAMES_PAGE = """软实力与中美关系
+
+时间：2031年6月5日（星期四）下午3:00-5:00
+地点：清华大学主楼报告厅
+
+主持人：赵通
+主讲人：约瑟夫·奈（Joseph Nye）、亨利‧基辛格
+评议人：玛丽亚・德拉克鲁斯
+
+约瑟夫·奈
+约瑟夫·奈是哈佛大学肯尼迪政府学院荣休教授，“软实力”概念的提出者。
+"""
+
+
+async def test_names_with_middle_dots_are_people_of_the_event(world, fake):
+    """"主讲人：约瑟夫·奈": a name Chinese writes from another language has its parts
+    between middle dots, and every such name a page gave was left out: no speaker, no
+    discussant, the bio under the name kept as the event's description, and
+    `/event speaker 约瑟夫·奈` found nobody."""
+    made = await import_page(fake, world.guild, world.moderator,
+                             page=Attachment("nye.txt", DOTTED_NAMES_PAGE.encode(), "text/plain"))
+    event_id = int(re.search(r"\(event (\d+)\)", made.content)[1])
+    assert world.query("SELECT name, role FROM people WHERE event_id = ? ORDER BY position",
+                       (event_id,)) == [
+        ("赵通", "moderator"), ("约瑟夫·奈 (Joseph Nye)", "speaker"), ("亨利‧基辛格", "speaker"),
+        ("玛丽亚・德拉克鲁斯", "discussant")]
+    one = await fake.slash(world.guild, world.member("reader"), "event speaker",
+                           event=str(event_id), name="约瑟夫·奈")
+    shown = (one.content or "") + "".join(e.get("description") or "" for e in one.embeds)
+    assert "软实力" in shown, one
+
+
+@pytest.mark.parametrize("notice", [
+    "本活動已額滿，謝謝大家的支持。",  # Taiwan's usual wording: the event is full
+    "本次讲座现已报满。", "报名现已截止。", "已截止报名，感谢关注。", "报名已于6月1日截止。",
+    "席位已满。", "名额已经满了，敬请谅解。", "报名通道已关闭。"])
+async def test_a_chinese_page_saying_it_is_full_or_closed_in_other_words_closes_it(
+        world, fake, notice):
+    """Chinese pages say registration has closed in more words than 报名已截止 and 名额已满:
+    "已額滿" (Taiwan's), "已报满", "报名现已截止", "已截止报名", "报名已于6月1日截止", "席位已满",
+    "名额已经满了", "报名通道已关闭". Each was imported with registration open, and members
+    joined an event its page said was full."""
+    text = (f"满员讲座\n\n时间：2036年6月5日 下午3:00-5:00\n地点：清华大学\n\n"
+            f"主持人：赵通\n\n{notice}\n")
+    done = await import_page(fake, world.guild, world.moderator, capacity=50,
+                             page=Attachment("full.txt", text.encode(), "text/plain"))
+    event_id = int(re.search(r"\(event (\d+)\)", done.content)[1])
+    refused = await fake.slash(world.guild, world.member(), "rsvp join", event=str(event_id))
+    assert ("registration is closed: the event page says registration has closed"
+            in refused.content), refused.content
+
+
+async def test_role_labels_padded_with_ideographic_spaces_name_their_people(world, fake):
+    """"嘉　宾：李彬、王海燕", "主　　持：赵通": a two-character role label padded to the width
+    of the page's longer ones with ideographic spaces. Its people were not imported: the
+    lines stayed in the description, and the preview said "People: none found"."""
+    text = ("对齐讲座\n\n时间：2036年6月5日 下午3:00-5:00\n地点：清华大学\n\n"
+            "主\u3000\u3000持：赵通\n嘉\u3000宾：李彬、王海燕\n评议人：刘明轩\n")
+    done = await import_page(fake, world.guild, world.moderator,
+                             page=Attachment("padded.txt", text.encode(), "text/plain"))
+    event_id = int(re.search(r"\(event (\d+)\)", done.content)[1])
+    assert world.query("SELECT name, role FROM people WHERE event_id = ? ORDER BY position",
+                       (event_id,)) == [
+        ("赵通", "moderator"), ("李彬", "speaker"), ("王海燕", "speaker"),
+        ("刘明轩", "discussant")]
+
+
+async def test_role_labels_in_brackets_after_a_bullet_or_before_a_bar_name_their_people(
+        world, fake):
+    """Posts set role labels as they set the time and place's: in brackets ("【主持人】赵通"),
+    after a bullet ("• 主讲人：李彬") or before a bar ("评议人｜刘明轩"). Their people were not
+    imported: the bracketed and barred lines stayed in the description, and a bulleted one
+    became a takeaway, "主讲人: 李彬"."""
+    text = ("标签人物讲座\n\n时间：2036年6月5日 下午3:00-5:00\n地点：清华大学\n\n"
+            "【主持人】赵通\n\n• 主讲人：李彬、王海燕\n\n评议人｜刘明轩\n")
+    done = await import_page(fake, world.guild, world.moderator,
+                             page=Attachment("labels.txt", text.encode(), "text/plain"))
+    event_id = int(re.search(r"\(event (\d+)\)", done.content)[1])
+    assert world.query("SELECT name, role FROM people WHERE event_id = ? ORDER BY position",
+                       (event_id,)) == [
+        ("赵通", "moderator"), ("李彬", "speaker"), ("王海燕", "speaker"),
+        ("刘明轩", "discussant")]
+    assert world.query("SELECT COUNT(*) FROM takeaways WHERE event_id = ?", (event_id,)) == [
+        (0,)]
+
+
 async def test_the_lines_skipped_are_listed_in_the_moderators_language(world, fake):
     moderator = world.member("管理员", manage_events=True, locale="zh-CN")
     text = ZH_ANNOUNCEMENT.read_text(encoding="utf-8") + "\n会后提供茶点，欢迎交流。\n"

@@ -511,6 +511,34 @@ async def test_a_gbk_page_its_server_calls_utf_8_is_not_imported_as_replacement_
     assert world.dump() == before
 
 
+ZH_BODY_BIG5 = ("<p>2026-12-05 15:00</p><p>地點：國立臺灣大學社會科學院</p><p>主持人：趙通</p>"
+                "<p>主講人：李彬</p>")
+
+
+@pytest.mark.parametrize(("codec", "header", "title", "body", "venue"), [
+    ("gbk", "iso-8859-1", "中美气候合作前景", ZH_BODY, "北京大学国际关系学院"),
+    ("big5", "iso-8859-1", "中美氣候合作前景", ZH_BODY_BIG5, "國立臺灣大學社會科學院"),
+    ("gbk", "windows-1252", "中美气候合作前景", ZH_BODY, "北京大学国际关系学院"),
+    ("gbk", "utf-8", "中美气候合作前景", ZH_BODY, "北京大学国际关系学院"),
+    ("gbk", "big5", "中美气候合作前景", ZH_BODY, "北京大学国际关系学院")])
+async def test_a_page_whose_meta_names_its_chinese_charset_is_read_in_it_over_its_servers(
+        world, fake, server, codec, header, title, body, venue):
+    """A Chinese site's server sends its default charset (Apache's ISO-8859-1) for a page
+    whose own <meta> says GBK or Big5: every byte is a letter in ISO-8859-1, so the
+    preview offered to create **ÖÐÃÀÆø...** ("Ö÷³ÖÈË£ºÕÔÍ¨" for 主持人：赵通), and Import
+    saved it. The page's bytes are valid text in the charset its <meta> names, and
+    not in (or, for a single-byte charset, not shown by) its server's: it is read in its
+    <meta>'s."""
+    page = (f'<html><head><meta charset="{codec}"><title>{title}</title></head><body><main>'
+            f"<h1>{title}</h1>{body}</main></body></html>")
+    path = f"/{codec}-said-{header}.html"
+    server.add(path, page.encode(codec), f"text/html; charset={header}")
+    preview = await fake.slash(world.guild, world.moderator, "manage import",
+                               url=server.url(path))
+    assert not preview.content.startswith("⚠️"), preview.content
+    assert title in preview.content and venue in preview.content, preview.content
+
+
 async def test_a_text_page_naming_no_charset_is_read_as_an_html_page_naming_none_is(
         world, fake, server):
     """A text/plain page naming no charset was read as an uploaded file is: in GBK, it was

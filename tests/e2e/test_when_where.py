@@ -117,6 +117,170 @@ async def test_an_event_starts_when_its_programme_does_not_when_its_doors_open(w
     assert (entry.decoded("dtstart"), entry.decoded("dtend")) == (start, end)
 
 
+async def test_a_chinese_pages_ratio_sign_colons_and_wave_dash_are_read_as_their_marks(
+        world, fake):
+    """Chinese typesetting sets a time's colon as the ratio sign ("14∶30", U+2236), and
+    labels with it too ("时间∶"); a range may take the wave dash ("〜", U+301C). Such a page
+    was imported as an all-day event with no venue and no people: its date line read
+    "时间∶2036年12月15日 …", its venue "地点∶清华大学主楼报告厅", its role lines prose; and
+    "19:00〜21:00" lost its end."""
+    await in_shanghai(world, fake)
+    for title, header, (start, end) in (
+            ("比号讲座", ("时间∶2036年12月15日 14∶30—16∶30", "地点∶清华大学主楼报告厅",
+                      "主持人∶赵通"), ((14, 30), (16, 30))),
+            ("波浪号讲座", ("时间：2036年12月15日 19:00〜21:00", "地点：清华大学主楼报告厅",
+                       "主持人：赵通"), ((19, 0), (21, 0)))):
+        reply = await import_page(fake, world.guild, world.moderator, capacity=5,
+                                  page=Attachment("talk.txt", page(title, *header), "text/plain"))
+        event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+        starts = int(datetime(2036, 12, 15, *start, tzinfo=SHANGHAI).timestamp())
+        ends = int(datetime(2036, 12, 15, *end, tzinfo=SHANGHAI).timestamp())
+        assert event_times(world, event_id)[:4] == (starts, ends, 0, "清华大学主楼报告厅"), title
+        assert ("赵通", "moderator") in world.query(
+            "SELECT name, role FROM people WHERE event_id = ?", (event_id,)), title
+
+
+async def test_a_chinese_pages_pm_before_its_hour_and_wuhou_are_the_afternoon(world, fake):
+    """"PM 3:00", its "PM" before the hour as 下午 goes (as Taiwanese pages write it), and
+    午后 ("午后2时", the afternoon) were passed over, and the event was imported to start
+    at 3 and 2 in the morning, with nothing said."""
+    await in_shanghai(world, fake)
+    for title, line, (start, end) in (
+            ("午后讲座", "2036年12月15日 午后2时至4时", (14, 16)),
+            ("PM讲座", "2036年12月15日（星期一）PM 3:00-5:00", (15, 17))):
+        reply = await import_page(fake, world.guild, world.moderator, capacity=5,
+                                  page=Attachment("talk.txt", page(title, line), "text/plain"))
+        event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+        starts = int(datetime(2036, 12, 15, start, tzinfo=SHANGHAI).timestamp())
+        ends = int(datetime(2036, 12, 15, end, tzinfo=SHANGHAI).timestamp())
+        assert event_times(world, event_id)[:2] == (starts, ends), title
+
+
+async def test_labels_padded_with_ideographic_spaces_give_the_time_and_venue(world, fake):
+    """Chinese pages pad a two-character label to the width of their longer ones with
+    ideographic spaces ("时　间：", "地　　点：" over "主办单位："). Such a page was imported as
+    an all-day event with no venue: its labelled lines were prose in its description."""
+    await in_shanghai(world, fake)
+    for title, header in (
+            ("对齐讲座", ("日\u3000期：2036年12月15日（星期一）", "时\u3000间：14:30-16:30",
+                      "地\u3000点：清华大学主楼报告厅")),
+            ("双空格讲座", ("时\u3000\u3000间：2036年12月15日 14:30-16:30",
+                       "地\u3000\u3000点：清华大学主楼报告厅", "主办单位：清华大学"))):
+        reply = await import_page(fake, world.guild, world.moderator, capacity=5,
+                                  page=Attachment("talk.txt", page(title, *header), "text/plain"))
+        event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+        starts = int(datetime(2036, 12, 15, 14, 30, tzinfo=SHANGHAI).timestamp())
+        ends = int(datetime(2036, 12, 15, 16, 30, tzinfo=SHANGHAI).timestamp())
+        assert event_times(world, event_id)[:4] == (starts, ends, 0, "清华大学主楼报告厅"), title
+
+
+async def test_a_time_line_naming_its_zone_in_chinese_gives_the_time(world, fake):
+    """The date on one line and the time on the next, its zone named as Chinese pages
+    name it ("时间：下午3:00-5:00（北京时间）", "15:00-17:00 台北時間"): the time line was
+    not taken for one, and the event was imported as an all-day one."""
+    starts = int(datetime(2036, 12, 15, 7, tzinfo=UTC).timestamp())
+    ends = int(datetime(2036, 12, 15, 9, tzinfo=UTC).timestamp())
+    for title, header in (
+            ("北京时间讲座", ("日期：2036年12月15日", "时间：下午3:00-5:00（北京时间）",
+                        "地点：清华大学")),
+            ("台北時間講座", ("2036年12月15日", "15:00-17:00 台北時間", "國立臺灣大學"))):
+        reply = await import_page(fake, world.guild, world.moderator, capacity=5,
+                                  page=Attachment("talk.txt", page(title, *header), "text/plain"))
+        event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+        assert event_times(world, event_id)[:3] == (starts, ends, 0), title
+
+
+@pytest.mark.parametrize(("title", "time_label", "place_label"), [
+    ("圆点讲座", "• 时间：", "• 地点："), ("括号讲座", "【时间】", "【地点】"),
+    ("竖线讲座", "时间｜", "地点｜"), ("方块讲座", "■ 时间：", "■ 地点：")])
+async def test_labels_after_a_bullet_in_brackets_or_before_a_bar_give_the_time_and_venue(
+        world, fake, title, time_label, place_label):
+    """Posts set a page's labels after a bullet ("• 地点："), in brackets ("【地点】") or
+    before a bar ("地点｜"). The venue was lost (under a bullet, taken for a takeaway and
+    not shown) or kept with its label ("【地点】清华大学", "地点｜清华大学")."""
+    await in_shanghai(world, fake)
+    header = (f"{time_label}2036年12月15日 14:30-16:30", f"{place_label}清华大学主楼报告厅")
+    reply = await import_page(fake, world.guild, world.moderator, capacity=5, page=Attachment(
+        "talk.txt", page(title, *header), "text/plain"))
+    event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+    starts = int(datetime(2036, 12, 15, 14, 30, tzinfo=SHANGHAI).timestamp())
+    ends = int(datetime(2036, 12, 15, 16, 30, tzinfo=SHANGHAI).timestamp())
+    assert event_times(world, event_id)[:4] == (starts, ends, 0, "清华大学主楼报告厅")
+
+
+async def test_a_labelled_time_over_a_bulleted_place_is_the_events_time(world, fake):
+    """"时间：…" over "• 地点：…": a line over a bulleted one was taken for the heading of a
+    list and dropped, and the event was imported with no date, the preview naming none."""
+    await in_shanghai(world, fake)
+    header = ("时间：2036年12月15日 14:30-16:30", "• 地点：清华大学主楼报告厅", "• 主办：清华大学")
+    reply = await import_page(fake, world.guild, world.moderator, capacity=5, page=Attachment(
+        "talk.txt", page("列表讲座", *header), "text/plain"))
+    event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+    starts = int(datetime(2036, 12, 15, 14, 30, tzinfo=SHANGHAI).timestamp())
+    ends = int(datetime(2036, 12, 15, 16, 30, tzinfo=SHANGHAI).timestamp())
+    assert event_times(world, event_id)[:4] == (starts, ends, 0, "清华大学主楼报告厅")
+
+
+@pytest.mark.parametrize(("title", "posted"), [
+    ("浏览讲座", "2026年5月1日 10:00 浏览：1024"), ("阅读讲座", "2026-05-01 10:00 阅读量：356"),
+    ("點擊講座", "2026年5月1日 10:00 點擊數：1024")])
+async def test_a_news_pages_posting_line_with_its_readers_count_is_not_the_events_date(
+        world, fake, title, posted):
+    """A Chinese news page's line under its headline gives when it was posted and how many
+    have read it ("2026年5月1日 10:00 浏览：1024"). Its date and time were taken for the
+    event's, over the labelled "时间：…" further down: the event was imported to start
+    when the page was posted, with nothing said."""
+    await in_shanghai(world, fake)
+    header = (posted, "", "时间：2036年12月15日 下午3:00-5:00", "地点：清华大学")
+    reply = await import_page(fake, world.guild, world.moderator, capacity=5, page=Attachment(
+        "news.txt", page(title, *header), "text/plain"))
+    event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+    starts = int(datetime(2036, 12, 15, 15, tzinfo=SHANGHAI).timestamp())
+    ends = int(datetime(2036, 12, 15, 17, tzinfo=SHANGHAI).timestamp())
+    assert event_times(world, event_id)[:4] == (starts, ends, 0, "清华大学")
+
+
+async def test_a_registration_deadline_is_not_the_events_date(world, fake):
+    """"报名截止时间：2036年12月1日 17:00" over "时间：2036年12月15日 下午3:00-5:00": the
+    deadline's line was taken for the event's date line, and the event was imported to
+    start when registration closes; with no other date on the page, "报名截止：…" gave the
+    event its day. The deadline stays in the description, and a page whose only date is
+    its deadline has none."""
+    await in_shanghai(world, fake)
+    header = ("报名截止时间：2036年12月1日 17:00", "", "时间：2036年12月15日 下午3:00-5:00",
+              "地点：清华大学")
+    reply = await import_page(fake, world.guild, world.moderator, capacity=5, page=Attachment(
+        "deadline.txt", page("截止讲座", *header), "text/plain"))
+    event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+    starts = int(datetime(2036, 12, 15, 15, tzinfo=SHANGHAI).timestamp())
+    ends = int(datetime(2036, 12, 15, 17, tzinfo=SHANGHAI).timestamp())
+    assert event_times(world, event_id)[:4] == (starts, ends, 0, "清华大学")
+    alone = await import_page(fake, world.guild, world.moderator, capacity=5, page=Attachment(
+        "deadline-only.txt", page("只有截止", "报名截止：2036年12月1日", "地点：清华大学"),
+        "text/plain"))
+    event_id = int(re.search(r"\(event (\d+)\)", alone.content)[1])
+    assert event_times(world, event_id)[:4] == (None, None, 0, "清华大学")
+
+
+async def test_a_pages_start_and_end_time_lines_give_its_start_and_end(world, fake):
+    """"开始时间：2036年12月15日 15:00" over "结束时间：2036年12月15日 17:00", as event
+    sites' forms give them: the end was dropped (the event had none, and the preview said
+    nothing), and a date line with its time of day over "开始时间：15:00" and "结束时间：17:00"
+    made an all-day event."""
+    await in_shanghai(world, fake)
+    starts = int(datetime(2036, 12, 15, 15, tzinfo=SHANGHAI).timestamp())
+    ends = int(datetime(2036, 12, 15, 17, tzinfo=SHANGHAI).timestamp())
+    for title, header in (
+            ("起止讲座", ("开始时间：2036年12月15日 15:00", "结束时间：2036年12月15日 17:00",
+                      "地点：清华大学")),
+            ("起止分行讲座", ("日期：2036年12月15日", "开始时间：15:00", "结束时间：17:00",
+                        "地点：清华大学"))):
+        reply = await import_page(fake, world.guild, world.moderator, capacity=5,
+                                  page=Attachment("form.txt", page(title, *header), "text/plain"))
+        event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+        assert event_times(world, event_id)[:4] == (starts, ends, 0, "清华大学"), title
+
+
 async def test_a_date_with_slashes_is_read_where_its_weekday_shows_its_order(world, fake):
     """"Fri, 06/05/2026 - 10:00" is June 5 (a Friday); "06/05/2026" alone is no start, and
     the moderator is told why."""
