@@ -350,6 +350,10 @@ class Interactions:
         has no such component (what a modified client could send: the interaction's copy of
         the message gets the button); ``mutate`` changes the payload as for :meth:`slash`."""
         record = self._messages.get(int(message["id"]))
+        if record is not None and record.deleted is not None:
+            # gone from every client, its buttons with it; forged, Discord knows it no more
+            raise LookupError(f"message {message['id']}: 10008 Unknown Message (it was "
+                              "deleted)")
         if record is not None:
             changed = record.edits[-1] if record.edits else record.created  # edits in order
             await _shown_since(changed, self.client_lag)
