@@ -193,8 +193,8 @@ class SlashCommands:
         option = option.rstrip(":").lower() or "event"
         if option in ("role", "member"):
             found = (self.role_names if option == "role" else self.member_names)(typed.strip())
-            if not found:
-                self.say(f"  (no {option} called {typed.strip()}…)")
+            if not found:  # "…": a role or member whose name begins so
+                self.say(f"  (no {option} called {_cut(typed.strip()).rstrip('…')}…)")
             for value, note in found:
                 self.say(f"  {option}:{value}" + (f"  {note}" if note else ""))
             return
@@ -205,7 +205,7 @@ class SlashCommands:
         choices = (fixed_choices(fixed, typed.strip()) if fixed is not None
                    else await self.choices(command, option, typed.strip()))
         if not choices:
-            self.say(f"  (no choices for {option}:{typed.strip()})")
+            self.say(f"  (no choices for {option}:{_cut(typed.strip())})")
         for choice in choices:
             self.say(f"  {option}:{choice['value']}  {choice['name']}")
 
@@ -261,6 +261,11 @@ def _picked(wanted: str, among: Iterable[_Named]) -> _Named | None:
         return exact
     folded = [c for c in candidates if c.name.casefold() == wanted.casefold()]
     return folded[0] if len(folded) == 1 else None
+
+
+def _cut(typed: str, most: int = 80) -> str:
+    """What was typed, quoted back in a line: a word typed by mistake may be a page long."""
+    return typed if len(typed) <= most else typed[:most - 1] + "…"
 
 
 def _quoted(value: str) -> str:
