@@ -150,7 +150,8 @@ class Console(SlashCommands):
         elif line.startswith("?"):
             await self.complete(line[1:])
         else:
-            word, _, rest = line.partition(" ")
+            # any space ends the word: a Chinese input method's is U+3000 ("as　alice")
+            word, rest = [*line.split(maxsplit=1), ""][:2]
             word, rest = word.lower(), rest.strip()
             if word in ("quit", "exit", "q"):
                 return False
