@@ -428,6 +428,16 @@ def test_a_question_mark_lists_an_options_fixed_choices_as_the_help_says(tmp_pat
     assert "no command offers choices for speaker" in after(out, "moderator> ?speaker\n")
 
 
+def test_a_question_mark_takes_an_option_named_as_the_typers_client_shows_it(tmp_path):
+    """In a zh-CN client the help lists `/管理 语言 [语言:]` and the console takes
+    `语言:zh-TW`, but `?语言` and `?活动` were "no command offers choices": only the
+    registered names were looked up."""
+    out = run_sandbox(tmp_path, ["as moderator", "locale zh-CN", "?活动", "?语言 zh-t",
+                                 "quit"], "--fresh").stdout
+    assert after(out, "moderator> ?活动\n") == f"  活动:1  {SAMPLE_TITLE}\n"
+    assert after(out, "moderator> ?语言 zh-t\n") == "  语言:zh-TW  中文（繁體）\n"
+
+
 def test_a_moderator_fills_in_the_edit_form_with_submit(tmp_path):
     """/manage edit opens a form (a Discord modal): the console shows its fields and
     `submit` sends it, as the form's Submit does."""
