@@ -314,7 +314,8 @@ class Console(SlashCommands):
             shown = field.get("value") or ""
             hint = f" (e.g. {field['placeholder']})" if field.get("placeholder") else ""
             self.say(f"    {field['custom_id']}: {shown!r}  {field.get('label', '')}{hint}")
-        self.say("  (submit NAME:VALUE ... sends it; the fields not named stay as shown)")
+        self.say("  (submit NAME:VALUE ... sends it; the fields not named stay as shown, "
+                 'NAME:"" empties a field)')
 
     async def submit(self, text: str) -> None:
         if self.form is None:

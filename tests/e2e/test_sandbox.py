@@ -472,6 +472,21 @@ def test_a_moderator_fills_in_the_edit_form_with_submit(tmp_path):
         "  ! no form open (as moderator: /manage edit)\n")
 
 
+def test_a_value_left_out_after_its_colon_gets_a_hint_that_fits(tmp_path):
+    """`/manage language language:` was told "e.g. language:3", no language; `submit
+    venue:` to empty the venue (the form says "Venue (empty: none)") was told "e.g.
+    venue:3", and nothing said how a field is emptied."""
+    out = run_sandbox(tmp_path, ["as moderator", "/manage language language:",
+                                 "/manage edit event:1", "submit venue:", 'submit venue:""',
+                                 "quit"], "--fresh").stdout
+    assert after(out, "moderator> /manage language language:\n") == (
+        "  ! language: nothing follows the colon: type its value there\n")
+    assert 'NAME:"" empties a field' in after(out, "moderator> /manage edit event:1\n")
+    assert after(out, "moderator> submit venue:\n") == (
+        "  ! venue: nothing follows the colon: type its value there\n")
+    assert "EventBot" in after(out, 'moderator> submit venue:""\n')
+
+
 def test_output_to_a_reader_that_stops_reading_is_no_traceback(tmp_path):
     """`... | head`: the console ends quietly, as a shell's command ended by SIGPIPE, and
     stops the bot."""

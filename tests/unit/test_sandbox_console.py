@@ -97,7 +97,7 @@ def test_prose_with_a_colon_after_a_word_like_an_option_name_stays_in_the_value(
     ("/ event:3", "type a command after the /"),
     ('/manage import title:"Spring Forum', 'the " is never closed'),
     ('/manage import title:"Spring"Forum', "put a space after the closing"),
-    ("/rsvp join event:", "give it a value"),
+    ("/rsvp join event:", "event: nothing follows the colon"),
     ("/rsvp join event:3 event:4", "event is given twice"),
 ])
 def test_bad_lines_are_one_friendly_sentence(line, message):
