@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from sandbox.limits import TEXT_INPUT_LENGTH
 from sandbox.models import (
     DM,
     EPHEMERAL,
@@ -234,6 +235,17 @@ def _walk_components(components: Iterable[dict[str, Any]]) -> Iterable[dict[str,
                 yield from _walk_components([comp[key]])
 
 
+def _check_text_input(comp: dict[str, Any], value: str | Sequence[str]) -> None:
+    """ValueError for a text input's value that Discord refuses: longer than its
+    max_length, shorter than its min_length, or empty where it is required."""
+    required = comp.get("required", True)
+    least = max(comp.get("min_length", 0), 1 if required else 0)
+    most = comp.get("max_length", TEXT_INPUT_LENGTH)
+    if (value or required) and not least <= len(value) <= most:
+        raise ValueError(f"input {comp['custom_id']!r} takes {least} to {most} characters, "
+                         f"not {len(value)}")
+
+
 class Interactions:
     """The test-side API that plays a Discord client: slash, slash_dm, autocomplete, click
     and submit_modal."""
@@ -408,6 +420,9 @@ class Interactions:
         unknown = set(values) - {c.get("custom_id") for c in _walk_components(modal["components"])}
         if unknown:
             raise LookupError(f"modal {modal['custom_id']!r} has no inputs {sorted(unknown)}")
+        for comp in _walk_components(modal["components"]):
+            if comp["type"] == 4:  # Discord's client sends none outside its bounds, nor its API
+                _check_text_input(comp, values.get(comp["custom_id"], comp.get("value") or ""))
         await _shown_since(st.responded, self.client_lag)
 
         def answer(comp: dict[str, Any]) -> dict[str, Any]:

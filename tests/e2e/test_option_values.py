@@ -100,6 +100,23 @@ async def test_the_local_discord_refuses_values_outside_an_options_bounds(world,
     assert "100,000 seats" in reply.content, reply.content
 
 
+async def test_the_local_discord_refuses_form_fields_outside_their_lengths(world, fake):
+    """As Discord does: its client sends no text input past its max_length, nor a required
+    one empty, and its API refuses one sent anyway. The local Discord sent both on to the
+    bot. Refused, the form stays open and takes a value within its bounds."""
+    event_id = await world.import_event("Form Bounds Forum", 5,
+                                        starts_at="2037-05-06T18:00:00+00:00")
+    form = await fake.slash(world.guild, world.moderator, "manage edit", event=str(event_id))
+    before = world.dump()
+    with pytest.raises(ValueError, match="'title' takes 1 to 200 characters, not 201"):
+        await fake.submit_modal(form, {"title": "t" * 201})
+    with pytest.raises(ValueError, match="'start' takes 1 to 100 characters, not 0"):
+        await fake.submit_modal(form, {"start": ""})
+    assert world.dump() == before
+    done = await fake.submit_modal(form, {"title": "T" * 200, "venue": ""})  # venue: optional
+    assert done.ephemeral and "Updated" in done.content, done.content
+
+
 async def test_the_bot_logged_no_error_in_any_of_it(world):
     out = world.bot.output()
     assert "Traceback" not in out and " ERROR " not in out, out[-3000:]
