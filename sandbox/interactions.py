@@ -246,6 +246,18 @@ def _check_text_input(comp: dict[str, Any], value: str | Sequence[str]) -> None:
                          f"not {len(value)}")
 
 
+def _check_choice(menu: dict[str, Any], values: Sequence[str]) -> None:
+    """ValueError for what a member cannot pick in a string select: a value none of its
+    options has, one picked twice, or fewer than its min_values or more than its
+    max_values."""
+    offered = {option.get("value") for option in menu.get("options") or ()}
+    least, most = menu.get("min_values", 1), menu.get("max_values", 1)
+    if (not set(values) <= offered or len(set(values)) != len(values)
+            or not least <= len(values) <= most):
+        raise ValueError(f"menu {menu.get('custom_id')!r}: {list(values)!r} is not what the "
+                         f"menu offers ({least} to {most} of its options' values)")
+
+
 class Interactions:
     """The test-side API that plays a Discord client: slash, slash_dm, autocomplete, click
     and submit_modal."""
@@ -388,6 +400,8 @@ class Interactions:
         data: dict[str, Any] = {"custom_id": custom_id, "component_type": component["type"]}
         if component["type"] != 2:
             data["values"] = list(values or [])
+            if component["type"] == 3:  # as Discord's client picks them; mutate to forge
+                _check_choice(component, data["values"])
         channel = self._channels[int(current["channel_id"])]
         return await self._interact(
             MESSAGE_COMPONENT,

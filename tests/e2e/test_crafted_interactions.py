@@ -116,8 +116,12 @@ async def test_a_speaker_menu_choice_it_never_offered_is_no_error(world, fake, v
     member = world.member()
     shown = await fake.slash(world.guild, member, "event speakers", event=str(event_id))
     _, following, jump = shown.custom_ids()
+    [menu] = [c for row in shown.message["components"] for c in row["components"]
+              if c["custom_id"] == jump]
     since = len(world.bot.output())
-    reply = await fake.click(world.guild, member, shown.message, jump, values=values)
+    reply = await fake.click(world.guild, member, shown.message, jump,
+                             values=[menu["options"][0]["value"]],
+                             mutate=lambda payload: payload["data"].update(values=values))
     assert BUG not in (reply.content or ""), reply.content
     assert reply.ephemeral, reply
     await asyncio.sleep(0.2)
