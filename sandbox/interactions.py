@@ -371,8 +371,9 @@ class Interactions:
         message the bot posted. ``guild=None`` for a message in a DM.
 
         ``forged=True`` sends ``custom_id`` as a button of the message even if the message
-        has no such component (what a modified client could send: the interaction's copy of
-        the message gets the button); ``mutate`` changes the payload as for :meth:`slash`."""
+        has no such component, or from someone other than the reader of an ephemeral
+        message (what a modified client could send: the interaction's copy of the message
+        gets the button); ``mutate`` changes the payload as for :meth:`slash`."""
         record = self._messages.get(int(message["id"]))
         if record is not None and record.deleted is not None:
             # gone from every client, its buttons with it; forged, Discord knows it no more
@@ -382,6 +383,12 @@ class Interactions:
             changed = record.edits[-1] if record.edits else record.created  # edits in order
             await _shown_since(changed, self.client_lag)
         current = record.data if record is not None else message
+        reader = ((current.get("interaction_metadata") or {}).get("user") or {}).get("id")
+        if current.get("flags", 0) & EPHEMERAL and reader not in (None, str(member.id)) and (
+                not forged):
+            # an ephemeral message is in its reader's client alone: nobody else presses it
+            raise LookupError(f"message {current['id']} is ephemeral: only user {reader} "
+                              "sees it and its components")
         component = next(
             (c for c in _walk_components(current["components"]) if c.get("custom_id") == custom_id),
             None,
