@@ -39,8 +39,11 @@ What it emulates
       ``roles`` and ``permissions`` in the channel, a timeout leaving them only View
       Channel and Read Message History; ``set_roles``, ``set_role_permissions``,
       ``time_out``), never from a member who left, nothing from a channel hidden from the
-      member (no View Channel), and no command or autocomplete from one without Use
-      Application Commands in the channel (timed out, or an overwrite).
+      member (no View Channel), no command or autocomplete from one without Use
+      Application Commands in the channel (timed out, or an overwrite), no click on a
+      deleted message (``10008``) or on someone else's ephemeral one, and only what a
+      member's client can send: a menu's own options, a form's text inputs within their
+      lengths (``mutate`` and ``forged`` send more).
     * Discord's documented payload limits and rules (sandbox/limits.py), on by default:
       message content, embeds (each text, 25 fields, 10 embeds, 6,000 characters in
       total, http(s) links, images and icons), components (action rows of buttons and

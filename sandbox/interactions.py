@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from sandbox.limits import TEXT_INPUT_LENGTH
 from sandbox.models import (
     DM,
     EPHEMERAL,
@@ -234,6 +235,29 @@ def _walk_components(components: Iterable[dict[str, Any]]) -> Iterable[dict[str,
                 yield from _walk_components([comp[key]])
 
 
+def _check_text_input(comp: dict[str, Any], value: str | Sequence[str]) -> None:
+    """ValueError for a text input's value that Discord refuses: longer than its
+    max_length, shorter than its min_length, or empty where it is required."""
+    required = comp.get("required", True)
+    least = max(comp.get("min_length", 0), 1 if required else 0)
+    most = comp.get("max_length", TEXT_INPUT_LENGTH)
+    if (value or required) and not least <= len(value) <= most:
+        raise ValueError(f"input {comp['custom_id']!r} takes {least} to {most} characters, "
+                         f"not {len(value)}")
+
+
+def _check_choice(menu: dict[str, Any], values: Sequence[str]) -> None:
+    """ValueError for what a member cannot pick in a string select: a value none of its
+    options has, one picked twice, or fewer than its min_values or more than its
+    max_values."""
+    offered = {option.get("value") for option in menu.get("options") or ()}
+    least, most = menu.get("min_values", 1), menu.get("max_values", 1)
+    if (not set(values) <= offered or len(set(values)) != len(values)
+            or not least <= len(values) <= most):
+        raise ValueError(f"menu {menu.get('custom_id')!r}: {list(values)!r} is not what the "
+                         f"menu offers ({least} to {most} of its options' values)")
+
+
 class Interactions:
     """The test-side API that plays a Discord client: slash, slash_dm, autocomplete, click
     and submit_modal."""
@@ -347,13 +371,24 @@ class Interactions:
         message the bot posted. ``guild=None`` for a message in a DM.
 
         ``forged=True`` sends ``custom_id`` as a button of the message even if the message
-        has no such component (what a modified client could send: the interaction's copy of
-        the message gets the button); ``mutate`` changes the payload as for :meth:`slash`."""
+        has no such component, or from someone other than the reader of an ephemeral
+        message (what a modified client could send: the interaction's copy of the message
+        gets the button); ``mutate`` changes the payload as for :meth:`slash`."""
         record = self._messages.get(int(message["id"]))
+        if record is not None and record.deleted is not None:
+            # gone from every client, its buttons with it; forged, Discord knows it no more
+            raise LookupError(f"message {message['id']}: 10008 Unknown Message (it was "
+                              "deleted)")
         if record is not None:
             changed = record.edits[-1] if record.edits else record.created  # edits in order
             await _shown_since(changed, self.client_lag)
         current = record.data if record is not None else message
+        reader = ((current.get("interaction_metadata") or {}).get("user") or {}).get("id")
+        if current.get("flags", 0) & EPHEMERAL and reader not in (None, str(member.id)) and (
+                not forged):
+            # an ephemeral message is in its reader's client alone: nobody else presses it
+            raise LookupError(f"message {current['id']} is ephemeral: only user {reader} "
+                              "sees it and its components")
         component = next(
             (c for c in _walk_components(current["components"]) if c.get("custom_id") == custom_id),
             None,
@@ -372,6 +407,8 @@ class Interactions:
         data: dict[str, Any] = {"custom_id": custom_id, "component_type": component["type"]}
         if component["type"] != 2:
             data["values"] = list(values or [])
+            if component["type"] == 3:  # as Discord's client picks them; mutate to forge
+                _check_choice(component, data["values"])
         channel = self._channels[int(current["channel_id"])]
         return await self._interact(
             MESSAGE_COMPONENT,
@@ -404,6 +441,9 @@ class Interactions:
         unknown = set(values) - {c.get("custom_id") for c in _walk_components(modal["components"])}
         if unknown:
             raise LookupError(f"modal {modal['custom_id']!r} has no inputs {sorted(unknown)}")
+        for comp in _walk_components(modal["components"]):
+            if comp["type"] == 4:  # Discord's client sends none outside its bounds, nor its API
+                _check_text_input(comp, values.get(comp["custom_id"], comp.get("value") or ""))
         await _shown_since(st.responded, self.client_lag)
 
         def answer(comp: dict[str, Any]) -> dict[str, Any]:

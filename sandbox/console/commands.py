@@ -150,7 +150,8 @@ class Console(SlashCommands):
         elif line.startswith("?"):
             await self.complete(line[1:])
         else:
-            word, _, rest = line.partition(" ")
+            # any space ends the word: a Chinese input method's is U+3000 ("as　alice")
+            word, rest = [*line.split(maxsplit=1), ""][:2]
             word, rest = word.lower(), rest.strip()
             if word in ("quit", "exit", "q"):
                 return False
@@ -313,7 +314,8 @@ class Console(SlashCommands):
             shown = field.get("value") or ""
             hint = f" (e.g. {field['placeholder']})" if field.get("placeholder") else ""
             self.say(f"    {field['custom_id']}: {shown!r}  {field.get('label', '')}{hint}")
-        self.say("  (submit NAME:VALUE ... sends it; the fields not named stay as shown)")
+        self.say("  (submit NAME:VALUE ... sends it; the fields not named stay as shown, "
+                 'NAME:"" empties a field)')
 
     async def submit(self, text: str) -> None:
         if self.form is None:

@@ -74,7 +74,7 @@ def parse_slash(line: str, names: Collection[str] | None = None) -> SlashLine:
             end = len(text) if nxt is None else nxt.start()
             value, pos = text[pos:end].strip(), end
             if not value:
-                raise LineError(f"{name}: give it a value, e.g. {name}:3")
+                raise LineError(f"{name}: nothing follows the colon: type its value there")
         if name in options:
             raise LineError(f"{name} is given twice")
         options[name] = value

@@ -193,35 +193,40 @@ class SlashCommands:
         option = option.rstrip(":").lower() or "event"
         if option in ("role", "member"):
             found = (self.role_names if option == "role" else self.member_names)(typed.strip())
-            if not found:
-                self.say(f"  (no {option} called {typed.strip()}…)")
+            if not found:  # "…": a role or member whose name begins so
+                self.say(f"  (no {option} called {_cut(typed.strip()).rstrip('…')}…)")
             for value, note in found:
                 self.say(f"  {option}:{value}" + (f"  {note}" if note else ""))
             return
         fixed = self._fixed(option)
-        command = None if fixed is not None else self._autocompleting(option)
-        if fixed is None and command is None:
+        found = None if fixed is not None else self._autocompleting(option)
+        if fixed is None and found is None:
             raise LineError(f"no command offers choices for {option}: (try ?event or ?name)")
         choices = (fixed_choices(fixed, typed.strip()) if fixed is not None
-                   else await self.choices(command, option, typed.strip()))
+                   else await self.choices(*found, typed.strip()))
         if not choices:
-            self.say(f"  (no choices for {option}:{typed.strip()})")
+            self.say(f"  (no choices for {option}:{_cut(typed.strip())})")
         for choice in choices:
             self.say(f"  {option}:{choice['value']}  {choice['name']}")
+
+    def _named(self, param: dict[str, Any], option: str) -> bool:
+        """Whether `option` names `param`, as registered or as the typer's client shows it."""
+        return option in (param["name"], self._local_name(param))
 
     def _fixed(self, option: str) -> dict[str, Any] | None:
         """The first command option called `option` whose choices are fixed (a Discord
         client lists them as a menu), if any command has one."""
         return next((p for schema in self._leaves().values()
                      for p in schema.get("options", [])
-                     if p["name"] == option and p.get("choices")), None)
+                     if self._named(p, option) and p.get("choices")), None)
 
-    def _autocompleting(self, option: str) -> str | None:
-        """The command to ask for `option`'s choices: one that everybody can use first."""
-        found = [(schema.get("_moderators", False), name) for name, schema in
-                 self._leaves().items() if any(p["name"] == option and p.get("autocomplete")
-                                               for p in schema.get("options", []))]
-        return min(found)[1] if found else None
+    def _autocompleting(self, option: str) -> tuple[str, str] | None:
+        """The command to ask for `option`'s choices (one that everybody can use first),
+        and the option's registered name."""
+        found = [(schema.get("_moderators", False), name, p["name"])
+                 for name, schema in self._leaves().items() for p in schema.get("options", [])
+                 if self._named(p, option) and p.get("autocomplete")]
+        return min(found)[1:] if found else None
 
     def role_names(self, typed: str = "") -> list[tuple[str, str]]:
         """(value as typed, a note) for each role one could name, top role first."""
@@ -261,6 +266,11 @@ def _picked(wanted: str, among: Iterable[_Named]) -> _Named | None:
         return exact
     folded = [c for c in candidates if c.name.casefold() == wanted.casefold()]
     return folded[0] if len(folded) == 1 else None
+
+
+def _cut(typed: str, most: int = 80) -> str:
+    """What was typed, quoted back in a line: a word typed by mistake may be a page long."""
+    return typed if len(typed) <= most else typed[:most - 1] + "…"
 
 
 def _quoted(value: str) -> str:

@@ -150,10 +150,14 @@ def candidates(console: Console, line: str, word: str, labels: dict[str, str],
     option's choices."""
     before = line[: len(line) - len(word)].split()
     leaves = console._leaves()
+    # Commands, sub-commands and options are offered as the typer's client names them
+    # (the help lists them so: "/管理 名额" in zh-CN); typed by either name, as the console
+    # takes them.
     if not before:
         if word.startswith("/"):
-            return sorted({f"/{n.split()[0]} " for n in leaves
-                           if f"/{n}".startswith(word)})
+            return sorted({f"/{leaf['_shown'][0]} " for n, leaf in leaves.items()
+                           if f"/{n}".startswith(word)
+                           or f"/{' '.join(leaf['_shown'])}".startswith(word)})
         return [w for w in CONSOLE_WORDS if w.startswith(word)]
     if before[0] == "as":
         return [f"{p} " for p in dict.fromkeys(["member", *console.people])
@@ -165,17 +169,20 @@ def candidates(console: Console, line: str, word: str, labels: dict[str, str],
         if ":" in typed:
             break
         path.append(typed.lower())
-    name = " ".join(path)
+    name = " ".join(console._registered_words(path))
     if name not in leaves:
-        return sorted({f"{n[len(name) + 1:].split()[0]} " for n in leaves
-                       if n.startswith(name + " ") and n[len(name) + 1:].startswith(word)})
+        depth = len(path)
+        return sorted({f"{leaf['_shown'][depth]} " for n, leaf in leaves.items()
+                       if n.startswith(name + " ") and (n.split()[depth].startswith(word) or
+                                                        leaf["_shown"][depth].startswith(word))})
     params = leaves[name].get("options", [])
     option, colon, typed_value = word.partition(":")
     if not colon:  # an option given already is not offered again, as in Discord
         given = {typed.split(":", 1)[0].lower() for typed in before if ":" in typed}
-        return [f"{p['name']}:" for p in params
-                if p["name"].startswith(word) and p["name"] not in given]
-    param = next((p for p in params if p["name"] == option), {})
+        return [f"{console.shown(p)}:" for p in params
+                if (p["name"].startswith(word) or console.shown(p).startswith(word))
+                and not given & {p["name"], console.shown(p)}]
+    param = next((p for p in params if option in (p["name"], console.shown(p))), {})
     # a value begun with its quote (title:"Spring) is looked up without it; the match
     # replaces the whole word, quote and all
     typed_value = typed_value.lstrip("\"'")
@@ -188,7 +195,7 @@ def candidates(console: Console, line: str, word: str, labels: dict[str, str],
     if param.get("choices"):  # fixed ones, listed by the client itself
         choices = fixed_choices(param, typed_value)
     elif param.get("autocomplete"):
-        choices = ask(name, option, typed_value)
+        choices = ask(name, param["name"], typed_value)
     else:
         return []
     labels.clear()

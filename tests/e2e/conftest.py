@@ -43,6 +43,17 @@ def sent_as(name: str, value):
     return swap
 
 
+def field_as(custom_id: str, value) -> callable:
+    """A form submission's `mutate`: what a modified client could send, the field
+    `custom_id` with `value`, whatever the form's bounds."""
+    def swap(payload: dict) -> None:
+        for row in payload["data"]["components"]:
+            for field in row.get("components") or [row.get("component")]:
+                if field and field.get("custom_id") == custom_id:
+                    field["value"] = value
+    return swap
+
+
 async def import_page(fake: FakeDiscord, guild: Guild, member: Member, /, *,
                       timeout: float = 10.0, **options) -> Reply:
     """/manage import, then Import on its preview, as a moderator does. Returns the reply

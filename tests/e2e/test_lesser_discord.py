@@ -595,6 +595,20 @@ async def test_a_route_lost_again_after_it_came_back_is_said_again(world):
     assert not problems(world.bot.output()[since:])
 
 
+async def test_nobody_presses_a_button_of_an_announcement_a_moderator_deleted(world):
+    """A deleted message is gone from every client, its buttons with it, and Discord
+    answers 10008 Unknown Message for it: the local Discord still sent a click on its
+    Join button, and the bot took the RSVP."""
+    fake, guild = world.fake, world.guild
+    _, event_id, announcement = await announced(world, "Deleted Button Talk")
+    fake.delete_message(announcement)
+    join = announcement["components"][0]["components"][0]["custom_id"]
+    with pytest.raises(LookupError, match="Unknown Message"):
+        await fake.click(guild, world.member("late clicker"), announcement, join)
+    assert world.query("SELECT count(*) FROM rsvps WHERE event_id = ?",
+                       (event_id,)) == [(0,)]
+
+
 async def test_announcing_again_after_the_announcement_was_deleted_posts_it_anew(world):
     """Discord's own 404 for a deleted message (10008 Unknown Message) is still a message
     gone: `/manage announce` again posts a new one and keeps that one current."""

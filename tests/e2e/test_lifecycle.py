@@ -100,7 +100,9 @@ async def test_delete_asks_first_and_keep_leaves_everything(world, fake):
             "RSVP" in asked.content), asked.content
     confirm, keep = asked.custom_ids()
     other = world.member("other moderator", manage_events=True)
-    refused = await fake.click(world.guild, other, asked.message, confirm)
+    with pytest.raises(LookupError, match="ephemeral"):  # the question is the asker's alone
+        await fake.click(world.guild, other, asked.message, confirm)
+    refused = await fake.click(world.guild, other, asked.message, confirm, forged=True)
     assert refused.ephemeral and "Only the moderator who asked" in refused.content
 
     kept = await fake.click(world.guild, world.moderator, asked.message, keep)

@@ -11,6 +11,7 @@ import pytest
 
 from tests.e2e.conftest import sent_as
 from tests.e2e.test_bot import sample_event
+from tests.e2e.test_held_components import panel_page
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -98,6 +99,43 @@ async def test_the_local_discord_refuses_values_outside_an_options_bounds(world,
     reply = await fake.slash(world.guild, world.moderator, "manage capacity", seats=100_000,
                              event=event)
     assert "100,000 seats" in reply.content, reply.content
+
+
+async def test_the_local_discord_refuses_form_fields_outside_their_lengths(world, fake):
+    """As Discord does: its client sends no text input past its max_length, nor a required
+    one empty, and its API refuses one sent anyway. The local Discord sent both on to the
+    bot. Refused, the form stays open and takes a value within its bounds."""
+    event_id = await world.import_event("Form Bounds Forum", 5,
+                                        starts_at="2037-05-06T18:00:00+00:00")
+    form = await fake.slash(world.guild, world.moderator, "manage edit", event=str(event_id))
+    before = world.dump()
+    with pytest.raises(ValueError, match="'title' takes 1 to 200 characters, not 201"):
+        await fake.submit_modal(form, {"title": "t" * 201})
+    with pytest.raises(ValueError, match="'start' takes 1 to 100 characters, not 0"):
+        await fake.submit_modal(form, {"start": ""})
+    assert world.dump() == before
+    done = await fake.submit_modal(form, {"title": "T" * 200, "venue": ""})  # venue: optional
+    assert done.ephemeral and "Updated" in done.content, done.content
+
+
+async def test_the_local_discord_refuses_a_menu_choice_the_menu_does_not_offer(world, fake):
+    """As Discord does: its client picks only a menu's own options, between its
+    min_values and max_values, and its API refuses anything else. The local Discord sent
+    any values on to the bot (none at all, or a value no option has)."""
+    event_id = await world.import_event("Menu Bounds Panel", 5,
+                                        page=panel_page("Menu Bounds Panel"))
+    member = world.member("menu chooser")
+    shown = await fake.slash(world.guild, member, "event speakers", event=str(event_id))
+    menu = next(c for row in shown.message["components"] for c in row["components"]
+                if c["type"] == 3)
+    offered = [option["value"] for option in menu["options"]]
+    for values in ([], ["not a person"], [offered[0], offered[0]]):
+        with pytest.raises(ValueError, match="not what the menu offers"):
+            await fake.click(world.guild, member, shown.message, menu["custom_id"],
+                             values=values)
+    jumped = await fake.click(world.guild, member, shown.message, menu["custom_id"],
+                              values=[offered[-1]])
+    assert jumped.message["embeds"][0]["description"].startswith("**Carl Wu**"), jumped
 
 
 async def test_the_bot_logged_no_error_in_any_of_it(world):

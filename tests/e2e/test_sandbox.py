@@ -428,6 +428,16 @@ def test_a_question_mark_lists_an_options_fixed_choices_as_the_help_says(tmp_pat
     assert "no command offers choices for speaker" in after(out, "moderator> ?speaker\n")
 
 
+def test_a_question_mark_takes_an_option_named_as_the_typers_client_shows_it(tmp_path):
+    """In a zh-CN client the help lists `/管理 语言 [语言:]` and the console takes
+    `语言:zh-TW`, but `?语言` and `?活动` were "no command offers choices": only the
+    registered names were looked up."""
+    out = run_sandbox(tmp_path, ["as moderator", "locale zh-CN", "?活动", "?语言 zh-t",
+                                 "quit"], "--fresh").stdout
+    assert after(out, "moderator> ?活动\n") == f"  活动:1  {SAMPLE_TITLE}\n"
+    assert after(out, "moderator> ?语言 zh-t\n") == "  语言:zh-TW  中文（繁體）\n"
+
+
 def test_a_moderator_fills_in_the_edit_form_with_submit(tmp_path):
     """/manage edit opens a form (a Discord modal): the console shows its fields and
     `submit` sends it, as the form's Submit does."""
@@ -460,6 +470,21 @@ def test_a_moderator_fills_in_the_edit_form_with_submit(tmp_path):
     # a form left open while the moderator ran another command was closed, as in Discord
     assert after(out, "moderator> submit venue:closed\n") == (
         "  ! no form open (as moderator: /manage edit)\n")
+
+
+def test_a_value_left_out_after_its_colon_gets_a_hint_that_fits(tmp_path):
+    """`/manage language language:` was told "e.g. language:3", no language; `submit
+    venue:` to empty the venue (the form says "Venue (empty: none)") was told "e.g.
+    venue:3", and nothing said how a field is emptied."""
+    out = run_sandbox(tmp_path, ["as moderator", "/manage language language:",
+                                 "/manage edit event:1", "submit venue:", 'submit venue:""',
+                                 "quit"], "--fresh").stdout
+    assert after(out, "moderator> /manage language language:\n") == (
+        "  ! language: nothing follows the colon: type its value there\n")
+    assert 'NAME:"" empties a field' in after(out, "moderator> /manage edit event:1\n")
+    assert after(out, "moderator> submit venue:\n") == (
+        "  ! venue: nothing follows the colon: type its value there\n")
+    assert "EventBot" in after(out, 'moderator> submit venue:""\n')
 
 
 def test_output_to_a_reader_that_stops_reading_is_no_traceback(tmp_path):

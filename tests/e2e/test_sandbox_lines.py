@@ -36,6 +36,30 @@ def test_a_bad_line_is_one_line_and_the_console_goes_on(tmp_path, line):
     assert SAMPLE_TITLE in after(proc.stdout, "moderator> /event info\n")
 
 
+@pytest.mark.parametrize("asked", ["?event", "?member", "?role"])
+def test_a_question_mark_with_a_huge_word_is_answered_in_a_line(tmp_path, asked):
+    """`?event`, `?member` or `?role` with 10,000 characters typed after it, and nothing
+    matching: "(no choices for event:xxx…)" quoted the whole word back, 10,000 characters
+    that filled the screen, where a refusal quoting what was typed shows a line of it."""
+    line = f"{asked} " + "x" * 10_000
+    proc = run_sandbox(tmp_path, [line, "/event info", "quit"], "--fresh")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    said = after(proc.stdout, f"you> {line}\n").splitlines()
+    assert len(said) == 1 and len(said[0]) <= 310 and said[0].endswith("…)"), said[0][:400]
+    assert SAMPLE_TITLE in after(proc.stdout, "you> /event info\n")
+
+
+def test_a_console_word_followed_by_a_chinese_input_methods_space_is_read(tmp_path):
+    """A Chinese input method types the full-width space U+3000 (as `/活动　详情` has it,
+    which is read as typed). After a console word it made the word unknown: `as　alice`
+    was "unknown command 'as\u3000alice'", as if the console had no `as`."""
+    proc = run_sandbox(tmp_path, ["as\u3000alice", "locale\u3000zh-CN", "quit"], "--fresh")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert after(proc.stdout, "you> as\u3000alice\n") == (
+        "  alice joined the server and now types (a member)\n")
+    assert after(proc.stdout, "alice> locale\u3000zh-CN\n") == "  alice's Discord is in zh-CN\n"
+
+
 def test_a_line_that_is_not_utf8_at_a_terminal_is_one_line_and_the_console_goes_on(tmp_path):
     """At a terminal (UTF-8 locale) a line with a byte that is not UTF-8 (a Latin-1 "é"
     pasted) made input() raise UnicodeDecodeError, which the reader takes for the end of

@@ -103,8 +103,14 @@ async def test_only_the_member_who_asked_turns_the_pages(world, fake):
     owner = world.member("owner")
     reply = await fake.slash(world.guild, owner, "event speakers", event=str(event_id))
     shown = reply.message["embeds"][0]["description"]
+    assert reply.ephemeral
+    # Nobody else's Discord shows the pages (nor did the local Discord send such a click)...
+    with pytest.raises(LookupError, match="ephemeral"):
+        await fake.click(world.guild, world.member("other"), reply.message,
+                         button(reply.message, "Next")["custom_id"])
+    # ...and a modified client that sends one is told the pages are not theirs.
     other = await fake.click(world.guild, world.member("other"), reply.message,
-                             button(reply.message, "Next")["custom_id"])
+                             button(reply.message, "Next")["custom_id"], forged=True)
     assert other.ephemeral and "belong to whoever asked" in other.content
     assert reply.message["embeds"][0]["description"] == shown
 

@@ -97,7 +97,7 @@ def test_prose_with_a_colon_after_a_word_like_an_option_name_stays_in_the_value(
     ("/ event:3", "type a command after the /"),
     ('/manage import title:"Spring Forum', 'the " is never closed'),
     ('/manage import title:"Spring"Forum', "put a space after the closing"),
-    ("/rsvp join event:", "give it a value"),
+    ("/rsvp join event:", "event: nothing follows the colon"),
     ("/rsvp join event:3 event:4", "event is given twice"),
 ])
 def test_bad_lines_are_one_friendly_sentence(line, message):
@@ -425,6 +425,43 @@ def test_tab_completes_a_value_begun_with_its_quote_as_discord_would_the_text(co
     assert asked == ["Spr"]
     line = "/manage role role:'Att"
     assert candidates(console, line, line.split(" ")[-1], {}, ask) == ["role:Attendee "]
+
+
+def test_tab_offers_commands_and_options_as_the_typers_client_names_them(console,
+                                                                        monkeypatch):
+    """In a zh-CN client the help lists `/管理 名额 座位数:` and the console takes it, but
+    Tab offered only the registered names, and nothing at all after a localized word
+    (`/管理 ` offered no sub-command, `/管理 名额 ` no option)."""
+    from sandbox.console.terminal import candidates
+
+    zh = {"manage": "管理", "capacity": "名额", "seats": "座位数", "event": "活动",
+          "scheduled-events": "服务器活动", "state": "状态"}
+
+    def localized(node):
+        node = {**node, "options": [localized(o) for o in node.get("options", [])]}
+        if node["name"] in zh:
+            node["name_localizations"] = {"zh-CN": zh[node["name"]]}
+        return node
+
+    schema = [localized(command) for command in SCHEMA]
+    monkeypatch.setattr(console.fake, "commands", lambda guild=None: [] if guild else schema)
+    console.member.user.locale = "zh-CN"
+    asked = []
+
+    def complete(line: str) -> list[str]:
+        def ask(command: str, option: str, typed: str) -> list[dict[str, str]]:
+            asked.append((command, option, typed))
+            return [{"name": "Spring Forum", "value": "7"}]
+        return candidates(console, line, line.split(" ")[-1], {}, ask)
+
+    assert complete("/管") == ["/管理 "]
+    assert complete("/man") == ["/管理 "]  # the registered name finds it too
+    assert complete("/管理 名") == ["名额 "]
+    assert complete("/管理 名额 ") == ["座位数:", "活动:"]
+    assert complete("/管理 名额 活动:3 ") == ["座位数:"]
+    assert complete("/管理 名额 活动:Spr") == ["活动:7 "]
+    assert asked == [("manage capacity", "event", "Spr")]
+    assert complete("/管理 服务器活动 状态:of") == ["状态:off "]
 
 
 async def test_as_switches_who_types(console, capsys):
