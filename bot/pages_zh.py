@@ -167,7 +167,9 @@ _FIELD_WORDS = {"时间": "date_text", "日期": "date_text", "地点": "locatio
 FIELD_NAMES = {f"{word[0]}{' ' * gap}{word[1]}": field
                for word, field in _FIELD_WORDS.items() for gap in range(3)}
 # a form's start and end, each on its line ("开始时间：2026年6月5日 15:00", "结束时间：…")
-FIELD_NAMES |= {"开始时间": "date_text", "结束时间": "ends"}
+FIELD_NAMES |= {f"{end}时{' ' * gap}间": field for end, field in (("开始", "date_text"),
+                                                                  ("结束", "ends"))
+                for gap in range(3)}
 # A date's parts in Chinese numerals, as pages write them too ("二〇二七年三月十二日"): the
 # year digit by digit (〇 or 零 for nought), a month 一 to 十二, a day 一 to 三十一 (the
 # twenties and thirties also as 廿 and 卅: "廿一日", "卅日"), each a fixed shape; `number`
@@ -204,8 +206,10 @@ TIME = re.compile(rf"(?:{PART_OF_DAY})? *"
 NUMBERED = r"[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十]{1,3}[）)]|\d{1,2}[、．]"
 
 # Notices: registration closed, off the record, language, translation, other access notes.
-# ("本活动已额满", as Taiwan writes it; "报名已于6月1日截止"; not "额满为止", until full)
-CLOSED = re.compile(r"报名(?:现?已(?:经)?|已于[^，,。；;]{1,20})(?:截止|结束|关闭|满|额满)"
+# ("本活动已额满", as Taiwan writes it; "报名已于6月1日截止", a date between; not "额满为止",
+# until full, nor "报名已于11月1日开通（额满为止）", opened)
+_DATE_GAP = r"[\d０-９一二三四五六七八九十〇零年月日号点时分:：. ]{1,20}"  # "6月1日", "6月1日17时"
+CLOSED = re.compile(rf"报名(?:现?已(?:经)?|已于{_DATE_GAP})(?:截止|结束|关闭|满|额满)"
                     r"|(?:名额|座位|席位|人数)已(?:经)?满|已(?:经)?(?:报满|额满)|已截止报名"
                     r"|报名通道已(?:经)?关闭|停止报名")
 # A closed-door meeting, the sentence's subject the event or nothing: "本次会议为闭门会议",

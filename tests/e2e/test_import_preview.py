@@ -176,6 +176,22 @@ async def test_a_chinese_page_saying_it_is_full_or_closed_in_other_words_closes_
             in refused.content), refused.content
 
 
+@pytest.mark.parametrize("notice", [
+    "报名已于11月1日开通（额满为止）。", "报名已于5月1日开启！额满即止",
+    "报名已于6月1日开始 名额有限 报满为止"])
+async def test_a_chinese_page_saying_registration_opened_on_a_date_leaves_it_open(
+        world, fake, notice):
+    """"报名已于11月1日开通（额满为止）" says registration opened on a date and stays open
+    until full: read as "报名已于…满", it closed registration, and members were refused."""
+    text = (f"开放讲座\n\n时间：2036年6月5日 下午3:00-5:00\n地点：清华大学\n\n"
+            f"主持人：赵通\n\n{notice}\n")
+    done = await import_page(fake, world.guild, world.moderator, capacity=50,
+                             page=Attachment("open.txt", text.encode(), "text/plain"))
+    event_id = int(re.search(r"\(event (\d+)\)", done.content)[1])
+    joined = await fake.slash(world.guild, world.member(), "rsvp join", event=str(event_id))
+    assert "confirmed" in joined.content, joined.content
+
+
 async def test_role_labels_padded_with_ideographic_spaces_name_their_people(world, fake):
     """"嘉　宾：李彬、王海燕", "主　　持：赵通": a two-character role label padded to the width
     of the page's longer ones with ideographic spaces. Its people were not imported: the

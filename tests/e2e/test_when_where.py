@@ -273,7 +273,8 @@ async def test_a_pages_start_and_end_time_lines_give_its_start_and_end(world, fa
     """"开始时间：2036年12月15日 15:00" over "结束时间：2036年12月15日 17:00", as event
     sites' forms give them: the end was dropped (the event had none, and the preview said
     nothing), and a date line with its time of day over "开始时间：15:00" and "结束时间：17:00"
-    made an all-day event."""
+    made an all-day event. A space inside the label ("开始时 间", as a copy from a PDF leaves
+    it) matched the label and no field's name: the import failed with an internal error."""
     await in_shanghai(world, fake)
     starts = int(datetime(2036, 12, 15, 15, tzinfo=SHANGHAI).timestamp())
     ends = int(datetime(2036, 12, 15, 17, tzinfo=SHANGHAI).timestamp())
@@ -281,6 +282,8 @@ async def test_a_pages_start_and_end_time_lines_give_its_start_and_end(world, fa
             ("起止讲座", ("开始时间：2036年12月15日 15:00", "结束时间：2036年12月15日 17:00",
                       "地点：清华大学")),
             ("起止分行讲座", ("日期：2036年12月15日", "开始时间：15:00", "结束时间：17:00",
+                        "地点：清华大学")),
+            ("起止空格讲座", ("日期：2036年12月15日", "开始时 间：15:00", "结束时  间：17:00",
                         "地点：清华大学"))):
         reply = await import_page(fake, world.guild, world.moderator, capacity=5,
                                   page=Attachment("form.txt", page(title, *header), "text/plain"))
