@@ -337,7 +337,7 @@ class NoticeSender:
                     # The process that posted it may have died before its takeaways:
                     # those not in the channel go out after it.
                     self._parts_posted[notice.id] = await self._takeaways_said(
-                        notice, channel, lang, event)
+                        notice, channel, event)
                 else:
                     await channel.send(text, allowed_mentions=NO_MENTIONS,
                                        suppress_embeds=NO_PREVIEWS, nonce=nonce_of(notice))
@@ -461,10 +461,12 @@ class NoticeSender:
         return await self._said_already(notice, dm, opened, said_in, in_dm=True)
 
     async def _takeaways_said(self, notice: Notice, channel: discord.TextChannel,
-                              lang: Language, event: Event) -> int:
+                              event: Event) -> int:
         """How many of a recap's messages are in `channel` already, the notice's beginning
-        (found there) and its takeaways' messages in a row after it, in `lang`, posted by
-        the bot since the notice was written: the message `_send_rest` goes on from."""
+        (found there) and its first takeaways' messages, posted by the bot since the notice
+        was written: the message `_send_rest` goes on from. In any language the
+        bot speaks, as the beginning is found (`_said_already`): the server's may have
+        changed since they went out, and the same takeaways in the new one are news twice."""
         assert notice.queued_at is not None
         try:
             data: Mapping[str, Any] = await self.bot.http.get_channel(channel.id)
@@ -473,12 +475,16 @@ class NoticeSender:
         except (discord.HTTPException, HistoryHidden):  # (read just before): post the rest
             return 1
         shown = {embeds_shown(message.embeds) for message in posted}
-        parts = 1
-        for embeds in takeaways_messages(lang, event).messages:
-            if embeds_shown(embeds) not in shown:
-                break
-            parts += 1
-        return parts
+
+        def found_in(reader: Language) -> int:
+            parts = 1
+            for embeds in takeaways_messages(reader, event).messages:
+                if embeds_shown(embeds) not in shown:
+                    break
+                parts += 1
+            return parts
+
+        return max(found_in(language(code)) for code in SHIPPED)
 
     def _holds(self, notice: Notice, user_id: int, seq: int | None, *,
                confirmed: bool = False) -> Callable[[], Awaitable[bool]]:

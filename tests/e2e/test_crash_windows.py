@@ -239,12 +239,14 @@ async def test_a_recaps_takeaways_the_process_died_before_are_posted_by_the_next
     assert int(takeaways()[0]["id"]) > int(notices[0]["id"])
 
 
+@pytest.mark.parametrize("locale_after", [None, "zh-CN"])
 async def test_a_recap_whose_takeaways_went_out_as_the_process_died_is_not_posted_again(
-        world, fake):
+        world, fake, locale_after):
     """The recap's notice and its takeaways are posted, and the process dies before
     Discord's answer to the takeaways arrives: the next process, once Discord has
-    forgotten their nonces, finds both in the channel and posts neither again."""
-    title = "Takeaways Out Before The Crash"
+    forgotten their nonces, finds both in the channel and posts neither again, also when
+    the server's language changed meanwhile (the takeaways went out in the old one)."""
+    title = f"Takeaways Out Before The Crash {locale_after}"
     event_id = await world.import_event(title, capacity=10)
     channel = world.guild.channel("announcements")
 
@@ -264,11 +266,17 @@ async def test_a_recap_whose_takeaways_went_out_as_the_process_died_is_not_poste
     world.bot.kill()  # their answer, and so the notice's acknowledgement, still held back
     fake.nonces_forgotten()
     world.expire_claims(event_id)  # (as a minute later)
-    world.start_bot()
-    await fake.wait_ready(process=world.bot)
-    await eventually(lambda: not world.query("SELECT 1 FROM outbox WHERE event_id = ?",
-                                             (event_id,)), timeout=20, what="the notice done")
-    await asyncio.sleep(1.0)
+    if locale_after is not None:
+        world.guild.preferred_locale = locale_after
+    try:
+        world.start_bot()
+        await fake.wait_ready(process=world.bot)
+        await eventually(lambda: not world.query("SELECT 1 FROM outbox WHERE event_id = ?",
+                                                 (event_id,)), timeout=20,
+                         what="the notice done")
+        await asyncio.sleep(1.0)
+    finally:
+        world.guild.preferred_locale = "en-US"
     assert len(notices()) == 1 and len(takeaways()) == 1, [m["content"] for m in
                                                           fake.messages(channel)]
     # The log gives the cause: the process before this one, not only a restored database.
