@@ -328,13 +328,12 @@ async def test_a_notice_posted_while_postgres_is_away_is_acknowledged_once_it_is
     assert d.bots[0].running and fake.server_errors == []
 
 
-async def test_a_reminder_another_shards_process_sends_speaks_its_servers_language(
+async def test_a_reminder_waits_for_its_shards_process_and_speaks_its_servers_language(
         deployment):
-    """Reminders are claimed by whichever process comes first, also those of a server on
-    another process's shard (its process away for a restart, say). A member with no
-    language recorded (one who joined before the bot recorded them) is reminded in the
-    server's language, its Discord one here, as its own process would say it: not in
-    English because this process holds no gateway guild to read it from."""
+    """A reminder of a server on another process's shard is left to that process (away
+    for a restart here): it alone knows whether the bot is still in the server, and so
+    whether the DM can go. A member with no language recorded (one who joined before the
+    bot recorded them) is reminded in the server's language, its Discord one here."""
     d, fake = deployment, deployment.fake
     there = d.guilds[1][0]
     there.preferred_locale = "zh-CN"
@@ -357,10 +356,13 @@ async def test_a_reminder_another_shards_process_sends_speaks_its_servers_langua
         await conn.execute("DELETE FROM member_locales WHERE user_id = $1", member.user.id)
     finally:
         await conn.close()
+    await asyncio.sleep(max(starts.timestamp() - 60 - time.time(), 0) + 3.0)  # due, and more
+    assert [m for m in fake.dms(member) if title in m["content"]] == []  # not shard 0's
 
+    await d.start(1)
     dm = await fake.wait_message(fake.dm_channel(member),
-                                 lambda m: title in m["content"], timeout=75)
-    assert dm["content"].startswith("⏰ 提醒："), dm["content"]  # sent by shard 0's process
+                                 lambda m: title in m["content"], timeout=30)
+    assert dm["content"].startswith("⏰ 提醒："), dm["content"]  # sent by shard 1's process
 
 
 async def test_a_post_a_killed_process_claimed_keeps_its_place_before_later_ones(
