@@ -44,6 +44,18 @@ async def killed_while_announcing(world, fake, route: str, event_id: int, made) 
     asked.cancel()
 
 
+async def restarted_past_its_notices(world, fake, event_id: int) -> None:
+    """The killed bot started again, its claims of the event's notices expired first (as a
+    minute later): returns once the new process is done with them, and a second more (a
+    duplicate would come by then)."""
+    world.expire_claims(event_id)
+    world.start_bot()
+    await fake.wait_ready(process=world.bot)
+    await eventually(lambda: not world.query("SELECT 1 FROM outbox WHERE event_id = ?",
+                                             (event_id,)), timeout=20, what="the notice done")
+    await asyncio.sleep(1.0)
+
+
 async def announced_once(world, fake, event_id: int, title: str) -> dict:
     """`/manage announce` says it posted, and the one announcement shown is the one
     recorded (which the refreshes keep current); returns it."""
@@ -229,12 +241,7 @@ async def test_a_recaps_takeaways_the_process_died_before_are_posted_by_the_next
     event_id, channel, takeaways = await recap_whose_takeaways_failed(world, fake, title)
     assert takeaways() == []
     world.bot.kill()
-    world.expire_claims(event_id)  # (as a minute later)
-    world.start_bot()
-    await fake.wait_ready(process=world.bot)
-    await eventually(lambda: not world.query("SELECT 1 FROM outbox WHERE event_id = ?",
-                                             (event_id,)), timeout=20, what="the notice done")
-    await asyncio.sleep(1.0)
+    await restarted_past_its_notices(world, fake, event_id)
     notices = [m for m in fake.messages(channel) if f"recap of **{title}**" in m["content"]]
     assert len(notices) == 1, [m["content"] for m in fake.messages(channel)]
     assert len(takeaways()) == 1, [m["content"] for m in fake.messages(channel)]
@@ -267,16 +274,10 @@ async def test_a_recap_whose_takeaways_went_out_as_the_process_died_is_not_poste
     await eventually(takeaways, timeout=20, what="the takeaways posted")
     world.bot.kill()  # their answer, and so the notice's acknowledgement, still held back
     fake.nonces_forgotten()
-    world.expire_claims(event_id)  # (as a minute later)
     if locale_after is not None:
         world.guild.preferred_locale = locale_after
     try:
-        world.start_bot()
-        await fake.wait_ready(process=world.bot)
-        await eventually(lambda: not world.query("SELECT 1 FROM outbox WHERE event_id = ?",
-                                                 (event_id,)), timeout=20,
-                         what="the notice done")
-        await asyncio.sleep(1.0)
+        await restarted_past_its_notices(world, fake, event_id)
     finally:
         world.guild.preferred_locale = "en-US"
     assert len(notices()) == 1 and len(takeaways()) == 1, [m["content"] for m in
@@ -302,12 +303,7 @@ async def test_a_member_told_of_a_seat_before_the_crash_who_left_since_keeps_it(
     world.bot.kill()  # its answer, and so the notice's acknowledgement, still held back
     fake.remove_member(world.guild, told)
     fake.nonces_forgotten()
-    world.expire_claims(event_id)  # (as a minute later)
-    world.start_bot()
-    await fake.wait_ready(process=world.bot)
-    await eventually(lambda: not world.query("SELECT 1 FROM outbox WHERE event_id = ?",
-                                             (event_id,)), timeout=20, what="the notice done")
-    await asyncio.sleep(1.0)
+    await restarted_past_its_notices(world, fake, event_id)
     assert world.query("SELECT user_id, status FROM rsvps WHERE event_id = ? ORDER BY seq",
                        (event_id,)) == [(told.id, "confirmed"), (next_up.id, "waitlisted")]
     assert len(fake.dms(told)) == 1 and fake.dms(next_up) == []

@@ -46,6 +46,12 @@ def cancel_button(reply) -> str:
     return next(c for c in reply.custom_ids() if c.startswith(CANCEL_BUTTON))
 
 
+def people_of(world, event_id: int) -> list[tuple[str, str]]:
+    """The event's people as stored, (name, role) in the page's order."""
+    return world.query("SELECT name, role FROM people WHERE event_id = ? ORDER BY position",
+                       (event_id,))
+
+
 async def test_the_preview_shows_the_page_and_import_creates_the_event(world, fake):
     await fake.slash(world.guild, world.moderator, "event list")  # the server has its sample
     before = world.dump()
@@ -97,8 +103,7 @@ async def test_a_page_in_traditional_characters_is_read_whole(world, fake):
     assert world.query("SELECT venue, starts_at, ends_at, registration_open, off_the_record, "
                        "language, translation FROM events WHERE id = ?", (event_id,)) == [
         ("北京", starts, ends, 0, 1, "Chinese", "English")]
-    assert world.query("SELECT name, role FROM people WHERE event_id = ? ORDER BY position",
-                       (event_id,)) == [
+    assert people_of(world, event_id) == [
         ("趙通", "moderator"), ("陳思遠", "speaker"), ("李彬", "speaker"), ("王海燕", "speaker"),
         ("劉明軒", "discussant"), ("Jane Doe", "discussant")]
 
@@ -146,8 +151,7 @@ async def test_names_with_middle_dots_are_people_of_the_event(world, fake):
     made = await import_page(fake, world.guild, world.moderator,
                              page=Attachment("nye.txt", DOTTED_NAMES_PAGE.encode(), "text/plain"))
     event_id = int(re.search(r"\(event (\d+)\)", made.content)[1])
-    assert world.query("SELECT name, role FROM people WHERE event_id = ? ORDER BY position",
-                       (event_id,)) == [
+    assert people_of(world, event_id) == [
         ("赵通", "moderator"), ("约瑟夫·奈 (Joseph Nye)", "speaker"), ("亨利‧基辛格", "speaker"),
         ("玛丽亚・德拉克鲁斯", "discussant")]
     one = await fake.slash(world.guild, world.member("reader"), "event speaker",
@@ -201,8 +205,7 @@ async def test_role_labels_padded_with_ideographic_spaces_name_their_people(worl
     done = await import_page(fake, world.guild, world.moderator,
                              page=Attachment("padded.txt", text.encode(), "text/plain"))
     event_id = int(re.search(r"\(event (\d+)\)", done.content)[1])
-    assert world.query("SELECT name, role FROM people WHERE event_id = ? ORDER BY position",
-                       (event_id,)) == [
+    assert people_of(world, event_id) == [
         ("赵通", "moderator"), ("李彬", "speaker"), ("王海燕", "speaker"),
         ("刘明轩", "discussant")]
 
@@ -218,8 +221,7 @@ async def test_role_labels_in_brackets_after_a_bullet_or_before_a_bar_name_their
     done = await import_page(fake, world.guild, world.moderator,
                              page=Attachment("labels.txt", text.encode(), "text/plain"))
     event_id = int(re.search(r"\(event (\d+)\)", done.content)[1])
-    assert world.query("SELECT name, role FROM people WHERE event_id = ? ORDER BY position",
-                       (event_id,)) == [
+    assert people_of(world, event_id) == [
         ("赵通", "moderator"), ("李彬", "speaker"), ("王海燕", "speaker"),
         ("刘明轩", "discussant")]
     assert world.query("SELECT COUNT(*) FROM takeaways WHERE event_id = ?", (event_id,)) == [
