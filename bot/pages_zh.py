@@ -160,16 +160,14 @@ FIELD_LINE = re.compile(rf"{LABEL_BULLET}{LABEL_OPENS}(?:{_FIELD_GLOSS}{_GAP}[/�
                         rf"((?:开始|结束)?时{_GAP}间|日{_GAP}期|地{_GAP}点|地{_GAP}址|主{_GAP}题|题{_GAP}目)"
                         rf"(?:{_GAP}[/／|]?{_GAP}[（(]?{_GAP}{_FIELD_GLOSS}{_GAP}[)）]?)?"
                         rf"{_LABEL_ENDS} *(\S.{{0,150}})", re.IGNORECASE)
+# (and a form's start and end, each on its line: "开始时间：2026年6月5日 15:00", "结束时间：…")
 _FIELD_WORDS = {"时间": "date_text", "日期": "date_text", "地点": "location", "地址": "location",
-                "主题": "title", "题目": "title"}
+                "主题": "title", "题目": "title", "开始时间": "date_text", "结束时间": "ends"}
 # and as a page pads them to the width of its longer labels ("时　间：", "地　　点：" over
-# "主办单位："), its ideographic spaces read as spaces
-FIELD_NAMES = {f"{word[0]}{' ' * gap}{word[1]}": field
+# "主办单位："), its ideographic spaces read as spaces, before the label's last character
+# as FIELD_LINE allows them
+FIELD_NAMES = {f"{word[:-1]}{' ' * gap}{word[-1]}": field
                for word, field in _FIELD_WORDS.items() for gap in range(3)}
-# a form's start and end, each on its line ("开始时间：2026年6月5日 15:00", "结束时间：…")
-FIELD_NAMES |= {f"{end}时{' ' * gap}间": field for end, field in (("开始", "date_text"),
-                                                                  ("结束", "ends"))
-                for gap in range(3)}
 # A date's parts in Chinese numerals, as pages write them too ("二〇二七年三月十二日"): the
 # year digit by digit (〇 or 零 for nought), a month 一 to 十二, a day 一 to 三十一 (the
 # twenties and thirties also as 廿 and 卅: "廿一日", "卅日"), each a fixed shape; `number`
