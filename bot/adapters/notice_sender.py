@@ -12,9 +12,7 @@ claim expires, until it is `GIVE_UP_AFTER` old (the notices after it wait meanwh
 
 A promotion's DM first asks Discord whether the member is still in the server: one who
 left is passed over, their seat going on to the next on the waitlist
-(`registration.pass_on_departed_seat`), unless the DM is in their messages already (an
-earlier process sent it, or Discord posted it and failed): told of the seat, they keep it,
-as any confirmed member who leaves does. A DM for a member of a server that removed the bot
+(`registration.pass_on_departed_seat`). A DM for a member of a server that removed the bot
 waits for it to be invited back.
 
 A notice written before this process started may be one a database restored from an
@@ -254,9 +252,6 @@ class NoticeSender:
                              exc.status, exc.code, exc.text or "no message", event.id)
                     return self._waits(notice, "the bot is still out of the server")
                 if left and not event.is_over(self.bot.wall_clock.trusted()):
-                    if self._may_have_gone_out(notice) and await self._dm_said_already(
-                            notice, payload.user_id, lambda reader: promoted_dm(reader, event)):
-                        return True  # told before they left: kept, as any confirmed member's
                     if await registration.pass_on_departed_seat(
                             self.bot.store, self.bot.registration_changed, notice.guild_id,
                             event.id, payload.user_id, payload.seq):
@@ -447,18 +442,6 @@ class NoticeSender:
                         else "an earlier process of the bot sent it and stopped before it "
                              "recorded it, or the database was restored from an older copy")
         return found
-
-    async def _dm_said_already(self, notice: Notice, user_id: int,
-                               said_in: Callable[[Language], str]) -> bool:
-        """Whether the notice's DM (`said_in` a language) is in the member's DMs already
-        (`_said_already`), a look Discord lets the bot take once they share no server."""
-        try:
-            opened = await self.bot.dm_channels.opened(user_id)
-        except discord.HTTPException:
-            return False
-        dm = self.bot.get_partial_messageable(int(opened["id"]),
-                                              type=discord.ChannelType.private)
-        return await self._said_already(notice, dm, opened, said_in, in_dm=True)
 
     async def _takeaways_said(self, notice: Notice, channel: discord.TextChannel,
                               event: Event) -> int:

@@ -286,30 +286,6 @@ async def test_a_recap_whose_takeaways_went_out_as_the_process_died_is_not_poste
     [said] = [line for line in world.bot.output().splitlines() if "already sent" in line]
     assert "an earlier process of the bot sent it" in said, said
 
-async def test_a_member_told_of_a_seat_before_the_crash_who_left_since_keeps_it(world, fake):
-    """A waitlisted member's promotion DM goes out, and the process dies before Discord's
-    answer arrives; the member then leaves the server. The next process finds the DM in
-    their messages: they heard of the seat, as any confirmed member who leaves after, and
-    keep it (they may still come), not have it passed on to the next in line unheard."""
-    title = "Told Then Left Forum"
-    event_id = await world.import_event(title, capacity=1)
-    holder, told, next_up = (world.member(f"ttl {name}") for name in ("holder", "told", "next"))
-    for member in (holder, told, next_up):
-        await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
-    fake.hold("POST", rf"^/channels/{fake.dm_channel(told).id}/messages$", 30.0)
-    cancelled = await fake.slash(world.guild, holder, "rsvp cancel", event=str(event_id))
-    assert "gone to the next member" in cancelled.content, cancelled
-    await eventually(lambda: fake.dms(told), what="the promotion DM posted")
-    world.bot.kill()  # its answer, and so the notice's acknowledgement, still held back
-    fake.remove_member(world.guild, told)
-    fake.nonces_forgotten()
-    await restarted_past_its_notices(world, fake, event_id)
-    assert world.query("SELECT user_id, status FROM rsvps WHERE event_id = ? ORDER BY seq",
-                       (event_id,)) == [(told.id, "confirmed"), (next_up.id, "waitlisted")]
-    assert len(fake.dms(told)) == 1 and fake.dms(next_up) == []
-
-
-
 def discord_events_of(world, title: str) -> list[int]:
     return [int(e["id"]) for e in world.fake.scheduled_events(world.guild)
             if e["name"] == title]
