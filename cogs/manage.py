@@ -278,7 +278,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         # command, not from now: reading a slow page, or a click refused as busy, must not
         # carry the edit past 15 minutes (HeldQuestion).
         preview = ImportPreview(interaction, self.previews,
-                                self.bot.settings.import_preview_timeout, do_import)
+                                self.bot.settings.import_preview_timeout, do_import,
+                                page_chars=len(plan.source.text))
         await respond(interaction, preview_text(plan, member_language(interaction)),
                       ephemeral=True, view=preview)
 

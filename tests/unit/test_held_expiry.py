@@ -18,11 +18,17 @@ from discord.ui.view import ViewStore
 
 import bot.adapters.held as held_module
 from bot.adapters.held import PER_MODERATOR, Held
-from bot.adapters.import_preview import CUSTOM_ID_PREFIX, ImportPreview, expired
+from bot.adapters.import_preview import (
+    CUSTOM_ID_PREFIX,
+    PREVIEWS_HELD_CHARS,
+    ImportPreview,
+    expired,
+)
 from bot.adapters.manage_forms import EDIT_PREFIX, EditModal, form_expired
-from bot.errors import DatabaseBusy
+from bot.errors import DatabaseBusy, Unavailable
 from bot.i18n import language
 from bot.models import Event
+from bot.tree import error_message
 
 MINUTE = 60.0
 PREVIEW_TIMEOUT = 14 * MINUTE
@@ -333,3 +339,43 @@ async def test_a_moderator_holds_a_few_previews_and_forms_however_many_they_open
     assert live == opened[100 - PER_MODERATOR:100] + opened[-PER_MODERATOR:]
     other = EditModal(event(), "UTC", forms, language("en-US"), moderator=8)
     assert not other.is_finished() and not opened[-1].is_finished()  # another's are theirs
+
+
+async def test_previews_of_large_pages_held_at_once_are_bounded_and_the_next_is_told_why():
+    # Each preview holds its page (2 MB at most) until it is answered or expires: 100
+    # moderators in as many servers, each leaving a 2 MB page unanswered, must not hold
+    # 100 pages. Past the bound, the next moderator is told so, in one line; a preview
+    # answered (Cancel) makes room again.
+    previews = Held(CUSTOM_ID_PREFIX, expired)
+
+    async def do_import(_: Any, saved: Any) -> tuple[str, discord.Embed]:
+        raise AssertionError("not clicked")
+
+    def asked_by(moderator_id: int) -> Used:
+        asked = Used("", discord.InteractionType.application_command)
+        asked.user._user = SimpleNamespace(id=moderator_id)  # type: ignore[attr-defined]
+        return asked
+
+    page = 2_000_000  # characters of the largest page
+    opened: list[Any] = []
+    refused: list[str | None] = []
+    for moderator_id in range(100):
+        try:
+            opened.append(ImportPreview(asked_by(moderator_id), previews,  # type: ignore[arg-type]
+                                        PREVIEW_TIMEOUT, do_import, page_chars=page))
+        except Unavailable as error:
+            refused.append(error_message(error, language("en-US")))
+    live = [view for view in opened if not view.is_finished()]
+    assert live and len(live) * page <= PREVIEWS_HELD_CHARS
+    assert len(refused) == 100 - len(live)
+    assert set(refused) == {
+        "Too many page previews are waiting for an answer right now; press Import or Cancel "
+        "on one of yours, or try again in a few minutes."}
+    # A small page does not squeeze in past the bound either, until one is answered.
+    with pytest.raises(Unavailable):
+        ImportPreview(asked_by(500), previews, PREVIEW_TIMEOUT, do_import,  # type: ignore[arg-type]
+                      page_chars=page)
+    live[0].stop()
+    after = ImportPreview(asked_by(501), previews, PREVIEW_TIMEOUT, do_import,  # type: ignore[arg-type]
+                          page_chars=page)
+    assert not after.is_finished()
