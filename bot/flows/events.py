@@ -10,6 +10,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
+from bot.catalog import MAX_TITLE
 from bot.errors import EventNotFound, NotFound
 from bot.i18n import N_, Text
 from bot.models import DeletedEvent, EventSummary, EventTitle, EventTitles
@@ -34,6 +35,11 @@ KEPT_TITLES = 20_000
 # (`_Joined.find`): about 0.1 ms of `str.find`. Ten thousand titles are 760,000 of them,
 # which one search held the loop 0.7 to 1 ms for when none matched.
 SEARCHED_AT_ONCE = 2**17
+# Characters of typed text that may name or find a title (`TitleIndex`): a title
+# (MAX_TITLE at most) typed at its widest, its accents apart or its words spaced out. An
+# option may hold 6,000, and folding them (NFKC spells "ﷺ" out in 18) held the event
+# loop 38 ms a keystroke; longer text is not folded, as no title holds it.
+LONGEST_TYPED_TITLE = 3 * MAX_TITLE
 LIKE_ENOUGH = 0.7  # of the letter pairs typed that a title holds, to be suggested
 MIN_PAIRS = 3  # letter pairs typed (four letters) before anything is suggested
 
@@ -120,6 +126,8 @@ class TitleIndex:
     def named(self, ref: str) -> EventTitle | None:
         """The event `ref` names (`resolve`'s rules): the first whose title or slug it is,
         spacing and case aside; else the one title alike (`comparable`), if only one."""
+        if len(ref) > LONGEST_TYPED_TITLE:
+            return None
         n = self._named.get(" ".join(ref.split()).casefold())
         if n is None:
             n = self._alike.get(comparable(ref), SEVERAL)
@@ -130,6 +138,8 @@ class TitleIndex:
         names are), and the one whose id it is among them whatever its place (`/event
         list` shows the ids: one typed must not be crowded out by titles holding its
         digits); archived ones only with `archived`."""
+        if len(typed) > LONGEST_TYPED_TITLE:  # (nor is it an id)
+            return []
         needle = comparable(typed)
         found = await (self._every if archived else self._current).find(needle, limit)
         digits = id_digits(needle)
