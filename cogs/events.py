@@ -64,6 +64,9 @@ from bot.tree import (
 
 PAGER_TIMEOUT = 14 * 60  # seconds: inside the 15 minutes an interaction token lives
 PAGER_PREFIX = "eventbot:speakers:"
+# Pagers held at once, of every member (8 KB each, and a timer, for 14 minutes): one per
+# member did not bound them in a server of 100,000; past it, the oldest is let go.
+PAGERS_HELD = 10_000
 
 RENDERED = 128  # event states kept per reply (a few MB at most)
 SEAT_COUNTS = ("confirmed", "waitlisted")  # what a join changes of an event
@@ -159,7 +162,8 @@ class SpeakerPager(TokenView):
         # busy, its answer too late) leaves both as they were.
         self.latest: Interaction | None = None
         self.turning = asyncio.Lock()
-        key = held.hold(self, event.guild_id, owner=owner_id)  # one live pager per member
+        # one live pager per member, and PAGERS_HELD in all
+        key = held.hold(self, event.guild_id, owner=owner_id, most=PAGERS_HELD)
         self.previous: discord.ui.Button[SpeakerPager] = discord.ui.Button(
             label=lang._("Previous"), emoji="◀️", row=0,
             custom_id=held.custom_id(key, "previous"))

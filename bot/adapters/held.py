@@ -147,7 +147,7 @@ class Held:
         return end is not None and end.passed()
 
     def hold(self, view: View, guild_id: int | None, owner: Hashable | None = None,
-             per_owner: int = 1, weight: int = 0) -> str:
+             per_owner: int = 1, weight: int = 0, most: int | None = None) -> str:
         """A new key for `view`, opened in the server `guild_id` (None: a DM), for its
         custom ids (see `custom_id`). The view then takes an interaction only while its
         time lasts by both clocks (see `answer_stale`), and only from that server: its
@@ -162,8 +162,11 @@ class Held:
         command again and again grew the views held (8 KB each, and a timer task in
         discord.py) without bound; with it, they are at most `per_owner` per member who
         used it within a timeout. Its `weight` (what it holds in memory) counts in
-        `held_weight` while it is live."""
+        `held_weight` while it is live. With `most`, the views of the kind held are `most`
+        at most, of every owner: past that, the oldest is let go as an owner's is."""
         key = secrets.token_hex(8)
+        while most is not None and len(self._views) >= most:
+            self._let_go(*next(iter(self._views.items())))  # (the first held)
         if weight:
             self._weights[view] = weight
         if owner is not None:

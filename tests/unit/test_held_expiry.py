@@ -8,6 +8,7 @@ that is handed to it by its `Held`."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
@@ -27,8 +28,9 @@ from bot.adapters.import_preview import (
 from bot.adapters.manage_forms import EDIT_PREFIX, EditModal, form_expired
 from bot.errors import DatabaseBusy, Unavailable
 from bot.i18n import language
-from bot.models import Event
+from bot.models import Event, Person
 from bot.tree import error_message
+from cogs import events as events_cog
 
 MINUTE = 60.0
 PREVIEW_TIMEOUT = 14 * MINUTE
@@ -379,3 +381,23 @@ async def test_previews_of_large_pages_held_at_once_are_bounded_and_the_next_is_
     after = ImportPreview(asked_by(501), previews, PREVIEW_TIMEOUT, do_import,  # type: ignore[arg-type]
                           page_chars=page)
     assert not after.is_finished()
+
+
+async def test_the_speaker_pagers_held_are_bounded_however_many_members_open_one(monkeypatch):
+    # A pager (8 KB, and a timer) is held for 14 minutes, one per member: a server of
+    # 100,000 members each opening /event speakers held 100,000 of them. Past
+    # PAGERS_HELD, the oldest is let go, and its Next says to run the command again.
+    monkeypatch.setattr(events_cog, "PAGERS_HELD", 50)
+    held = Held(events_cog.PAGER_PREFIX, events_cog.pages_expired)
+    people = tuple(Person(f"Person {n}", "speaker", f"Person {n} is a researcher. " * 60)
+                   for n in range(30))
+    panel = dataclasses.replace(event(), people=people)
+    opened = [events_cog.speakers_reply(language("en-US"), panel, member, held)[1]
+              for member in range(1, 201)]
+    live = [pager for pager in opened if pager is not None and not pager.is_finished()]
+    assert live == opened[-50:]
+    oldest = opened[0]
+    assert oldest is not None
+    click = Used(oldest.next.custom_id, discord.InteractionType.component)
+    await asyncio.gather(*arrives(held, None, click))
+    assert click.said == ["These pages have expired; run /event speakers again."]
