@@ -69,7 +69,7 @@ PAGER_PREFIX = "eventbot:speakers:"
 PAGERS_HELD = 10_000
 
 RENDERED = 128  # event states kept per reply (a few MB at most)
-# Characters of text the events of a reply's kept states hold together (`text_size`):
+# Characters of text the events of a reply's kept states hold (`Event.text_size`):
 # 128 events of pages near the 2 MB limit held 250 MB for one reply. Four such events,
 # or all 128 of a usual server (tens of KB each).
 RENDERED_TEXT = 8_000_000
@@ -103,7 +103,7 @@ class RenderedOnce(Generic[Reply]):
         # back); None for a reply that shows no seats
         self._kept: dict[tuple[Language, int], tuple[Event, tuple[object, ...], Reply,
                                                      tuple[datetime, bool] | None]] = {}
-        self._sizes: dict[tuple[Language, int], int] = {}  # each kept event's `text_size`
+        self._sizes: dict[tuple[Language, int], int] = {}  # each kept event's text_size
         self._text = 0  # their sum
 
     def __call__(self, lang: Language, event: Event) -> Reply:
@@ -122,7 +122,7 @@ class RenderedOnce(Generic[Reply]):
         # Read before rendering: a reply rendered as the event ends goes stale at once.
         ends = None if over_at is None else (over_at, datetime.now(UTC) >= over_at)
         reply = self.render(lang, event)
-        size = text_size(event)
+        size = event.text_size
         self._forget(key)
         while self._kept and (len(self._kept) >= RENDERED
                               or self._text + size > RENDERED_TEXT):
@@ -135,15 +135,6 @@ class RenderedOnce(Generic[Reply]):
     def _forget(self, key: tuple[Language, int]) -> None:
         if self._kept.pop(key, None) is not None:
             self._text -= self._sizes.pop(key)
-
-
-def text_size(event: Event) -> int:
-    """The characters of text an event holds: its pages' description, summary, people
-    and takeaways."""
-    return (len(event.description) + len(event.recap_summary)
-            + sum(len(p.name) + len(p.bio) for p in event.people)
-            + sum(len(t.heading) + len(t.text) for t in event.takeaways)
-            + sum(map(len, event.access_notes)))
 
 
 info_embed = RenderedOnce(event_embed)
