@@ -87,6 +87,15 @@ class Event:
                      self.closed_reason, self.over_at, archived=self.archived)
 
     @property
+    def text_size(self) -> int:
+        """The characters of text the event holds, what caches of events count: its
+        pages' description, summary, people and takeaways."""
+        return (len(self.description) + len(self.recap_summary)
+                + sum(len(p.name) + len(p.bio) for p in self.people)
+                + sum(len(t.heading) + len(t.text) for t in self.takeaways)
+                + sum(map(len, self.access_notes)))
+
+    @property
     def start_moment(self) -> datetime | None:
         """When the event begins: its start, or for an all-day event the server's midnight."""
         return None if self.starts_at is None else (

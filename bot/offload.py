@@ -145,9 +145,10 @@ async def off_process(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) 
         for gone in [other for other in _process_slots if other.is_closed()]:
             del _process_slots[gone]
         slots = _process_slots[loop] = asyncio.Semaphore(HEAVY_THREADS)
-    call = _CODE.encode() + b"\n" + pickle.dumps((fn, args, kwargs),
-                                                 protocol=pickle.HIGHEST_PROTOCOL)
     async with slots:
+        # (pickled once its turn comes: a page waiting behind others is not held twice)
+        call = _CODE.encode() + b"\n" + pickle.dumps((fn, args, kwargs),
+                                                     protocol=pickle.HIGHEST_PROTOCOL)
         try:
             process = await asyncio.create_subprocess_exec(
                 sys.executable, *_interpreter_flags(), "-P", "-m", "bot.offload_worker",

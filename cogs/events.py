@@ -64,8 +64,15 @@ from bot.tree import (
 
 PAGER_TIMEOUT = 14 * 60  # seconds: inside the 15 minutes an interaction token lives
 PAGER_PREFIX = "eventbot:speakers:"
+# Pagers held at once, of every member (8 KB each, and a timer, for 14 minutes): one per
+# member did not bound them in a server of 100,000; past it, the oldest is let go.
+PAGERS_HELD = 10_000
 
 RENDERED = 128  # event states kept per reply (a few MB at most)
+# Characters of text the events of a reply's kept states hold (`Event.text_size`):
+# 128 events of pages near the 2 MB limit held 250 MB for one reply. Four such events,
+# or all 128 of a usual server (tens of KB each).
+RENDERED_TEXT = 8_000_000
 SEAT_COUNTS = ("confirmed", "waitlisted")  # what a join changes of an event
 Reply = TypeVar("Reply")
 
@@ -96,6 +103,8 @@ class RenderedOnce(Generic[Reply]):
         # back); None for a reply that shows no seats
         self._kept: dict[tuple[Language, int], tuple[Event, tuple[object, ...], Reply,
                                                      tuple[datetime, bool] | None]] = {}
+        self._sizes: dict[tuple[Language, int], int] = {}  # each kept event's text_size
+        self._text = 0  # their sum
 
     def __call__(self, lang: Language, event: Event) -> Reply:
         key = (lang, event.id)
@@ -113,10 +122,19 @@ class RenderedOnce(Generic[Reply]):
         # Read before rendering: a reply rendered as the event ends goes stale at once.
         ends = None if over_at is None else (over_at, datetime.now(UTC) >= over_at)
         reply = self.render(lang, event)
-        if key not in self._kept and len(self._kept) >= RENDERED:
-            del self._kept[next(iter(self._kept))]  # the one kept longest
+        size = event.text_size
+        self._forget(key)
+        while self._kept and (len(self._kept) >= RENDERED
+                              or self._text + size > RENDERED_TEXT):
+            self._forget(next(iter(self._kept)))  # the one kept longest
         self._kept[key] = (event, shown, reply, ends)
+        self._sizes[key] = size
+        self._text += size
         return reply
+
+    def _forget(self, key: tuple[Language, int]) -> None:
+        if self._kept.pop(key, None) is not None:
+            self._text -= self._sizes.pop(key)
 
 
 info_embed = RenderedOnce(event_embed)
@@ -159,7 +177,8 @@ class SpeakerPager(TokenView):
         # busy, its answer too late) leaves both as they were.
         self.latest: Interaction | None = None
         self.turning = asyncio.Lock()
-        key = held.hold(self, event.guild_id, owner=owner_id)  # one live pager per member
+        # one live pager per member, and PAGERS_HELD in all
+        key = held.hold(self, event.guild_id, owner=owner_id, most=PAGERS_HELD)
         self.previous: discord.ui.Button[SpeakerPager] = discord.ui.Button(
             label=lang._("Previous"), emoji="◀️", row=0,
             custom_id=held.custom_id(key, "previous"))

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import io
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Literal
 
 import aiohttp
@@ -35,7 +35,7 @@ from bot.adapters.event_option import (
     resolve_event,
     resolve_summary,
 )
-from bot.adapters.held import Held
+from bot.adapters.held import PER_MODERATOR, Held
 from bot.adapters.import_preview import (
     CUSTOM_ID_PREFIX,
     ImportPreview,
@@ -131,6 +131,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         self.previews = Held(CUSTOM_ID_PREFIX, expired)
         self.questions = Held(DELETE_PREFIX, question_expired)
         self.forms = Held(EDIT_PREFIX, form_expired)
+        # Each moderator's imports being fetched and read now (`reading_for`)
+        self._reading: dict[int, int] = {}
 
     async def cog_load(self) -> None:
         for held in (self.previews, self.questions, self.forms):
@@ -215,6 +217,26 @@ class ManageCommands(commands.GroupCog, group_name="manage",
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         self.bot.refused_discord_events.forget_guild(guild.id)
 
+    @contextlib.contextmanager
+    def reading_for(self, moderator: int) -> Iterator[None]:
+        """One more of the moderator's imports fetched and read, PER_MODERATOR at most at
+        once: pages of every server are read on a few threads and processes, and a
+        moderator sending the command again and again (scripted, or a key held down)
+        queued a page each there, held in memory, for every other server to wait behind;
+        no more of theirs could be live previews at once anyway."""
+        reading = self._reading.get(moderator, 0)
+        if reading >= PER_MODERATOR:
+            raise Unavailable(N_("you already have {count} pages being read for /manage "
+                                 "import; import this one once their previews are shown"),
+                              count=reading)
+        self._reading[moderator] = reading + 1
+        try:
+            yield
+        finally:
+            left = self._reading.pop(moderator) - 1
+            if left:
+                self._reading[moderator] = left
+
     @app_commands.command(name="import", description="Import an announcement or recap page")
     @app_commands.describe(
         page="The page as a .txt or .html file", url="Or the page's web address (http/https)",
@@ -255,17 +277,18 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         typed = importing.typed_values(start, end, venue, title)
         if typed.starts_at is not None:  # an end alone takes the page's or the event's start
             check_order(typed.starts_at, typed.ends_at, all_day=typed.all_day)
-        await defer(interaction)
-        if url is not None:
-            source = await importing.read_source(
-                url, policy=FetchPolicy.from_settings(self.bot.settings))
-        elif page is not None:
-            source = await importing.read_source(
-                page.filename, await downloaded(page, self.bot.settings.fetch_timeout))
-        importing.check_page(source)
-        plan = await importing.prepare(
-            self.bot.store, guild_id, source, zone, typed=typed, capacity=capacity,
-            adds_to=adds_to)
+        with self.reading_for(interaction.user.id):
+            await defer(interaction)
+            if url is not None:
+                source = await importing.read_source(
+                    url, policy=FetchPolicy.from_settings(self.bot.settings))
+            elif page is not None:
+                source = await importing.read_source(
+                    page.filename, await downloaded(page, self.bot.settings.fetch_timeout))
+            importing.check_page(source)
+            plan = await importing.prepare(
+                self.bot.store, guild_id, source, zone, typed=typed, capacity=capacity,
+                adds_to=adds_to)
         # a typed end, against the event's start (or the page's; it needs one)
         check_order(plan.starts_at, plan.ends_at, all_day=plan.all_day)
         check_all_day_end(plan.all_day, end)
@@ -278,7 +301,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         # command, not from now: reading a slow page, or a click refused as busy, must not
         # carry the edit past 15 minutes (HeldQuestion).
         preview = ImportPreview(interaction, self.previews,
-                                self.bot.settings.import_preview_timeout, do_import)
+                                self.bot.settings.import_preview_timeout, do_import,
+                                page_chars=len(plan.source.text))
         await respond(interaction, preview_text(plan, member_language(interaction)),
                       ephemeral=True, view=preview)
 

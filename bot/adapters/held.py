@@ -135,9 +135,19 @@ class Held:
         self._key_of: weakref.WeakKeyDictionary[View, tuple[str, int]] = (
             weakref.WeakKeyDictionary())
         self._held_count = 0
+        self._weights: weakref.WeakKeyDictionary[View, int] = weakref.WeakKeyDictionary()
+
+    def held_weight(self) -> int:
+        """The weights (`hold`) of the views still live: those neither answered nor over."""
+        return sum(weight for view, weight in list(self._weights.items())
+                   if not view.is_finished() and not self._time_over(view))
+
+    def _time_over(self, view: View) -> bool:
+        end = view.ends if isinstance(view, TokenView) else self._ends.get(view)
+        return end is not None and end.passed()
 
     def hold(self, view: View, guild_id: int | None, owner: Hashable | None = None,
-             per_owner: int = 1) -> str:
+             per_owner: int = 1, weight: int = 0, most: int | None = None) -> str:
         """A new key for `view`, opened in the server `guild_id` (None: a DM), for its
         custom ids (see `custom_id`). The view then takes an interaction only while its
         time lasts by both clocks (see `answer_stale`), and only from that server: its
@@ -151,8 +161,14 @@ class Held:
         each command held one more view for its whole timeout, so one member sending the
         command again and again grew the views held (8 KB each, and a timer task in
         discord.py) without bound; with it, they are at most `per_owner` per member who
-        used it within a timeout."""
+        used it within a timeout. Its `weight` (what it holds in memory) counts in
+        `held_weight` while it is live. With `most`, the views of the kind held are `most`
+        at most, of every owner: past that, the oldest is let go as an owner's is."""
         key = secrets.token_hex(8)
+        while most is not None and len(self._views) >= most:
+            self._let_go(*next(iter(self._views.items())))  # (the first held)
+        if weight:
+            self._weights[view] = weight
         if owner is not None:
             self._owned[(owner, self._free_slot(owner, per_owner))] = view
             self._held_count += 1
@@ -209,8 +225,7 @@ class Held:
 
     def _over(self, key: str, view: View) -> bool:
         """Whether the live `view`'s time is over by either clock; if so, it is let go."""
-        end = view.ends if isinstance(view, TokenView) else self._ends.get(view)
-        if end is None or not end.passed():
+        if not self._time_over(view):
             return False
         self._let_go(key, view)
         return True

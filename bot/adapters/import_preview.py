@@ -23,10 +23,10 @@ from bot.adapters.scheduled_events import follow_change, start_moved_from
 from bot.app import Interaction
 from bot.catalog import page_title
 from bot.command_words import option_name
-from bot.errors import DeletedMeanwhile, EventNotFound
+from bot.errors import DeletedMeanwhile, EventNotFound, Unavailable
 from bot.flows import importing
 from bot.flows.importing import ImportPlan, ImportResult
-from bot.i18n import Language, language
+from bot.i18n import N_, Language, language
 from bot.render import (
     clip,
     event_embed,
@@ -41,6 +41,11 @@ from bot.tree import acknowledge_click, member_language
 CUSTOM_ID_PREFIX = "eventbot:import:"
 PREVIEW_LIMIT = 1900  # characters: under Discord's 2,000 with room to spare
 SKIPPED_SHOWN = 10
+# Characters of pages the live previews hold, together: each keeps its page (2 MB at most)
+# until it is answered or expires, so without a bound many moderators (of many servers)
+# leaving previews of large pages unanswered held a page each for 14 minutes. 25 of the
+# largest pages, hundreds of usual ones (tens of KB).
+PREVIEWS_HELD_CHARS = 50_000_000
 
 
 def expired(lang: Language) -> str:
@@ -143,10 +148,15 @@ class ImportPreview(HeldQuestion):
     """Import or Cancel, on the moderator's ephemeral preview: only they can answer."""
 
     def __init__(self, asked: Interaction, held: Held, timeout: float,
-                 do_import: ImportAction) -> None:
+                 do_import: ImportAction, *, page_chars: int = 0) -> None:
+        if held.held_weight() + page_chars > PREVIEWS_HELD_CHARS:
+            raise Unavailable(N_("too many page previews are waiting for an answer right now; "
+                                 "press Import or Cancel on one of yours, or try again in a "
+                                 "few minutes"))
         super().__init__(asked, timeout=timeout)
         self.do_import = do_import
-        key = held.hold(self, asked.guild_id, owner=asked.user.id, per_owner=PER_MODERATOR)
+        key = held.hold(self, asked.guild_id, owner=asked.user.id, per_owner=PER_MODERATOR,
+                        weight=page_chars)
         lang = member_language(asked)
         go: discord.ui.Button[ImportPreview] = discord.ui.Button(
             label=lang._("Import"), style=discord.ButtonStyle.success,

@@ -10,8 +10,10 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
+from bot.catalog import MAX_TITLE
 from bot.errors import EventNotFound, NotFound
 from bot.i18n import N_, Text
+from bot.locks import KeyedLocks
 from bot.models import DeletedEvent, EventSummary, EventTitle, EventTitles
 from bot.offload import by_size
 from bot.pages_names import comparable
@@ -34,6 +36,11 @@ KEPT_TITLES = 20_000
 # (`_Joined.find`): about 0.1 ms of `str.find`. Ten thousand titles are 760,000 of them,
 # which one search held the loop 0.7 to 1 ms for when none matched.
 SEARCHED_AT_ONCE = 2**17
+# Characters of typed text that may name or find a title (`TitleIndex`): a title
+# (MAX_TITLE at most) typed at its widest, its accents apart or its words spaced out. An
+# option may hold 6,000, and folding them (NFKC spells "ﷺ" out in 18) held the event
+# loop 38 ms a keystroke; longer text is not folded, as no title holds it.
+LONGEST_TYPED_TITLE = 3 * MAX_TITLE
 LIKE_ENOUGH = 0.7  # of the letter pairs typed that a title holds, to be suggested
 MIN_PAIRS = 3  # letter pairs typed (four letters) before anything is suggested
 
@@ -120,6 +127,8 @@ class TitleIndex:
     def named(self, ref: str) -> EventTitle | None:
         """The event `ref` names (`resolve`'s rules): the first whose title or slug it is,
         spacing and case aside; else the one title alike (`comparable`), if only one."""
+        if len(ref) > LONGEST_TYPED_TITLE:
+            return None
         n = self._named.get(" ".join(ref.split()).casefold())
         if n is None:
             n = self._alike.get(comparable(ref), SEVERAL)
@@ -130,6 +139,8 @@ class TitleIndex:
         names are), and the one whose id it is among them whatever its place (`/event
         list` shows the ids: one typed must not be crowded out by titles holding its
         digits); archived ones only with `archived`."""
+        if len(typed) > LONGEST_TYPED_TITLE:  # (nor is it an id)
+            return []
         needle = comparable(typed)
         found = await (self._every if archived else self._current).find(needle, limit)
         digits = id_digits(needle)
@@ -192,27 +203,32 @@ class KeptTitles:
         self._limit = limit
         self._kept: OrderedDict[int, TitleIndex] = OrderedDict()
         self._count = 0  # titles kept, of every server
+        self._indexing = KeyedLocks()  # by server: one keystroke reads its titles at a time
 
     async def of(self, guild_id: int) -> TitleIndex:
-        store = self.store
-        kept = self._kept.get(guild_id)
-        titles = await store.run(store.events.event_titles, guild_id,
-                                 None if kept is None else kept.kept)
-        if kept is not None and titles is kept.kept:
-            index = kept
-        else:
-            index = await by_size(len(titles.titles), TitleIndex, titles)
-        now_kept = self._kept.pop(guild_id, None)  # (another keystroke's, meanwhile)
-        if now_kept is not None:
-            self._count -= len(now_kept.titles)
-        if now_kept is not None and now_kept.kept.version > titles.version:
-            index = now_kept  # a newer read landed first: never go back to an older one
-        self._kept[guild_id] = index
-        self._count += len(index.titles)
-        while self._count > self._limit and len(self._kept) > 1:
-            _, dropped = self._kept.popitem(last=False)
-            self._count -= len(dropped.titles)
-        return index
+        # One keystroke of a server at a time reads (and after a change indexes) its
+        # titles: those at once after a change (an import, an event beginning) then find
+        # them indexed and read only the version. Each read and indexed them all again
+        # (143 and 155 ms for 10,000 events, on the database's thread and on the threads
+        # pages are read on), which under steady typing piled up faster than it was done.
+        async with self._indexing.hold(guild_id):
+            store = self.store
+            kept = self._kept.get(guild_id)
+            titles = await store.run(store.events.event_titles, guild_id,
+                                     None if kept is None else kept.kept)
+            if kept is not None and titles is kept.kept:
+                index = kept
+            else:
+                index = await by_size(len(titles.titles), TitleIndex, titles)
+            now_kept = self._kept.pop(guild_id, None)
+            if now_kept is not None:
+                self._count -= len(now_kept.titles)
+            self._kept[guild_id] = index
+            self._count += len(index.titles)
+            while self._count > self._limit and len(self._kept) > 1:
+                _, dropped = self._kept.popitem(last=False)
+                self._count -= len(dropped.titles)
+            return index
 
 
 def id_digits(typed: str) -> str:

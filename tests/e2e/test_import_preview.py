@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from bot.adapters.held import PER_MODERATOR
 from sandbox import Attachment
 from tests.conftest import ANNOUNCEMENT, RECAP, ROOT
 from tests.e2e.conftest import (
@@ -456,6 +457,26 @@ async def test_a_slow_page_does_not_push_the_previews_expiry_later(world, fake):
     print(f"figures: shown after {shown:.1f} s, expired after {expired:.1f} s")
     assert shown >= 3 and preview.content == EXPIRED
     assert expired < PREVIEW_SECONDS + 2  # from the page's arrival it would be 3 + 4 s
+
+
+async def test_a_moderator_has_a_few_pages_read_at_once_however_many_they_send(world, fake):
+    """Each import is fetched and read before its preview, on the few threads and
+    processes every server's pages are read on: one moderator sending the command again
+    and again (scripted, or a key held down) held a page each in memory and queued them
+    all there, for every other server to wait behind. Past PER_MODERATOR being read,
+    the next is refused at once in one line; a moderator's later import is read again."""
+    with PageServer() as server:
+        server.add("/event.html", (WEB_PAGES / "forum_cards.html").read_bytes())
+        url = server.url("/late/2/event.html")
+        replies = await asyncio.gather(*(
+            fake.slash(world.guild, world.moderator, "manage import", url=url, timeout=20)
+            for _ in range(PER_MODERATOR + 3)))
+    refused = [r for r in replies if not import_button(r)]
+    assert len(replies) - len(refused) == PER_MODERATOR
+    assert {r.content for r in refused} == {
+        f"⚠️ You already have {PER_MODERATOR} pages being read for /manage import; import "
+        "this one once their previews are shown."}
+    await preview_of(world, page=page("Read After Forum"))
 
 
 async def test_a_preview_from_before_a_restart_says_it_expired(world, fake):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import unicodedata
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -127,3 +128,27 @@ def test_an_event_is_named_by_its_exact_title_or_slug_first_then_by_the_one_titl
     assert named == {"Arms Talk": 1, "ARMS   talk": 1, "arms talk": 1, "arms-talk-2": 2,
                      "导弹防御论坛": 3, "導彈防禦論壇": 3, "twin": 4, "ｔｗｉｎ": 5, "ｔwin": None,
                      "twin-2": 5, "old-name": 6, "Slugged": 6, "Arms": None, "": None}
+
+
+async def test_typed_text_longer_than_any_title_is_not_folded_however_long_it_is(monkeypatch):
+    """An option's value may be 6,000 characters, and folding them (NFKC spells "ﷺ" out
+    in 18) held the event loop 38 ms for one keystroke or command. No title is longer
+    than MAX_TITLE: text longer than one typed at its widest (its accents apart, say)
+    names and finds none, and is not folded; the longest title so typed still is."""
+    title = "Café " * 40  # MAX_TITLE characters
+    index = index_of([(title.strip(), False), ("Other", False)])
+    spelt_out = unicodedata.normalize("NFD", title)  # each é as two characters
+    folded: list[int] = []
+
+    def counted(text: str) -> str:
+        folded.append(len(text))
+        return comparable(text)
+
+    monkeypatch.setattr(events_flow, "comparable", counted)
+    assert [t.id for t in await index.search(spelt_out, archived=False, limit=25)] == [1]
+    assert (found := index.named(spelt_out)) is not None and found.id == 1
+    folded.clear()
+    for typed in ("ﷺ" * 6000, "é" * 6000, spelt_out * 30):
+        assert await index.search(typed, archived=True, limit=25) == []
+        assert index.named(typed) is None
+    assert sum(folded) == 0

@@ -8,6 +8,7 @@ that is handed to it by its `Held`."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
@@ -18,11 +19,18 @@ from discord.ui.view import ViewStore
 
 import bot.adapters.held as held_module
 from bot.adapters.held import PER_MODERATOR, Held
-from bot.adapters.import_preview import CUSTOM_ID_PREFIX, ImportPreview, expired
+from bot.adapters.import_preview import (
+    CUSTOM_ID_PREFIX,
+    PREVIEWS_HELD_CHARS,
+    ImportPreview,
+    expired,
+)
 from bot.adapters.manage_forms import EDIT_PREFIX, EditModal, form_expired
-from bot.errors import DatabaseBusy
+from bot.errors import DatabaseBusy, Unavailable
 from bot.i18n import language
-from bot.models import Event
+from bot.models import Event, Person
+from bot.tree import error_message
+from cogs import events as events_cog
 
 MINUTE = 60.0
 PREVIEW_TIMEOUT = 14 * MINUTE
@@ -333,3 +341,63 @@ async def test_a_moderator_holds_a_few_previews_and_forms_however_many_they_open
     assert live == opened[100 - PER_MODERATOR:100] + opened[-PER_MODERATOR:]
     other = EditModal(event(), "UTC", forms, language("en-US"), moderator=8)
     assert not other.is_finished() and not opened[-1].is_finished()  # another's are theirs
+
+
+async def test_previews_of_large_pages_held_at_once_are_bounded_and_the_next_is_told_why():
+    # Each preview holds its page (2 MB at most) until it is answered or expires: 100
+    # moderators in as many servers, each leaving a 2 MB page unanswered, must not hold
+    # 100 pages. Past the bound, the next moderator is told so, in one line; a preview
+    # answered (Cancel) makes room again.
+    previews = Held(CUSTOM_ID_PREFIX, expired)
+
+    async def do_import(_: Any, saved: Any) -> tuple[str, discord.Embed]:
+        raise AssertionError("not clicked")
+
+    def asked_by(moderator_id: int) -> Used:
+        asked = Used("", discord.InteractionType.application_command)
+        asked.user._user = SimpleNamespace(id=moderator_id)  # type: ignore[attr-defined]
+        return asked
+
+    page = 2_000_000  # characters of the largest page
+    opened: list[Any] = []
+    refused: list[str | None] = []
+    for moderator_id in range(100):
+        try:
+            opened.append(ImportPreview(asked_by(moderator_id), previews,  # type: ignore[arg-type]
+                                        PREVIEW_TIMEOUT, do_import, page_chars=page))
+        except Unavailable as error:
+            refused.append(error_message(error, language("en-US")))
+    live = [view for view in opened if not view.is_finished()]
+    assert live and len(live) * page <= PREVIEWS_HELD_CHARS
+    assert len(refused) == 100 - len(live)
+    assert set(refused) == {
+        "Too many page previews are waiting for an answer right now; press Import or Cancel "
+        "on one of yours, or try again in a few minutes."}
+    # A small page does not squeeze in past the bound either, until one is answered.
+    with pytest.raises(Unavailable):
+        ImportPreview(asked_by(500), previews, PREVIEW_TIMEOUT, do_import,  # type: ignore[arg-type]
+                      page_chars=page)
+    live[0].stop()
+    after = ImportPreview(asked_by(501), previews, PREVIEW_TIMEOUT, do_import,  # type: ignore[arg-type]
+                          page_chars=page)
+    assert not after.is_finished()
+
+
+async def test_the_speaker_pagers_held_are_bounded_however_many_members_open_one(monkeypatch):
+    # A pager (8 KB, and a timer) is held for 14 minutes, one per member: a server of
+    # 100,000 members each opening /event speakers held 100,000 of them. Past
+    # PAGERS_HELD, the oldest is let go, and its Next says to run the command again.
+    monkeypatch.setattr(events_cog, "PAGERS_HELD", 50)
+    held = Held(events_cog.PAGER_PREFIX, events_cog.pages_expired)
+    people = tuple(Person(f"Person {n}", "speaker", f"Person {n} is a researcher. " * 60)
+                   for n in range(30))
+    panel = dataclasses.replace(event(), people=people)
+    opened = [events_cog.speakers_reply(language("en-US"), panel, member, held)[1]
+              for member in range(1, 201)]
+    live = [pager for pager in opened if pager is not None and not pager.is_finished()]
+    assert live == opened[-50:]
+    oldest = opened[0]
+    assert oldest is not None
+    click = Used(oldest.next.custom_id, discord.InteractionType.component)
+    await asyncio.gather(*arrives(held, None, click))
+    assert click.said == ["These pages have expired; run /event speakers again."]

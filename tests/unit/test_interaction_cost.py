@@ -5,6 +5,8 @@ on each one)."""
 from __future__ import annotations
 
 import dataclasses
+import gc
+import tracemalloc
 
 import pytest
 
@@ -12,7 +14,14 @@ from bot.app import EXTENSIONS, EventBot
 from bot.config import load_settings
 from bot.i18n import language
 from bot.storage import open_store
-from cogs.events import RenderedOnce, info_embed, speakers_pages, takeaways_pages
+from cogs.events import (
+    RENDERED,
+    RENDERED_TEXT,
+    RenderedOnce,
+    info_embed,
+    speakers_pages,
+    takeaways_pages,
+)
 from tests.unit.test_render import event
 
 
@@ -89,6 +98,35 @@ def callback_params(**data):
     from discord.http import MultipartParameters
 
     return MultipartParameters(payload={"type": 4, "data": data}, multipart=None, files=None)
+
+
+def test_the_replies_kept_of_large_events_are_bounded_by_what_the_events_hold():
+    """A reply is kept with its event (RENDERED of them), which holds the event's whole
+    text: 128 events of pages near the 2 MB limit, each read once, kept 246 MB for
+    /event info alone. Kept replies' events hold RENDERED_TEXT characters at most; a
+    small server's events are all kept, and an event read again is not rendered again."""
+    lang, rendered = language("en-US"), []
+    kept = RenderedOnce(lambda _, shown: rendered.append(shown.id) or shown.id)
+    text = " deterrence" * 180_000  # two million characters
+    gc.collect()
+    tracemalloc.start()
+    try:
+        for n in range(1, RENDERED + 1):
+            kept(lang, event(id=n, description=f"{n}{text}"))
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert held < RENDERED_TEXT + 2_000_000  # (ASCII: a byte a character)
+    last = event(id=RENDERED, description=f"{RENDERED}{text}")
+    assert kept(lang, last) == RENDERED and rendered.count(RENDERED) == 1
+    small = RenderedOnce(lambda _, shown: rendered.append(shown.id) or shown.id)
+    events = [event(id=n) for n in range(1, RENDERED + 1)]
+    rendered.clear()
+    for _ in range(2):
+        for shown in events:
+            small(lang, shown)
+    assert rendered == list(range(1, RENDERED + 1))
 
 
 async def test_the_message_a_callback_answer_returns_is_not_built(monkeypatch):

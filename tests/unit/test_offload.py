@@ -221,6 +221,36 @@ async def test_calls_off_process_run_two_at_a_time_and_a_cancelled_one_kills_its
     assert not child_pids() & started  # killed, not left sleeping a minute
 
 
+async def test_calls_waiting_their_turn_off_process_hold_no_copy_of_their_arguments(
+        monkeypatch):
+    """A call's arguments (a page of 2 MB) are pickled for its process once its turn
+    comes: pickled as it was queued, each page waiting behind others was held twice."""
+    pickled: list[int] = []
+    dumps = offload.pickle.dumps
+
+    def counted(obj, *args, **kwargs):
+        data = dumps(obj, *args, **kwargs)
+        pickled.append(len(data))
+        return data
+
+    monkeypatch.setattr(offload.pickle, "dumps", counted)
+    busy = [asyncio.create_task(off_process(time.sleep, 60)) for _ in range(HEAVY_THREADS)]
+    page = b"x" * 2_000_000
+    waiting = [asyncio.create_task(off_process(len, page)) for _ in range(3)]
+    try:
+        for _ in range(100):
+            await asyncio.sleep(0.01)
+        assert not any(size > len(page) for size in pickled)  # none of theirs yet
+        for call in busy:
+            call.cancel()
+        assert await asyncio.wait_for(asyncio.gather(*waiting), 30) == [len(page)] * 3
+        assert sum(size > len(page) for size in pickled) == 3
+    finally:
+        for call in busy + waiting:
+            call.cancel()
+        await asyncio.gather(*busy, *waiting, return_exceptions=True)
+
+
 async def test_a_large_page_is_read_in_a_process_of_its_own_as_on_a_thread(monkeypatch):
     """Read on a thread, a page of megabytes held the interpreter's lock the event loop
     needs for seconds (`bot.offload`); read apart, it reads the same."""

@@ -82,6 +82,9 @@ log = logging.getLogger(__name__)
 # never holds up the others long.
 LOOP_ROW_BUDGET = 1000
 CACHED_EVENTS = 256  # events kept (what they say; seat counts read again after a commit)
+# Characters of text the events kept hold together (`Event.text_size`): 256 events of
+# pages near the 2 MB limit held about 450 MB until the next commit.
+CACHED_EVENT_TEXT = 8_000_000
 CACHED_ANSWERS = 10_000  # members' RSVPs kept while nobody commits
 # An event whose content is larger is read on the database thread (the bundled sample,
 # 9 KB, takes 0.1 ms on the loop; 2 MB took 4-6 ms), then kept for the loop's next reads
@@ -156,6 +159,8 @@ class SqliteStore:
             repos.notices.release_notices))
         # (guild id, event id) -> the event, valid while `_data_version` is unchanged
         self._events: dict[tuple[int, int], Event] = {}
+        self._event_sizes: dict[tuple[int, int], int] = {}  # their `Event.text_size`
+        self._event_text = 0  # its sum
         self._data_version: int | None = None
         # Answers that hold while the wal-index header is still `_mark` (nobody has
         # committed since): the events whose `_events` entry, seat counts included, was
@@ -599,13 +604,21 @@ class SqliteStore:
 
     def _keep_event(self, event: Event) -> None:
         key = (event.guild_id, event.id)
-        if len(self._events) >= CACHED_EVENTS and key not in self._events:
+        size = event.text_size
+        text = self._event_text - self._event_sizes.get(key, 0)
+        if ((len(self._events) >= CACHED_EVENTS and key not in self._events)
+                or text + size > CACHED_EVENT_TEXT):
             self._forget_events()
+            text = 0
         self._events[key] = event
+        self._event_sizes[key] = size
+        self._event_text = text + size
         self._counted.discard(key)  # read at no known mark (`_event_on_loop` adds it back)
 
     def _forget_events(self) -> None:
         self._events.clear()
+        self._event_sizes.clear()
+        self._event_text = 0
         self._counted.clear()
 
     def _signal_notices(self) -> None:
