@@ -862,6 +862,36 @@ def test_finding_the_next_event_does_not_grow_with_past_or_later_events(tmp_path
     conn.close()
 
 
+
+def test_deleting_or_changing_an_event_does_not_grow_with_other_events_notices(tmp_path):
+    """A big event deleted queues a DM to each of its members, which go out about one a
+    second: hours of a backlog. Meanwhile another server's deletion, capacity change or
+    edit reads only its own event's notices (an index probe), not the whole backlog, with
+    the database's write lock held."""
+    conn, db = step_counted_database(tmp_path / "steps.sqlite3")
+    pages = [("t", make_page())]
+
+    def small_event(slug: str) -> int:
+        event = db.events.save_event(1, EventDraft(slug, slug, capacity=2), pages)[0]
+        db.registrations.join_batch([(1, event.id, u, "m") for u in range(1, 5)])
+        return event.id
+
+    def changes(slug: str) -> None:
+        event_id = small_event(slug)
+        db.registrations.set_capacity(1, event_id, 3)  # (a seat freed: "open again")
+        edit = EventEdit.of(db.events.get_event(1, event_id))
+        db.events.edit_event(1, event_id, replace(edit, venue="Room 2"))
+        db.events.delete_event(1, event_id)
+
+    before = vm_steps(conn, lambda: changes("before"))
+    big = db.events.save_event(2, EventDraft("big", "Big", capacity=100), pages)[0]
+    db.registrations.join_batch([(2, big.id, u, "m") for u in range(20_000)])
+    db.events.delete_event(2, big.id)
+    assert conn.execute("SELECT count(*) FROM outbox").fetchone()[0] > 20_000
+    after = vm_steps(conn, lambda: changes("after"))
+    assert after < 2 * before + 50, (before, after)
+    conn.close()
+
 async def test_waitlist_positions_stay_right_as_members_leave(store):
     event = await new_event(store, capacity=2)
     for user in range(1, 13):  # 2 confirmed, 10 waitlisted
