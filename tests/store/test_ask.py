@@ -485,6 +485,7 @@ async def test_search_rows_from_before_the_upgrade_find_the_latin_words_of_chine
         conn.execute("UPDATE passages SET han = ''")
         conn.execute("DROP INDEX outbox_claimed")  # (later upgrades')
         conn.execute("DROP INDEX outbox_by_event")
+        conn.execute("DROP INDEX outbox_by_kind")
         conn.execute("CREATE INDEX outbox_promotions ON outbox (event_id, id)"
                      " WHERE kind = 'promoted'")
         conn.execute(f"PRAGMA user_version = {PASSAGES_REBUILT - 1}")

@@ -590,6 +590,11 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX outbox_by_event ON outbox (event_id, kind, id);
     DROP INDEX outbox_promotions;
     """,
+    # 46: the notices of each kind in their order, which each lane claims its kinds' first
+    # of (`SqliteOutbox.claim_notices`): none of the other lane's backlog read.
+    """
+    CREATE INDEX outbox_by_kind ON outbox (kind, id);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
