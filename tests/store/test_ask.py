@@ -483,7 +483,11 @@ async def test_search_rows_from_before_the_upgrade_find_the_latin_words_of_chine
     conn = sqlite3.connect(path)
     with conn:  # the rows as an older bot made them: no terms but the text's own
         conn.execute("UPDATE passages SET han = ''")
-        conn.execute("DROP INDEX outbox_claimed")  # (a later upgrade's)
+        conn.execute("DROP INDEX outbox_claimed")  # (later upgrades')
+        conn.execute("DROP INDEX outbox_by_event")
+        conn.execute("DROP INDEX outbox_by_kind")
+        conn.execute("CREATE INDEX outbox_promotions ON outbox (event_id, id)"
+                     " WHERE kind = 'promoted'")
         conn.execute(f"PRAGMA user_version = {PASSAGES_REBUILT - 1}")
     conn.close()
     async with await store_opener(path) as store:

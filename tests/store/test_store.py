@@ -862,6 +862,73 @@ def test_finding_the_next_event_does_not_grow_with_past_or_later_events(tmp_path
     conn.close()
 
 
+
+def test_deleting_or_changing_an_event_does_not_grow_with_other_events_notices(tmp_path):
+    """A big event deleted queues a DM to each of its members, which go out about one a
+    second: hours of a backlog. Meanwhile another server's deletion, capacity change or
+    edit reads only its own event's notices (an index probe), not the whole backlog, with
+    the database's write lock held."""
+    conn, db = step_counted_database(tmp_path / "steps.sqlite3")
+    pages = [("t", make_page())]
+
+    def small_event(slug: str) -> int:
+        event = db.events.save_event(1, EventDraft(slug, slug, capacity=2), pages)[0]
+        db.registrations.join_batch([(1, event.id, u, "m") for u in range(1, 5)])
+        return event.id
+
+    def changes(slug: str) -> None:
+        event_id = small_event(slug)
+        db.registrations.set_capacity(1, event_id, 3)  # (a seat freed: "open again")
+        edit = EventEdit.of(db.events.get_event(1, event_id))
+        db.events.edit_event(1, event_id, replace(edit, venue="Room 2"))
+        db.events.delete_event(1, event_id)
+
+    before = vm_steps(conn, lambda: changes("before"))
+    big = db.events.save_event(2, EventDraft("big", "Big", capacity=100), pages)[0]
+    db.registrations.join_batch([(2, big.id, u, "m") for u in range(20_000)])
+    db.events.delete_event(2, big.id)
+    assert conn.execute("SELECT count(*) FROM outbox").fetchone()[0] > 20_000
+    after = vm_steps(conn, lambda: changes("after"))
+    assert after < 2 * before + 50, (before, after)
+    conn.close()
+
+
+def test_claiming_channel_notices_does_not_grow_with_the_dms_queued_before_them(tmp_path):
+    """The channel notices go out in a lane of their own, so that a big event's deletion
+    (a DM to each member, about one a second: hours of them) holds up no server's channel
+    notices. Their claim must find them without reading that backlog, with the
+    database's write lock held, each time; the DMs' own claim reads no more than before
+    either."""
+    from bot.adapters.notice_lanes import DM_NOTICES
+    from bot.models import NoticeKind
+
+    conn, db = step_counted_database(tmp_path / "steps.sqlite3")
+    pages = [("t", make_page())]
+    channel_kinds = frozenset(NoticeKind) - DM_NOTICES
+
+    def channel_claim(slug: str) -> list:
+        small = db.events.save_event(1, EventDraft(slug, slug, capacity=1), pages)[0]
+        db.registrations.join_batch([(1, small.id, 1, "m")])  # (it is full: news)
+        return db.notices.claim_notices(10, kinds=channel_kinds)
+
+    claimed: list = []
+    before = vm_steps(conn, lambda: claimed.extend(channel_claim("before")))
+    assert [n.kind for n in claimed] == ["capacity"], claimed
+    dms_before = vm_steps(conn, lambda: db.notices.claim_notices(10, kinds=DM_NOTICES))
+    big = db.events.save_event(2, EventDraft("big", "Big", capacity=100), pages)[0]
+    db.registrations.join_batch([(2, big.id, u, "m") for u in range(20_000)])
+    db.events.delete_event(2, big.id)
+    assert [n.kind for n in db.notices.claim_notices(10, kinds=channel_kinds)] == ["deleted"]
+    claimed.clear()
+    after = vm_steps(conn, lambda: claimed.extend(channel_claim("after")))
+    assert [n.kind for n in claimed] == ["capacity"], claimed
+    assert after < 2 * before + 50, (before, after)
+    dms = []
+    dms_after = vm_steps(conn, lambda: dms.extend(db.notices.claim_notices(10, kinds=DM_NOTICES)))
+    assert [n.kind for n in dms] == ["cancelled"] * 10
+    assert dms_after < 2 * dms_before + 50, (dms_before, dms_after)
+    conn.close()
+
 async def test_waitlist_positions_stay_right_as_members_leave(store):
     event = await new_event(store, capacity=2)
     for user in range(1, 13):  # 2 confirmed, 10 waitlisted

@@ -475,6 +475,15 @@ MIGRATIONS: dict[int, str] = {
     """,
     # 44: the notices claimed, which every claim reads (SQLite's 44).
     44: "CREATE INDEX outbox_claimed ON outbox (claimed_at) WHERE claimed_at IS NOT NULL",
+    # 45: each event's notices by kind, read by its deletion, edits and capacity changes,
+    # holding the promotions' index (39) (SQLite's 45).
+    45: """
+    CREATE INDEX outbox_by_event ON outbox (event_id, kind, id);
+    DROP INDEX outbox_promotions;
+    """,
+    # 46: the notices of each kind in their order, for each lane's claim of its kinds
+    # (SQLite's 46).
+    46: "CREATE INDEX outbox_by_kind ON outbox (kind, id)",
 }
 DAYS_IN_ZONES = 14  # after this one, the code fills in the all-day events' offsets
 # An upgrade from before this one ends with the code filling the search table again.

@@ -582,6 +582,19 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE INDEX outbox_claimed ON outbox (claimed_at) WHERE claimed_at IS NOT NULL;
     """,
+    # 45: each event's notices by kind, which its deletion, an edit and a capacity change
+    # read (the ones not sent yet): an index probe, not a read of the whole outbox, where
+    # a big event deleted leaves a DM to each of its members for hours. It holds the
+    # promotions' index (39) as its kind 'promoted'.
+    """
+    CREATE INDEX outbox_by_event ON outbox (event_id, kind, id);
+    DROP INDEX outbox_promotions;
+    """,
+    # 46: the notices of each kind in their order, which each lane claims its kinds' first
+    # of (`SqliteOutbox.claim_notices`): none of the other lane's backlog read.
+    """
+    CREATE INDEX outbox_by_kind ON outbox (kind, id);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -248,11 +248,12 @@ class SqliteOutbox(Repository):
         if shards is not None:
             on_shards = f" AND ((guild_id >> 22) % ?) IN ({', '.join('?' * len(shards.ids))})"
             shard_params = (shards.count, *shards.ids)
-        of_kinds = ""
-        kind_params: tuple[str, ...] = ()
-        if kinds is not None:
-            kind_params = tuple(sorted(NoticeKind(k).value for k in kinds))
-            of_kinds = f" AND kind IN ({', '.join('?' * len(kind_params))})"
+        # With `kinds`, each kind's first notices are read by its index (`outbox_by_kind`)
+        # and the first of them taken: a lane reads none of the other lane's backlog (a
+        # big event's deletion queues a DM per member, which go out about one a second).
+        kind_values = (None,) if kinds is None else sorted(NoticeKind(k).value for k in kinds)
+        if not kind_values:
+            return []
         busy_params = tuple(busy)
         not_busy = (f" AND guild_id NOT IN ({', '.join('?' * len(busy_params))})"
                     if busy_params else "")
@@ -274,13 +275,18 @@ class SqliteOutbox(Repository):
                     " AND json_extract(h.value, '$[2]') < outbox.id"
                     f" AND json_extract(h.value, '$[1]') = {MEMBER_OF_PAYLOAD})")
                 held_params = (json.dumps(held),)
-            rows = self._all(
-                "UPDATE outbox SET claimed_at = ? WHERE id IN (SELECT id FROM outbox"
+            first = " UNION ALL ".join(
+                "SELECT id FROM (SELECT id FROM outbox"
                 " WHERE (claimed_at IS NULL OR claimed_at < ? OR claimed_at > ?)"
-                f"{on_shards}{of_kinds}{not_busy}{behind_held}"
-                " ORDER BY id LIMIT ?) RETURNING id, guild_id, event_id, kind, payload, created_at",
-                (now, now - stale_after, now + stale_after, *shard_params, *kind_params,
-                 *busy_params, *held_params, limit))
+                f"{'' if kind is None else ' AND kind = ?'}{on_shards}{not_busy}{behind_held}"
+                " ORDER BY id LIMIT ?)" for kind in kind_values)
+            params = [param for kind in kind_values for param in (
+                now - stale_after, now + stale_after, *(() if kind is None else (kind,)),
+                *shard_params, *busy_params, *held_params, limit)]
+            rows = self._all(
+                f"UPDATE outbox SET claimed_at = ? WHERE id IN (SELECT id FROM ({first})"
+                " ORDER BY id LIMIT ?) RETURNING id, guild_id, event_id, kind, payload,"
+                " created_at", (now, *params, limit))
         notices = decode_notices(rows)
         self._claimed.update((n.id, now) for n in notices)
         return notices
