@@ -409,6 +409,8 @@ def check_zone_name(name: str, now: datetime | None = None) -> str:
     `now`, default now: `offset_zones`), or InvalidValue, which names the zones on an offset
     several are on ("UTC+5:30")."""
     name = name.strip()
+    if (home := abbreviation_zone(name)) is not None:  # before tzdata's EST, UTC−5 all year
+        return home
     if name in zone_names():
         return name
     on_offset = offset_zones(name, now or datetime.now(UTC))
@@ -431,6 +433,19 @@ def check_zone_name(name: str, now: datetime | None = None) -> str:
     raise InvalidValue(N_("{name!r} is not a timezone I know; pick an IANA name such as "
                           "Europe/Paris, America/Chicago or Asia/Shanghai from the list"),
                        name=name[:100])
+
+
+def abbreviation_zone(typed: str) -> str | None:
+    """The home zone of a zone's abbreviation or name typed for /manage timezone ("EST",
+    "Pacific Time", "JST"), as a typed time's is read: tzdata's own EST and MST keep UTC−5
+    and UTC−7 all year, an hour off New York's and Denver's clocks in summer, where "6pm
+    EST" in July is New York's 6 PM. None for one with several homes (CST, IST), and for
+    UTC and GMT, zones of their own."""
+    readings = ZONES.get(" ".join(typed.split()).upper())
+    if readings is None or len(readings) != 1:
+        return None
+    reading = readings[0]
+    return None if reading.offset == timedelta(0) and not reading.seasonal else reading.home
 
 
 @cache

@@ -90,6 +90,7 @@ from bot.times import saved_times_problem
 from bot.tree import OPENS_FORM, before_deadline, defer, member_language, respond
 from bot.when import When
 from bot.zones import (
+    abbreviation_zone,
     check_zone_name,
     offset_zones,
     server_zone,
@@ -320,11 +321,15 @@ class ManageCommands(commands.GroupCog, group_name="manage",
     async def timezone_autocomplete(self, interaction: Interaction,
                                     current: str) -> list[app_commands.Choice[str]]:
         typed = zone_key(current)
-        names = zone_names()
+        # (not tzdata's EST or MST, which a send sets as their homes' zones)
+        names = [z for z in zone_names() if abbreviation_zone(z) is None]
         # "GMT+8" is Etc/GMT-8: offered first, so that Etc/GMT+8 (UTC−8) is not the pick;
         # "UTC+5:30", which no Etc zone is, the places on it today (Asia/Kolkata)
         # and those of the places a Chinese name typed is part of ("北京": Asia/Shanghai)
-        offset = list(dict.fromkeys([*offset_zones(current, discord.utils.utcnow()),
+        # an abbreviation ("EST"): its home's zone (America/New_York), not tzdata's own
+        home = abbreviation_zone(current)
+        offset = list(dict.fromkeys([*([home] if home else []),
+                                     *offset_zones(current, discord.utils.utcnow()),
                                      *zones_of_place(current)]))
         starting = [z for z in names if z.casefold().startswith(typed) and z not in offset]
         inside = [z for z in names if typed in z.casefold() and z not in starting + offset]

@@ -1541,3 +1541,32 @@ async def test_a_typed_time_the_reader_cannot_place_is_refused_not_cut_to_a_day(
     assert "Updated" in done.content, done.content
     assert event_times(world, event_id)[0] == int(datetime(2036, 12, 11, 19,
                                                            tzinfo=UTC).timestamp())
+
+
+async def test_a_zones_abbreviation_typed_for_the_server_is_its_homes_clock(world, fake):
+    """A moderator in New York types "EST" for /manage timezone: the list offered, and a
+    send set, tzdata's zone EST, UTC−5 all year, so every time typed for a summer event was
+    an hour late on New York's clock (a typed "6pm EST" in July is read on New York's
+    clock, as the bot reads it on a page). An abbreviation with one home is that home's
+    zone, as a Chinese place's name is; CST, which means China's or US Central's, is not
+    guessed."""
+    for typed, zone in (("EST", "America/New_York"), ("est", "America/New_York"),
+                        ("PDT", "America/Los_Angeles"), ("MST", "America/Denver"),
+                        ("JST", "Asia/Tokyo"), ("Beijing time", "Asia/Shanghai")):
+        choices = await fake.autocomplete(world.guild, world.moderator, "manage timezone",
+                                          focused="zone", zone=typed)
+        assert choices[0]["value"] == zone, (typed, choices)
+        reply = await fake.slash(world.guild, world.moderator, "manage timezone", zone=typed)
+        assert f"**{zone}**" in reply.content, (typed, reply.content)
+    # set to New York, a 6pm typed for July is 6pm on its summer clock (UTC−4)
+    await fake.slash(world.guild, world.moderator, "manage timezone", zone="EST")
+    reply = await import_page(fake, world.guild, world.moderator, capacity=5,
+                              page=Attachment("f.txt", page("Summer Talk"), "text/plain"),
+                              starts_at="July 10 2027 6pm")
+    event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+    assert event_times(world, event_id)[0] == int(datetime(2027, 7, 10, 22, tzinfo=UTC)
+                                                  .timestamp())
+    for typed in ("CST", "GMT", "UTC"):  # CST is asked; GMT and UTC are their own zones
+        reply = await fake.slash(world.guild, world.moderator, "manage timezone", zone=typed)
+        assert (reply.ephemeral and "not a timezone" in reply.content if typed == "CST"
+                else f"**{typed}**" in reply.content), (typed, reply.content)
