@@ -7,7 +7,7 @@ checks pages the same way."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from bot.catalog import (
@@ -35,7 +35,7 @@ from bot.offload import by_size
 from bot.pages import Page
 from bot.pages_zh import has_han
 from bot.storage import Store
-from bot.when import When
+from bot.when import When, end_of_day
 from bot.zones import server_zone
 
 
@@ -76,6 +76,7 @@ class Typed:
     title: str | None = None
     # how a typed time was read, where there was a choice (CST; 01:30 as the clocks go back)
     notes: tuple[Text, ...] = ()
+    end_is_date: bool = False  # the end typed as a date alone ("Dec 11")
 
 
 def typed_values(start: When, end: When, venue: str | None,
@@ -86,7 +87,8 @@ def typed_values(start: When, end: When, venue: str | None,
     how the times were read."""
     return Typed(start.starts_at, start.all_day, end.ends_at if end.all_day else end.starts_at,
                  validate_venue(venue), validate_title(title) if title else None,
-                 tuple(note for note in (start.note, end.note) if note is not None))
+                 tuple(note for note in (start.note, end.note) if note is not None),
+                 end.all_day)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +139,12 @@ def plan_import(source: PageSource, facts: PageFacts, typed: Typed, capacity: in
         starts, ends, all_day = page_when.starts_at, page_when.ends_at, page_when.all_day
     if typed.starts_at is None and typed.ends_at is not None:
         ends = typed.ends_at
+        if typed.end_is_date and not all_day and starts is not None:
+            # a date ending the page's (or the event's) timed start: that day's end on the
+            # server's clock, as with a start typed too (`parse_typed`), not midnight UTC
+            # (and saved so: the store takes the typed end as it is)
+            ends = end_of_day(typed.ends_at.date() - timedelta(days=1), server_zone(zone))
+            typed = replace(typed, ends_at=ends)
     venue = typed.venue or (target.venue if target is not None else None) or facts.venue
     page_named = "" if keeps_event_title(source) else page_title(source)
     differs = tuple(field for field, kept_over_the_page in (

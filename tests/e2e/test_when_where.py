@@ -1570,3 +1570,36 @@ async def test_a_zones_abbreviation_typed_for_the_server_is_its_homes_clock(worl
         reply = await fake.slash(world.guild, world.moderator, "manage timezone", zone=typed)
         assert (reply.ephemeral and "not a timezone" in reply.content if typed == "CST"
                 else f"**{typed}**" in reply.content), (typed, reply.content)
+
+
+async def test_a_date_typed_as_a_timed_events_end_is_the_end_of_that_day_on_the_servers_clock(
+        world, fake):
+    """A conference from "Dec 10 6pm" to "Dec 11", typed in a server on Asia/Shanghai: the
+    end was kept as the midnight after Dec 11 in UTC, a moment, so members saw it end at
+    08:00 on Dec 12 (and in New York at 19:00 on Dec 11, hours before its day was out). A
+    date ending a timed event is the midnight that ends that day in the server's zone, as
+    an all-day event's is, by import and by the edit form alike."""
+    await in_shanghai(world, fake)
+    reply = await import_page(fake, world.guild, world.moderator, capacity=5,
+                              page=Attachment("f.txt", page("Two Day Meeting"), "text/plain"),
+                              starts_at="Dec 10 2027 6pm", ends_at="Dec 11 2027")
+    event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+    starts_at, ends_at, all_day, _, _ = event_times(world, event_id)
+    assert not all_day
+    assert (datetime.fromtimestamp(starts_at, SHANGHAI), datetime.fromtimestamp(
+        ends_at, SHANGHAI)) == (datetime(2027, 12, 10, 18, tzinfo=SHANGHAI),
+                                datetime(2027, 12, 12, tzinfo=SHANGHAI)), reply.content
+    await edited(world, event_id, {"end": "2027-12-12"})
+    assert datetime.fromtimestamp(event_times(world, event_id)[1], SHANGHAI) == datetime(
+        2027, 12, 13, tzinfo=SHANGHAI)
+    # the end alone, the start the page's
+    reply = await import_page(fake, world.guild, world.moderator, capacity=5, ends_at="Dec 11 2027",
+                              page=Attachment("f.txt", page("Page Start Meeting",
+                                                            "December 10, 2027, 6:00 PM"),
+                                              "text/plain"))
+    event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+    starts_at, ends_at, all_day, _, _ = event_times(world, event_id)
+    assert not all_day
+    assert (datetime.fromtimestamp(starts_at, SHANGHAI), datetime.fromtimestamp(
+        ends_at, SHANGHAI)) == (datetime(2027, 12, 10, 18, tzinfo=SHANGHAI),
+                                datetime(2027, 12, 12, tzinfo=SHANGHAI)), reply.content
