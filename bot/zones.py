@@ -448,6 +448,21 @@ def abbreviation_zone(typed: str) -> str | None:
     return None if reading.offset == timedelta(0) and not reading.seasonal else reading.home
 
 
+# Cities a moderator types in English whose zone is named for another city of the same
+# clock ("Beijing": Asia/Shanghai), as `_CITIES` are in Chinese; as `zone_key` writes them
+_ENGLISH_CITIES = {
+    "Asia/Shanghai": "beijing peking guangzhou shenzhen chengdu wuhan hangzhou nanjing "
+                     "tianjin xi'an xian",
+    "Asia/Kolkata": "delhi mumbai bombay bengaluru bangalore chennai hyderabad",
+    "Asia/Ho_Chi_Minh": "hanoi saigon", "Asia/Tokyo": "osaka kyoto",
+    "America/New_York": "boston philadelphia atlanta miami", "America/Chicago": "houston dallas",
+    "America/Los_Angeles": "seattle san_francisco", "Europe/Zurich": "geneva",
+}
+_ZONE_OF_ENGLISH_CITY = {name: zone for zone, names in _ENGLISH_CITIES.items()
+                         for name in names.split()}
+MIN_CITY_PREFIX = 4  # letters of a city's name that offer its zone in the list ("beij")
+
+
 @cache
 def _zones_by_city() -> dict[str, list[str]]:
     by_city: dict[str, list[str]] = {}
@@ -460,6 +475,8 @@ def _zone_of_city(city: str) -> str | None:
     """The zone of places named for a city typed as its last part ("New York":
     America/New_York, as the list offers it; a moderator may send the name before picking
     from the list). None for a name no place's zone ends with, or several do."""
+    if city in _ZONE_OF_ENGLISH_CITY:
+        return _ZONE_OF_ENGLISH_CITY[city]
     zones = _zones_by_city().get(city, [])
     return zones[0] if len(zones) == 1 else None
 
@@ -467,13 +484,18 @@ def _zone_of_city(city: str) -> str | None:
 def zones_of_place(typed: str) -> list[str]:
     """The zones of the places a Chinese name typed is part of ("北京" -> Asia/Shanghai),
     each once: the place typed whole first, then those it begins, then the rest ("德里":
-    Delhi's, then Madrid's, 马德里), each in the order of ZONES_BY_PLACE."""
+    Delhi's, then Madrid's, 马德里), each in the order of ZONES_BY_PLACE; then those of
+    the English names of cities it begins ("beij": Beijing's, Asia/Shanghai)."""
+    city = zone_key(typed)
     typed = fold("".join(typed.split()))
     if not typed:
         return []
     places = sorted((place for place in ZONES_BY_PLACE if typed in place),
                     key=lambda place: (place != typed, not place.startswith(typed)))
-    return list(dict.fromkeys(ZONES_BY_PLACE[place] for place in places))
+    # a city's English name, or its start ("beij"), whose zone is named for another
+    cities = [_ZONE_OF_ENGLISH_CITY[name] for name in _ZONE_OF_ENGLISH_CITY
+              if name.startswith(city) and len(city) >= MIN_CITY_PREFIX]
+    return list(dict.fromkeys([*(ZONES_BY_PLACE[place] for place in places), *cities]))
 
 
 def pick_reading(readings: tuple[_Reading, ...], abbreviation: str, day: date,

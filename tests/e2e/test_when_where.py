@@ -1603,3 +1603,24 @@ async def test_a_date_typed_as_a_timed_events_end_is_the_end_of_that_day_on_the_
     assert (datetime.fromtimestamp(starts_at, SHANGHAI), datetime.fromtimestamp(
         ends_at, SHANGHAI)) == (datetime(2027, 12, 10, 18, tzinfo=SHANGHAI),
                                 datetime(2027, 12, 12, tzinfo=SHANGHAI)), reply.content
+
+
+async def test_a_city_typed_in_english_whose_zone_is_named_for_another_is_its_zone(
+        world, fake):
+    """A moderator in Beijing types "Beijing" for /manage timezone: China's zone is named
+    for Shanghai, so the list offered nothing and a send was refused as no timezone, where
+    "北京" is taken; so with Shenzhen, Delhi or Seattle. Each is now its zone."""
+    for typed, zone in (("Beijing", "Asia/Shanghai"), ("beij", "Asia/Shanghai"),
+                        ("Shenzhen", "Asia/Shanghai"), ("Delhi", "Asia/Kolkata"),
+                        ("Seattle", "America/Los_Angeles"), ("boston", "America/New_York")):
+        choices = await fake.autocomplete(world.guild, world.moderator, "manage timezone",
+                                          focused="zone", zone=typed)
+        assert [c["value"] for c in choices][:1] == [zone], (typed, choices)
+        if len(typed) > 4:
+            reply = await fake.slash(world.guild, world.moderator, "manage timezone",
+                                     zone=typed)
+            assert f"**{zone}**" in reply.content, (typed, reply.content)
+    # a zone named for the city typed is still the one offered first
+    choices = await fake.autocomplete(world.guild, world.moderator, "manage timezone",
+                                      focused="zone", zone="new")
+    assert choices[0]["value"] == "America/New_York", choices
