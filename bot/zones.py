@@ -321,13 +321,16 @@ def said_of_page_end(starts: datetime, ends: datetime, note: Text | None) -> Tex
     return season if note is None else Text(N_("{first}; {second}"), first=note, second=season)
 
 
-WRITTEN_OFFSET = re.compile(OFFSET, re.IGNORECASE)
+# An offset as typed for /manage timezone: "UTC+8", or without UTC as ISO 8601 writes
+# one ("+0800", "+08:00")
+WRITTEN_OFFSET = re.compile(r"(?:UTC|GMT)?\s*([+\-−])\s*(\d{1,2})(?::?(\d{2}))?",
+                            re.IGNORECASE)
 MAX_ZONES_NAMED = 5  # zones on one offset named in a refusal (there are three at most today)
 
 
 def _written_offset(text: str) -> re.Match[str] | None:
     """An offset as typed for /manage timezone: "UTC+8", "utc +8", full-width "ＵＴＣ＋８"
-    (read as a keyboard's, NFKC), "GMT+5:30"."""
+    (read as a keyboard's, NFKC), "GMT+5:30", "+0800"."""
     return WRITTEN_OFFSET.fullmatch(unicodedata.normalize("NFKC", text).strip())
 
 

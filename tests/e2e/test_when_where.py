@@ -1624,3 +1624,20 @@ async def test_a_city_typed_in_english_whose_zone_is_named_for_another_is_its_zo
     choices = await fake.autocomplete(world.guild, world.moderator, "manage timezone",
                                       focused="zone", zone="new")
     assert choices[0]["value"] == "America/New_York", choices
+
+
+async def test_an_offset_typed_without_utc_is_that_offset(world, fake):
+    """"+0800" and "+08:00", as ISO 8601 and every log line write an offset, were refused by
+    /manage timezone as no timezone, and the list offered nothing, where "UTC+8" is taken."""
+    for typed, zone, shown in (("+0800", "Etc/GMT-8", "UTC+08:00"),
+                               ("+08:00", "Etc/GMT-8", "UTC+08:00"),
+                               ("-05:00", "Etc/GMT+5", "UTC−05:00"),
+                               ("+5:45", "Asia/Kathmandu", None)):
+        choices = await fake.autocomplete(world.guild, world.moderator, "manage timezone",
+                                          focused="zone", zone=typed)
+        assert [c["value"] for c in choices][:1] == [zone], (typed, choices)
+        reply = await fake.slash(world.guild, world.moderator, "manage timezone", zone=typed)
+        label = zone if shown is None else f"{zone} ({shown})"
+        assert f"**{label}**" in reply.content, (typed, reply.content)
+    refused = await fake.slash(world.guild, world.moderator, "manage timezone", zone="+15")
+    assert refused.ephemeral and "not a timezone" in refused.content, refused.content
