@@ -444,11 +444,16 @@ def abbreviation_zone(typed: str) -> str | None:
     and UTC−7 all year, an hour off New York's and Denver's clocks in summer, where "6pm
     EST" in July is New York's 6 PM. None for one with several homes (CST, IST), and for
     UTC and GMT, zones of their own."""
-    readings = ZONES.get(" ".join(typed.split()).upper())
-    if readings is None or len(readings) != 1:
-        return None
-    reading = readings[0]
-    return None if reading.offset == timedelta(0) and not reading.seasonal else reading.home
+    homes = abbreviation_homes(typed)
+    return homes[0] if len(homes) == 1 else None
+
+
+def abbreviation_homes(typed: str) -> tuple[str, ...]:
+    """The home zones of a zone's abbreviation or name typed ("CST": America/Chicago and
+    Asia/Shanghai), each once, for /manage timezone's list; none for UTC and GMT."""
+    readings = ZONES.get(" ".join(typed.split()).upper(), ())
+    return tuple(dict.fromkeys(reading.home for reading in readings
+                               if reading.offset != timedelta(0) or reading.seasonal))
 
 
 # Cities a moderator types in English whose zone is named for another city of the same

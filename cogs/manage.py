@@ -90,6 +90,7 @@ from bot.times import saved_times_problem
 from bot.tree import OPENS_FORM, before_deadline, defer, member_language, respond
 from bot.when import When
 from bot.zones import (
+    abbreviation_homes,
     abbreviation_zone,
     check_zone_name,
     offset_zones,
@@ -326,9 +327,9 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         # "GMT+8" is Etc/GMT-8: offered first, so that Etc/GMT+8 (UTC−8) is not the pick;
         # "UTC+5:30", which no Etc zone is, the places on it today (Asia/Kolkata)
         # and those of the places a Chinese name typed is part of ("北京": Asia/Shanghai)
-        # an abbreviation ("EST"): its home's zone (America/New_York), not tzdata's own
-        home = abbreviation_zone(current)
-        offset = list(dict.fromkeys([*([home] if home else []),
+        # an abbreviation ("EST"): its home's zone (America/New_York), not tzdata's own;
+        # each of several ("CST": US Central's and China's, not CST6CDT alone)
+        offset = list(dict.fromkeys([*abbreviation_homes(current),
                                      *offset_zones(current, discord.utils.utcnow()),
                                      *zones_of_place(current)]))
         starting = [z for z in names if z.casefold().startswith(typed) and z not in offset]

@@ -1641,3 +1641,14 @@ async def test_an_offset_typed_without_utc_is_that_offset(world, fake):
         assert f"**{label}**" in reply.content, (typed, reply.content)
     refused = await fake.slash(world.guild, world.moderator, "manage timezone", zone="+15")
     assert refused.ephemeral and "not a timezone" in refused.content, refused.content
+
+
+async def test_an_abbreviation_of_several_zones_offers_each_of_them_first(world, fake):
+    """"CST" is China Standard Time to a moderator in Beijing: /manage timezone's list
+    offered CST6CDT alone, US Central's clock, 14 hours from China's, a pick that set the
+    server there. An abbreviation that means several zones offers each home first."""
+    for typed, homes in (("CST", {"America/Chicago", "Asia/Shanghai"}),
+                         ("ist", {"Asia/Kolkata", "Asia/Jerusalem", "Europe/Dublin"})):
+        choices = await fake.autocomplete(world.guild, world.moderator, "manage timezone",
+                                          focused="zone", zone=typed)
+        assert {c["value"] for c in choices[:len(homes)]} == homes, (typed, choices)
