@@ -268,6 +268,12 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         plan = await importing.prepare(
             self.bot.store, guild_id, source, zone, typed=typed, capacity=capacity,
             adds_to=adds_to)
+        if ends_at and not starts_at and plan.starts_at is not None:
+            # an end typed alone, read after the start the event will have (the page's,
+            # or the event's): "8pm" is that day's, not the next 8 PM from now
+            end = await typed_time(ends_at, zone, option_name(interaction.locale, "ends_at"),
+                                   after=When(plan.starts_at, all_day=plan.all_day))
+            plan = importing.with_typed_end(plan, end)
         # a typed end, against the event's start (or the page's; it needs one)
         check_order(plan.starts_at, plan.ends_at, all_day=plan.all_day)
         check_all_day_end(plan.all_day, end)

@@ -7,7 +7,7 @@ checks pages the same way."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Literal
 
 from bot.catalog import (
@@ -35,7 +35,7 @@ from bot.offload import by_size
 from bot.pages import Page
 from bot.pages_zh import has_han
 from bot.storage import Store
-from bot.when import When, end_of_day
+from bot.when import When
 from bot.zones import server_zone
 
 
@@ -76,7 +76,6 @@ class Typed:
     title: str | None = None
     # how a typed time was read, where there was a choice (CST; 01:30 as the clocks go back)
     notes: tuple[Text, ...] = ()
-    end_is_date: bool = False  # the end typed as a date alone ("Dec 11")
 
 
 def typed_values(start: When, end: When, venue: str | None,
@@ -87,8 +86,7 @@ def typed_values(start: When, end: When, venue: str | None,
     how the times were read."""
     return Typed(start.starts_at, start.all_day, end.ends_at if end.all_day else end.starts_at,
                  validate_venue(venue), validate_title(title) if title else None,
-                 tuple(note for note in (start.note, end.note) if note is not None),
-                 end.all_day)
+                 tuple(note for note in (start.note, end.note) if note is not None))
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +121,16 @@ class ImportPlan:
         return self.facts.notes + self.typed.notes
 
 
+def with_typed_end(plan: ImportPlan, end: When) -> ImportPlan:
+    """The plan with its end typed alone read again (`end`) against the start the event
+    will have, the page's or the event's: "8pm" is that day's, not the next 8 PM from now,
+    and a date that day's end, as with a start typed too (`bot.when_typed.parse_typed`)."""
+    ends = end.ends_at if end.all_day else end.starts_at
+    typed = replace(plan.typed, ends_at=ends,
+                    notes=() if end.note is None else (end.note,))  # (no start typed)
+    return replace(plan, typed=typed, ends_at=ends)
+
+
 def plan_import(source: PageSource, facts: PageFacts, typed: Typed, capacity: int | None,
                 title: str, target: Event | None, *, adds_to: bool,
                 zone: str | None = None) -> ImportPlan:
@@ -139,12 +147,6 @@ def plan_import(source: PageSource, facts: PageFacts, typed: Typed, capacity: in
         starts, ends, all_day = page_when.starts_at, page_when.ends_at, page_when.all_day
     if typed.starts_at is None and typed.ends_at is not None:
         ends = typed.ends_at
-        if typed.end_is_date and not all_day and starts is not None:
-            # a date ending the page's (or the event's) timed start: that day's end on the
-            # server's clock, as with a start typed too (`parse_typed`), not midnight UTC
-            # (and saved so: the store takes the typed end as it is)
-            ends = end_of_day(typed.ends_at.date() - timedelta(days=1), server_zone(zone))
-            typed = replace(typed, ends_at=ends)
     venue = typed.venue or (target.venue if target is not None else None) or facts.venue
     page_named = "" if keeps_event_title(source) else page_title(source)
     differs = tuple(field for field, kept_over_the_page in (

@@ -1652,3 +1652,21 @@ async def test_an_abbreviation_of_several_zones_offers_each_of_them_first(world,
         choices = await fake.autocomplete(world.guild, world.moderator, "manage timezone",
                                           focused="zone", zone=typed)
         assert {c["value"] for c in choices[:len(homes)]} == homes, (typed, choices)
+
+
+async def test_an_end_typed_alone_is_read_against_the_pages_start(world, fake):
+    """A page gives its start, "December 10, 2027, 6:00 PM", and no end; the moderator
+    imports it with ends_at "8pm": that was read as the next 8 PM from now, days before
+    the page's start, and the import refused, saying the end came before the start. An end
+    typed alone is read after the start the event will have, as with a start typed too."""
+    await in_shanghai(world, fake)
+    reply = await import_page(fake, world.guild, world.moderator, capacity=5, ends_at="8pm",
+                              page=Attachment("f.txt", page("Evening Page",
+                                                            "December 10, 2027, 6:00 PM"),
+                                              "text/plain"))
+    assert not reply.content.startswith("⚠️"), reply.content
+    event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+    starts_at, ends_at, _, _, _ = event_times(world, event_id)
+    assert (datetime.fromtimestamp(starts_at, SHANGHAI), datetime.fromtimestamp(
+        ends_at, SHANGHAI)) == (datetime(2027, 12, 10, 18, tzinfo=SHANGHAI),
+                                datetime(2027, 12, 10, 20, tzinfo=SHANGHAI)), reply.content

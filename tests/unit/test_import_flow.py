@@ -97,8 +97,7 @@ def test_a_typed_end_alone_keeps_the_start_it_would_have():
 def test_typed_values_tidy_the_venue_and_end_an_all_day_end_with_its_day():
     day = When(TYPED, TYPED + 24 * HOUR, all_day=True)
     typed = typed_values(When(TYPED), day, "  Main   Hall ")
-    assert typed == Typed(TYPED, False, TYPED + 24 * HOUR, "Main Hall",
-                           end_is_date=True)
+    assert typed == Typed(TYPED, False, TYPED + 24 * HOUR, "Main Hall")
     assert typed_values(When(), When(), "   ").venue is None
 
 
