@@ -483,8 +483,9 @@ def _zone_of_city(city: str) -> str | None:
     """The zone of places named for a city typed as its last part ("New York":
     America/New_York, as the list offers it; a moderator may send the name before picking
     from the list). None for a name no place's zone ends with, or several do."""
-    if city in _ZONE_OF_ENGLISH_CITY:
-        return _ZONE_OF_ENGLISH_CITY[city]
+    # (also as a zone's name is guessed from it: "Asia/Beijing")
+    if (named := _ZONE_OF_ENGLISH_CITY.get(city.rpartition("/")[2])) is not None:
+        return named
     zones = _zones_by_city().get(city, [])
     return zones[0] if len(zones) == 1 else None
 
@@ -494,7 +495,7 @@ def zones_of_place(typed: str) -> list[str]:
     each once: the place typed whole first, then those it begins, then the rest ("德里":
     Delhi's, then Madrid's, 马德里), each in the order of ZONES_BY_PLACE; then those of
     the English names of cities it begins ("beij": Beijing's, Asia/Shanghai)."""
-    city = zone_key(typed)
+    city = zone_key(typed).rpartition("/")[2]  # "Asia/Beij": a zone's name guessed
     typed = fold("".join(typed.split()))
     if not typed:
         return []

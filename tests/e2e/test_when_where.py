@@ -1670,3 +1670,18 @@ async def test_an_end_typed_alone_is_read_against_the_pages_start(world, fake):
     assert (datetime.fromtimestamp(starts_at, SHANGHAI), datetime.fromtimestamp(
         ends_at, SHANGHAI)) == (datetime(2027, 12, 10, 18, tzinfo=SHANGHAI),
                                 datetime(2027, 12, 10, 20, tzinfo=SHANGHAI)), reply.content
+
+
+async def test_a_zone_name_guessed_from_its_city_is_that_citys_zone(world, fake):
+    """"Asia/Beijing" is the name a moderator guesses for China's zone, which tzdata calls
+    Asia/Shanghai: the list offered nothing for it and a send was refused. A zone name
+    whose city is known by another zone's name is that zone."""
+    for typed, zone in (("Asia/Beijing", "Asia/Shanghai"), ("asia/beij", "Asia/Shanghai"),
+                        ("Asia/Delhi", "Asia/Kolkata")):
+        choices = await fake.autocomplete(world.guild, world.moderator, "manage timezone",
+                                          focused="zone", zone=typed)
+        assert [c["value"] for c in choices][:1] == [zone], (typed, choices)
+        if not typed.islower():
+            reply = await fake.slash(world.guild, world.moderator, "manage timezone",
+                                     zone=typed)
+            assert f"**{zone}**" in reply.content, (typed, reply.content)
