@@ -404,6 +404,8 @@ def zone_key(typed: str) -> str:
     to compare with their `casefold`: a keyboard's full-width letters as plain ones, and
     accents off ("São Paulo" is "sao_paulo", America/Sao_Paulo's city)."""
     plain = _MARKS.sub("", unicodedata.normalize("NFKD", typed))
+    # (spaces around a slash are no part of a name: "Asia / Shanghai")
+    plain = "/".join(part.strip() for part in plain.split("/"))
     return "_".join(plain.split()).casefold()
 
 

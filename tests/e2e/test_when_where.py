@@ -1685,3 +1685,15 @@ async def test_a_zone_name_guessed_from_its_city_is_that_citys_zone(world, fake)
             reply = await fake.slash(world.guild, world.moderator, "manage timezone",
                                      zone=typed)
             assert f"**{zone}**" in reply.content, (typed, reply.content)
+
+
+async def test_a_zone_typed_with_spaces_around_its_slash_is_that_zone(world, fake):
+    """"Asia / Shanghai", as a phone's keyboard spaces it: the spaces became underscores
+    ("asia_/_shanghai"), so the list offered nothing and a send was refused."""
+    for typed, zone in (("Asia / Shanghai", "Asia/Shanghai"),
+                        ("america/ new york", "America/New_York")):
+        choices = await fake.autocomplete(world.guild, world.moderator, "manage timezone",
+                                          focused="zone", zone=typed)
+        assert [c["value"] for c in choices][:1] == [zone], (typed, choices)
+        reply = await fake.slash(world.guild, world.moderator, "manage timezone", zone=typed)
+        assert f"**{zone}**" in reply.content, (typed, reply.content)
