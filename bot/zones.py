@@ -84,7 +84,9 @@ ZONES: dict[str, tuple[_Reading, ...]] = {
             _Reading(N_("China Standard Time (UTC+8)"), _h(8), "Asia/Shanghai")),
     "IST": (_Reading(N_("India Standard Time (UTC+5:30)"), _h(5.5), "Asia/Kolkata"),
             _Reading(N_("Israel Standard Time (UTC+2)"), _h(2), "Asia/Jerusalem"),
-            _Reading(N_("Irish Standard Time (UTC+1)"), _h(1), "Europe/Dublin")),
+            # Dublin's summer clock, as BST is London's (GMT in winter)
+            _Reading(N_("Irish Standard Time (UTC+1)"), _h(1), "Europe/Dublin",
+                     seasonal=True)),
 }
 # Zones' names written out ("7:00 PM Eastern Time", "(China Standard Time)"): each read as
 # its abbreviation is.
