@@ -182,6 +182,12 @@ MAX_OVERNIGHT = timedelta(hours=12)
 SMALL_HOURS_END = time(6)
 
 
+def end_of_day(day: date, zone: tzinfo) -> datetime:
+    """The midnight that ends `day` on `zone`'s clock: where a date typed as a timed
+    event's end ("Dec 10 6pm" to "Dec 11") puts it, a moment as its start is."""
+    return datetime.combine(day + timedelta(days=1), time(0), zone)
+
+
 def runs_overnight(starts: datetime, ends: datetime) -> bool:
     """Whether an end on the day after its start (`ends`), written as a time of day earlier
     than the start's, is that day's, by the rule above."""

@@ -48,6 +48,7 @@ from bot.when import (
     WEEKDAY_INDEX,
     WEEKDAY_STEM,
     When,
+    end_of_day,
     hour_24h,
     hour_minute_24h,
     month_number,
@@ -386,6 +387,16 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
         raise InvalidValue(N_("{name} {written!r} would be {shown}, in the past; type a later "
                               "time, or give the year, e.g. {example}"), name=name,
                            written=written, shown=shown, example=TYPED_EXAMPLE)
+    if all_day and after is not None and not after_all_day:
+        # a date ending a timed event ("Dec 10 6pm", then "Dec 11"): the midnight that ends
+        # that day on the clock it was read on, a moment as its start is (kept as midnight
+        # UTC, an all-day end's, it was hours off the day's end outside UTC)
+        day_over = end_of_day(value.date(), read_zone)
+        if calendar_problem(day_over) is not None:  # Dec 31, 2100 in a zone behind UTC
+            raise InvalidValue(N_("{name} {written!r} is not between the years {earliest} and "
+                                  "{latest}"), name=name, written=written,
+                               earliest=EARLIEST_YEAR, latest=LATEST_YEAR)
+        return When(day_over.astimezone(zone), note=note)
     return When(value, value + timedelta(days=1) if all_day else None, all_day=all_day,
                 note=note, zone=None if all_day or settled is None else settled[0])
 

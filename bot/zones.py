@@ -84,7 +84,9 @@ ZONES: dict[str, tuple[_Reading, ...]] = {
             _Reading(N_("China Standard Time (UTC+8)"), _h(8), "Asia/Shanghai")),
     "IST": (_Reading(N_("India Standard Time (UTC+5:30)"), _h(5.5), "Asia/Kolkata"),
             _Reading(N_("Israel Standard Time (UTC+2)"), _h(2), "Asia/Jerusalem"),
-            _Reading(N_("Irish Standard Time (UTC+1)"), _h(1), "Europe/Dublin")),
+            # Dublin's summer clock, as BST is London's (GMT in winter)
+            _Reading(N_("Irish Standard Time (UTC+1)"), _h(1), "Europe/Dublin",
+                     seasonal=True)),
 }
 # Zones' names written out ("7:00 PM Eastern Time", "(China Standard Time)"): each read as
 # its abbreviation is.
@@ -321,13 +323,16 @@ def said_of_page_end(starts: datetime, ends: datetime, note: Text | None) -> Tex
     return season if note is None else Text(N_("{first}; {second}"), first=note, second=season)
 
 
-WRITTEN_OFFSET = re.compile(OFFSET, re.IGNORECASE)
+# An offset as typed for /manage timezone: "UTC+8", or without UTC as ISO 8601 writes
+# one ("+0800", "+08:00")
+WRITTEN_OFFSET = re.compile(r"(?:UTC|GMT)?\s*([+\-−])\s*(\d{1,2})(?::?(\d{2}))?",
+                            re.IGNORECASE)
 MAX_ZONES_NAMED = 5  # zones on one offset named in a refusal (there are three at most today)
 
 
 def _written_offset(text: str) -> re.Match[str] | None:
     """An offset as typed for /manage timezone: "UTC+8", "utc +8", full-width "ＵＴＣ＋８"
-    (read as a keyboard's, NFKC), "GMT+5:30"."""
+    (read as a keyboard's, NFKC), "GMT+5:30", "+0800"."""
     return WRITTEN_OFFSET.fullmatch(unicodedata.normalize("NFKC", text).strip())
 
 
@@ -401,6 +406,8 @@ def zone_key(typed: str) -> str:
     to compare with their `casefold`: a keyboard's full-width letters as plain ones, and
     accents off ("São Paulo" is "sao_paulo", America/Sao_Paulo's city)."""
     plain = _MARKS.sub("", unicodedata.normalize("NFKD", typed))
+    # (spaces around a slash are no part of a name: "Asia / Shanghai")
+    plain = "/".join(part.strip() for part in plain.split("/"))
     return "_".join(plain.split()).casefold()
 
 
@@ -409,6 +416,8 @@ def check_zone_name(name: str, now: datetime | None = None) -> str:
     `now`, default now: `offset_zones`), or InvalidValue, which names the zones on an offset
     several are on ("UTC+5:30")."""
     name = name.strip()
+    if (home := abbreviation_zone(name)) is not None:  # before tzdata's EST, UTC−5 all year
+        return home
     if name in zone_names():
         return name
     on_offset = offset_zones(name, now or datetime.now(UTC))
@@ -433,6 +442,39 @@ def check_zone_name(name: str, now: datetime | None = None) -> str:
                        name=name[:100])
 
 
+def abbreviation_zone(typed: str) -> str | None:
+    """The home zone of a zone's abbreviation or name typed for /manage timezone ("EST",
+    "Pacific Time", "JST"), as a typed time's is read: tzdata's own EST and MST keep UTC−5
+    and UTC−7 all year, an hour off New York's and Denver's clocks in summer, where "6pm
+    EST" in July is New York's 6 PM. None for one with several homes (CST, IST), and for
+    UTC and GMT, zones of their own."""
+    homes = abbreviation_homes(typed)
+    return homes[0] if len(homes) == 1 else None
+
+
+def abbreviation_homes(typed: str) -> tuple[str, ...]:
+    """The home zones of a zone's abbreviation or name typed ("CST": America/Chicago and
+    Asia/Shanghai), each once, for /manage timezone's list; none for UTC and GMT."""
+    readings = ZONES.get(" ".join(typed.split()).upper(), ())
+    return tuple(dict.fromkeys(reading.home for reading in readings
+                               if reading.offset != timedelta(0) or reading.seasonal))
+
+
+# Cities a moderator types in English whose zone is named for another city of the same
+# clock ("Beijing": Asia/Shanghai), as `_CITIES` are in Chinese; as `zone_key` writes them
+_ENGLISH_CITIES = {
+    "Asia/Shanghai": "beijing peking guangzhou shenzhen chengdu wuhan hangzhou nanjing "
+                     "tianjin xi'an xian",
+    "Asia/Kolkata": "delhi mumbai bombay bengaluru bangalore chennai hyderabad",
+    "Asia/Ho_Chi_Minh": "hanoi saigon", "Asia/Tokyo": "osaka kyoto",
+    "America/New_York": "boston philadelphia atlanta miami", "America/Chicago": "houston dallas",
+    "America/Los_Angeles": "seattle san_francisco", "Europe/Zurich": "geneva",
+}
+_ZONE_OF_ENGLISH_CITY = {name: zone for zone, names in _ENGLISH_CITIES.items()
+                         for name in names.split()}
+MIN_CITY_PREFIX = 4  # letters of a city's name that offer its zone in the list ("beij")
+
+
 @cache
 def _zones_by_city() -> dict[str, list[str]]:
     by_city: dict[str, list[str]] = {}
@@ -445,6 +487,9 @@ def _zone_of_city(city: str) -> str | None:
     """The zone of places named for a city typed as its last part ("New York":
     America/New_York, as the list offers it; a moderator may send the name before picking
     from the list). None for a name no place's zone ends with, or several do."""
+    # (also as a zone's name is guessed from it: "Asia/Beijing")
+    if (named := _ZONE_OF_ENGLISH_CITY.get(city.rpartition("/")[2])) is not None:
+        return named
     zones = _zones_by_city().get(city, [])
     return zones[0] if len(zones) == 1 else None
 
@@ -452,13 +497,18 @@ def _zone_of_city(city: str) -> str | None:
 def zones_of_place(typed: str) -> list[str]:
     """The zones of the places a Chinese name typed is part of ("北京" -> Asia/Shanghai),
     each once: the place typed whole first, then those it begins, then the rest ("德里":
-    Delhi's, then Madrid's, 马德里), each in the order of ZONES_BY_PLACE."""
+    Delhi's, then Madrid's, 马德里), each in the order of ZONES_BY_PLACE; then those of
+    the English names of cities it begins ("beij": Beijing's, Asia/Shanghai)."""
+    city = zone_key(typed).rpartition("/")[2]  # "Asia/Beij": a zone's name guessed
     typed = fold("".join(typed.split()))
     if not typed:
         return []
     places = sorted((place for place in ZONES_BY_PLACE if typed in place),
                     key=lambda place: (place != typed, not place.startswith(typed)))
-    return list(dict.fromkeys(ZONES_BY_PLACE[place] for place in places))
+    # a city's English name, or its start ("beij"), whose zone is named for another
+    cities = [_ZONE_OF_ENGLISH_CITY[name] for name in _ZONE_OF_ENGLISH_CITY
+              if name.startswith(city) and len(city) >= MIN_CITY_PREFIX]
+    return list(dict.fromkeys([*(ZONES_BY_PLACE[place] for place in places), *cities]))
 
 
 def pick_reading(readings: tuple[_Reading, ...], abbreviation: str, day: date,

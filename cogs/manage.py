@@ -90,6 +90,8 @@ from bot.times import saved_times_problem
 from bot.tree import OPENS_FORM, before_deadline, defer, member_language, respond
 from bot.when import When
 from bot.zones import (
+    abbreviation_homes,
+    abbreviation_zone,
     check_zone_name,
     offset_zones,
     server_zone,
@@ -289,6 +291,12 @@ class ManageCommands(commands.GroupCog, group_name="manage",
             plan = await importing.prepare(
                 self.bot.store, guild_id, source, zone, typed=typed, capacity=capacity,
                 adds_to=adds_to)
+        if ends_at and not starts_at and plan.starts_at is not None:
+            # an end typed alone, read after the start the event will have (the page's,
+            # or the event's): "8pm" is that day's, not the next 8 PM from now
+            end = await typed_time(ends_at, zone, option_name(interaction.locale, "ends_at"),
+                                   after=When(plan.starts_at, all_day=plan.all_day))
+            plan = importing.with_typed_end(plan, end)
         # a typed end, against the event's start (or the page's; it needs one)
         check_order(plan.starts_at, plan.ends_at, all_day=plan.all_day)
         check_all_day_end(plan.all_day, end)
@@ -344,11 +352,15 @@ class ManageCommands(commands.GroupCog, group_name="manage",
     async def timezone_autocomplete(self, interaction: Interaction,
                                     current: str) -> list[app_commands.Choice[str]]:
         typed = zone_key(current)
-        names = zone_names()
+        # (not tzdata's EST or MST, which a send sets as their homes' zones)
+        names = [z for z in zone_names() if abbreviation_zone(z) is None]
         # "GMT+8" is Etc/GMT-8: offered first, so that Etc/GMT+8 (UTC−8) is not the pick;
         # "UTC+5:30", which no Etc zone is, the places on it today (Asia/Kolkata)
         # and those of the places a Chinese name typed is part of ("北京": Asia/Shanghai)
-        offset = list(dict.fromkeys([*offset_zones(current, discord.utils.utcnow()),
+        # an abbreviation ("EST"): its home's zone (America/New_York), not tzdata's own;
+        # each of several ("CST": US Central's and China's, not CST6CDT alone)
+        offset = list(dict.fromkeys([*abbreviation_homes(current),
+                                     *offset_zones(current, discord.utils.utcnow()),
                                      *zones_of_place(current)]))
         starting = [z for z in names if z.casefold().startswith(typed) and z not in offset]
         inside = [z for z in names if typed in z.casefold() and z not in starting + offset]

@@ -121,6 +121,16 @@ class ImportPlan:
         return self.facts.notes + self.typed.notes
 
 
+def with_typed_end(plan: ImportPlan, end: When) -> ImportPlan:
+    """The plan with its end typed alone read again (`end`) against the start the event
+    will have, the page's or the event's: "8pm" is that day's, not the next 8 PM from now,
+    and a date that day's end, as with a start typed too (`bot.when_typed.parse_typed`)."""
+    ends = end.ends_at if end.all_day else end.starts_at
+    typed = replace(plan.typed, ends_at=ends,
+                    notes=() if end.note is None else (end.note,))  # (no start typed)
+    return replace(plan, typed=typed, ends_at=ends)
+
+
 def plan_import(source: PageSource, facts: PageFacts, typed: Typed, capacity: int | None,
                 title: str, target: Event | None, *, adds_to: bool,
                 zone: str | None = None) -> ImportPlan:

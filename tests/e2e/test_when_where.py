@@ -1541,3 +1541,159 @@ async def test_a_typed_time_the_reader_cannot_place_is_refused_not_cut_to_a_day(
     assert "Updated" in done.content, done.content
     assert event_times(world, event_id)[0] == int(datetime(2036, 12, 11, 19,
                                                            tzinfo=UTC).timestamp())
+
+
+async def test_a_zones_abbreviation_typed_for_the_server_is_its_homes_clock(world, fake):
+    """A moderator in New York types "EST" for /manage timezone: the list offered, and a
+    send set, tzdata's zone EST, UTC−5 all year, so every time typed for a summer event was
+    an hour late on New York's clock (a typed "6pm EST" in July is read on New York's
+    clock, as the bot reads it on a page). An abbreviation with one home is that home's
+    zone, as a Chinese place's name is; CST, which means China's or US Central's, is not
+    guessed."""
+    for typed, zone in (("EST", "America/New_York"), ("est", "America/New_York"),
+                        ("PDT", "America/Los_Angeles"), ("MST", "America/Denver"),
+                        ("JST", "Asia/Tokyo"), ("Beijing time", "Asia/Shanghai")):
+        choices = await fake.autocomplete(world.guild, world.moderator, "manage timezone",
+                                          focused="zone", zone=typed)
+        assert choices[0]["value"] == zone, (typed, choices)
+        reply = await fake.slash(world.guild, world.moderator, "manage timezone", zone=typed)
+        assert f"**{zone}**" in reply.content, (typed, reply.content)
+    # set to New York, a 6pm typed for July is 6pm on its summer clock (UTC−4)
+    await fake.slash(world.guild, world.moderator, "manage timezone", zone="EST")
+    reply = await import_page(fake, world.guild, world.moderator, capacity=5,
+                              page=Attachment("f.txt", page("Summer Talk"), "text/plain"),
+                              starts_at="July 10 2027 6pm")
+    event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+    assert event_times(world, event_id)[0] == int(datetime(2027, 7, 10, 22, tzinfo=UTC)
+                                                  .timestamp())
+    for typed in ("CST", "GMT", "UTC"):  # CST is asked; GMT and UTC are their own zones
+        reply = await fake.slash(world.guild, world.moderator, "manage timezone", zone=typed)
+        assert (reply.ephemeral and "not a timezone" in reply.content if typed == "CST"
+                else f"**{typed}**" in reply.content), (typed, reply.content)
+
+
+async def test_a_date_typed_as_a_timed_events_end_is_the_end_of_that_day_on_the_servers_clock(
+        world, fake):
+    """A conference from "Dec 10 6pm" to "Dec 11", typed in a server on Asia/Shanghai: the
+    end was kept as the midnight after Dec 11 in UTC, a moment, so members saw it end at
+    08:00 on Dec 12 (and in New York at 19:00 on Dec 11, hours before its day was out). A
+    date ending a timed event is the midnight that ends that day in the server's zone, as
+    an all-day event's is, by import and by the edit form alike."""
+    await in_shanghai(world, fake)
+    reply = await import_page(fake, world.guild, world.moderator, capacity=5,
+                              page=Attachment("f.txt", page("Two Day Meeting"), "text/plain"),
+                              starts_at="Dec 10 2027 6pm", ends_at="Dec 11 2027")
+    event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+    starts_at, ends_at, all_day, _, _ = event_times(world, event_id)
+    assert not all_day
+    assert (datetime.fromtimestamp(starts_at, SHANGHAI), datetime.fromtimestamp(
+        ends_at, SHANGHAI)) == (datetime(2027, 12, 10, 18, tzinfo=SHANGHAI),
+                                datetime(2027, 12, 12, tzinfo=SHANGHAI)), reply.content
+    await edited(world, event_id, {"end": "2027-12-12"})
+    assert datetime.fromtimestamp(event_times(world, event_id)[1], SHANGHAI) == datetime(
+        2027, 12, 13, tzinfo=SHANGHAI)
+    # the end alone, the start the page's
+    reply = await import_page(fake, world.guild, world.moderator, capacity=5, ends_at="Dec 11 2027",
+                              page=Attachment("f.txt", page("Page Start Meeting",
+                                                            "December 10, 2027, 6:00 PM"),
+                                              "text/plain"))
+    event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+    starts_at, ends_at, all_day, _, _ = event_times(world, event_id)
+    assert not all_day
+    assert (datetime.fromtimestamp(starts_at, SHANGHAI), datetime.fromtimestamp(
+        ends_at, SHANGHAI)) == (datetime(2027, 12, 10, 18, tzinfo=SHANGHAI),
+                                datetime(2027, 12, 12, tzinfo=SHANGHAI)), reply.content
+
+
+async def test_a_city_typed_in_english_whose_zone_is_named_for_another_is_its_zone(
+        world, fake):
+    """A moderator in Beijing types "Beijing" for /manage timezone: China's zone is named
+    for Shanghai, so the list offered nothing and a send was refused as no timezone, where
+    "北京" is taken; so with Shenzhen, Delhi or Seattle. Each is now its zone."""
+    for typed, zone in (("Beijing", "Asia/Shanghai"), ("beij", "Asia/Shanghai"),
+                        ("Shenzhen", "Asia/Shanghai"), ("Delhi", "Asia/Kolkata"),
+                        ("Seattle", "America/Los_Angeles"), ("boston", "America/New_York")):
+        choices = await fake.autocomplete(world.guild, world.moderator, "manage timezone",
+                                          focused="zone", zone=typed)
+        assert [c["value"] for c in choices][:1] == [zone], (typed, choices)
+        if len(typed) > 4:
+            reply = await fake.slash(world.guild, world.moderator, "manage timezone",
+                                     zone=typed)
+            assert f"**{zone}**" in reply.content, (typed, reply.content)
+    # a zone named for the city typed is still the one offered first
+    choices = await fake.autocomplete(world.guild, world.moderator, "manage timezone",
+                                      focused="zone", zone="new")
+    assert choices[0]["value"] == "America/New_York", choices
+
+
+async def test_an_offset_typed_without_utc_is_that_offset(world, fake):
+    """"+0800" and "+08:00", as ISO 8601 and every log line write an offset, were refused by
+    /manage timezone as no timezone, and the list offered nothing, where "UTC+8" is taken."""
+    for typed, zone, shown in (("+0800", "Etc/GMT-8", "UTC+08:00"),
+                               ("+08:00", "Etc/GMT-8", "UTC+08:00"),
+                               ("-05:00", "Etc/GMT+5", "UTC−05:00"),
+                               ("+5:45", "Asia/Kathmandu", None)):
+        choices = await fake.autocomplete(world.guild, world.moderator, "manage timezone",
+                                          focused="zone", zone=typed)
+        assert [c["value"] for c in choices][:1] == [zone], (typed, choices)
+        reply = await fake.slash(world.guild, world.moderator, "manage timezone", zone=typed)
+        label = zone if shown is None else f"{zone} ({shown})"
+        assert f"**{label}**" in reply.content, (typed, reply.content)
+    refused = await fake.slash(world.guild, world.moderator, "manage timezone", zone="+15")
+    assert refused.ephemeral and "not a timezone" in refused.content, refused.content
+
+
+async def test_an_abbreviation_of_several_zones_offers_each_of_them_first(world, fake):
+    """"CST" is China Standard Time to a moderator in Beijing: /manage timezone's list
+    offered CST6CDT alone, US Central's clock, 14 hours from China's, a pick that set the
+    server there. An abbreviation that means several zones offers each home first."""
+    for typed, homes in (("CST", {"America/Chicago", "Asia/Shanghai"}),
+                         ("ist", {"Asia/Kolkata", "Asia/Jerusalem", "Europe/Dublin"})):
+        choices = await fake.autocomplete(world.guild, world.moderator, "manage timezone",
+                                          focused="zone", zone=typed)
+        assert {c["value"] for c in choices[:len(homes)]} == homes, (typed, choices)
+
+
+async def test_an_end_typed_alone_is_read_against_the_pages_start(world, fake):
+    """A page gives its start, "December 10, 2027, 6:00 PM", and no end; the moderator
+    imports it with ends_at "8pm": that was read as the next 8 PM from now, days before
+    the page's start, and the import refused, saying the end came before the start. An end
+    typed alone is read after the start the event will have, as with a start typed too."""
+    await in_shanghai(world, fake)
+    reply = await import_page(fake, world.guild, world.moderator, capacity=5, ends_at="8pm",
+                              page=Attachment("f.txt", page("Evening Page",
+                                                            "December 10, 2027, 6:00 PM"),
+                                              "text/plain"))
+    assert not reply.content.startswith("⚠️"), reply.content
+    event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+    starts_at, ends_at, _, _, _ = event_times(world, event_id)
+    assert (datetime.fromtimestamp(starts_at, SHANGHAI), datetime.fromtimestamp(
+        ends_at, SHANGHAI)) == (datetime(2027, 12, 10, 18, tzinfo=SHANGHAI),
+                                datetime(2027, 12, 10, 20, tzinfo=SHANGHAI)), reply.content
+
+
+async def test_a_zone_name_guessed_from_its_city_is_that_citys_zone(world, fake):
+    """"Asia/Beijing" is the name a moderator guesses for China's zone, which tzdata calls
+    Asia/Shanghai: the list offered nothing for it and a send was refused. A zone name
+    whose city is known by another zone's name is that zone."""
+    for typed, zone in (("Asia/Beijing", "Asia/Shanghai"), ("asia/beij", "Asia/Shanghai"),
+                        ("Asia/Delhi", "Asia/Kolkata")):
+        choices = await fake.autocomplete(world.guild, world.moderator, "manage timezone",
+                                          focused="zone", zone=typed)
+        assert [c["value"] for c in choices][:1] == [zone], (typed, choices)
+        if not typed.islower():
+            reply = await fake.slash(world.guild, world.moderator, "manage timezone",
+                                     zone=typed)
+            assert f"**{zone}**" in reply.content, (typed, reply.content)
+
+
+async def test_a_zone_typed_with_spaces_around_its_slash_is_that_zone(world, fake):
+    """"Asia / Shanghai", as a phone's keyboard spaces it: the spaces became underscores
+    ("asia_/_shanghai"), so the list offered nothing and a send was refused."""
+    for typed, zone in (("Asia / Shanghai", "Asia/Shanghai"),
+                        ("america/ new york", "America/New_York")):
+        choices = await fake.autocomplete(world.guild, world.moderator, "manage timezone",
+                                          focused="zone", zone=typed)
+        assert [c["value"] for c in choices][:1] == [zone], (typed, choices)
+        reply = await fake.slash(world.guild, world.moderator, "manage timezone", zone=typed)
+        assert f"**{zone}**" in reply.content, (typed, reply.content)

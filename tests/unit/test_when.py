@@ -2822,3 +2822,16 @@ def test_a_label_with_no_time_is_no_time_not_a_zone(typed):
     with pytest.raises(InvalidValue) as refused:
         parse_typed(typed, "UTC", NOW)
     assert "as a time; type e.g." in str(refused.value), refused.value
+
+
+@pytest.mark.parametrize("read", [
+    lambda: parse_typed("Dec 10 6pm IST", "Europe/Dublin", MONDAY),
+    lambda: read_page_when("December 10, 2031, 6:00 PM IST", "Europe/Dublin")])
+def test_irish_summer_time_in_winter_is_dublins_clock_and_said_as_bst_is(read):
+    """Irish Standard Time is Dublin's summer clock (UTC+1), as BST is London's: typed or on
+    a page of a server in Dublin for a December day, it was read at UTC+1, an hour before
+    6 PM on Dublin's clock (then GMT), and nothing was said. It is read on Dublin's clock,
+    and the note names the other reading, as BST's and EST's are."""
+    when = read()
+    assert when.starts_at == utc(2031, 12, 10, 18)
+    assert "IST is UTC+1, but Europe/Dublin is on UTC+0" in str(when.note), when.note
