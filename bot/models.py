@@ -12,7 +12,7 @@ from typing import NamedTuple, TypeAlias, TypeVar
 
 from bot.page_model import Person, Takeaway
 from bot.registration import JoinResult, Seats, Status
-from bot.when import When
+from bot.times import When
 
 NO_WHEN = When()
 

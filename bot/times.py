@@ -7,7 +7,8 @@ length of a Discord event). Real events fall well inside the years allowed here.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
 
 from bot.errors import InvalidValue
 from bot.i18n import N_, Text
@@ -20,6 +21,25 @@ _AFTER_LATEST = datetime(LATEST_YEAR + 1, 1, 1, tzinfo=UTC)
 # before (also the column default of schema migration 2).
 DEFAULT_REMINDER_MINUTES = (1440, 60)
 MAX_REMINDER_MINUTES = 10_080  # a week: the longest reminder offset a server may set
+
+
+# Here, not beside the reading of dates (bot.when), so that what only holds an event
+# (bot.models, the command line's listings) does not compile the date reader's patterns.
+@dataclass(frozen=True, slots=True)
+class When:
+    """An event's times as read: all None when nothing could be; `note` says what the
+    moderator should know (a reading taken among several, a missing year), `end_note` why
+    an end the page wrote was left unset (no time of day: "18:00-25:00"; no day of the
+    calendar: "…/2026-06-31T20:00Z"; not after the start: "6:00 PM - 6:00 PM")."""
+
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    all_day: bool = False
+    note: Text | None = None
+    end_note: Text | None = None
+    # the zone a typed time named ("6pm EST"): an end typed with no zone of its own is read
+    # in it, not in the server's; a page's, the zone its text gave its times in
+    zone: tzinfo | None = None
 
 
 def timestamp(when: datetime, style: str = "F") -> str:

@@ -48,7 +48,7 @@ from bot.pages_zh import (
     minutes,
     number,
 )
-from bot.times import EARLIEST_YEAR, LATEST_YEAR, calendar_problem
+from bot.times import EARLIEST_YEAR, LATEST_YEAR, When, calendar_problem
 from bot.zones import (
     OFFSET,
     ZONE_IN_TEXT,
@@ -63,24 +63,6 @@ from bot.zones import (
     zone_name_of,
     zone_of_offset,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class When:
-    """An event's times as read: all None when nothing could be; `note` says what the
-    moderator should know (a reading taken among several, a missing year), `end_note` why
-    an end the page wrote was left unset (no time of day: "18:00-25:00"; no day of the
-    calendar: "…/2026-06-31T20:00Z"; not after the start: "6:00 PM - 6:00 PM")."""
-
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
-    all_day: bool = False
-    note: Text | None = None
-    end_note: Text | None = None
-    # the zone a typed time named ("6pm EST"): an end typed with no zone of its own is read
-    # in it, not in the server's; a page's, the zone its text gave its times in
-    zone: tzinfo | None = None
-
 
 _MONTHS = {m: i for i, names in enumerate(
     [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),

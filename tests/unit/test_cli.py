@@ -108,10 +108,10 @@ def test_a_mistyped_command_line_is_one_line_and_exit_2(cli, args, said):
     assert proc.stderr.rstrip().endswith("--help)") and proc.stdout == ""
 
 
-# What only the commands that read pages (the reader, aiohttp for URLs) and the bot itself
-# (Discord's library) load: a third of a second of each other command's start.
-NOT_FOR_LIGHT_COMMANDS = ("bot.pages", "bot.pages_reader", "bot.catalog", "bot.fetch", "aiohttp",
-                          "discord")
+# What only the commands that read pages (the reader, its dates, aiohttp for URLs) and the
+# bot itself (Discord's library) load: a third of a second of each other command's start.
+NOT_FOR_LIGHT_COMMANDS = ("bot.pages", "bot.pages_reader", "bot.when", "bot.catalog",
+                          "bot.fetch", "aiohttp", "discord")
 
 
 def test_help_listings_and_copies_load_no_page_reader_web_client_or_discord(cli):
