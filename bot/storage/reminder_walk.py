@@ -48,9 +48,14 @@ REMIND_BEFORE_START = 60  # seconds: a reminder waiting for a promotion's DM goe
 # WALK_CHUNK of them: those of the members promoted first, whom a walk meets first (it
 # reads no further chunk once it passed over one), and whose DMs go out first. After a
 # mass promotion, a claim reads as many notices as members, not every notice each time.
-PROMOTIONS_UNSENT = ("SELECT event_id, payload, created_at FROM outbox"
+# Read by the index by event: either planner would otherwise walk every promotion queued
+# in the id order asked for (SQLite by the index by kind, PostgreSQL by the primary key),
+# past another event's backlog of thousands. So `{outbox}` is, for SQLite, the table
+# with that index named, and `{of_events}` is, for PostgreSQL, `= ANY` of an array,
+# whose members its statistics estimate (of a set returned by `unnest` it guesses many).
+PROMOTIONS_UNSENT = ("SELECT event_id, payload, created_at FROM {outbox}"
                      f" WHERE kind = '{NoticeKind.PROMOTED.value}' AND created_at > {{since}}"
-                     f" AND event_id IN ({{events}}) ORDER BY id LIMIT {WALK_CHUNK}")
+                     f" AND event_id {{of_events}} ORDER BY id LIMIT {WALK_CHUNK}")
 # The event `e`'s reminder cursor (`reminder_cursors` as `c`) and the seq of its last
 # confirmed member (an index seek on rsvps_queue), read with each offset come due
 # (`open_windows`).

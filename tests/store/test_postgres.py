@@ -285,6 +285,40 @@ async def test_a_notice_written_in_one_process_wakes_the_others(postgres_url):
         assert notice.kind == "closed"
 
 
+async def test_the_reminder_check_reads_no_other_events_promotions_queued(postgres_url):
+    """As on SQLite (test_store's test of the reminder check): 200,000 promotion DMs of
+    another event queued, their statistics known (autovacuum's ANALYZE), the reminder
+    check's read of the promotions of the events due reads theirs alone, where the
+    planner walked the whole outbox in id order (2,419 pages for 3 rows)."""
+    import json
+
+    from bot.storage import utcnow
+    from bot.storage.postgres.reminders import PROMOTIONS_OF_EVENTS
+    from bot.storage.reminder_walk import PROMOTION_FIRST
+
+    async with await open_store(postgres_url) as store:
+        soon, _ = await store.run(store.events.save_event, 1, EventDraft(
+            slug="soon", title="Soon", capacity=5, starts_at=utcnow() + timedelta(minutes=30)),
+            [("page text", make_page())])
+        for user in (1, 2, 3):
+            await store.join(1, soon.id, user, "m")
+        conn = await asyncpg.connect(postgres_url)
+        try:
+            await conn.execute(
+                "INSERT INTO outbox (guild_id, event_id, kind, payload, created_at)"
+                " SELECT 2, $1, 'promoted', '{}', $2 FROM generate_series(1, 200000)",
+                soon.id + 1, int(utcnow().timestamp()))
+            await conn.execute("ANALYZE outbox")
+            plan = json.loads(await conn.fetchval(
+                "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + PROMOTIONS_OF_EVENTS,
+                int(utcnow().timestamp()) - PROMOTION_FIRST, [soon.id]))[0]["Plan"]
+        finally:
+            await conn.close()
+        assert plan["Shared Hit Blocks"] + plan["Shared Read Blocks"] < 50, plan
+        claimed = await store.run(store.reminders.claim_reminders)
+        assert sorted(r.user_id for r in claimed) == [1, 2, 3]
+
+
 async def test_two_deliverers_claiming_at_once_never_take_the_same_notice(postgres_url):
     async with await open_store(postgres_url) as one, await open_store(postgres_url) as two:
         event = await new_event(one, capacity=10)

@@ -929,6 +929,34 @@ def test_claiming_channel_notices_does_not_grow_with_the_dms_queued_before_them(
     assert dms_after < 2 * dms_before + 50, (dms_before, dms_after)
     conn.close()
 
+
+def test_the_reminder_check_does_not_grow_with_another_events_promotions_queued(tmp_path):
+    """Seats raised on an event with a long waitlist queue a DM to each member promoted,
+    which go out about one a second: hours of a backlog. The reminder check, which looks
+    for the promotions not yet told of the events whose reminders are due (a reminder
+    waits for its member's promotion DM), reads only those events' notices meanwhile, not
+    the backlog, also when it claims them with the database's write lock held."""
+    conn, db = step_counted_database(tmp_path / "steps.sqlite3")
+    pages = [("t", make_page())]
+    now = utcnow()
+    soon = db.events.save_event(1, EventDraft(
+        "soon", "Soon", starts_at=now + timedelta(minutes=30), capacity=5), pages)[0]
+    db.registrations.join_batch([(1, soon.id, u, "m") for u in range(1, 4)])
+    before = vm_steps(conn, lambda: db.reminders.next_due(now))
+    crowded = db.events.save_event(2, EventDraft("crowded", "Crowded", capacity=1), pages)[0]
+    db.registrations.join_batch([(2, crowded.id, u, "m") for u in range(20_000)])
+    db.registrations.set_capacity(2, crowded.id, 20_000)
+    assert conn.execute("SELECT count(*) FROM outbox WHERE kind = 'promoted'").fetchone()[0] \
+        == 19_999
+    after = vm_steps(conn, lambda: db.reminders.next_due(now))
+    assert after < 2 * before + 50, (before, after)
+    claimed: list = []
+    assert vm_steps(conn, lambda: claimed.extend(db.reminders.claim_reminders(now))) \
+        < 4 * before + 100
+    assert sorted(r.user_id for r in claimed) == [1, 2, 3]
+    conn.close()
+
+
 async def test_waitlist_positions_stay_right_as_members_leave(store):
     event = await new_event(store, capacity=2)
     for user in range(1, 13):  # 2 confirmed, 10 waitlisted

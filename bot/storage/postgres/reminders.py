@@ -79,6 +79,9 @@ _MEMBERS = (
     " FROM rsvps r WHERE r.event_id = $1 AND r.status = 'confirmed' AND r.seq > $2"
     " ORDER BY r.seq LIMIT $3")
 
+PROMOTIONS_OF_EVENTS = PROMOTIONS_UNSENT.format(outbox="outbox", since="$1",
+                                                of_events="= ANY($2::bigint[])")
+
 # Claims from every process take turns on this key, so a reminder is claimed once.
 CLAIM_LOCK = "eventbot:reminders"
 
@@ -189,7 +192,7 @@ class PostgresReminders(Repository):
         windows = on_shards(reminder_windows(
             await conn.fetch(_WINDOWS, DEFAULT_MINUTES, now_ts), now_ts), shards)
         held = promotions_unsent(await conn.fetch(
-            PROMOTIONS_UNSENT.format(since="$1", events="SELECT unnest($2::bigint[])"),
+            PROMOTIONS_OF_EVENTS,
             now_ts - PROMOTION_FIRST, [w.event_id for w in windows]),
             now_ts) if windows else {}
         for window in windows:

@@ -189,7 +189,8 @@ class SqliteReminders(Repository):
         windows = on_shards(reminder_windows(self._all(
             self._WINDOWS, {"default": self.DEFAULT_MINUTES, "now": now_ts}), now_ts), shards)
         held = promotions_unsent(self._all(PROMOTIONS_UNSENT.format(
-            since="?", events="SELECT value FROM json_each(?)"), (
+            outbox="outbox INDEXED BY outbox_by_event", since="?",
+            of_events="IN (SELECT value FROM json_each(?))"), (
             now_ts - PROMOTION_FIRST, json.dumps([w.event_id for w in windows]))),
             now_ts) if windows else {}
         for window in windows:
