@@ -136,6 +136,9 @@ class Held:
             weakref.WeakKeyDictionary())
         self._held_count = 0
         self._weights: weakref.WeakKeyDictionary[View, int] = weakref.WeakKeyDictionary()
+        # the server each weighed view was opened in (`_make_room`)
+        self._weighed_in: weakref.WeakKeyDictionary[View, int | None] = (
+            weakref.WeakKeyDictionary())
 
     def held_weight(self) -> int:
         """The weights (`hold`) of the views still live: those neither answered nor over."""
@@ -147,7 +150,8 @@ class Held:
         return end is not None and end.passed()
 
     def hold(self, view: View, guild_id: int | None, owner: Hashable | None = None,
-             per_owner: int = 1, weight: int = 0, most: int | None = None) -> str:
+             per_owner: int = 1, weight: int = 0, most: int | None = None,
+             most_weight: int | None = None) -> str:
         """A new key for `view`, opened in the server `guild_id` (None: a DM), for its
         custom ids (see `custom_id`). The view then takes an interaction only while its
         time lasts by both clocks (see `answer_stale`), and only from that server: its
@@ -163,16 +167,20 @@ class Held:
         discord.py) without bound; with it, they are at most `per_owner` per member who
         used it within a timeout. Its `weight` (what it holds in memory) counts in
         `held_weight` while it is live. With `most`, the views of the kind held are `most`
-        at most, of every owner: past that, the oldest is let go as an owner's is."""
+        at most, of every owner: past that, the oldest is let go as an owner's is. With
+        `most_weight`, their weights together are that at most (`_make_room`)."""
         key = secrets.token_hex(8)
         while most is not None and len(self._views) >= most:
             self._let_go(*next(iter(self._views.items())))  # (the first held)
-        if weight:
-            self._weights[view] = weight
         if owner is not None:
             self._owned[(owner, self._free_slot(owner, per_owner))] = view
             self._held_count += 1
             self._key_of[view] = (key, self._held_count)
+        if most_weight is not None:
+            self._make_room(guild_id, weight, most_weight)
+        if weight:
+            self._weights[view] = weight
+            self._weighed_in[view] = guild_id
         self._views[key] = view
         while self._known and next(iter(self._known.values())).passed():
             del self._known[next(iter(self._known))]  # views of a kind share one timeout
@@ -210,6 +218,26 @@ class Held:
 
         view.on_timeout = on_timeout  # type: ignore[method-assign]
         return key
+
+    def _make_room(self, guild_id: int | None, weight: int, most_weight: int) -> None:
+        """Let go of live views until `weight` more, opened in `guild_id`, weighs
+        `most_weight` at most with them: each time the oldest of the server whose views
+        weigh most, counting the new one. Servers leaving many large previews unanswered
+        (one attacker's own) so let go of their own, not of other servers' previews, and
+        no server is refused for what others hold."""
+        while self.held_weight() + weight > most_weight:
+            oldest: dict[int | None, tuple[str, View]] = {}
+            weighs: dict[int | None, int] = {guild_id: weight}
+            for key, view in list(self._views.items()):  # in the order held
+                if (held := self._weights.get(view)) and not view.is_finished() \
+                        and not self._time_over(view):
+                    server = self._weighed_in.get(view)
+                    oldest.setdefault(server, (key, view))
+                    weighs[server] = weighs.get(server, 0) + held
+            if not oldest:
+                return
+            heaviest = max(oldest, key=lambda server: weighs[server])
+            self._let_go(*oldest[heaviest])
 
     def _free_slot(self, owner: Hashable, per_owner: int) -> int:
         """A slot of `owner`'s without a live view, their oldest view's let go if none."""

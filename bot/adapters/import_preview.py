@@ -23,10 +23,10 @@ from bot.adapters.scheduled_events import follow_change, start_moved_from
 from bot.app import Interaction
 from bot.catalog import page_title
 from bot.command_words import option_name
-from bot.errors import DeletedMeanwhile, EventNotFound, Unavailable
+from bot.errors import DeletedMeanwhile, EventNotFound
 from bot.flows import importing
 from bot.flows.importing import ImportPlan, ImportResult
-from bot.i18n import N_, Language, language
+from bot.i18n import Language, language
 from bot.render import (
     clip,
     event_embed,
@@ -44,7 +44,8 @@ SKIPPED_SHOWN = 10
 # Characters of pages the live previews hold, together: each keeps its page (2 MB at most)
 # until it is answered or expires, so without a bound many moderators (of many servers)
 # leaving previews of large pages unanswered held a page each for 14 minutes. 25 of the
-# largest pages, hundreds of usual ones (tens of KB).
+# largest pages, hundreds of usual ones (tens of KB). Past it, the server whose previews
+# weigh most lets go of its oldest (`Held.hold`): a new preview is never refused.
 PREVIEWS_HELD_CHARS = 50_000_000
 
 
@@ -149,14 +150,10 @@ class ImportPreview(HeldQuestion):
 
     def __init__(self, asked: Interaction, held: Held, timeout: float,
                  do_import: ImportAction, *, page_chars: int = 0) -> None:
-        if held.held_weight() + page_chars > PREVIEWS_HELD_CHARS:
-            raise Unavailable(N_("too many page previews are waiting for an answer right now; "
-                                 "press Import or Cancel on one of yours, or try again in a "
-                                 "few minutes"))
         super().__init__(asked, timeout=timeout)
         self.do_import = do_import
         key = held.hold(self, asked.guild_id, owner=asked.user.id, per_owner=PER_MODERATOR,
-                        weight=page_chars)
+                        weight=page_chars, most_weight=PREVIEWS_HELD_CHARS)
         lang = member_language(asked)
         go: discord.ui.Button[ImportPreview] = discord.ui.Button(
             label=lang._("Import"), style=discord.ButtonStyle.success,
