@@ -274,8 +274,9 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         zone = await self.bot.store.run(self.bot.store.settings.timezone, guild_id)
         start = (await typed_time(starts_at, zone, option_name(interaction.locale, "starts_at"))
                  if starts_at else When())
+        # An end typed alone is read once the start the event will have is known (below).
         end = (await typed_time(ends_at, zone, option_name(interaction.locale, "ends_at"),
-                                after=start) if ends_at else When())
+                                after=start) if ends_at and starts_at else When())
         typed = importing.typed_values(start, end, venue, title)
         if typed.starts_at is not None:  # an end alone takes the page's or the event's start
             check_order(typed.starts_at, typed.ends_at, all_day=typed.all_day)
@@ -291,11 +292,11 @@ class ManageCommands(commands.GroupCog, group_name="manage",
             plan = await importing.prepare(
                 self.bot.store, guild_id, source, zone, typed=typed, capacity=capacity,
                 adds_to=adds_to)
-        if ends_at and not starts_at and plan.starts_at is not None:
+        if ends_at and not starts_at:
             # an end typed alone, read after the start the event will have (the page's,
             # or the event's): "8pm" is that day's, not the next 8 PM from now
             end = await typed_time(ends_at, zone, option_name(interaction.locale, "ends_at"),
-                                   after=When(plan.starts_at, all_day=plan.all_day))
+                                   after=importing.start_of(plan))
             plan = importing.with_typed_end(plan, end)
         # a typed end, against the event's start (or the page's; it needs one)
         check_order(plan.starts_at, plan.ends_at, all_day=plan.all_day)

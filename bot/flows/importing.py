@@ -121,6 +121,15 @@ class ImportPlan:
         return self.facts.notes + self.typed.notes
 
 
+def start_of(plan: ImportPlan) -> When:
+    """The start the event will have, as an end typed alone is read after it: on the clock
+    the page gave its times in where that start is the page's ("6:00 PM EST": an "8pm"
+    typed is New York's), else on the server's. None where neither gives one."""
+    page = plan.facts.when
+    return When(plan.starts_at, all_day=plan.all_day,
+                zone=page.zone if plan.starts_at == page.starts_at else None)
+
+
 def with_typed_end(plan: ImportPlan, end: When) -> ImportPlan:
     """The plan with its end typed alone read again (`end`) against the start the event
     will have, the page's or the event's: "8pm" is that day's, not the next 8 PM from now,

@@ -1658,18 +1658,27 @@ async def test_an_end_typed_alone_is_read_against_the_pages_start(world, fake):
     """A page gives its start, "December 10, 2027, 6:00 PM", and no end; the moderator
     imports it with ends_at "8pm": that was read as the next 8 PM from now, days before
     the page's start, and the import refused, saying the end came before the start. An end
-    typed alone is read after the start the event will have, as with a start typed too."""
+    typed alone is read after the start the event will have, as with a start typed too:
+    on the page's clock where the page names its zone ("6:00 PM EST": 8 PM in New York,
+    not in Shanghai, 13 hours after), and an end on the next day ("1am next day") too,
+    which was refused as an end without a start."""
     await in_shanghai(world, fake)
-    reply = await import_page(fake, world.guild, world.moderator, capacity=5, ends_at="8pm",
-                              page=Attachment("f.txt", page("Evening Page",
-                                                            "December 10, 2027, 6:00 PM"),
-                                              "text/plain"))
-    assert not reply.content.startswith("⚠️"), reply.content
-    event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
-    starts_at, ends_at, _, _, _ = event_times(world, event_id)
-    assert (datetime.fromtimestamp(starts_at, SHANGHAI), datetime.fromtimestamp(
-        ends_at, SHANGHAI)) == (datetime(2027, 12, 10, 18, tzinfo=SHANGHAI),
-                                datetime(2027, 12, 10, 20, tzinfo=SHANGHAI)), reply.content
+    new_york = ZoneInfo("America/New_York")
+    for title, written, typed, zone, hours in (
+            ("Evening Page", "December 10, 2027, 6:00 PM", "8pm", SHANGHAI, (18, 20)),
+            ("Eastern Page", "December 11, 2027, 6:00 PM EST", "8pm", new_york, (18, 20)),
+            ("Late Page", "December 12, 2027, 6:00 PM", "1am next day", SHANGHAI, (18, 25))):
+        reply = await import_page(fake, world.guild, world.moderator, capacity=5,
+                                  ends_at=typed, page=Attachment(
+                                      "f.txt", page(title, written), "text/plain"))
+        assert not reply.content.startswith("⚠️"), reply.content
+        event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+        starts_at, ends_at, _, _, _ = event_times(world, event_id)
+        day = int(written.split()[1].rstrip(","))
+        begins = datetime(2027, 12, day, hours[0], tzinfo=zone)
+        assert (datetime.fromtimestamp(starts_at, zone), datetime.fromtimestamp(
+            ends_at, zone)) == (begins, begins + timedelta(hours=hours[1] - hours[0])), (
+                title, reply.content)
 
 
 async def test_a_zone_name_guessed_from_its_city_is_that_citys_zone(world, fake):
