@@ -54,6 +54,13 @@ def field_as(custom_id: str, value) -> callable:
     return swap
 
 
+def event_id_in(reply) -> int:
+    """The id of the event an import's reply names ("... (event 12) ...")."""
+    found = re.search(r"\(event (\d+)\)", reply.content or "")
+    assert found, reply
+    return int(found[1])
+
+
 async def import_page(fake: FakeDiscord, guild: Guild, member: Member, /, *,
                       timeout: float = 10.0, **options) -> Reply:
     """/manage import, then Import on its preview, as a moderator does. Returns the reply

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import codecs
-import re
 
 import pytest
 
 from sandbox import Attachment
 from sandbox.ratelimits import DISCORD_RATE_LIMITS
-from tests.e2e.conftest import World, import_button, import_page
+from tests.e2e.conftest import World, event_id_in, import_button, import_page
 from tests.pageserver import WEB_PAGES, PageServer
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -36,12 +35,6 @@ def server():
 
 
 GBK_PAGE = "<h1>中美气候合作前景</h1><p>北京</p><p>主持人：赵通</p>".encode("gbk")
-
-
-def event_id_in(reply) -> int:
-    found = re.search(r"\(event (\d+)\)", reply.content or "")
-    assert found, reply
-    return int(found[1])
 
 
 def people_of(world: World, event_id: int) -> list[tuple[str, str]]:

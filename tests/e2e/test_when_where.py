@@ -25,6 +25,7 @@ from tests.e2e.conftest import (
     OPEN_ANNOUNCEMENT,
     edit_form,
     edited,
+    event_id_in,
     field_as,
     import_page,
     until_past,
@@ -61,6 +62,13 @@ async def in_shanghai(world, fake) -> None:
 def event_times(world, event_id: int) -> tuple:
     return world.query("SELECT starts_at, ends_at, all_day, venue, link FROM events"
                        " WHERE id = ?", (event_id,))[0]
+
+
+def start_and_end(world, reply, zone) -> tuple[datetime, datetime]:
+    """The start and end of the timed event an import's `reply` names, on `zone`'s clock."""
+    starts_at, ends_at, all_day, _, _ = event_times(world, event_id_in(reply))
+    assert not all_day, reply.content
+    return datetime.fromtimestamp(starts_at, zone), datetime.fromtimestamp(ends_at, zone)
 
 
 async def test_the_pages_date_time_zone_and_place_become_the_events(world, fake):
@@ -1583,12 +1591,10 @@ async def test_a_date_typed_as_a_timed_events_end_is_the_end_of_that_day_on_the_
     reply = await import_page(fake, world.guild, world.moderator, capacity=5,
                               page=Attachment("f.txt", page("Two Day Meeting"), "text/plain"),
                               starts_at="Dec 10 2027 6pm", ends_at="Dec 11 2027")
-    event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
-    starts_at, ends_at, all_day, _, _ = event_times(world, event_id)
-    assert not all_day
-    assert (datetime.fromtimestamp(starts_at, SHANGHAI), datetime.fromtimestamp(
-        ends_at, SHANGHAI)) == (datetime(2027, 12, 10, 18, tzinfo=SHANGHAI),
-                                datetime(2027, 12, 12, tzinfo=SHANGHAI)), reply.content
+    assert start_and_end(world, reply, SHANGHAI) == (
+        datetime(2027, 12, 10, 18, tzinfo=SHANGHAI),
+        datetime(2027, 12, 12, tzinfo=SHANGHAI)), reply.content
+    event_id = event_id_in(reply)
     await edited(world, event_id, {"end": "2027-12-12"})
     assert datetime.fromtimestamp(event_times(world, event_id)[1], SHANGHAI) == datetime(
         2027, 12, 13, tzinfo=SHANGHAI)
@@ -1597,12 +1603,9 @@ async def test_a_date_typed_as_a_timed_events_end_is_the_end_of_that_day_on_the_
                               page=Attachment("f.txt", page("Page Start Meeting",
                                                             "December 10, 2027, 6:00 PM"),
                                               "text/plain"))
-    event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
-    starts_at, ends_at, all_day, _, _ = event_times(world, event_id)
-    assert not all_day
-    assert (datetime.fromtimestamp(starts_at, SHANGHAI), datetime.fromtimestamp(
-        ends_at, SHANGHAI)) == (datetime(2027, 12, 10, 18, tzinfo=SHANGHAI),
-                                datetime(2027, 12, 12, tzinfo=SHANGHAI)), reply.content
+    assert start_and_end(world, reply, SHANGHAI) == (
+        datetime(2027, 12, 10, 18, tzinfo=SHANGHAI),
+        datetime(2027, 12, 12, tzinfo=SHANGHAI)), reply.content
 
 
 async def test_a_city_typed_in_english_whose_zone_is_named_for_another_is_its_zone(
@@ -1672,13 +1675,10 @@ async def test_an_end_typed_alone_is_read_against_the_pages_start(world, fake):
                                   ends_at=typed, page=Attachment(
                                       "f.txt", page(title, written), "text/plain"))
         assert not reply.content.startswith("⚠️"), reply.content
-        event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
-        starts_at, ends_at, _, _, _ = event_times(world, event_id)
         day = int(written.split()[1].rstrip(","))
         begins = datetime(2027, 12, day, hours[0], tzinfo=zone)
-        assert (datetime.fromtimestamp(starts_at, zone), datetime.fromtimestamp(
-            ends_at, zone)) == (begins, begins + timedelta(hours=hours[1] - hours[0])), (
-                title, reply.content)
+        assert start_and_end(world, reply, zone) == (
+            begins, begins + timedelta(hours=hours[1] - hours[0])), (title, reply.content)
 
 
 async def test_a_zone_name_guessed_from_its_city_is_that_citys_zone(world, fake):
