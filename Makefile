@@ -38,7 +38,13 @@ TEST_WORKERS ?= 4
 # In Python's UTF-8 mode, as the tests read and compare text as UTF-8 (the pages, the
 # README, what the bot prints): in a locale of another encoding (LANG=en_US.ISO-8859-1) they
 # failed on reading it. The tests of the bot in such a locale set PYTHONUTF8=0 themselves.
+#
+# The bot's code is compiled to bytecode first: the suite starts about 700 bot processes and
+# many command-line ones, and where Python writes no bytecode of its own
+# (PYTHONDONTWRITEBYTECODE set) each compiled bot/ and cogs/ from source
+# again, a fifth of a start's CPU (0.86 s against 0.67 s measured).
 test: check
+	$(PY) -m compileall -q bot cogs
 	PYTHONUTF8=1 $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=25
 
 bench: $(STAMP)
