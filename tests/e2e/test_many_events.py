@@ -105,3 +105,23 @@ async def test_letters_written_as_one_are_found_as_typed_in_two(world, fake):
         choices = await fake.autocomplete(world.guild, member, "event info", focused="event",
                                           event=typed)
         assert [choice["value"] for choice in choices] == [str(event)], (typed, choices)
+
+
+async def test_the_past_ones_are_listed_when_asked_for_beside_more_events_to_come(world, fake):
+    """`/event list past:True` in a server with more events to come than a list shows still
+    shows the past ones (the list kept them out before: they come after the events to
+    come, and the 25 shown were all to come), up to half the list, most recent first."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    bygone = await world.import_event("Bygone Summit", capacity=5,
+                                      starts_at=(now - timedelta(days=1)).isoformat())
+    for n in range(26):
+        await world.import_event(f"Coming Talk {n}", capacity=5,
+                                 starts_at=(now + timedelta(days=2, minutes=n)).isoformat())
+    member = world.member("historian")
+    listed = (await fake.slash(world.guild, member, "event list", past=True)).embeds[0]
+    lines = listed["description"].splitlines()
+    assert any("Bygone Summit" in line and str(bygone) in line for line in lines), lines
+    assert sum("Coming Talk" in line for line in lines) >= 12, lines
+    assert "more" in lines[-1], lines  # the rest counted
+    to_come = (await fake.slash(world.guild, member, "event list")).embeds[0]
+    assert "Bygone Summit" not in to_come["description"]

@@ -176,17 +176,39 @@ def listing_reads(now: datetime, past: bool, limit: int | None
                   ) -> Generator[ListingRead, Any, EventListings]:
     """`event_listings`' reads in their order, for both backends, which run each in one
     snapshot and send back its answer: the parts of the list (LISTED) in turn while it
-    has room for more, its first `limit` (all without one); then, if full, the count."""
+    has room for more, its first `limit` (all without one); then, if full, the count.
+
+    With `past`, half the list at most goes to the events to come when there are past ones
+    to show: a server with more events to come than the list holds still shows its past
+    ones to the member who asked for them. The past ones are read first, with the room
+    kept for them, and again with more room if the events to come left some."""
     at = int(now.timestamp())
     rows: list[Columns] = []
+    room = limit
 
     def left() -> int | None:
-        return None if limit is None else limit - len(rows)
+        return None if room is None else room - len(rows)
 
     def take(sql: str, *args: object) -> Generator[ListingRead, Any, None]:
         if left() != 0:
             rows.extend((yield sql, (at, left(), *args), True))
 
+    def done_ones(most: int | None) -> Generator[ListingRead, Any, list[Columns]]:
+        """The past and archived ones, `most` of them at most (all for None)."""
+        if most == 0:
+            return []
+        bounds = []
+        if most is not None:
+            for sql, args in ((ARCHIVED_BOUND, (most - 1,)), (OVER_BOUND, (at, most - 1))):
+                found = yield sql, args, False
+                if found is not None:
+                    bounds.append(found)
+        return list((yield LISTING_DONE, (at, most, max(bounds, default=-NO_BOUND)), True))
+
+    kept = None if limit is None else limit - limit // 2  # (the room kept for the past)
+    done = (yield from done_ones(kept)) if past else []
+    if limit is not None:
+        room = limit - len(done)
     longest = yield LONGEST, (), False
     if longest is not None:
         yield from take(LISTING_UNDER_WAY, longest)
@@ -195,15 +217,10 @@ def listing_reads(now: datetime, past: bool, limit: int | None
         last = None if more is None else (yield LISTING_TO_COME_BOUND, (at, more - 1), False)
         yield from take(LISTING_TO_COME, NO_BOUND if last is None else last)
     yield from take(LISTING_DATELESS)
-    more = left()
-    if past and more != 0:
-        bounds = []
-        if more is not None:
-            for sql, args in ((ARCHIVED_BOUND, (more - 1,)), (OVER_BOUND, (at, more - 1))):
-                found = yield sql, args, False
-                if found is not None:
-                    bounds.append(found)
-        yield from take(LISTING_DONE, max(bounds, default=-NO_BOUND))
+    if limit is not None and kept is not None and past and len(done) == kept \
+            and len(rows) + len(done) < limit:
+        done = yield from done_ones(limit - len(rows))
+    rows.extend(done)
     total = len(rows)
     if limit is not None and total == limit:
         total = (yield (LISTING_COUNT, (), False) if past
