@@ -41,6 +41,12 @@ class When:
     # in it, not in the server's; a page's, the zone its text gave its times in
     zone: tzinfo | None = None
 
+    @property
+    def as_end(self) -> datetime | None:
+        """The moment this time, typed as an event's end, stands for: a date typed as an
+        end ends with its day."""
+        return self.ends_at if self.all_day else self.starts_at
+
 
 def timestamp(when: datetime, style: str = "F") -> str:
     """A Discord timestamp (plain text in a message): every client shows it in the reader's

@@ -288,7 +288,7 @@ class EditModal(discord.ui.Modal):
         end = await typed_time(typed, self.zone, Text(N_("the end")), after=start)
         check_all_day_end(start.all_day, end)
         self.notes += [end.note] if end.note is not None else []
-        return end.ends_at if end.all_day else end.starts_at
+        return end.as_end
 
     async def edit_of(self, current: Event) -> EventEdit:
         """What the submission sets, with what it left as shown taken from `current` (the

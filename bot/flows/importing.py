@@ -84,8 +84,8 @@ def typed_values(start: When, end: When, venue: str | None,
     spaces tidied (one that shows nothing is none), the title, checked as an event's is
     (refused now, before the page is downloaded or fetched and read), and what to say of
     how the times were read."""
-    return Typed(start.starts_at, start.all_day, end.ends_at if end.all_day else end.starts_at,
-                 validate_venue(venue), validate_title(title) if title else None,
+    return Typed(start.starts_at, start.all_day, end.as_end, validate_venue(venue),
+                 validate_title(title) if title else None,
                  tuple(note for note in (start.note, end.note) if note is not None))
 
 
@@ -134,10 +134,9 @@ def with_typed_end(plan: ImportPlan, end: When) -> ImportPlan:
     """The plan with its end typed alone read again (`end`) against the start the event
     will have, the page's or the event's: "8pm" is that day's, not the next 8 PM from now,
     and a date that day's end, as with a start typed too (`bot.when_typed.parse_typed`)."""
-    ends = end.ends_at if end.all_day else end.starts_at
-    typed = replace(plan.typed, ends_at=ends,
+    typed = replace(plan.typed, ends_at=end.as_end,
                     notes=() if end.note is None else (end.note,))  # (no start typed)
-    return replace(plan, typed=typed, ends_at=ends)
+    return replace(plan, typed=typed, ends_at=end_with_typed(typed, plan.ends_at))
 
 
 def plan_import(source: PageSource, facts: PageFacts, typed: Typed, capacity: int | None,
@@ -154,8 +153,7 @@ def plan_import(source: PageSource, facts: PageFacts, typed: Typed, capacity: in
         starts, ends, all_day = target.starts_at, target.ends_at, target.all_day
     else:
         starts, ends, all_day = page_when.starts_at, page_when.ends_at, page_when.all_day
-    if typed.starts_at is None and typed.ends_at is not None:
-        ends = typed.ends_at
+    ends = end_with_typed(typed, ends)
     venue = typed.venue or (target.venue if target is not None else None) or facts.venue
     page_named = "" if keeps_event_title(source) else page_title(source)
     differs = tuple(field for field, kept_over_the_page in (
@@ -167,6 +165,12 @@ def plan_import(source: PageSource, facts: PageFacts, typed: Typed, capacity: in
         if kept_over_the_page)
     return ImportPlan(source, facts, typed, capacity, title, target, adds_to, starts, ends,
                       all_day, venue, differs)
+
+
+def end_with_typed(typed: Typed, ends: datetime | None) -> datetime | None:
+    """The event's end, `ends` (its own or the page's) or the end the moderator typed: a
+    typed end wins where no start was typed; with a start typed, `ends` is theirs already."""
+    return typed.ends_at if typed.starts_at is None and typed.ends_at is not None else ends
 
 
 def same_when(page: When, starts: datetime | None, all_day: bool, zone: str | None) -> bool:
