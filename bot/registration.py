@@ -206,16 +206,21 @@ def check_capacity(value: object) -> int:
     return value
 
 
-def set_capacity(seats: Seats, capacity: int, waitlist: list[int], now: datetime) -> Promotions:
-    """A moderator changes the number of seats. Nobody is ever evicted."""
-    check_not_archived(seats.archived)
-    check_capacity(capacity)
-    if capacity < seats.confirmed:
+def check_seats_for(capacity: int, confirmed: int) -> None:
+    """Capacity never goes below the members confirmed: nobody is evicted."""
+    if capacity < confirmed:
         raise Conflict(
             # capacity is at least 1 here, so at least two members are confirmed
             N_("{confirmed:,} members are already confirmed; capacity cannot go below that "
                "(ask members to cancel first, nobody is removed silently)"),
-            confirmed=seats.confirmed)
+            confirmed=confirmed)
+
+
+def set_capacity(seats: Seats, capacity: int, waitlist: list[int], now: datetime) -> Promotions:
+    """A moderator changes the number of seats. Nobody is ever evicted."""
+    check_not_archived(seats.archived)
+    check_capacity(capacity)
+    check_seats_for(capacity, seats.confirmed)
     was_full = seats.full
     seats.capacity = capacity
     promoted = _promote(seats, waitlist, now)

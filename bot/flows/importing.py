@@ -34,6 +34,7 @@ from bot.models import Event, EventDraft, EventTitle
 from bot.offload import by_size
 from bot.pages import Page
 from bot.pages_zh import has_han
+from bot.registration import check_seats_for
 from bot.storage import Store
 from bot.when import When
 from bot.zones import server_zone
@@ -200,6 +201,9 @@ async def prepare(store: Store, guild_id: int, source: PageSource, zone: str, *,
         target = None if found is None else await store.run(store.events.get_event,
                                                             guild_id, found)
         name = import_title(source, typed.title, None if target is None else target.title)
+    if target is not None and capacity is not None:
+        # refused now, not once the moderator presses Import (which checks it again)
+        check_seats_for(capacity, target.confirmed)
     plan = plan_import(source, facts, typed, capacity, name, target,
                        adds_to=adds_to is not None, zone=zone)
     if (source.page.kind == "recap" and plan.starts_at is not None

@@ -15,6 +15,7 @@ from tests.e2e.conftest import (
     OPEN_ANNOUNCEMENT,
     World,
     delete_event,
+    event_id_in,
     import_button,
     import_page,
     until,
@@ -315,6 +316,26 @@ async def test_a_page_imported_before_is_previewed_as_an_update(world, fake):
     assert world.query("SELECT count(*) FROM events") == [
         (len({row[0] for row in world.query("SELECT id FROM events")}),)]
     assert before != world.dump()  # the import did save (its page's time)
+
+
+async def test_seats_below_the_members_confirmed_are_refused_before_the_preview(world, fake):
+    """Importing a page again with fewer seats than members hold is refused at once, with
+    the reason `/manage capacity` gives, not after the moderator reads the preview and
+    presses Import; nothing is written."""
+    event_id = event_id_in(await import_page(fake, world.guild, world.moderator,
+                                             page=page("Crowded Forum"), capacity=5))
+    for _ in range(2):
+        joined = await fake.slash(world.guild, world.member(), "rsvp join", event=str(event_id))
+        assert "confirmed" in joined.content, joined
+    before = world.dump()
+    refused = await fake.slash(world.guild, world.moderator, "manage import",
+                               page=page("Crowded Forum"), capacity=1)
+    assert refused.ephemeral and not import_button(refused), refused
+    assert "2 members are already confirmed; capacity cannot go below that" in refused.content
+    assert world.dump() == before
+    # as many seats as members confirmed is a preview as usual
+    assert "Import will update **Crowded Forum**" in (
+        await preview_of(world, page=page("Crowded Forum"), capacity=2)).content
 
 
 async def test_a_page_without_a_title_imported_again_keeps_its_events_title(world, fake):
