@@ -540,6 +540,28 @@ async def test_a_city_typed_with_its_accents_or_in_full_width_letters_is_its_zon
     await fake.slash(world.guild, world.moderator, "manage timezone", zone="UTC")
 
 
+# Invisible characters that text copied from a web page or a chat carries: a zero-width
+# space, a byte-order mark, direction marks and embeddings, a word joiner.
+INVISIBLE = (("Asia/Tokyo\u200b", "Asia/Tokyo"), ("\ufeffAsia/Tokyo", "Asia/Tokyo"),
+             ("\u202aAsia/Tokyo\u202c", "Asia/Tokyo"), ("Tokyo\u200e", "Asia/Tokyo"),
+             ("UTC+9\u2060", "Etc/GMT-9"))
+
+
+async def test_a_zone_pasted_with_invisible_characters_is_the_zone_it_shows(world, fake):
+    """A zone pasted with a zero-width space or a direction mark was refused as "'Asia/Tokyo'
+    is not a timezone I know" (the member sees no difference), and autocomplete offered
+    nothing for it; typed times ignore such characters already."""
+    for typed, zone in INVISIBLE:
+        choices = await fake.autocomplete(world.guild, world.moderator, "manage timezone",
+                                          focused="zone", zone=typed)
+        assert zone in [choice["value"] for choice in choices], (typed, choices)
+        reply = await fake.slash(world.guild, world.moderator, "manage timezone", zone=typed)
+        assert f"**{zone}" in reply.content, (typed, reply.content)
+        assert world.query("SELECT timezone FROM guild_settings WHERE guild_id = ?",
+                           (world.guild.id,)) == [(zone,)]
+        await fake.slash(world.guild, world.moderator, "manage timezone", zone="UTC")
+
+
 async def test_the_edit_forms_start_says_the_offset_of_an_etc_zone(world, fake):
     """"UTC+8" sets a server to Etc/GMT-8, whose name reads as the opposite offset: the
     edit form's start was labelled "Start (Etc/GMT-8)", asking a moderator in Beijing for
