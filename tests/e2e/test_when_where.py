@@ -562,6 +562,21 @@ async def test_a_zone_pasted_with_invisible_characters_is_the_zone_it_shows(worl
         await fake.slash(world.guild, world.moderator, "manage timezone", zone="UTC")
 
 
+async def test_a_link_pasted_with_invisible_characters_around_it_is_the_link_it_shows(
+        world, fake):
+    """A link pasted into the edit form with a zero-width space or a direction mark after
+    or before it was refused as "the link must be a web address starting with https://"
+    (the moderator had given one). One inside the address is still refused."""
+    event_id = await world.import_event("Pasted Link Forum", 5,
+                                        starts_at="2037-05-06T18:00:00+00:00")
+    link = "https://example.org/talk"
+    for pasted in (f"{link}\u200b", f"\ufeff{link}", f"\u202a{link}\u202c"):
+        done = await edit_form(world, event_id, {"link": pasted})
+        assert not done.content.startswith("⚠️"), (pasted, done.content)
+        assert event_times(world, event_id)[4] == link, pasted
+        await edit_form(world, event_id, {"link": ""})
+
+
 async def test_the_edit_forms_start_says_the_offset_of_an_etc_zone(world, fake):
     """"UTC+8" sets a server to Etc/GMT-8, whose name reads as the opposite offset: the
     edit form's start was labelled "Start (Etc/GMT-8)", asking a moderator in Beijing for
