@@ -577,6 +577,21 @@ async def test_a_link_pasted_with_invisible_characters_around_it_is_the_link_it_
         await edit_form(world, event_id, {"link": ""})
 
 
+async def test_an_edit_forms_time_holding_only_invisible_characters_is_empty(world, fake):
+    """An end field left holding only a zero-width space (what a paste can leave) was
+    refused as "I can't read the end '' as a time" rather than read as empty (no end); a
+    start so left was refused as unreadable, not as empty."""
+    event_id = await world.import_event("Blank End Forum", 5,
+                                        starts_at="2037-05-06T18:00:00+00:00",
+                                        ends_at="2037-05-06T20:00:00+00:00")
+    done = await edit_form(world, event_id, {"end": "\u200b"})
+    assert not done.content.startswith("⚠️"), done.content
+    assert event_times(world, event_id)[:2] == (
+        int(datetime(2037, 5, 6, 18, tzinfo=UTC).timestamp()), None)
+    refused = await edit_form(world, event_id, {"start": "\ufeff\u200b"})
+    assert refused.ephemeral and "can't be empty" in refused.content, refused.content
+
+
 async def test_the_edit_forms_start_says_the_offset_of_an_etc_zone(world, fake):
     """"UTC+8" sets a server to Etc/GMT-8, whose name reads as the opposite offset: the
     edit form's start was labelled "Start (Etc/GMT-8)", asking a moderator in Beijing for
