@@ -560,6 +560,12 @@ async def test_a_zone_pasted_with_invisible_characters_is_the_zone_it_shows(worl
         assert world.query("SELECT timezone FROM guild_settings WHERE guild_id = ?",
                            (world.guild.id,)) == [(zone,)]
         await fake.slash(world.guild, world.moderator, "manage timezone", zone="UTC")
+    # one of nothing else is no zone: said so, not "'' is not a timezone I know"
+    for locale, says in (("en-US", "⚠️ The zone option can't be empty."),
+                         ("zh-TW", "⚠️ 時區 選項不能為空。")):
+        moderator = world.member(f"blank zone {locale}", locale=locale, manage_events=True)
+        reply = await fake.slash(world.guild, moderator, "manage timezone", zone="\u200b")
+        assert reply.ephemeral and reply.content == says, reply.content
 
 
 async def test_a_link_pasted_with_invisible_characters_around_it_is_the_link_it_shows(
