@@ -230,7 +230,7 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
     is one too: the caller refuses a time of day). An end that names no zone of its own is
     read in `after_zone`, the zone its start was typed with ("Dec 10 6pm EST", then "8pm"),
     and the note says so where that is not the server's clock."""
-    written = " ".join(text.split())
+    written = " ".join(without_invisible(text).split())  # as it shows: "\u200b" is empty
     if not written:
         raise InvalidValue(N_("{name} is empty; type a time such as {example}"),
                            name=name, example=TYPED_EXAMPLE)

@@ -598,6 +598,19 @@ async def test_an_edit_forms_time_holding_only_invisible_characters_is_empty(wor
     assert refused.ephemeral and "can't be empty" in refused.content, refused.content
 
 
+async def test_a_typed_time_of_invisible_characters_alone_is_refused_as_empty(world, fake):
+    """starts_at sent as nothing but a zero-width space was refused as "I can't read
+    starts_at '' as a time", quoting what looks like nothing; it is empty."""
+    before = world.dump()
+    for option in ("starts_at", "ends_at"):
+        reply = await import_page(fake, world.guild, world.moderator, **{option: "\u200b"},
+                                  page=Attachment("blank.txt", page("Blank Time Forum"),
+                                                  "text/plain"))
+        assert reply.ephemeral and " is empty; type a time such as " in reply.content, (
+            option, reply.content)
+    assert world.dump() == before
+
+
 async def test_the_edit_forms_start_says_the_offset_of_an_etc_zone(world, fake):
     """"UTC+8" sets a server to Etc/GMT-8, whose name reads as the opposite offset: the
     edit form's start was labelled "Start (Etc/GMT-8)", asking a moderator in Beijing for
