@@ -33,7 +33,7 @@ try:
     from pathlib import Path
     from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
-    from bot.characters import clipped
+    from bot.characters import clipped, without_invisible
     from bot.clock import wall_clock_for
     from bot.config import (
         ENV_FILE,
@@ -691,8 +691,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("events", help="list the events in the database")
     p = sub.add_parser("rsvps", help="list an event's RSVPs")
     # as a store can hold it (an argument not in UTF-8 comes with lone surrogates), and
-    # without the spaces a pasted id brings
-    p.add_argument("event", metavar="EVENT", type=lambda ref: storable_text(ref.strip()),
+    # without the spaces and invisible characters (a zero-width space) a pasted id brings
+    p.add_argument("event", metavar="EVENT",
+                   type=lambda ref: storable_text(without_invisible(ref).strip()),
                    help="event id or slug")
     p.add_argument("--csv", action="store_true")
     p = sub.add_parser("backup", help="copy the database consistently, even while the bot runs")

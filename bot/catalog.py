@@ -77,8 +77,9 @@ def _host_ok(host: str) -> bool:
 
 
 def validate_link(value: str | None) -> str | None:
-    """An event's link: an http(s) address, or None for none."""
-    link = (value or "").strip()
+    """An event's link: an http(s) address, or None for none. Read as a typed address is
+    (`typed_url`): without the spaces and invisible characters a paste leaves around it."""
+    link = typed_url(value or "")
     if not link:
         return None
     try:

@@ -39,3 +39,10 @@ def whole_character_end(text: str, end: int) -> int:
             before -= 1
         start -= (start - before) % 2
     return start
+
+
+def without_invisible(text: str) -> str:
+    """`text` without the characters that draw nothing (Unicode's format characters: a
+    zero-width space, a byte-order mark, a word joiner, direction marks), which text copied
+    from a web page or a chat carries: a value typed is read as the member sees it."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")

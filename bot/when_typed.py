@@ -21,6 +21,7 @@ from importlib import resources
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from bot.characters import without_invisible
 from bot.errors import InvalidValue
 from bot.i18n import N_, Markup, Text
 from bot.pages_zh import (
@@ -229,7 +230,7 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
     is one too: the caller refuses a time of day). An end that names no zone of its own is
     read in `after_zone`, the zone its start was typed with ("Dec 10 6pm EST", then "8pm"),
     and the note says so where that is not the server's clock."""
-    written = " ".join(text.split())
+    written = " ".join(without_invisible(text).split())  # as it shows: "\u200b" is empty
     if not written:
         raise InvalidValue(N_("{name} is empty; type a time such as {example}"),
                            name=name, example=TYPED_EXAMPLE)
@@ -240,8 +241,7 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
     base = after or now
     value, typed = None, _Typed(None)
     # as the readers take it: full-width "６ｐｍ" as "6pm", no zero-width spaces
-    plain = "".join(ch for ch in unicodedata.normalize("NFKC", written)
-                    if unicodedata.category(ch) != "Cf")
+    plain = without_invisible(unicodedata.normalize("NFKC", written))
     cant_read = InvalidValue(N_("I can't read {name} {written!r} as a time; type e.g. {example}"),
                              name=name, written=written, example=TYPED_EXAMPLE)
     plain = _without_labels(plain)  # "6pm (local time)", "18:00 (start time)": no zone

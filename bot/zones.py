@@ -28,8 +28,9 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import TZPATH, ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from bot.characters import without_invisible
 from bot.errors import InvalidValue
-from bot.i18n import N_, Listed, Text
+from bot.i18n import N_, Listed, OptionName, Text
 from bot.pages_zh import fold
 
 DEFAULT_ZONE = "UTC"
@@ -415,7 +416,9 @@ def check_zone_name(name: str, now: datetime | None = None) -> str:
     """An IANA zone name as given to /manage timezone (or an offset, the one zone on it at
     `now`, default now: `offset_zones`), or InvalidValue, which names the zones on an offset
     several are on ("UTC+5:30")."""
-    name = name.strip()
+    name = without_invisible(name).strip()
+    if not name:  # (only invisible characters: the client sends no empty option itself)
+        raise InvalidValue(N_("the {option} option can't be empty"), option=OptionName("zone"))
     if (home := abbreviation_zone(name)) is not None:  # before tzdata's EST, UTC−5 all year
         return home
     if name in zone_names():

@@ -66,6 +66,7 @@ from bot.adapters.scheduled_events import (
 )
 from bot.app import EventBot, Interaction
 from bot.catalog import MAX_TITLE
+from bot.characters import without_invisible
 from bot.command_words import option_name
 from bot.errors import (
     Conflict,
@@ -352,6 +353,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
     @timezone.autocomplete("zone")
     async def timezone_autocomplete(self, interaction: Interaction,
                                     current: str) -> list[app_commands.Choice[str]]:
+        current = without_invisible(current)  # as /manage timezone reads it when sent
         typed = zone_key(current)
         # (not tzdata's EST or MST, which a send sets as their homes' zones)
         names = [z for z in zone_names() if abbreviation_zone(z) is None]

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TypeVar
 import discord
 from discord import app_commands
 
+from bot.characters import without_invisible
 from bot.errors import Unavailable
 from bot.flows import events
 from bot.i18n import N_
@@ -144,8 +145,7 @@ def as_read(name: str) -> str:
     """A choice's name as a member reads it: two that differ only in how a letter is
     encoded (é composed, or e and an accent: pages from other systems) or by an invisible
     character (a zero-width space from a web page) look the same in the list."""
-    composed = unicodedata.normalize("NFC", name)
-    return "".join(ch for ch in composed if unicodedata.category(ch) != "Cf")
+    return without_invisible(unicodedata.normalize("NFC", name))
 
 
 def choice_name(listing: EventListing | EventTitle, zone: tzinfo, *, with_id: bool = False) -> str:

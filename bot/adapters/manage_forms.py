@@ -8,7 +8,7 @@ restarted) is answered by its `Held` (bot.adapters.held), found by the custom id
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -17,6 +17,7 @@ from bot.adapters.event_option import bot_permissions, guild_id_of, require_mana
 from bot.adapters.held import PER_MODERATOR, Held, HeldQuestion
 from bot.adapters.scheduled_events import follow_change, kept_on_delete, start_moved_from
 from bot.catalog import MAX_LINK, MAX_TITLE, validate_link, validate_title, validate_venue
+from bot.characters import without_invisible
 from bot.errors import DeletedMeanwhile, EventChanged, EventNotFound, InvalidValue
 from bot.i18n import N_, Language, Markup, Text, language
 from bot.models import Event, EventEdit
@@ -201,6 +202,12 @@ def typed_form(value: datetime | None, zone: str, *, all_day: bool = False) -> s
     return value.astimezone(server_zone(zone)).strftime("%Y-%m-%d %H:%M")
 
 
+def typed_in(field: discord.ui.TextInput[Any]) -> str:
+    """A time field's text as the moderator sees it: a field left holding only a
+    zero-width space (what a paste can leave) is empty."""
+    return without_invisible(field.value).strip()
+
+
 class EditModal(discord.ui.Modal):
     """`/manage edit`: the event's title, start, end, venue and link, filled in as they
     are. An emptied end, venue or link clears it; an emptied title or start is refused.
@@ -253,7 +260,7 @@ class EditModal(discord.ui.Modal):
         return require_manage_events(interaction)
 
     def start_kept(self) -> bool:
-        return self.start_input.value.strip() == self.shown_start
+        return typed_in(self.start_input) == self.shown_start
 
     async def read_start(self, current: Event) -> When:
         """The start typed, or `current`'s (the event as it is now) if left as shown: an
@@ -261,7 +268,7 @@ class EditModal(discord.ui.Modal):
         set is moved, not taken away."""
         if self.start_kept():
             return When(current.starts_at, None, all_day=current.all_day)
-        typed = self.start_input.value.strip()
+        typed = typed_in(self.start_input)
         if not typed:
             # (the examples every other refusal of a typed time gives, in the member's words)
             raise InvalidValue(N_("the start can't be empty; type one such as {example}"),
@@ -271,7 +278,7 @@ class EditModal(discord.ui.Modal):
         return start
 
     async def read_end(self, start: When, current: Event) -> datetime | None:
-        typed = self.end_input.value.strip()
+        typed = typed_in(self.end_input)
         if typed == self.shown_end and self.start_kept():
             return current.ends_at
         if (typed == self.shown_end and start.all_day == current.all_day

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from bot.catalog import MAX_TITLE
+from bot.characters import without_invisible
 from bot.errors import EventNotFound, NotFound
 from bot.i18n import N_, Text
 from bot.locks import KeyedLocks
@@ -65,7 +66,7 @@ async def resolve_with(titles: KeptTitles, guild_id: int, ref: str | None,
     not a lookup of the event and then the read. A title or slug is looked up among the
     server's kept titles (`KeptTitles`), not read again with every event of the server."""
     store = titles.store
-    ref = (ref or "").strip()
+    ref = without_invisible(ref or "").strip()  # pasted with a zero-width space: as it shows
     if not ref:
         event_id = await store.run(store.events.default_event_id, guild_id)
         if event_id is None:

@@ -149,6 +149,21 @@ async def test_manage_reminders_refuses_bad_offsets_with_a_clear_error(world, fa
     assert reminder_minutes(world) == [("",)]
 
 
+async def test_minutes_pasted_with_invisible_characters_are_the_minutes_they_show(world, fake):
+    """"60" pasted with a zero-width space, a byte-order mark or direction marks (text
+    copied from a web page or a chat) was refused as "'60' is not a whole number of
+    minutes": the moderator sees no difference. "off" so pasted was refused too."""
+    try:
+        for given, stored in [("60\u200b", "60"), ("\ufeff1440, 60", "1440,60"),
+                              ("\u202a1440\u202c,\u200e60", "1440,60"), ("off\u2060", "")]:
+            reply = await fake.slash(world.guild, world.moderator, "manage reminders",
+                                     minutes=given)
+            assert not reply.content.startswith("⚠️"), (given, reply.content)
+            assert reminder_minutes(world) == [(stored,)], given
+    finally:
+        await fake.slash(world.guild, world.moderator, "manage reminders", minutes="off")
+
+
 @pytest.mark.parametrize(("locale", "one", "two"), [
     ("en-US", "a DM 1 day 1 hour before", "2 DMs before each event starts: 1 day and 1 hour"),
     ("zh-CN", "开始前 1 天 1 小时 收到私信", "收到 2 条私信提醒：分别在开始前 1 天和 1 小时"),

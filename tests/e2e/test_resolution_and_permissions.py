@@ -207,6 +207,23 @@ async def test_odd_ids_are_unknown_events_not_errors(world, fake):
     assert "Traceback" not in log and "unexpected error" not in log, log[-3000:]
 
 
+async def test_an_event_named_with_invisible_characters_is_the_event_it_shows(world, fake):
+    """A title or id pasted with a zero-width space, a byte-order mark or direction marks
+    was refused as "No event in this server matches 'Pasted Forum'; did you mean “Pasted
+    Forum”?": the member sees no difference. A title saved with one is named without it."""
+    event_id = await world.import_event("Pasted Forum", capacity=10)
+    marked_id = await world.import_event("Marked\u200b Forum", capacity=10)
+    member = world.member("paster")
+    for ref, named in (("Pasted Forum\u200b", event_id), ("\ufeffPasted Forum", event_id),
+                       (f"{event_id}\u200b", event_id), (f"\u202a{event_id}\u202c", event_id),
+                       (f"#\u2060{event_id}", event_id), ("Marked Forum", marked_id),
+                       ("Marked\u200b Forum\u200e", marked_id)):
+        reply = await fake.slash(world.guild, member, "rsvp status", event=ref)
+        assert not refused(reply), (ref, reply.content)
+        title = world.query("SELECT title FROM events WHERE id = ?", (named,))[0][0]
+        assert f"**{title}**" in reply.content, (ref, reply.content)
+
+
 async def test_manage_events_from_one_channels_overwrite_is_not_enough(world, fake):
     guild = world.guild
     event_id = await world.import_event("Overwrite Forum", capacity=10)

@@ -13,7 +13,7 @@ import pytest
 
 from bot.render import CAPACITY_REACHED
 from sandbox import Attachment
-from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page, until, until_past
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page, sent_as, until, until_past
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -660,6 +660,27 @@ async def test_a_closing_reason_typed_with_its_full_stop_ends_the_refusal_once(
     member = world.member(f"late {title}", locale=locale)
     reply = await fake.slash(world.guild, member, "rsvp join", event=event)
     assert reply.content == refused.format(title=title), reply
+
+
+async def test_a_closing_reason_that_shows_nothing_is_no_reason(world, fake):
+    """A reason of only invisible characters or spacing (a zero-width space, a line break,
+    which a modified client sends) was kept and shown as one: "registration is closed: ."
+    and "Closed: " with nothing after it, or a refusal over two lines. A reason spread over
+    lines is shown on one."""
+    event = str(await world.import_event("Blank Reason Forum", capacity=5))
+    member = world.member("blank reason reader")
+    for reason, shown in (("\u200b", ""), ("\u202e\u2060", ""), ("\n", ""),
+                          ("room\nmoved", ": room moved")):
+        await fake.slash(world.guild, world.moderator, "manage close", event=event,
+                         reason="r", mutate=sent_as("reason", reason))
+        reply = await fake.slash(world.guild, member, "rsvp join", event=event)
+        assert reply.content == ("You can't join **Blank Reason Forum**: registration is "
+                                 f"closed{shown}."), (reason, reply.content)
+        told = "has been closed by a moderator" + (shown or ".")
+        await fake.wait_message(world.guild.channel("announcements"), lambda m, told=told:
+                                "**Blank Reason Forum**" in m["content"]
+                                and m["content"].endswith(told))
+        await fake.slash(world.guild, world.moderator, "manage open", event=event)
 
 
 SUPPRESS_EMBEDS = 1 << 2  # Discord draws no preview of the links in the message's text

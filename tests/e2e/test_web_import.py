@@ -57,6 +57,19 @@ async def test_import_from_a_url_and_again_updates_the_same_event(world, fake, s
     assert "already imported here" in again.content and event_id_in(again) == event_id
 
 
+async def test_a_url_pasted_with_invisible_characters_around_it_is_the_page_it_shows(
+        world, fake, server):
+    """An address copied with a zero-width space or a direction mark before or after it
+    was refused as "Give the page's web address starting with http:// or https://", or
+    fetched with the mark as part of its path: the moderator sees no difference."""
+    url = server.url("/event.html")
+    for pasted in (f"\u200b{url}", f"\u202a{url}\u202c", f"{url}\ufeff"):
+        reply = await import_page(fake, world.guild, world.moderator, url=pasted)
+        assert not reply.content.startswith("⚠️"), (pasted, reply.content)
+        assert world.query("SELECT url FROM pages WHERE event_id = ?",
+                           (event_id_in(reply),)) == [(url,)], pasted
+
+
 async def test_import_an_html_attachment(world, fake):
     page = Attachment("recap.html", (WEB_PAGES / "forum_recap.html").read_bytes(), "text/html")
     reply = await import_page(fake, world.guild, world.moderator, page=page,

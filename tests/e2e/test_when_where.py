@@ -540,6 +540,77 @@ async def test_a_city_typed_with_its_accents_or_in_full_width_letters_is_its_zon
     await fake.slash(world.guild, world.moderator, "manage timezone", zone="UTC")
 
 
+# Invisible characters that text copied from a web page or a chat carries: a zero-width
+# space, a byte-order mark, direction marks and embeddings, a word joiner.
+INVISIBLE = (("Asia/Tokyo\u200b", "Asia/Tokyo"), ("\ufeffAsia/Tokyo", "Asia/Tokyo"),
+             ("\u202aAsia/Tokyo\u202c", "Asia/Tokyo"), ("Tokyo\u200e", "Asia/Tokyo"),
+             ("UTC+9\u2060", "Etc/GMT-9"))
+
+
+async def test_a_zone_pasted_with_invisible_characters_is_the_zone_it_shows(world, fake):
+    """A zone pasted with a zero-width space or a direction mark was refused as "'Asia/Tokyo'
+    is not a timezone I know" (the member sees no difference), and autocomplete offered
+    nothing for it; typed times ignore such characters already."""
+    for typed, zone in INVISIBLE:
+        choices = await fake.autocomplete(world.guild, world.moderator, "manage timezone",
+                                          focused="zone", zone=typed)
+        assert zone in [choice["value"] for choice in choices], (typed, choices)
+        reply = await fake.slash(world.guild, world.moderator, "manage timezone", zone=typed)
+        assert f"**{zone}" in reply.content, (typed, reply.content)
+        assert world.query("SELECT timezone FROM guild_settings WHERE guild_id = ?",
+                           (world.guild.id,)) == [(zone,)]
+        await fake.slash(world.guild, world.moderator, "manage timezone", zone="UTC")
+    # one of nothing else is no zone: said so, not "'' is not a timezone I know"
+    for locale, says in (("en-US", "⚠️ The zone option can't be empty."),
+                         ("zh-TW", "⚠️ 時區 選項不能為空。")):
+        moderator = world.member(f"blank zone {locale}", locale=locale, manage_events=True)
+        reply = await fake.slash(world.guild, moderator, "manage timezone", zone="\u200b")
+        assert reply.ephemeral and reply.content == says, reply.content
+
+
+async def test_a_link_pasted_with_invisible_characters_around_it_is_the_link_it_shows(
+        world, fake):
+    """A link pasted into the edit form with a zero-width space or a direction mark after
+    or before it was refused as "the link must be a web address starting with https://"
+    (the moderator had given one). One inside the address is still refused."""
+    event_id = await world.import_event("Pasted Link Forum", 5,
+                                        starts_at="2037-05-06T18:00:00+00:00")
+    link = "https://example.org/talk"
+    for pasted in (f"{link}\u200b", f"\ufeff{link}", f"\u202a{link}\u202c"):
+        done = await edit_form(world, event_id, {"link": pasted})
+        assert not done.content.startswith("⚠️"), (pasted, done.content)
+        assert event_times(world, event_id)[4] == link, pasted
+        await edit_form(world, event_id, {"link": ""})
+
+
+async def test_an_edit_forms_time_holding_only_invisible_characters_is_empty(world, fake):
+    """An end field left holding only a zero-width space (what a paste can leave) was
+    refused as "I can't read the end '' as a time" rather than read as empty (no end); a
+    start so left was refused as unreadable, not as empty."""
+    event_id = await world.import_event("Blank End Forum", 5,
+                                        starts_at="2037-05-06T18:00:00+00:00",
+                                        ends_at="2037-05-06T20:00:00+00:00")
+    done = await edit_form(world, event_id, {"end": "\u200b"})
+    assert not done.content.startswith("⚠️"), done.content
+    assert event_times(world, event_id)[:2] == (
+        int(datetime(2037, 5, 6, 18, tzinfo=UTC).timestamp()), None)
+    refused = await edit_form(world, event_id, {"start": "\ufeff\u200b"})
+    assert refused.ephemeral and "can't be empty" in refused.content, refused.content
+
+
+async def test_a_typed_time_of_invisible_characters_alone_is_refused_as_empty(world, fake):
+    """starts_at sent as nothing but a zero-width space was refused as "I can't read
+    starts_at '' as a time", quoting what looks like nothing; it is empty."""
+    before = world.dump()
+    for option in ("starts_at", "ends_at"):
+        reply = await import_page(fake, world.guild, world.moderator, **{option: "\u200b"},
+                                  page=Attachment("blank.txt", page("Blank Time Forum"),
+                                                  "text/plain"))
+        assert reply.ephemeral and " is empty; type a time such as " in reply.content, (
+            option, reply.content)
+    assert world.dump() == before
+
+
 async def test_the_edit_forms_start_says_the_offset_of_an_etc_zone(world, fake):
     """"UTC+8" sets a server to Etc/GMT-8, whose name reads as the opposite offset: the
     edit form's start was labelled "Start (Etc/GMT-8)", asking a moderator in Beijing for

@@ -541,6 +541,16 @@ def test_rsvps_names_one_event_or_refuses_a_slug_several_servers_share(cli, tmp_
     assert cli("rsvps", "1", check_status=0).returncode == 0
 
 
+def test_rsvps_takes_an_id_or_slug_pasted_with_invisible_characters(cli):
+    """An id or slug copied from a web page or a chat with a zero-width space or a
+    direction mark was refused as "no event has the id or slug '2'" (the mark unseen), as
+    the [event] option of the slash commands no longer is."""
+    cli("import", str(ANNOUNCEMENT), "--guild", "123")
+    slug = cli("events").stdout.split("\t")[2]
+    for pasted in ("1\u200b", "\u202a1\u202c", f"\ufeff{slug}", f"{slug}\u2060"):
+        assert cli("rsvps", pasted).stdout == "no RSVPs yet for event 1\n", pasted
+
+
 def event_rows(cli, event_id: int) -> list[tuple]:
     """All the database holds of one event: its row, its pages, people and takeaways."""
     with contextlib.closing(sqlite3.connect(cli.db)) as db:

@@ -341,7 +341,7 @@ class PostgresRegistrations(Repository):
             now = self._clock()  # once the event is ours: a wait for it counts
             rules.close(seats, reason, now)
             await self._save_closed(conn, guild_id, event_id, seats,
-                                    ClosedPayload(reason, by), now)
+                                    ClosedPayload(seats.closed_reason, by), now)
 
     async def close_for_page(self, conn: asyncpg.Connection, guild_id: int, event_id: int,
                              now: datetime) -> None:

@@ -418,7 +418,8 @@ class SqliteRegistrations(Repository):
             now = self._clock()
             seats = self.seats_of(event_id, guild_id)
             rules.close(seats, reason, now)
-            self._save_closed(guild_id, event_id, seats, ClosedPayload(reason, by), now)
+            self._save_closed(guild_id, event_id, seats,
+                              ClosedPayload(seats.closed_reason, by), now)
 
     def close_for_page(self, guild_id: int, event_id: int, now: datetime) -> None:
         """Inside the caller's transaction: an imported page says registration has closed
