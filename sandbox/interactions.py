@@ -371,9 +371,9 @@ class Interactions:
         message the bot posted. ``guild=None`` for a message in a DM.
 
         ``forged=True`` sends ``custom_id`` as a button of the message even if the message
-        has no such component, or from someone other than the reader of an ephemeral
-        message (what a modified client could send: the interaction's copy of the message
-        gets the button); ``mutate`` changes the payload as for :meth:`slash`."""
+        has no such component or has it disabled, or from someone other than the reader of
+        an ephemeral message (what a modified client could send: the interaction's copy of
+        the message gets the button); ``mutate`` changes the payload as for :meth:`slash`."""
         record = self._messages.get(int(message["id"]))
         if record is not None and record.deleted is not None:
             # gone from every client, its buttons with it; forged, Discord knows it no more
@@ -404,6 +404,9 @@ class Interactions:
             raise LookupError(
                 f"message {current['id']} has no component {custom_id!r}; it has {ids}"
             )
+        if component.get("disabled") and not forged:
+            # greyed out in every client: Discord sends no interaction for it
+            raise LookupError(f"message {current['id']}: component {custom_id!r} is disabled")
         data: dict[str, Any] = {"custom_id": custom_id, "component_type": component["type"]}
         if component["type"] != 2:
             data["values"] = list(values or [])

@@ -1513,3 +1513,22 @@ async def test_a_channel_says_which_message_it_ends_with(fake, http):
     said = await accepted(http, "POST", f"/channels/{text.id}/messages", {"content": "hi"})
     read = await accepted(http, "GET", f"/channels/{text.id}", None)
     assert read["last_message_id"] == said["id"]
+
+
+async def test_a_disabled_component_takes_no_click(fake, http):
+    """Discord's client greys out a disabled button or select and sends no interaction
+    for it; only a modified client (``forged``) could."""
+    guild = fake.add_guild()
+    member = fake.add_member(guild, "clicker")
+    row = {"type": 1, "components": [
+        {"type": 2, "style": 1, "label": "Join", "custom_id": "join", "disabled": True}]}
+    menu = {"type": 1, "components": [
+        {"type": 3, "custom_id": "pick", "disabled": True,
+         "options": [{"label": "One", "value": "1"}]}]}
+    posted = await accepted(http, "POST", f"/channels/{guild.system_channel.id}/messages",
+                            {"content": "greyed", "components": [row, menu]})
+    with pytest.raises(LookupError, match="'join' is disabled"):
+        await fake.click(guild, member, posted, "join")
+    with pytest.raises(LookupError, match="'pick' is disabled"):
+        await fake.click(guild, member, posted, "pick", values=["1"])
+    assert not [r for r in fake.requests if r.route and "interaction" in r.route]
