@@ -41,7 +41,9 @@ What it emulates
       ``time_out``), never from a member who left, nothing from a channel hidden from the
       member (no View Channel), no command or autocomplete from one without Use
       Application Commands in the channel (timed out, or an overwrite), no click on a
-      deleted message (``10008``) or on someone else's ephemeral one, and only what a
+      deleted message (``10008``), on someone else's ephemeral one or on a disabled
+      component, no autocomplete of an option synced without it, no second submission
+      of a form the bot answered (its answer closed it), and only what a
       member's client can send: a menu's own options, a form's text inputs within their
       lengths (``mutate`` and ``forged`` send more).
     * Discord's documented payload limits and rules (sandbox/limits.py), on by default:

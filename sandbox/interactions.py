@@ -70,6 +70,7 @@ class _Interaction:
         "loading",
         "message_id",
         "modal",
+        "modal_closed",
         "option_type",
         "original",
         "responded",
@@ -100,6 +101,7 @@ class _Interaction:
         self.followups: list[dict[str, Any]] = []
         self.choices: list[dict[str, Any]] | None = None
         self.modal: dict[str, Any] | None = None
+        self.modal_closed = False  # the modal's submission was answered: the form is gone
 
 
 class Reply:
@@ -371,9 +373,9 @@ class Interactions:
         message the bot posted. ``guild=None`` for a message in a DM.
 
         ``forged=True`` sends ``custom_id`` as a button of the message even if the message
-        has no such component, or from someone other than the reader of an ephemeral
-        message (what a modified client could send: the interaction's copy of the message
-        gets the button); ``mutate`` changes the payload as for :meth:`slash`."""
+        has no such component or has it disabled, or from someone other than the reader of
+        an ephemeral message (what a modified client could send: the interaction's copy of
+        the message gets the button); ``mutate`` changes the payload as for :meth:`slash`."""
         record = self._messages.get(int(message["id"]))
         if record is not None and record.deleted is not None:
             # gone from every client, its buttons with it; forged, Discord knows it no more
@@ -404,6 +406,9 @@ class Interactions:
             raise LookupError(
                 f"message {current['id']} has no component {custom_id!r}; it has {ids}"
             )
+        if component.get("disabled") and not forged:
+            # greyed out in every client: Discord sends no interaction for it
+            raise LookupError(f"message {current['id']}: component {custom_id!r} is disabled")
         data: dict[str, Any] = {"custom_id": custom_id, "component_type": component["type"]}
         if component["type"] != 2:
             data["values"] = list(values or [])
@@ -428,7 +433,8 @@ class Interactions:
         mutate: Callable[[dict[str, Any]], None] | None = None,
     ) -> Reply:
         """Submit the modal the bot opened in ``reply``, as the same user, with
-        ``values`` by custom id (text inputs take str, selects a list of str). In a
+        ``values`` by custom id (text inputs take str, selects a list of str); once
+        answered, the modal is closed (LookupError). In a
         server, the submission carries the member as they are now (their roles and
         permissions then), as Discord's does, not as they were when the form opened;
         ``mutate`` changes the payload as for :meth:`slash`.
@@ -438,6 +444,9 @@ class Interactions:
         modal, st = reply.modal, reply._state
         if modal is None:
             raise ValueError(f"{reply!r} did not open a modal")
+        if st.modal_closed and elsewhere is None:
+            raise LookupError(f"modal {modal['custom_id']!r} closed when the bot answered its "
+                              "submission: the member opens a new one")
         unknown = set(values) - {c.get("custom_id") for c in _walk_components(modal["components"])}
         if unknown:
             raise LookupError(f"modal {modal['custom_id']!r} has no inputs {sorted(unknown)}")
@@ -479,7 +488,7 @@ class Interactions:
             if st.actor.id in st.guild.gone:
                 raise ValueError(f"{st.actor!r} left {st.guild.name!r} since the form opened: "
                                  f"Discord takes no submission from them there")
-        return await self._interact(
+        answered = await self._interact(
             MODAL_SUBMIT,
             f"modal {modal['custom_id']}",
             st.guild,
@@ -490,6 +499,10 @@ class Interactions:
             message,
             mutate=mutate,
         )
+        # Any answer closes the form in the member's client (unanswered, it stays open
+        # with an error, and may be submitted again).
+        st.modal_closed = True
+        return answered
 
     async def _interact(
         self,

@@ -90,6 +90,8 @@ class CommandOptions:
         for param in params:
             name = param["name"]
             if name == focused:
+                if not param.get("autocomplete"):  # Discord completes no other option
+                    raise LookupError(f"/{command}: option {name!r} has no autocomplete")
                 value = values.get(name, "")
                 options.append(
                     {"type": param["type"], "name": name, "value": str(value), "focused": True}

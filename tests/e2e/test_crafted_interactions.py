@@ -69,13 +69,22 @@ def nothing_focused(payload: dict) -> None:
         option.pop("focused", None)
 
 
+def seats_focused(payload: dict) -> None:
+    """Focus moved to `seats`, which Discord never completes, with its text as typed."""
+    for option in payload["data"]["options"][0]["options"]:
+        option.pop("focused", None)
+        if option["name"] == "seats":
+            option.update(focused=True, value=str(option["value"]))
+
+
 async def test_an_autocomplete_for_an_option_without_one_is_offered_nothing(world, fake):
-    """Focused on `seats` (no autocomplete), or on no option at all: no choices, rather
-    than no answer (the member's client says loading the options failed) and a traceback
-    logged as an error."""
+    """Focused on `seats` (no autocomplete), or on no option at all, as only a modified
+    client sends: no choices, rather than no answer (the member's client says loading the
+    options failed) and a traceback logged as an error."""
     since = len(world.bot.output())
     assert await fake.autocomplete(world.guild, world.moderator, "manage capacity",
-                                   focused="seats", seats=5) == []
+                                   focused="event", event="", seats=5,
+                                   mutate=seats_focused) == []
     assert await fake.autocomplete(world.guild, world.moderator, "manage capacity",
                                    focused="event", event="", mutate=nothing_focused) == []
     await asyncio.sleep(0.2)

@@ -190,6 +190,10 @@ async def test_modal_round_trip(fake, guild, member, probe):
     assert opened.type == 9 and opened.modal["title"] == "A question"
     submitted = await fake.submit_modal(opened, {"answer": "forty-two"})
     assert submitted.content == "answer: forty-two"
+    # Answered, the form closed in the member's client: it is not submitted again.
+    with pytest.raises(LookupError, match="closed"):
+        await fake.submit_modal(opened, {"answer": "forty-three"})
+    assert len(callbacks(fake)) == 2
 
 
 async def test_a_form_and_a_click_carry_the_member_as_they_are_when_sent(

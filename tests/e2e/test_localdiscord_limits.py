@@ -1513,3 +1513,49 @@ async def test_a_channel_says_which_message_it_ends_with(fake, http):
     said = await accepted(http, "POST", f"/channels/{text.id}/messages", {"content": "hi"})
     read = await accepted(http, "GET", f"/channels/{text.id}", None)
     assert read["last_message_id"] == said["id"]
+
+
+async def test_a_disabled_component_takes_no_click(fake, http):
+    """Discord's client greys out a disabled button or select and sends no interaction
+    for it; only a modified client (``forged``) could."""
+    guild = fake.add_guild()
+    member = fake.add_member(guild, "clicker")
+    row = {"type": 1, "components": [
+        {"type": 2, "style": 1, "label": "Join", "custom_id": "join", "disabled": True}]}
+    menu = {"type": 1, "components": [
+        {"type": 3, "custom_id": "pick", "disabled": True,
+         "options": [{"label": "One", "value": "1"}]}]}
+    posted = await accepted(http, "POST", f"/channels/{guild.system_channel.id}/messages",
+                            {"content": "greyed", "components": [row, menu]})
+    with pytest.raises(LookupError, match="'join' is disabled"):
+        await fake.click(guild, member, posted, "join")
+    with pytest.raises(LookupError, match="'pick' is disabled"):
+        await fake.click(guild, member, posted, "pick", values=["1"])
+    assert not [r for r in fake.requests if r.route and "interaction" in r.route]
+
+
+async def test_only_an_option_with_autocomplete_is_completed(fake):
+    """Discord asks the app for choices only while a member types an option synced with
+    ``autocomplete: true``; typing any other option sends nothing."""
+    guild = fake.add_guild()
+    member = fake.add_member(guild, "typist")
+    sent: list[dict[str, Any]] = []
+
+    async def dispatch(event: str, data: dict[str, Any], **_: Any) -> bool:
+        sent.append(data)
+        return False  # no bot here: the interaction reaches no one
+
+    fake.dispatch = dispatch  # type: ignore[method-assign]
+    fake.register_commands([{"id": "1", "name": "find", "description": "find", "type": 1,
+                             "options": [
+                                 {"type": 3, "name": "event", "description": "event",
+                                  "autocomplete": True},
+                                 {"type": 3, "name": "note", "description": "note"}]}])
+    with pytest.raises(LookupError, match="'note' has no autocomplete"):
+        await fake.autocomplete(guild, member, "find", focused="note", note="x")
+    assert sent == []
+    fake.response_deadline = 0.1  # (nobody answers the one Discord does send)
+    with pytest.raises(TimeoutError):
+        await fake.autocomplete(guild, member, "find", focused="event", event="x")
+    [typed] = sent
+    assert typed["type"] == 4 and typed["data"]["options"][0]["focused"]

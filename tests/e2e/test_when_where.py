@@ -20,7 +20,7 @@ import pytest_asyncio
 from babel.dates import format_time
 from icalendar import Calendar
 
-from sandbox import Attachment
+from sandbox import Attachment, Reply
 from tests.e2e.conftest import (
     OPEN_ANNOUNCEMENT,
     edit_form,
@@ -793,20 +793,25 @@ async def test_an_edit_moves_the_reminders_and_tells_everyone_once(world, fake):
     assert values == {"title": title, "start": "2037-05-06 18:00", "end": "", "venue": "",
                       "link": ""}
 
+    async def reopened() -> Reply:  # an answered form is closed: the moderator opens another
+        return await fake.slash(world.guild, world.moderator, "manage edit",
+                                event=str(event_id))
+
     for link in ("javascript:alert(1)", "https://example.org:abc/talk",
                  "https://exa\u200bmple.org/talk"):
         refused = await fake.submit_modal(opened, {"link": link})
         assert refused.ephemeral and "https://" in refused.content, (link, refused.content)
+        opened = await reopened()
     refused = await fake.submit_modal(opened, {"start": "yesterday 6pm"})
     assert refused.ephemeral and "in the past" in refused.content
     # (the start emptied, though the form requires it: what only a modified client sends)
-    refused = await fake.submit_modal(opened, {}, mutate=field_as("start", ""))
+    refused = await fake.submit_modal(await reopened(), {}, mutate=field_as("start", ""))
     assert refused.ephemeral and "can't be empty" in refused.content
     assert event_times(world, event_id)[0] == int(
         datetime(2037, 5, 6, 18, tzinfo=SHANGHAI).timestamp())
 
     new_start = datetime.now(SHANGHAI).replace(microsecond=0) + timedelta(seconds=66)
-    done = await fake.submit_modal(opened, {
+    done = await fake.submit_modal(await reopened(), {
         "start": new_start.strftime("%Y-%m-%d %H:%M:%S"), "venue": "Hall B",
         "link": "https://example.org/talk"})
     stamp = int(new_start.timestamp())
@@ -912,6 +917,7 @@ async def test_an_event_without_a_start_takes_a_venue_alone_from_the_form(world,
     refused = await fake.submit_modal(opened, {"end": "2037-05-06 20:00"})
     assert refused.ephemeral and refused.content.endswith(
         "An end needs a start: type the start too.")
+    opened = await fake.slash(world.guild, world.moderator, "manage edit", event=str(event_id))
     done = await fake.submit_modal(opened, {"venue": "Hall B"})
     assert done.ephemeral and "Where: Hall B" in done.content, done.content
     # no one has an RSVP: no count of members to DM
