@@ -1828,6 +1828,29 @@ def test_a_refused_second_run_leaves_the_running_bot_s_database_as_it_was(cli, t
         assert db.execute("PRAGMA user_version").fetchone()[0] == version
 
 
+@pytest.mark.parametrize("command", [("events",), ("rsvps", "1"), ("reset-sync-state",),
+                                     ("import", str(SAMPLE_DIR), "--guild", "1"),
+                                     ("run",)])
+def test_no_command_upgrades_the_database_of_a_bot_of_an_earlier_version_running_on_it(
+        cli, command):
+    """The code pulled into another folder, and a command of the new version run on the
+    running bot's database (a listing, an import, or a start as another token or shard):
+    each upgraded it under the running bot, which went on with a schema it does not know
+    and refused to start again. One line, exit status 2, the database as it was."""
+    old = sqlite_before(cli.db, "outbox_by_kind")
+    old.commit()
+    version = old.execute("PRAGMA user_version").fetchone()[0]
+    old.close()
+    with run_holding(cli, TOKEN):
+        proc = cli(*command, check_status=2, env={"DISCORD_TOKEN": f"another-{TOKEN}"})
+    assert proc.stderr.splitlines() == [
+        f"eventbot: a bot of an earlier version is running on {cli.db} (schema version "
+        f"{version}): stop it before this version upgrades the database it uses, or run "
+        "this command with its version"], proc.stderr
+    with sqlite3.connect(cli.db) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == version
+
+
 @pytest.fixture
 def empty_postgres(postgres_cluster):
     """The URL of a new, empty PostgreSQL database (no bot's tables yet), with a password
