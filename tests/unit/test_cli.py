@@ -1607,6 +1607,27 @@ def test_another_application_s_database_is_refused_and_left_as_it_was(cli, tmp_p
     assert sorted(p.name for p in tmp_path.iterdir()) == ["places.sqlite"]
 
 
+@pytest.mark.parametrize(("dropped", "lacks"), [
+    ("TABLE rsvps", "the table rsvps (and 2 more)"),  # (its two indexes went with it)
+    ("TRIGGER events_revision", "the trigger events_revision")])
+@pytest.mark.parametrize("command", [("run",), ("rsvps", "1")])
+def test_a_database_missing_part_of_its_schema_is_refused_in_one_line(cli, tmp_path, dropped,
+                                                                     lacks, command):
+    """The bot's own database at this version, a table or trigger of it dropped (by hand,
+    or lost to a repair): `rsvps` ended in a traceback, and the bot started on it, failing
+    each command that read the table, or counting no calendar revisions."""
+    cli("import", str(SAMPLE_DIR), "--guild", "1")
+    with sqlite3.connect(cli.db) as db:
+        db.execute(f"DROP {dropped}")
+    db.close()
+    before = cli.db.read_bytes()
+    proc = cli(*command, check_status=2)
+    assert proc.stderr.splitlines() == [
+        f"eventbot: {cli.db} lacks {lacks} of the bot's schema: restore it from a backup or "
+        "move it away to start afresh"], proc.stderr
+    assert cli.db.read_bytes() == before
+
+
 def test_a_folder_where_the_database_should_be_is_refused_in_one_line(cli, tmp_path):
     (tmp_path / "db.sqlite3").mkdir()
     assert "is a folder, not a database file" in one_line_exit_2(cli, tmp_path / "db.sqlite3")

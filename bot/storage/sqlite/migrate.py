@@ -3,6 +3,7 @@ transaction, then fill in what SQL alone cannot (page hashes, the search rows)."
 
 from __future__ import annotations
 
+import functools
 import logging
 import sqlite3
 import threading
@@ -36,6 +37,7 @@ class Migrator(Repository):
         if self.schema_version() == SCHEMA_VERSION:
             # Nothing to do, and no write lock to wait for: a command that only reads
             # (`eventbot events`) runs while another process holds a long write.
+            self._check_whole()
             return
         waits = int(self._conn.execute("PRAGMA busy_timeout").fetchone()[0])
         self._conn.execute(f"PRAGMA busy_timeout = {UPGRADE_POLL_MS}")
@@ -79,6 +81,7 @@ class Migrator(Repository):
                                  fresh=True)
             if version < SCHEMA_VERSION:
                 self._fill_page_hashes()
+            self._check_whole()  # in the transaction: a database refused is left as it was
 
     def _fill_page_hashes(self) -> None:
         """Pages imported before their text was hashed get their hash (SQL has no sha256)."""
@@ -86,10 +89,42 @@ class Migrator(Repository):
         self._conn.executemany("UPDATE pages SET text_hash = ? WHERE rowid = ?",
                                [(page_hash(r["body"]), r["rowid"]) for r in rows])
 
+    def _check_whole(self) -> None:
+        """Raise Unavailable if the database lacks a table, index or trigger its schema
+        version has (dropped by hand, lost to a repair): the bot would start on it and
+        fail each request that reads a table, or silently count no revisions."""
+        present = {(row["type"], row["name"]) for row in self._all(
+            "SELECT type, name FROM sqlite_master")}
+        # a table first: its indexes and triggers went with it
+        missing = sorted(schema_objects() - present,
+                         key=lambda item: (item[0] != "table", item))
+        if missing:
+            path = self._row("PRAGMA database_list")["file"]
+            kind, name = missing[0]
+            more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+            raise Unavailable(f"{path} lacks the {kind} {name}{more} of the bot's schema: "
+                              "restore it from a backup or move it away to start afresh")
+
     def schema_version(self) -> int:
         row = self._one("PRAGMA user_version")
         assert row is not None
         return int(row[0])
+
+
+@functools.cache
+def schema_objects() -> frozenset[tuple[str, str]]:
+    """(type, name) of each table, index and trigger of this version's schema, as the
+    migrations make them in a database of their own in memory (once per process, 14 ms);
+    SQLite's own (its automatic indexes, `sqlite_sequence`) left out."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        for migration in MIGRATIONS:
+            for statement in statements(migration):
+                conn.execute(statement)
+        return frozenset(conn.execute("SELECT type, name FROM sqlite_master"
+                                      " WHERE name NOT LIKE 'sqlite%'"))
+    finally:
+        conn.close()
 
 
 def statements(script: str) -> list[str]:
