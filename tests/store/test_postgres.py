@@ -48,10 +48,12 @@ from tests.store.test_ask import (
 from tests.store.test_reads import waitlisted_second
 from tests.store.test_reminders_roles import claim_held_up
 from tests.store.test_store import (
+    OLD_CHINESE_PAGE,
     OLD_EVENTS,
     OLD_PAGES,
     OLD_PEOPLE,
     check_calendar_revisions,
+    check_old_chinese_page_replaced_by_its_edit,
     check_old_content_kept_until_every_page_is_imported_again,
     check_old_days_in_their_zones,
 )
@@ -1070,6 +1072,23 @@ async def test_content_from_before_the_upgrade_is_kept_until_its_pages_come_agai
         await conn.close()
     async with await open_store(blank_url) as store:
         await check_old_content_kept_until_every_page_is_imported_again(store)
+
+
+async def test_a_chinese_page_from_before_pages_had_languages_is_replaced_by_its_edit(
+        blank_url):
+    conn = await schema_before(blank_url, "PAGES_LABELLED")
+    try:
+        await conn.execute("INSERT INTO events (id, guild_id, slug, title, capacity,"
+                           " created_at, updated_at) VALUES (1, 5, 'old1', 'Old', 10, 0, 0)")
+        await conn.execute("INSERT INTO pages (event_id, kind, body, imported_at)"
+                           " VALUES (1, 'announcement', $1, 0)", OLD_CHINESE_PAGE)
+        await conn.executemany("INSERT INTO people VALUES (1, $1, $2, $3, '')",
+                               [(0, "赵通", "moderator"), (1, "李彬", "speaker"),
+                                (2, "樊吉社", "discussant")])
+    finally:
+        await conn.close()
+    async with await open_store(blank_url) as store:
+        await check_old_chinese_page_replaced_by_its_edit(store)
 
 
 async def test_a_zone_change_takes_its_turn_after_an_edit_making_an_event_all_day(

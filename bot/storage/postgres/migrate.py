@@ -9,10 +9,12 @@ import logging
 import asyncpg
 
 from bot.errors import Unavailable
+from bot.pages_zh import page_language
 from bot.storage.postgres.content import PostgresContent
 from bot.storage.postgres.migrations import (
     DAYS_IN_ZONES,
     MIGRATIONS,
+    PAGES_LABELLED,
     PASSAGES_REBUILT,
     SCHEMA_VERSION,
 )
@@ -59,6 +61,8 @@ class PostgresMigrator(Repository):
                         await anchor_days(conn, row["guild_id"])
                 await conn.execute("INSERT INTO schema_migrations (version, applied_at)"
                                    " VALUES ($1, $2)", number, ts(utcnow()))
+            if version < PAGES_LABELLED:
+                await label_pages(conn)
             if version < PASSAGES_REBUILT:  # read as the schema now has it, after every step
                 events = await conn.fetch("SELECT id, guild_id FROM events")
                 if events:
@@ -71,3 +75,27 @@ class PostgresMigrator(Repository):
         async with self._transaction() as conn:
             return int(await conn.fetchval("SELECT coalesce(max(version), 0)"
                                            " FROM schema_migrations"))
+
+
+async def label_pages(conn: asyncpg.Connection) -> None:
+    """SQLite's `Migrator._label_pages`: the pages labelled English before their language
+    was kept (SQLite's migration 7; `migrate-db` copied them so) take the slot their
+    text's language gives, the one imported last kept of two then in one slot."""
+    keys = await conn.fetch("SELECT event_id, kind FROM pages"
+                            " WHERE lang = 'en' AND parsed IS NULL")
+    for key in keys:
+        page = await conn.fetchrow("SELECT body, imported_at FROM pages WHERE event_id = $1"
+                                   " AND kind = $2 AND lang = 'en'", *key)
+        lang = page_language(page["body"])
+        if lang == "en":
+            continue
+        other = await conn.fetchval("SELECT imported_at FROM pages WHERE event_id = $1"
+                                    " AND kind = $2 AND lang = $3", *key, lang)
+        if other is not None and other >= page["imported_at"]:
+            await conn.execute("DELETE FROM pages WHERE event_id = $1 AND kind = $2"
+                               " AND lang = 'en'", *key)
+            continue
+        await conn.execute("DELETE FROM pages WHERE event_id = $1 AND kind = $2"
+                           " AND lang = $3", *key, lang)
+        await conn.execute("UPDATE pages SET lang = $3 WHERE event_id = $1 AND kind = $2"
+                           " AND lang = 'en'", *key, lang)

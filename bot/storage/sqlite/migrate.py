@@ -10,10 +10,12 @@ import threading
 import time
 
 from bot.errors import Unavailable
+from bot.pages_zh import page_language
 from bot.storage.sqlite.content import SqliteContent
 from bot.storage.sqlite.migrations import (
     DAYS_IN_ZONES,
     MIGRATIONS,
+    PAGES_LABELLED,
     PASSAGES_REBUILT,
     SCHEMA_VERSION,
 )
@@ -79,6 +81,8 @@ class Migrator(Repository):
                 for row in events:
                     search.index(row["id"], row["guild_id"], content.content(row["id"]),
                                  fresh=True)
+            if version < PAGES_LABELLED:
+                self._label_pages()
             if version < SCHEMA_VERSION:
                 self._fill_page_hashes()
             self._check_whole()  # in the transaction: a database refused is left as it was
@@ -88,6 +92,29 @@ class Migrator(Repository):
         rows = self._all("SELECT rowid, body FROM pages WHERE text_hash IS NULL")
         self._conn.executemany("UPDATE pages SET text_hash = ? WHERE rowid = ?",
                                [(page_hash(r["body"]), r["rowid"]) for r in rows])
+
+    def _label_pages(self) -> None:
+        """Give the pages labelled English before their language was kept (migration 7
+        labelled every page so) the slot their text's language gives (`content.slot_of`),
+        where an import of the same page, or of its edit, lands: a Chinese one stayed in
+        the English slot for good, and what its edits took out stayed in the event. Of two
+        pages then in one slot, the one imported last is kept, as an import keeps it.
+        Their bodies are read one at a time (each may be megabytes)."""
+        rows = self._all("SELECT rowid FROM pages WHERE lang = 'en' AND parsed IS NULL")
+        for rowid in (row["rowid"] for row in rows):
+            page = self._row("SELECT event_id, kind, body, imported_at FROM pages"
+                             " WHERE rowid = ?", (rowid,))
+            lang = page_language(page["body"])
+            if lang == "en":
+                continue
+            other = self._one("SELECT rowid, imported_at FROM pages WHERE event_id = ?"
+                              " AND kind = ? AND lang = ?", (page["event_id"], page["kind"], lang))
+            if other is not None and other["imported_at"] >= page["imported_at"]:
+                self._conn.execute("DELETE FROM pages WHERE rowid = ?", (rowid,))
+                continue
+            if other is not None:
+                self._conn.execute("DELETE FROM pages WHERE rowid = ?", (other["rowid"],))
+            self._conn.execute("UPDATE pages SET lang = ? WHERE rowid = ?", (lang, rowid))
 
     def _check_whole(self) -> None:
         """Raise Unavailable if the database lacks a table, index or trigger its schema
