@@ -91,6 +91,23 @@ async def test_a_database_from_a_newer_bot_is_refused(blank_url):
         await open_store(blank_url)
 
 
+@pytest.mark.parametrize(("dropped", "lacks"), [
+    ("TABLE rsvps", "the table rsvps (and 2 more)"),  # (its two indexes went with it)
+    ("TRIGGER event_versions_changed ON events", "the trigger event_versions_changed")])
+async def test_a_database_missing_part_of_its_schema_is_refused_in_one_line(postgres_url,
+                                                                           dropped, lacks):
+    """A table or trigger of the bot's dropped by hand: a start was told the database
+    "can't be reached right now; try again in a moment", or started and counted no
+    `[event]` versions. Nothing is written."""
+    async with await open_store(postgres_url) as store:
+        await new_event(store)
+        await execute_sql(store, f"DROP {dropped}")
+    with pytest.raises(Unavailable) as raised:
+        await open_store(postgres_url)
+    assert str(raised.value) == (f"the database lacks {lacks} of the bot's schema: restore "
+                                 "it from a backup, or start afresh in a new database")
+
+
 async def test_an_unreachable_server_is_one_line_without_the_password(postgres_cluster):
     url = f"postgresql://bot:s3cret@127.0.0.1:{postgres_cluster.port}/no_such_database"
     with pytest.raises(Unavailable) as raised:

@@ -4,7 +4,9 @@ advisory lock, so each migration runs once and nobody sees half a schema."""
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
 
 import asyncpg
 
@@ -70,11 +72,46 @@ class PostgresMigrator(Repository):
                 for row in events:
                     await search.index(conn, row["id"], row["guild_id"],
                                        await content.content(conn, row["id"]))
+            await check_whole(conn)  # in the transaction: a database refused is left as it was
 
     async def schema_version(self) -> int:
         async with self._transaction() as conn:
             return int(await conn.fetchval("SELECT coalesce(max(version), 0)"
                                            " FROM schema_migrations"))
+
+
+# What the migrations make and unmake, by name: a table, index or trigger.
+_SCHEMA_STEP = re.compile(r"\b(CREATE|DROP) (TABLE|INDEX|TRIGGER) (\w+)")
+
+
+@functools.cache
+def schema_objects() -> frozenset[tuple[str, str]]:
+    """(kind, name) of each table, index and trigger of this version's schema, as the
+    migrations' SQL makes them and drops them, in order (an index a column took with it is
+    made again by the same migration)."""
+    made: set[tuple[str, str]] = set()
+    for number in sorted(MIGRATIONS):
+        for verb, kind, name in _SCHEMA_STEP.findall(MIGRATIONS[number]):
+            (made.add if verb == "CREATE" else made.discard)((kind.lower(), name))
+    return frozenset(made)
+
+
+async def check_whole(conn: asyncpg.Connection) -> None:
+    """Raise Unavailable if the database lacks a table, index or trigger of its schema
+    (dropped by hand): the bot would start on it and tell every member that reads the
+    table that the database can't be reached, or silently count no versions."""
+    present = {(row[0], row[1]) for row in await conn.fetch(
+        "SELECT CASE WHEN c.relkind = 'i' THEN 'index' ELSE 'table' END, c.relname"
+        " FROM pg_class c WHERE c.relkind IN ('r', 'p', 'i') AND pg_table_is_visible(c.oid)"
+        " UNION ALL SELECT 'trigger', t.tgname FROM pg_trigger t"
+        " WHERE NOT t.tgisinternal AND pg_table_is_visible(t.tgrelid)")}
+    # a table first: its indexes and triggers went with it
+    missing = sorted(schema_objects() - present, key=lambda item: (item[0] != "table", item))
+    if missing:
+        kind, name = missing[0]
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise Unavailable(f"the database lacks the {kind} {name}{more} of the bot's schema: "
+                          "restore it from a backup, or start afresh in a new database")
 
 
 async def label_pages(conn: asyncpg.Connection) -> None:
