@@ -88,10 +88,13 @@ class Migrator(Repository):
             self._check_whole()  # in the transaction: a database refused is left as it was
 
     def _fill_page_hashes(self) -> None:
-        """Pages imported before their text was hashed get their hash (SQL has no sha256)."""
-        rows = self._all("SELECT rowid, body FROM pages WHERE text_hash IS NULL")
-        self._conn.executemany("UPDATE pages SET text_hash = ? WHERE rowid = ?",
-                               [(page_hash(r["body"]), r["rowid"]) for r in rows])
+        """Pages imported before their text was hashed get their hash (SQL has no sha256).
+        Their bodies are read one at a time (each may be megabytes), not all at once."""
+        rows = self._all("SELECT rowid FROM pages WHERE text_hash IS NULL")
+        for rowid in (row["rowid"] for row in rows):
+            body = self._row("SELECT body FROM pages WHERE rowid = ?", (rowid,))["body"]
+            self._conn.execute("UPDATE pages SET text_hash = ? WHERE rowid = ?",
+                               (page_hash(body), rowid))
 
     def _label_pages(self) -> None:
         """Give the pages labelled English before their language was kept (migration 7
