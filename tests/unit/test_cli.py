@@ -22,6 +22,7 @@ import pytest
 from bot import catalog
 from bot.config import load_settings
 from bot.progress import data_in_utf8
+from bot.storage.sqlite.migrations import SCHEMA_VERSION
 from tests.conftest import ANNOUNCEMENT, RECAP, ROOT, SAMPLE_DIR, sqlite_before
 from tests.terminal import run_in_terminal
 
@@ -1626,6 +1627,29 @@ def test_a_database_missing_part_of_its_schema_is_refused_in_one_line(cli, tmp_p
         f"eventbot: {cli.db} lacks {lacks} of the bot's schema: restore it from a backup or "
         "move it away to start afresh"], proc.stderr
     assert cli.db.read_bytes() == before
+
+
+def test_a_copy_of_the_database_made_by_dump_is_the_bot_s_not_another_program_s(cli,
+                                                                               tmp_path):
+    """`sqlite3 bot.sqlite3 .dump | sqlite3 copy.sqlite3`, SQLite's way to repair or move a
+    database, copies every table but not the schema version: the bot called the copy
+    "another program's database" and would not start on it. One holding exactly this
+    version's schema is this version's: its events and RSVPs are there as they were."""
+    if shutil.which("sqlite3") is None:
+        pytest.skip("no sqlite3 shell here")
+    cli("import", str(SAMPLE_DIR), "--guild", "1")
+    listed = cli("events").stdout
+    copy = tmp_path / "copy.sqlite3"
+    dump = subprocess.run(["sqlite3", str(cli.db), ".dump"], capture_output=True, check=True)
+    subprocess.run(["sqlite3", str(copy)], input=dump.stdout, check=True)
+    with contextlib.closing(sqlite3.connect(copy)) as target:
+        assert target.execute("PRAGMA user_version").fetchone()[0] == 0
+        indexed = target.execute("SELECT count(*) FROM passages").fetchone()[0]
+    assert cli("events", database=str(copy)).stdout == listed
+    with contextlib.closing(sqlite3.connect(copy)) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        # (its search rows as they were, not indexed a second time)
+        assert db.execute("SELECT count(*) FROM passages").fetchone()[0] == indexed > 0
 
 
 def test_a_folder_where_the_database_should_be_is_refused_in_one_line(cli, tmp_path):

@@ -63,7 +63,12 @@ class Migrator(Repository):
             if version > SCHEMA_VERSION:
                 raise Unavailable(f"the database is schema version {version}, newer than this "
                                   f"bot's {SCHEMA_VERSION}; upgrade the bot")
-            if version == 0:  # a new database: one line, not one per step of its history
+            if version == 0 and is_this_versions_schema(self._conn):
+                log.info("the database holds this version's tables without their schema "
+                         "version (a copy made by .dump): taken as version %d", SCHEMA_VERSION)
+                version = SCHEMA_VERSION  # nothing to do but record it
+                db.execute(f"PRAGMA user_version = {version}")
+            elif version == 0:  # a new database: one line, not one per step of its history
                 log.info("creating the database's tables (schema version %d)", SCHEMA_VERSION)
             for number in range(version + 1, SCHEMA_VERSION + 1):
                 if version:
@@ -141,20 +146,35 @@ class Migrator(Repository):
         return int(row[0])
 
 
+# Each table, index and trigger of a schema, with the SQL that makes it; SQLite's own (its
+# automatic indexes, `sqlite_sequence`) left out.
+SCHEMA_SQL = "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite%'"
+
+
 @functools.cache
-def schema_objects() -> frozenset[tuple[str, str]]:
-    """(type, name) of each table, index and trigger of this version's schema, as the
-    migrations make them in a database of their own in memory (once per process, 14 ms);
-    SQLite's own (its automatic indexes, `sqlite_sequence`) left out."""
+def schema_sql() -> frozenset[tuple[str, str, str]]:
+    """(type, name, SQL) of each table, index and trigger of this version's schema, as the
+    migrations make them in a database of their own in memory (once per process, 14 ms)."""
     conn = sqlite3.connect(":memory:", isolation_level=None)
     try:
         for migration in MIGRATIONS:
             for statement in statements(migration):
                 conn.execute(statement)
-        return frozenset(conn.execute("SELECT type, name FROM sqlite_master"
-                                      " WHERE name NOT LIKE 'sqlite%'"))
+        return frozenset(conn.execute(SCHEMA_SQL))
     finally:
         conn.close()
+
+
+def schema_objects() -> frozenset[tuple[str, str]]:
+    """(type, name) of each table, index and trigger of this version's schema."""
+    return frozenset((kind, name) for kind, name, _ in schema_sql())
+
+
+def is_this_versions_schema(conn: sqlite3.Connection) -> bool:
+    """Whether the database of `conn` holds exactly this version's schema, every table,
+    index and trigger made by the same SQL: a copy made by `sqlite3 .dump`, which leaves
+    out the schema version (`PRAGMA user_version`), of a database of this version."""
+    return frozenset(tuple(row) for row in conn.execute(SCHEMA_SQL)) == schema_sql()
 
 
 def statements(script: str) -> list[str]:
