@@ -72,6 +72,7 @@ except KeyboardInterrupt:
 # them. A Ctrl-C while they load is `main`'s, as quiet as one later.
 if TYPE_CHECKING:
     from bot.catalog import PageSource
+    from bot.storage.protocol import Store
 
 log = logging.getLogger("bot")
 
@@ -145,8 +146,9 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     # The claim comes before the database is opened: a refused start leaves it as the
     # running bot has it (a newer version's start would otherwise upgrade it under it).
     wall_clock = wall_clock_for(settings)
+    earlier = earlier_bot_running(settings)  # looked at before this process's own claim
     async with running_alone_on(settings) as claim, \
-            await open_store(settings.database, trusted=wall_clock.trusted) as store:
+            await open_database(settings, earlier, trusted=wall_clock.trusted) as store:
         log.info("database %s ready; %d bundled event(s) for new servers",
                  settings.database_label, len(bundled))
         if claim.unguarded:
@@ -213,6 +215,31 @@ async def running_alone_on(settings: Settings) -> AsyncIterator[Claim]:
         raise UsageError(ALREADY_RUNNING.format(database=settings.database_path)) from None
 
 
+def earlier_bot_running(settings: Settings) -> str | None:
+    """Why this version must not open (and so upgrade) the SQLite database: a bot of an
+    earlier version runs on it (`storage.sqlite.running.earlier_bot_running`), which would
+    go on with a schema it does not know, and refuse to start again. Looked at before this
+    process takes a claim of its own on the database (looking drops it)."""
+    if settings.database_url is not None:  # PostgreSQL's bots go on beside a newer one's
+        return None
+    from bot.storage.sqlite.running import earlier_bot_running as schema_of_earlier_bot
+
+    version = schema_of_earlier_bot(settings.database_path)
+    return None if version is None else (
+        f"a bot of an earlier version is running on {settings.database_path} (schema "
+        f"version {version}): stop it before this version upgrades the database it uses, "
+        "or run this command with its version")
+
+
+async def open_database(settings: Settings, earlier: str | None, *,
+                        trusted: Callable[[], datetime] | None = None) -> Store:
+    """The store of the settings' database, upgraded to this version's schema, unless a bot
+    of an earlier version runs on it (`earlier`, from `earlier_bot_running`)."""
+    if earlier:
+        raise UsageError(earlier)
+    return await open_store(settings.database, trusted=trusted)
+
+
 async def cmd_sandbox(settings: Settings, args: argparse.Namespace) -> int:
     return open_sandbox(["--database", args.database, *(["--fresh"] if args.fresh else [])])
 
@@ -244,7 +271,7 @@ async def cmd_reset_sync_state(settings: Settings, args: argparse.Namespace) -> 
     # a mistyped DATABASE_PATH made one, leaving the bot's own as it was.
     require_database(settings, "the bot's database")
     scopes = ["global", *([str(settings.sync_guild_id)] if settings.sync_guild_id else [])]
-    async with await open_store(settings.database) as store:
+    async with await open_database(settings, earlier_bot_running(settings)) as store:
         for scope in scopes:
             # an empty hash matches no command set
             await store.run(store.settings.set_meta, f"{SYNC_HASH_KEY}:{scope}", "")
@@ -259,7 +286,7 @@ async def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
 
     if args.guild is not None:
         check_server_id("--guild", args.guild)
-    async with await open_store(settings.database) as store:
+    async with await open_database(settings, earlier_bot_running(settings)) as store:
         count = await sync_commands(settings, store, args.guild)
     where = f"guild {args.guild}" if args.guild else "all servers (global)"
     say(f"synced {count} commands to {where}")
@@ -378,7 +405,7 @@ async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
             importing.check_page(source)
         except InvalidValue as exc:
             raise UsageError(f"{source_named(args.path)}: {exc}") from None
-        async with await open_store(settings.database) as store:
+        async with await open_database(settings, earlier_bot_running(settings)) as store:
             reports = [await import_page(store, guild_id, source)]
     else:
         if not await asyncio.to_thread(path.exists):
@@ -386,7 +413,7 @@ async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         folders = event_folders(path)
         if not folders:
             raise UsageError(f"{args.path}: no event.toml here or in its sub-folders")
-        async with await open_store(settings.database) as store:
+        async with await open_database(settings, earlier_bot_running(settings)) as store:
             with terminal_progress(f"importing {len(folders)} event folder(s)") as progress:
                 reports = await import_folders(store, guild_id, folders, progress=progress)
     try:
@@ -420,7 +447,7 @@ def require_database(settings: Settings, which: str) -> None:
 
 async def cmd_events(settings: Settings, args: argparse.Namespace) -> int:
     require_database(settings, "the bot's database")
-    async with await open_store(settings.database) as store:
+    async with await open_database(settings, earlier_bot_running(settings)) as store:
         rows = await store.run(store.events.all_events)
         now = datetime.now(UTC)
         for guild_id, event_id, slug, title in rows:
@@ -448,7 +475,7 @@ async def cmd_rsvps(settings: Settings, args: argparse.Namespace) -> int:
     # leave half a list.
     with tempfile.SpooledTemporaryFile(LISTED_IN_MEMORY, "w+", encoding="utf-8",
                                        newline="") as listed:
-        async with await open_store(settings.database) as store:
+        async with await open_database(settings, earlier_bot_running(settings)) as store:
             _, event_id = await store.run(store.events.find_event, args.event)
             async with contextlib.aclosing(store.attendees(event_id)) as chunks:
                 async for rsvps in chunks:

@@ -48,10 +48,12 @@ from tests.store.test_ask import (
 from tests.store.test_reads import waitlisted_second
 from tests.store.test_reminders_roles import claim_held_up
 from tests.store.test_store import (
+    OLD_CHINESE_PAGE,
     OLD_EVENTS,
     OLD_PAGES,
     OLD_PEOPLE,
     check_calendar_revisions,
+    check_old_chinese_page_replaced_by_its_edit,
     check_old_content_kept_until_every_page_is_imported_again,
     check_old_days_in_their_zones,
 )
@@ -87,6 +89,23 @@ async def test_a_database_from_a_newer_bot_is_refused(blank_url):
         await conn.close()
     with pytest.raises(Unavailable, match="newer than this bot"):
         await open_store(blank_url)
+
+
+@pytest.mark.parametrize(("dropped", "lacks"), [
+    ("TABLE rsvps", "the table rsvps (and 2 more)"),  # (its two indexes went with it)
+    ("TRIGGER event_versions_changed ON events", "the trigger event_versions_changed")])
+async def test_a_database_missing_part_of_its_schema_is_refused_in_one_line(postgres_url,
+                                                                           dropped, lacks):
+    """A table or trigger of the bot's dropped by hand: a start was told the database
+    "can't be reached right now; try again in a moment", or started and counted no
+    `[event]` versions. Nothing is written."""
+    async with await open_store(postgres_url) as store:
+        await new_event(store)
+        await execute_sql(store, f"DROP {dropped}")
+    with pytest.raises(Unavailable) as raised:
+        await open_store(postgres_url)
+    assert str(raised.value) == (f"the database lacks {lacks} of the bot's schema: restore "
+                                 "it from a backup, or start afresh in a new database")
 
 
 async def test_an_unreachable_server_is_one_line_without_the_password(postgres_cluster):
@@ -1070,6 +1089,23 @@ async def test_content_from_before_the_upgrade_is_kept_until_its_pages_come_agai
         await conn.close()
     async with await open_store(blank_url) as store:
         await check_old_content_kept_until_every_page_is_imported_again(store)
+
+
+async def test_a_chinese_page_from_before_pages_had_languages_is_replaced_by_its_edit(
+        blank_url):
+    conn = await schema_before(blank_url, "PAGES_LABELLED")
+    try:
+        await conn.execute("INSERT INTO events (id, guild_id, slug, title, capacity,"
+                           " created_at, updated_at) VALUES (1, 5, 'old1', 'Old', 10, 0, 0)")
+        await conn.execute("INSERT INTO pages (event_id, kind, body, imported_at)"
+                           " VALUES (1, 'announcement', $1, 0)", OLD_CHINESE_PAGE)
+        await conn.executemany("INSERT INTO people VALUES (1, $1, $2, $3, '')",
+                               [(0, "赵通", "moderator"), (1, "李彬", "speaker"),
+                                (2, "樊吉社", "discussant")])
+    finally:
+        await conn.close()
+    async with await open_store(blank_url) as store:
+        await check_old_chinese_page_replaced_by_its_edit(store)
 
 
 async def test_a_zone_change_takes_its_turn_after_an_edit_making_an_event_all_day(

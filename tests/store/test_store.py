@@ -641,6 +641,70 @@ async def test_content_from_before_the_upgrade_is_kept_until_its_pages_come_agai
         await check_old_content_kept_until_every_page_is_imported_again(store)
 
 
+@pytest.mark.sqlite_only
+async def test_the_upgrade_hashing_older_pages_holds_one_page_in_memory_not_all(tmp_path):
+    """The pages saved before their text was hashed were all read into memory at once to
+    hash them: a database of many long pages took their whole size. One page at a time,
+    four times as many pages take about the same memory at the peak."""
+    import tracemalloc
+
+    peaks = []
+    for pages in (4, 16):
+        path = tmp_path / f"old-{pages}.sqlite3"
+        conn = sqlite_before(path, "text_hash")
+        for event_id in range(1, pages + 1):
+            conn.execute("INSERT INTO events (id, guild_id, slug, title, capacity, created_at,"
+                         " updated_at) VALUES (?, 5, ?, 'Old', 10, 0, 0)",
+                         (event_id, f"old{event_id}"))
+            conn.execute("INSERT INTO pages (event_id, kind, body, imported_at)"
+                         " VALUES (?, 'announcement', ?, 0)",
+                         (event_id, f"Page {event_id}\n" + "word " * 200_000))  # 1 MB each
+        conn.commit()
+        conn.close()
+        tracemalloc.start()
+        try:
+            async with await open_store(path) as store:
+                peaks.append(tracemalloc.get_traced_memory()[1])
+                assert await store.run(store.events.imported_event_id, 5,
+                                       f"Page {pages}\n" + "word " * 200_000) == pages
+        finally:
+            tracemalloc.stop()
+    assert peaks[1] < 1.5 * peaks[0], peaks
+
+
+# A Chinese announcement saved before an event kept a page per language (SQLite's 7), which
+# that upgrade labelled English, as every page then (either backend's: `migrate-db` copied
+# the label): an edited version imported since must take its place, as it does the place
+# of a Chinese page saved later.
+OLD_CHINESE_PAGE = "中美导弹防御争议\n\n主持人：赵通\n主讲人：李彬\n评议人：樊吉社\n"
+
+
+async def check_old_chinese_page_replaced_by_its_edit(store) -> None:
+    edited = OLD_CHINESE_PAGE.replace("评议人：樊吉社\n", "")
+    again, created = await store.run(store.events.save_event, 5, EventDraft(
+        slug="old1", title="Old"), [(edited, parse_page(edited))])
+    assert not created
+    assert [p.name for p in again.people] == ["赵通", "李彬"]
+
+
+@pytest.mark.sqlite_only
+async def test_a_chinese_page_from_before_pages_had_languages_is_replaced_by_its_edit(
+        store_opener, tmp_path):
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite_before(path, "pages_by_language")
+    conn.execute("INSERT INTO events (id, guild_id, slug, title, capacity, created_at,"
+                 " updated_at) VALUES (1, 5, 'old1', 'Old', 10, 0, 0)")
+    conn.execute("INSERT INTO pages (event_id, kind, body, imported_at)"
+                 " VALUES (1, 'announcement', ?, 0)", (OLD_CHINESE_PAGE,))
+    conn.executemany("INSERT INTO people VALUES (1, ?, ?, ?, '')",
+                     [(0, "赵通", "moderator"), (1, "李彬", "speaker"),
+                      (2, "樊吉社", "discussant")])
+    conn.commit()
+    conn.close()
+    async with await store_opener(path) as store:
+        await check_old_chinese_page_replaced_by_its_edit(store)
+
+
 # A database from before days had a zone (either backend's): an all-day event in a server
 # in Tokyo, one with a time there, and an all-day one in a server without a timezone.
 OLD_DAY = int(datetime(2030, 6, 1, tzinfo=UTC).timestamp())

@@ -22,6 +22,7 @@ import pytest
 from bot import catalog
 from bot.config import load_settings
 from bot.progress import data_in_utf8
+from bot.storage.sqlite.migrations import SCHEMA_VERSION
 from tests.conftest import ANNOUNCEMENT, RECAP, ROOT, SAMPLE_DIR, sqlite_before
 from tests.terminal import run_in_terminal
 
@@ -1617,6 +1618,50 @@ def test_another_application_s_database_is_refused_and_left_as_it_was(cli, tmp_p
     assert sorted(p.name for p in tmp_path.iterdir()) == ["places.sqlite"]
 
 
+@pytest.mark.parametrize(("dropped", "lacks"), [
+    ("TABLE rsvps", "the table rsvps (and 2 more)"),  # (its two indexes went with it)
+    ("TRIGGER events_revision", "the trigger events_revision")])
+@pytest.mark.parametrize("command", [("run",), ("rsvps", "1")])
+def test_a_database_missing_part_of_its_schema_is_refused_in_one_line(cli, tmp_path, dropped,
+                                                                     lacks, command):
+    """The bot's own database at this version, a table or trigger of it dropped (by hand,
+    or lost to a repair): `rsvps` ended in a traceback, and the bot started on it, failing
+    each command that read the table, or counting no calendar revisions."""
+    cli("import", str(SAMPLE_DIR), "--guild", "1")
+    with sqlite3.connect(cli.db) as db:
+        db.execute(f"DROP {dropped}")
+    db.close()
+    before = cli.db.read_bytes()
+    proc = cli(*command, check_status=2)
+    assert proc.stderr.splitlines() == [
+        f"eventbot: {cli.db} lacks {lacks} of the bot's schema: restore it from a backup or "
+        "move it away to start afresh"], proc.stderr
+    assert cli.db.read_bytes() == before
+
+
+def test_a_copy_of_the_database_made_by_dump_is_the_bot_s_not_another_program_s(cli,
+                                                                               tmp_path):
+    """`sqlite3 bot.sqlite3 .dump | sqlite3 copy.sqlite3`, SQLite's way to repair or move a
+    database, copies every table but not the schema version: the bot called the copy
+    "another program's database" and would not start on it. One holding exactly this
+    version's schema is this version's: its events and RSVPs are there as they were."""
+    if shutil.which("sqlite3") is None:
+        pytest.skip("no sqlite3 shell here")
+    cli("import", str(SAMPLE_DIR), "--guild", "1")
+    listed = cli("events").stdout
+    copy = tmp_path / "copy.sqlite3"
+    dump = subprocess.run(["sqlite3", str(cli.db), ".dump"], capture_output=True, check=True)
+    subprocess.run(["sqlite3", str(copy)], input=dump.stdout, check=True)
+    with contextlib.closing(sqlite3.connect(copy)) as target:
+        assert target.execute("PRAGMA user_version").fetchone()[0] == 0
+        indexed = target.execute("SELECT count(*) FROM passages").fetchone()[0]
+    assert cli("events", database=str(copy)).stdout == listed
+    with contextlib.closing(sqlite3.connect(copy)) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        # (its search rows as they were, not indexed a second time)
+        assert db.execute("SELECT count(*) FROM passages").fetchone()[0] == indexed > 0
+
+
 def test_a_folder_where_the_database_should_be_is_refused_in_one_line(cli, tmp_path):
     (tmp_path / "db.sqlite3").mkdir()
     assert "is a folder, not a database file" in one_line_exit_2(cli, tmp_path / "db.sqlite3")
@@ -1834,6 +1879,29 @@ def test_a_refused_second_run_leaves_the_running_bot_s_database_as_it_was(cli, t
     assert proc.stderr == (f"eventbot: a bot process with this DISCORD_TOKEN is already running "
                            f"on {cli.db}: stop it first (two would both answer every command), "
                            "or give each process its own SHARD_IDS\n")
+    with sqlite3.connect(cli.db) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == version
+
+
+@pytest.mark.parametrize("command", [("events",), ("rsvps", "1"), ("reset-sync-state",),
+                                     ("import", str(SAMPLE_DIR), "--guild", "1"),
+                                     ("run",)])
+def test_no_command_upgrades_the_database_of_a_bot_of_an_earlier_version_running_on_it(
+        cli, command):
+    """The code pulled into another folder, and a command of the new version run on the
+    running bot's database (a listing, an import, or a start as another token or shard):
+    each upgraded it under the running bot, which went on with a schema it does not know
+    and refused to start again. One line, exit status 2, the database as it was."""
+    old = sqlite_before(cli.db, "outbox_by_kind")
+    old.commit()
+    version = old.execute("PRAGMA user_version").fetchone()[0]
+    old.close()
+    with run_holding(cli, TOKEN):
+        proc = cli(*command, check_status=2, env={"DISCORD_TOKEN": f"another-{TOKEN}"})
+    assert proc.stderr.splitlines() == [
+        f"eventbot: a bot of an earlier version is running on {cli.db} (schema version "
+        f"{version}): stop it before this version upgrades the database it uses, or run "
+        "this command with its version"], proc.stderr
     with sqlite3.connect(cli.db) as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == version
 

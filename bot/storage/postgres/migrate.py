@@ -4,15 +4,19 @@ advisory lock, so each migration runs once and nobody sees half a schema."""
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
 
 import asyncpg
 
 from bot.errors import Unavailable
+from bot.pages_zh import page_language
 from bot.storage.postgres.content import PostgresContent
 from bot.storage.postgres.migrations import (
     DAYS_IN_ZONES,
     MIGRATIONS,
+    PAGES_LABELLED,
     PASSAGES_REBUILT,
     SCHEMA_VERSION,
 )
@@ -59,6 +63,8 @@ class PostgresMigrator(Repository):
                         await anchor_days(conn, row["guild_id"])
                 await conn.execute("INSERT INTO schema_migrations (version, applied_at)"
                                    " VALUES ($1, $2)", number, ts(utcnow()))
+            if version < PAGES_LABELLED:
+                await label_pages(conn)
             if version < PASSAGES_REBUILT:  # read as the schema now has it, after every step
                 events = await conn.fetch("SELECT id, guild_id FROM events")
                 if events:
@@ -66,8 +72,67 @@ class PostgresMigrator(Repository):
                 for row in events:
                     await search.index(conn, row["id"], row["guild_id"],
                                        await content.content(conn, row["id"]))
+            await check_whole(conn)  # in the transaction: a database refused is left as it was
 
     async def schema_version(self) -> int:
         async with self._transaction() as conn:
             return int(await conn.fetchval("SELECT coalesce(max(version), 0)"
                                            " FROM schema_migrations"))
+
+
+# What the migrations make and unmake, by name: a table, index or trigger.
+_SCHEMA_STEP = re.compile(r"\b(CREATE|DROP) (TABLE|INDEX|TRIGGER) (\w+)")
+
+
+@functools.cache
+def schema_objects() -> frozenset[tuple[str, str]]:
+    """(kind, name) of each table, index and trigger of this version's schema, as the
+    migrations' SQL makes them and drops them, in order (an index a column took with it is
+    made again by the same migration)."""
+    made: set[tuple[str, str]] = set()
+    for number in sorted(MIGRATIONS):
+        for verb, kind, name in _SCHEMA_STEP.findall(MIGRATIONS[number]):
+            (made.add if verb == "CREATE" else made.discard)((kind.lower(), name))
+    return frozenset(made)
+
+
+async def check_whole(conn: asyncpg.Connection) -> None:
+    """Raise Unavailable if the database lacks a table, index or trigger of its schema
+    (dropped by hand): the bot would start on it and tell every member that reads the
+    table that the database can't be reached, or silently count no versions."""
+    present = {(row[0], row[1]) for row in await conn.fetch(
+        "SELECT CASE WHEN c.relkind = 'i' THEN 'index' ELSE 'table' END, c.relname"
+        " FROM pg_class c WHERE c.relkind IN ('r', 'p', 'i') AND pg_table_is_visible(c.oid)"
+        " UNION ALL SELECT 'trigger', t.tgname FROM pg_trigger t"
+        " WHERE NOT t.tgisinternal AND pg_table_is_visible(t.tgrelid)")}
+    # a table first: its indexes and triggers went with it
+    missing = sorted(schema_objects() - present, key=lambda item: (item[0] != "table", item))
+    if missing:
+        kind, name = missing[0]
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise Unavailable(f"the database lacks the {kind} {name}{more} of the bot's schema: "
+                          "restore it from a backup, or start afresh in a new database")
+
+
+async def label_pages(conn: asyncpg.Connection) -> None:
+    """SQLite's `Migrator._label_pages`: the pages labelled English before their language
+    was kept (SQLite's migration 7; `migrate-db` copied them so) take the slot their
+    text's language gives, the one imported last kept of two then in one slot."""
+    keys = await conn.fetch("SELECT event_id, kind FROM pages"
+                            " WHERE lang = 'en' AND parsed IS NULL")
+    for key in keys:
+        page = await conn.fetchrow("SELECT body, imported_at FROM pages WHERE event_id = $1"
+                                   " AND kind = $2 AND lang = 'en'", *key)
+        lang = page_language(page["body"])
+        if lang == "en":
+            continue
+        other = await conn.fetchval("SELECT imported_at FROM pages WHERE event_id = $1"
+                                    " AND kind = $2 AND lang = $3", *key, lang)
+        if other is not None and other >= page["imported_at"]:
+            await conn.execute("DELETE FROM pages WHERE event_id = $1 AND kind = $2"
+                               " AND lang = 'en'", *key)
+            continue
+        await conn.execute("DELETE FROM pages WHERE event_id = $1 AND kind = $2"
+                           " AND lang = $3", *key, lang)
+        await conn.execute("UPDATE pages SET lang = $3 WHERE event_id = $1 AND kind = $2"
+                           " AND lang = 'en'", *key, lang)

@@ -484,8 +484,12 @@ MIGRATIONS: dict[int, str] = {
     # 46: the notices of each kind in their order, for each lane's claim of its kinds
     # (SQLite's 46).
     46: "CREATE INDEX outbox_by_kind ON outbox (kind, id)",
+    # 47: nothing here: the pages SQLite's 7 labelled English, Chinese ones too, which
+    # `migrate-db` copied so, are labelled by their text, by the code.
+    47: "SELECT 1  -- the pages labelled by their language: PAGES_LABELLED",
 }
 DAYS_IN_ZONES = 14  # after this one, the code fills in the all-day events' offsets
+PAGES_LABELLED = 47  # an upgrade from before it labels the pages by their text's language
 # An upgrade from before this one ends with the code filling the search table again.
 PASSAGES_REBUILT = 25
 

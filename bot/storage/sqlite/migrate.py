@@ -3,16 +3,19 @@ transaction, then fill in what SQL alone cannot (page hashes, the search rows)."
 
 from __future__ import annotations
 
+import functools
 import logging
 import sqlite3
 import threading
 import time
 
 from bot.errors import Unavailable
+from bot.pages_zh import page_language
 from bot.storage.sqlite.content import SqliteContent
 from bot.storage.sqlite.migrations import (
     DAYS_IN_ZONES,
     MIGRATIONS,
+    PAGES_LABELLED,
     PASSAGES_REBUILT,
     SCHEMA_VERSION,
 )
@@ -36,6 +39,7 @@ class Migrator(Repository):
         if self.schema_version() == SCHEMA_VERSION:
             # Nothing to do, and no write lock to wait for: a command that only reads
             # (`eventbot events`) runs while another process holds a long write.
+            self._check_whole()
             return
         waits = int(self._conn.execute("PRAGMA busy_timeout").fetchone()[0])
         self._conn.execute(f"PRAGMA busy_timeout = {UPGRADE_POLL_MS}")
@@ -59,7 +63,12 @@ class Migrator(Repository):
             if version > SCHEMA_VERSION:
                 raise Unavailable(f"the database is schema version {version}, newer than this "
                                   f"bot's {SCHEMA_VERSION}; upgrade the bot")
-            if version == 0:  # a new database: one line, not one per step of its history
+            if version == 0 and is_this_versions_schema(self._conn):
+                log.info("the database holds this version's tables without their schema "
+                         "version (a copy made by .dump): taken as version %d", SCHEMA_VERSION)
+                version = SCHEMA_VERSION  # nothing to do but record it
+                db.execute(f"PRAGMA user_version = {version}")
+            elif version == 0:  # a new database: one line, not one per step of its history
                 log.info("creating the database's tables (schema version %d)", SCHEMA_VERSION)
             for number in range(version + 1, SCHEMA_VERSION + 1):
                 if version:
@@ -77,19 +86,95 @@ class Migrator(Repository):
                 for row in events:
                     search.index(row["id"], row["guild_id"], content.content(row["id"]),
                                  fresh=True)
+            if version < PAGES_LABELLED:
+                self._label_pages()
             if version < SCHEMA_VERSION:
                 self._fill_page_hashes()
+            self._check_whole()  # in the transaction: a database refused is left as it was
 
     def _fill_page_hashes(self) -> None:
-        """Pages imported before their text was hashed get their hash (SQL has no sha256)."""
-        rows = self._all("SELECT rowid, body FROM pages WHERE text_hash IS NULL")
-        self._conn.executemany("UPDATE pages SET text_hash = ? WHERE rowid = ?",
-                               [(page_hash(r["body"]), r["rowid"]) for r in rows])
+        """Pages imported before their text was hashed get their hash (SQL has no sha256).
+        Their bodies are read one at a time (each may be megabytes), not all at once."""
+        rows = self._all("SELECT rowid FROM pages WHERE text_hash IS NULL")
+        for rowid in (row["rowid"] for row in rows):
+            body = self._row("SELECT body FROM pages WHERE rowid = ?", (rowid,))["body"]
+            self._conn.execute("UPDATE pages SET text_hash = ? WHERE rowid = ?",
+                               (page_hash(body), rowid))
+
+    def _label_pages(self) -> None:
+        """Give the pages labelled English before their language was kept (migration 7
+        labelled every page so) the slot their text's language gives (`content.slot_of`),
+        where an import of the same page, or of its edit, lands: a Chinese one stayed in
+        the English slot for good, and what its edits took out stayed in the event. Of two
+        pages then in one slot, the one imported last is kept, as an import keeps it.
+        Their bodies are read one at a time (each may be megabytes)."""
+        rows = self._all("SELECT rowid FROM pages WHERE lang = 'en' AND parsed IS NULL")
+        for rowid in (row["rowid"] for row in rows):
+            page = self._row("SELECT event_id, kind, body, imported_at FROM pages"
+                             " WHERE rowid = ?", (rowid,))
+            lang = page_language(page["body"])
+            if lang == "en":
+                continue
+            other = self._one("SELECT rowid, imported_at FROM pages WHERE event_id = ?"
+                              " AND kind = ? AND lang = ?", (page["event_id"], page["kind"], lang))
+            if other is not None and other["imported_at"] >= page["imported_at"]:
+                self._conn.execute("DELETE FROM pages WHERE rowid = ?", (rowid,))
+                continue
+            if other is not None:
+                self._conn.execute("DELETE FROM pages WHERE rowid = ?", (other["rowid"],))
+            self._conn.execute("UPDATE pages SET lang = ? WHERE rowid = ?", (lang, rowid))
+
+    def _check_whole(self) -> None:
+        """Raise Unavailable if the database lacks a table, index or trigger its schema
+        version has (dropped by hand, lost to a repair): the bot would start on it and
+        fail each request that reads a table, or silently count no revisions."""
+        present = {(row["type"], row["name"]) for row in self._all(
+            "SELECT type, name FROM sqlite_master")}
+        # a table first: its indexes and triggers went with it
+        missing = sorted(schema_objects() - present,
+                         key=lambda item: (item[0] != "table", item))
+        if missing:
+            path = self._row("PRAGMA database_list")["file"]
+            kind, name = missing[0]
+            more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+            raise Unavailable(f"{path} lacks the {kind} {name}{more} of the bot's schema: "
+                              "restore it from a backup or move it away to start afresh")
 
     def schema_version(self) -> int:
         row = self._one("PRAGMA user_version")
         assert row is not None
         return int(row[0])
+
+
+# Each table, index and trigger of a schema, with the SQL that makes it; SQLite's own (its
+# automatic indexes, `sqlite_sequence`) left out.
+SCHEMA_SQL = "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite%'"
+
+
+@functools.cache
+def schema_sql() -> frozenset[tuple[str, str, str]]:
+    """(type, name, SQL) of each table, index and trigger of this version's schema, as the
+    migrations make them in a database of their own in memory (once per process, 14 ms)."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        for migration in MIGRATIONS:
+            for statement in statements(migration):
+                conn.execute(statement)
+        return frozenset(conn.execute(SCHEMA_SQL))
+    finally:
+        conn.close()
+
+
+def schema_objects() -> frozenset[tuple[str, str]]:
+    """(type, name) of each table, index and trigger of this version's schema."""
+    return frozenset((kind, name) for kind, name, _ in schema_sql())
+
+
+def is_this_versions_schema(conn: sqlite3.Connection) -> bool:
+    """Whether the database of `conn` holds exactly this version's schema, every table,
+    index and trigger made by the same SQL: a copy made by `sqlite3 .dump`, which leaves
+    out the schema version (`PRAGMA user_version`), of a database of this version."""
+    return frozenset(tuple(row) for row in conn.execute(SCHEMA_SQL)) == schema_sql()
 
 
 def statements(script: str) -> list[str]:

@@ -595,6 +595,10 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE INDEX outbox_by_kind ON outbox (kind, id);
     """,
+    # 47: nothing here: the pages saved before an event kept one per language (7), which
+    # that migration labelled English, Chinese ones too, are labelled by their text, as an
+    # import of them is, by the code (PAGES_LABELLED).
+    "SELECT 1",
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -602,3 +606,4 @@ SCHEMA_VERSION = len(MIGRATIONS)
 # again: what its rows hold changed here (and at 10 and 25).
 PASSAGES_REBUILT = 43
 DAYS_IN_ZONES = 14  # after this one, the code fills in the all-day events' offsets
+PAGES_LABELLED = 47  # an upgrade from before it labels the pages by their text's language

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -97,3 +98,28 @@ def held_by_a_bot(database: Path) -> bool:
         return False
     finally:
         os.close(fd)  # (and the shared lock with it)
+
+
+def earlier_bot_running(database: Path) -> int | None:
+    """The schema version of the database when a running bot holds it (`held_by_a_bot`) at
+    one older than this code's: that bot is of an earlier version (this one's would have
+    upgraded it as it started), and upgrading the database under it would leave it on a
+    schema it does not know, which it refuses once restarted. None otherwise, and when the
+    file cannot be read (opening the store says why). Look before this process takes its
+    own claim: looking closes the lock file, which drops this process's locks on it."""
+    from bot.storage.sqlite.migrations import SCHEMA_VERSION
+    from bot.storage.sqlite.session import connect
+
+    if not (os.path.isfile(database) and held_by_a_bot(database)):  # (no OSError)
+        return None
+    try:
+        conn = connect(database, read_only=True)
+    except sqlite3.Error:
+        return None
+    try:
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+    return version if 0 < version < SCHEMA_VERSION else None
