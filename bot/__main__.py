@@ -205,11 +205,13 @@ async def running_alone_on(settings: Settings) -> AsyncIterator[Claim]:
             raise UsageError(ALREADY_RUNNING.format(database=settings.database_label)
                              ) from None
         return
+    from bot.storage.sqlite.migrations import SCHEMA_VERSION
     from bot.storage.sqlite.running import AlreadyRunning, running_alone
 
     try:
         with running_alone(settings.database_path, settings.discord_token,
-                           settings.shard_count or MAX_SHARDS, settings.shard_ids) as unguarded:
+                           settings.shard_count or MAX_SHARDS, settings.shard_ids,
+                           schema=SCHEMA_VERSION) as unguarded:
             yield Claim(unguarded)
     except AlreadyRunning:
         raise UsageError(ALREADY_RUNNING.format(database=settings.database_path)) from None

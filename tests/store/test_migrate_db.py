@@ -74,13 +74,14 @@ async def test_backup_on_an_empty_postgresql_database_creates_no_tables(blank_ur
 async def test_migrate_db_refuses_a_source_a_running_bot_holds(postgres_url, tmp_path):
     """The database of a running bot (its run lock held, of any token) was copied: the
     RSVPs it took after the copy were lost once the bot moved to PostgreSQL."""
+    from bot.storage.sqlite.migrations import SCHEMA_VERSION as SQLITE_SCHEMA
     from bot.storage.sqlite.running import running_alone
 
     source = tmp_path / "bot.sqlite3"
     async with await open_store(source) as old:
         event = await new_event(old, guild_id=5, capacity=10)
         await old.join(5, event.id, 1, "member 1")
-    with running_alone(source, TOKEN, 1, None):  # what `run` holds while it runs
+    with running_alone(source, TOKEN, 1, None, schema=SQLITE_SCHEMA):  # as `run` holds it
         proc = await asyncio.to_thread(
             bot, "migrate-db", "--to", postgres_url, cwd=tmp_path,
             env={"DATABASE_PATH": str(source)})  # whatever the token: a bot runs there

@@ -1839,13 +1839,16 @@ TOKEN = "the-bot-token"
 
 
 @contextlib.contextmanager
-def run_holding(cli, token: str) -> Iterator[None]:
+def run_holding(cli, token: str, schema: int | None = None) -> Iterator[None]:
     """Another process holding a running bot's claim on `cli.db` for `token` (all of its
-    shards) while the block runs, as `python -m bot run` holds it."""
+    shards) while the block runs, as `python -m bot run` holds it: a bot of the `schema`
+    version (default: this one's)."""
     with holding(cli, "import time\n"
                       "from pathlib import Path\n"
+                      "from bot.storage.sqlite.migrations import SCHEMA_VERSION\n"
                       "from bot.storage.sqlite.running import running_alone\n"
-                      f"with running_alone(Path({str(cli.db)!r}), {token!r}, 1, None):\n"
+                      f"with running_alone(Path({str(cli.db)!r}), {token!r}, 1, None,\n"
+                      f"                   schema={schema} or SCHEMA_VERSION):\n"
                       "    print('running', flush=True)\n"
                       "    time.sleep(60)\n"):
         yield
@@ -1896,7 +1899,7 @@ def test_no_command_upgrades_the_database_of_a_bot_of_an_earlier_version_running
     old.commit()
     version = old.execute("PRAGMA user_version").fetchone()[0]
     old.close()
-    with run_holding(cli, TOKEN):
+    with run_holding(cli, TOKEN, schema=version):
         proc = cli(*command, check_status=2, env={"DISCORD_TOKEN": f"another-{TOKEN}"})
     assert proc.stderr.splitlines() == [
         f"eventbot: a bot of an earlier version is running on {cli.db} (schema version "
@@ -1904,6 +1907,21 @@ def test_no_command_upgrades_the_database_of_a_bot_of_an_earlier_version_running
         "this command with its version"], proc.stderr
     with sqlite3.connect(cli.db) as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == version
+
+
+def test_a_bot_of_this_version_upgrading_the_database_is_not_taken_for_an_earlier_one(cli):
+    """Two shards of the new version started at once: while the first upgrades the database
+    (its claim held, the schema still the old one), the second, or a command run beside
+    it, is not refused as if an earlier version ran there: it opens the store, which waits
+    for the upgrade (here, with no upgrade under way, makes it itself)."""
+    old = sqlite_before(cli.db, "outbox_by_kind")
+    old.commit()
+    old.close()
+    with run_holding(cli, TOKEN):  # this version's bot, its upgrade not yet committed
+        proc = cli("events", env={"DISCORD_TOKEN": f"another-{TOKEN}"})
+    assert "earlier version" not in proc.stderr, proc.stderr
+    with sqlite3.connect(cli.db) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
 @pytest.fixture

@@ -27,6 +27,9 @@ except ImportError:  # Windows: no record locks to take; nothing is refused
     fcntl = None  # type: ignore[assignment]
 
 STRETCH = 1 << 16  # bytes of the lock file per token: above any shard number (MAX_SHARDS)
+# Past every token's stretch (a digest's 4 bytes of them): one byte per schema version, held
+# shared by each running bot of a version that marks its own (`running_alone`).
+VERSION_MARKS = 1 << 50
 
 
 class AlreadyRunning(Exception):
@@ -50,9 +53,12 @@ def _ranges(token: str, shards: int, shard_ids: Sequence[int] | None) -> list[tu
 
 @contextlib.contextmanager
 def running_alone(database: Path, token: str, shards: int,
-                  shard_ids: Sequence[int] | None) -> Iterator[str | None]:
+                  shard_ids: Sequence[int] | None, *, schema: int) -> Iterator[str | None]:
     """Hold the locks of this token's shards (`shards` in all; `shard_ids` run here, None:
-    all of them) while the block runs; AlreadyRunning if another process holds one.
+    all of them) while the block runs; AlreadyRunning if another process holds one. The
+    mark of the `schema` version this code runs is held too, shared with the other bots of
+    that version: one of them starting beside another's upgrade is not taken for a bot of
+    an earlier version (`earlier_bot_running`).
     Taken before the database is opened (a refused start changes nothing), so it makes
     the database's folder as the store would; the block gets why nothing is held (the
     lock file cannot be made), None when held, for the caller to say once the database
@@ -75,6 +81,8 @@ def running_alone(database: Path, token: str, shards: int,
                 fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, length, start, os.SEEK_SET)
             except OSError:  # EAGAIN or EACCES: another process holds it
                 raise AlreadyRunning(str(database)) from None
+        # (waits only for a look at the mark, `_version_running`, which lets go at once)
+        fcntl.lockf(fd, fcntl.LOCK_SH, 1, VERSION_MARKS + schema, os.SEEK_SET)
         yield None
     finally:
         os.close(fd)  # releases every lock this process holds on the file
@@ -122,4 +130,24 @@ def earlier_bot_running(database: Path) -> int | None:
         return None
     finally:
         conn.close()
-    return version if 0 < version < SCHEMA_VERSION else None
+    if not 0 < version < SCHEMA_VERSION or _version_running(database, SCHEMA_VERSION):
+        # (a bot of this version holds it: the upgrade under way is its own, which opening
+        # the store waits for)
+        return None
+    return version
+
+
+def _version_running(database: Path, schema: int) -> bool:
+    """Whether a running bot holds the mark of the `schema` version (`running_alone`)."""
+    try:
+        fd = os.open(lock_path(database), os.O_RDWR)
+    except OSError:
+        return False
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, VERSION_MARKS + schema, os.SEEK_SET)
+    except OSError:  # EAGAIN or EACCES: a bot of that version holds it
+        return True
+    else:
+        return False
+    finally:
+        os.close(fd)
