@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
 
-from bot.characters import clipped
+from bot.characters import clipped, shows_something
 from bot.content import slot_of
 from bot.errors import EventNotFound, InvalidValue, ItemRefused
 from bot.fetch import FetchPolicy, check_url, fetch_page, typed_url
@@ -40,7 +40,6 @@ from bot.models import Event, EventDraft
 from bot.offload import off_loop, off_process
 from bot.page_files import page_from_bytes
 from bot.pages import MAX_PAGE_BYTES, Page, unicode_bom
-from bot.pages_lines import shows_something
 from bot.progress import SILENT, Progress
 from bot.registration import check_capacity
 from bot.storage import Store

@@ -46,3 +46,21 @@ def without_invisible(text: str) -> str:
     zero-width space, a byte-order mark, a word joiner, direction marks), which text copied
     from a web page or a chat carries: a value typed is read as the member sees it."""
     return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
+# Letters drawn blank: the Hangul fillers and the braille blank, and the marks Unicode says
+# are drawn as nothing (Default_Ignorable_Code_Point, beyond the format characters): the
+# combining grapheme joiner, Khmer's inherent vowels, Mongolian and other variation
+# selectors. With the format characters (zero-width spaces and joiners, direction marks) a
+# text of nothing else shows nothing.
+_BLANK_LETTERS = frozenset(
+    "\u115f\u1160\u3164\uffa0\u2800\u034f\u17b4\u17b5"
+    + "".join(map(chr, (*range(0x180B, 0x1810), *range(0xFE00, 0xFE10),
+                        *range(0xE0100, 0xE01F0)))))
+
+
+def shows_something(text: str) -> bool:
+    """Whether `text` has a character a reader sees: not only spaces, format characters
+    and blank letters (a title of a Hangul filler alone is an empty line in every list)."""
+    return any(not ch.isspace() and ch not in _BLANK_LETTERS
+               and unicodedata.category(ch) not in ("Cf", "Cc") for ch in text)

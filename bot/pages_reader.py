@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from bot import pages_zh
-from bot.characters import whole_character_end
+from bot.characters import shows_something, whole_character_end
 from bot.i18n import N_, Text
 from bot.page_model import Page, Person, Takeaway
 from bot.pages_header import (
@@ -24,7 +24,7 @@ from bot.pages_header import (
     posted,
     without_kicker,
 )
-from bot.pages_lines import BULLET, COLON, shows_something, title_case
+from bot.pages_lines import BULLET, COLON, title_case
 from bot.pages_names import (
     LABEL,
     LABEL_ROLES,

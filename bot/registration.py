@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import NamedTuple
 
-from bot.characters import without_invisible
+from bot.characters import shows_something
 from bot.errors import Conflict, InvalidValue
 from bot.i18n import N_, OptionName
 
@@ -269,7 +269,7 @@ def close(seats: Seats, reason: str | None, now: datetime) -> None:
 def shown_reason(reason: str | None) -> str | None:
     """A moderator's closing reason as members are shown it, on one line; None when it
     shows nothing (spacing, a zero-width space: what a modified client may send)."""
-    if reason is None or not without_invisible(reason).split():
+    if reason is None or not shows_something(reason):
         return None
     return " ".join(reason.split())
 

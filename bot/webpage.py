@@ -37,10 +37,10 @@ from dataclasses import dataclass
 import lxml.etree
 import lxml.html
 
+from bot.characters import shows_something
 from bot.errors import InvalidValue
 from bot.i18n import N_
 from bot.pages import unicode_bom
-from bot.pages_lines import shows_something
 from bot.pages_zh import fold
 from bot.webpage_schema import SchemaEvent, schema_event
 

@@ -17,12 +17,11 @@ from typing import TYPE_CHECKING, TypeVar
 import discord
 from discord import app_commands
 
-from bot.characters import without_invisible
+from bot.characters import shows_something, without_invisible
 from bot.errors import Unavailable
 from bot.flows import events
 from bot.i18n import N_
 from bot.models import Event, EventListing, EventSummary, EventTitle
-from bot.pages_lines import shows_something
 from bot.render import CHOICE_NAME, clip, without_bidi_controls
 from bot.tree import before_deadline
 from bot.zones import server_zone

@@ -664,12 +664,13 @@ async def test_a_closing_reason_typed_with_its_full_stop_ends_the_refusal_once(
 
 async def test_a_closing_reason_that_shows_nothing_is_no_reason(world, fake):
     """A reason of only invisible characters or spacing (a zero-width space, a line break,
-    which a modified client sends) was kept and shown as one: "registration is closed: ."
-    and "Closed: " with nothing after it, or a refusal over two lines. A reason spread over
+    which a modified client sends; a Hangul filler, drawn blank) was kept and shown as
+    one: "registration is closed: ." and "Closed: " with nothing after it, or a refusal
+    over two lines. A reason spread over
     lines is shown on one."""
     event = str(await world.import_event("Blank Reason Forum", capacity=5))
     member = world.member("blank reason reader")
-    for reason, shown in (("\u200b", ""), ("\u202e\u2060", ""), ("\n", ""),
+    for reason, shown in (("\u200b", ""), ("\u202e\u2060", ""), ("\n", ""), ("\u3164", ""),
                           ("room\nmoved", ": room moved")):
         await fake.slash(world.guild, world.moderator, "manage close", event=event,
                          reason="r", mutate=sent_as("reason", reason))
