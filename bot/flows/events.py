@@ -93,6 +93,13 @@ async def resolve_with(titles: KeptTitles, guild_id: int, ref: str | None,
 SEVERAL = -1  # (`TitleIndex`: a title alike several events names none of them)
 
 
+def typed_as(title: str) -> str:
+    """A title as `TitleIndex.named` compares it: spacing and case aside, and without the
+    characters that draw nothing (a paste carries them; a title's emoji may hold one, the
+    joiner of "👩‍💻"), on both sides alike."""
+    return " ".join(without_invisible(title).split()).casefold()
+
+
 class TitleIndex:
     """A server's events (`Events.event_titles`, in `/event list`'s order) as members name
     and search them, built once per read of them: a title or slug named is looked up, and
@@ -114,7 +121,7 @@ class TitleIndex:
         compared = []
         for n, title in enumerate(self.titles):
             slug = title.slug.casefold()
-            for name in (" ".join(title.title.split()).casefold(),
+            for name in (typed_as(title.title),
                          title.slug if slug == title.slug else slug):  # (kept once)
                 self._named.setdefault(name, n)
             alike = comparable(title.title)
@@ -130,7 +137,7 @@ class TitleIndex:
         spacing and case aside; else the one title alike (`comparable`), if only one."""
         if len(ref) > LONGEST_TYPED_TITLE:
             return None
-        n = self._named.get(" ".join(ref.split()).casefold())
+        n = self._named.get(typed_as(ref))
         if n is None:
             n = self._alike.get(comparable(ref), SEVERAL)
         return None if n == SEVERAL else self.titles[n]

@@ -224,6 +224,19 @@ async def test_an_event_named_with_invisible_characters_is_the_event_it_shows(wo
         assert f"**{title}**" in reply.content, (ref, reply.content)
 
 
+async def test_a_title_whose_emoji_holds_a_joiner_names_the_first_of_its_events(world, fake):
+    """An emoji drawn from several (👩‍💻: a joiner between them) in a series' title, typed
+    whole into `[event]`: the first event of that title, as any title typed names it. The
+    joiner was taken out of what was typed but not out of the titles, so no title matched,
+    and of several alike none was named."""
+    title = "Coding night 👩‍💻"
+    first, second = [await world.import_event(title, capacity=10, page=(
+        f"{title}\n\nSession {n}.\n\n".encode() + OPEN_ANNOUNCEMENT)) for n in (1, 2)]
+    assert first != second
+    shown = await fake.slash(world.guild, world.member("coder"), "event info", event=title)
+    assert shown.embeds and "Session 1." in str(shown.embeds[0]), shown
+
+
 async def test_manage_events_from_one_channels_overwrite_is_not_enough(world, fake):
     guild = world.guild
     event_id = await world.import_event("Overwrite Forum", capacity=10)
