@@ -1662,6 +1662,26 @@ def test_a_copy_of_the_database_made_by_dump_is_the_bot_s_not_another_program_s(
         assert db.execute("SELECT count(*) FROM passages").fetchone()[0] == indexed > 0
 
 
+def test_a_copy_made_by_dump_of_an_earlier_version_s_database_is_upgraded(cli, tmp_path):
+    """The same copy of a database an earlier version made: it holds that version's schema
+    exactly, so it is upgraded from there, as the database itself would be."""
+    if shutil.which("sqlite3") is None:
+        pytest.skip("no sqlite3 shell here")
+    old = sqlite_before(cli.db, "events_by_guild_end")  # (before migration 29)
+    old.execute("INSERT INTO events (id, guild_id, slug, title, capacity, created_at,"
+                " updated_at) VALUES (1, 5, 'old', 'An Old Talk', 10, 0, 0)")
+    old.execute("INSERT INTO rsvps VALUES (1, 7, 'Ada', 'confirmed', 1, 0)")
+    old.commit()
+    old.close()
+    copy = tmp_path / "copy.sqlite3"
+    dump = subprocess.run(["sqlite3", str(cli.db), ".dump"], capture_output=True, check=True)
+    subprocess.run(["sqlite3", str(copy)], input=dump.stdout, check=True)
+    listed = cli("rsvps", "1", database=str(copy)).stdout
+    assert listed.split("\t")[:2] == ["7", "confirmed"], listed
+    with contextlib.closing(sqlite3.connect(copy)) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
 def test_a_folder_where_the_database_should_be_is_refused_in_one_line(cli, tmp_path):
     (tmp_path / "db.sqlite3").mkdir()
     assert "is a folder, not a database file" in one_line_exit_2(cli, tmp_path / "db.sqlite3")

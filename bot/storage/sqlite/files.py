@@ -25,7 +25,7 @@ except ImportError:  # Windows: no locks to tell a copy being written
     fcntl = None  # type: ignore[assignment]
 
 from bot.errors import Unavailable
-from bot.storage.sqlite.migrate import is_this_versions_schema
+from bot.storage.sqlite.migrate import version_of_schema
 from bot.storage.sqlite.session import BUSY_TIMEOUT_MS, connect, is_damaged, is_unwritable
 
 
@@ -269,7 +269,7 @@ def check_ours(conn: sqlite3.Connection, path: Path) -> None:
     schema version of this bot's (which records one in the transaction that creates its
     tables). Upgrading it would have created the bot's tables in that program's file."""
     if (conn.execute("PRAGMA user_version").fetchone()[0] != 0
-            or is_this_versions_schema(conn)):  # (a copy of one by `.dump`: the bot's)
+            or version_of_schema(conn) is not None):  # (a copy of one by `.dump`: the bot's)
         return
     tables = [row[0] for row in conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'"

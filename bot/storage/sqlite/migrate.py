@@ -63,10 +63,11 @@ class Migrator(Repository):
             if version > SCHEMA_VERSION:
                 raise Unavailable(f"the database is schema version {version}, newer than this "
                                   f"bot's {SCHEMA_VERSION}; upgrade the bot")
-            if version == 0 and is_this_versions_schema(self._conn):
-                log.info("the database holds this version's tables without their schema "
-                         "version (a copy made by .dump): taken as version %d", SCHEMA_VERSION)
-                version = SCHEMA_VERSION  # nothing to do but record it
+            copied = version_of_schema(self._conn) if version == 0 else None
+            if copied:  # the migrations from there on are still to run
+                log.info("the database holds the tables of schema version %d without their "
+                         "version (a copy made by .dump): taken as that version", copied)
+                version = copied
                 db.execute(f"PRAGMA user_version = {version}")
             elif version == 0:  # a new database: one line, not one per step of its history
                 log.info("creating the database's tables (schema version %d)", SCHEMA_VERSION)
@@ -152,29 +153,35 @@ SCHEMA_SQL = "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sql
 
 
 @functools.cache
-def schema_sql() -> frozenset[tuple[str, str, str]]:
-    """(type, name, SQL) of each table, index and trigger of this version's schema, as the
-    migrations make them in a database of their own in memory (once per process, 14 ms)."""
+def schemas_by_version() -> tuple[frozenset[tuple[str, str, str]], ...]:
+    """At index N, (type, name, SQL) of each table, index and trigger of the schema after
+    migration N (at 0, none), as the migrations make them in a database of their own in
+    memory (once per process, 14 ms)."""
     conn = sqlite3.connect(":memory:", isolation_level=None)
     try:
+        schemas = [frozenset[tuple[str, str, str]]()]
         for migration in MIGRATIONS:
             for statement in statements(migration):
                 conn.execute(statement)
-        return frozenset(conn.execute(SCHEMA_SQL))
+            schemas.append(frozenset(conn.execute(SCHEMA_SQL)))
+        return tuple(schemas)
     finally:
         conn.close()
 
 
 def schema_objects() -> frozenset[tuple[str, str]]:
     """(type, name) of each table, index and trigger of this version's schema."""
-    return frozenset((kind, name) for kind, name, _ in schema_sql())
+    return frozenset((kind, name) for kind, name, _ in schemas_by_version()[-1])
 
 
-def is_this_versions_schema(conn: sqlite3.Connection) -> bool:
-    """Whether the database of `conn` holds exactly this version's schema, every table,
-    index and trigger made by the same SQL: a copy made by `sqlite3 .dump`, which leaves
-    out the schema version (`PRAGMA user_version`), of a database of this version."""
-    return frozenset(tuple(row) for row in conn.execute(SCHEMA_SQL)) == schema_sql()
+def version_of_schema(conn: sqlite3.Connection) -> int | None:
+    """The version whose schema the database of `conn` holds exactly, every table, index
+    and trigger made by the same SQL (the earliest, where a migration changed none), or
+    None: a copy made by `sqlite3 .dump` of a database of the bot's, which leaves out the
+    schema version (`PRAGMA user_version`), has its version's."""
+    held = frozenset(tuple(row) for row in conn.execute(SCHEMA_SQL))
+    return next((version for version, schema in enumerate(schemas_by_version())
+                 if version and schema == held), None)
 
 
 def statements(script: str) -> list[str]:
