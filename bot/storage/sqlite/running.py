@@ -92,20 +92,28 @@ def held_by_a_bot(database: Path) -> bool:
     """Whether a running bot, of any token, holds its locks on the database (a one-off copy
     of it would leave behind what that bot writes meanwhile). Only looked at: nothing is
     held, and a database without a lock file has had no bot run on it."""
+    return _held(database, exclusive=False, length=0, start=0)  # every byte, to the end
+
+
+def _held(database: Path, *, exclusive: bool, length: int, start: int) -> bool:
+    """Whether another process holds a lock on those bytes of the database's lock file that
+    this look meets: a shared look meets the bots' own (exclusive) locks, an exclusive look
+    any lock (a version's mark, held shared). Only looked at: nothing stays held."""
     if fcntl is None:
         return False
     try:
-        fd = os.open(lock_path(database), os.O_RDONLY)
+        fd = os.open(lock_path(database), os.O_RDWR if exclusive else os.O_RDONLY)
     except OSError:
         return False
     try:
-        fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB, 0, 0)  # every byte, to the end
-    except OSError:  # EAGAIN or EACCES: a bot holds one of them
+        fcntl.lockf(fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB,
+                    length, start, os.SEEK_SET)
+    except OSError:  # EAGAIN or EACCES: another process holds one of them
         return True
     else:
         return False
     finally:
-        os.close(fd)  # (and the shared lock with it)
+        os.close(fd)  # (and the lock taken to look, with it)
 
 
 def earlier_bot_running(database: Path) -> int | None:
@@ -139,15 +147,4 @@ def earlier_bot_running(database: Path) -> int | None:
 
 def _version_running(database: Path, schema: int) -> bool:
     """Whether a running bot holds the mark of the `schema` version (`running_alone`)."""
-    try:
-        fd = os.open(lock_path(database), os.O_RDWR)
-    except OSError:
-        return False
-    try:
-        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, VERSION_MARKS + schema, os.SEEK_SET)
-    except OSError:  # EAGAIN or EACCES: a bot of that version holds it
-        return True
-    else:
-        return False
-    finally:
-        os.close(fd)
+    return _held(database, exclusive=True, length=1, start=VERSION_MARKS + schema)
