@@ -217,8 +217,7 @@ def listing_reads(now: datetime, past: bool, limit: int | None
         last = None if more is None else (yield LISTING_TO_COME_BOUND, (at, more - 1), False)
         yield from take(LISTING_TO_COME, NO_BOUND if last is None else last)
     yield from take(LISTING_DATELESS)
-    if limit is not None and kept is not None and past and len(done) == kept \
-            and len(rows) + len(done) < limit:
+    if past and limit is not None and len(done) == kept and len(rows) + len(done) < limit:
         done = yield from done_ones(limit - len(rows))
     rows.extend(done)
     total = len(rows)
